@@ -1,0 +1,8 @@
+//! flightdeck: a terminal cockpit for running release and go-live runbooks live.
+//!
+//! The library holds everything the `flightdeck` binary does, so that integration tests and
+//! benchmarks drive the same code: [`runbook`] reads Markdown runbooks into a checklist model,
+//! [`plan`] renders that model for people and scripts.
+
+pub mod plan;
+pub mod runbook;

@@ -1,0 +1,113 @@
+//! The `flightdeck` command line.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use flightdeck::plan::{plan_json, plan_text};
+use flightdeck::runbook::{self, Runbook};
+
+const EXAMPLES: &str = "\
+Examples:
+  flightdeck plan runbooks/demo.md            show the checklist a runbook gives
+  flightdeck plan go-live.md --format json    the same, for scripts
+  flightdeck check runbooks/*.md              lint runbooks (exit 1 on errors)";
+
+/// A terminal cockpit for running release and go-live runbooks live.
+#[derive(Parser)]
+#[command(name = "flightdeck", version, about, after_help = EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the checklist a runbook gives: phases, steps, inputs, dangerous steps.
+    #[command(
+        after_help = "Examples:\n  flightdeck plan runbooks/demo.md\n  flightdeck plan go-live.md --format json | jq '.phases[].steps[].id'"
+    )]
+    Plan {
+        /// The Markdown runbook.
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Lint runbooks: `file:line:col: error|warning: message` per finding.
+    ///
+    /// Exit status: 0 without errors (warnings allowed), 1 when any file has errors,
+    /// 2 when a file could not be read.
+    #[command(
+        after_help = "Examples:\n  flightdeck check runbooks/*.md\n  flightdeck check docs/go-live.md && echo ok"
+    )]
+    Check {
+        /// One or more Markdown runbooks.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Plan { file, format } => plan(&file, format),
+        Command::Check { files } => check(&files),
+    }
+}
+
+fn load(file: &std::path::Path) -> Result<Runbook, ExitCode> {
+    runbook::load(file).map_err(|e| {
+        eprintln!("flightdeck: {e}");
+        ExitCode::from(2)
+    })
+}
+
+fn plan(file: &std::path::Path, format: Format) -> ExitCode {
+    let rb = match load(file) {
+        Ok(rb) => rb,
+        Err(code) => return code,
+    };
+    let out = match format {
+        Format::Text => plan_text(&rb),
+        Format::Json => match serde_json::to_string_pretty(&plan_json(&rb)) {
+            Ok(s) => s + "\n",
+            Err(e) => {
+                eprintln!("flightdeck: cannot encode the plan as JSON: {e}");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    print!("{out}");
+    for d in rb.diagnostics.iter().filter(|d| d.is_error()) {
+        eprintln!("{}", d.display(&rb.source));
+    }
+    if rb.has_errors() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn check(files: &[PathBuf]) -> ExitCode {
+    let mut worst = 0u8;
+    for file in files {
+        match load(file) {
+            Ok(rb) => {
+                for d in &rb.diagnostics {
+                    println!("{}", d.display(&rb.source));
+                }
+                if rb.has_errors() {
+                    worst = worst.max(1);
+                }
+            }
+            Err(_) => worst = 2,
+        }
+    }
+    ExitCode::from(worst)
+}

@@ -1,0 +1,263 @@
+//! A small block tree built from pulldown-cmark's event stream: headings, paragraphs, code,
+//! lists with their items, and everything else as opaque reference ranges.
+//!
+//! Only what the runbook walker needs is kept; byte ranges point back into the source so that
+//! line numbers and reference text come from the file as written.
+
+use std::ops::Range;
+
+use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+
+/// Lists nested deeper than this are kept as reference text: no runbook needs them, and it
+/// bounds recursion on hostile input.
+const MAX_LIST_DEPTH: usize = 32;
+
+#[derive(Debug)]
+pub enum Block {
+    Heading {
+        level: u8,
+        text: String,
+        range: Range<usize>,
+    },
+    /// `task` is the task-list marker a loose list item puts inside its first paragraph.
+    Paragraph {
+        text: String,
+        task: Option<bool>,
+        range: Range<usize>,
+    },
+    Code {
+        fenced: bool,
+        info: String,
+        code: String,
+        range: Range<usize>,
+    },
+    List {
+        ordered: bool,
+        items: Vec<Item>,
+    },
+    FrontMatter {
+        yaml: String,
+        range: Range<usize>,
+    },
+    /// Tables, quotes, HTML, rules: shown, never run.
+    Other {
+        range: Range<usize>,
+    },
+}
+
+#[derive(Debug)]
+pub struct Item {
+    /// `Some(checked)` for a GFM task-list item.
+    pub task: Option<bool>,
+    pub blocks: Vec<Block>,
+    pub range: Range<usize>,
+}
+
+type Events<'a> =
+    std::iter::Peekable<pulldown_cmark::OffsetIter<'a, pulldown_cmark::DefaultBrokenLinkCallback>>;
+
+/// Parses `src` into top-level blocks (CommonMark + GFM tables, task lists, YAML front matter).
+pub fn parse_blocks(src: &str) -> Vec<Block> {
+    let opts = Options::ENABLE_TABLES
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_YAML_STYLE_METADATA_BLOCKS;
+    let mut events = Parser::new_ext(src, opts).into_offset_iter().peekable();
+    let mut out = Vec::new();
+    collect_blocks(&mut events, &mut out, None, 0);
+    out
+}
+
+/// Reads blocks until the end tag `until` (or the end of input).
+fn collect_blocks(
+    events: &mut Events<'_>,
+    out: &mut Vec<Block>,
+    until: Option<TagEnd>,
+    depth: usize,
+) {
+    // Inline content directly inside a tight list item, gathered into a synthetic paragraph.
+    let mut loose: Option<(String, Range<usize>)> = None;
+    while let Some((event, range)) = events.next() {
+        match event {
+            Event::End(end) if Some(end) == until => break,
+            Event::Start(tag) if is_inline(&tag) => {
+                let (t, _) = inline_text(events, tag.to_end());
+                let entry = loose.get_or_insert_with(|| (String::new(), range.clone()));
+                entry.0.push_str(&t);
+                entry.1.end = range.end;
+            }
+            Event::Start(tag) => {
+                if let Some((text, r)) = loose.take() {
+                    out.push(Block::Paragraph {
+                        text: tidy(&text),
+                        task: None,
+                        range: r,
+                    });
+                }
+                out.push(start_block(events, tag, range, depth));
+            }
+            Event::Text(t)
+            | Event::Code(t)
+            | Event::InlineHtml(t)
+            | Event::InlineMath(t)
+            | Event::DisplayMath(t) => {
+                let entry = loose.get_or_insert_with(|| (String::new(), range.clone()));
+                entry.0.push_str(&t);
+                entry.1.end = range.end;
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                if let Some(entry) = loose.as_mut() {
+                    entry.0.push(' ');
+                }
+            }
+            Event::Rule | Event::Html(_) => out.push(Block::Other { range }),
+            Event::TaskListMarker(_) | Event::FootnoteReference(_) | Event::End(_) => {}
+        }
+    }
+    if let Some((text, r)) = loose.take() {
+        out.push(Block::Paragraph {
+            text: tidy(&text),
+            task: None,
+            range: r,
+        });
+    }
+}
+
+fn start_block(events: &mut Events<'_>, tag: Tag<'_>, range: Range<usize>, depth: usize) -> Block {
+    match tag {
+        Tag::Heading { level, .. } => {
+            let (text, _) = inline_text(events, TagEnd::Heading(level));
+            Block::Heading {
+                level: level as u8,
+                text,
+                range,
+            }
+        }
+        Tag::Paragraph => {
+            let (text, task) = inline_text(events, TagEnd::Paragraph);
+            Block::Paragraph { text, task, range }
+        }
+        Tag::CodeBlock(kind) => {
+            let (fenced, info) = match kind {
+                CodeBlockKind::Fenced(info) => (true, info.to_string()),
+                CodeBlockKind::Indented => (false, String::new()),
+            };
+            let mut code = String::new();
+            for (e, _) in events.by_ref() {
+                match e {
+                    Event::Text(t) => code.push_str(&t),
+                    Event::End(TagEnd::CodeBlock) => break,
+                    _ => {}
+                }
+            }
+            Block::Code {
+                fenced,
+                info,
+                code,
+                range,
+            }
+        }
+        Tag::MetadataBlock(kind) => {
+            let mut yaml = String::new();
+            for (e, _) in events.by_ref() {
+                match e {
+                    Event::Text(t) => yaml.push_str(&t),
+                    Event::End(TagEnd::MetadataBlock(k)) if k == kind => break,
+                    _ => {}
+                }
+            }
+            Block::FrontMatter { yaml, range }
+        }
+        Tag::List(first) if depth < MAX_LIST_DEPTH => {
+            let _ = range;
+            let mut items = Vec::new();
+            while let Some((e, r)) = events.next() {
+                match e {
+                    Event::Start(Tag::Item) => {
+                        let task = match events.peek() {
+                            Some((Event::TaskListMarker(c), _)) => Some(*c),
+                            _ => None,
+                        };
+                        let mut blocks = Vec::new();
+                        collect_blocks(events, &mut blocks, Some(TagEnd::Item), depth + 1);
+                        let task = task.or(match blocks.first() {
+                            Some(Block::Paragraph { task, .. }) => *task,
+                            _ => None,
+                        });
+                        items.push(Item {
+                            task,
+                            blocks,
+                            range: r,
+                        });
+                    }
+                    Event::End(TagEnd::List(_)) => break,
+                    _ => {}
+                }
+            }
+            Block::List {
+                ordered: first.is_some(),
+                items,
+            }
+        }
+        other => {
+            skip_to_end(events, &other);
+            Block::Other { range }
+        }
+    }
+}
+
+fn is_inline(tag: &Tag<'_>) -> bool {
+    matches!(
+        tag,
+        Tag::Emphasis
+            | Tag::Strong
+            | Tag::Strikethrough
+            | Tag::Superscript
+            | Tag::Subscript
+            | Tag::Link { .. }
+            | Tag::Image { .. }
+    )
+}
+
+/// Consumes events up to the end of `tag`, counting nesting, without recursion.
+fn skip_to_end(events: &mut Events<'_>, tag: &Tag<'_>) {
+    let end = tag.to_end();
+    let mut depth = 0usize;
+    for (e, _) in events.by_ref() {
+        match e {
+            Event::Start(t) if t.to_end() == end => depth += 1,
+            Event::End(t) if t == end => {
+                if depth == 0 {
+                    return;
+                }
+                depth -= 1;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The plain text of inline content up to `end` (markup dropped, breaks as spaces), and the
+/// task-list marker met on the way, if any.
+fn inline_text(events: &mut Events<'_>, end: TagEnd) -> (String, Option<bool>) {
+    let mut text = String::new();
+    let mut task = None;
+    for (e, _) in events.by_ref() {
+        match e {
+            Event::TaskListMarker(c) if text.is_empty() => task = Some(c),
+            Event::End(t) if t == end => break,
+            Event::Text(t) | Event::Code(t) | Event::InlineHtml(t) | Event::InlineMath(t) => {
+                text.push_str(&t)
+            }
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            _ => {}
+        }
+    }
+    (tidy(&text), task)
+}
+
+/// Collapses runs of whitespace into one space.
+fn tidy(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,457 @@
+//! Turns the block tree into phases and steps, following the zero-annotation mapping of
+//! DESIGN.md §2: headings are phases, task items are checks, numbered items are manual steps,
+//! shell and SQL fences are runnable steps titled by the item or paragraph they belong to.
+
+use std::ops::Range;
+
+use crate::runbook::blocks::{Block, Item};
+use crate::runbook::command::{CodeLang, split_code};
+use crate::runbook::danger::{danger_reason, names_production};
+use crate::runbook::diagnostic::Diagnostic;
+use crate::runbook::fence::parse_info;
+use crate::runbook::heading::heading_plan;
+use crate::runbook::inputs::{Dialect, code_inputs};
+use crate::runbook::model::{Attrs, Phase, Step, StepKind};
+use crate::runbook::source::LineIndex;
+
+/// Longest step title kept; the full text stays in the step's detail.
+const MAX_TITLE_CHARS: usize = 100;
+
+/// What the walk produces; ids and vars are filled in afterwards by [`crate::runbook::parse`].
+pub struct Walked {
+    pub title: Option<String>,
+    pub front_matter: Option<(String, usize)>,
+    pub description: String,
+    pub phases: Vec<Phase>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+pub struct Walker<'a> {
+    src: &'a str,
+    lines: &'a LineIndex,
+    out: Walked,
+    /// Open phases, innermost last.
+    open: Vec<usize>,
+}
+
+impl<'a> Walker<'a> {
+    pub fn new(src: &'a str, lines: &'a LineIndex) -> Self {
+        let out = Walked {
+            title: None,
+            front_matter: None,
+            description: String::new(),
+            phases: Vec::new(),
+            diagnostics: Vec::new(),
+        };
+        Self {
+            src,
+            lines,
+            out,
+            open: Vec::new(),
+        }
+    }
+
+    pub fn walk(mut self, blocks: &[Block]) -> Walked {
+        let mut prev_paragraph: Option<&str> = None;
+        for block in blocks {
+            let mut paragraph = None;
+            match block {
+                Block::FrontMatter { yaml, range } => {
+                    let first = self.lines.line(range.start) + 1;
+                    self.out.front_matter = Some((yaml.clone(), first));
+                }
+                Block::Heading { level, text, range } => self.heading(*level, text, range),
+                Block::Paragraph { text, range, .. } => {
+                    self.describe(range.clone());
+                    paragraph = Some(text.as_str());
+                }
+                Block::Code {
+                    fenced: true,
+                    info,
+                    code,
+                    range,
+                } => {
+                    let title = prev_paragraph.map(short_title);
+                    if !self.fence(info, code, range, title, &[]) {
+                        self.describe(range.clone());
+                    }
+                }
+                Block::List { ordered, items, .. } => self.list(*ordered, items, &[], true),
+                Block::Code { range, .. } | Block::Other { range } => self.describe(range.clone()),
+            }
+            prev_paragraph = paragraph;
+        }
+        self.out
+    }
+
+    fn heading(&mut self, level: u8, text: &str, range: &Range<usize>) {
+        let line = self.lines.line(range.start);
+        if level == 1 && self.out.title.is_none() && self.out.phases.is_empty() {
+            self.out.title = Some(text.to_string());
+            return;
+        }
+        while self
+            .open
+            .last()
+            .is_some_and(|&i| self.out.phases[i].level >= level)
+        {
+            self.open.pop();
+        }
+        let plan = heading_plan(text);
+        self.out.phases.push(Phase {
+            title: text.to_string(),
+            level,
+            line,
+            parent: self.open.last().copied(),
+            timebox_secs: plan.timebox_secs,
+            window: plan.window,
+            description: String::new(),
+            steps: Vec::new(),
+        });
+        self.open.push(self.out.phases.len() - 1);
+    }
+
+    /// The phase new steps go to; steps before any heading get a phase named after the runbook.
+    fn phase(&mut self) -> &mut Phase {
+        if self.open.is_empty() {
+            let title = self
+                .out
+                .title
+                .clone()
+                .unwrap_or_else(|| "Steps".to_string());
+            self.out.phases.push(Phase {
+                title,
+                level: 1,
+                line: 1,
+                parent: None,
+                timebox_secs: None,
+                window: None,
+                description: String::new(),
+                steps: Vec::new(),
+            });
+            self.open.push(self.out.phases.len() - 1);
+        }
+        let i = *self.open.last().expect("a phase is open");
+        &mut self.out.phases[i]
+    }
+
+    /// Adds source text to the current phase's description (or the runbook's, before any phase).
+    fn describe(&mut self, range: Range<usize>) {
+        let text = self.src.get(range).unwrap_or("").trim_end();
+        if text.is_empty() {
+            return;
+        }
+        let target = match self.open.last() {
+            Some(&i) => &mut self.out.phases[i].description,
+            None => &mut self.out.description,
+        };
+        if !target.is_empty() {
+            target.push_str("\n\n");
+        }
+        target.push_str(text);
+    }
+
+    fn push_step(&mut self, step: Step) {
+        self.phase().steps.push(step);
+    }
+
+    /// Makes a step of a fenced block when its language runs; returns whether it did.
+    fn fence(
+        &mut self,
+        info: &str,
+        code: &str,
+        range: &Range<usize>,
+        title: Option<String>,
+        context: &[String],
+    ) -> bool {
+        let info_parsed = parse_info(info);
+        let line = self.lines.line(range.start);
+        self.check_closed(range, line);
+        let Some(lang) = CodeLang::from_info(&info_parsed.lang, code) else {
+            return false;
+        };
+        if let Some(bad) = &info_parsed.malformed {
+            self.out.diagnostics.push(Diagnostic::warning(
+                line,
+                1,
+                format!("fence attribute `{bad}` is not `key=value` or a bare flag; it is ignored"),
+            ));
+        }
+        let split = split_code(code, lang);
+        if split.commands.trim().is_empty() || lang.is_shell() && only_comments(&split.commands) {
+            let what = if split.expected_output.is_some() {
+                "only output (no `$ ` prompt lines)"
+            } else {
+                "only comments"
+            };
+            self.out.diagnostics.push(Diagnostic::warning(
+                line,
+                1,
+                format!("{} block holds {what}: nothing to run", lang.name()),
+            ));
+        }
+        let kind = lang.kind();
+        let dialect = match kind {
+            StepKind::Shell => Dialect::Shell,
+            StepKind::Sql => Dialect::Sql,
+            _ => Dialect::Text,
+        };
+        let inputs = code_inputs(&split.commands, dialect);
+        let in_production = self
+            .open
+            .iter()
+            .any(|&i| names_production(&self.out.phases[i].title));
+        let dangerous = if info_parsed.attrs.confirm {
+            Some("marked `confirm` in the runbook".to_string())
+        } else {
+            match kind {
+                StepKind::Shell => danger_reason(&split.commands, true, in_production),
+                StepKind::Sql => danger_reason(&split.commands, false, in_production),
+                _ => None,
+            }
+        };
+        let title = title
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| code_title(&split.commands, lang));
+        let step = Step {
+            id: String::new(),
+            kind,
+            title: with_context(context, &title),
+            line,
+            code: Some(split.commands),
+            expected_output: split.expected_output,
+            inputs,
+            attrs: info_parsed.attrs,
+            dangerous,
+            detail: String::new(),
+        };
+        self.push_step(step);
+        true
+    }
+
+    /// A fence whose block does not end with a closing fence ran to the end of its container.
+    fn check_closed(&mut self, range: &Range<usize>, line: usize) {
+        let raw = self.src.get(range.clone()).unwrap_or("");
+        let mut lines = raw.lines().filter(|l| !l.trim().is_empty());
+        let Some(open) = lines.next().map(str::trim_start) else {
+            return;
+        };
+        let ch = match open.chars().next() {
+            Some(c @ ('`' | '~')) => c,
+            _ => return,
+        };
+        let n = open.chars().take_while(|&c| c == ch).count();
+        let closed = raw.lines().count() > 1
+            && lines
+                .next_back()
+                .map(str::trim)
+                .is_some_and(|l| l.len() >= n && l.chars().all(|c| c == ch));
+        if !closed {
+            let fence: String = std::iter::repeat_n(ch, n).collect();
+            let col =
+                self.lines.line_col(self.src, range.start).1 + raw.len() - raw.trim_start().len();
+            self.out.diagnostics.push(Diagnostic::error(
+                line,
+                col,
+                format!("{fence} fence opened at line {line} is never closed; add a closing {fence} line at the same indentation"),
+            ));
+        }
+    }
+
+    /// Walks a list: task items are checks, numbered items manual steps, fences inside items
+    /// runnable steps titled by their item. `top` lists put their plain items in the description.
+    fn list(&mut self, ordered: bool, items: &[Item], context: &[String], top: bool) {
+        for item in items {
+            let title = match item.blocks.first() {
+                Some(Block::Paragraph { text, .. }) => short_title(text),
+                _ => String::new(),
+            };
+            let fences: Vec<&Block> = item
+                .blocks
+                .iter()
+                .filter(|b| matches!(b, Block::Code { fenced: true, info, code, .. } if CodeLang::from_info(&parse_info(info).lang, code).is_some()))
+                .collect();
+            let nested_steps = item
+                .blocks
+                .iter()
+                .any(|b| matches!(b, Block::List { .. }) && has_steps(b));
+            let line = self.lines.line(item.range.start);
+            let detail = self.detail(item);
+            let mut made_step = false;
+            if item.task.is_some() || (ordered && fences.is_empty() && !nested_steps) {
+                let kind = if item.task.is_some() {
+                    StepKind::Check
+                } else {
+                    StepKind::Manual
+                };
+                self.push_step(Step {
+                    id: String::new(),
+                    kind,
+                    title: with_context(
+                        context,
+                        if title.is_empty() {
+                            "(untitled)"
+                        } else {
+                            &title
+                        },
+                    ),
+                    line,
+                    code: None,
+                    expected_output: None,
+                    inputs: Vec::new(),
+                    attrs: Attrs::default(),
+                    dangerous: None,
+                    detail,
+                });
+                made_step = true;
+            }
+            // Fences directly in the item: the first takes the item's title, later ones the
+            // paragraph just before them (or the title, numbered).
+            let mut prev_paragraph: Option<&str> = None;
+            let mut nth = 0;
+            for block in &item.blocks {
+                match block {
+                    Block::Paragraph { text, .. } => prev_paragraph = Some(text),
+                    Block::Code {
+                        fenced: true,
+                        info,
+                        code,
+                        range,
+                    } => {
+                        let own = match (nth, prev_paragraph) {
+                            (0, _) => title.clone(),
+                            (_, Some(p)) if p != item_first_text(item) => short_title(p),
+                            _ => format!("{title} ({})", nth + 1),
+                        };
+                        if self.fence(info, code, range, Some(own), context) {
+                            nth += 1;
+                            made_step = true;
+                        }
+                        prev_paragraph = None;
+                    }
+                    Block::List {
+                        ordered: o,
+                        items: sub,
+                        ..
+                    } => {
+                        let mut ctx = context.to_vec();
+                        if ordered && item.task.is_none() && fences.is_empty() && !title.is_empty()
+                        {
+                            ctx.push(title.clone());
+                        }
+                        let before = self.step_count();
+                        self.list(*o, sub, &ctx, false);
+                        made_step |= self.step_count() > before;
+                        prev_paragraph = None;
+                    }
+                    _ => prev_paragraph = None,
+                }
+            }
+            if top && !made_step {
+                self.describe(item.range.clone());
+            }
+        }
+    }
+
+    fn step_count(&self) -> usize {
+        self.out.phases.iter().map(|p| p.steps.len()).sum()
+    }
+
+    /// The Markdown of an item after its first line: nested bullets and notes.
+    fn detail(&self, item: &Item) -> String {
+        let raw = self.src.get(item.range.clone()).unwrap_or("");
+        let body = raw.split_once('\n').map_or("", |(_, rest)| rest);
+        dedent(body).trim_end().to_string()
+    }
+}
+
+fn item_first_text(item: &Item) -> &str {
+    match item.blocks.first() {
+        Some(Block::Paragraph { text, .. }) => text,
+        _ => "",
+    }
+}
+
+/// Whether a block would produce any step (a task item, a numbered item, a runnable fence).
+fn has_steps(block: &Block) -> bool {
+    match block {
+        Block::Code {
+            fenced: true,
+            info,
+            code,
+            ..
+        } => CodeLang::from_info(&parse_info(info).lang, code).is_some(),
+        Block::List { ordered, items, .. } => {
+            *ordered
+                || items
+                    .iter()
+                    .any(|i| i.task.is_some() || i.blocks.iter().any(has_steps))
+        }
+        _ => false,
+    }
+}
+
+fn only_comments(code: &str) -> bool {
+    code.lines()
+        .map(str::trim)
+        .all(|l| l.is_empty() || l.starts_with('#'))
+}
+
+/// A title from the block's first line: a leading comment (`# …`, `-- …`) or the command itself.
+fn code_title(code: &str, lang: CodeLang) -> String {
+    let first = code
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with("#!"));
+    let Some(first) = first else {
+        return lang.name().to_string();
+    };
+    let comment = if lang.is_shell() {
+        first.strip_prefix('#')
+    } else {
+        first.strip_prefix("--")
+    };
+    let text = comment.map_or(first, |c| c.trim_start_matches(['#', '-', ' ']));
+    let text = text.trim_end_matches('\\').trim_end();
+    if text.is_empty() {
+        lang.name().to_string()
+    } else {
+        short_title(text)
+    }
+}
+
+/// A checklist-sized title: first sentence-ish, no trailing colon, at most [`MAX_TITLE_CHARS`].
+fn short_title(text: &str) -> String {
+    let t = text.trim().trim_end_matches(':').trim_end();
+    if t.chars().count() <= MAX_TITLE_CHARS {
+        return t.to_string();
+    }
+    let cut: String = t.chars().take(MAX_TITLE_CHARS - 1).collect();
+    let cut = cut
+        .rfind(' ')
+        .filter(|&i| i > MAX_TITLE_CHARS / 2)
+        .map_or(cut.as_str(), |i| &cut[..i]);
+    format!("{}…", cut.trim_end_matches([',', ';', ':', ' ']))
+}
+
+fn with_context(context: &[String], title: &str) -> String {
+    if context.is_empty() {
+        title.to_string()
+    } else {
+        format!("{} › {title}", context.join(" › "))
+    }
+}
+
+/// Removes the common leading indentation of non-blank lines.
+fn dedent(text: &str) -> String {
+    let indent = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    text.lines()
+        .map(|l| l.get(indent..).unwrap_or(l.trim_start()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,182 @@
+//! The parsed runbook: what every other part of flightdeck reads.
+//!
+//! The model is plain data, built once by [`crate::runbook::parse`]; nothing in it refers back to
+//! the Markdown parser, so the TUI, the journal and the exporters can use it freely.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::runbook::diagnostic::Diagnostic;
+use crate::runbook::frontmatter::FrontMatter;
+
+/// A runbook as the captain walks it: a title, phases in document order, and what the file said
+/// about itself in front matter.
+#[derive(Debug, Clone, Default)]
+pub struct Runbook {
+    /// The first H1, else the front-matter `title`, else the file name.
+    pub title: String,
+    /// Where the runbook was read from, as the user named it.
+    pub source: String,
+    /// Typed front matter; `None` when the file has none (or it did not parse).
+    pub front_matter: Option<FrontMatter>,
+    /// Markdown text between the title and the first phase: the runbook's own introduction.
+    pub description: String,
+    /// Every phase, flat and in document order; nesting is given by `level` and `parent`.
+    pub phases: Vec<Phase>,
+    /// Every input a run may ask for: front-matter vars first, then step inputs in order of use.
+    pub vars: Vec<Var>,
+    /// Problems found while reading: `flightdeck check` prints them, `run` refuses on errors.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A heading of the runbook; steps belong to the phase whose heading precedes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phase {
+    /// The heading text as written, suffixes such as `(30 min)` included.
+    pub title: String,
+    /// Heading level 1–6.
+    pub level: u8,
+    /// 1-based line of the heading in the source.
+    pub line: usize,
+    /// Index in [`Runbook::phases`] of the enclosing phase, if any.
+    pub parent: Option<usize>,
+    /// Planned duration from a heading suffix like `(30 min)` or `(45-60 minutes)` (upper bound).
+    pub timebox_secs: Option<u64>,
+    /// Planned clock window from a heading suffix like `(02:00-02:20 UTC)`.
+    pub window: Option<Window>,
+    /// Reference text of the phase (paragraphs, tables, bullets, non-runnable blocks) as Markdown.
+    pub description: String,
+    /// The phase's own steps (not those of nested phases), in document order.
+    pub steps: Vec<Step>,
+}
+
+/// A planned clock window, kept as written so that time zones are not guessed at parse time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Window {
+    /// `HH:MM`.
+    pub start: String,
+    /// `HH:MM`.
+    pub end: String,
+    /// Time zone as written (`UTC`, `CET`, …), or `local` when none was given.
+    pub tz: String,
+}
+
+/// One thing the captain does: acknowledge, run a command, run SQL, …
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// Stable id: explicit `id=` or derived from the phase path and title.
+    pub id: String,
+    pub kind: StepKind,
+    /// What the checklist shows: the list item, the paragraph before a fence, or the first line.
+    pub title: String,
+    /// 1-based line where the step starts (the list item, or the opening fence).
+    pub line: usize,
+    /// The action: commands to run (prompts stripped), SQL, or a later kind's block text.
+    pub code: Option<String>,
+    /// For `console` blocks: the lines that are not prompts, i.e. what the author saw printed.
+    pub expected_output: Option<String>,
+    /// Names of the values the step needs, in order of first appearance, without duplicates.
+    pub inputs: Vec<String>,
+    /// Attributes from the fence info string (`{id=x confirm timeout=20m}`).
+    pub attrs: Attrs,
+    /// Why the step needs confirmation before it runs, when it does.
+    pub dangerous: Option<String>,
+    /// Markdown under the step (nested bullets, notes) shown in the detail pane.
+    pub detail: String,
+}
+
+impl Step {
+    /// Whether running the step means executing something (as opposed to acknowledging it).
+    pub fn is_executable(&self) -> bool {
+        !matches!(self.kind, StepKind::Check | StepKind::Manual)
+    }
+}
+
+/// The kinds of step; later kinds are parsed now so that old binaries can still plan new files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepKind {
+    /// A `- [ ]` task-list item: acknowledge it.
+    Check,
+    /// An ordered-list item without code: do it by hand, then acknowledge.
+    Manual,
+    /// A shell block run with `bash -c`.
+    Shell,
+    /// A `sql` block run on the runbook's database.
+    Sql,
+    /// An `http` block: a request with expectations.
+    Http,
+    /// A `watch` block: a soak gate over metrics.
+    Watch,
+    /// A `notify` block: a webhook post.
+    Notify,
+}
+
+impl StepKind {
+    /// The lowercase name used in `plan` output and the journal.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepKind::Check => "check",
+            StepKind::Manual => "manual",
+            StepKind::Shell => "shell",
+            StepKind::Sql => "sql",
+            StepKind::Http => "http",
+            StepKind::Watch => "watch",
+            StepKind::Notify => "notify",
+        }
+    }
+}
+
+/// Runme-style attributes of a fence; the well-known ones typed, the rest kept verbatim.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Attrs {
+    pub id: Option<String>,
+    /// Ask for confirmation before running, whatever the code looks like.
+    pub confirm: bool,
+    /// Raw duration text such as `20m`; see [`crate::runbook::duration::parse_duration`].
+    pub timeout: Option<String>,
+    pub role: Option<String>,
+    /// Which front-matter database a `sql` step runs on.
+    pub db: Option<String>,
+    /// Name of the input that receives the step's last stdout line.
+    pub capture: Option<String>,
+    /// Any other `key=value` (or bare `key`, stored as `true`).
+    pub other: BTreeMap<String, String>,
+}
+
+/// An input a run can ask for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Var {
+    pub name: String,
+    /// Masked everywhere it is shown or written.
+    pub secret: bool,
+}
+
+impl Runbook {
+    /// Every step in document order, with the index of its phase.
+    pub fn steps(&self) -> impl Iterator<Item = (usize, &Step)> {
+        self.phases
+            .iter()
+            .enumerate()
+            .flat_map(|(i, p)| p.steps.iter().map(move |s| (i, s)))
+    }
+
+    /// The step with this id, if any.
+    pub fn step(&self, id: &str) -> Option<&Step> {
+        self.steps().map(|(_, s)| s).find(|s| s.id == id)
+    }
+
+    /// Whether any diagnostic is an error (the runbook should not be run as is).
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// Whether the named input is secret (front matter says so, or its name looks like one).
+    pub fn is_secret(&self, name: &str) -> bool {
+        self.vars.iter().find(|v| v.name == name).map_or_else(
+            || crate::runbook::inputs::name_looks_secret(name),
+            |v| v.secret,
+        )
+    }
+}
