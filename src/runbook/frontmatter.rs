@@ -163,12 +163,19 @@ pub fn parse_front_matter(
 
 /// The library's messages can span lines (with a source excerpt); keep the first meaningful one.
 fn one_line(message: &str) -> String {
-    message
+    let first = message
         .lines()
         .map(str::trim)
         .find(|l| !l.is_empty())
-        .unwrap_or("invalid YAML")
-        .to_string()
+        .unwrap_or("invalid YAML");
+    let first = first.strip_prefix("error:").unwrap_or(first).trim_start();
+    // Its own relative `line N column M:` prefix is dropped: the diagnostic carries the file's.
+    let without_location = first
+        .strip_prefix("line ")
+        .and_then(|r| r.split_once(": "))
+        .filter(|(loc, _)| loc.contains("column"))
+        .map_or(first, |(_, msg)| msg);
+    without_location.to_string()
 }
 
 /// 1-based line within `yaml` where `key:` is written (top level unless `indented`).

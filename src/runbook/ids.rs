@@ -38,7 +38,11 @@ pub fn assign_ids(phases: &mut [Phase], diagnostics: &mut Vec<Diagnostic>) {
             step.id = match &step.attrs.id {
                 Some(id) => id.clone(),
                 None => {
-                    let base = format!("{}.{}", paths[i], slug(&step.title, "step"));
+                    // A context prefix ("Group › Step") becomes path segments of its own, so
+                    // that truncation never drops the part that tells siblings apart.
+                    let own: Vec<String> =
+                        step.title.split(" › ").map(|t| slug(t, "step")).collect();
+                    let base = format!("{}.{}", paths[i], own.join("."));
                     let mut id = base.clone();
                     let mut n = 2;
                     while used.contains(&id) {

@@ -72,7 +72,7 @@ impl<'a> Walker<'a> {
                     range,
                 } => {
                     let title = prev_paragraph.map(short_title);
-                    if !self.fence(info, code, range, title, &[]) {
+                    if !self.fence(info, code, range, title, &[], None) {
                         self.describe(range.clone());
                     }
                 }
@@ -156,6 +156,7 @@ impl<'a> Walker<'a> {
     }
 
     /// Makes a step of a fenced block when its language runs; returns whether it did.
+    /// `at` is the line the step starts on when that is not the fence's (its list item's).
     fn fence(
         &mut self,
         info: &str,
@@ -163,16 +164,18 @@ impl<'a> Walker<'a> {
         range: &Range<usize>,
         title: Option<String>,
         context: &[String],
+        at: Option<usize>,
     ) -> bool {
         let info_parsed = parse_info(info);
-        let line = self.lines.line(range.start);
-        self.check_closed(range, line);
+        let fence_line = self.lines.line(range.start);
+        self.check_closed(range, fence_line);
+        let line = at.unwrap_or(fence_line);
         let Some(lang) = CodeLang::from_info(&info_parsed.lang, code) else {
             return false;
         };
         if let Some(bad) = &info_parsed.malformed {
             self.out.diagnostics.push(Diagnostic::warning(
-                line,
+                fence_line,
                 1,
                 format!("fence attribute `{bad}` is not `key=value` or a bare flag; it is ignored"),
             ));
@@ -185,7 +188,7 @@ impl<'a> Walker<'a> {
                 "only comments"
             };
             self.out.diagnostics.push(Diagnostic::warning(
-                line,
+                fence_line,
                 1,
                 format!("{} block holds {what}: nothing to run", lang.name()),
             ));
@@ -323,7 +326,8 @@ impl<'a> Walker<'a> {
                             (_, Some(p)) if p != item_first_text(item) => short_title(p),
                             _ => format!("{title} ({})", nth + 1),
                         };
-                        if self.fence(info, code, range, Some(own), context) {
+                        let at = (nth == 0).then_some(line);
+                        if self.fence(info, code, range, Some(own), context, at) {
                             nth += 1;
                             made_step = true;
                         }
