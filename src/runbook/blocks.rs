@@ -259,5 +259,12 @@ fn inline_text(events: &mut Events<'_>, end: TagEnd) -> (String, Option<bool>) {
 
 /// Collapses runs of whitespace into one space.
 fn tidy(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }

@@ -1,149 +1,203 @@
 //! The one list of what makes a step dangerous enough to ask for confirmation before it runs.
-
-use std::sync::LazyLock;
-
-use regex::{Regex, RegexBuilder};
+//!
+//! Rules match sequences of lowercased words in each shell statement (see [`words`]), so that
+//! `psql -c "DROP TABLE t"` and `kubectl -n prod delete pod x` are both found.
 
 use crate::runbook::inputs::strip_shell_comments;
+use crate::runbook::words::{logical_lines, statements, words};
 
-/// Patterns of destructive commands, each with the reason shown to the captain.
-const PATTERNS: &[(&str, &str)] = &[
-    (
-        r"\bdrop\s+(table|database|schema|index|column|view|materialized\s+view|function|type|role|user|owned|extension|trigger|sequence|constraint|publication|subscription)\b",
-        "drops a database object",
-    ),
-    (r"\btruncate\b", "truncates a table"),
-    (r"\bdropdb\b", "drops a database"),
-    (
-        r"\brm\s+(-\w*r\w*f\w*|-\w*f\w*r\w*|-r\s+-f|-f\s+-r|--recursive\s+--force|--force\s+--recursive|-rf?\b)",
-        "removes files recursively",
-    ),
-    (
-        r"\bkubectl\b[^\n;&|]*\s(delete|drain)\b",
-        "deletes or drains Kubernetes resources",
-    ),
-    (
-        r"\bkubectl\b[^\n;&|]*\bscale\b[^\n;&|]*--replicas[= ]0\b",
-        "scales a workload to zero",
-    ),
-    (
-        r"\bhelm\s+(uninstall|delete)\b",
-        "uninstalls a Helm release",
-    ),
-    (
-        r"\bterraform\s+(destroy|apply\b[^\n]*-destroy)\b",
-        "destroys infrastructure",
-    ),
-    (r"--force\b|\bpush\s+-f\b", "forces past a safety check"),
-    (r"\bgit\s+reset\s+--hard\b", "discards git history"),
-    (
-        r"\b(docker|podman)\s+(system|volume|image)\s+prune\b",
-        "prunes container data",
-    ),
-    (r"\bmkfs\b|\bdd\s+if=", "overwrites a disk"),
-    (
-        r"\baws\s+s3\s+(rm|rb)\b[^\n]*--recursive|\bgsutil\s+(-m\s+)?rm\s+-r",
-        "deletes buckets or objects recursively",
-    ),
+/// Objects whose `DROP` loses data or breaks clients.
+const DROPPABLE: &[&str] = &[
+    "table",
+    "database",
+    "schema",
+    "index",
+    "column",
+    "view",
+    "materialized",
+    "function",
+    "type",
+    "role",
+    "user",
+    "owned",
+    "extension",
+    "trigger",
+    "sequence",
+    "constraint",
+    "publication",
+    "subscription",
 ];
 
-static COMPILED: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
-    PATTERNS
-        .iter()
-        .map(|(p, why)| {
-            (
-                RegexBuilder::new(p)
-                    .case_insensitive(true)
-                    .build()
-                    .expect("static regex"),
-                *why,
-            )
-        })
-        .collect()
-});
+/// Words that start some rule below; a statement without any of them is skipped cheaply.
+const TRIGGERS: &[&str] = &[
+    "drop",
+    "truncate",
+    "dropdb",
+    "rm",
+    "kubectl",
+    "helm",
+    "terraform",
+    "push",
+    "reset",
+    "docker",
+    "podman",
+    "dd",
+    "s3",
+    "gsutil",
+    "db",
+];
 
-static STATEMENT_WITHOUT_WHERE: LazyLock<Regex> = LazyLock::new(|| {
-    RegexBuilder::new(r"\b(delete\s+from|update\s+[\w.]+\s+set)\b[^;]*")
-        .case_insensitive(true)
-        .build()
-        .expect("static regex")
-});
-
-static MIGRATION: LazyLock<Regex> = LazyLock::new(|| {
-    RegexBuilder::new(r"\b(db\s+push|migrate(\s+deploy|\s+up)?|migration\s+up|db\s+execute|alembic\s+upgrade|(create|drop)\s+index|alter\s+table)\b[^\n]*")
-        .case_insensitive(true)
-        .build()
-        .expect("static regex")
-});
-
-static PRODUCTION: LazyLock<Regex> = LazyLock::new(|| {
-    RegexBuilder::new(r"(\b|_)(prod|production|prd|live)(\b|_)")
-        .case_insensitive(true)
-        .build()
-        .expect("static regex")
-});
-
-static DB_RESET: LazyLock<Regex> = LazyLock::new(|| {
-    RegexBuilder::new(r"\bdb\s+reset\b[^\n]*")
-        .case_insensitive(true)
-        .build()
-        .expect("static regex")
-});
-
-/// Whether a title or target names production (`prod`, `PRODUCTION_DB_URL`, `live`).
-pub fn names_production(text: &str) -> bool {
-    PRODUCTION.is_match(text)
+fn may_be_dangerous(w: &[&str]) -> bool {
+    w.iter()
+        .any(|x| TRIGGERS.contains(x) || x.starts_with("--force") || x.starts_with("mkfs"))
 }
 
-/// Why running `code` needs confirmation, or `None`. `shell` says whether `#` starts a comment;
-/// `in_production` whether the step's phase is about production, which makes any migration in
-/// it dangerous even when the command line does not name its target.
+/// Why running `code` needs confirmation, or `None`. `shell` says whether `#` starts a comment
+/// (else `--` does); `in_production` whether the step's phase is about production, which makes
+/// any migration in it dangerous even when the command line does not name its target.
 pub fn danger_reason(code: &str, shell: bool, in_production: bool) -> Option<String> {
     let text = if shell {
         strip_shell_comments(code)
     } else {
         strip_sql_comments(code)
     };
-    for (re, why) in COMPILED.iter() {
-        if let Some(m) = re.find(&text) {
-            return Some(format!("{why} (`{}`)", m.as_str().trim()));
+    let lower = text.to_ascii_lowercase();
+    let mut migration_line = None;
+    for line in logical_lines(&lower) {
+        for statement in statements(&line) {
+            let w = words(statement);
+            if !may_be_dangerous(&w) {
+                continue;
+            }
+            if let Some(why) = command_danger(&w) {
+                return Some(format!("{why} (`{}`)", shorten(statement)));
+            }
+        }
+        if migration_line.is_none()
+            && is_migration(&words(&line))
+            && (in_production || names_production(&line))
+        {
+            migration_line = Some(line);
         }
     }
-    for m in STATEMENT_WITHOUT_WHERE.find_iter(&text) {
-        if !m.as_str().to_ascii_lowercase().contains("where") {
-            let head: String = m
-                .as_str()
-                .split_whitespace()
-                .take(3)
-                .collect::<Vec<_>>()
-                .join(" ");
-            return Some(format!("changes every row: no WHERE (`{head}`)"));
-        }
+    let sql_write = lower.contains("delete") || lower.contains("update");
+    if let Some(stmt) = lower.split(';').find(|s| sql_write && changes_every_row(&words(s))) {
+        return Some(format!("changes every row: no WHERE (`{}`)", shorten(stmt)));
     }
-    if let Some(m) = DB_RESET
-        .find(&text)
-        .filter(|m| !m.as_str().contains("--local"))
-    {
-        return Some(format!("resets a database (`{}`)", shorten(m.as_str())));
-    }
-    MIGRATION
-        .find_iter(&text)
-        .find(|m| in_production || names_production(line_around(&text, m.start())))
-        .map(|m| format!("changes a production database (`{}`)", shorten(m.as_str())))
+    migration_line.map(|line| format!("changes a production database (`{}`)", shorten(&line)))
 }
 
-fn line_around(text: &str, at: usize) -> &str {
-    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
-    &text[start..end]
+/// Schema changes and migration tools, dangerous when they target production.
+fn is_migration(w: &[&str]) -> bool {
+    has_seq(w, &["db", "push"])
+        || has_seq(w, &["db", "execute"])
+        || has_seq(w, &["migration", "up"])
+        || has_seq(w, &["alembic", "upgrade"])
+        || has_seq(w, &["create", "index"])
+        || has_seq(w, &["drop", "index"])
+        || has_seq(w, &["alter", "table"])
+        || w.iter().any(|x| *x == "migrate" || x.ends_with(":migrate"))
+}
+
+/// The rule a single statement breaks, if any.
+fn command_danger(w: &[&str]) -> Option<&'static str> {
+    let has = |x: &str| w.contains(&x);
+    let after = |cmd: &str, sub: &[&str]| {
+        w.iter()
+            .position(|x| *x == cmd)
+            .is_some_and(|i| w[i + 1..].iter().any(|x| sub.contains(x)))
+    };
+    if w.windows(2)
+        .any(|p| p[0] == "drop" && DROPPABLE.contains(&p[1]))
+    {
+        return Some("drops a database object");
+    }
+    if has("truncate") {
+        return Some("truncates a table");
+    }
+    if has("dropdb") {
+        return Some("drops a database");
+    }
+    if let Some(i) = w.iter().position(|x| *x == "rm") {
+        let recursive = w[i + 1..]
+            .iter()
+            .take_while(|x| x.starts_with('-'))
+            .any(|f| {
+                *f == "--recursive"
+                    || (!f.starts_with("--") && (f.contains('r') || f.contains('R')))
+            });
+        if recursive {
+            return Some("removes files recursively");
+        }
+    }
+    if after("kubectl", &["delete", "drain"]) {
+        return Some("deletes or drains Kubernetes resources");
+    }
+    if has("kubectl") && has("scale") && (has("--replicas=0") || has_seq(w, &["--replicas", "0"])) {
+        return Some("scales a workload to zero");
+    }
+    if has_seq(w, &["helm", "uninstall"]) || has_seq(w, &["helm", "delete"]) {
+        return Some("uninstalls a Helm release");
+    }
+    if has_seq(w, &["terraform", "destroy"])
+        || (has_seq(w, &["terraform", "apply"]) && has("-destroy"))
+    {
+        return Some("destroys infrastructure");
+    }
+    if w.iter().any(|x| x.starts_with("--force")) || has_seq(w, &["push", "-f"]) {
+        return Some("forces past a safety check");
+    }
+    if has_seq(w, &["reset", "--hard"]) {
+        return Some("discards git history");
+    }
+    if (has("docker") || has("podman"))
+        && (has("system") || has("volume") || has("image"))
+        && has("prune")
+    {
+        return Some("prunes container data");
+    }
+    if w.iter().any(|x| x.starts_with("mkfs"))
+        || (has("dd") && w.iter().any(|x| x.starts_with("if=")))
+    {
+        return Some("overwrites a disk");
+    }
+    if (has_seq(w, &["s3", "rm"]) || has_seq(w, &["s3", "rb"])) && has("--recursive")
+        || has_seq(w, &["gsutil", "rm"]) && has("-r")
+    {
+        return Some("deletes buckets or objects recursively");
+    }
+    if has_seq(w, &["db", "reset"]) && !has("--local") {
+        return Some("resets a database");
+    }
+    None
+}
+
+/// `DELETE FROM t` or `UPDATE t SET …` with no `WHERE`.
+fn changes_every_row(w: &[&str]) -> bool {
+    let delete = has_seq(w, &["delete", "from"]);
+    let update = w.windows(3).any(|p| p[0] == "update" && p[2] == "set");
+    (delete || update) && !w.contains(&"where")
+}
+
+fn has_seq(w: &[&str], seq: &[&str]) -> bool {
+    w.windows(seq.len()).any(|p| p == seq)
+}
+
+/// Whether a title or target names production (`prod`, `PRODUCTION_DB_URL`, `live`).
+pub fn names_production(text: &str) -> bool {
+    text.split(|c: char| !c.is_ascii_alphanumeric()).any(|t| {
+        ["prod", "production", "prd", "live"]
+            .iter()
+            .any(|p| t.eq_ignore_ascii_case(p))
+    })
 }
 
 fn shorten(s: &str) -> String {
-    let s = s.trim();
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
     if s.chars().count() > 60 {
         format!("{}…", s.chars().take(60).collect::<String>())
     } else {
-        s.to_string()
+        s
     }
 }
 
@@ -156,7 +210,7 @@ fn strip_sql_comments(code: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::danger_reason;
+    use super::{danger_reason, names_production};
 
     #[test]
     fn destructive_commands() {
@@ -165,6 +219,7 @@ mod tests {
             "TRUNCATE audit_log;",
             "rm -rf /var/lib/app",
             "rm -fr build",
+            "sudo rm -r /srv/old",
             "kubectl -n prod delete pod api-0",
             "terraform destroy -auto-approve",
             "git push --force origin main",
@@ -174,6 +229,8 @@ mod tests {
             "supabase db reset --env preview",
             "helm uninstall api",
             "kubectl scale deploy/api --replicas=0",
+            "echo ok && git reset --hard origin/main",
+            "docker system prune -af",
         ] {
             assert!(danger_reason(code, true, false).is_some(), "{code}");
         }
@@ -189,15 +246,14 @@ mod tests {
             "supabase db push --project-ref staging",
             "rm build.log",
             "select * from pg_stat_progress_create_index",
+            "supabase db reset --local --yes",
+            "npm run test:smoke -- --env production",
+            "echo 'Dropping is not done here'",
         ] {
             assert_eq!(danger_reason(code, true, false), None, "{code}");
         }
         assert_eq!(
             danger_reason("-- DROP TABLE x\nselect 1", false, false),
-            None
-        );
-        assert_eq!(
-            danger_reason("supabase db reset --local --yes", true, false),
             None
         );
     }
@@ -206,15 +262,15 @@ mod tests {
     fn migrations_are_dangerous_in_production() {
         assert!(danger_reason("supabase db push", true, true).is_some());
         assert!(danger_reason("supabase db push", true, false).is_none());
-        assert!(
-            danger_reason(
-                "psql $SUPABASE_PROD_URL -c \"CREATE INDEX CONCURRENTLY i ON t(c);\"",
-                true,
-                false
-            )
-            .is_some()
-        );
+        let psql = "psql $SUPABASE_PROD_URL -c \"CREATE INDEX CONCURRENTLY i ON t(c);\"";
+        let why = danger_reason(psql, true, false).expect("dangerous");
+        assert!(why.starts_with("changes a production database"), "{why}");
         assert!(danger_reason("create index i on t(c)", false, false).is_none());
-        assert!(danger_reason("npm run test:smoke -- --env production", true, false).is_none());
+    }
+
+    #[test]
+    fn production_names() {
+        assert!(names_production("$SUPABASE_PROD_URL") && names_production("Deploy (Production)"));
+        assert!(!names_production("Product owners") && !names_production("deliver"));
     }
 }

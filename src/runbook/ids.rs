@@ -4,7 +4,7 @@
 //! that would otherwise share it), so editing another phase never renames a step and a resumed
 //! run finds its steps again.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::runbook::diagnostic::Diagnostic;
 use crate::runbook::model::Phase;
@@ -15,86 +15,96 @@ const MAX_SEGMENT: usize = 32;
 /// Fills in `Step::id` for every step; duplicate explicit ids are reported as errors.
 pub fn assign_ids(phases: &mut [Phase], diagnostics: &mut Vec<Diagnostic>) {
     let mut used: HashSet<String> = HashSet::new();
-    let mut first_line: Vec<(String, usize)> = Vec::new();
-    for phase in phases.iter() {
-        for step in &phase.steps {
-            if let Some(id) = &step.attrs.id {
-                if let Some((_, line)) = first_line.iter().find(|(i, _)| i == id) {
-                    diagnostics.push(Diagnostic::error(
-                        step.line,
-                        1,
-                        format!("duplicate step id `{id}` (first used at line {line}); ids must be unique"),
-                    ));
-                } else {
-                    first_line.push((id.clone(), step.line));
+    let mut first_line: HashMap<&str, usize> = HashMap::new();
+    for step in phases.iter().flat_map(|p| &p.steps) {
+        if let Some(id) = &step.attrs.id {
+            match first_line.get(id.as_str()) {
+                Some(line) => diagnostics.push(Diagnostic::error(
+                    step.line,
+                    1,
+                    format!(
+                        "duplicate step id `{id}` (first used at line {line}); ids must be unique"
+                    ),
+                )),
+                None => {
+                    first_line.insert(id, step.line);
+                    used.insert(id.clone());
                 }
-                used.insert(id.clone());
             }
         }
     }
-    let paths: Vec<String> = (0..phases.len()).map(|i| phase_path(phases, i)).collect();
+    // Parents come before their children, so each path extends an already built one.
+    let mut paths: Vec<String> = Vec::with_capacity(phases.len());
+    for (i, phase) in phases.iter().enumerate() {
+        let own = slug(&phase.title, "phase");
+        let path = match phase.parent.filter(|&p| p < i) {
+            Some(p) => format!("{}.{own}", paths[p]),
+            None => own,
+        };
+        paths.push(path);
+    }
+    // Next free counter per base id, so many equal titles stay linear.
+    let mut next: HashMap<String, usize> = HashMap::new();
     for (i, phase) in phases.iter_mut().enumerate() {
         for step in &mut phase.steps {
-            step.id = match &step.attrs.id {
-                Some(id) => id.clone(),
-                None => {
-                    // A context prefix ("Group › Step") becomes path segments of its own, so
-                    // that truncation never drops the part that tells siblings apart.
-                    let own: Vec<String> =
-                        step.title.split(" › ").map(|t| slug(t, "step")).collect();
-                    let base = format!("{}.{}", paths[i], own.join("."));
-                    let mut id = base.clone();
-                    let mut n = 2;
-                    while used.contains(&id) {
-                        id = format!("{base}-{n}");
-                        n += 1;
+            if let Some(id) = &step.attrs.id {
+                step.id = id.clone();
+                continue;
+            }
+            // A context prefix ("Group › Step") becomes path segments of its own, so that
+            // truncation never drops the part that tells siblings apart.
+            let mut base = paths[i].clone();
+            for part in step.title.split('›') {
+                base.push('.');
+                base.push_str(&slug(part, "step"));
+            }
+            let mut id = base.clone();
+            if used.contains(&id) {
+                let n = next.entry(base.clone()).or_insert(2);
+                loop {
+                    id = format!("{base}-{n}");
+                    *n += 1;
+                    if !used.contains(&id) {
+                        break;
                     }
-                    used.insert(id.clone());
-                    id
                 }
-            };
+            }
+            used.insert(id.clone());
+            step.id = id;
         }
     }
-}
-
-fn phase_path(phases: &[Phase], mut i: usize) -> String {
-    let mut parts = vec![slug(&phases[i].title, "phase")];
-    let mut guard = 0;
-    while let Some(p) = phases[i].parent {
-        guard += 1;
-        if guard > 8 {
-            break;
-        }
-        parts.push(slug(&phases[p].title, "phase"));
-        i = p;
-    }
-    parts.reverse();
-    parts.join(".")
 }
 
 /// Lowercase ASCII words joined by `-`, cut at a word boundary; `fallback` when nothing is left.
 pub fn slug(text: &str, fallback: &str) -> String {
-    let mut s = String::new();
+    let mut s = String::with_capacity(MAX_SEGMENT + 1);
     for c in text.chars() {
         if c.is_ascii_alphanumeric() {
             s.push(c.to_ascii_lowercase());
         } else if !s.is_empty() && !s.ends_with('-') {
             s.push('-');
         }
+        if s.len() > MAX_SEGMENT {
+            break;
+        }
     }
-    let mut s = s.trim_end_matches('-').to_string();
     if s.len() > MAX_SEGMENT {
-        let cut = &s[..MAX_SEGMENT];
-        s = cut
-            .rfind('-')
-            .filter(|&i| i >= MAX_SEGMENT / 2)
-            .map_or(cut, |i| &cut[..i])
-            .to_string();
+        // Cut at the last word boundary within the limit (the extra char tells whether the
+        // limit fell on one).
+        let cut = match s.as_bytes()[MAX_SEGMENT] {
+            b'-' => MAX_SEGMENT,
+            _ => s[..MAX_SEGMENT]
+                .rfind('-')
+                .filter(|&i| i >= MAX_SEGMENT / 2)
+                .unwrap_or(MAX_SEGMENT),
+        };
+        s.truncate(cut);
     }
+    let s = s.trim_end_matches('-');
     if s.is_empty() {
         fallback.to_string()
     } else {
-        s
+        s.to_string()
     }
 }
 

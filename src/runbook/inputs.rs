@@ -1,8 +1,6 @@
 //! The inputs a step needs: `<placeholder>`, `$VAR` / `${VAR}` not set by the step, `{{ VAR }}`.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
+use crate::runbook::words::{ident_len, is_ident, logical_lines, statements};
 
 /// How a step's text is read for variable references.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,22 +51,6 @@ const SHELL_BUILTINS: &[&str] = &[
 /// Template names flightdeck fills in itself (`{{run.id}}`, `{{operator}}`, …).
 const TEMPLATE_BUILTINS: &[&str] = &["operator", "progress", "phase"];
 
-static PLACEHOLDER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"<([A-Za-z][A-Za-z0-9_.-]*)>").expect("static regex"));
-static MUSTACHE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}").expect("static regex")
-});
-static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?m)(?:^|[;&|(`]|\$\(|\b(?:export|local|declare|readonly|typeset)(?:\s+-\w+)*)\s*([A-Za-z_][A-Za-z0-9_]*)\+?=",
-    )
-    .expect("static regex")
-});
-static READ_OR_FOR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?m)\b(?:for|select)\s+([A-Za-z_][A-Za-z0-9_]*)\s+in\b|\bread\b((?:\s+-[A-Za-z]*[adinNptu]\s+\S+|\s+-[A-Za-z]+)*)((?:\s+[A-Za-z_][A-Za-z0-9_]*)+)")
-        .expect("static regex")
-});
-
 /// Whether a name reads like a credential: masked unless front matter says otherwise.
 pub fn name_looks_secret(name: &str) -> bool {
     let up = name.to_ascii_uppercase();
@@ -82,53 +64,41 @@ pub fn name_looks_secret(name: &str) -> bool {
 
 /// The inputs `code` refers to, in order of first appearance, without duplicates.
 pub fn code_inputs(code: &str, dialect: Dialect) -> Vec<String> {
-    let mut found: Vec<(usize, String)> = Vec::new();
+    code_vars(code, dialect).inputs
+}
+
+/// What a step's code reads from the run and what it sets for later steps.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct CodeVars {
+    /// Inputs in order of first appearance, without duplicates.
+    pub inputs: Vec<String>,
+    /// Shell variables the code assigns (`X=…`, `export X`, `read X`, `for X in`).
+    pub sets: Vec<String>,
+}
+
+/// Reads inputs and assignments in one pass over the comment-stripped code.
+pub fn code_vars(code: &str, dialect: Dialect) -> CodeVars {
     let scanned = match dialect {
         Dialect::Shell => strip_shell_comments(code),
         _ => code.to_string(),
     };
-    for c in PLACEHOLDER.captures_iter(&scanned) {
-        let m = c.get(0).expect("group 0");
-        let before = scanned[..m.start()].chars().next_back();
-        if before != Some('<') {
-            found.push((m.start(), c[1].to_string()));
-        }
-    }
-    for c in MUSTACHE.captures_iter(&scanned) {
-        let name = &c[1];
-        if !name.contains('.') && !TEMPLATE_BUILTINS.contains(&name) {
-            found.push((c.get(0).expect("group 0").start(), name.to_string()));
-        }
-    }
-    found.extend(env_refs(code, &scanned, dialect));
-    found.sort_by_key(|(o, _)| *o);
-    dedup(found.into_iter().map(|(_, n)| n))
-}
-
-/// The `$VAR` / `${VAR}` inputs of `code` alone: what must come from the environment.
-pub fn env_inputs(code: &str, dialect: Dialect) -> Vec<String> {
-    let scanned = match dialect {
-        Dialect::Shell => strip_shell_comments(code),
-        _ => code.to_string(),
-    };
-    dedup(
-        env_refs(code, &scanned, dialect)
-            .into_iter()
-            .map(|(_, n)| n),
-    )
-}
-
-/// References in `scanned` (comments blanked) that the script does not set itself.
-fn env_refs(code: &str, scanned: &str, dialect: Dialect) -> Vec<(usize, String)> {
-    let assigned = if dialect == Dialect::Shell {
-        assigned_vars(code)
+    let sets = if dialect == Dialect::Shell {
+        assigned_in(&scanned)
     } else {
         Vec::new()
     };
-    dollar_refs(scanned, dialect)
-        .into_iter()
-        .filter(|(_, name)| !assigned.contains(name) && !SHELL_BUILTINS.contains(&name.as_str()))
-        .collect()
+    let mut found: Vec<(usize, String)> = placeholders(&scanned);
+    found.extend(templates(&scanned));
+    found.extend(
+        dollar_refs(&scanned, dialect)
+            .into_iter()
+            .filter(|(_, name)| !sets.contains(name) && !SHELL_BUILTINS.contains(&name.as_str())),
+    );
+    found.sort_by_key(|(o, _)| *o);
+    CodeVars {
+        inputs: dedup(found.into_iter().map(|(_, n)| n)),
+        sets,
+    }
 }
 
 fn dedup(names: impl Iterator<Item = String>) -> Vec<String> {
@@ -141,24 +111,98 @@ fn dedup(names: impl Iterator<Item = String>) -> Vec<String> {
     out
 }
 
+/// `<name>` placeholders (not `<<EOF` heredocs) with their byte offsets.
+fn placeholders(text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for (at, _) in text.match_indices('<') {
+        let rest = &text[at + 1..];
+        let len = rest
+            .char_indices()
+            .take_while(|&(i, c)| {
+                if i == 0 {
+                    c.is_ascii_alphabetic()
+                } else {
+                    c.is_ascii_alphanumeric() || "_.-".contains(c)
+                }
+            })
+            .map(|(i, c)| i + c.len_utf8())
+            .last()
+            .unwrap_or(0);
+        let heredoc = text[..at].ends_with('<');
+        if len > 0 && rest[len..].starts_with('>') && !heredoc {
+            out.push((at, rest[..len].to_string()));
+        }
+    }
+    out
+}
+
+/// `{{ NAME }}` template references that flightdeck does not fill itself.
+fn templates(text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for (at, _) in text.match_indices("{{") {
+        let rest = &text[at + 2..];
+        let inner = rest.split_once("}}").map_or("", |(inner, _)| inner).trim();
+        let valid = !inner.is_empty()
+            && inner
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+        if valid
+            && !inner.contains('.')
+            && !TEMPLATE_BUILTINS.contains(&inner)
+            && ident_len(inner) > 0
+        {
+            out.push((at, inner.to_string()));
+        }
+    }
+    out
+}
+
 /// Variables a shell script sets itself (`X=…`, `export X=…`, `read X`, `for X in`).
 pub fn assigned_vars(code: &str) -> Vec<String> {
-    let code = strip_shell_comments(code);
+    assigned_in(&strip_shell_comments(code))
+}
+
+/// [`assigned_vars`] of text whose comments are already blanked.
+fn assigned_in(code: &str) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     let mut push = |n: &str| {
-        if !names.iter().any(|x| x == n) {
+        if is_ident(n) && !names.iter().any(|x| x == n) {
             names.push(n.to_string());
         }
     };
-    for c in ASSIGNMENT.captures_iter(&code) {
-        push(&c[1]);
-    }
-    for c in READ_OR_FOR.captures_iter(&code) {
-        if let Some(n) = c.get(1) {
-            push(n.as_str());
-        }
-        if let Some(list) = c.get(3) {
-            list.as_str().split_whitespace().for_each(&mut push);
+    for line in logical_lines(code) {
+        for statement in statements(&line) {
+            let words: Vec<&str> = statement.split_whitespace().collect();
+            let mut i = 0;
+            match words.first().copied() {
+                Some("export" | "local" | "declare" | "readonly" | "typeset") => {
+                    i = 1;
+                    while words.get(i).is_some_and(|w| w.starts_with('-')) {
+                        i += 1;
+                    }
+                }
+                Some("for" | "select") if words.get(2) == Some(&"in") => push(words[1]),
+                Some("read") => {
+                    i = 1;
+                    while let Some(w) = words.get(i).filter(|w| w.starts_with('-')) {
+                        // Options that take an argument: -a -d -i -n -N -p -t -u.
+                        let takes_arg = w.ends_with(['a', 'd', 'i', 'n', 'N', 'p', 't', 'u']);
+                        i += if takes_arg { 2 } else { 1 };
+                    }
+                    words.iter().skip(i).for_each(|w| push(w));
+                    continue;
+                }
+                _ => {}
+            }
+            // `NAME=value` words at the start of a statement (env prefixes included).
+            for w in words.iter().skip(i) {
+                match w.split_once('=') {
+                    Some((name, _)) if is_ident(name.trim_end_matches('+')) => {
+                        push(name.trim_end_matches('+'))
+                    }
+                    _ => break,
+                }
+            }
         }
     }
     names
@@ -200,18 +244,6 @@ fn dollar_refs(code: &str, dialect: Dialect) -> Vec<(usize, String)> {
         i += 1;
     }
     out
-}
-
-fn ident_len(s: &str) -> usize {
-    let mut len = 0;
-    for (i, c) in s.char_indices() {
-        let ok = c == '_' || c.is_ascii_alphabetic() || (i > 0 && c.is_ascii_digit());
-        if !ok {
-            break;
-        }
-        len = i + c.len_utf8();
-    }
-    len
 }
 
 /// Blanks out `# comments` (outside quotes) so that words in them are not read as references.

@@ -1,9 +1,10 @@
 //! Whole-runbook findings that no single block can see: no steps, unclosed front matter,
 //! inputs nothing defines.
 
+use std::collections::HashSet;
+
 use crate::runbook::diagnostic::Diagnostic;
-use crate::runbook::inputs::{Dialect, assigned_vars, env_inputs};
-use crate::runbook::model::{Runbook, StepKind};
+use crate::runbook::model::Runbook;
 
 /// Appends the whole-runbook findings to `runbook.diagnostics`.
 pub fn lint(text: &str, runbook: &mut Runbook) {
@@ -29,31 +30,30 @@ pub fn lint(text: &str, runbook: &mut Runbook) {
         ));
     }
     // `$VAR` inputs that no step sets and front matter does not declare.
-    let mut defined: Vec<String> = runbook
+    let mut defined: HashSet<&str> = runbook
         .front_matter
         .iter()
-        .flat_map(|f| f.vars.keys().cloned())
+        .flat_map(|f| f.vars.keys().map(String::as_str))
         .collect();
     for (_, step) in runbook.steps() {
-        if step.kind == StepKind::Shell {
-            defined.extend(assigned_vars(step.code.as_deref().unwrap_or("")));
-        }
-        defined.extend(step.attrs.capture.iter().cloned());
+        defined.extend(step.sets.iter().map(String::as_str));
+        defined.extend(step.attrs.capture.as_deref());
     }
     for (_, step) in runbook.steps() {
-        let dialect = match step.kind {
-            StepKind::Shell => Dialect::Shell,
-            StepKind::Sql => Dialect::Sql,
-            _ => Dialect::Text,
-        };
-        for name in env_inputs(step.code.as_deref().unwrap_or(""), dialect) {
-            if !defined.contains(&name) {
+        let code = step.code.as_deref().unwrap_or("");
+        // Only `$NAME` inputs: placeholders and templates are meant to be asked for.
+        let env = step
+            .inputs
+            .iter()
+            .filter(|n| code.contains(&format!("${n}")) || code.contains(&format!("${{{n}}}")));
+        for name in env {
+            if !defined.contains(name.as_str()) {
                 found.push(Diagnostic::warning(
                     step.line,
                     1,
                     format!("input `${name}` is never set by a step nor declared under front-matter `vars`; it will be asked for at run time"),
                 ));
-                defined.push(name);
+                defined.insert(name);
             }
         }
     }

@@ -10,7 +10,7 @@ use crate::runbook::danger::{danger_reason, names_production};
 use crate::runbook::diagnostic::Diagnostic;
 use crate::runbook::fence::parse_info;
 use crate::runbook::heading::heading_plan;
-use crate::runbook::inputs::{Dialect, code_inputs};
+use crate::runbook::inputs::{Dialect, code_vars};
 use crate::runbook::model::{Attrs, Phase, Step, StepKind};
 use crate::runbook::source::LineIndex;
 
@@ -32,6 +32,8 @@ pub struct Walker<'a> {
     out: Walked,
     /// Open phases, innermost last.
     open: Vec<usize>,
+    /// Steps made so far.
+    made: usize,
 }
 
 impl<'a> Walker<'a> {
@@ -48,6 +50,7 @@ impl<'a> Walker<'a> {
             lines,
             out,
             open: Vec::new(),
+            made: 0,
         }
     }
 
@@ -152,6 +155,7 @@ impl<'a> Walker<'a> {
     }
 
     fn push_step(&mut self, step: Step) {
+        self.made += 1;
         self.phase().steps.push(step);
     }
 
@@ -199,7 +203,7 @@ impl<'a> Walker<'a> {
             StepKind::Sql => Dialect::Sql,
             _ => Dialect::Text,
         };
-        let inputs = code_inputs(&split.commands, dialect);
+        let vars = code_vars(&split.commands, dialect);
         let in_production = self
             .open
             .iter()
@@ -223,7 +227,8 @@ impl<'a> Walker<'a> {
             line,
             code: Some(split.commands),
             expected_output: split.expected_output,
-            inputs,
+            inputs: vars.inputs,
+            sets: vars.sets,
             attrs: info_parsed.attrs,
             dangerous,
             detail: String::new(),
@@ -302,6 +307,7 @@ impl<'a> Walker<'a> {
                     code: None,
                     expected_output: None,
                     inputs: Vec::new(),
+                    sets: Vec::new(),
                     attrs: Attrs::default(),
                     dangerous: None,
                     detail,
@@ -343,9 +349,9 @@ impl<'a> Walker<'a> {
                         {
                             ctx.push(title.clone());
                         }
-                        let before = self.step_count();
+                        let before = self.made;
                         self.list(*o, sub, &ctx, false);
-                        made_step |= self.step_count() > before;
+                        made_step |= self.made > before;
                         prev_paragraph = None;
                     }
                     _ => prev_paragraph = None,
@@ -355,10 +361,6 @@ impl<'a> Walker<'a> {
                 self.describe(item.range.clone());
             }
         }
-    }
-
-    fn step_count(&self) -> usize {
-        self.out.phases.iter().map(|p| p.steps.len()).sum()
     }
 
     /// The Markdown of an item after its first line: nested bullets and notes.

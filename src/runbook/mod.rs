@@ -18,6 +18,7 @@ mod lint;
 mod markdown;
 pub mod model;
 pub mod source;
+mod words;
 
 use std::path::Path;
 

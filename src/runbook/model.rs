@@ -78,6 +78,8 @@ pub struct Step {
     pub expected_output: Option<String>,
     /// Names of the values the step needs, in order of first appearance, without duplicates.
     pub inputs: Vec<String>,
+    /// Shell variables the step's script sets: where later steps' `$VAR` inputs may come from.
+    pub sets: Vec<String>,
     /// Attributes from the fence info string (`{id=x confirm timeout=20m}`).
     pub attrs: Attrs,
     /// Why the step needs confirmation before it runs, when it does.
