@@ -4,5 +4,6 @@
 //! benchmarks drive the same code: [`runbook`] reads Markdown runbooks into a checklist model,
 //! [`plan`] renders that model for people and scripts.
 
+pub mod exec;
 pub mod plan;
 pub mod runbook;

@@ -81,7 +81,10 @@ pub fn danger_reason(code: &str, shell: bool, in_production: bool) -> Option<Str
         }
     }
     let sql_write = lower.contains("delete") || lower.contains("update");
-    if let Some(stmt) = lower.split(';').find(|s| sql_write && changes_every_row(&words(s))) {
+    if let Some(stmt) = lower
+        .split(';')
+        .find(|s| sql_write && changes_every_row(&words(s)))
+    {
         return Some(format!("changes every row: no WHERE (`{}`)", shorten(stmt)));
     }
     migration_line.map(|line| format!("changes a production database (`{}`)", shorten(&line)))

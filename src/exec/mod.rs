@@ -1,0 +1,7 @@
+//! Running steps: child processes in their own process group, output to a file in full and to
+//! the screen through a bounded ring. Every process-handling detail lives here, so that
+//! re-attaching to steps left running can be added in one place.
+
+pub mod ring;
+pub mod shell;
+pub mod substitute;

@@ -1,0 +1,294 @@
+//! Shell steps: `bash -c` (or `sh`) in a process group of its own, output streamed to the step's
+//! output file in full and to the UI in chunks, cancel by escalating signals.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::process::{Child, Command};
+use tokio::sync::mpsc;
+
+/// How long each cancel stage waits before the next, harder signal.
+pub const CANCEL_STAGE: Duration = Duration::from_secs(5);
+/// Read size; large enough that a flood is a few thousand messages, not millions.
+const CHUNK: usize = 64 * 1024;
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct ShellJob {
+    pub step_id: String,
+    pub attempt: u32,
+    pub script: String,
+    /// Added to the inherited environment (run inputs).
+    pub env: Vec<(String, String)>,
+    pub workdir: PathBuf,
+    pub output_path: PathBuf,
+}
+
+/// What a running step reports back to the task that owns the state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExecEvent {
+    Output {
+        step_id: String,
+        attempt: u32,
+        chunk: Vec<u8>,
+        stderr: bool,
+    },
+    /// A cancel stage was reached: `SIGINT`, `SIGTERM` or `SIGKILL`.
+    Signalled {
+        step_id: String,
+        attempt: u32,
+        signal: &'static str,
+    },
+    Finished {
+        step_id: String,
+        attempt: u32,
+        outcome: Outcome,
+    },
+}
+
+/// How a step's process ended.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Outcome {
+    pub exit_code: Option<i32>,
+    pub signal: Option<i32>,
+    pub duration_ms: u64,
+    pub bytes: u64,
+    pub output_sha256: String,
+    /// Set when the process could not be started or waited for.
+    pub error: Option<String>,
+}
+
+impl Outcome {
+    pub fn succeeded(&self) -> bool {
+        self.exit_code == Some(0) && self.error.is_none()
+    }
+}
+
+/// A handle on a running step; dropping it does not stop the process.
+#[derive(Debug, Clone)]
+pub struct Running {
+    cancel: mpsc::Sender<()>,
+    pub pgid: i32,
+}
+
+impl Running {
+    /// Starts the cancel escalation (SIGINT, then SIGTERM and SIGKILL after [`CANCEL_STAGE`]).
+    pub fn cancel(&self) {
+        let _ = self.cancel.try_send(());
+    }
+}
+
+/// Starts the job and returns at once; events arrive on `events` until `Finished`.
+pub fn spawn(job: ShellJob, events: mpsc::Sender<ExecEvent>) -> Result<Running, String> {
+    let mut child = start(&job).map_err(|e| format!("cannot start the shell: {e}"))?;
+    let pgid = child.id().map_or(0, |p| p as i32);
+    let (cancel_tx, cancel_rx) = mpsc::channel(1);
+    tokio::spawn(async move {
+        let started = Instant::now();
+        let (chunks_tx, chunks_rx) = mpsc::channel::<(Vec<u8>, bool)>(8);
+        let mut readers = Vec::new();
+        if let Some(out) = child.stdout.take() {
+            readers.push(tokio::spawn(read_pipe(out, false, chunks_tx.clone())));
+        }
+        if let Some(err) = child.stderr.take() {
+            readers.push(tokio::spawn(read_pipe(err, true, chunks_tx.clone())));
+        }
+        drop(chunks_tx);
+        let writer = tokio::spawn(write_output(job.clone(), chunks_rx, events.clone()));
+        let status = supervise(&mut child, pgid, cancel_rx, &job, &events).await;
+        // Grandchildren may hold the pipes open after the shell exits: give them a moment.
+        let drained = tokio::time::timeout(Duration::from_secs(1), async {
+            for r in readers.iter_mut() {
+                let _ = r.await;
+            }
+        })
+        .await;
+        if drained.is_err() {
+            readers.iter().for_each(tokio::task::JoinHandle::abort);
+        }
+        let (bytes, output_sha256, write_error) =
+            writer
+                .await
+                .unwrap_or((0, String::new(), Some("output writer stopped".into())));
+        let mut outcome = Outcome {
+            bytes,
+            output_sha256,
+            duration_ms: started.elapsed().as_millis() as u64,
+            error: write_error,
+            ..Outcome::default()
+        };
+        match status {
+            Ok(status) => {
+                use std::os::unix::process::ExitStatusExt;
+                outcome.exit_code = status.code();
+                outcome.signal = status.signal();
+            }
+            Err(e) => outcome.error = Some(format!("cannot wait for the process: {e}")),
+        }
+        let _ = events
+            .send(ExecEvent::Finished {
+                step_id: job.step_id,
+                attempt: job.attempt,
+                outcome,
+            })
+            .await;
+    });
+    Ok(Running {
+        cancel: cancel_tx,
+        pgid,
+    })
+}
+
+fn start(job: &ShellJob) -> std::io::Result<Child> {
+    let mut last_err = None;
+    for shell in ["bash", "sh"] {
+        let mut cmd = Command::new(shell);
+        cmd.arg("-c")
+            .arg(&job.script)
+            .current_dir(&job.workdir)
+            .envs(job.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .kill_on_drop(false);
+        match cmd.spawn() {
+            Ok(child) => return Ok(child),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => last_err = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last_err.unwrap_or_else(|| std::io::Error::other("no shell found")))
+}
+
+/// Waits for the child, escalating signals to its process group when asked to cancel.
+async fn supervise(
+    child: &mut Child,
+    pgid: i32,
+    mut cancel: mpsc::Receiver<()>,
+    job: &ShellJob,
+    events: &mpsc::Sender<ExecEvent>,
+) -> std::io::Result<std::process::ExitStatus> {
+    let stages = [Signal::SIGINT, Signal::SIGTERM, Signal::SIGKILL];
+    let mut stage = 0usize;
+    let mut deadline: Option<tokio::time::Instant> = None;
+    loop {
+        let next_stage = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(d).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            status = child.wait() => {
+                // A cancelled step goes entirely: background jobs of the shell ignore SIGINT.
+                if stage > 0 && pgid > 0 {
+                    let _ = killpg(Pid::from_raw(pgid), Signal::SIGKILL);
+                }
+                return status;
+            }
+            Some(()) = cancel.recv(), if stage == 0 => {
+                signal(pgid, stages[0], job, events).await;
+                stage = 1;
+                deadline = Some(tokio::time::Instant::now() + CANCEL_STAGE);
+            }
+            () = next_stage, if stage > 0 && stage < stages.len() => {
+                signal(pgid, stages[stage], job, events).await;
+                stage += 1;
+                deadline = (stage < stages.len()).then(|| tokio::time::Instant::now() + CANCEL_STAGE);
+            }
+        }
+    }
+}
+
+async fn signal(pgid: i32, sig: Signal, job: &ShellJob, events: &mpsc::Sender<ExecEvent>) {
+    if pgid > 0 {
+        let _ = killpg(Pid::from_raw(pgid), sig);
+    }
+    let name = match sig {
+        Signal::SIGINT => "SIGINT",
+        Signal::SIGTERM => "SIGTERM",
+        _ => "SIGKILL",
+    };
+    let _ = events
+        .send(ExecEvent::Signalled {
+            step_id: job.step_id.clone(),
+            attempt: job.attempt,
+            signal: name,
+        })
+        .await;
+}
+
+async fn read_pipe(
+    mut pipe: impl AsyncRead + Unpin,
+    stderr: bool,
+    tx: mpsc::Sender<(Vec<u8>, bool)>,
+) {
+    loop {
+        let mut buf = vec![0u8; CHUNK];
+        match pipe.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => {
+                buf.truncate(n);
+                if tx.send((buf, stderr)).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Appends every chunk to the output file and forwards it; returns (bytes, sha256, error).
+async fn write_output(
+    job: ShellJob,
+    mut chunks: mpsc::Receiver<(Vec<u8>, bool)>,
+    events: mpsc::Sender<ExecEvent>,
+) -> (u64, String, Option<String>) {
+    let mut error = None;
+    if let Some(dir) = job.output_path.parent() {
+        let _ = tokio::fs::create_dir_all(dir).await;
+    }
+    let mut file = match tokio::fs::File::create(&job.output_path).await {
+        Ok(f) => Some(tokio::io::BufWriter::with_capacity(CHUNK, f)),
+        Err(e) => {
+            error = Some(format!("cannot write {}: {e}", job.output_path.display()));
+            None
+        }
+    };
+    let mut hasher = Sha256::new();
+    let mut bytes = 0u64;
+    while let Some((chunk, stderr)) = chunks.recv().await {
+        bytes += chunk.len() as u64;
+        hasher.update(&chunk);
+        if let Some(f) = file.as_mut()
+            && let Err(e) = f.write_all(&chunk).await
+        {
+            error = Some(format!("cannot write {}: {e}", job.output_path.display()));
+            file = None;
+        }
+        let ev = ExecEvent::Output {
+            step_id: job.step_id.clone(),
+            attempt: job.attempt,
+            chunk,
+            stderr,
+        };
+        // The screen is best effort: a closed UI must not stop the capture to the file.
+        let _ = events.send(ev).await;
+    }
+    if let Some(mut f) = file
+        && let Err(e) = f.flush().await
+    {
+        error = Some(format!("cannot write {}: {e}", job.output_path.display()));
+    }
+    let sha: String = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    (bytes, sha, error)
+}

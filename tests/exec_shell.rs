@@ -1,0 +1,178 @@
+//! Real child processes: output capture, exit codes, environment, cancel escalation.
+
+use std::time::{Duration, Instant};
+
+use flightdeck::exec::ring::OutputRing;
+use flightdeck::exec::shell::{ExecEvent, Outcome, ShellJob, spawn};
+use tokio::sync::mpsc;
+
+fn job(dir: &std::path::Path, script: &str) -> ShellJob {
+    ShellJob {
+        step_id: "s".into(),
+        attempt: 1,
+        script: script.into(),
+        env: vec![("FD_VALUE".into(), "a'b; $(touch injected)".into())],
+        workdir: dir.to_path_buf(),
+        output_path: dir.join("output/s.1.log"),
+    }
+}
+
+/// Runs to the end (bounded by `limit`), returning the ring, the signals seen and the outcome.
+async fn run(
+    job: ShellJob,
+    cancel_after: Option<Duration>,
+    limit: Duration,
+) -> (OutputRing, Vec<&'static str>, Outcome) {
+    run_with_pgid(job, cancel_after, limit).await.0
+}
+
+async fn run_with_pgid(
+    job: ShellJob,
+    cancel_after: Option<Duration>,
+    limit: Duration,
+) -> ((OutputRing, Vec<&'static str>, Outcome), i32) {
+    let (tx, mut rx) = mpsc::channel(64);
+    let running = spawn(job, tx).expect("spawns");
+    let pgid = running.pgid;
+    let mut ring = OutputRing::new(1000);
+    let mut signals = Vec::new();
+    let start = Instant::now();
+    let mut cancelled = false;
+    loop {
+        let ev = tokio::time::timeout(Duration::from_millis(100), rx.recv()).await;
+        if let Some(after) = cancel_after
+            && !cancelled
+            && start.elapsed() >= after
+        {
+            running.cancel();
+            cancelled = true;
+        }
+        assert!(
+            start.elapsed() < limit,
+            "step did not finish within {limit:?}"
+        );
+        match ev {
+            Ok(Some(ExecEvent::Output { chunk, stderr, .. })) => ring.push_chunk(&chunk, stderr),
+            Ok(Some(ExecEvent::Signalled { signal, .. })) => signals.push(signal),
+            Ok(Some(ExecEvent::Finished { outcome, .. })) => {
+                ring.finish();
+                return ((ring, signals, outcome), pgid);
+            }
+            Ok(None) => panic!("channel closed before Finished"),
+            Err(_) => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn output_goes_to_file_and_screen_with_exit_code() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = "echo out1; echo err1 >&2; printf '%s\\n' \"$FD_VALUE\"; pwd; exit 3";
+    let (ring, _, outcome) = run(job(dir.path(), script), None, Duration::from_secs(10)).await;
+    assert_eq!(outcome.exit_code, Some(3));
+    assert!(!outcome.succeeded());
+    let lines: Vec<_> = ring
+        .lines()
+        .iter()
+        .map(|l| (l.text.clone(), l.stderr))
+        .collect();
+    assert!(lines.contains(&("out1".to_string(), false)), "{lines:?}");
+    assert!(lines.contains(&("err1".to_string(), true)), "{lines:?}");
+    assert!(
+        lines.contains(&("a'b; $(touch injected)".to_string(), false)),
+        "env values stay data: {lines:?}"
+    );
+    assert!(!dir.path().join("injected").exists());
+    assert!(lines.iter().any(|(l, _)| {
+        l.ends_with(
+            &dir.path()
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .to_string(),
+        )
+    }));
+    let file = std::fs::read(dir.path().join("output/s.1.log")).expect("output file");
+    assert_eq!(file.len() as u64, outcome.bytes);
+    let sha: String = {
+        use sha2::Digest;
+        sha2::Sha256::digest(&file)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    assert_eq!(sha, outcome.output_sha256);
+}
+
+#[tokio::test]
+async fn cancel_sends_sigint_to_the_whole_group() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A grandchild in the same group must die too.
+    let script = "sleep 30 & echo started; wait";
+    let ((ring, signals, outcome), pgid) = run_with_pgid(
+        job(dir.path(), script),
+        Some(Duration::from_millis(300)),
+        Duration::from_secs(10),
+    )
+    .await;
+    // Killed processes may linger as zombies until their new parent reaps them: only running
+    // (non-zombie) members count.
+    let mut running = Vec::new();
+    for _ in 0..20 {
+        let ps = std::process::Command::new("ps")
+            .args(["-e", "-o", "pgid=,stat=,args="])
+            .output()
+            .expect("ps");
+        running = String::from_utf8_lossy(&ps.stdout)
+            .lines()
+            .filter(|l| {
+                let mut f = l.split_whitespace();
+                f.next() == Some(pgid.to_string().as_str())
+                    && !f.next().is_some_and(|st| st.starts_with('Z'))
+            })
+            .map(String::from)
+            .collect::<Vec<_>>();
+        if running.is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        running.is_empty(),
+        "the background sleep of a cancelled step is gone: {running:?}"
+    );
+    assert_eq!(signals, ["SIGINT"]);
+    assert!(outcome.exit_code != Some(0), "{outcome:?}");
+    assert!(ring.lines().iter().any(|l| l.text == "started"));
+}
+
+#[tokio::test]
+async fn cancel_escalates_when_sigint_is_ignored() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = "trap '' INT; echo ignoring; while :; do sleep 0.1; done";
+    let (_, signals, outcome) = run(
+        job(dir.path(), script),
+        Some(Duration::from_millis(300)),
+        Duration::from_secs(20),
+    )
+    .await;
+    assert_eq!(signals, ["SIGINT", "SIGTERM"]);
+    assert_eq!(outcome.signal, Some(15), "{outcome:?}");
+}
+
+#[tokio::test]
+async fn a_flood_is_captured_in_full_with_bounded_screen_lines() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (ring, _, outcome) = run(
+        job(dir.path(), "seq 1 200000"),
+        None,
+        Duration::from_secs(30),
+    )
+    .await;
+    assert!(outcome.succeeded());
+    assert_eq!(ring.total_lines(), 200_000);
+    assert_eq!(ring.lines().len(), 1000);
+    assert_eq!(ring.lines().back().map(|l| l.text.as_str()), Some("200000"));
+    let file = std::fs::read_to_string(dir.path().join("output/s.1.log")).expect("file");
+    assert_eq!(file.lines().count(), 200_000);
+}
