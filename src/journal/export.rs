@@ -115,11 +115,7 @@ fn left(out: &mut String, run: &LoadedRun) {
         let _ = writeln!(out, "Nothing: every step is done.");
         return;
     };
-    let _ = writeln!(
-        out,
-        "Current phase: **{}**\n",
-        cell(&s.phases[current].title)
-    );
+    let _ = writeln!(out, "Current phase: **{}**\n", cell(&s.phase_path(current)));
     for (id, step) in s.pending() {
         let title = run.runbook.step(id).map_or(id.as_str(), |x| &x.title);
         let phase = s.phases.get(step.phase).map_or("", |p| &p.title);
@@ -315,7 +311,7 @@ fn step_result(out: &mut String, run: &LoadedRun, id: &str, st: &StepState) {
         for l in &st.last_lines {
             let _ = writeln!(out, "  {l}");
         }
-        let _ = writeln!(out, "  {fence}\n");
+        let _ = writeln!(out, "  {fence}");
     }
 }
 

@@ -93,6 +93,8 @@ impl StepState {
 pub struct PhaseState {
     pub title: String,
     pub level: u8,
+    /// Index of the enclosing phase, as in [`crate::runbook::Phase::parent`].
+    pub parent: Option<usize>,
     pub timebox_secs: Option<u64>,
     pub window: Option<Window>,
     pub step_ids: Vec<String>,
@@ -180,6 +182,7 @@ impl RunState {
             .map(|p| PhaseState {
                 title: p.title.clone(),
                 level: p.level,
+                parent: p.parent,
                 timebox_secs: p.timebox_secs,
                 window: p.window.clone(),
                 step_ids: p.steps.iter().map(|s| s.id.clone()).collect(),
@@ -387,7 +390,7 @@ impl RunState {
                 step.status = StepStatus::Failed;
                 step.started.get_or_insert(ts);
                 step.finished = Some(ts);
-                step.notes.push(note.clone());
+                step.notes.push(format!("failed: {note}"));
             }
             EventKind::StepInterrupted { attempt } => {
                 step.status = StepStatus::Interrupted;
@@ -449,6 +452,18 @@ impl RunState {
     /// The first phase with steps not done: where the run is.
     pub fn current_phase(&self) -> Option<usize> {
         self.phases.iter().position(|p| p.done < p.step_ids.len())
+    }
+
+    /// A phase's title with its ancestors': `Phase 3: Canary › 3.2 Traffic Shifting`.
+    pub fn phase_path(&self, index: usize) -> String {
+        let mut titles = Vec::new();
+        let mut at = Some(index);
+        while let Some(p) = at.and_then(|i| self.phases.get(i)) {
+            titles.push(p.title.as_str());
+            at = p.parent.filter(|&parent| parent < at.unwrap_or(0));
+        }
+        titles.reverse();
+        titles.join(" › ")
     }
 
     /// Ids of the steps not done yet, in runbook order.
