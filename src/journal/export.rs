@@ -134,10 +134,8 @@ fn left(out: &mut String, run: &LoadedRun) {
 }
 
 fn phases(out: &mut String, s: &RunState) {
-    let _ = writeln!(
-        out,
-        "\n## Phases\n\n| Phase | Planned | Actual | Steps | Status |\n|---|---|---|---|---|"
-    );
+    let _ = writeln!(out, "\n## Phases\n");
+    let mut rows = Vec::new();
     for p in s.phases.iter().filter(|p| !p.step_ids.is_empty()) {
         let planned = match (&p.window, p.timebox_secs) {
             (Some(w), _) => format!("{}–{} {}", w.start, w.end, w.tz),
@@ -161,13 +159,27 @@ fn phases(out: &mut String, s: &RunState) {
         } else {
             "⬜ not started"
         };
-        let _ = writeln!(
-            out,
-            "| {} | {planned} | {actual} | {}/{} | {status} |",
+        rows.push(vec![
             cell(&p.title),
-            p.done,
-            p.step_ids.len()
-        );
+            planned,
+            actual,
+            format!("{}/{}", p.done, p.step_ids.len()),
+            status.to_string(),
+        ]);
+    }
+    table(
+        out,
+        &["Phase", "Planned", "Actual", "Steps", "Status"],
+        rows,
+    );
+}
+
+/// A GitHub Markdown table; cells must already be [`cell`]-safe.
+fn table(out: &mut String, headers: &[&str], rows: Vec<Vec<String>>) {
+    let _ = writeln!(out, "| {} |", headers.join(" | "));
+    let _ = writeln!(out, "|{}", "---|".repeat(headers.len()));
+    for row in rows {
+        let _ = writeln!(out, "| {} |", row.join(" | "));
     }
 }
 
@@ -241,19 +253,15 @@ fn mermaid_text(s: &str) -> String {
 }
 
 fn timeline(out: &mut String, run: &LoadedRun) {
-    let _ = writeln!(
-        out,
-        "\n## Timeline\n\n| Time (UTC) | Operator | Event |\n|---|---|---|"
-    );
-    for e in &run.events {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} |",
-            e.ts.format("%m-%d %H:%M:%S"),
+    let _ = writeln!(out, "\n## Timeline\n");
+    let rows = run.events.iter().map(|e| {
+        vec![
+            e.ts.format("%m-%d %H:%M:%S").to_string(),
             cell(&e.operator),
-            cell(&e.describe())
-        );
-    }
+            cell(&e.describe()),
+        ]
+    });
+    table(out, &["Time (UTC)", "Operator", "Event"], rows.collect());
 }
 
 fn results(out: &mut String, run: &LoadedRun) {
@@ -319,22 +327,22 @@ fn breaches(out: &mut String, s: &RunState) {
     if s.breaches.is_empty() {
         return;
     }
-    let _ = writeln!(
-        out,
-        "\n## Breaches\n\n| At (UTC) | Metric | Value | Threshold | Recovered |\n|---|---|---|---|---|"
-    );
-    for b in &s.breaches {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} |",
-            b.at.format("%H:%M:%S"),
+    let _ = writeln!(out, "\n## Breaches\n");
+    let rows = s.breaches.iter().map(|b| {
+        vec![
+            b.at.format("%H:%M:%S").to_string(),
             cell(&b.metric),
-            b.value,
+            b.value.to_string(),
             cell(&b.threshold),
             b.recovered
-                .map_or("not yet".to_string(), |t| t.format("%H:%M:%S").to_string())
-        );
-    }
+                .map_or("not yet".to_string(), |t| t.format("%H:%M:%S").to_string()),
+        ]
+    });
+    table(
+        out,
+        &["At (UTC)", "Metric", "Value", "Threshold", "Recovered"],
+        rows.collect(),
+    );
 }
 
 fn icon(status: StepStatus) -> &'static str {

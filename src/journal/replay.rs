@@ -419,7 +419,12 @@ impl RunState {
             .iter()
             .filter_map(|id| self.steps.get(id))
             .collect();
-        phase.started = steps.iter().filter_map(|s| s.started).min();
+        // Earliest ever: a retry moves its step's `started`, not the phase's.
+        phase.started = steps
+            .iter()
+            .filter_map(|s| s.started)
+            .chain(phase.started)
+            .min();
         phase.done = steps.iter().filter(|s| s.status.is_done()).count();
         phase.finished = if phase.done == steps.len() {
             steps.iter().filter_map(|s| s.finished).max()
