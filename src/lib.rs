@@ -2,8 +2,9 @@
 //!
 //! The library holds everything the `flightdeck` binary does, so that integration tests and
 //! benchmarks drive the same code: [`runbook`] reads Markdown runbooks into a checklist model,
-//! [`plan`] renders that model for people and scripts.
+//! [`plan`] renders that model for people and scripts, [`journal`] records and replays runs.
 
 pub mod exec;
+pub mod journal;
 pub mod plan;
 pub mod runbook;

@@ -1,5 +1,7 @@
 //! The `flightdeck` command line.
 
+mod journal_cli;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -7,16 +9,23 @@ use clap::{Parser, Subcommand, ValueEnum};
 use flightdeck::plan::{plan_json, plan_text};
 use flightdeck::runbook::{self, Runbook};
 
+use crate::journal_cli::{ExportFormat, JournalCommand};
+
 const EXAMPLES: &str = "\
 Examples:
   flightdeck plan runbooks/demo.md            show the checklist a runbook gives
   flightdeck plan go-live.md --format json    the same, for scripts
-  flightdeck check runbooks/*.md              lint runbooks (exit 1 on errors)";
+  flightdeck check runbooks/*.md              lint runbooks (exit 1 on errors)
+  flightdeck journal list                     runs, newest first
+  flightdeck export latest -o handoff.md      the handoff report of the latest run";
 
 /// A terminal cockpit for running release and go-live runbooks live.
 #[derive(Parser)]
 #[command(name = "flightdeck", version, about, after_help = EXAMPLES)]
 struct Cli {
+    /// Data directory holding `runs/` (default: the platform's data dir for flightdeck).
+    #[arg(long, global = true, env = "FLIGHTDECK_HOME", value_name = "DIR")]
+    home: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -45,6 +54,25 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Runs recorded in the journal: list them, show one, verify its hash chain.
+    Journal {
+        #[command(subcommand)]
+        command: JournalCommand,
+    },
+    /// The handoff report of a run: Markdown (default) or JSON.
+    ///
+    /// RUN is a run id, a unique prefix of one, `latest`, or a path to a run folder.
+    #[command(
+        after_help = "Examples:\n  flightdeck export latest > handoff.md\n  flightdeck export 2026-11-21T0412Z --format json -o run.json"
+    )]
+    Export {
+        run: String,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Md)]
+        format: ExportFormat,
+        /// Write the report to FILE instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -58,6 +86,12 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Plan { file, format } => plan(&file, format),
         Command::Check { files } => check(&files),
+        Command::Journal { command } => journal_cli::journal(cli.home.as_deref(), command),
+        Command::Export {
+            run,
+            format,
+            output,
+        } => journal_cli::export(cli.home.as_deref(), &run, format, output.as_deref()),
     }
 }
 

@@ -1,0 +1,239 @@
+//! Run folders: where they live, their ids, listing them, and resolving what a user typed as RUN.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::journal::event::EventKind;
+use crate::journal::file::{self, JOURNAL_FILE, JournalError, RUNBOOK_FILE, io_err};
+use crate::journal::replay::{self, RunState};
+use crate::runbook::{self, Runbook};
+
+/// The environment variable that overrides the data directory (tests, several installations).
+pub const HOME_ENV: &str = "FLIGHTDECK_HOME";
+
+/// Why a RUN could not be resolved or the data directory is unknown; each says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum RunsError {
+    #[error("no run matches `{spec}` in {runs}; `flightdeck journal list` shows the runs")]
+    NoMatch { spec: String, runs: PathBuf },
+    #[error("`{spec}` matches {} runs ({}); type more of the id", .matches.len(), .matches.join(", "))]
+    Ambiguous { spec: String, matches: Vec<String> },
+    #[error("no data directory: set {HOME_ENV} or pass --home DIR")]
+    NoHome,
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+}
+
+/// The data directory: `--home`, else `$FLIGHTDECK_HOME`, else the platform's data dir.
+pub fn home_dir(flag: Option<&Path>) -> Result<PathBuf, RunsError> {
+    if let Some(dir) = flag {
+        return Ok(dir.to_path_buf());
+    }
+    if let Some(dir) = std::env::var_os(HOME_ENV).filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    directories::ProjectDirs::from("", "", "flightdeck")
+        .map(|p| p.data_dir().to_path_buf())
+        .ok_or(RunsError::NoHome)
+}
+
+/// `<home>/runs`.
+pub fn runs_dir(home: &Path) -> PathBuf {
+    home.join("runs")
+}
+
+/// A run's id is its folder's name.
+pub fn run_id_of(run_dir: &Path) -> String {
+    run_dir.file_name().map_or_else(
+        || run_dir.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// `Go Live!.md` → `go-live`: the readable part of a run id.
+pub fn slug(source: &str) -> String {
+    let stem = Path::new(source)
+        .file_stem()
+        .map_or_else(|| source.to_string(), |s| s.to_string_lossy().into_owned());
+    let mut out = String::new();
+    for c in stem.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out: String = out.trim_end_matches('-').chars().take(40).collect();
+    if out.is_empty() { "run".into() } else { out }
+}
+
+/// Makes a new, empty run folder named `<UTC minute>-<slug>` (`-2`, `-3`, … on collision), so
+/// ids sort by start time.
+pub(crate) fn create_run_dir(
+    home: &Path,
+    source: &str,
+    ts: DateTime<Utc>,
+) -> Result<(String, PathBuf), JournalError> {
+    let runs = runs_dir(home);
+    fs::create_dir_all(&runs).map_err(io_err(&runs))?;
+    let base = format!("{}-{}", ts.format("%Y-%m-%dT%H%MZ"), slug(source));
+    for n in 1u32.. {
+        let id = if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
+        let dir = runs.join(&id);
+        match fs::create_dir(&dir) {
+            Ok(()) => return Ok((id, dir)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io_err(&dir)(e)),
+        }
+    }
+    unreachable!("u32 run-id suffixes exhausted")
+}
+
+/// Every run folder under `home`, newest id first.
+pub fn run_dirs(home: &Path) -> Result<Vec<PathBuf>, JournalError> {
+    let runs = runs_dir(home);
+    let entries = match fs::read_dir(&runs) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io_err(&runs)(e)),
+    };
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.join(JOURNAL_FILE).is_file())
+        .collect();
+    dirs.sort_by_key(|p| std::cmp::Reverse(run_id_of(p)));
+    Ok(dirs)
+}
+
+/// Turns RUN into a run folder: a path to one, `latest`, a run id, or a unique prefix of one.
+pub fn resolve(home: &Path, spec: &str) -> Result<PathBuf, RunsError> {
+    let as_path = Path::new(spec);
+    if as_path.join(JOURNAL_FILE).is_file() {
+        return Ok(as_path.to_path_buf());
+    }
+    let dirs = run_dirs(home)?;
+    let no_match = || RunsError::NoMatch {
+        spec: spec.to_string(),
+        runs: runs_dir(home),
+    };
+    if spec == "latest" {
+        return dirs.into_iter().next().ok_or_else(no_match);
+    }
+    if let Some(exact) = dirs.iter().find(|d| run_id_of(d) == spec) {
+        return Ok(exact.clone());
+    }
+    let matches: Vec<PathBuf> = dirs
+        .into_iter()
+        .filter(|d| run_id_of(d).starts_with(spec))
+        .collect();
+    match matches.len() {
+        0 => Err(no_match()),
+        1 => Ok(matches.into_iter().next().ok_or_else(no_match)?),
+        _ => Err(RunsError::Ambiguous {
+            spec: spec.to_string(),
+            matches: matches.iter().map(|d| run_id_of(d)).collect(),
+        }),
+    }
+}
+
+/// Whether a run is going on, over, or left behind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// A cockpit holds the lock.
+    Active,
+    /// `run_finished` was recorded.
+    Finished,
+    /// Neither: nobody is writing it and it never finished (resumable).
+    Abandoned,
+}
+
+impl RunStatus {
+    /// The word `journal list` shows.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Active => "active",
+            RunStatus::Finished => "finished",
+            RunStatus::Abandoned => "abandoned",
+        }
+    }
+}
+
+/// A run read back from its folder: the runbook copy, the events and their replay.
+#[derive(Debug, Clone)]
+pub struct LoadedRun {
+    pub dir: PathBuf,
+    pub runbook: Runbook,
+    pub events: Vec<crate::journal::Event>,
+    pub state: RunState,
+    pub status: RunStatus,
+}
+
+/// Reads a run without taking its lock. When nobody holds the lock, steps still running are
+/// shown as interrupted ([`RunState::mark_interrupted`]): their writer is gone.
+pub fn load_run(run_dir: &Path) -> Result<LoadedRun, LoadRunError> {
+    let events = file::read_events(run_dir)?;
+    let copy = run_dir.join(RUNBOOK_FILE);
+    let text = fs::read_to_string(&copy).map_err(io_err(&copy))?;
+    let source = events
+        .first()
+        .and_then(|e| match &e.kind {
+            EventKind::RunStarted { runbook_path, .. } => Some(runbook_path.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| copy.display().to_string());
+    let runbook = runbook::parse(&text, &source);
+    let mut state = replay::replay(&runbook, &events)?;
+    let status = if state.finished.is_some() {
+        RunStatus::Finished
+    } else if file::is_locked(run_dir) {
+        RunStatus::Active
+    } else {
+        state.mark_interrupted();
+        RunStatus::Abandoned
+    };
+    Ok(LoadedRun {
+        dir: run_dir.to_path_buf(),
+        runbook,
+        events,
+        state,
+        status,
+    })
+}
+
+/// Why a run could not be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadRunError {
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error("{0}; the journal does not fit its runbook, run `flightdeck journal verify`")]
+    Replay(#[from] replay::ReplayError),
+}
+
+/// The newest unfinished, unlocked run of the runbook at `runbook_path` (same file, by
+/// canonical path): what `flightdeck run FILE` offers to resume.
+pub fn find_resumable(home: &Path, runbook_path: &Path) -> Result<Option<PathBuf>, JournalError> {
+    let wanted = fs::canonicalize(runbook_path).map_err(io_err(runbook_path))?;
+    for dir in run_dirs(home)? {
+        let Ok(events) = file::read_events(&dir) else {
+            continue;
+        };
+        let same = matches!(events.first().map(|e| &e.kind),
+            Some(EventKind::RunStarted { runbook_path, .. }) if Path::new(runbook_path) == wanted);
+        let finished = events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::RunFinished { .. }));
+        if same && !finished && !file::is_locked(&dir) {
+            return Ok(Some(dir));
+        }
+    }
+    Ok(None)
+}

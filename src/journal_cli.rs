@@ -1,0 +1,209 @@
+//! `flightdeck journal …` and `flightdeck export`: the journal's command-line edges. Every user
+//! error is one line on stderr and a non-zero exit; `verify` exits 1 on a bad line.
+
+use std::fmt::{Display, Write as _};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Subcommand, ValueEnum};
+use flightdeck::journal::runs::{self, LoadedRun};
+use flightdeck::journal::{self, EventKind, Journal, export};
+
+/// What `journal` can do.
+#[derive(Subcommand)]
+pub enum JournalCommand {
+    /// Runs, newest first: id, state, progress, started, last event, runbook.
+    List,
+    /// The event timeline of a run, for a person.
+    ///
+    /// RUN is a run id, a unique prefix of one, `latest`, or a path to a run folder.
+    Show { run: String },
+    /// Recompute the hash chain: exit 0 with the head hash, exit 1 naming the first bad line.
+    Verify { run: String },
+    /// Test harness: open RUN and append N notes, printing each seq once durable.
+    #[command(name = "__append-loop", hide = true)]
+    AppendLoop { run: String, count: u64 },
+}
+
+/// Report formats of `export`.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    Md,
+    Json,
+}
+
+/// Exit status of a user error (bad RUN, unreadable run, …).
+const USER_ERROR: u8 = 2;
+
+fn fail(e: impl Display) -> ExitCode {
+    eprintln!("flightdeck: {e}");
+    ExitCode::from(USER_ERROR)
+}
+
+/// Writes to stdout without panicking on a closed pipe (`flightdeck journal list | head`).
+fn emit(text: &str) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => fail(format!("cannot write to standard output: {e}")),
+    }
+}
+
+fn resolve(home: Option<&Path>, run: &str) -> Result<PathBuf, ExitCode> {
+    let home = runs::home_dir(home).map_err(fail)?;
+    runs::resolve(&home, run).map_err(fail)
+}
+
+fn load(home: Option<&Path>, run: &str) -> Result<LoadedRun, ExitCode> {
+    let dir = resolve(home, run)?;
+    runs::load_run(&dir).map_err(fail)
+}
+
+/// Runs a `journal` subcommand.
+pub fn journal(home: Option<&Path>, command: JournalCommand) -> ExitCode {
+    let result = match command {
+        JournalCommand::List => list(home),
+        JournalCommand::Show { run } => show(home, &run),
+        JournalCommand::Verify { run } => verify(home, &run),
+        JournalCommand::AppendLoop { run, count } => append_loop(home, &run, count),
+    };
+    result.unwrap_or_else(|code| code)
+}
+
+fn list(home: Option<&Path>) -> Result<ExitCode, ExitCode> {
+    let home = runs::home_dir(home).map_err(fail)?;
+    let dirs = runs::run_dirs(&home).map_err(fail)?;
+    if dirs.is_empty() {
+        return Ok(emit(&format!(
+            "no runs yet in {}\n",
+            runs::runs_dir(&home).display()
+        )));
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<36} {:<10} {:>9}  {:<17} {:<17} RUNBOOK",
+        "RUN", "STATE", "PROGRESS", "STARTED (UTC)", "LAST EVENT"
+    );
+    let fmt = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map_or("—".to_string(), |t| {
+            t.format("%Y-%m-%d %H:%M").to_string()
+        })
+    };
+    for dir in dirs {
+        let id = runs::run_id_of(&dir);
+        match runs::load_run(&dir) {
+            Ok(run) => {
+                let (done, total) = run.state.done_count();
+                let _ = writeln!(
+                    out,
+                    "{id:<36} {:<10} {:>9}  {:<17} {:<17} {}",
+                    run.status.as_str(),
+                    format!("{done}/{total}"),
+                    fmt(run.state.started),
+                    fmt(run.state.last_event),
+                    run.state.runbook_title
+                );
+            }
+            Err(e) => {
+                let _ = writeln!(out, "{id:<36} {:<10} {e}", "damaged");
+            }
+        }
+    }
+    Ok(emit(&out))
+}
+
+fn show(home: Option<&Path>, run: &str) -> Result<ExitCode, ExitCode> {
+    let run = load(home, run)?;
+    let (done, total) = run.state.done_count();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} — {} ({}, {done}/{total} steps done)",
+        run.state.run_id,
+        run.state.runbook_title,
+        run.status.as_str()
+    );
+    for e in &run.events {
+        let _ = writeln!(
+            out,
+            "{}  {:<12} {}",
+            e.ts.format("%Y-%m-%d %H:%M:%S"),
+            e.operator,
+            e.describe()
+        );
+    }
+    Ok(emit(&out))
+}
+
+fn verify(home: Option<&Path>, run: &str) -> Result<ExitCode, ExitCode> {
+    let dir = resolve(home, run)?;
+    match journal::verify(&dir) {
+        Ok(head) => Ok(emit(&format!(
+            "{}: chain intact; head {head}\n",
+            runs::run_id_of(&dir)
+        ))),
+        Err(e @ journal::VerifyError::BadLine { .. }) => {
+            eprintln!("flightdeck: {e}");
+            Ok(ExitCode::from(1))
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+fn append_loop(home: Option<&Path>, run: &str, count: u64) -> Result<ExitCode, ExitCode> {
+    let dir = resolve(home, run)?;
+    let (mut journal, _, repaired) = Journal::open(&dir, "crash-test").map_err(fail)?;
+    if let Some(msg) = repaired {
+        eprintln!("flightdeck: {msg}");
+    }
+    for n in 0..count {
+        let text = format!(
+            "append-loop note {n}: {}",
+            "x".repeat((n % 7 * 40) as usize)
+        );
+        let event = journal
+            .append(EventKind::Note { text }, None)
+            .map_err(fail)?;
+        let mut out = std::io::stdout().lock();
+        if writeln!(out, "{}", event.seq)
+            .and_then(|()| out.flush())
+            .is_err()
+        {
+            break;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `export`.
+pub fn export(
+    home: Option<&Path>,
+    run: &str,
+    format: ExportFormat,
+    output: Option<&Path>,
+) -> ExitCode {
+    let run = match load(home, run) {
+        Ok(run) => run,
+        Err(code) => return code,
+    };
+    let text = match format {
+        ExportFormat::Md => export::markdown(&run),
+        ExportFormat::Json => match export::json(&run) {
+            Ok(t) => t,
+            Err(e) => return fail(format!("cannot encode the run as JSON: {e}")),
+        },
+    };
+    match output {
+        Some(path) => match std::fs::write(path, text) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(format!(
+                "{}: cannot write the report: {e}; check the directory exists and is writable",
+                path.display()
+            )),
+        },
+        None => emit(&text),
+    }
+}
