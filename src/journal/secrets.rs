@@ -2,9 +2,6 @@
 //! output files; so is the password of any `scheme://user:password@host` URL.
 
 use std::io::{self, Write};
-use std::sync::LazyLock;
-
-use regex::Regex;
 
 /// What a secret is written as, everywhere.
 pub const MASK: &str = "••••";
@@ -12,10 +9,6 @@ pub const MASK: &str = "••••";
 /// Values shorter than this are not masked by literal search: masking `1` or `ab` in all text
 /// would garble output without protecting anything.
 const MIN_SECRET_LEN: usize = 4;
-
-static URL_PASSWORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b([A-Za-z][A-Za-z0-9+.-]*://[^:/?#@\s]*:)([^@/?#\s]+)(@)").expect("static regex")
-});
 
 /// The secret values a run knows of, and masking of text against them.
 ///
@@ -57,9 +50,39 @@ impl Masker {
 
 /// `postgres://user:pw@host/db` → `postgres://user:••••@host/db`.
 pub fn mask_url_passwords(text: &str) -> String {
-    URL_PASSWORD
-        .replace_all(text, format!("${{1}}{MASK}${{3}}"))
-        .into_owned()
+    if !text.contains("://") {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        // The scheme must be `[A-Za-z][A-Za-z0-9+.-]*` right before `://`.
+        let scheme_ok = rest[..i]
+            .rsplit(|c: char| !(c.is_ascii_alphanumeric() || "+.-".contains(c)))
+            .next()
+            .is_some_and(|s| s.starts_with(|c: char| c.is_ascii_alphabetic()));
+        let after = i + 3;
+        out.push_str(&rest[..after]);
+        rest = &rest[after..];
+        if !scheme_ok {
+            continue;
+        }
+        // userinfo = user ':' password '@', none of them crossing `/?#` or whitespace.
+        let end = rest
+            .find(|c: char| c.is_whitespace() || "/?#".contains(c))
+            .unwrap_or(rest.len());
+        let authority = &rest[..end];
+        if let Some(at) = authority.rfind('@')
+            && let Some(colon) = authority[..at].find(':')
+            && colon + 1 < at
+        {
+            out.push_str(&authority[..=colon]);
+            out.push_str(MASK);
+            rest = &rest[at..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn url_encoded(value: &str) -> String {
