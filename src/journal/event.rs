@@ -210,9 +210,12 @@ pub fn encode_line(
         source,
     };
     let body = serde_json::to_string(&kind).map_err(err)?;
-    // serde writes the tag first: `{"type":"name"` then `,field…` (or `}`).
-    let type_end = format!("{{\"type\":\"{}\"", kind.type_name()).len();
-    let (type_part, fields) = (&body[1..type_end], &body[type_end..body.len() - 1]);
+    // serde writes the tag first: `{"type":"name"` then `,field…` and the closing `}`.
+    let tag = format!("{{\"type\":\"{}\"", kind.type_name());
+    let Some(fields) = body.strip_prefix(&tag).and_then(|b| b.strip_suffix('}')) else {
+        unreachable!("serde writes an internally tagged enum as {{\"type\":…}}: {body}")
+    };
+    let type_part = &tag[1..];
     let mut line = String::with_capacity(body.len() + 200);
     line.push_str("{\"seq\":");
     line.push_str(&seq.to_string());
