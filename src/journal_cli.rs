@@ -138,7 +138,7 @@ fn show(home: Option<&Path>, run: &str) -> Result<ExitCode, ExitCode> {
             "{}  {:<12} {}",
             e.ts.format("%Y-%m-%d %H:%M:%S"),
             e.operator,
-            e.describe()
+            run.describe(e, false)
         );
     }
     Ok(emit(&out))

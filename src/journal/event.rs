@@ -291,8 +291,13 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 impl Event {
     /// One line for a person: what happened, without the time and operator (the caller shows them).
     pub fn describe(&self) -> String {
-        let on = |s: String| match &self.step {
-            Some(step) => format!("`{step}`: {s}"),
+        self.describe_step_as(self.step.as_ref().map(|id| format!("`{id}`")))
+    }
+
+    /// [`Event::describe`] with the step shown as `label` (its title, say) instead of its id.
+    pub fn describe_step_as(&self, label: Option<String>) -> String {
+        let on = |s: String| match &label {
+            Some(step) => format!("{step}: {s}"),
             None => s,
         };
         match &self.kind {
