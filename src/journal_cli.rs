@@ -18,9 +18,15 @@ pub enum JournalCommand {
     /// The event timeline of a run, for a person.
     ///
     /// RUN is a run id, a unique prefix of one, `latest`, or a path to a run folder.
-    Show { run: String },
+    Show {
+        /// Run id, unique prefix of one, `latest`, or run folder.
+        run: String,
+    },
     /// Recompute the hash chain: exit 0 with the head hash, exit 1 naming the first bad line.
-    Verify { run: String },
+    Verify {
+        /// Run id, unique prefix of one, `latest`, or run folder.
+        run: String,
+    },
     /// Test harness: open RUN and append N notes, printing each seq once durable.
     #[command(name = "__append-loop", hide = true)]
     AppendLoop { run: String, count: u64 },
@@ -132,7 +138,7 @@ fn show(home: Option<&Path>, run: &str) -> Result<ExitCode, ExitCode> {
             "{}  {:<12} {}",
             e.ts.format("%Y-%m-%d %H:%M:%S"),
             e.operator,
-            e.describe()
+            run.describe(e, false)
         );
     }
     Ok(emit(&out))

@@ -66,7 +66,9 @@ enum Command {
         after_help = "Examples:\n  flightdeck export latest > handoff.md\n  flightdeck export 2026-11-21T0412Z --format json -o run.json"
     )]
     Export {
+        /// Run id, unique prefix of one, `latest`, or run folder.
         run: String,
+        /// `md`: the Markdown handoff report; `json`: replayed state plus every event.
         #[arg(long, value_enum, default_value_t = ExportFormat::Md)]
         format: ExportFormat,
         /// Write the report to FILE instead of standard output.

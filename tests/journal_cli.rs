@@ -74,6 +74,15 @@ fn list_show_verify_export() {
     );
     assert!(out.contains("2026-11-21 02:25:00  alice        handoff from alice to bob — end of shift; canary next"), "{out}");
 
+    assert!(
+        out.contains("2026-11-21 02:15:02  alice        Health check: failed with exit code 22 in 2.0 s, 49 bytes of output"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Stage 2: 50% Traffic (03:00-03:15 UTC): interrupted (attempt 1)"),
+        "{out}"
+    );
+
     let ok = flightdeck(home.path(), &["journal", "verify", dir.to_str().unwrap()]);
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
     let head = verify(&dir).unwrap();

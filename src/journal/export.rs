@@ -258,7 +258,7 @@ fn timeline(out: &mut String, run: &LoadedRun) {
         vec![
             e.ts.format("%m-%d %H:%M:%S").to_string(),
             cell(&e.operator),
-            cell(&e.describe()),
+            cell(&run.describe(e, true)),
         ]
     });
     table(out, &["Time (UTC)", "Operator", "Event"], rows.collect());

@@ -478,6 +478,8 @@ fn running_steps(events: &[Event]) -> Vec<(String, u32)> {
     running.into_iter().collect()
 }
 
+const LOCK_RETRIES: u32 = 20;
+
 /// Takes the run's advisory lock and writes who holds it into the lock file.
 fn take_lock(run_dir: &Path, run_id: &str, operator: &str) -> Result<File, JournalError> {
     let path = run_dir.join(LOCK_FILE);
@@ -488,7 +490,19 @@ fn take_lock(run_dir: &Path, run_id: &str, operator: &str) -> Result<File, Journ
         .truncate(false)
         .open(&path)
         .map_err(io_err(&path))?;
-    match file.try_lock() {
+    // A lock just released can linger for a moment in a child forked by this process (the fd is
+    // only closed at its exec), so a few short retries before calling the run taken.
+    let mut attempt = 0;
+    let locked = loop {
+        match file.try_lock() {
+            Err(fs::TryLockError::WouldBlock) if attempt < LOCK_RETRIES => {
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => break other,
+        }
+    };
+    match locked {
         Ok(()) => {}
         Err(fs::TryLockError::WouldBlock) => {
             let holder = fs::read_to_string(&path)

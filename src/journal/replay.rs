@@ -414,23 +414,19 @@ impl RunState {
         let Some(phase) = self.phases.get_mut(index) else {
             return;
         };
-        let steps: Vec<&StepState> = phase
-            .step_ids
-            .iter()
-            .filter_map(|id| self.steps.get(id))
-            .collect();
-        // Earliest ever: a retry moves its step's `started`, not the phase's.
-        phase.started = steps
-            .iter()
-            .filter_map(|s| s.started)
-            .chain(phase.started)
-            .min();
-        phase.done = steps.iter().filter(|s| s.status.is_done()).count();
-        phase.finished = if phase.done == steps.len() {
-            steps.iter().filter_map(|s| s.finished).max()
-        } else {
-            None
-        };
+        let (mut started, mut finished, mut done) = (phase.started, None, 0);
+        for step in phase.step_ids.iter().filter_map(|id| self.steps.get(id)) {
+            // Earliest ever: a retry moves its step's `started`, not the phase's.
+            started = match (started, step.started) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            finished = finished.max(step.finished);
+            done += usize::from(step.status.is_done());
+        }
+        phase.started = started;
+        phase.done = done;
+        phase.finished = finished.filter(|_| done == phase.step_ids.len());
     }
 
     /// Steps still `Running` become `Interrupted`: call it when the journal's writer is gone

@@ -177,6 +177,19 @@ pub struct LoadedRun {
     pub status: RunStatus,
 }
 
+impl LoadedRun {
+    /// An event described for a person, its step shown by title: `Health check: started …`,
+    /// the title in bold when `markdown`.
+    pub fn describe(&self, event: &crate::journal::Event, markdown: bool) -> String {
+        let label = event.step.as_ref().map(|id| match self.runbook.step(id) {
+            Some(step) if markdown => format!("**{}**", step.title),
+            Some(step) => step.title.clone(),
+            None => format!("`{id}` (no longer in the runbook)"),
+        });
+        event.describe_step_as(label)
+    }
+}
+
 /// Reads a run without taking its lock. When nobody holds the lock, steps still running are
 /// shown as interrupted ([`RunState::mark_interrupted`]): their writer is gone.
 pub fn load_run(run_dir: &Path) -> Result<LoadedRun, LoadRunError> {
