@@ -4,7 +4,9 @@
 //! benchmarks drive the same code: [`runbook`] reads Markdown runbooks into a checklist model,
 //! [`plan`] renders that model for people and scripts, [`journal`] records and replays runs.
 
+pub mod app;
 pub mod exec;
 pub mod journal;
 pub mod plan;
 pub mod runbook;
+pub mod ui;

@@ -1,6 +1,7 @@
 //! The `flightdeck` command line.
 
 mod journal_cli;
+mod run_cli;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,6 +14,8 @@ use crate::journal_cli::{ExportFormat, JournalCommand};
 
 const EXAMPLES: &str = "\
 Examples:
+  flightdeck runbooks/demo.md                 open the cockpit on a runbook (same as `run`)
+  flightdeck run go-live.md --operator maksim resume or start a run as maksim
   flightdeck plan runbooks/demo.md            show the checklist a runbook gives
   flightdeck plan go-live.md --format json    the same, for scripts
   flightdeck check runbooks/*.md              lint runbooks (exit 1 on errors)
@@ -23,15 +26,43 @@ Examples:
 #[derive(Parser)]
 #[command(name = "flightdeck", version, about, after_help = EXAMPLES)]
 struct Cli {
+    /// A runbook to open in the cockpit (shorthand for `flightdeck run FILE`).
+    file: Option<PathBuf>,
     /// Data directory holding `runs/` (default: the platform's data dir for flightdeck).
     #[arg(long, global = true, env = "FLIGHTDECK_HOME", value_name = "DIR")]
     home: Option<PathBuf>,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Open the cockpit on a runbook: walk it, run steps, acknowledge, hand off.
+    ///
+    /// An unfinished run of the same runbook is offered for resuming; --resume RUN or --new
+    /// decide without asking.
+    #[command(
+        after_help = "Examples:\n  flightdeck run runbooks/demo.md\n  flightdeck run go-live.md --new --operator maksim\n  flightdeck run go-live.md --resume latest"
+    )]
+    Run {
+        /// The Markdown runbook.
+        file: PathBuf,
+        /// Resume this run (id, unique prefix, `latest`, or a run folder).
+        #[arg(long, value_name = "RUN", conflicts_with = "new")]
+        resume: Option<String>,
+        /// Start a new run even when an unfinished one exists.
+        #[arg(long)]
+        new: bool,
+        /// Who is at the keyboard (default: config `operator`, then $FLIGHTDECK_OPERATOR, $USER).
+        #[arg(long, value_name = "NAME")]
+        operator: Option<String>,
+        /// Directory steps run in (default: the runbook's folder).
+        #[arg(long, value_name = "DIR")]
+        workdir: Option<PathBuf>,
+        /// dark, light, high-contrast, or a theme file (NO_COLOR gives monochrome).
+        #[arg(long, value_name = "NAME|PATH")]
+        theme: Option<String>,
+    },
     /// Print the checklist a runbook gives: phases, steps, inputs, dangerous steps.
     #[command(
         after_help = "Examples:\n  flightdeck plan runbooks/demo.md\n  flightdeck plan go-live.md --format json | jq '.phases[].steps[].id'"
@@ -85,7 +116,47 @@ enum Format {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
+    let command = match (cli.command, cli.file) {
+        (Some(c), _) => c,
+        (None, Some(file)) => Command::Run {
+            file,
+            resume: None,
+            new: false,
+            operator: None,
+            workdir: None,
+            theme: None,
+        },
+        (None, None) => {
+            let _ = <Cli as clap::CommandFactory>::command().print_help();
+            return ExitCode::from(2);
+        }
+    };
+    match command {
+        Command::Run {
+            file,
+            resume,
+            new,
+            operator,
+            workdir,
+            theme,
+        } => {
+            let args = run_cli::RunArgs {
+                file,
+                home: cli.home,
+                resume,
+                new,
+                operator,
+                workdir,
+                theme,
+            };
+            match run_cli::run(args) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("flightdeck: {e:#}");
+                    ExitCode::from(1)
+                }
+            }
+        }
         Command::Plan { file, format } => plan(&file, format),
         Command::Check { files } => check(&files),
         Command::Journal { command } => journal_cli::journal(cli.home.as_deref(), command),

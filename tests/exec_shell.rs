@@ -14,6 +14,7 @@ fn job(dir: &std::path::Path, script: &str) -> ShellJob {
         env: vec![("FD_VALUE".into(), "a'b; $(touch injected)".into())],
         workdir: dir.to_path_buf(),
         output_path: dir.join("output/s.1.log"),
+        masker: Default::default(),
     }
 }
 
@@ -158,6 +159,17 @@ async fn cancel_escalates_when_sigint_is_ignored() {
     .await;
     assert_eq!(signals, ["SIGINT", "SIGTERM"]);
     assert_eq!(outcome.signal, Some(15), "{outcome:?}");
+}
+
+#[tokio::test]
+async fn secrets_are_masked_in_the_output_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut j = job(dir.path(), "echo token=canary-s3cr3t-value; echo done");
+    j.masker.add("canary-s3cr3t-value");
+    let (_, _, outcome) = run(j, None, Duration::from_secs(10)).await;
+    let file = std::fs::read_to_string(dir.path().join("output/s.1.log")).expect("file");
+    assert_eq!(file, "token=••••\ndone\n");
+    assert_eq!(outcome.bytes, file.len() as u64);
 }
 
 #[tokio::test]

@@ -8,9 +8,13 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use std::io::Write;
+
+use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
+
+use crate::journal::secrets::{Masker, MaskingWriter};
 
 /// How long each cancel stage waits before the next, harder signal.
 pub const CANCEL_STAGE: Duration = Duration::from_secs(5);
@@ -27,6 +31,8 @@ pub struct ShellJob {
     pub env: Vec<(String, String)>,
     pub workdir: PathBuf,
     pub output_path: PathBuf,
+    /// Secrets to mask in the output file (the screen masks its own lines).
+    pub masker: Masker,
 }
 
 /// What a running step reports back to the task that owns the state.
@@ -243,33 +249,100 @@ async fn read_pipe(
     }
 }
 
-/// Appends every chunk to the output file and forwards it; returns (bytes, sha256, error).
+/// A file writer that hashes and counts what reaches the file.
+struct HashingWriter {
+    inner: std::fs::File,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl Write for HashingWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The output file, masked when the run has secrets.
+enum Sink {
+    Plain(std::io::BufWriter<HashingWriter>),
+    Masked(MaskingWriter<std::io::BufWriter<HashingWriter>>),
+}
+
+impl Sink {
+    fn write_all(&mut self, data: &[u8]) -> std::io::Result<()> {
+        match self {
+            Sink::Plain(w) => w.write_all(data),
+            Sink::Masked(w) => w.write_all(data),
+        }
+    }
+
+    /// Flushes everything and returns (bytes in the file, sha256 of the file).
+    fn finish(self) -> std::io::Result<(u64, String)> {
+        let buffered = match self {
+            Sink::Plain(w) => w,
+            Sink::Masked(w) => w.finish()?,
+        };
+        let h = buffered.into_inner().map_err(|e| e.into_error())?;
+        Ok((
+            h.bytes,
+            h.hasher
+                .finalize()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+        ))
+    }
+}
+
+/// Appends every chunk to the output file (secrets masked when there are any) and forwards
+/// it to the UI; returns (bytes, sha256 of the file as written, error). Writes are plain
+/// blocking writes to the page cache: cheaper than a trip through tokio's blocking pool.
 async fn write_output(
     job: ShellJob,
     mut chunks: mpsc::Receiver<(Vec<u8>, bool)>,
     events: mpsc::Sender<ExecEvent>,
 ) -> (u64, String, Option<String>) {
-    let mut error = None;
+    let shown = job.output_path.display().to_string();
     if let Some(dir) = job.output_path.parent() {
-        let _ = tokio::fs::create_dir_all(dir).await;
+        let _ = std::fs::create_dir_all(dir);
     }
-    let mut file = match tokio::fs::File::create(&job.output_path).await {
-        Ok(f) => Some(tokio::io::BufWriter::with_capacity(CHUNK, f)),
+    let mut error = None;
+    let mut sink = match std::fs::File::create(&job.output_path) {
+        Ok(f) => {
+            let w = std::io::BufWriter::with_capacity(
+                CHUNK,
+                HashingWriter {
+                    inner: f,
+                    hasher: Sha256::new(),
+                    bytes: 0,
+                },
+            );
+            Some(if job.masker.is_empty() {
+                Sink::Plain(w)
+            } else {
+                Sink::Masked(MaskingWriter::new(w, job.masker.clone()))
+            })
+        }
         Err(e) => {
-            error = Some(format!("cannot write {}: {e}", job.output_path.display()));
+            error = Some(format!("cannot write {shown}: {e}"));
             None
         }
     };
-    let mut hasher = Sha256::new();
-    let mut bytes = 0u64;
+    let mut read = 0u64;
     while let Some((chunk, stderr)) = chunks.recv().await {
-        bytes += chunk.len() as u64;
-        hasher.update(&chunk);
-        if let Some(f) = file.as_mut()
-            && let Err(e) = f.write_all(&chunk).await
+        read += chunk.len() as u64;
+        if let Some(w) = sink.as_mut()
+            && let Err(e) = w.write_all(&chunk)
         {
-            error = Some(format!("cannot write {}: {e}", job.output_path.display()));
-            file = None;
+            error = Some(format!("cannot write {shown}: {e}"));
+            sink = None;
         }
         let ev = ExecEvent::Output {
             step_id: job.step_id.clone(),
@@ -280,15 +353,13 @@ async fn write_output(
         // The screen is best effort: a closed UI must not stop the capture to the file.
         let _ = events.send(ev).await;
     }
-    if let Some(mut f) = file
-        && let Err(e) = f.flush().await
-    {
-        error = Some(format!("cannot write {}: {e}", job.output_path.display()));
+    match sink.map(Sink::finish) {
+        Some(Ok((bytes, sha))) => (bytes, sha, error),
+        Some(Err(e)) => (
+            read,
+            String::new(),
+            Some(format!("cannot write {shown}: {e}")),
+        ),
+        None => (read, String::new(), error),
     }
-    let sha: String = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    (bytes, sha, error)
 }

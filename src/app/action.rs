@@ -1,0 +1,46 @@
+//! What can happen to the cockpit (actions in) and what it asks the world to do (effects out).
+
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use crate::exec::shell::ExecEvent;
+use crate::journal::event::{Event, EventKind};
+
+/// Everything the update function reacts to.
+#[derive(Debug)]
+pub enum Action {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    /// The clock moved (only scheduled while a clock on screen counts).
+    Tick(chrono::DateTime<chrono::Utc>),
+    Exec(ExecEvent),
+    /// An append is durable: apply it to the run state.
+    Journaled(Event),
+    JournalFailed(String),
+    /// An export was written (path) or failed (message).
+    Exported(Result<String, String>),
+}
+
+/// Side effects `update` asks for; the runtime performs them and reports back as actions.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Append {
+        kind: EventKind,
+        step: Option<String>,
+    },
+    /// Start the shell step once its `step_started` is durable.
+    StartShell {
+        step_id: String,
+        attempt: u32,
+        script: String,
+        env: Vec<(String, String)>,
+    },
+    Cancel {
+        step_id: String,
+    },
+    /// Mask this value in everything written from now on.
+    AddSecret(String),
+    SetOperator(String),
+    Export,
+    Quit,
+}

@@ -1,0 +1,8 @@
+//! The cockpit's brain: state, the actions that change it, and the pure update function.
+//! The runtime (`runtime.rs`) owns the terminal and feeds actions in; `ui` draws the state.
+
+pub mod action;
+pub mod keymap;
+pub mod runtime;
+pub mod state;
+pub mod update;

@@ -1,0 +1,238 @@
+//! The event loop: one task owns the state and the terminal. Keys, step output, journal replies
+//! and timers arrive as actions; `update` turns them into effects performed here; the screen is
+//! redrawn after a batch, at most ~30 times a second, and never while nothing changes.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::Utc;
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event as TermEvent, EventStream};
+use crossterm::execute;
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::app::action::{Action, Effect};
+use crate::app::state::App;
+use crate::app::update::update;
+use crate::exec::shell::{self, ExecEvent, Outcome, Running, ShellJob};
+use crate::journal::secrets::Masker;
+use crate::journal::{JournalWriter, export, runs};
+
+/// Shortest time between two frames under a flood of output.
+const FRAME: Duration = Duration::from_millis(33);
+/// Spinner speed while a step runs.
+const SPIN: Duration = Duration::from_millis(120);
+
+/// Restores the terminal however the loop ends (`?`, panic, signal).
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        let _ = execute!(std::io::stdout(), DisableMouseCapture);
+        ratatui::restore();
+    }
+}
+
+/// Runs the cockpit until the captain quits; the journal writer is closed (queue served) after.
+pub fn run(mut app: App, writer: JournalWriter, workdir: PathBuf) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let result = rt.block_on(event_loop(&mut app, &writer, &workdir));
+    // Every queued append is made durable before we go.
+    let closed = writer.close();
+    rt.shutdown_timeout(Duration::from_millis(200));
+    result?;
+    closed
+        .map(|_| ())
+        .map_err(|e| anyhow::anyhow!("journal: {e}"))
+}
+
+async fn event_loop(app: &mut App, writer: &JournalWriter, workdir: &Path) -> anyhow::Result<()> {
+    let mut terminal = ratatui::init();
+    let _guard = TerminalGuard;
+    let _ = execute!(std::io::stdout(), EnableMouseCapture);
+    let size = terminal.size()?;
+    app.size = (size.width, size.height);
+
+    let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
+    let (exec_tx, mut exec_rx) = mpsc::channel::<ExecEvent>(64);
+    let mut keys = EventStream::new();
+    let mut handles: HashMap<String, Running> = HashMap::new();
+    let mut masker = Masker::default();
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+
+    terminal.draw(|f| crate::ui::render(f, app))?;
+    let mut last_draw = Instant::now();
+    let mut dirty = false;
+    loop {
+        let tick_at = next_tick(app);
+        let draw_at = dirty.then_some(last_draw + FRAME);
+        let first = tokio::select! {
+            ev = keys.next() => match ev {
+                Some(Ok(TermEvent::Key(k))) => Some(Action::Key(k)),
+                Some(Ok(TermEvent::Mouse(m))) => Some(Action::Mouse(m)),
+                Some(Ok(TermEvent::Resize(w, h))) => Some(Action::Resize(w, h)),
+                Some(Ok(_)) => None,
+                Some(Err(e)) => return Err(e.into()),
+                None => break,
+            },
+            Some(a) = rx.recv() => Some(a),
+            Some(e) = exec_rx.recv() => Some(Action::Exec(e)),
+            () = sleep_until(tick_at) => Some(Action::Tick(Utc::now())),
+            () = sleep_until(draw_at) => None,
+            _ = sigterm.recv() => break,
+            _ = sighup.recv() => break,
+        };
+        // Drain what else is queued before drawing once.
+        let mut batch: Vec<Action> = first.into_iter().collect();
+        while batch.len() < 512 {
+            match exec_rx.try_recv() {
+                Ok(e) => batch.push(Action::Exec(e)),
+                Err(_) => match rx.try_recv() {
+                    Ok(a) => batch.push(a),
+                    Err(_) => break,
+                },
+            }
+        }
+        for action in batch {
+            dirty = true;
+            for effect in update(app, action) {
+                if perform(
+                    effect,
+                    app,
+                    writer,
+                    workdir,
+                    &tx,
+                    &exec_tx,
+                    &mut handles,
+                    &mut masker,
+                ) {
+                    return Ok(());
+                }
+            }
+        }
+        if dirty && last_draw.elapsed() >= FRAME {
+            terminal.draw(|f| crate::ui::render(f, app))?;
+            last_draw = Instant::now();
+            dirty = false;
+        }
+    }
+    Ok(())
+}
+
+/// When the next timer should fire: the spinner while steps run, the second boundary while a
+/// clock counts, never when idle.
+fn next_tick(app: &App) -> Option<Instant> {
+    if !app.running.is_empty() || !app.pending_starts.is_empty() {
+        return Some(Instant::now() + SPIN);
+    }
+    if app.clock_visible() {
+        let into_second = Utc::now().timestamp_subsec_millis() as u64;
+        return Some(Instant::now() + Duration::from_millis(1000 - into_second.min(999)));
+    }
+    None
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Carries out one effect; returns true when the loop must end.
+#[allow(clippy::too_many_arguments)]
+fn perform(
+    effect: Effect,
+    app: &App,
+    writer: &JournalWriter,
+    workdir: &Path,
+    tx: &mpsc::UnboundedSender<Action>,
+    exec_tx: &mpsc::Sender<ExecEvent>,
+    handles: &mut HashMap<String, Running>,
+    masker: &mut Masker,
+) -> bool {
+    match effect {
+        Effect::Append { kind, step } => {
+            let reply_tx = tx.clone();
+            let reply = Box::new(
+                move |r: Result<crate::journal::Event, crate::journal::file::JournalError>| {
+                    let _ = reply_tx.send(match r {
+                        Ok(e) => Action::Journaled(e),
+                        Err(e) => Action::JournalFailed(e.to_string()),
+                    });
+                },
+            );
+            if !writer.append(kind, step.as_deref(), reply) {
+                let _ = tx.send(Action::JournalFailed("the journal writer stopped".into()));
+            }
+        }
+        Effect::StartShell {
+            step_id,
+            attempt,
+            script,
+            env,
+        } => {
+            let job = ShellJob {
+                output_path: app
+                    .run_dir
+                    .join("output")
+                    .join(format!("{step_id}.{attempt}.log")),
+                step_id: step_id.clone(),
+                attempt,
+                script,
+                env,
+                workdir: workdir.to_path_buf(),
+                masker: masker.clone(),
+            };
+            match shell::spawn(job, exec_tx.clone()) {
+                Ok(handle) => {
+                    handles.insert(step_id, handle);
+                }
+                Err(e) => {
+                    let outcome = Outcome {
+                        error: Some(e),
+                        ..Outcome::default()
+                    };
+                    let _ = tx.send(Action::Exec(ExecEvent::Finished {
+                        step_id,
+                        attempt,
+                        outcome,
+                    }));
+                }
+            }
+        }
+        Effect::Cancel { step_id } => {
+            if let Some(h) = handles.get(&step_id) {
+                h.cancel();
+            }
+        }
+        Effect::AddSecret(value) => {
+            masker.add(&value);
+            writer.add_secret(&value);
+        }
+        Effect::SetOperator(op) => writer.set_operator(&op),
+        Effect::Export => {
+            let dir = app.run_dir.clone();
+            let tx = tx.clone();
+            tokio::task::spawn_blocking(move || {
+                let result = runs::load_run(&dir)
+                    .map_err(|e| e.to_string())
+                    .and_then(|run| {
+                        let path = dir.join("handoff.md");
+                        std::fs::write(&path, export::markdown(&run))
+                            .map_err(|e| format!("{}: {e}", path.display()))?;
+                        Ok(path.display().to_string())
+                    });
+                let _ = tx.send(Action::Exported(result));
+            });
+        }
+        Effect::Quit => return true,
+    }
+    false
+}

@@ -1,0 +1,162 @@
+//! `flightdeck run FILE`: choose or start the run, then hand over to the cockpit.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use chrono::Utc;
+use flightdeck::app::keymap::Keymap;
+use flightdeck::app::runtime;
+use flightdeck::app::state::App;
+use flightdeck::journal::{self, Journal, JournalWriter, file, replay, runs};
+use flightdeck::runbook;
+use flightdeck::ui::theme::Theme;
+use serde::Deserialize;
+
+/// What `run` was asked for.
+pub struct RunArgs {
+    pub file: PathBuf,
+    pub home: Option<PathBuf>,
+    pub resume: Option<String>,
+    pub new: bool,
+    pub operator: Option<String>,
+    pub workdir: Option<PathBuf>,
+    pub theme: Option<String>,
+}
+
+/// `<config dir>/config.toml` (or `$FLIGHTDECK_CONFIG`): operator, theme and `[keys]`.
+#[derive(Deserialize, Default)]
+struct Config {
+    operator: Option<String>,
+    theme: Option<String>,
+}
+
+fn config_text() -> anyhow::Result<(Option<String>, PathBuf)> {
+    let path = match std::env::var_os("FLIGHTDECK_CONFIG") {
+        Some(p) => PathBuf::from(p),
+        None => match directories::ProjectDirs::from("", "", "flightdeck") {
+            Some(d) => d.config_dir().join("config.toml"),
+            None => return Ok((None, PathBuf::new())),
+        },
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(t) => Ok((Some(t), path)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((None, path)),
+        Err(e) => {
+            Err(e).with_context(|| format!("{}: cannot read the config file", path.display()))
+        }
+    }
+}
+
+pub fn run(args: RunArgs) -> anyhow::Result<()> {
+    let rb = runbook::load(&args.file)?;
+    if rb.has_errors() {
+        for d in rb.diagnostics.iter().filter(|d| d.is_error()) {
+            eprintln!("{}", d.display(&rb.source));
+        }
+        bail!(
+            "{}: fix the errors above before running it (`flightdeck check` lists them)",
+            rb.source
+        );
+    }
+    let (config_text, config_path) = config_text()?;
+    let config: Config = match &config_text {
+        Some(t) => toml::from_str(t)
+            .map_err(|e| anyhow::anyhow!("{}: {}", config_path.display(), e.message()))?,
+        None => Config::default(),
+    };
+    let keymap = match &config_text {
+        Some(t) => {
+            Keymap::from_config(t).map_err(|e| anyhow::anyhow!("{}: {e}", config_path.display()))?
+        }
+        None => Keymap::default(),
+    };
+    let theme = if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        Theme::mono()
+    } else {
+        let name = args
+            .theme
+            .clone()
+            .or(config.theme)
+            .unwrap_or_else(|| "dark".into());
+        Theme::load(&name).map_err(|e| anyhow::anyhow!("theme: {e}"))?
+    };
+    let operator = args
+        .operator
+        .clone()
+        .or(config.operator)
+        .unwrap_or_else(journal::default_operator);
+    let home = runs::home_dir(args.home.as_deref())?;
+    let workdir = match &args.workdir {
+        Some(w) => w.clone(),
+        None => args
+            .file
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+    };
+    if !workdir.is_dir() {
+        bail!(
+            "{}: the working directory does not exist; pass --workdir DIR",
+            workdir.display()
+        );
+    }
+
+    let resume_dir = match (&args.resume, args.new) {
+        (Some(spec), _) => Some(runs::resolve(&home, spec)?),
+        (None, true) => None,
+        (None, false) => match runs::find_resumable(&home, &args.file)? {
+            Some(dir) if ask_resume(&dir)? => Some(dir),
+            _ => None,
+        },
+    };
+    let (journal, runbook, state, messages) = match resume_dir {
+        Some(dir) => {
+            let r = journal::resume(&dir, &args.file, &operator)?;
+            (r.journal, r.runbook, r.state, r.messages)
+        }
+        None => {
+            let text = runbook::source::read_source(&args.file)?.text;
+            let journal = Journal::create(&home, &rb, &text, &operator)?;
+            let events = file::read_events(journal.run_dir())?;
+            let state = replay::replay(&rb, &events)?;
+            (journal, rb, state, Vec::new())
+        }
+    };
+    let run_dir = journal.run_dir().to_path_buf();
+    let run_id = journal.run_id().to_string();
+    let mut app = App::new(runbook, state, operator, run_dir, Utc::now());
+    app.keymap = keymap;
+    app.theme = theme;
+    app.message = (!messages.is_empty()).then(|| messages.join("; "));
+    let writer = JournalWriter::spawn(journal).context("cannot start the journal writer")?;
+    runtime::run(app, writer, workdir)?;
+    eprintln!(
+        "flightdeck: run {run_id} is saved. `flightdeck export {run_id}` writes the handoff report; `flightdeck run {}` resumes it.",
+        args.file.display()
+    );
+    Ok(())
+}
+
+/// Asks on the terminal whether to resume an unfinished run; refuses to guess without one.
+fn ask_resume(dir: &Path) -> anyhow::Result<bool> {
+    let id = runs::run_id_of(dir);
+    let summary = runs::load_run(dir).map(|r| {
+        let (done, total) = r.state.done_count();
+        format!("{done}/{total} done")
+    });
+    let summary = summary.unwrap_or_else(|e| e.to_string());
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "an unfinished run of this runbook exists ({id}, {summary}); pass --resume {id} or --new"
+        );
+    }
+    eprint!("An unfinished run of this runbook exists: {id} ({summary}). Resume it? [Y/n] ");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(!matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "n" | "no"
+    ))
+}

@@ -1,0 +1,122 @@
+//! The status bar: where the run stands and how the clocks look, in one line.
+
+use chrono::{DateTime, Duration, NaiveTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::state::App;
+use crate::runbook::Window;
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let (done, total) = app.progress();
+    let bar_width = 10usize;
+    let filled = (done * bar_width).checked_div(total).unwrap_or(0);
+    let mut spans = vec![
+        Span::styled(format!(" {} ", app.runbook.title), t.accent),
+        Span::styled(format!("· {} · {} ", app.run.run_id, app.operator), t.dim),
+        Span::styled(
+            format!("{}{}", "█".repeat(filled), "░".repeat(bar_width - filled)),
+            t.succeeded,
+        ),
+        Span::raw(format!(" {done}/{total} ")),
+    ];
+    if let Some(start) = app.run.started {
+        let end = app.run.finished.unwrap_or(app.now);
+        spans.push(Span::styled(format!("· {} ", clock(end - start)), t.text));
+    }
+    if let Some(p) = app.current_phase() {
+        if let (Some(allowed), Some(started)) = (
+            app.runbook.phases[p].timebox_secs,
+            app.run.phases.get(p).and_then(|s| s.started),
+        ) {
+            let used = (app.now - started).num_seconds().max(0) as u64;
+            let style = timebox_style(app, used, allowed);
+            spans.push(Span::styled(
+                format!(
+                    "· phase {}/{} ",
+                    clock(Duration::seconds(used as i64)),
+                    clock(Duration::seconds(allowed as i64))
+                ),
+                style,
+            ));
+        }
+        let window = app.runbook.phases[p].window.as_ref();
+        if let Some((text, style)) = window.and_then(|w| window_text(app, w, app.now)) {
+            spans.push(Span::styled(format!("· {text} "), style));
+        }
+    }
+    let journal = match (&app.journal_error, app.in_flight) {
+        (Some(_), _) => Span::styled("· journal ERROR ", t.crit),
+        (None, 0) => Span::styled("· journal synced ", t.dim),
+        (None, _) => Span::styled("· journal writing ", t.warn),
+    };
+    spans.push(journal);
+    if let Some(msg) = &app.message {
+        spans.push(Span::styled(format!("· {msg}"), t.warn));
+    } else {
+        spans.push(Span::styled("· ? help", t.dim));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Amber from 80 % of the timebox, red past it.
+fn timebox_style(app: &App, used: u64, allowed: u64) -> Style {
+    if used > allowed {
+        app.theme.crit
+    } else if used * 10 >= allowed * 8 {
+        app.theme.warn
+    } else {
+        app.theme.text
+    }
+}
+
+/// `HH:MM:SS` (or `Nd HH:MM:SS`).
+pub fn clock(d: Duration) -> String {
+    let s = d.num_seconds().max(0);
+    let (days, h, m, sec) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
+    if days > 0 {
+        format!("{days}d {h:02}:{m:02}:{sec:02}")
+    } else {
+        format!("{h:02}:{m:02}:{sec:02}")
+    }
+}
+
+/// "window in 1h02m", "window left 12m", "window over by 5m" for a UTC window today.
+fn window_text(app: &App, w: &Window, now: DateTime<Utc>) -> Option<(String, Style)> {
+    if !w.tz.eq_ignore_ascii_case("UTC") {
+        return Some((
+            format!("window {}–{} {}", w.start, w.end, w.tz),
+            app.theme.dim,
+        ));
+    }
+    let start = NaiveTime::parse_from_str(&w.start, "%H:%M").ok()?;
+    let end = NaiveTime::parse_from_str(&w.end, "%H:%M").ok()?;
+    let day = now.date_naive();
+    let start = day.and_time(start).and_utc();
+    let mut end = day.and_time(end).and_utc();
+    if end <= start {
+        end += Duration::days(1);
+    }
+    let mins = |d: Duration| {
+        let m = d.num_minutes().max(0);
+        if m >= 60 {
+            format!("{}h{:02}m", m / 60, m % 60)
+        } else {
+            format!("{m}m")
+        }
+    };
+    Some(if now < start {
+        (format!("window in {}", mins(start - now)), app.theme.dim)
+    } else if now <= end {
+        (format!("window left {}", mins(end - now)), app.theme.text)
+    } else {
+        (
+            format!("window over by {}", mins(now - end)),
+            app.theme.crit,
+        )
+    })
+}
