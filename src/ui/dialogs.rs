@@ -58,8 +58,12 @@ pub fn render(frame: &mut Frame, screen: Rect, app: &App) {
             fields,
             focus,
         } => {
+            let title = app
+                .runbook
+                .step(step_id)
+                .map_or(step_id.as_str(), |s| s.title.as_str());
             let mut lines = vec![
-                Line::styled(format!("Step {step_id} needs:"), t.dim),
+                Line::styled(format!("“{title}” needs:"), t.dim),
                 Line::raw(""),
             ];
             for (i, f) in fields.iter().enumerate() {
@@ -79,7 +83,8 @@ pub fn render(frame: &mut Frame, screen: Rect, app: &App) {
             }
             lines.push(Line::raw(""));
             lines.push(Line::styled("Tab next field · Enter run · Esc cancel · values are passed as data, never executed", t.dim));
-            let area = centered(screen, 76, lines.len() as u16 + 2);
+            // Room for a long title and the hint to wrap.
+            let area = centered(screen, 76, lines.len() as u16 + 4);
             show(
                 frame,
                 area,

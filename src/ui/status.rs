@@ -15,9 +15,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let (done, total) = app.progress();
     let bar_width = 10usize;
     let filled = (done * bar_width).checked_div(total).unwrap_or(0);
+    // Most urgent first: a narrow terminal cuts the end of the line.
+    let title = crate::ui::checklist::truncate(&app.runbook.title, 32);
     let mut spans = vec![
-        Span::styled(format!(" {} ", app.runbook.title), t.accent),
-        Span::styled(format!("· {} · {} ", app.run.run_id, app.operator), t.dim),
+        Span::styled(format!(" {title} "), t.accent),
         Span::styled(
             format!("{}{}", "█".repeat(filled), "░".repeat(bar_width - filled)),
             t.succeeded,
@@ -56,10 +57,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     };
     spans.push(journal);
     if let Some(msg) = &app.message {
-        spans.push(Span::styled(format!("· {msg}"), t.warn));
+        spans.push(Span::styled(format!("· {msg} "), t.warn));
     } else {
-        spans.push(Span::styled("· ? help", t.dim));
+        spans.push(Span::styled("· ? help ", t.dim));
     }
+    spans.push(Span::styled(
+        format!("· {} · {}", app.operator, app.run.run_id),
+        t.dim,
+    ));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 

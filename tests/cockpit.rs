@@ -1,0 +1,380 @@
+//! The cockpit without a terminal: `update` driven key by key, with durability simulated by
+//! feeding back events from a real journal, and the screen drawn on a TestBackend.
+
+use chrono::{DateTime, TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use flightdeck::app::action::{Action, Effect};
+use flightdeck::app::state::{App, Dialog, Pane, Row};
+use flightdeck::app::update::update;
+use flightdeck::journal::{Journal, StepStatus, replay};
+use flightdeck::runbook;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 2, 5, 0)
+        .single()
+        .expect("valid time")
+}
+
+struct Rig {
+    app: App,
+    journal: Journal,
+    _home: tempfile::TempDir,
+}
+
+fn rig(fixture: &str) -> Rig {
+    let home = tempfile::tempdir().expect("tempdir");
+    let path = std::path::PathBuf::from(fixture);
+    let text = std::fs::read_to_string(&path).expect("fixture");
+    let rb = runbook::parse(&text, fixture);
+    let journal = Journal::create_at(home.path(), &rb, &text, "maksim", t0()).expect("journal");
+    let events = flightdeck::journal::read_events(journal.run_dir()).expect("events");
+    let state = replay(&rb, &events).expect("replay");
+    let app = App::new(
+        rb,
+        state,
+        "maksim".into(),
+        journal.run_dir().to_path_buf(),
+        t0(),
+    );
+    Rig {
+        app,
+        journal,
+        _home: home,
+    }
+}
+
+fn key(c: KeyCode) -> Action {
+    Action::Key(KeyEvent::new(c, KeyModifiers::NONE))
+}
+
+fn ch(c: char) -> Action {
+    key(KeyCode::Char(c))
+}
+
+fn ctrl(c: char) -> Action {
+    Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+impl Rig {
+    fn press(&mut self, a: Action) -> Vec<Effect> {
+        update(&mut self.app, a)
+    }
+
+    fn typed(&mut self, text: &str) {
+        for c in text.chars() {
+            self.press(ch(c));
+        }
+    }
+
+    /// Makes every append durable through the real journal and feeds the events back.
+    fn settle(&mut self, effects: Vec<Effect>) -> Vec<Effect> {
+        let mut rest = Vec::new();
+        let mut queue = effects;
+        while !queue.is_empty() {
+            let mut next = Vec::new();
+            for e in queue {
+                match e {
+                    Effect::Append { kind, step } => {
+                        let event = self
+                            .journal
+                            .append_at(kind, step.as_deref(), t0())
+                            .expect("append");
+                        next.extend(update(&mut self.app, Action::Journaled(event)));
+                    }
+                    other => rest.push(other),
+                }
+            }
+            queue = next;
+        }
+        rest
+    }
+
+    fn selected_title(&self) -> String {
+        self.app
+            .selected_step()
+            .map(|s| s.title.clone())
+            .unwrap_or_default()
+    }
+
+    fn select(&mut self, title_prefix: &str) {
+        let row = self
+            .app
+            .runbook
+            .steps()
+            .find(|(_, s)| s.title.starts_with(title_prefix))
+            .and_then(|(_, s)| self.app.row_of(&s.id))
+            .expect("step exists");
+        self.app.selected = row;
+    }
+}
+
+#[test]
+fn opens_on_the_first_pending_step_and_moves() {
+    let mut r = rig("tests/fixtures/seed-002.md");
+    assert_eq!(r.selected_title(), "Verify latest build: DEPLOY_ID");
+    r.press(ch('j'));
+    assert_eq!(r.selected_title(), "Open monitoring dashboards");
+    r.press(ch('k'));
+    r.press(ch('k'));
+    assert!(
+        matches!(r.app.selected, Row::Phase(_)),
+        "k above the first step reaches its phase"
+    );
+    r.press(ch('G'));
+    assert_eq!(r.app.rows().last(), Some(&r.app.selected));
+    r.press(ch('k'));
+    r.press(ch('k'));
+    assert_eq!(r.selected_title(), "Generate weekly performance report");
+    r.press(ch('g'));
+    assert_eq!(r.app.selected, Row::Phase(0));
+    r.press(ch('n'));
+    assert_eq!(r.selected_title(), "Verify latest build: DEPLOY_ID");
+}
+
+#[test]
+fn collapse_and_expand_phases() {
+    let mut r = rig("tests/fixtures/seed-002.md");
+    let before = r.app.rows().len();
+    r.press(ch('h'));
+    assert!(matches!(r.app.selected, Row::Phase(_)));
+    r.press(ch('h'));
+    assert_eq!(
+        r.app.rows().len(),
+        before - 4,
+        "the checklist's 4 steps are hidden"
+    );
+    r.press(ch('l'));
+    assert_eq!(r.app.rows().len(), before);
+}
+
+#[test]
+fn acknowledgement_shows_only_once_durable_then_moves_on() {
+    let mut r = rig("tests/fixtures/seed-002.md");
+    let id = r.app.selected_step().expect("step").id.clone();
+    let fx = r.press(key(KeyCode::Enter));
+    assert!(matches!(&fx[..], [Effect::Append { .. }]));
+    assert_eq!(
+        r.app.status_of(&id),
+        StepStatus::Pending,
+        "not acknowledged before the fsync"
+    );
+    assert_eq!(r.app.in_flight, 1);
+    r.settle(fx);
+    assert_eq!(r.app.status_of(&id), StepStatus::Acknowledged);
+    assert_eq!(r.app.in_flight, 0);
+    assert_eq!(
+        r.selected_title(),
+        "Open monitoring dashboards",
+        "selection moved to the next pending step"
+    );
+}
+
+#[test]
+fn note_skip_and_fail_dialogs_require_text_where_needed() {
+    let mut r = rig("tests/fixtures/seed-002.md");
+    let id = r.app.selected_step().expect("step").id.clone();
+    r.press(ch('s'));
+    assert!(matches!(r.app.dialog, Some(Dialog::Text { .. })));
+    let fx = r.press(ctrl('s'));
+    assert!(fx.is_empty(), "an empty reason is refused");
+    assert!(matches!(
+        &r.app.dialog,
+        Some(Dialog::Text { error: Some(_), .. })
+    ));
+    r.typed("build is from yesterday");
+    let fx = r.press(ctrl('s'));
+    assert!(r.app.dialog.is_none());
+    r.settle(fx);
+    let st = r.app.state_of(&id).expect("state");
+    assert_eq!(st.status, StepStatus::Skipped);
+    assert_eq!(st.notes, ["skipped: build is from yesterday"]);
+
+    r.press(ch('a'));
+    let fx = r.press(ctrl('s'));
+    assert!(
+        r.app.dialog.is_none(),
+        "a note is optional when acknowledging"
+    );
+    r.settle(fx);
+    r.select("Confirm backup");
+    r.press(ch('x'));
+    r.typed("no backup today");
+    r.press(key(KeyCode::Esc));
+    assert!(r.app.dialog.is_none());
+    assert_eq!(
+        r.app
+            .status_of(&r.app.selected_step().expect("s").id.clone()),
+        StepStatus::Pending,
+        "Esc cancels"
+    );
+}
+
+#[test]
+fn inputs_are_asked_once_and_the_step_starts_after_step_started_is_durable() {
+    let mut r = rig("tests/fixtures/seed-002.md");
+    r.select("Stage 1");
+    let id = r.app.selected_step().expect("step").id.clone();
+    r.press(key(KeyCode::Enter));
+    let Some(Dialog::Inputs { fields, .. }) = &r.app.dialog else {
+        panic!("input form expected")
+    };
+    assert_eq!(
+        fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(),
+        ["ALIAS", "DEPLOY_ID"]
+    );
+    r.typed("app.example.com");
+    r.press(key(KeyCode::Enter));
+    assert!(
+        matches!(r.app.dialog, Some(Dialog::Inputs { focus: 1, .. })),
+        "every field needs a value: focus moves to the empty one"
+    );
+    r.typed("dpl_123; rm -rf /");
+    let fx = r.press(key(KeyCode::Enter));
+    assert!(r.app.dialog.is_none());
+    let rest = r.settle(fx);
+    let Some(Effect::StartShell {
+        step_id,
+        attempt,
+        script,
+        env,
+    }) = rest.first()
+    else {
+        panic!("start expected: {rest:?}")
+    };
+    assert_eq!((step_id.as_str(), *attempt), (id.as_str(), 1));
+    assert!(
+        script.contains("vercel traffic $ALIAS $DEPLOY_ID@10"),
+        "env references stay references"
+    );
+    assert!(env.contains(&("DEPLOY_ID".into(), "dpl_123; rm -rf /".into())));
+    assert_eq!(r.app.status_of(&id), StepStatus::Running);
+    assert_eq!(
+        r.app.run.inputs.get("ALIAS").map(String::as_str),
+        Some("app.example.com")
+    );
+}
+
+#[test]
+fn dangerous_steps_need_the_environment_word() {
+    let mut r = rig("runbooks/demo.md");
+    r.select("Dangerous on purpose");
+    r.press(key(KeyCode::Enter));
+    assert!(matches!(&r.app.dialog, Some(Dialog::Confirm { word, .. }) if word == "demo"));
+    r.typed("dem");
+    let fx = r.press(key(KeyCode::Enter));
+    assert!(
+        fx.is_empty() && r.app.dialog.is_some(),
+        "a wrong word does not run"
+    );
+    r.typed("o");
+    let fx = r.press(key(KeyCode::Enter));
+    assert!(matches!(&fx[..], [Effect::Append { .. }]), "{fx:?}");
+}
+
+#[test]
+fn quit_with_a_running_step_asks_and_can_leave_it_interrupted() {
+    let mut r = rig("runbooks/demo.md");
+    r.select("Warm the caches");
+    let id = r.app.selected_step().expect("step").id.clone();
+    let fx = r.press(key(KeyCode::Enter));
+    let rest = r.settle(fx);
+    assert!(matches!(rest.first(), Some(Effect::StartShell { .. })));
+    let fx = r.press(ch('q'));
+    assert!(fx.is_empty());
+    assert!(matches!(
+        r.app.dialog,
+        Some(Dialog::QuitRunning { choice: 0 })
+    ));
+    r.press(key(KeyCode::Right));
+    r.press(key(KeyCode::Right));
+    let fx = r.press(key(KeyCode::Enter));
+    assert_eq!(fx.last(), Some(&Effect::Quit));
+    r.settle(fx);
+    assert_eq!(
+        r.app.run.steps.get(&id).map(|s| s.status),
+        Some(StepStatus::Interrupted)
+    );
+}
+
+#[test]
+fn cancel_only_a_running_step_and_help_focus_zoom() {
+    let mut r = rig("runbooks/demo.md");
+    r.select("Warm the caches");
+    assert!(r.press(ch('c')).is_empty());
+    let fx = r.press(key(KeyCode::Enter));
+    r.settle(fx);
+    let fx = r.press(ch('c'));
+    assert!(matches!(&fx[..], [Effect::Cancel { .. }]));
+    r.press(ch('?'));
+    assert!(matches!(r.app.dialog, Some(Dialog::Help)));
+    r.press(ch('x'));
+    assert!(r.app.dialog.is_none(), "any key closes help");
+    r.press(key(KeyCode::Tab));
+    assert_eq!(r.app.focus, Pane::Detail);
+    r.press(ch('z'));
+    assert!(r.app.zoom);
+    let fx = r.press(ch('e'));
+    assert_eq!(fx, [Effect::Export]);
+}
+
+fn draw(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    term.draw(|f| flightdeck::ui::render(f, app))
+        .expect("draws");
+    term
+}
+
+fn masked(term: &Terminal<TestBackend>) -> String {
+    // The run folder is a temp path only in the run id's place: fixed by the injected clock.
+    format!("{}", term.backend())
+}
+
+#[test]
+fn screens() {
+    let mut r = rig("tests/fixtures/seed-002.md");
+    let fx = r.press(key(KeyCode::Enter));
+    r.settle(fx);
+    insta::assert_snapshot!("main_160x45", masked(&draw(&r.app, 160, 45)));
+    insta::assert_snapshot!("main_80x24", masked(&draw(&r.app, 80, 24)));
+    insta::assert_snapshot!("too_small", masked(&draw(&r.app, 50, 10)));
+    r.press(ch('?'));
+    insta::assert_snapshot!("help", masked(&draw(&r.app, 100, 40)));
+    r.press(ch('x'));
+    r.press(ch('a'));
+    r.typed("dashboards open on screen 2");
+    insta::assert_snapshot!("note_dialog", masked(&draw(&r.app, 100, 30)));
+    r.press(key(KeyCode::Esc));
+    r.select("Stage 1");
+    r.press(key(KeyCode::Enter));
+    r.typed("app");
+    insta::assert_snapshot!("input_form", masked(&draw(&r.app, 100, 30)));
+    let mut d = rig("runbooks/demo.md");
+    d.select("Dangerous on purpose");
+    d.press(key(KeyCode::Enter));
+    insta::assert_snapshot!("confirm_dialog", masked(&draw(&d.app, 100, 30)));
+}
+
+#[test]
+fn state_symbols_are_coloured_by_state() {
+    let mut r = rig("tests/fixtures/seed-002.md");
+    let fx = r.press(key(KeyCode::Enter));
+    r.settle(fx);
+    r.press(ch('s'));
+    r.typed("not needed");
+    let fx = r.press(ctrl('s'));
+    r.settle(fx);
+    let term = draw(&r.app, 160, 45);
+    let buf = term.backend().buffer();
+    let find = |sym: &str| {
+        (0..45u16)
+            .flat_map(|y| (0..60u16).map(move |x| (x, y)))
+            .find(|&(x, y)| buf[(x, y)].symbol() == sym)
+            .map(|(x, y)| buf[(x, y)].fg)
+    };
+    assert_eq!(find("✔"), Some(Color::LightGreen), "acknowledged");
+    assert_eq!(find("⊘"), Some(Color::DarkGray), "skipped");
+    assert_eq!(find("○"), Some(Color::Gray), "pending");
+}
