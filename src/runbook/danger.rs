@@ -4,7 +4,7 @@
 //! `psql -c "DROP TABLE t"` and `kubectl -n prod delete pod x` are both found.
 
 use crate::runbook::inputs::strip_shell_comments;
-use crate::runbook::words::{logical_lines, statements, words};
+use crate::runbook::words::{logical_lines, statements, words, words_iter};
 
 /// Objects whose `DROP` loses data or breaks clients.
 const DROPPABLE: &[&str] = &[
@@ -47,9 +47,9 @@ const TRIGGERS: &[&str] = &[
     "db",
 ];
 
-fn may_be_dangerous(w: &[&str]) -> bool {
-    w.iter()
-        .any(|x| TRIGGERS.contains(x) || x.starts_with("--force") || x.starts_with("mkfs"))
+fn may_be_dangerous(statement: &str) -> bool {
+    words_iter(statement)
+        .any(|x| TRIGGERS.contains(&x) || x.starts_with("--force") || x.starts_with("mkfs"))
 }
 
 /// Why running `code` needs confirmation, or `None`. `shell` says whether `#` starts a comment
@@ -65,15 +65,18 @@ pub fn danger_reason(code: &str, shell: bool, in_production: bool) -> Option<Str
     let mut migration_line = None;
     for line in logical_lines(&lower) {
         for statement in statements(&line) {
-            let w = words(statement);
-            if !may_be_dangerous(&w) {
+            if !may_be_dangerous(statement) {
                 continue;
             }
-            if let Some(why) = command_danger(&w) {
+            if let Some(why) = command_danger(&words(statement)) {
                 return Some(format!("{why} (`{}`)", shorten(statement)));
             }
         }
+        let hint = ["db", "migrat", "index", "alter", "alembic"]
+            .iter()
+            .any(|h| line.contains(h));
         if migration_line.is_none()
+            && hint
             && is_migration(&words(&line))
             && (in_production || names_production(&line))
         {

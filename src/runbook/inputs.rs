@@ -172,6 +172,15 @@ fn assigned_in(code: &str) -> Vec<String> {
     };
     for line in logical_lines(code) {
         for statement in statements(&line) {
+            // Most statements are plain commands: no `=` and no assigning builtin.
+            let first = statement.split_whitespace().next().unwrap_or("");
+            let builtin = matches!(
+                first,
+                "export" | "local" | "declare" | "readonly" | "typeset" | "for" | "select" | "read"
+            );
+            if !builtin && !first.contains('=') {
+                continue;
+            }
             let words: Vec<&str> = statement.split_whitespace().collect();
             let mut i = 0;
             match words.first().copied() {
@@ -251,6 +260,10 @@ fn dollar_refs(code: &str, dialect: Dialect) -> Vec<(usize, String)> {
 pub fn strip_shell_comments(code: &str) -> String {
     let mut out = String::with_capacity(code.len());
     for line in code.split_inclusive('\n') {
+        if !line.contains('#') {
+            out.push_str(line);
+            continue;
+        }
         let mut in_single = false;
         let mut in_double = false;
         let mut prev: Option<char> = None;

@@ -35,13 +35,17 @@ pub fn statements(line: &str) -> impl Iterator<Item = &str> {
         .filter(|s| !s.is_empty())
 }
 
-/// Words of a statement with surrounding quotes and punctuation trimmed, lowercased when `lower`.
+/// Words of a statement with surrounding quotes and punctuation trimmed.
 pub fn words(statement: &str) -> Vec<&str> {
+    words_iter(statement).collect()
+}
+
+/// [`words`] without collecting, for checks that usually stop early.
+pub fn words_iter(statement: &str) -> impl Iterator<Item = &str> {
     statement
         .split_whitespace()
         .map(|w| w.trim_matches(|c: char| matches!(c, '"' | '\'' | '`' | '(' | ')' | ',' | ';')))
         .filter(|w| !w.is_empty())
-        .collect()
 }
 
 /// Whether `s` is a shell identifier (`[A-Za-z_][A-Za-z0-9_]*`).
