@@ -1,0 +1,211 @@
+//! End to end with the real binary in a real terminal (tmux): walk the demo runbook, run a
+//! step, acknowledge with a note, cancel a long step, quit; check the journal; resume and see
+//! the restored states on screen.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use flightdeck::journal::EventKind;
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn cmd(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs")
+    }
+
+    fn start(&self, shell_command: &str) {
+        let out = self.cmd(&[
+            "new-session",
+            "-d",
+            "-s",
+            "fd",
+            "-x",
+            "160",
+            "-y",
+            "45",
+            shell_command,
+        ]);
+        assert!(
+            out.status.success(),
+            "tmux new-session: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.cmd(&["send-keys", "-t", "fd", k]);
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "fd"]).stdout).into_owned()
+    }
+
+    /// Waits (bounded) until the screen shows `text`.
+    fn wait_for(&self, text: &str, limit: Duration) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < limit,
+                "`{text}` did not appear within {limit:?}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]);
+    }
+}
+
+fn tmux_available() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn only_run(home: &Path) -> std::path::PathBuf {
+    let runs: Vec<_> = std::fs::read_dir(home.join("runs"))
+        .expect("runs dir")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    runs[0].clone()
+}
+
+#[test]
+fn walk_the_demo_quit_and_resume() {
+    if !tmux_available() {
+        assert!(
+            std::env::var_os("FLIGHTDECK_REQUIRE_SERVICES").is_none(),
+            "tmux is required in CI (.ci/run installs it)"
+        );
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let home = tempfile::tempdir().expect("tempdir");
+    let tmux = Tmux {
+        socket: format!("fd-e2e-{}", std::process::id()),
+    };
+    let bin = env!("CARGO_BIN_EXE_flightdeck");
+    let env = format!(
+        "FLIGHTDECK_HOME={} FLIGHTDECK_CONFIG=/nonexistent FLIGHTDECK_OPERATOR=e2e TERM=xterm-256color",
+        home.path().display()
+    );
+    tmux.start(&format!(
+        "{env} {bin} run runbooks/demo.md --new; echo EXITED $?; sleep 30"
+    ));
+    tmux.wait_for("Checklist 0/15", Duration::from_secs(10));
+
+    // Acknowledge the first check, then the second with a note.
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Checklist 1/15", Duration::from_secs(5));
+    tmux.keys(&["a"]);
+    tmux.wait_for("Acknowledge with a note", Duration::from_secs(5));
+    tmux.keys(&["-l", "pager duty confirmed"]);
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("Checklist 2/15", Duration::from_secs(5));
+
+    // From "Rollback plan read aloud": next pending ×4 is "Warm the caches"; run it.
+    tmux.keys(&["n", "n", "n", "n", "Enter"]);
+    tmux.wait_for("caches warm", Duration::from_secs(15));
+    tmux.wait_for("Checklist 3/15", Duration::from_secs(5));
+
+    // Selection moved to the deploy marker; next pending is the two-minute rollout: run, cancel.
+    tmux.keys(&["n", "Enter"]);
+    tmux.wait_for("rollout check 2/120", Duration::from_secs(10));
+    tmux.keys(&["c"]);
+    tmux.wait_for("SIGINT sent", Duration::from_secs(5));
+    let screen = tmux.wait_for("✗ shell  Watch the rollout", Duration::from_secs(10));
+    assert!(
+        screen.contains("✔ check  Release notes reviewed"),
+        "{screen}"
+    );
+    tmux.keys(&["q"]);
+    tmux.wait_for("EXITED 0", Duration::from_secs(10));
+
+    // The journal says what happened, in order, durably.
+    let run = only_run(home.path());
+    let events = flightdeck::journal::read_events(&run).expect("journal reads");
+    let acks: Vec<_> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::StepAcknowledged { note } => Some(note.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(acks, [None, Some("pager duty confirmed".to_string())]);
+    let finished: Vec<_> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::StepFinished {
+                exit_code, signal, ..
+            } => Some((e.step.clone().unwrap_or_default(), *exit_code, *signal)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(finished.len(), 2, "{finished:?}");
+    assert!(
+        finished[0].0.contains("warm-the-caches") && finished[0].1 == Some(0),
+        "{finished:?}"
+    );
+    assert!(
+        finished[1].0.contains("watch-the-rollout") && finished[1].2 == Some(2),
+        "cancelled by SIGINT: {finished:?}"
+    );
+    let verify = Command::new(bin)
+        .args(["journal", "verify"])
+        .arg(&run)
+        .output()
+        .expect("verify runs");
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    let output =
+        std::fs::read_to_string(run.join("output").join(format!("{}.1.log", finished[0].0)))
+            .expect("output file");
+    assert!(output.ends_with("caches warm\n"), "{output}");
+
+    // Resume: the states come back on screen.
+    tmux.cmd(&["kill-session", "-t", "fd"]);
+    std::thread::sleep(Duration::from_millis(200));
+    tmux.start(&format!(
+        "{env} {bin} run runbooks/demo.md --resume latest; echo EXITED $?; sleep 30"
+    ));
+    let screen = tmux.wait_for("Checklist 3/15", Duration::from_secs(10));
+    assert!(
+        screen.contains("✔ check  Release notes reviewed"),
+        "{screen}"
+    );
+    assert!(screen.contains("✓ shell  Warm the caches"), "{screen}");
+    assert!(screen.contains("✗ shell  Watch the rollout"), "{screen}");
+    tmux.keys(&["q"]);
+    tmux.wait_for("EXITED 0", Duration::from_secs(10));
+    let events = flightdeck::journal::read_events(&run).expect("journal reads");
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::RunResumed { .. }))
+    );
+}
