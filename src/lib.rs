@@ -5,6 +5,7 @@
 //! [`plan`] renders that model for people and scripts, [`journal`] records and replays runs.
 
 pub mod app;
+pub mod applog;
 pub mod exec;
 pub mod journal;
 pub mod plan;

@@ -87,6 +87,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         .or(config.operator)
         .unwrap_or_else(journal::default_operator);
     let home = runs::home_dir(args.home.as_deref())?;
+    let _log = flightdeck::applog::init(&home);
     let workdir = match &args.workdir {
         Some(w) => w.clone(),
         None => args
@@ -129,8 +130,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     app.keymap = keymap;
     app.theme = theme;
     app.message = (!messages.is_empty()).then(|| messages.join("; "));
+    tracing::info!(run = %run_id, runbook = %args.file.display(), operator = %app.operator, "cockpit opened");
     let writer = JournalWriter::spawn(journal).context("cannot start the journal writer")?;
-    runtime::run(app, writer, workdir)?;
+    let result = runtime::run(app, writer, workdir);
+    tracing::info!(run = %run_id, ok = result.is_ok(), "cockpit closed");
+    result?;
     eprintln!(
         "flightdeck: run {run_id} is saved. `flightdeck export {run_id}` writes the handoff report; `flightdeck run {}` resumes it.",
         args.file.display()

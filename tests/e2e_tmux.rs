@@ -187,6 +187,21 @@ fn walk_the_demo_quit_and_resume() {
             .expect("output file");
     assert!(output.ends_with("caches warm\n"), "{output}");
 
+    // The application log has the story in ids and states, in its own file.
+    let logs: String = std::fs::read_dir(home.path().join("logs"))
+        .expect("log dir")
+        .flatten()
+        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+        .collect();
+    assert!(
+        logs.contains("cockpit opened") && logs.contains("step finished"),
+        "{logs}"
+    );
+    assert!(
+        !logs.contains("pager duty confirmed"),
+        "notes are not logged"
+    );
+
     // Resume: the states come back on screen.
     tmux.cmd(&["kill-session", "-t", "fd"]);
     std::thread::sleep(Duration::from_millis(200));

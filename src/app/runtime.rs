@@ -9,7 +9,9 @@ use std::time::Duration;
 use chrono::Utc;
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event as TermEvent, EventStream};
 use crossterm::execute;
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -41,7 +43,19 @@ pub fn run(mut app: App, writer: JournalWriter, workdir: PathBuf) -> anyhow::Res
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let result = rt.block_on(event_loop(&mut app, &writer, &workdir));
+    let result = rt.block_on(async {
+        let mut terminal = ratatui::init();
+        let _guard = TerminalGuard;
+        let _ = execute!(std::io::stdout(), EnableMouseCapture);
+        event_loop(
+            &mut terminal,
+            EventStream::new(),
+            &mut app,
+            &writer,
+            &workdir,
+        )
+        .await
+    });
     // Every queued append is made durable before we go.
     let closed = writer.close();
     rt.shutdown_timeout(Duration::from_millis(200));
@@ -51,16 +65,25 @@ pub fn run(mut app: App, writer: JournalWriter, workdir: PathBuf) -> anyhow::Res
         .map_err(|e| anyhow::anyhow!("journal: {e}"))
 }
 
-async fn event_loop(app: &mut App, writer: &JournalWriter, workdir: &Path) -> anyhow::Result<()> {
-    let mut terminal = ratatui::init();
-    let _guard = TerminalGuard;
-    let _ = execute!(std::io::stdout(), EnableMouseCapture);
+/// The loop itself, over any backend and any source of terminal events: the real terminal
+/// in `run`, a `TestBackend` and scripted keys in benchmarks.
+pub async fn event_loop<B, K>(
+    terminal: &mut Terminal<B>,
+    mut keys: K,
+    app: &mut App,
+    writer: &JournalWriter,
+    workdir: &Path,
+) -> anyhow::Result<()>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    K: Stream<Item = std::io::Result<TermEvent>> + Unpin,
+{
     let size = terminal.size()?;
     app.size = (size.width, size.height);
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
     let (exec_tx, mut exec_rx) = mpsc::channel::<ExecEvent>(64);
-    let mut keys = EventStream::new();
     let mut handles: HashMap<String, Running> = HashMap::new();
     let mut masker = Masker::default();
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
@@ -85,8 +108,14 @@ async fn event_loop(app: &mut App, writer: &JournalWriter, workdir: &Path) -> an
             Some(e) = exec_rx.recv() => Some(Action::Exec(e)),
             () = sleep_until(tick_at) => Some(Action::Tick(Utc::now())),
             () = sleep_until(draw_at) => None,
-            _ = sigterm.recv() => break,
-            _ = sighup.recv() => break,
+            _ = sigterm.recv() => {
+                tracing::info!("SIGTERM: closing the journal and exiting");
+                break;
+            }
+            _ = sighup.recv() => {
+                tracing::info!("SIGHUP: closing the journal and exiting");
+                break;
+            }
         };
         // Drain what else is queued before drawing once.
         let mut batch: Vec<Action> = first.into_iter().collect();
@@ -101,6 +130,7 @@ async fn event_loop(app: &mut App, writer: &JournalWriter, workdir: &Path) -> an
         }
         for action in batch {
             dirty = true;
+            log_action(&action);
             for effect in update(app, action) {
                 if perform(
                     effect,
@@ -123,6 +153,33 @@ async fn event_loop(app: &mut App, writer: &JournalWriter, workdir: &Path) -> an
         }
     }
     Ok(())
+}
+
+/// What the application log keeps of an action: ids, states and errors, never values.
+fn log_action(action: &Action) {
+    match action {
+        Action::Exec(ExecEvent::Finished {
+            step_id,
+            attempt,
+            outcome,
+        }) => tracing::info!(
+            step = %step_id,
+            attempt,
+            exit_code = ?outcome.exit_code,
+            signal = ?outcome.signal,
+            duration_ms = outcome.duration_ms,
+            bytes = outcome.bytes,
+            error = ?outcome.error,
+            "step finished"
+        ),
+        Action::Exec(ExecEvent::Signalled {
+            step_id, signal, ..
+        }) => tracing::info!(step = %step_id, signal, "cancel stage"),
+        Action::JournalFailed(e) => tracing::error!(error = %e, "journal append failed"),
+        Action::Exported(Ok(path)) => tracing::info!(path = %path, "handoff report exported"),
+        Action::Exported(Err(e)) => tracing::warn!(error = %e, "export failed"),
+        _ => {}
+    }
 }
 
 /// When the next timer should fire: the spinner while steps run, the second boundary while a
@@ -190,6 +247,7 @@ fn perform(
                 workdir: workdir.to_path_buf(),
                 masker: masker.clone(),
             };
+            tracing::info!(step = %step_id, attempt, "step started");
             match shell::spawn(job, exec_tx.clone()) {
                 Ok(handle) => {
                     handles.insert(step_id, handle);

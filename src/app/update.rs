@@ -202,7 +202,7 @@ fn page(app: &App) -> isize {
 fn log_len(app: &App) -> usize {
     app.log_step()
         .and_then(|id| app.logs.get(id))
-        .map_or(0, |l| l.ring.lines().len())
+        .map_or(0, |l| l.ring.len())
 }
 
 fn move_by(app: &mut App, delta: isize) {
@@ -670,9 +670,8 @@ fn jump_to_match(app: &mut App) {
     let Some(log) = app.log_step().and_then(|id| app.logs.get(id)) else {
         return;
     };
-    let lines = log.ring.lines();
-    match lines.iter().rposition(|l| l.text.contains(&q)) {
-        Some(i) => app.log_offset = lines.len() - 1 - i,
+    match log.ring.rfind(&q) {
+        Some(i) => app.log_offset = log.ring.len() - 1 - i,
         None => app.message = Some(format!("`{q}` not found in this output")),
     }
 }

@@ -1,9 +1,15 @@
 //! The on-screen part of a step's output: the last lines only, however much is printed.
+//!
+//! Output is kept as raw bytes (the last `cap` complete lines) and decoded only when a line is
+//! drawn or searched: a flood costs a newline count and a copy per chunk, not an allocation and
+//! a UTF-8 decode per line.
 
 use std::collections::VecDeque;
 
 /// Longest line kept for the screen; the output file has the rest.
 const MAX_LINE_CHARS: usize = 2_000;
+/// Bytes kept of one line: with `cap` lines this bounds the buffer (twice, before compaction).
+const MAX_LINE_BYTES: usize = 2_048;
 
 /// One screen line of output.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,12 +18,16 @@ pub struct Line {
     pub stderr: bool,
 }
 
-/// A bounded buffer of the last `cap` complete lines plus a partial line per stream.
+/// The last `cap` complete lines as bytes, plus a partial line per stream.
 #[derive(Debug, Clone)]
 pub struct OutputRing {
-    lines: VecDeque<Line>,
+    /// Complete lines, each ending in `\n`, from `data[head..]`.
+    data: Vec<u8>,
+    head: usize,
+    /// Line start offsets (into `data`) and whether the line came from stderr.
+    starts: VecDeque<(usize, bool)>,
     cap: usize,
-    /// Lines ever pushed, the dropped ones included: line numbers stay true.
+    /// Lines ever completed, the dropped ones included: line numbers stay true.
     total: u64,
     bytes: u64,
     partial: [Vec<u8>; 2],
@@ -26,7 +36,9 @@ pub struct OutputRing {
 impl OutputRing {
     pub fn new(cap: usize) -> Self {
         Self {
-            lines: VecDeque::with_capacity(cap.min(1024)),
+            data: Vec::new(),
+            head: 0,
+            starts: VecDeque::new(),
             cap: cap.max(1),
             total: 0,
             bytes: 0,
@@ -34,67 +46,107 @@ impl OutputRing {
         }
     }
 
-    /// Adds a chunk of raw output. Only the lines that can still be on screen are decoded, so a
-    /// flood costs a line count, not an allocation per line.
+    /// Adds a chunk of raw output from one stream.
     pub fn push_chunk(&mut self, chunk: &[u8], stderr: bool) {
         self.bytes += chunk.len() as u64;
         let stream = usize::from(stderr);
-        let newlines = chunk.iter().filter(|&&b| b == b'\n').count();
+        let newlines = memchr::memchr_iter(b'\n', chunk).count();
         if newlines == 0 {
-            self.extend_partial(stream, chunk);
+            extend_capped(&mut self.partial[stream], chunk);
             return;
         }
-        // Skip whole lines that would be dropped anyway.
+        // Whole lines that would be dropped at once are only counted.
         let skip = newlines.saturating_sub(self.cap);
         let mut rest = chunk;
-        let mut index = 0;
-        while let Some(pos) = rest.iter().position(|&b| b == b'\n') {
-            let (line, tail) = rest.split_at(pos);
-            rest = &tail[1..];
-            if index < skip {
-                if index == 0 {
-                    self.partial[stream].clear();
-                }
-                self.total += 1;
-            } else {
-                self.extend_partial(stream, line);
-                let bytes = std::mem::take(&mut self.partial[stream]);
-                self.push_line(clean_line(&bytes), stderr);
-            }
-            index += 1;
+        if skip > 0 {
+            let cut = memchr::memchr_iter(b'\n', chunk)
+                .nth(skip - 1)
+                .map_or(0, |i| i + 1);
+            rest = &chunk[cut..];
+            self.partial[stream].clear();
+            self.total += skip as u64;
         }
-        self.extend_partial(stream, rest);
+        while let Some(pos) = memchr::memchr(b'\n', rest) {
+            let (line, tail) = rest.split_at(pos + 1);
+            let start = self.data.len();
+            if self.partial[stream].is_empty() {
+                self.data.extend_from_slice(cap_line(line));
+            } else {
+                let mut joined = std::mem::take(&mut self.partial[stream]);
+                extend_capped(&mut joined, &line[..line.len() - 1]);
+                joined.push(b'\n');
+                self.data.extend_from_slice(&joined);
+            }
+            self.starts.push_back((start, stderr));
+            self.total += 1;
+            rest = tail;
+        }
+        extend_capped(&mut self.partial[stream], rest);
+        self.trim();
+    }
+
+    /// Drops lines beyond `cap` and compacts the buffer once its dead prefix is large.
+    fn trim(&mut self) {
+        while self.starts.len() > self.cap {
+            self.starts.pop_front();
+        }
+        self.head = self.starts.front().map_or(self.data.len(), |(s, _)| *s);
+        if self.head > 64 * 1024 && self.head * 2 > self.data.len() {
+            self.data.drain(..self.head);
+            let shift = self.head;
+            self.starts.iter_mut().for_each(|(s, _)| *s -= shift);
+            self.head = 0;
+        }
     }
 
     /// Flushes partial lines when the process has ended.
     pub fn finish(&mut self) {
         for stream in 0..2 {
             if !self.partial[stream].is_empty() {
-                let bytes = std::mem::take(&mut self.partial[stream]);
-                self.push_line(clean_line(&bytes), stream == 1);
+                let mut line = std::mem::take(&mut self.partial[stream]);
+                line.push(b'\n');
+                self.starts.push_back((self.data.len(), stream == 1));
+                self.data.extend_from_slice(&line);
+                self.total += 1;
             }
         }
+        self.trim();
     }
 
-    fn extend_partial(&mut self, stream: usize, bytes: &[u8]) {
-        let room = (MAX_LINE_CHARS * 4).saturating_sub(self.partial[stream].len());
-        self.partial[stream].extend_from_slice(&bytes[..bytes.len().min(room)]);
+    /// Number of lines kept (at most `cap`).
+    pub fn len(&self) -> usize {
+        self.starts.len()
     }
 
-    fn push_line(&mut self, text: String, stderr: bool) {
-        if self.lines.len() == self.cap {
-            self.lines.pop_front();
-        }
-        self.lines.push_back(Line { text, stderr });
-        self.total += 1;
+    pub fn is_empty(&self) -> bool {
+        self.starts.is_empty()
     }
 
-    /// Lines on screen, oldest first.
-    pub fn lines(&self) -> &VecDeque<Line> {
-        &self.lines
+    /// The kept line `i` (0 = oldest kept), decoded for the screen.
+    pub fn line(&self, i: usize) -> Option<Line> {
+        let (start, stderr) = *self.starts.get(i)?;
+        let end = self.starts.get(i + 1).map_or(self.data.len(), |(s, _)| *s);
+        let bytes = self.data.get(start..end)?;
+        let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+        Some(Line {
+            text: clean_line(bytes),
+            stderr,
+        })
     }
 
-    /// Number of lines ever printed (the first kept line is number `total - len + 1`).
+    /// Lines `range` of the kept ones, decoded.
+    pub fn lines(&self, range: std::ops::Range<usize>) -> impl Iterator<Item = Line> + '_ {
+        range.filter_map(|i| self.line(i))
+    }
+
+    /// Index of the last kept line whose text contains `needle`.
+    pub fn rfind(&self, needle: &str) -> Option<usize> {
+        (0..self.len())
+            .rev()
+            .find(|&i| self.line(i).is_some_and(|l| l.text.contains(needle)))
+    }
+
+    /// Number of lines ever completed (the first kept line is number `total - len + 1`).
     pub fn total_lines(&self) -> u64 {
         self.total
     }
@@ -105,12 +157,23 @@ impl OutputRing {
 
     /// The last `n` lines' text, for the journal's `step_finished`.
     pub fn last_lines(&self, n: usize) -> Vec<String> {
-        let skip = self.lines.len().saturating_sub(n);
-        self.lines
-            .iter()
-            .skip(skip)
-            .map(|l| l.text.clone())
-            .collect()
+        let start = self.len().saturating_sub(n);
+        self.lines(start..self.len()).map(|l| l.text).collect()
+    }
+}
+
+/// Appends at most what keeps a partial line within the screen limit.
+fn extend_capped(buf: &mut Vec<u8>, bytes: &[u8]) {
+    let room = MAX_LINE_BYTES.saturating_sub(buf.len());
+    buf.extend_from_slice(&bytes[..bytes.len().min(room)]);
+}
+
+/// A complete line (with its `\n`) cut to the screen limit.
+fn cap_line(line: &[u8]) -> &[u8] {
+    if line.len() <= MAX_LINE_BYTES {
+        line
+    } else {
+        &line[..MAX_LINE_BYTES]
     }
 }
 
@@ -128,29 +191,27 @@ pub fn clean_line(bytes: &[u8]) -> String {
             break;
         }
         match c {
-            '\u{1b}' => {
+            '\u{1b}' => match chars.peek() {
                 // CSI: ESC [ params final-byte; OSC: ESC ] … BEL or ESC \.
-                match chars.peek() {
-                    Some('[') => {
-                        chars.next();
-                        for c in chars.by_ref() {
-                            if ('@'..='~').contains(&c) {
-                                break;
-                            }
+                Some('[') => {
+                    chars.next();
+                    for c in chars.by_ref() {
+                        if ('@'..='~').contains(&c) {
+                            break;
                         }
-                    }
-                    Some(']') => {
-                        while let Some(c) = chars.next() {
-                            if c == '\u{7}' || (c == '\u{1b}' && chars.peek() == Some(&'\\')) {
-                                break;
-                            }
-                        }
-                    }
-                    _ => {
-                        chars.next();
                     }
                 }
-            }
+                Some(']') => {
+                    while let Some(c) = chars.next() {
+                        if c == '\u{7}' || (c == '\u{1b}' && chars.peek() == Some(&'\\')) {
+                            break;
+                        }
+                    }
+                }
+                _ => {
+                    chars.next();
+                }
+            },
             '\t' => {
                 let spaces = 4 - count % 4;
                 out.extend(std::iter::repeat_n(' ', spaces));
@@ -170,18 +231,22 @@ pub fn clean_line(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
 
+    fn texts(r: &OutputRing) -> Vec<(String, bool)> {
+        r.lines(0..r.len()).map(|l| (l.text, l.stderr)).collect()
+    }
+
     #[test]
     fn keeps_only_the_last_lines_and_counts_all() {
         let mut r = OutputRing::new(3);
         r.push_chunk(b"a\nb\nc\nd\ne", false);
         r.push_chunk(b"f\n", false);
-        let texts: Vec<_> = r.lines().iter().map(|l| l.text.as_str()).collect();
-        assert_eq!(texts, ["c", "d", "ef"]);
+        let got: Vec<_> = texts(&r).into_iter().map(|(t, _)| t).collect();
+        assert_eq!(got, ["c", "d", "ef"]);
         assert_eq!(r.total_lines(), 5);
         r.push_chunk(b"tail", true);
         r.finish();
         assert_eq!(r.last_lines(2), ["ef", "tail"]);
-        assert!(r.lines().back().is_some_and(|l| l.stderr));
+        assert!(r.line(r.len() - 1).is_some_and(|l| l.stderr));
     }
 
     #[test]
@@ -190,12 +255,12 @@ mod tests {
         r.push_chunk(b"hel", false);
         r.push_chunk(b"oops\n", true);
         r.push_chunk(b"lo\n", false);
-        let got: Vec<_> = r
-            .lines()
-            .iter()
-            .map(|l| (l.text.as_str(), l.stderr))
-            .collect();
-        assert_eq!(got, [("oops", true), ("hello", false)]);
+        assert_eq!(
+            texts(&r),
+            [("oops".to_string(), true), ("hello".to_string(), false)]
+        );
+        assert_eq!(r.rfind("ell"), Some(1));
+        assert_eq!(r.rfind("nope"), None);
     }
 
     #[test]
@@ -207,9 +272,17 @@ mod tests {
         for _ in 0..100 {
             r.push_chunk(&chunk, false);
         }
-        assert_eq!(r.lines().len(), 100);
+        assert_eq!(r.len(), 100);
         assert_eq!(r.total_lines(), 1_000_000);
-        assert_eq!(r.lines().back().map(|l| l.text.as_str()), Some("9999"));
+        assert_eq!(r.line(99).map(|l| l.text), Some("9999".to_string()));
+        assert!(r.data.len() < 200_000, "buffer compacts: {}", r.data.len());
+        // Many small chunks too.
+        let mut r = OutputRing::new(5);
+        for i in 0..100_000 {
+            r.push_chunk(format!("line {i}\n").as_bytes(), false);
+        }
+        assert_eq!(r.last_lines(1), ["line 99999"]);
+        assert!(r.data.len() < 200_000, "{}", r.data.len());
     }
 
     #[test]

@@ -99,9 +99,11 @@ pub fn spawn(job: ShellJob, events: mpsc::Sender<ExecEvent>) -> Result<Running, 
         let (chunks_tx, chunks_rx) = mpsc::channel::<(Vec<u8>, bool)>(8);
         let mut readers = Vec::new();
         if let Some(out) = child.stdout.take() {
+            widen_pipe(&out);
             readers.push(tokio::spawn(read_pipe(out, false, chunks_tx.clone())));
         }
         if let Some(err) = child.stderr.take() {
+            widen_pipe(&err);
             readers.push(tokio::spawn(read_pipe(err, true, chunks_tx.clone())));
         }
         drop(chunks_tx);
@@ -228,6 +230,17 @@ async fn signal(pgid: i32, sig: Signal, job: &ShellJob, events: &mpsc::Sender<Ex
             signal: name,
         })
         .await;
+}
+
+/// A 1 MiB pipe absorbs scheduling gaps of the reader, so a fast producer is not stalled
+/// every 64 KiB (Linux only; elsewhere the default stays).
+fn widen_pipe(pipe: &impl std::os::fd::AsFd) {
+    #[cfg(target_os = "linux")]
+    {
+        let _ = nix::fcntl::fcntl(pipe, nix::fcntl::FcntlArg::F_SETPIPE_SZ(1 << 20));
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = pipe;
 }
 
 async fn read_pipe(

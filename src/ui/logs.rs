@@ -24,10 +24,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         );
         return;
     };
-    let lines = log.ring.lines();
-    let end = lines.len().saturating_sub(app.log_offset);
+    let kept = log.ring.len();
+    let end = kept.saturating_sub(app.log_offset);
     let start = end.saturating_sub(visible);
-    let first_number = log.ring.total_lines() - lines.len() as u64 + 1;
+    let first_number = log.ring.total_lines() - kept as u64 + 1;
     let state = if app.log_offset == 0 {
         "following".to_string()
     } else {
@@ -47,8 +47,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     );
     let width = area.width.saturating_sub(2) as usize;
     let query = app.search.as_deref();
-    let body: Vec<Line> = lines
-        .range(start..end)
+    let body: Vec<Line> = log
+        .ring
+        .lines(start..end)
         .map(|l| {
             let style = if l.stderr { t.stderr } else { t.text };
             let text = truncate(&l.text, width.max(1));
