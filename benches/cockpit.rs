@@ -151,7 +151,7 @@ fn headless_flood(dir: &Path, lines: u64) -> (Duration, Vec<Duration>) {
             if let Ok(mut p) = pressed_w.lock() {
                 p.push(Instant::now());
             }
-            let _ = keys_tx.send(key(if i % 2 == 0 {
+            let _ = keys_tx.send(key(if i.is_multiple_of(2) {
                 KeyCode::Char('j')
             } else {
                 KeyCode::Char('k')
