@@ -22,23 +22,29 @@ impl Tmux {
             .expect("tmux runs")
     }
 
+    /// Starts the session; a server still shutting down from the last session can refuse the
+    /// first try, so it is retried a few times.
     fn start(&self, shell_command: &str) {
-        let out = self.cmd(&[
-            "new-session",
-            "-d",
-            "-s",
-            "fd",
-            "-x",
-            "160",
-            "-y",
-            "45",
-            shell_command,
-        ]);
-        assert!(
-            out.status.success(),
-            "tmux new-session: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let mut last = String::new();
+        for _ in 0..5 {
+            let out = self.cmd(&[
+                "new-session",
+                "-d",
+                "-s",
+                "fd",
+                "-x",
+                "160",
+                "-y",
+                "45",
+                shell_command,
+            ]);
+            if out.status.success() {
+                return;
+            }
+            last = String::from_utf8_lossy(&out.stderr).into_owned();
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        panic!("tmux new-session: {last}");
     }
 
     fn keys(&self, keys: &[&str]) {
