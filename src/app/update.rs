@@ -430,197 +430,191 @@ impl App {
     }
 }
 
+/// What a key did to a dialog, decided while the dialog is borrowed and carried out after.
+enum Outcome {
+    Stay,
+    /// Stay, and say why in the status bar.
+    Hint(String),
+    Close,
+    Save(TextPurpose, String),
+    Inputs(String, Vec<InputField>),
+    Launch(String, String),
+    Quit(usize),
+    Search(String),
+}
+
 fn dialog_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
-    let Some(dialog) = app.dialog.take() else {
+    let Some(dialog) = app.dialog.as_mut() else {
         return;
     };
+    match edit_dialog(dialog, key) {
+        Outcome::Stay => {}
+        Outcome::Hint(msg) => app.message = Some(msg),
+        Outcome::Close => app.dialog = None,
+        Outcome::Save(purpose, text) => {
+            app.dialog = None;
+            save_text(app, purpose, text, fx);
+        }
+        Outcome::Inputs(step_id, fields) => {
+            app.dialog = None;
+            for f in fields {
+                if f.secret {
+                    fx.push(Effect::AddSecret(f.value.clone()));
+                }
+                let shown = if f.secret {
+                    MASK.to_string()
+                } else {
+                    f.value.clone()
+                };
+                let kind = EventKind::InputSet {
+                    name: f.name.clone(),
+                    value: shown,
+                    secret: f.secret,
+                    source: Some("prompt".into()),
+                };
+                app.values.insert(f.name, f.value);
+                append(app, kind, None, fx);
+            }
+            app.message = None;
+            begin(app, &step_id, fx);
+        }
+        Outcome::Launch(step_id, command) => {
+            app.dialog = None;
+            launch(app, &step_id, command, fx);
+        }
+        Outcome::Quit(choice) => {
+            app.dialog = None;
+            quit_choice(app, choice, fx);
+        }
+        Outcome::Search(query) => {
+            app.dialog = None;
+            app.search = (!query.is_empty()).then_some(query);
+            jump_to_match(app);
+        }
+    }
+}
+
+/// Applies a key to the dialog in place.
+fn edit_dialog(dialog: &mut Dialog, key: KeyEvent) -> Outcome {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    if key.code == KeyCode::Esc {
+        return Outcome::Close;
+    }
     match dialog {
-        Dialog::Help => {}
+        Dialog::Help => Outcome::Close,
         Dialog::Text {
-            purpose, mut area, ..
+            purpose,
+            area,
+            error,
         } => {
             let save = (ctrl && matches!(key.code, KeyCode::Char('s') | KeyCode::Enter))
                 || (key.modifiers.contains(KeyModifiers::ALT) && key.code == KeyCode::Enter);
-            if key.code == KeyCode::Esc {
-                return;
-            }
             if !save {
                 area.input(key);
-                app.dialog = Some(Dialog::Text {
-                    purpose,
-                    area,
-                    error: None,
-                });
-                return;
+                *error = None;
+                return Outcome::Stay;
             }
             let text = area.lines().join("\n").trim().to_string();
             if purpose.required() && text.is_empty() {
-                app.dialog = Some(Dialog::Text {
-                    purpose,
-                    area,
-                    error: Some("this needs some text".into()),
-                });
-                return;
+                *error = Some("this needs some text".into());
+                return Outcome::Stay;
             }
-            save_text(app, purpose, text, fx);
+            Outcome::Save(purpose.clone(), text)
         }
         Dialog::Inputs {
             step_id,
-            mut fields,
-            mut focus,
+            fields,
+            focus,
         } => {
+            let n = fields.len().max(1);
             match key.code {
-                KeyCode::Esc => return,
-                KeyCode::Tab | KeyCode::Down => focus = (focus + 1) % fields.len().max(1),
-                KeyCode::BackTab | KeyCode::Up => {
-                    focus = (focus + fields.len().max(1) - 1) % fields.len().max(1)
-                }
+                KeyCode::Tab | KeyCode::Down => *focus = (*focus + 1) % n,
+                KeyCode::BackTab | KeyCode::Up => *focus = (*focus + n - 1) % n,
                 KeyCode::Backspace => {
-                    if let Some(f) = fields.get_mut(focus) {
+                    if let Some(f) = fields.get_mut(*focus) {
                         f.value.pop();
                     }
                 }
                 KeyCode::Char(c) if !ctrl => {
-                    if let Some(f) = fields.get_mut(focus) {
+                    if let Some(f) = fields.get_mut(*focus) {
                         f.value.push(c);
                     }
                 }
-                KeyCode::Enter => {
-                    if let Some(empty) = fields.iter().position(|f| f.value.is_empty()) {
-                        focus = empty;
-                        app.message = Some(format!("`{}` needs a value", fields[empty].name));
-                    } else {
-                        for f in &fields {
-                            if f.secret {
-                                fx.push(Effect::AddSecret(f.value.clone()));
-                            }
-                            let shown = if f.secret {
-                                MASK.to_string()
-                            } else {
-                                f.value.clone()
-                            };
-                            app.values.insert(f.name.clone(), f.value.clone());
-                            let kind = EventKind::InputSet {
-                                name: f.name.clone(),
-                                value: shown,
-                                secret: f.secret,
-                                source: Some("prompt".into()),
-                            };
-                            append(app, kind, None, fx);
-                        }
-                        app.message = None;
-                        begin(app, &step_id, fx);
-                        return;
+                KeyCode::Enter => match fields.iter().position(|f| f.value.is_empty()) {
+                    Some(empty) => {
+                        *focus = empty;
+                        return Outcome::Hint(format!("`{}` needs a value", fields[empty].name));
                     }
-                }
+                    None => return Outcome::Inputs(step_id.clone(), fields.clone()),
+                },
                 _ => {}
             }
-            app.dialog = Some(Dialog::Inputs {
-                step_id,
-                fields,
-                focus,
-            });
+            Outcome::Stay
         }
         Dialog::Confirm {
             step_id,
             word,
-            mut typed,
+            typed,
             command,
-            reason,
+            ..
         } => match key.code {
-            KeyCode::Esc => app.message = Some("not run".into()),
-            KeyCode::Enter if typed == word => launch(app, &step_id, command, fx),
-            KeyCode::Enter => {
-                app.message = Some(format!("type `{word}` to run it, Esc to go back"));
-                app.dialog = Some(Dialog::Confirm {
-                    step_id,
-                    word,
-                    typed,
-                    command,
-                    reason,
-                });
-            }
+            KeyCode::Enter if typed == word => Outcome::Launch(step_id.clone(), command.clone()),
+            KeyCode::Enter => Outcome::Hint(format!("type `{word}` to run it, Esc to go back")),
             KeyCode::Backspace => {
                 typed.pop();
-                app.dialog = Some(Dialog::Confirm {
-                    step_id,
-                    word,
-                    typed,
-                    command,
-                    reason,
-                });
+                Outcome::Stay
             }
             KeyCode::Char(c) if !ctrl => {
                 typed.push(c);
-                app.dialog = Some(Dialog::Confirm {
-                    step_id,
-                    word,
-                    typed,
-                    command,
-                    reason,
-                });
+                Outcome::Stay
             }
-            _ => {
-                app.dialog = Some(Dialog::Confirm {
-                    step_id,
-                    word,
-                    typed,
-                    command,
-                    reason,
-                })
-            }
+            _ => Outcome::Stay,
         },
-        Dialog::QuitRunning { mut choice } => match key.code {
-            KeyCode::Esc => {}
-            KeyCode::Left | KeyCode::BackTab | KeyCode::Char('h') => {
-                choice = (choice + 2) % 3;
-                app.dialog = Some(Dialog::QuitRunning { choice });
-            }
-            KeyCode::Right | KeyCode::Tab | KeyCode::Char('l') => {
-                choice = (choice + 1) % 3;
-                app.dialog = Some(Dialog::QuitRunning { choice });
-            }
-            KeyCode::Enter => match choice {
-                0 => {
-                    app.message =
-                        Some("waiting for running steps; `q` again when they are done".into())
+        Dialog::QuitRunning { choice } => {
+            match key.code {
+                KeyCode::Left | KeyCode::BackTab | KeyCode::Char('h') => {
+                    *choice = (*choice + 2) % 3
                 }
-                1 => {
-                    app.quit = true;
-                    app.message =
-                        Some("cancelling running steps; flightdeck quits when they stop".into());
-                    let ids: Vec<String> = app.running.keys().cloned().collect();
-                    fx.extend(ids.into_iter().map(|step_id| Effect::Cancel { step_id }));
-                }
-                _ => {
-                    let running: Vec<(String, u32)> =
-                        app.running.iter().map(|(k, v)| (k.clone(), *v)).collect();
-                    for (id, attempt) in running {
-                        append(app, EventKind::StepInterrupted { attempt }, Some(&id), fx);
-                    }
-                    app.quit = true;
-                    fx.push(Effect::Quit);
-                }
-            },
-            _ => app.dialog = Some(Dialog::QuitRunning { choice }),
-        },
-        Dialog::Search { mut query } => match key.code {
-            KeyCode::Esc => {}
-            KeyCode::Enter => {
-                app.search = (!query.is_empty()).then_some(query);
-                jump_to_match(app);
+                KeyCode::Right | KeyCode::Tab | KeyCode::Char('l') => *choice = (*choice + 1) % 3,
+                KeyCode::Enter => return Outcome::Quit(*choice),
+                _ => {}
             }
+            Outcome::Stay
+        }
+        Dialog::Search { query } => match key.code {
+            KeyCode::Enter => Outcome::Search(query.clone()),
             KeyCode::Backspace => {
                 query.pop();
-                app.dialog = Some(Dialog::Search { query });
+                Outcome::Stay
             }
             KeyCode::Char(c) if !ctrl => {
                 query.push(c);
-                app.dialog = Some(Dialog::Search { query });
+                Outcome::Stay
             }
-            _ => app.dialog = Some(Dialog::Search { query }),
+            _ => Outcome::Stay,
         },
+    }
+}
+
+/// The quit dialog's answer: 0 wait, 1 cancel running steps then quit, 2 leave them running.
+fn quit_choice(app: &mut App, choice: usize, fx: &mut Vec<Effect>) {
+    match choice {
+        0 => app.message = Some("waiting for running steps; `q` again when they are done".into()),
+        1 => {
+            app.quit = true;
+            app.message = Some("cancelling running steps; flightdeck quits when they stop".into());
+            let ids: Vec<String> = app.running.keys().cloned().collect();
+            fx.extend(ids.into_iter().map(|step_id| Effect::Cancel { step_id }));
+        }
+        _ => {
+            let running: Vec<(String, u32)> =
+                app.running.iter().map(|(k, v)| (k.clone(), *v)).collect();
+            for (id, attempt) in running {
+                append(app, EventKind::StepInterrupted { attempt }, Some(&id), fx);
+            }
+            app.quit = true;
+            fx.push(Effect::Quit);
+        }
     }
 }
 
