@@ -28,28 +28,30 @@ const DROPPABLE: &[&str] = &[
     "subscription",
 ];
 
-/// Words that start some rule below; a statement without any of them is skipped cheaply.
-const TRIGGERS: &[&str] = &[
-    "drop",
-    "truncate",
-    "dropdb",
-    "rm",
-    "kubectl",
-    "helm",
-    "terraform",
-    "push",
-    "reset",
-    "docker",
-    "podman",
-    "dd",
-    "s3",
-    "gsutil",
-    "db",
-];
-
+/// Whether a statement holds a word that starts some rule below; most do not, and are
+/// skipped without collecting their words.
 fn may_be_dangerous(statement: &str) -> bool {
-    words_iter(statement)
-        .any(|x| TRIGGERS.contains(&x) || x.starts_with("--force") || x.starts_with("mkfs"))
+    words_iter(statement).any(|x| {
+        matches!(
+            x,
+            "drop"
+                | "truncate"
+                | "dropdb"
+                | "rm"
+                | "kubectl"
+                | "helm"
+                | "terraform"
+                | "push"
+                | "reset"
+                | "docker"
+                | "podman"
+                | "dd"
+                | "s3"
+                | "gsutil"
+                | "db"
+        ) || x.starts_with("--force")
+            || x.starts_with("mkfs")
+    })
 }
 
 /// Why running `code` needs confirmation, or `None`. `shell` says whether `#` starts a comment

@@ -274,19 +274,22 @@ impl<'a> Walker<'a> {
                 Some(Block::Paragraph { text, .. }) => short_title(text),
                 _ => String::new(),
             };
-            let fences: Vec<&Block> = item
-                .blocks
-                .iter()
-                .filter(|b| matches!(b, Block::Code { fenced: true, info, code, .. } if CodeLang::from_info(&parse_info(info).lang, code).is_some()))
-                .collect();
-            let nested_steps = item
-                .blocks
-                .iter()
-                .any(|b| matches!(b, Block::List { .. }) && has_steps(b));
+            let has_fence = item.blocks.iter().any(|b| {
+                matches!(b, Block::Code { fenced: true, info, code, .. } if CodeLang::from_info(&parse_info(info).lang, code).is_some())
+            });
             let line = self.lines.line(item.range.start);
-            let detail = self.detail(item);
             let mut made_step = false;
-            if item.task.is_some() || (ordered && fences.is_empty() && !nested_steps) {
+            // Only a task or numbered item can be a check or manual step; the nested-steps walk
+            // is needed only to tell a numbered item from a group.
+            let acknowledged = item.task.is_some()
+                || (ordered
+                    && !has_fence
+                    && !item
+                        .blocks
+                        .iter()
+                        .any(|b| matches!(b, Block::List { .. }) && has_steps(b)));
+            if acknowledged {
+                let detail = self.detail(item);
                 let kind = if item.task.is_some() {
                     StepKind::Check
                 } else {
@@ -345,8 +348,7 @@ impl<'a> Walker<'a> {
                         ..
                     } => {
                         let mut ctx = context.to_vec();
-                        if ordered && item.task.is_none() && fences.is_empty() && !title.is_empty()
-                        {
+                        if ordered && item.task.is_none() && !has_fence && !title.is_empty() {
                             ctx.push(title.clone());
                         }
                         let before = self.made;
