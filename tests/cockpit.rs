@@ -378,3 +378,102 @@ fn state_symbols_are_coloured_by_state() {
     assert_eq!(find("⊘"), Some(Color::DarkGray), "skipped");
     assert_eq!(find("○"), Some(Color::Gray), "pending");
 }
+
+#[test]
+fn a_running_step_cannot_be_acknowledged_skipped_or_failed() {
+    let mut r = rig("runbooks/demo.md");
+    r.select("Warm the caches");
+    let fx = r.press(key(KeyCode::Enter));
+    r.settle(fx);
+    for k in ['a', 's', 'x'] {
+        r.press(ch(k));
+        assert!(
+            r.app.dialog.is_none(),
+            "`{k}` on a running step opens nothing"
+        );
+        assert!(
+            r.app
+                .message
+                .as_deref()
+                .is_some_and(|m| m.contains("cancel it"))
+        );
+    }
+}
+
+#[test]
+fn auto_advance_reveals_a_collapsed_phase() {
+    let mut r = rig("runbooks/demo.md");
+    let prepare = r
+        .app
+        .runbook
+        .phases
+        .iter()
+        .position(|p| p.title.starts_with("Prepare"))
+        .expect("phase");
+    r.app.collapsed.insert(prepare);
+    r.select("Rollback plan read aloud");
+    let fx = r.press(key(KeyCode::Enter));
+    r.settle(fx);
+    assert_eq!(
+        r.selected_title(),
+        "Announce the start in the release channel."
+    );
+    assert!(!r.app.collapsed.contains(&prepare));
+    assert!(
+        r.app.rows().contains(&r.app.selected),
+        "the selection is on screen"
+    );
+}
+
+#[test]
+fn a_step_started_that_fails_to_journal_can_be_run_again() {
+    let mut r = rig("runbooks/demo.md");
+    r.select("Warm the caches");
+    let id = r.app.selected_step().expect("step").id.clone();
+    r.press(key(KeyCode::Enter));
+    assert!(r.app.is_busy(&id));
+    r.press(Action::JournalFailed {
+        step: Some(id.clone()),
+        started: true,
+        error: "disk full".into(),
+    });
+    assert!(!r.app.is_busy(&id));
+    assert_eq!(r.app.status_of(&id), StepStatus::Pending);
+    assert!(r.app.journal_error.is_some());
+}
+
+#[test]
+fn quit_waits_for_a_start_in_flight_and_cancel_quits_at_once_when_nothing_runs() {
+    let mut r = rig("runbooks/demo.md");
+    r.select("Warm the caches");
+    r.press(key(KeyCode::Enter));
+    assert!(r.press(ch('q')).is_empty());
+    assert!(matches!(r.app.dialog, Some(Dialog::QuitRunning { .. })));
+    r.press(key(KeyCode::Right));
+    let fx = r.press(key(KeyCode::Enter));
+    assert_eq!(
+        fx,
+        [Effect::Quit],
+        "nothing runs yet: quit at once, the start is dropped"
+    );
+    assert!(r.app.pending_starts.is_empty());
+}
+
+#[test]
+fn secret_values_are_masked_in_the_output_pane() {
+    let mut r = rig("runbooks/demo.md");
+    r.app.masker.add("hunter2-canary");
+    r.select("Warm the caches");
+    let fx = r.press(key(KeyCode::Enter));
+    r.settle(fx);
+    let id = r.app.selected_step().expect("step").id.clone();
+    r.press(Action::Exec(flightdeck::exec::shell::ExecEvent::Output {
+        step_id: id,
+        attempt: 1,
+        chunk: b"token is hunter2-canary\n".to_vec(),
+        stderr: false,
+    }));
+    let screen = format!("{}", draw(&r.app, 160, 45).backend());
+    assert!(screen.contains("token is ••••"), "{screen}");
+    assert!(!screen.contains("hunter2-canary"));
+}

@@ -16,7 +16,12 @@ pub enum Action {
     Exec(ExecEvent),
     /// An append is durable: apply it to the run state.
     Journaled(Event),
-    JournalFailed(String),
+    /// An append failed; `started` says it was a `step_started`, whose process must not start.
+    JournalFailed {
+        step: Option<String>,
+        started: bool,
+        error: String,
+    },
     /// An export was written (path) or failed (message).
     Exported(Result<String, String>),
 }

@@ -19,6 +19,7 @@ use crate::app::action::{Action, Effect};
 use crate::app::state::App;
 use crate::app::update::update;
 use crate::exec::shell::{self, ExecEvent, Outcome, Running, ShellJob};
+use crate::journal::EventKind;
 use crate::journal::secrets::Masker;
 use crate::journal::{JournalWriter, export, runs};
 
@@ -131,6 +132,9 @@ where
         for action in batch {
             dirty = true;
             log_action(&action);
+            if let Action::Exec(ExecEvent::Finished { step_id, .. }) = &action {
+                handles.remove(step_id);
+            }
             for effect in update(app, action) {
                 if perform(
                     effect,
@@ -142,6 +146,7 @@ where
                     &mut handles,
                     &mut masker,
                 ) {
+                    stop_running(app, writer, &handles);
                     return Ok(());
                 }
             }
@@ -152,7 +157,22 @@ where
             dirty = false;
         }
     }
+    stop_running(app, writer, &handles);
     Ok(())
+}
+
+/// On the way out (quit, SIGTERM, SIGHUP): steps still running are journaled as interrupted and
+/// stopped, since their output pipes end with this process.
+fn stop_running(app: &App, writer: &JournalWriter, handles: &HashMap<String, Running>) {
+    for (id, attempt) in &app.running {
+        tracing::info!(step = %id, attempt, "step interrupted by exit");
+        let _ = writer.append(
+            EventKind::StepInterrupted { attempt: *attempt },
+            Some(id),
+            Box::new(|_| {}),
+        );
+    }
+    handles.values().for_each(Running::terminate);
 }
 
 /// What the application log keeps of an action: ids, states and errors, never values.
@@ -175,7 +195,9 @@ fn log_action(action: &Action) {
         Action::Exec(ExecEvent::Signalled {
             step_id, signal, ..
         }) => tracing::info!(step = %step_id, signal, "cancel stage"),
-        Action::JournalFailed(e) => tracing::error!(error = %e, "journal append failed"),
+        Action::JournalFailed { step, error, .. } => {
+            tracing::error!(step = ?step, error = %error, "journal append failed")
+        }
         Action::Exported(Ok(path)) => tracing::info!(path = %path, "handoff report exported"),
         Action::Exported(Err(e)) => tracing::warn!(error = %e, "export failed"),
         _ => {}
@@ -217,16 +239,27 @@ fn perform(
     match effect {
         Effect::Append { kind, step } => {
             let reply_tx = tx.clone();
+            let started = matches!(kind, EventKind::StepStarted { .. });
+            let failed_step = step.clone();
             let reply = Box::new(
                 move |r: Result<crate::journal::Event, crate::journal::file::JournalError>| {
                     let _ = reply_tx.send(match r {
                         Ok(e) => Action::Journaled(e),
-                        Err(e) => Action::JournalFailed(e.to_string()),
+                        Err(e) => Action::JournalFailed {
+                            step: failed_step,
+                            started,
+                            error: e.to_string(),
+                        },
                     });
                 },
             );
             if !writer.append(kind, step.as_deref(), reply) {
-                let _ = tx.send(Action::JournalFailed("the journal writer stopped".into()));
+                let error = "the journal writer stopped".to_string();
+                let _ = tx.send(Action::JournalFailed {
+                    step,
+                    started,
+                    error,
+                });
             }
         }
         Effect::StartShell {

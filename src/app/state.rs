@@ -10,6 +10,7 @@ use ratatui_textarea::TextArea;
 use crate::app::keymap::Keymap;
 use crate::exec::ring::OutputRing;
 use crate::journal::replay::{RunState, StepState, StepStatus};
+use crate::journal::secrets::Masker;
 use crate::runbook::{Runbook, Step};
 use crate::ui::theme::Theme;
 
@@ -138,6 +139,8 @@ pub struct App {
     pub search: Option<String>,
     /// Input values as typed (secrets too): in memory only, the journal has them masked.
     pub values: HashMap<String, String>,
+    /// Secret values typed in this session, masked wherever output is drawn.
+    pub masker: Masker,
     /// Shell steps waiting for their `step_started` to be durable before they start.
     pub pending_starts: HashMap<String, (String, Vec<(String, String)>)>,
     /// Steps whose process is running (step id → attempt).
@@ -180,6 +183,7 @@ impl App {
             log_offset: 0,
             search: None,
             values: HashMap::new(),
+            masker: Masker::default(),
             pending_starts: HashMap::new(),
             running: HashMap::new(),
             last_started: None,
@@ -235,6 +239,30 @@ impl App {
             Row::Step(p, s) => self.runbook.phases.get(p)?.steps.get(s),
             Row::Phase(_) => None,
         }
+    }
+
+    /// Selects `row`, expanding the phases that hide it.
+    pub fn reveal(&mut self, row: Row) {
+        let (Row::Phase(p) | Row::Step(p, _)) = row;
+        let mut phase = match row {
+            Row::Step(..) => Some(p),
+            Row::Phase(_) => self.runbook.phases.get(p).and_then(|x| x.parent),
+        };
+        let mut guard = 0;
+        while let Some(i) = phase {
+            self.collapsed.remove(&i);
+            phase = self.runbook.phases.get(i).and_then(|x| x.parent);
+            guard += 1;
+            if guard > 8 {
+                break;
+            }
+        }
+        self.selected = row;
+    }
+
+    /// Whether the step's process runs or is about to start.
+    pub fn is_busy(&self, step_id: &str) -> bool {
+        self.running.contains_key(step_id) || self.pending_starts.contains_key(step_id)
     }
 
     pub fn selected_step(&self) -> Option<&Step> {

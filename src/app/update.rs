@@ -12,7 +12,7 @@ use crate::app::keymap::Command;
 use crate::app::state::{App, Dialog, InputField, Pane, RING_LINES, Row, StepLog, TextPurpose};
 use crate::exec::ring::OutputRing;
 use crate::exec::shell::ExecEvent;
-use crate::exec::substitute::{is_env_name, substitute};
+use crate::exec::substitute::{env_name, is_env_name, substitute};
 use crate::journal::event::EventKind;
 use crate::journal::replay::StepStatus;
 use crate::journal::secrets::MASK;
@@ -76,16 +76,24 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 {
                     // The captain's step is done: move on to the next one that needs work.
                     if let Some(row) = next_pending_after(app, app.selected) {
-                        app.selected = row;
+                        app.reveal(row);
                     }
                 }
                 _ => {}
             }
         }
-        Action::JournalFailed(msg) => {
+        Action::JournalFailed {
+            step,
+            started,
+            error,
+        } => {
             app.in_flight = app.in_flight.saturating_sub(1);
-            app.message = Some(format!("journal write failed: {msg}"));
-            app.journal_error = Some(msg);
+            if started && let Some(id) = &step {
+                // Not journaled, so not started: the step can be run again.
+                app.pending_starts.remove(id);
+            }
+            app.message = Some(format!("journal write failed: {error}"));
+            app.journal_error = Some(error);
         }
         Action::Exported(Ok(path)) => {
             app.message = Some(format!("handoff report written to {path}"))
@@ -144,7 +152,7 @@ fn normal_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
             }
         }
         Command::NextPending => match next_pending_after(app, app.selected) {
-            Some(r) => app.selected = r,
+            Some(r) => app.reveal(r),
             None => app.message = Some("every step is done".into()),
         },
         Command::Run => match app.selected {
@@ -185,7 +193,7 @@ fn normal_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
         Command::Zoom => app.zoom = !app.zoom,
         Command::Help => app.dialog = Some(Dialog::Help),
         Command::Quit => {
-            if app.running.is_empty() {
+            if app.running.is_empty() && app.pending_starts.is_empty() {
                 app.quit = true;
                 fx.push(Effect::Quit);
             } else {
@@ -249,6 +257,10 @@ fn text_dialog(purpose: TextPurpose) -> Dialog {
 
 fn open_text(app: &mut App, purpose: impl FnOnce(String) -> TextPurpose) {
     match app.selected_step() {
+        Some(step) if app.is_busy(&step.id) => {
+            app.message =
+                Some("the step is running: cancel it (`c`) first, its result will follow".into());
+        }
         Some(step) => {
             let id = step.id.clone();
             app.dialog = Some(text_dialog(purpose(id)));
@@ -324,8 +336,8 @@ fn begin(app: &mut App, step_id: &str, fx: &mut Vec<Effect>) {
         });
         return;
     }
-    let script = substitute(step.code.as_deref().unwrap_or(""), &app.values);
     if let Some(reason) = &step.dangerous {
+        let (script, _) = prepared(app, &step);
         let word = app
             .runbook
             .front_matter
@@ -341,19 +353,36 @@ fn begin(app: &mut App, step_id: &str, fx: &mut Vec<Effect>) {
         });
         return;
     }
-    launch(app, &step.id, script, fx);
+    launch(app, &step.id, fx);
+}
+
+/// The command as it will run (placeholders replaced by quoted variable references) and its
+/// environment: only the step's own inputs, placeholders as `FD_IN_*`, `$NAME` as is.
+fn prepared(app: &App, step: &crate::runbook::Step) -> (String, Vec<(String, String)>) {
+    let (script, placeholders) = substitute(step.code.as_deref().unwrap_or(""), |n| {
+        app.values.contains_key(n)
+    });
+    let mut env: Vec<(String, String)> = Vec::new();
+    for name in &step.inputs {
+        if let Some(v) = app.values.get(name) {
+            if placeholders.contains(name) {
+                env.push((env_name(name), v.clone()));
+            }
+            if is_env_name(name) {
+                env.push((name.clone(), v.clone()));
+            }
+        }
+    }
+    (script, env)
 }
 
 /// Journals `step_started`; the process starts when that event is durable.
-fn launch(app: &mut App, step_id: &str, script: String, fx: &mut Vec<Effect>) {
+fn launch(app: &mut App, step_id: &str, fx: &mut Vec<Effect>) {
+    let Some(step) = app.runbook.step(step_id).cloned() else {
+        return;
+    };
+    let (script, mut env) = prepared(app, &step);
     let attempt = app.state_of(step_id).map_or(0, |s| s.attempts) + 1;
-    let mut env: Vec<(String, String)> = app
-        .values
-        .iter()
-        .filter(|(k, _)| is_env_name(k))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    env.sort();
     env.push(("FLIGHTDECK_RUN_ID".into(), app.run.run_id.clone()));
     env.push(("FLIGHTDECK_STEP_ID".into(), step_id.to_string()));
     app.pending_starts
@@ -416,6 +445,17 @@ fn exec_event(app: &mut App, ev: ExecEvent, fx: &mut Vec<Effect>) {
                 last_lines,
             };
             append(app, kind, Some(&step_id), fx);
+            if let Some(e) = outcome.error {
+                // The output was not captured in full: never let the step pass as succeeded.
+                append(
+                    app,
+                    EventKind::StepFailedManual {
+                        note: format!("output capture failed: {e}"),
+                    },
+                    Some(&step_id),
+                    fx,
+                );
+            }
             if app.quit_when_idle() {
                 fx.push(Effect::Quit);
             }
@@ -438,7 +478,7 @@ enum Outcome {
     Close,
     Save(TextPurpose, String),
     Inputs(String, Vec<InputField>),
-    Launch(String, String),
+    Launch(String),
     Quit(usize),
     Search(String),
 }
@@ -459,6 +499,7 @@ fn dialog_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
             app.dialog = None;
             for f in fields {
                 if f.secret {
+                    app.masker.add(&f.value);
                     fx.push(Effect::AddSecret(f.value.clone()));
                 }
                 let shown = if f.secret {
@@ -478,9 +519,9 @@ fn dialog_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
             app.message = None;
             begin(app, &step_id, fx);
         }
-        Outcome::Launch(step_id, command) => {
+        Outcome::Launch(step_id) => {
             app.dialog = None;
-            launch(app, &step_id, command, fx);
+            launch(app, &step_id, fx);
         }
         Outcome::Quit(choice) => {
             app.dialog = None;
@@ -555,10 +596,9 @@ fn edit_dialog(dialog: &mut Dialog, key: KeyEvent) -> Outcome {
             step_id,
             word,
             typed,
-            command,
             ..
         } => match key.code {
-            KeyCode::Enter if typed == word => Outcome::Launch(step_id.clone(), command.clone()),
+            KeyCode::Enter if typed == word => Outcome::Launch(step_id.clone()),
             KeyCode::Enter => Outcome::Hint(format!("type `{word}` to run it, Esc to go back")),
             KeyCode::Backspace => {
                 typed.pop();
@@ -601,14 +641,22 @@ fn quit_choice(app: &mut App, choice: usize, fx: &mut Vec<Effect>) {
     match choice {
         0 => app.message = Some("waiting for running steps; `q` again when they are done".into()),
         1 => {
+            // Steps not started yet never will be; running ones are cancelled, then we quit.
+            app.pending_starts.clear();
             app.quit = true;
+            if app.running.is_empty() {
+                fx.push(Effect::Quit);
+                return;
+            }
             app.message = Some("cancelling running steps; flightdeck quits when they stop".into());
             let ids: Vec<String> = app.running.keys().cloned().collect();
             fx.extend(ids.into_iter().map(|step_id| Effect::Cancel { step_id }));
         }
         _ => {
-            let running: Vec<(String, u32)> =
-                app.running.iter().map(|(k, v)| (k.clone(), *v)).collect();
+            // Their output goes through flightdeck, so they cannot outlive it: they are
+            // stopped on exit and journaled as interrupted now.
+            app.pending_starts.clear();
+            let running: Vec<(String, u32)> = app.running.drain().collect();
             for (id, attempt) in running {
                 append(app, EventKind::StepInterrupted { attempt }, Some(&id), fx);
             }
@@ -691,7 +739,10 @@ fn mouse(app: &mut App, m: crossterm::event::MouseEvent) {
             app.focus = before;
         }
         MouseEventKind::Down(_) => {
-            if let Some(list) = areas.checklist.filter(|r| inside(*r)) {
+            // Inside the borders only: a click on the frame selects nothing.
+            let in_rows =
+                |r: &ratatui::layout::Rect| inside(*r) && m.row > r.y && m.row + 1 < r.y + r.height;
+            if let Some(list) = areas.checklist.filter(in_rows) {
                 let rows = app.rows();
                 let selected = rows.iter().position(|r| *r == app.selected).unwrap_or(0);
                 let visible = list.height.saturating_sub(2) as usize;

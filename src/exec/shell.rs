@@ -83,6 +83,13 @@ pub struct Running {
 }
 
 impl Running {
+    /// Stops the step's whole process group at once (SIGTERM), when the cockpit exits under it.
+    pub fn terminate(&self) {
+        if self.pgid > 0 {
+            let _ = killpg(Pid::from_raw(self.pgid), Signal::SIGTERM);
+        }
+    }
+
     /// Starts the cancel escalation (SIGINT, then SIGTERM and SIGKILL after [`CANCEL_STAGE`]).
     pub fn cancel(&self) {
         let _ = self.cancel.try_send(());

@@ -1,32 +1,68 @@
 //! Putting run inputs into a step's command without ever executing them.
 //!
-//! `<placeholder>` and `{{ NAME }}` are replaced by the value shell-quoted, so `;`, quotes,
-//! `$(…)` and newlines stay data; `$NAME` references get the value through the environment,
-//! which the shell never re-parses.
+//! A `<placeholder>` or `{{ NAME }}` is replaced by a reference to an environment variable that
+//! carries the value (`FD_IN_<name>`), quoted for where it stands: `"${FD_IN_x}"` outside quotes,
+//! `${FD_IN_x}` inside double quotes, `'"${FD_IN_x}"'` inside single quotes. The shell expands a
+//! variable once and never re-parses its value, so `;`, quotes, `$(…)`, backticks and newlines in
+//! a value stay data wherever the placeholder sits. `$NAME` references get their value through
+//! the environment the same way.
 
-use std::collections::HashMap;
+/// Where the value of input `name` travels: `FD_IN_` and the name with non-alphanumerics as `_`.
+pub fn env_name(name: &str) -> String {
+    let safe: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    format!("FD_IN_{safe}")
+}
 
-/// The command with `<name>` / `{{ name }}` replaced by shell-quoted values; names without a
-/// value are left as they are (the caller asks for them first).
-pub fn substitute(code: &str, values: &HashMap<String, String>) -> String {
-    let mut out = String::with_capacity(code.len());
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Quote {
+    None,
+    Single,
+    Double,
+}
+
+/// The command with every placeholder that `has_value` knows replaced by a quoted variable
+/// reference, and the names replaced (in order, without duplicates). Unknown names stay as
+/// written (the caller asks for them first).
+pub fn substitute(code: &str, has_value: impl Fn(&str) -> bool) -> (String, Vec<String>) {
+    let mut out = String::with_capacity(code.len() + 32);
+    let mut used: Vec<String> = Vec::new();
+    let mut quote = Quote::None;
     let mut rest = code;
-    while let Some(i) = rest.find(['<', '{']) {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        if let Some((name, len)) = reference_at(rest)
-            && let Some(value) = values.get(name)
-        {
-            out.push_str(&quote(value));
+    while let Some(c) = rest.chars().next() {
+        if let Some((name, len)) = reference_at(rest).filter(|(n, _)| has_value(n)) {
+            let var = env_name(name);
+            match quote {
+                Quote::None => out.push_str(&format!("\"${{{var}}}\"")),
+                Quote::Double => out.push_str(&format!("${{{var}}}")),
+                Quote::Single => out.push_str(&format!("'\"${{{var}}}\"'")),
+            }
+            if !used.iter().any(|u| u == name) {
+                used.push(name.to_string());
+            }
             rest = &rest[len..];
             continue;
         }
-        let ch = rest.chars().next().map_or(1, char::len_utf8);
-        out.push_str(&rest[..ch]);
-        rest = &rest[ch..];
+        match (c, quote) {
+            ('\\', Quote::None | Quote::Double) => {
+                // An escaped character is copied as is and never changes the quoting.
+                let n = rest.chars().take(2).map(char::len_utf8).sum::<usize>();
+                out.push_str(&rest[..n]);
+                rest = &rest[n..];
+                continue;
+            }
+            ('\'', Quote::None) => quote = Quote::Single,
+            ('\'', Quote::Single) => quote = Quote::None,
+            ('"', Quote::None) => quote = Quote::Double,
+            ('"', Quote::Double) => quote = Quote::None,
+            _ => {}
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
     }
-    out.push_str(rest);
-    out
+    (out, used)
 }
 
 /// The name and byte length of a `<name>` or `{{ name }}` reference at the start of `s`.
@@ -49,16 +85,7 @@ fn valid(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
 }
 
-/// Single-quoted shell text: every byte literal, including newlines and NULs stripped.
-pub fn quote(value: &str) -> String {
-    let clean: String = value.chars().filter(|&c| c != '\0').collect();
-    match shlex::try_quote(&clean) {
-        Ok(q) => q.into_owned(),
-        Err(_) => format!("'{}'", clean.replace('\'', r"'\''")),
-    }
-}
-
-/// Whether `name` can be passed as an environment variable.
+/// Whether `name` can be passed as an environment variable as it is (`$NAME` inputs).
 pub fn is_env_name(name: &str) -> bool {
     let mut c = name.chars();
     c.next()
@@ -70,41 +97,60 @@ pub fn is_env_name(name: &str) -> bool {
 mod tests {
     use super::*;
 
-    #[test]
-    fn placeholders_become_quoted_values() {
-        let values: HashMap<String, String> = [
-            ("project-ref".to_string(), "abc; rm -rf /".to_string()),
-            ("R".to_string(), "v1 $(id)".to_string()),
-        ]
-        .into();
-        let out = substitute(
-            "link --ref <project-ref> && echo {{ R }} <missing> a<b",
-            &values,
-        );
-        assert_eq!(
-            out,
-            "link --ref 'abc; rm -rf /' && echo 'v1 $(id)' <missing> a<b"
-        );
+    fn run(script: &str, env: &[(&str, &str)]) -> String {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .envs(env.iter().copied())
+            .output()
+            .expect("sh runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     #[test]
-    fn quoting_survives_a_real_shell() {
-        for nasty in [
-            "a'b",
-            "x\ny",
-            "$(touch /tmp/pwned-fd)",
-            "`id`",
-            "\"q\"",
-            "; exit 1",
-            "",
-        ] {
-            let script = format!("printf %s {}", quote(nasty));
-            let out = std::process::Command::new("sh")
-                .arg("-c")
-                .arg(&script)
-                .output()
-                .expect("sh runs");
-            assert_eq!(String::from_utf8_lossy(&out.stdout), nasty, "{script}");
+    fn placeholders_become_quoted_references() {
+        let known = |n: &str| n == "project-ref" || n == "R";
+        let (out, used) = substitute(
+            "link --ref <project-ref> && echo \"v={{ R }}\" '<R>' <missing> a<b",
+            known,
+        );
+        assert_eq!(
+            out,
+            "link --ref \"${FD_IN_project_ref}\" && echo \"v=${FD_IN_R}\" ''\"${FD_IN_R}\"'' <missing> a<b"
+        );
+        assert_eq!(used, ["project-ref", "R"]);
+    }
+
+    #[test]
+    fn values_never_execute_wherever_the_placeholder_stands() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let marker = dir.path().join("pwned");
+        let nasty = [
+            format!("x$(touch {})", marker.display()),
+            format!("`touch {}`", marker.display()),
+            format!("a'; touch {}; echo '", marker.display()),
+            format!("b\"; touch {}; echo \"", marker.display()),
+            "line1\nline2".to_string(),
+            "with space  and *".to_string(),
+        ];
+        for value in &nasty {
+            for template in [
+                "printf '%s|' <v>",
+                "printf '%s|' \"pre <v> post\"",
+                "printf '%s|' 'pre <v> post'",
+                "printf '%s|' x\\ <v>",
+            ] {
+                let (script, _) = substitute(template, |n| n == "v");
+                let got = run(&script, &[("FD_IN_v", value)]);
+                assert!(
+                    !marker.exists(),
+                    "{template} with {value:?} executed: {script}"
+                );
+                assert!(
+                    got.contains(value.as_str()),
+                    "{template} with {value:?}: {got:?} from {script}"
+                );
+            }
         }
     }
 }

@@ -105,12 +105,19 @@ pub fn render(frame: &mut Frame, screen: Rect, app: &App) {
                 Line::raw(""),
                 Line::styled("It will run exactly:", t.dim),
             ];
+            let total = command.lines().count();
             lines.extend(
                 command
                     .lines()
                     .take(12)
                     .map(|l| Line::raw(format!("  {l}"))),
             );
+            if total > 12 {
+                lines.push(Line::styled(
+                    format!("  … {} more lines (see the detail pane)", total - 12),
+                    t.warn,
+                ));
+            }
             lines.push(Line::raw(""));
             lines.push(Line::from(vec![
                 Span::raw(format!("Type `{word}` to run it: ")),
@@ -128,7 +135,7 @@ pub fn render(frame: &mut Frame, screen: Rect, app: &App) {
             );
         }
         Dialog::QuitRunning { choice } => {
-            let names = ["Wait", "Cancel them, then quit", "Quit, leave them running"];
+            let names = ["Wait", "Cancel them, then quit", "Quit now, stop them"];
             let opts: Vec<Span> = names
                 .iter()
                 .enumerate()
@@ -146,7 +153,7 @@ pub fn render(frame: &mut Frame, screen: Rect, app: &App) {
                 Line::from(opts),
                 Line::raw(""),
                 Line::styled(
-                    "←/→ choose · Enter · Esc back. Left running, a step is journaled as interrupted.",
+                    "←/→ choose · Enter · Esc back. Stopped on quit, a step is journaled as interrupted.",
                     t.dim,
                 ),
             ];

@@ -52,7 +52,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         .lines(start..end)
         .map(|l| {
             let style = if l.stderr { t.stderr } else { t.text };
-            let text = truncate(&l.text, width.max(1));
+            let shown = if app.masker.is_empty() {
+                l.text
+            } else {
+                app.masker.mask(&l.text)
+            };
+            let text = truncate(&shown, width.max(1));
             match query.filter(|q| !q.is_empty() && text.contains(*q)) {
                 Some(q) => highlight(&text, q, style, t.matched),
                 None => Line::styled(text, style),
