@@ -477,3 +477,113 @@ fn secret_values_are_masked_in_the_output_pane() {
     assert!(screen.contains("token is ••••"), "{screen}");
     assert!(!screen.contains("hunter2-canary"));
 }
+
+#[test]
+fn rerun_note_handoff_search_paging_and_mouse() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut r = rig("runbooks/demo.md");
+    r.select("Warm the caches");
+    let id = r.app.selected_step().expect("step").id.clone();
+    let fx = r.press(key(KeyCode::Enter));
+    let rest = r.settle(fx);
+    assert!(matches!(
+        rest.first(),
+        Some(Effect::StartShell { attempt: 1, .. })
+    ));
+    r.press(Action::Exec(flightdeck::exec::shell::ExecEvent::Output {
+        step_id: id.clone(),
+        attempt: 1,
+        chunk: (1..=100)
+            .map(|i| format!("line {i}\n"))
+            .collect::<String>()
+            .into_bytes(),
+        stderr: false,
+    }));
+    let finished = flightdeck::exec::shell::ExecEvent::Finished {
+        step_id: id.clone(),
+        attempt: 1,
+        outcome: Default::default(),
+    };
+    let fx = r.press(Action::Exec(finished));
+    r.settle(fx);
+    // /: search the output of the selected step; the view jumps to the match.
+    r.select("Warm the caches");
+    r.press(ch('/'));
+    r.typed("line 40");
+    r.press(key(KeyCode::Enter));
+    assert_eq!(r.app.search.as_deref(), Some("line 40"));
+    assert_eq!(
+        r.app.log_offset, 60,
+        "line 40 of 100 is 60 lines above the tail"
+    );
+    // PgUp/PgDn scroll the focused output pane.
+    r.app.focus = Pane::Logs;
+    r.app.log_offset = 0;
+    r.press(key(KeyCode::PageUp));
+    assert!(r.app.log_offset > 0);
+    r.press(key(KeyCode::PageDown));
+    assert_eq!(r.app.log_offset, 0);
+    // Mouse: a click on a checklist row selects it; the wheel over the output scrolls it.
+    r.app.focus = Pane::Checklist;
+    r.app.size = (160, 45);
+    r.press(ch('g'));
+    let click = MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 5,
+        row: 2,
+        modifiers: KeyModifiers::NONE,
+    };
+    r.press(Action::Mouse(click));
+    assert_eq!(
+        r.selected_title(),
+        "Release notes reviewed",
+        "row 2 is the first step under the first phase"
+    );
+    let border = MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 5,
+        row: 0,
+        modifiers: KeyModifiers::NONE,
+    };
+    r.press(Action::Mouse(border));
+    assert_eq!(
+        r.selected_title(),
+        "Release notes reviewed",
+        "a click on the border selects nothing"
+    );
+    r.select("Warm the caches");
+    let wheel = MouseEvent {
+        kind: MouseEventKind::ScrollUp,
+        column: 120,
+        row: 40,
+        modifiers: KeyModifiers::NONE,
+    };
+    r.press(Action::Mouse(wheel));
+    assert_eq!(r.app.log_offset, 3);
+    r.app.focus = Pane::Checklist;
+    r.select("Warm the caches");
+    // r runs it again, as attempt 2, even though it is done.
+    let fx = r.press(ch('r'));
+    let rest = r.settle(fx);
+    assert!(
+        matches!(rest.first(), Some(Effect::StartShell { attempt: 2, .. })),
+        "{rest:?}"
+    );
+    // N: a note on the run; H: a handoff changes the operator once durable.
+    r.press(ch('N'));
+    r.typed("all good");
+    let fx = r.press(ctrl('s'));
+    r.settle(fx);
+    assert_eq!(
+        r.app.run.notes.last().map(|n| n.2.as_str()),
+        Some("all good")
+    );
+    r.press(ch('H'));
+    r.typed("anna");
+    r.press(key(KeyCode::Enter));
+    r.typed("stage 2 next");
+    let fx = r.press(ctrl('s'));
+    assert!(fx.contains(&Effect::SetOperator("anna".into())));
+    r.settle(fx);
+    assert_eq!(r.app.operator, "anna");
+}
