@@ -9,7 +9,7 @@ use crate::app::state::{App, Pane, Row};
 use crate::journal::event::human_ms;
 use crate::journal::secrets::MASK;
 use crate::plan::human_secs;
-use crate::runbook::{Phase, Step, StepKind};
+use crate::runbook::{Phase, Step};
 use crate::ui::pane_block;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
@@ -58,7 +58,7 @@ fn step_lines(app: &App, step: &Step) -> Vec<Line<'static>> {
     if let Some(code) = &step.code {
         out.push(Line::raw(""));
         for l in code.lines() {
-            out.push(code_line(app, l, step.kind));
+            out.push(crate::ui::tint::code_line(&app.theme, l, step.kind));
         }
     }
     if !step.inputs.is_empty() {
@@ -96,21 +96,6 @@ fn step_lines(app: &App, step: &Step) -> Vec<Line<'static>> {
         out.extend(step.detail.lines().map(|l| Line::raw(l.to_string())));
     }
     out
-}
-
-/// Comments dim, the rest plain: enough tint to read shell and SQL at a glance.
-fn code_line(app: &App, line: &str, kind: StepKind) -> Line<'static> {
-    let trimmed = line.trim_start();
-    let comment = match kind {
-        StepKind::Sql => trimmed.starts_with("--"),
-        _ => trimmed.starts_with('#'),
-    };
-    let style = if comment {
-        app.theme.dim
-    } else {
-        app.theme.text
-    };
-    Line::styled(format!("  {line}"), style)
 }
 
 fn phase_lines(app: &App, phase: &Phase) -> Vec<Line<'static>> {

@@ -8,6 +8,7 @@ pub mod logs;
 pub mod monitor;
 pub mod status;
 pub mod theme;
+pub mod tint;
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
