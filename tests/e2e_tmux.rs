@@ -120,34 +120,34 @@ fn walk_the_demo_quit_and_resume() {
     tmux.start(&format!(
         "{env} {bin} run runbooks/demo.md --new; echo EXITED $?; sleep 30"
     ));
-    tmux.wait_for("Checklist 0/15", Duration::from_secs(10));
+    tmux.wait_for("Checklist 0/15", Duration::from_secs(30));
 
     // Acknowledge the first check, then the second with a note.
     tmux.keys(&["Enter"]);
-    tmux.wait_for("Checklist 1/15", Duration::from_secs(5));
+    tmux.wait_for("Checklist 1/15", Duration::from_secs(30));
     tmux.keys(&["a"]);
-    tmux.wait_for("Acknowledge with a note", Duration::from_secs(5));
+    tmux.wait_for("Acknowledge with a note", Duration::from_secs(30));
     tmux.keys(&["-l", "pager duty confirmed"]);
     tmux.keys(&["C-s"]);
-    tmux.wait_for("Checklist 2/15", Duration::from_secs(5));
+    tmux.wait_for("Checklist 2/15", Duration::from_secs(30));
 
     // From "Rollback plan read aloud": next pending ×4 is "Warm the caches"; run it.
     tmux.keys(&["n", "n", "n", "n", "Enter"]);
-    tmux.wait_for("caches warm", Duration::from_secs(15));
-    tmux.wait_for("Checklist 3/15", Duration::from_secs(5));
+    tmux.wait_for("caches warm", Duration::from_secs(30));
+    tmux.wait_for("Checklist 3/15", Duration::from_secs(30));
 
     // Selection moved to the deploy marker; next pending is the two-minute rollout: run, cancel.
     tmux.keys(&["n", "Enter"]);
-    tmux.wait_for("rollout check 2/120", Duration::from_secs(10));
+    tmux.wait_for("rollout check 2/120", Duration::from_secs(30));
     tmux.keys(&["c"]);
-    tmux.wait_for("SIGINT sent", Duration::from_secs(5));
-    let screen = tmux.wait_for("✗ shell  Watch the rollout", Duration::from_secs(10));
+    tmux.wait_for("SIGINT sent", Duration::from_secs(30));
+    let screen = tmux.wait_for("✗ shell  Watch the rollout", Duration::from_secs(30));
     assert!(
         screen.contains("✔ check  Release notes reviewed"),
         "{screen}"
     );
     tmux.keys(&["q"]);
-    tmux.wait_for("EXITED 0", Duration::from_secs(10));
+    tmux.wait_for("EXITED 0", Duration::from_secs(30));
 
     // The journal says what happened, in order, durably.
     let run = only_run(home.path());
@@ -214,7 +214,7 @@ fn walk_the_demo_quit_and_resume() {
     tmux.start(&format!(
         "{env} {bin} run runbooks/demo.md --resume latest; echo EXITED $?; sleep 30"
     ));
-    let screen = tmux.wait_for("Checklist 3/15", Duration::from_secs(10));
+    let screen = tmux.wait_for("Checklist 3/15", Duration::from_secs(30));
     assert!(
         screen.contains("✔ check  Release notes reviewed"),
         "{screen}"
@@ -222,7 +222,7 @@ fn walk_the_demo_quit_and_resume() {
     assert!(screen.contains("✓ shell  Warm the caches"), "{screen}");
     assert!(screen.contains("✗ shell  Watch the rollout"), "{screen}");
     tmux.keys(&["q"]);
-    tmux.wait_for("EXITED 0", Duration::from_secs(10));
+    tmux.wait_for("EXITED 0", Duration::from_secs(30));
     let events = flightdeck::journal::read_events(&run).expect("journal reads");
     assert!(
         events
