@@ -215,7 +215,15 @@ impl Keymap {
     /// Defaults with the `[keys]` table of a config file applied: a command listed there gets
     /// exactly the keys given (its default keys are released).
     pub fn from_config(text: &str) -> Result<Keymap, String> {
-        let file: ConfigFile = toml::from_str(text).map_err(|e| e.message().to_string())?;
+        let file: ConfigFile = toml::from_str(text).map_err(|e| {
+            let line = e.span().map_or(1, |r| {
+                text[..r.start.min(text.len())].matches('\n').count() + 1
+            });
+            format!(
+                "line {line}: {}; see `?` in the cockpit for the command names",
+                e.message()
+            )
+        })?;
         let mut keymap = Keymap::default();
         for (command, keys) in file.keys {
             let keys = match keys {
@@ -265,6 +273,8 @@ mod tests {
         let ctrl_r = KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL);
         assert_eq!(k.command(&ctrl_r), Some(Command::Run));
         assert!(Keymap::from_config("[keys]\nquit = \"ctrl-nope\"").is_err());
-        assert!(Keymap::from_config("[keys]\nfly = \"f\"").is_err());
+        let err =
+            Keymap::from_config("[keys]\nquit = \"q\"\nfly = \"f\"").expect_err("unknown command");
+        assert!(err.starts_with("line 3: unknown variant `fly`"), "{err}");
     }
 }
