@@ -587,3 +587,58 @@ fn rerun_note_handoff_search_paging_and_mouse() {
     r.settle(fx);
     assert_eq!(r.app.operator, "anna");
 }
+
+#[test]
+fn a_resumed_run_keeps_its_inputs_but_asks_again_for_secrets() {
+    let mut r = rig("tests/fixtures/seed-002.md");
+    r.select("Stage 1");
+    r.press(key(KeyCode::Enter));
+    r.typed("app.example.com");
+    r.press(key(KeyCode::Tab));
+    r.typed("dpl_1");
+    let fx = r.press(key(KeyCode::Enter));
+    r.settle(fx);
+    // A secret input, as the form would journal it.
+    let e = r
+        .journal
+        .append_at(
+            flightdeck::journal::EventKind::InputSet {
+                name: "SLACK_WEBHOOK".into(),
+                value: "https://hooks/x".into(),
+                secret: true,
+                source: None,
+            },
+            None,
+            t0(),
+        )
+        .expect("append");
+    r.press(Action::Journaled(e));
+    let events = flightdeck::journal::read_events(r.journal.run_dir()).expect("events");
+    let state = replay(&r.app.runbook, &events).expect("replay");
+    let resumed = App::new(
+        r.app.runbook.clone(),
+        state,
+        "anna".into(),
+        r.journal.run_dir().to_path_buf(),
+        t0(),
+    );
+    assert_eq!(
+        resumed.values.get("ALIAS").map(String::as_str),
+        Some("app.example.com")
+    );
+    assert!(
+        !resumed.values.contains_key("SLACK_WEBHOOK"),
+        "secrets are never in the journal"
+    );
+    let slack = resumed
+        .runbook
+        .steps()
+        .map(|(_, s)| s)
+        .find(|s| s.title == "Slack notification")
+        .expect("step");
+    assert_eq!(
+        resumed.missing_inputs(slack),
+        ["SLACK_WEBHOOK"],
+        "DEPLOY_ID is known, the webhook is asked again"
+    );
+}

@@ -195,6 +195,15 @@ impl App {
             spinner: 0,
             quit: false,
         };
+        // Inputs the journal already has come back with the run; secret ones (masked there)
+        // are asked for again.
+        app.values = app
+            .run
+            .inputs
+            .iter()
+            .filter(|(_, v)| v.as_str() != crate::journal::secrets::MASK)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         app.selected = app
             .first_pending()
             .or_else(|| app.rows().first().copied())
