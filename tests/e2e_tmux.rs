@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use flightdeck::journal::EventKind;
 
+const CANARY: &str = "canary-s3cr3t-7f3a";
+
 struct Tmux {
     socket: String,
 }
@@ -120,21 +122,21 @@ fn walk_the_demo_quit_and_resume() {
     tmux.start(&format!(
         "{env} {bin} run runbooks/demo.md --new; echo EXITED $?; sleep 30"
     ));
-    tmux.wait_for("Checklist 0/15", Duration::from_secs(30));
+    tmux.wait_for("Checklist 0/16", Duration::from_secs(30));
 
     // Acknowledge the first check, then the second with a note.
     tmux.keys(&["Enter"]);
-    tmux.wait_for("Checklist 1/15", Duration::from_secs(30));
+    tmux.wait_for("Checklist 1/16", Duration::from_secs(30));
     tmux.keys(&["a"]);
     tmux.wait_for("Acknowledge with a note", Duration::from_secs(30));
     tmux.keys(&["-l", "pager duty confirmed"]);
     tmux.keys(&["C-s"]);
-    tmux.wait_for("Checklist 2/15", Duration::from_secs(30));
+    tmux.wait_for("Checklist 2/16", Duration::from_secs(30));
 
     // From "Rollback plan read aloud": next pending ×4 is "Warm the caches"; run it.
     tmux.keys(&["n", "n", "n", "n", "Enter"]);
     tmux.wait_for("caches warm", Duration::from_secs(30));
-    tmux.wait_for("Checklist 3/15", Duration::from_secs(30));
+    tmux.wait_for("Checklist 3/16", Duration::from_secs(30));
 
     // Selection moved to the deploy marker; next pending is the two-minute rollout: run, cancel.
     tmux.keys(&["n", "Enter"]);
@@ -146,6 +148,18 @@ fn walk_the_demo_quit_and_resume() {
         screen.contains("✔ check  Release notes reviewed"),
         "{screen}"
     );
+    // A secret input: asked masked, masked on screen.
+    tmux.keys(&["G", "k", "k", "Enter"]);
+    tmux.wait_for("DEMO_API_TOKEN (secret)", Duration::from_secs(30));
+    tmux.keys(&["-l", CANARY]);
+    let form = tmux.screen();
+    assert!(
+        !form.contains(CANARY),
+        "typed secret is masked in the form:\n{form}"
+    );
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("Authorization: Bearer ••••", Duration::from_secs(30));
+    assert!(!screen.contains(CANARY), "{screen}");
     tmux.keys(&["q"]);
     tmux.wait_for("EXITED 0", Duration::from_secs(30));
 
@@ -169,7 +183,7 @@ fn walk_the_demo_quit_and_resume() {
             _ => None,
         })
         .collect();
-    assert_eq!(finished.len(), 2, "{finished:?}");
+    assert_eq!(finished.len(), 3, "{finished:?}");
     assert!(
         finished[0].0.contains("warm-the-caches") && finished[0].1 == Some(0),
         "{finished:?}"
@@ -193,6 +207,32 @@ fn walk_the_demo_quit_and_resume() {
             .expect("output file");
     assert!(output.ends_with("caches warm\n"), "{output}");
 
+    // The secret is nowhere on disk: journal, output files, runbook copy, logs.
+    let mut files = vec![home.path().to_path_buf()];
+    let mut checked = 0;
+    while let Some(p) = files.pop() {
+        if p.is_dir() {
+            files.extend(
+                std::fs::read_dir(&p)
+                    .expect("dir")
+                    .flatten()
+                    .map(|e| e.path()),
+            );
+        } else {
+            let bytes = std::fs::read(&p).expect("file");
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(CANARY),
+                "secret in {}",
+                p.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 5,
+        "journal, runbook copy, lock, outputs and log were checked: {checked}"
+    );
+
     // The application log has the story in ids and states, in its own file.
     let logs: String = std::fs::read_dir(home.path().join("logs"))
         .expect("log dir")
@@ -214,7 +254,7 @@ fn walk_the_demo_quit_and_resume() {
     tmux.start(&format!(
         "{env} {bin} run runbooks/demo.md --resume latest; echo EXITED $?; sleep 30"
     ));
-    let screen = tmux.wait_for("Checklist 3/15", Duration::from_secs(30));
+    let screen = tmux.wait_for("Checklist 4/16", Duration::from_secs(30));
     assert!(
         screen.contains("✔ check  Release notes reviewed"),
         "{screen}"
