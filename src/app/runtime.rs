@@ -269,10 +269,7 @@ fn perform(
             env,
         } => {
             let job = ShellJob {
-                output_path: app
-                    .run_dir
-                    .join("output")
-                    .join(format!("{step_id}.{attempt}.log")),
+                output_path: crate::journal::file::output_path(&app.run_dir, &step_id, attempt),
                 step_id: step_id.clone(),
                 attempt,
                 script,

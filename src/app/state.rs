@@ -228,19 +228,15 @@ impl App {
 
     /// Whether a collapsed ancestor hides phase `i`.
     fn hidden(&self, i: usize) -> bool {
-        let mut p = self.runbook.phases.get(i).and_then(|p| p.parent);
-        let mut guard = 0;
-        while let Some(parent) = p {
-            if self.collapsed.contains(&parent) {
-                return true;
-            }
-            guard += 1;
-            if guard > 8 {
-                break;
-            }
-            p = self.runbook.phases.get(parent).and_then(|x| x.parent);
-        }
-        false
+        self.ancestors(i).any(|p| self.collapsed.contains(&p))
+    }
+
+    /// The phases enclosing phase `i`, innermost first (headings nest at most 6 deep).
+    fn ancestors(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        std::iter::successors(self.runbook.phases.get(i).and_then(|p| p.parent), |&p| {
+            self.runbook.phases.get(p).and_then(|x| x.parent)
+        })
+        .take(8)
     }
 
     pub fn step_at(&self, row: Row) -> Option<&Step> {
@@ -253,18 +249,11 @@ impl App {
     /// Selects `row`, expanding the phases that hide it.
     pub fn reveal(&mut self, row: Row) {
         let (Row::Phase(p) | Row::Step(p, _)) = row;
-        let mut phase = match row {
-            Row::Step(..) => Some(p),
-            Row::Phase(_) => self.runbook.phases.get(p).and_then(|x| x.parent),
-        };
-        let mut guard = 0;
-        while let Some(i) = phase {
+        // A step needs its own phase open too; a phase only its ancestors.
+        let own = matches!(row, Row::Step(..)).then_some(p);
+        let hiding: Vec<usize> = own.into_iter().chain(self.ancestors(p)).collect();
+        for i in hiding {
             self.collapsed.remove(&i);
-            phase = self.runbook.phases.get(i).and_then(|x| x.parent);
-            guard += 1;
-            if guard > 8 {
-                break;
-            }
         }
         self.selected = row;
     }

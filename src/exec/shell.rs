@@ -310,14 +310,7 @@ impl Sink {
             Sink::Masked(w) => w.finish()?,
         };
         let h = buffered.into_inner().map_err(|e| e.into_error())?;
-        Ok((
-            h.bytes,
-            h.hasher
-                .finalize()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
-        ))
+        Ok((h.bytes, hex::encode(h.hasher.finalize())))
     }
 }
 

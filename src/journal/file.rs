@@ -319,10 +319,16 @@ impl Journal {
 
     /// Where attempt `attempt` of `step_id` writes its full output.
     pub fn output_path(&self, step_id: &str, attempt: u32) -> PathBuf {
-        self.run_dir
-            .join(OUTPUT_DIR)
-            .join(format!("{step_id}.{attempt}.log"))
+        output_path(&self.run_dir, step_id, attempt)
     }
+}
+
+/// Where attempt `attempt` of `step_id` of the run in `run_dir` writes its full output; for
+/// those (the cockpit's runtime) that hold the run folder but not the journal.
+pub fn output_path(run_dir: &Path, step_id: &str, attempt: u32) -> PathBuf {
+    run_dir
+        .join(OUTPUT_DIR)
+        .join(format!("{step_id}.{attempt}.log"))
 }
 
 /// Every event of a run, read-only and without the lock (export, show, follow).

@@ -9,7 +9,7 @@ use crate::runbook::command::{CodeLang, split_code};
 use crate::runbook::danger::{danger_reason, names_production};
 use crate::runbook::diagnostic::Diagnostic;
 use crate::runbook::fence::parse_info;
-use crate::runbook::heading::heading_plan;
+use crate::runbook::heading::{HeadingPlan, heading_plan};
 use crate::runbook::inputs::{Dialect, code_vars};
 use crate::runbook::model::{Attrs, Phase, Step, StepKind};
 use crate::runbook::source::LineIndex;
@@ -100,9 +100,13 @@ impl<'a> Walker<'a> {
         {
             self.open.pop();
         }
-        let plan = heading_plan(text);
+        self.open_phase(text.to_string(), level, line, heading_plan(text));
+    }
+
+    /// Adds a phase inside the innermost open one and makes it the current phase.
+    fn open_phase(&mut self, title: String, level: u8, line: usize, plan: HeadingPlan) {
         self.out.phases.push(Phase {
-            title: text.to_string(),
+            title,
             level,
             line,
             parent: self.open.last().copied(),
@@ -122,17 +126,7 @@ impl<'a> Walker<'a> {
                 .title
                 .clone()
                 .unwrap_or_else(|| "Steps".to_string());
-            self.out.phases.push(Phase {
-                title,
-                level: 1,
-                line: 1,
-                parent: None,
-                timebox_secs: None,
-                window: None,
-                description: String::new(),
-                steps: Vec::new(),
-            });
-            self.open.push(self.out.phases.len() - 1);
+            self.open_phase(title, 1, 1, HeadingPlan::default());
         }
         let i = *self.open.last().expect("a phase is open");
         &mut self.out.phases[i]
@@ -274,9 +268,10 @@ impl<'a> Walker<'a> {
                 Some(Block::Paragraph { text, .. }) => short_title(text),
                 _ => String::new(),
             };
-            let has_fence = item.blocks.iter().any(|b| {
-                matches!(b, Block::Code { fenced: true, info, code, .. } if CodeLang::from_info(&parse_info(info).lang, code).is_some())
-            });
+            let has_fence = item
+                .blocks
+                .iter()
+                .any(|b| matches!(b, Block::Code { .. }) && has_steps(b));
             let line = self.lines.line(item.range.start);
             let mut made_step = false;
             // Only a task or numbered item can be a check or manual step; the nested-steps walk
