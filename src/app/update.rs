@@ -456,17 +456,11 @@ fn exec_event(app: &mut App, ev: ExecEvent, fx: &mut Vec<Effect>) {
                     fx,
                 );
             }
-            if app.quit_when_idle() {
+            // After "cancel them, then quit": quit once nothing runs any more.
+            if app.quit && app.running.is_empty() {
                 fx.push(Effect::Quit);
             }
         }
-    }
-}
-
-impl App {
-    /// After "quit and cancel": quit once nothing runs any more.
-    fn quit_when_idle(&self) -> bool {
-        self.quit && self.running.is_empty()
     }
 }
 
