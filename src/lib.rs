@@ -6,8 +6,10 @@
 
 pub mod app;
 pub mod applog;
+pub mod db;
 pub mod exec;
 pub mod journal;
 pub mod plan;
 pub mod runbook;
+pub mod tls;
 pub mod ui;
