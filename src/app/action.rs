@@ -2,6 +2,7 @@
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
+use crate::exec::job::Job;
 use crate::exec::shell::ExecEvent;
 use crate::journal::event::{Event, EventKind};
 
@@ -33,12 +34,11 @@ pub enum Effect {
         kind: EventKind,
         step: Option<String>,
     },
-    /// Start the shell step once its `step_started` is durable.
-    StartShell {
+    /// Start the step once its `step_started` is durable.
+    Start {
         step_id: String,
         attempt: u32,
-        script: String,
-        env: Vec<(String, String)>,
+        job: Job,
     },
     Cancel {
         step_id: String,

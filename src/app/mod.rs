@@ -3,6 +3,8 @@
 
 pub mod action;
 pub mod keymap;
+pub mod prepare;
 pub mod runtime;
 pub mod state;
 pub mod update;
+pub mod values;

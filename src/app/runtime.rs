@@ -18,7 +18,9 @@ use tokio::time::Instant;
 use crate::app::action::{Action, Effect};
 use crate::app::state::App;
 use crate::app::update::update;
+use crate::exec::job::Job;
 use crate::exec::shell::{self, ExecEvent, Outcome, Running, ShellJob};
+use crate::exec::sql::{self, SqlJob};
 use crate::journal::EventKind;
 use crate::journal::secrets::Masker;
 use crate::journal::{JournalWriter, export, runs};
@@ -262,23 +264,45 @@ fn perform(
                 });
             }
         }
-        Effect::StartShell {
+        Effect::Start {
             step_id,
             attempt,
-            script,
-            env,
+            job,
         } => {
-            let job = ShellJob {
-                output_path: crate::journal::file::output_path(&app.run_dir, &step_id, attempt),
-                step_id: step_id.clone(),
-                attempt,
-                script,
-                env,
-                workdir: workdir.to_path_buf(),
-                masker: masker.clone(),
-            };
+            let output_path = crate::journal::file::output_path(&app.run_dir, &step_id, attempt);
             tracing::info!(step = %step_id, attempt, "step started");
-            match shell::spawn(job, exec_tx.clone()) {
+            let started = match job {
+                Job::Shell {
+                    script,
+                    env,
+                    capture_vars,
+                } => shell::spawn(
+                    ShellJob {
+                        output_path,
+                        step_id: step_id.clone(),
+                        attempt,
+                        script,
+                        env,
+                        workdir: workdir.to_path_buf(),
+                        masker: masker.clone(),
+                        capture_vars,
+                    },
+                    exec_tx.clone(),
+                ),
+                Job::Sql { url, sql, timeout } => Ok(sql::spawn(
+                    SqlJob {
+                        step_id: step_id.clone(),
+                        attempt,
+                        url,
+                        sql,
+                        timeout,
+                        output_path,
+                        masker: masker.clone(),
+                    },
+                    exec_tx.clone(),
+                )),
+            };
+            match started {
                 Ok(handle) => {
                     handles.insert(step_id, handle);
                 }

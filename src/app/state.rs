@@ -141,8 +141,10 @@ pub struct App {
     pub values: HashMap<String, String>,
     /// Secret values typed in this session, masked wherever output is drawn.
     pub masker: Masker,
-    /// Shell steps waiting for their `step_started` to be durable before they start.
-    pub pending_starts: HashMap<String, (String, Vec<(String, String)>)>,
+    /// Steps waiting for their `step_started` to be durable before they start.
+    pub pending_starts: HashMap<String, crate::exec::job::Job>,
+    /// What a long step is doing now (index build phase, retry countdown), by step id.
+    pub progress: HashMap<String, String>,
     /// Steps whose process is running (step id → attempt).
     pub running: HashMap<String, u32>,
     /// The step started last: the log pane follows it when the selection has no output.
@@ -185,6 +187,7 @@ impl App {
             values: HashMap::new(),
             masker: Masker::default(),
             pending_starts: HashMap::new(),
+            progress: HashMap::new(),
             running: HashMap::new(),
             last_started: None,
             in_flight: 0,
@@ -341,10 +344,9 @@ impl App {
 
     /// Inputs a step needs that have no value yet in this cockpit.
     pub fn missing_inputs(&self, step: &Step) -> Vec<String> {
-        step.inputs
-            .iter()
-            .filter(|n| !self.values.contains_key(*n))
-            .cloned()
+        crate::app::prepare::needed_inputs(self, step)
+            .into_iter()
+            .filter(|n| !self.values.contains_key(n))
             .collect()
     }
 

@@ -12,7 +12,7 @@ use crate::app::keymap::Command;
 use crate::app::state::{App, Dialog, InputField, Pane, RING_LINES, Row, StepLog, TextPurpose};
 use crate::exec::ring::OutputRing;
 use crate::exec::shell::ExecEvent;
-use crate::exec::substitute::{env_name, is_env_name, substitute};
+use crate::app::prepare::prepare;
 use crate::journal::event::EventKind;
 use crate::journal::replay::StepStatus;
 use crate::journal::secrets::MASK;
@@ -50,7 +50,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
             match (&event.kind, step) {
                 (EventKind::StepStarted { attempt, .. }, Some(id)) => {
-                    if let Some((script, env)) = app.pending_starts.remove(&id) {
+                    if let Some(job) = app.pending_starts.remove(&id) {
                         app.running.insert(id.clone(), *attempt);
                         app.logs.insert(
                             id.clone(),
@@ -62,11 +62,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                         );
                         app.log_offset = 0;
                         app.last_started = Some(id.clone());
-                        fx.push(Effect::StartShell {
+                        fx.push(Effect::Start {
                             step_id: id,
                             attempt: *attempt,
-                            script,
-                            env,
+                            job,
                         });
                     }
                 }
@@ -101,6 +100,24 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Exported(Err(e)) => app.message = Some(format!("export failed: {e}")),
     }
     fx
+}
+
+/// Records an input value: in memory for the next steps, in the journal (masked when secret),
+/// and in the masker when secret.
+fn set_input(app: &mut App, name: String, value: String, source: &str, fx: &mut Vec<Effect>) {
+    let secret = app.runbook.is_secret(&name);
+    if secret && !value.is_empty() {
+        app.masker.add(&value);
+        fx.push(Effect::AddSecret(value.clone()));
+    }
+    let kind = EventKind::InputSet {
+        name: name.clone(),
+        value: if secret { MASK.to_string() } else { value.clone() },
+        secret,
+        source: Some(source.to_string()),
+    };
+    app.values.insert(name, value);
+    append(app, kind, None, fx);
 }
 
 fn append(app: &mut App, kind: EventKind, step: Option<&str>, fx: &mut Vec<Effect>) {
@@ -291,7 +308,7 @@ fn run_selected(app: &mut App, rerun: bool, fx: &mut Vec<Effect>) {
                 );
             }
         }
-        StepKind::Shell => {
+        _ => {
             if app.running.contains_key(&step.id) || app.pending_starts.contains_key(&step.id) {
                 app.message = Some("already running; `c` cancels it".into());
             } else if status == StepStatus::Succeeded && !rerun {
@@ -299,12 +316,6 @@ fn run_selected(app: &mut App, rerun: bool, fx: &mut Vec<Effect>) {
             } else {
                 begin(app, &step.id, fx);
             }
-        }
-        other => {
-            app.message = Some(format!(
-                "{} steps do not run from the cockpit yet: do it by hand, then `a` to acknowledge or `s` to skip",
-                other.as_str()
-            ));
         }
     }
 }
@@ -336,8 +347,14 @@ fn begin(app: &mut App, step_id: &str, fx: &mut Vec<Effect>) {
         });
         return;
     }
+    let job = match prepare(app, &step) {
+        Ok(job) => job,
+        Err(e) => {
+            app.message = Some(e);
+            return;
+        }
+    };
     if let Some(reason) = &step.dangerous {
-        let (script, _) = prepared(app, &step);
         let word = app
             .runbook
             .front_matter
@@ -348,7 +365,7 @@ fn begin(app: &mut App, step_id: &str, fx: &mut Vec<Effect>) {
             step_id: step.id.clone(),
             word,
             typed: String::new(),
-            command: script,
+            command: job.shown(),
             reason: reason.clone(),
         });
         return;
@@ -356,43 +373,27 @@ fn begin(app: &mut App, step_id: &str, fx: &mut Vec<Effect>) {
     launch(app, &step.id, fx);
 }
 
-/// The command as it will run (placeholders replaced by quoted variable references) and its
-/// environment: only the step's own inputs, placeholders as `FD_IN_*`, `$NAME` as is.
-fn prepared(app: &App, step: &crate::runbook::Step) -> (String, Vec<(String, String)>) {
-    let (script, placeholders) = substitute(step.code.as_deref().unwrap_or(""), |n| {
-        app.values.contains_key(n)
-    });
-    let mut env: Vec<(String, String)> = Vec::new();
-    for name in &step.inputs {
-        if let Some(v) = app.values.get(name) {
-            if placeholders.contains(name) {
-                env.push((env_name(name), v.clone()));
-            }
-            if is_env_name(name) {
-                env.push((name.clone(), v.clone()));
-            }
-        }
-    }
-    (script, env)
-}
-
 /// Journals `step_started`; the process starts when that event is durable.
 fn launch(app: &mut App, step_id: &str, fx: &mut Vec<Effect>) {
     let Some(step) = app.runbook.step(step_id).cloned() else {
         return;
     };
-    let (script, mut env) = prepared(app, &step);
+    let job = match prepare(app, &step) {
+        Ok(job) => job,
+        Err(e) => {
+            app.message = Some(e);
+            return;
+        }
+    };
     let attempt = app.state_of(step_id).map_or(0, |s| s.attempts) + 1;
-    env.push(("FLIGHTDECK_RUN_ID".into(), app.run.run_id.clone()));
-    env.push(("FLIGHTDECK_STEP_ID".into(), step_id.to_string()));
-    app.pending_starts
-        .insert(step_id.to_string(), (script.clone(), env));
+    let command = job.shown();
+    app.pending_starts.insert(step_id.to_string(), job);
     app.message = None;
     append(
         app,
         EventKind::StepStarted {
             attempt,
-            command: Some(script),
+            command: Some(command),
         },
         Some(step_id),
         fx,
@@ -411,6 +412,14 @@ fn exec_event(app: &mut App, ev: ExecEvent, fx: &mut Vec<Effect>) {
                 log.ring.push_chunk(&chunk, stderr);
             }
         }
+        ExecEvent::Progress { step_id, text, .. } => match text {
+            Some(t) => {
+                app.progress.insert(step_id, t);
+            }
+            None => {
+                app.progress.remove(&step_id);
+            }
+        },
         ExecEvent::Signalled {
             step_id, signal, ..
         } => {
@@ -425,6 +434,7 @@ fn exec_event(app: &mut App, ev: ExecEvent, fx: &mut Vec<Effect>) {
             outcome,
         } => {
             app.running.remove(&step_id);
+            app.progress.remove(&step_id);
             let last_lines = match app.logs.get_mut(&step_id) {
                 Some(log) => {
                     log.ring.finish();
@@ -435,6 +445,7 @@ fn exec_event(app: &mut App, ev: ExecEvent, fx: &mut Vec<Effect>) {
             if let Some(e) = &outcome.error {
                 app.message = Some(format!("{step_id}: {e}"));
             }
+            let handed = crate::app::values::handed_on(app, &step_id, &outcome);
             let kind = EventKind::StepFinished {
                 attempt,
                 exit_code: outcome.exit_code,
@@ -445,6 +456,9 @@ fn exec_event(app: &mut App, ev: ExecEvent, fx: &mut Vec<Effect>) {
                 last_lines,
             };
             append(app, kind, Some(&step_id), fx);
+            for (name, value) in handed {
+                set_input(app, name, value, &format!("step:{step_id}"), fx);
+            }
             if let Some(e) = outcome.error {
                 // The output was not captured in full: never let the step pass as succeeded.
                 append(
@@ -492,23 +506,7 @@ fn dialog_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
         Outcome::Inputs(step_id, fields) => {
             app.dialog = None;
             for f in fields {
-                if f.secret {
-                    app.masker.add(&f.value);
-                    fx.push(Effect::AddSecret(f.value.clone()));
-                }
-                let shown = if f.secret {
-                    MASK.to_string()
-                } else {
-                    f.value.clone()
-                };
-                let kind = EventKind::InputSet {
-                    name: f.name.clone(),
-                    value: shown,
-                    secret: f.secret,
-                    source: Some("prompt".into()),
-                };
-                app.values.insert(f.name, f.value);
-                append(app, kind, None, fx);
+                set_input(app, f.name, f.value, "prompt", fx);
             }
             app.message = None;
             begin(app, &step_id, fx);

@@ -2,6 +2,11 @@
 //! the screen through a bounded ring. Every process-handling detail lives here, so that
 //! re-attaching to steps left running can be added in one place.
 
+pub mod output;
+pub mod capture;
+pub mod job;
 pub mod ring;
 pub mod shell;
+pub mod sql;
 pub mod substitute;
+pub mod table;
