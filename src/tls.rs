@@ -72,3 +72,20 @@ impl ServerCertVerifier for AnyCert {
         self.algorithms.supported_schemes()
     }
 }
+
+/// The process's HTTP client (HTTP steps, webhooks): built once, since loading the trust
+/// store is the expensive part; timeouts are set per request.
+pub fn http_client() -> Result<reqwest::Client, String> {
+    static CLIENT: std::sync::OnceLock<Result<reqwest::Client, String>> =
+        std::sync::OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            install_provider();
+            reqwest::Client::builder()
+                .user_agent(concat!("flightdeck/", env!("CARGO_PKG_VERSION")))
+                .connect_timeout(std::time::Duration::from_secs(10))
+                .build()
+                .map_err(|e| format!("HTTP client: {e}"))
+        })
+        .clone()
+}

@@ -213,7 +213,10 @@ async fn variables_the_script_sets_are_captured_and_the_dumps_removed() {
     assert_eq!(get("i"), Some("2"));
     assert_eq!(get("HOME"), None, "unchanged variables are not the step's");
     assert!(
-        !outcome.vars.iter().any(|(k, _)| k.starts_with("BASH") || k.starts_with("__fd")),
+        !outcome
+            .vars
+            .iter()
+            .any(|(k, _)| k.starts_with("BASH") || k.starts_with("__fd")),
         "{:?}",
         outcome.vars
     );
@@ -238,7 +241,11 @@ async fn a_script_that_exits_early_or_sets_nounset_is_still_captured() {
     let mut j = job(dir.path(), "set -u\nTOKEN=abc\nexit 0\nNEVER=1");
     j.capture_vars = true;
     let (_, _, outcome) = run(j, None, Duration::from_secs(10)).await;
-    assert!(outcome.vars.contains(&("TOKEN".into(), "abc".into())), "{:?}", outcome.vars);
+    assert!(
+        outcome.vars.contains(&("TOKEN".into(), "abc".into())),
+        "{:?}",
+        outcome.vars
+    );
     assert!(!outcome.vars.iter().any(|(k, _)| k == "NEVER"));
 }
 

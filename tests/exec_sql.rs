@@ -37,9 +37,14 @@ async fn run(job: SqlJob, cancel_after: Option<Duration>) -> Run {
     let mut progress = Vec::new();
     let mut cancelled = false;
     loop {
-        assert!(started.elapsed() < Duration::from_secs(60), "step never finished");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "step never finished"
+        );
         match tokio::time::timeout(Duration::from_millis(100), rx.recv()).await {
-            Ok(Some(ExecEvent::Output { chunk, .. })) => out.push_str(&String::from_utf8_lossy(&chunk)),
+            Ok(Some(ExecEvent::Output { chunk, .. })) => {
+                out.push_str(&String::from_utf8_lossy(&chunk))
+            }
             Ok(Some(ExecEvent::Progress { text: Some(t), .. })) => progress.push(t),
             Ok(Some(ExecEvent::Finished { outcome, .. })) => {
                 return Run {
@@ -69,7 +74,9 @@ fn table(tag: &str) -> String {
 
 #[tokio::test]
 async fn statements_run_one_by_one_with_tables_notices_and_a_dollar_quoted_body() {
-    let Some(url) = services::postgres().await else { return };
+    let Some(url) = services::postgres().await else {
+        return;
+    };
     let dir = tempfile::tempdir().expect("tempdir");
     let t = table("multi");
     let sql = format!(
@@ -88,7 +95,13 @@ async fn statements_run_one_by_one_with_tables_notices_and_a_dollar_quoted_body(
     assert!(r.out.contains("NOTICE: hello from plpgsql;"), "{}", r.out);
     assert!(r.out.contains("n\n-\n3\n"), "{}", r.out);
     assert!(r.out.contains("CREATE FUNCTION ("), "{}", r.out);
-    assert!(r.out.contains("id | name\n---+-----------\n1  | alpha\n2  | semi;colon\n3  | NULL\n(3 rows)"), "{}", r.out);
+    assert!(
+        r.out.contains(
+            "id | name\n---+-----------\n1  | alpha\n2  | semi;colon\n3  | NULL\n(3 rows)"
+        ),
+        "{}",
+        r.out
+    );
     // The output file is what the screen got, and the outcome hashes it.
     let file = std::fs::read(dir.path().join("q.1.log")).expect("output file");
     assert_eq!(file, r.out.as_bytes());
@@ -97,22 +110,38 @@ async fn statements_run_one_by_one_with_tables_notices_and_a_dollar_quoted_body(
 
 #[tokio::test]
 async fn an_error_names_sqlstate_and_position_and_stops_the_block() {
-    let Some(url) = services::postgres().await else { return };
+    let Some(url) = services::postgres().await else {
+        return;
+    };
     let dir = tempfile::tempdir().expect("tempdir");
     let sql = "select 1;\nselect nosuchcolumn\n  from pg_class;\nselect 'never run';";
     let r = run(job(&url, sql, dir.path()), None).await;
     assert_eq!(r.outcome.exit_code, Some(1));
-    assert!(r.out.contains("ERROR 42703: column \"nosuchcolumn\" does not exist at character 8"), "{}", r.out);
-    assert!(r.out.contains("LINE 2: select nosuchcolumn\n               ^"), "{}", r.out);
+    assert!(
+        r.out
+            .contains("ERROR 42703: column \"nosuchcolumn\" does not exist at character 8"),
+        "{}",
+        r.out
+    );
+    assert!(
+        r.out
+            .contains("LINE 2: select nosuchcolumn\n               ^"),
+        "{}",
+        r.out
+    );
     assert!(!r.out.contains("never run"), "{}", r.out);
 }
 
 #[tokio::test]
 async fn create_index_concurrently_reports_its_progress() {
-    let Some(url) = services::postgres().await else { return };
+    let Some(url) = services::postgres().await else {
+        return;
+    };
     let dir = tempfile::tempdir().expect("tempdir");
     let t = table("cic");
-    let setup = flightdeck::db::connect(&url, Duration::from_secs(5)).await.expect("connect");
+    let setup = flightdeck::db::connect(&url, Duration::from_secs(5))
+        .await
+        .expect("connect");
     setup
         .client
         .batch_execute(&format!(
@@ -121,7 +150,9 @@ async fn create_index_concurrently_reports_its_progress() {
         .await
         .expect("setup");
     // An open writing transaction makes the build wait in a phase we can see.
-    let blocker = flightdeck::db::connect(&url, Duration::from_secs(5)).await.expect("connect");
+    let blocker = flightdeck::db::connect(&url, Duration::from_secs(5))
+        .await
+        .expect("connect");
     blocker
         .client
         .batch_execute(&format!("begin; insert into {t} values (0, 'x');"))
@@ -130,46 +161,86 @@ async fn create_index_concurrently_reports_its_progress() {
     let sql = format!("create index concurrently {t}_v on {t} (v);");
     let step = tokio::spawn(run(job(&url, &sql, dir.path()), None));
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    blocker.client.batch_execute("commit").await.expect("commit");
+    blocker
+        .client
+        .batch_execute("commit")
+        .await
+        .expect("commit");
     let r = step.await.expect("join");
     assert_eq!(r.outcome.exit_code, Some(0), "{}", r.out);
     assert!(r.out.contains("CREATE INDEX ("), "{}", r.out);
     assert!(
-        r.progress.iter().any(|p| p.starts_with("index build: waiting for writers before build")),
+        r.progress
+            .iter()
+            .any(|p| p.starts_with("index build: waiting for writers before build")),
         "{:?}",
         r.progress
     );
-    setup.client.batch_execute(&format!("drop table {t}")).await.expect("cleanup");
+    setup
+        .client
+        .batch_execute(&format!("drop table {t}"))
+        .await
+        .expect("cleanup");
 }
 
 #[tokio::test]
 async fn cancel_stops_a_long_statement_within_two_seconds() {
-    let Some(url) = services::postgres().await else { return };
+    let Some(url) = services::postgres().await else {
+        return;
+    };
     let dir = tempfile::tempdir().expect("tempdir");
-    let r = run(job(&url, "select pg_sleep(30);", dir.path()), Some(Duration::from_millis(500))).await;
+    let r = run(
+        job(&url, "select pg_sleep(30);", dir.path()),
+        Some(Duration::from_millis(500)),
+    )
+    .await;
     assert_eq!(r.outcome.exit_code, Some(1));
-    assert!(r.out.contains("ERROR 57014: canceling statement due to user request"), "{}", r.out);
+    assert!(
+        r.out
+            .contains("ERROR 57014: canceling statement due to user request"),
+        "{}",
+        r.out
+    );
     assert!(r.took < Duration::from_secs(3), "took {:?}", r.took);
 }
 
 #[tokio::test]
 async fn timeout_becomes_statement_timeout() {
-    let Some(url) = services::postgres().await else { return };
+    let Some(url) = services::postgres().await else {
+        return;
+    };
     let dir = tempfile::tempdir().expect("tempdir");
     let mut j = job(&url, "select pg_sleep(20);", dir.path());
     j.timeout = Some(Duration::from_secs(1));
     let r = run(j, None).await;
     assert_eq!(r.outcome.exit_code, Some(1));
     assert!(r.out.contains("statement_timeout = 1000 ms"), "{}", r.out);
-    assert!(r.out.contains("ERROR 57014: canceling statement due to statement timeout"), "{}", r.out);
+    assert!(
+        r.out
+            .contains("ERROR 57014: canceling statement due to statement timeout"),
+        "{}",
+        r.out
+    );
     assert!(r.took < Duration::from_secs(10), "took {:?}", r.took);
 }
 
 #[tokio::test]
 async fn an_unreachable_database_is_a_failed_step_with_the_reason() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let r = run(job("postgres://postgres@127.0.0.1:1/test?sslmode=disable", "select 1", dir.path()), None).await;
+    let r = run(
+        job(
+            "postgres://postgres@127.0.0.1:1/test?sslmode=disable",
+            "select 1",
+            dir.path(),
+        ),
+        None,
+    )
+    .await;
     assert_eq!(r.outcome.exit_code, Some(1));
-    assert!(r.out.starts_with("cannot connect to the database: "), "{}", r.out);
+    assert!(
+        r.out.starts_with("cannot connect to the database: "),
+        "{}",
+        r.out
+    );
     assert!(r.out.contains("refused"), "{}", r.out);
 }

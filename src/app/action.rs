@@ -23,6 +23,13 @@ pub enum Action {
         started: bool,
         error: String,
     },
+    /// The cockpit is up: fire the `run_started` hook on a new run.
+    Started,
+    /// A hook's post was made (status) or failed (reason).
+    Notified {
+        hook: String,
+        result: Result<u16, String>,
+    },
     /// An export was written (path) or failed (message).
     Exported(Result<String, String>),
 }
@@ -46,6 +53,12 @@ pub enum Effect {
     /// Mask this value in everything written from now on.
     AddSecret(String),
     SetOperator(String),
+    /// Post a hook notification on the side.
+    Notify {
+        hook: String,
+        url: String,
+        body: String,
+    },
     Export,
     Quit,
 }

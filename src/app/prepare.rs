@@ -69,6 +69,40 @@ pub fn prepare(app: &App, step: &Step) -> Result<Job, String> {
                 timeout: timeout(step)?,
             })
         }
+        StepKind::Http => {
+            let spec = crate::exec::request::parse(code)?;
+            let text = |t: &str| -> Result<String, String> {
+                let filled = fill(t, true, |n| input_value(app, step, n), str::to_string);
+                if filled.contains(['\r', '\n']) {
+                    return Err(format!(
+                        "a value in `{t}` holds a line break; it cannot go into a request line or header"
+                    ));
+                }
+                Ok(filled)
+            };
+            let mut headers = Vec::with_capacity(spec.headers.len());
+            for (k, v) in &spec.headers {
+                headers.push((k.clone(), text(v)?));
+            }
+            Ok(Job::Http(crate::exec::request::RequestSpec {
+                url: text(&spec.url)?,
+                headers,
+                body: spec
+                    .body
+                    .as_deref()
+                    .map(|b| fill(b, true, |n| input_value(app, step, n), str::to_string)),
+                timeout: timeout(step)?.unwrap_or(spec.timeout),
+                ..spec
+            }))
+        }
+        StepKind::Notify => {
+            let block = crate::exec::notify::parse(code)?;
+            let url = fill(&block.webhook, true, |n| value(app, n), str::to_string);
+            let body = crate::exec::notify::body(&block.template, block.json, |n| {
+                template_value(app, Some(step), n).or_else(|| input_value(app, step, n))
+            })?;
+            Ok(Job::Notify { url, body })
+        }
         other => Err(format!(
             "{} steps do not run from the cockpit yet: do it by hand, then `a` to acknowledge or `s` to skip",
             other.as_str()
@@ -92,11 +126,7 @@ fn timeout(step: &Step) -> Result<Option<Duration>, String> {
 /// The connection string template of a SQL step: `db=NAME`, else the only database of the
 /// front matter; `None` when the runbook names none (the captain is asked for one).
 fn database_template(app: &App, step: &Step) -> Result<Option<String>, String> {
-    let dbs = app
-        .runbook
-        .front_matter
-        .as_ref()
-        .map(|f| &f.databases);
+    let dbs = app.runbook.front_matter.as_ref().map(|f| &f.databases);
     match (&step.attrs.db, dbs) {
         (Some(name), Some(dbs)) if dbs.contains_key(name) => Ok(dbs.get(name).cloned()),
         (Some(name), dbs) => Err(format!(
@@ -137,6 +167,25 @@ fn value(app: &App, name: &str) -> Option<String> {
         .get(name)
         .cloned()
         .or_else(|| std::env::var(name).ok())
+}
+
+/// The fields every message template knows.
+pub fn template_value(app: &App, step: Option<&Step>, name: &str) -> Option<String> {
+    match name {
+        "run.id" => Some(app.run.run_id.clone()),
+        "runbook.title" => Some(app.runbook.title.clone()),
+        "step.title" => step.map(|s| s.title.clone()),
+        "operator" => Some(app.operator.clone()),
+        "progress" => {
+            let (done, total) = app.run.done_count();
+            Some(format!("{done}/{total}"))
+        }
+        "phase" => app
+            .current_phase()
+            .and_then(|p| app.runbook.phases.get(p))
+            .map(|p| p.title.clone()),
+        _ => None,
+    }
 }
 
 /// Only the step's own inputs are filled into its text.

@@ -92,6 +92,18 @@ where
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
 
+    for effect in update(app, Action::Started) {
+        perform(
+            effect,
+            app,
+            writer,
+            workdir,
+            &tx,
+            &exec_tx,
+            &mut handles,
+            &mut masker,
+        );
+    }
     terminal.draw(|f| crate::ui::render(f, app))?;
     let mut last_draw = Instant::now();
     let mut dirty = false;
@@ -289,6 +301,27 @@ fn perform(
                     },
                     exec_tx.clone(),
                 ),
+                Job::Http(spec) => Ok(crate::exec::http::spawn(
+                    crate::exec::http::HttpJob {
+                        step_id: step_id.clone(),
+                        attempt,
+                        spec,
+                        output_path,
+                        masker: masker.clone(),
+                    },
+                    exec_tx.clone(),
+                )),
+                Job::Notify { url, body } => Ok(crate::exec::notify::spawn(
+                    crate::exec::notify::NotifyJob {
+                        step_id: step_id.clone(),
+                        attempt,
+                        url,
+                        body,
+                        output_path,
+                        masker: masker.clone(),
+                    },
+                    exec_tx.clone(),
+                )),
                 Job::Sql { url, sql, timeout } => Ok(sql::spawn(
                     SqlJob {
                         step_id: step_id.clone(),
@@ -342,6 +375,14 @@ fn perform(
                         Ok(path.display().to_string())
                     });
                 let _ = tx.send(Action::Exported(result));
+            });
+        }
+        Effect::Notify { hook, url, body } => {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let result = crate::exec::notify::post(&url, body).await;
+                tracing::info!(hook = %hook, ok = result.is_ok(), "notification");
+                let _ = tx.send(Action::Notified { hook, result });
             });
         }
         Effect::Quit => return true,

@@ -158,6 +158,8 @@ pub struct App {
     pub size: (u16, u16),
     pub spinner: usize,
     pub quit: bool,
+    /// `run_finished` has been sent to the journal (it may not be durable yet).
+    pub finish_sent: bool,
 }
 
 impl App {
@@ -197,6 +199,7 @@ impl App {
             size: (160, 45),
             spinner: 0,
             quit: false,
+            finish_sent: false,
         };
         // Inputs the journal already has come back with the run; secret ones (masked there)
         // are asked for again.

@@ -9,10 +9,10 @@ use ratatui_textarea::TextArea;
 
 use crate::app::action::{Action, Effect};
 use crate::app::keymap::Command;
+use crate::app::prepare::prepare;
 use crate::app::state::{App, Dialog, InputField, Pane, RING_LINES, Row, StepLog, TextPurpose};
 use crate::exec::ring::OutputRing;
 use crate::exec::shell::ExecEvent;
-use crate::app::prepare::prepare;
 use crate::journal::event::EventKind;
 use crate::journal::replay::StepStatus;
 use crate::journal::secrets::MASK;
@@ -45,8 +45,17 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.in_flight = app.in_flight.saturating_sub(1);
             let step = event.step.clone();
             let selected_before = app.selected_step().map(|s| s.id.clone());
+            // Hooks look at the state before the event (is this the rollback's first step?).
+            fx.extend(crate::app::hooks::for_event(
+                app,
+                &event.kind,
+                event.step.as_deref(),
+            ));
             if let Err(e) = app.run.apply(&event) {
                 app.journal_error = Some(e.to_string());
+            }
+            if event.step.is_some() {
+                maybe_finish(app, &mut fx);
             }
             match (&event.kind, step) {
                 (EventKind::StepStarted { attempt, .. }, Some(id)) => {
@@ -94,12 +103,61 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.message = Some(format!("journal write failed: {error}"));
             app.journal_error = Some(error);
         }
+        Action::Started => {
+            if app.run.last_seq <= 1
+                && let Some(post) = crate::app::hooks::post_for(app, "run_started", &[])
+            {
+                fx.push(post);
+            }
+        }
+        Action::Notified { hook, result } => {
+            if let Err(error) = result {
+                app.message = Some(format!("notification {hook} not sent: {error}"));
+                append(app, EventKind::NotifyFailed { hook, error }, None, &mut fx);
+            }
+        }
         Action::Exported(Ok(path)) => {
             app.message = Some(format!("handoff report written to {path}"))
         }
         Action::Exported(Err(e)) => app.message = Some(format!("export failed: {e}")),
     }
     fx
+}
+
+/// Journals `run_finished` once the run is over: every step outside the rollback phase done
+/// (`completed`), or the rollback phase begun and done (`rolled_back`).
+fn maybe_finish(app: &mut App, fx: &mut Vec<Effect>) {
+    if app.run.finished.is_some() || app.finish_sent {
+        return;
+    }
+    let (mut forward_done, mut rollback_done, mut rollback_begun) = (true, true, false);
+    for (p, s) in app.runbook.steps() {
+        let done = app.status_of(&s.id).is_done();
+        let title = app.runbook.phases.get(p).map_or("", |ph| ph.title.as_str());
+        if crate::app::hooks::is_rollback_phase(app, title) {
+            rollback_done &= done;
+            rollback_begun |= done || app.state_of(&s.id).is_some_and(|st| st.attempts > 0);
+        } else {
+            forward_done &= done;
+        }
+    }
+    let outcome = if rollback_begun && rollback_done {
+        "rolled_back"
+    } else if forward_done && !rollback_begun {
+        "completed"
+    } else {
+        return;
+    };
+    app.finish_sent = true;
+    app.message = Some(format!("run {outcome}: `e` exports the handoff report"));
+    append(
+        app,
+        EventKind::RunFinished {
+            outcome: outcome.into(),
+        },
+        None,
+        fx,
+    );
 }
 
 /// Records an input value: in memory for the next steps, in the journal (masked when secret),
@@ -112,7 +170,11 @@ fn set_input(app: &mut App, name: String, value: String, source: &str, fx: &mut 
     }
     let kind = EventKind::InputSet {
         name: name.clone(),
-        value: if secret { MASK.to_string() } else { value.clone() },
+        value: if secret {
+            MASK.to_string()
+        } else {
+            value.clone()
+        },
         secret,
         source: Some(source.to_string()),
     };

@@ -52,7 +52,8 @@ pub fn split(sql: &str) -> Vec<Statement> {
                 }
                 match c {
                     b'\'' => {
-                        let escapes = i > 0 && matches!(b[i - 1], b'E' | b'e') && !word_byte_before(b, i - 1);
+                        let escapes =
+                            i > 0 && matches!(b[i - 1], b'E' | b'e') && !word_byte_before(b, i - 1);
                         quoted_end(b, i, b'\'', escapes)
                     }
                     b'"' => quoted_end(b, i, b'"', false),
@@ -197,7 +198,13 @@ mod tests {
 
     #[test]
     fn unterminated_quotes_run_to_the_end_without_panicking() {
-        for sql in ["select 'abc", "select $x$ body", "/* open", "select \"a", "E'\\"] {
+        for sql in [
+            "select 'abc",
+            "select $x$ body",
+            "/* open",
+            "select \"a",
+            "E'\\",
+        ] {
             let _ = split(sql);
         }
         assert_eq!(texts("select 'a;").len(), 1);

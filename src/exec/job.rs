@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use crate::exec::request::RequestSpec;
+
 /// A prepared step action.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Job {
@@ -20,6 +22,10 @@ pub enum Job {
         sql: String,
         timeout: Option<Duration>,
     },
+    /// A request with expectations, inputs filled in.
+    Http(RequestSpec),
+    /// A webhook post.
+    Notify { url: String, body: String },
 }
 
 impl Job {
@@ -28,6 +34,8 @@ impl Job {
         match self {
             Job::Shell { script, .. } => script.clone(),
             Job::Sql { sql, .. } => sql.clone(),
+            Job::Http(r) => format!("{} {}", r.method, r.url),
+            Job::Notify { body, .. } => format!("notify: {body}"),
         }
     }
 }

@@ -159,12 +159,9 @@ pub fn spawn(job: ShellJob, events: mpsc::Sender<ExecEvent>) -> Result<Running, 
             readers.iter().for_each(tokio::task::JoinHandle::abort);
         }
         let (bytes, output_sha256, write_error, last_stdout_line) =
-            writer.await.unwrap_or((
-                0,
-                String::new(),
-                Some("output writer stopped".into()),
-                None,
-            ));
+            writer
+                .await
+                .unwrap_or((0, String::new(), Some("output writer stopped".into()), None));
         let mut outcome = Outcome {
             bytes,
             output_sha256,

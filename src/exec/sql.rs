@@ -94,10 +94,15 @@ async fn run(
     if let Some(t) = job.timeout {
         let set = format!("set statement_timeout = {}", t.as_millis());
         if let Err(e) = db.client.simple_query(&set).await {
-            out.line(&format!("cannot set statement_timeout: {}", DbError::from(e)), true).await;
+            out.line(
+                &format!("cannot set statement_timeout: {}", DbError::from(e)),
+                true,
+            )
+            .await;
             return false;
         }
-        out.line(&format!("statement_timeout = {} ms", t.as_millis()), false).await;
+        out.line(&format!("statement_timeout = {} ms", t.as_millis()), false)
+            .await;
     }
     for st in statements::split(&job.sql) {
         if st.meta {
@@ -237,9 +242,11 @@ async fn report_error(e: &DbError, sql: &str, first_line: usize, out: &mut StepO
         let line_in = upto.matches('\n').count();
         let col = upto.rsplit('\n').next().map_or(0, |s| s.chars().count());
         if let Some(text) = sql.lines().nth(line_in) {
-            out.line(&format!("LINE {}: {text}", first_line + line_in), true).await;
+            out.line(&format!("LINE {}: {text}", first_line + line_in), true)
+                .await;
             let prefix = format!("LINE {}: ", first_line + line_in).chars().count();
-            out.line(&format!("{}^", " ".repeat(prefix + col)), true).await;
+            out.line(&format!("{}^", " ".repeat(prefix + col)), true)
+                .await;
         }
     }
 }
@@ -294,7 +301,11 @@ fn is_index_build(sql: &str) -> bool {
         .map(str::to_ascii_lowercase)
         .collect();
     matches!(
-        words.iter().map(String::as_str).collect::<Vec<_>>().as_slice(),
+        words
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .as_slice(),
         ["create", "index", ..] | ["create", "unique", "index"] | ["reindex", ..]
     )
 }
@@ -328,7 +339,12 @@ fn verb(sql: &str) -> String {
         return first.to_string();
     }
     let object = w
-        .find(|x| !matches!(*x, "OR" | "REPLACE" | "UNIQUE" | "TEMP" | "TEMPORARY" | "UNLOGGED" | "MATERIALIZED"))
+        .find(|x| {
+            !matches!(
+                *x,
+                "OR" | "REPLACE" | "UNIQUE" | "TEMP" | "TEMPORARY" | "UNLOGGED" | "MATERIALIZED"
+            )
+        })
         .unwrap_or("");
     format!("{first} {object}").trim_end().to_string()
 }

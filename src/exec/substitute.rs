@@ -149,13 +149,17 @@ mod tests {
 
     #[test]
     fn fill_quotes_values_for_sql_and_leaves_unknown_and_positional_alone() {
-        let lookup = |n: &str| (n == "TENANT" || n == "who").then(|| "x'); drop table t; --".to_string());
+        let lookup =
+            |n: &str| (n == "TENANT" || n == "who").then(|| "x'); drop table t; --".to_string());
         let sql = "select $1, $$a$$, ${TENANT}, <who>, ${OTHER} from t where a = $TENANT";
         assert_eq!(
             fill(sql, false, lookup, sql_literal),
             "select $1, $$a$$, 'x''); drop table t; --', 'x''); drop table t; --', ${OTHER} from t where a = $TENANT"
         );
-        assert_eq!(fill("Bearer $TENANT!", true, lookup, |v| v.to_string()), "Bearer x'); drop table t; --!");
+        assert_eq!(
+            fill("Bearer $TENANT!", true, lookup, |v| v.to_string()),
+            "Bearer x'); drop table t; --!"
+        );
     }
 
     fn run(script: &str, env: &[(&str, &str)]) -> String {

@@ -47,7 +47,9 @@ pub fn render(header: &[String], rows: &[Vec<Option<String>>]) -> Vec<String> {
 }
 
 fn clean(v: &str) -> String {
-    v.replace("\r\n", "↵").replace(['\n', '\r'], "↵").replace('\t', " ")
+    v.replace("\r\n", "↵")
+        .replace(['\n', '\r'], "↵")
+        .replace('\t', " ")
 }
 
 fn width(s: &str) -> usize {

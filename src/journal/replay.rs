@@ -331,7 +331,7 @@ impl RunState {
             } => self
                 .repairs
                 .push(format!("{torn_bytes} torn bytes moved to {moved_to}")),
-            EventKind::RunResumed { .. } => {}
+            EventKind::RunResumed { .. } | EventKind::NotifyFailed { .. } => {}
             EventKind::RunFinished { outcome } => {
                 self.finished = Some(ts);
                 self.outcome = Some(outcome.clone());
