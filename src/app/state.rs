@@ -93,6 +93,8 @@ pub enum Dialog {
         step_id: String,
         fields: Vec<InputField>,
         focus: usize,
+        /// Run the step once saved (asked before a run) or only record the values (`i`).
+        run: bool,
     },
     Confirm {
         step_id: String,

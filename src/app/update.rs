@@ -263,6 +263,7 @@ fn normal_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
             }
         }
         Command::Export => fx.push(Effect::Export),
+        Command::EditInputs => edit_inputs(app),
         Command::Search => {
             app.dialog = Some(Dialog::Search {
                 query: app.search.clone().unwrap_or_default(),
@@ -382,6 +383,33 @@ fn run_selected(app: &mut App, rerun: bool, fx: &mut Vec<Effect>) {
     }
 }
 
+/// `i`: a form with every input of the selected step, filled with the values it has now.
+fn edit_inputs(app: &mut App) {
+    let Some(step) = app.selected_step().cloned() else {
+        return;
+    };
+    let names = crate::app::prepare::needed_inputs(app, &step);
+    if names.is_empty() {
+        app.message = Some("this step reads no inputs".into());
+        return;
+    }
+    let fields = names
+        .into_iter()
+        .map(|name| InputField {
+            secret: app.runbook.is_secret(&name),
+            prompt: None,
+            value: app.values.get(&name).cloned().unwrap_or_default(),
+            name,
+        })
+        .collect();
+    app.dialog = Some(Dialog::Inputs {
+        step_id: step.id,
+        fields,
+        focus: 0,
+        run: false,
+    });
+}
+
 /// Asks for missing inputs, then for confirmation when dangerous, then launches.
 fn begin(app: &mut App, step_id: &str, fx: &mut Vec<Effect>) {
     let Some(step) = app.runbook.step(step_id).cloned() else {
@@ -406,6 +434,7 @@ fn begin(app: &mut App, step_id: &str, fx: &mut Vec<Effect>) {
             step_id: step.id.clone(),
             fields,
             focus: 0,
+            run: true,
         });
         return;
     }
@@ -547,7 +576,8 @@ enum Outcome {
     Hint(String),
     Close,
     Save(TextPurpose, String),
-    Inputs(String, Vec<InputField>),
+    /// Values entered for a step; run it after when the flag is set.
+    Inputs(String, Vec<InputField>, bool),
     Launch(String),
     Quit(usize),
     Search(String),
@@ -565,13 +595,23 @@ fn dialog_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
             app.dialog = None;
             save_text(app, purpose, text, fx);
         }
-        Outcome::Inputs(step_id, fields) => {
+        Outcome::Inputs(step_id, fields, run) => {
             app.dialog = None;
             for f in fields {
-                set_input(app, f.name, f.value, "prompt", fx);
+                if app.values.get(&f.name) != Some(&f.value) {
+                    set_input(
+                        app,
+                        f.name,
+                        f.value,
+                        if run { "prompt" } else { "edit" },
+                        fx,
+                    );
+                }
             }
             app.message = None;
-            begin(app, &step_id, fx);
+            if run {
+                begin(app, &step_id, fx);
+            }
         }
         Outcome::Launch(step_id) => {
             app.dialog = None;
@@ -620,6 +660,7 @@ fn edit_dialog(dialog: &mut Dialog, key: KeyEvent) -> Outcome {
             step_id,
             fields,
             focus,
+            run,
         } => {
             let n = fields.len().max(1);
             match key.code {
@@ -640,7 +681,7 @@ fn edit_dialog(dialog: &mut Dialog, key: KeyEvent) -> Outcome {
                         *focus = empty;
                         return Outcome::Hint(format!("`{}` needs a value", fields[empty].name));
                     }
-                    None => return Outcome::Inputs(step_id.clone(), fields.clone()),
+                    None => return Outcome::Inputs(step_id.clone(), fields.clone(), *run),
                 },
                 _ => {}
             }

@@ -111,12 +111,17 @@ fn row_line(app: &App, row: Row, current: Option<usize>, width: usize) -> Line<'
                 .and_then(|st| st.by.clone())
                 .map(|b| format!("  · {b}"))
                 .unwrap_or_default();
+            // What a long step is doing now (index build, retry countdown) beats who did it.
+            let (by, by_style) = match app.progress.get(&step.id) {
+                Some(p) => (truncate(&format!("  · {p}"), width / 2), t.accent),
+                None => (by, t.dim),
+            };
             let room = width.saturating_sub(used + by.chars().count()).max(8);
             spans.push(Span::styled(
                 truncate(&step.title, room),
                 status_text(app, status),
             ));
-            spans.push(Span::styled(by, t.dim));
+            spans.push(Span::styled(by, by_style));
             Line::from(spans)
         }
     }

@@ -57,13 +57,15 @@ pub fn render(frame: &mut Frame, screen: Rect, app: &App) {
             step_id,
             fields,
             focus,
+            run,
         } => {
             let title = app
                 .runbook
                 .step(step_id)
                 .map_or(step_id.as_str(), |s| s.title.as_str());
+            let head = if *run { "needs" } else { "reads" };
             let mut lines = vec![
-                Line::styled(format!("“{title}” needs:"), t.dim),
+                Line::styled(format!("“{title}” {head}:"), t.dim),
                 Line::raw(""),
             ];
             for (i, f) in fields.iter().enumerate() {
@@ -82,14 +84,18 @@ pub fn render(frame: &mut Frame, screen: Rect, app: &App) {
                 ]));
             }
             lines.push(Line::raw(""));
-            lines.push(Line::styled("Tab next field · Enter run · Esc cancel · values are passed as data, never executed", t.dim));
+            let enter = if *run { "Enter run" } else { "Enter save" };
+            lines.push(Line::styled(
+                format!("Tab next field · {enter} · Esc cancel · values are passed as data, never executed"),
+                t.dim,
+            ));
             // Room for a long title and the hint to wrap.
             let area = centered(screen, 76, lines.len() as u16 + 4);
             show(
                 frame,
                 area,
                 Paragraph::new(lines).wrap(Wrap { trim: false }),
-                " Inputs ",
+                if *run { " Inputs " } else { " Edit inputs " },
                 app,
             );
         }
