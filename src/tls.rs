@@ -89,3 +89,24 @@ pub fn http_client() -> Result<reqwest::Client, String> {
         })
         .clone()
 }
+
+/// reqwest's top-level text hides the cause (refused, timed out, DNS): keep the chain.
+/// The URL is left out: a webhook URL is itself a credential.
+pub fn describe(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut text = if e.is_timeout() {
+        "timed out".to_string()
+    } else {
+        e.to_string()
+    };
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        let t = s.to_string();
+        if !text.contains(&t) {
+            text.push_str(": ");
+            text.push_str(&t);
+        }
+        source = s.source();
+    }
+    text
+}

@@ -286,15 +286,21 @@ fn perform(
             let started = match job {
                 Job::Shell {
                     script,
-                    env,
+                    mut env,
                     capture_vars,
                 } => shell::spawn(
                     ShellJob {
+                        env: {
+                            // Steps may call flightdeck itself (the demo serves its endpoint so).
+                            if let Ok(exe) = std::env::current_exe() {
+                                env.push(("FLIGHTDECK_EXE".into(), exe.display().to_string()));
+                            }
+                            env
+                        },
                         output_path,
                         step_id: step_id.clone(),
                         attempt,
                         script,
-                        env,
                         workdir: workdir.to_path_buf(),
                         masker: masker.clone(),
                         capture_vars,

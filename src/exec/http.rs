@@ -172,7 +172,7 @@ async fn send(client: &reqwest::Client, spec: &RequestSpec) -> Result<Reply, Str
         req = req.body(b.clone());
     }
     let started = Instant::now();
-    let mut resp = req.send().await.map_err(describe)?;
+    let mut resp = req.send().await.map_err(crate::tls::describe)?;
     let latency = started.elapsed();
     let status = resp.status();
     let headers = resp
@@ -188,7 +188,7 @@ async fn send(client: &reqwest::Client, spec: &RequestSpec) -> Result<Reply, Str
     let mut body = Vec::new();
     let mut truncated = false;
     let read = tokio::time::timeout(spec.timeout, async {
-        while let Some(chunk) = resp.chunk().await.map_err(describe)? {
+        while let Some(chunk) = resp.chunk().await.map_err(crate::tls::describe)? {
             if body.len() + chunk.len() > MAX_BODY {
                 truncated = true;
                 break;
@@ -210,25 +210,6 @@ async fn send(client: &reqwest::Client, spec: &RequestSpec) -> Result<Reply, Str
         body,
         truncated,
     })
-}
-
-/// reqwest's top-level text hides the cause (refused, timed out, DNS): keep the chain.
-fn describe(e: reqwest::Error) -> String {
-    let mut text = if e.is_timeout() {
-        "timed out".to_string()
-    } else {
-        e.to_string()
-    };
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        let t = s.to_string();
-        if !text.contains(&t) {
-            text.push_str(": ");
-            text.push_str(&t);
-        }
-        source = s.source();
-    }
-    text
 }
 
 /// What does not hold, one line each; empty when the reply passes.

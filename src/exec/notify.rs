@@ -107,17 +107,7 @@ pub async fn post(url: &str, body: String) -> Result<u16, String> {
         .body(body)
         .send()
         .await
-        .map_err(|e| {
-            if e.is_timeout() {
-                format!("no answer within {TIMEOUT:?}")
-            } else {
-                let mut text = e.to_string();
-                if let Some(s) = std::error::Error::source(&e) {
-                    text = format!("{text}: {s}");
-                }
-                text
-            }
-        })?;
+        .map_err(crate::tls::describe)?;
     let status = resp.status();
     if status.is_success() {
         Ok(status.as_u16())
@@ -125,6 +115,20 @@ pub async fn post(url: &str, body: String) -> Result<u16, String> {
         let detail = resp.text().await.unwrap_or_default();
         let detail: String = detail.chars().take(200).collect();
         Err(format!("HTTP {status} {}", detail.trim()))
+    }
+}
+
+/// Scheme and host only: the path of a Slack-style webhook is its secret.
+pub fn redacted(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(u) if u.path().len() > 1 => format!(
+            "{}://{}{}/…",
+            u.scheme(),
+            u.host_str().unwrap_or(""),
+            u.port().map(|p| format!(":{p}")).unwrap_or_default()
+        ),
+        Ok(u) => u.to_string(),
+        Err(_) => "(not a URL)".into(),
     }
 }
 
@@ -151,7 +155,8 @@ pub fn spawn(job: NotifyJob, events: mpsc::Sender<ExecEvent>) -> Running {
             &job.masker,
             events.clone(),
         );
-        out.line(&format!("POST {}", job.url), false).await;
+        out.line(&format!("POST {}", redacted(&job.url)), false)
+            .await;
         out.lines(&job.body, false).await;
         let ok = tokio::select! {
             r = post(&job.url, job.body.clone()) => match r {
@@ -209,6 +214,19 @@ mod tests {
                 .unwrap_err()
                 .contains("format")
         );
+    }
+
+    #[test]
+    fn webhook_paths_are_not_shown() {
+        assert_eq!(
+            redacted("https://hooks.slack.com/services/T000/B000/XXXX"),
+            "https://hooks.slack.com/…"
+        );
+        assert_eq!(
+            redacted("http://127.0.0.1:18787/hook"),
+            "http://127.0.0.1:18787/…"
+        );
+        assert_eq!(redacted("$SLACK_WEBHOOK"), "(not a URL)");
     }
 
     #[test]
