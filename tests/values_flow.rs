@@ -67,7 +67,7 @@ async fn deploy_id_flows_across_three_blocks_and_stays_data() {
         set.contains(&(
             "DEPLOY_ID".into(),
             EVIL.into(),
-            Some(format!("step:{first}"))
+            Some(format!("capture:{first}"))
         )),
         "{set:?}"
     );
@@ -86,7 +86,7 @@ async fn deploy_id_flows_across_three_blocks_and_stays_data() {
             .input_sources
             .get("DEPLOY_ID")
             .map(|s| s.0.clone()),
-        Some(format!("step:{first}"))
+        Some(format!("capture:{first}"))
     );
 }
 

@@ -548,7 +548,7 @@ fn exec_event(app: &mut App, ev: ExecEvent, fx: &mut Vec<Effect>) {
             };
             append(app, kind, Some(&step_id), fx);
             for (name, value) in handed {
-                set_input(app, name, value, &format!("step:{step_id}"), fx);
+                set_input(app, name, value, &format!("capture:{step_id}"), fx);
             }
             if let Some(e) = outcome.error {
                 // The output was not captured in full: never let the step pass as succeeded.

@@ -65,7 +65,7 @@ pub enum EventKind {
         name: String,
         value: String,
         secret: bool,
-        /// Where the value came from (`prompt`, `env`, `capture:<step>`), when known.
+        /// Where the value came from (`prompt`, `edit`, `env`, `capture:<step>` for a value a step set), when known.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         source: Option<String>,
     },

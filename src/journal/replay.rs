@@ -126,7 +126,7 @@ pub struct RunState {
     pub steps: IndexMap<String, StepState>,
     /// Inputs by name; secret values are `••••`.
     pub inputs: IndexMap<String, String>,
-    /// Where each input's value came from (`prompt`, `edit`, `step:<id>`) and who set it.
+    /// Where each input's value came from (`prompt`, `edit`, `capture:<step>`) and who set it.
     pub input_sources: IndexMap<String, (String, String)>,
     /// Run notes and handoffs: (time, operator, text).
     pub notes: Vec<(DateTime<Utc>, String, String)>,

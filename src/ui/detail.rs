@@ -72,7 +72,7 @@ fn step_lines(app: &App, step: &Step) -> Vec<Line<'static>> {
             };
             let mut spans = vec![Span::styled(format!("{name} = "), t.dim), Span::raw(value)];
             if let Some((from, by)) = app.run.input_sources.get(name) {
-                let from = match from.strip_prefix("step:") {
+                let from = match from.strip_prefix("capture:") {
                     Some(step) => format!("set by step {step}"),
                     None if from == "edit" => format!("edited by {by}"),
                     None => format!("entered by {by}"),
