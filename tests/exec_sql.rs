@@ -248,14 +248,19 @@ async fn an_unreachable_database_is_a_failed_step_with_the_reason() {
 
 #[tokio::test]
 async fn sslmode_require_encrypts_and_verify_full_checks_the_certificate() {
-    let Some(url) = services::postgres().await else { return };
+    let Some(url) = services::postgres().await else {
+        return;
+    };
     let base = url.split('?').next().unwrap_or(&url).to_string();
     let db = flightdeck::db::connect(&format!("{base}?sslmode=require"), Duration::from_secs(5))
         .await
         .expect("require connects");
     let ssl: bool = db
         .client
-        .query_one("select ssl from pg_stat_ssl where pid = pg_backend_pid()", &[])
+        .query_one(
+            "select ssl from pg_stat_ssl where pid = pg_backend_pid()",
+            &[],
+        )
         .await
         .expect("query")
         .get(0);
@@ -264,8 +269,14 @@ async fn sslmode_require_encrypts_and_verify_full_checks_the_certificate() {
         return;
     }
     // The local server's certificate is self-signed: verification must refuse it.
-    let err = flightdeck::db::connect(&format!("{base}?sslmode=verify-full"), Duration::from_secs(5))
-        .await
-        .expect_err("self-signed certificate refused");
-    assert!(err.to_string().to_lowercase().contains("certificate"), "{err}");
+    let err = flightdeck::db::connect(
+        &format!("{base}?sslmode=verify-full"),
+        Duration::from_secs(5),
+    )
+    .await
+    .expect_err("self-signed certificate refused");
+    assert!(
+        err.to_string().to_lowercase().contains("certificate"),
+        "{err}"
+    );
 }

@@ -10,15 +10,6 @@ use crate::exec::substitute::fill;
 use crate::journal::event::EventKind;
 use crate::runbook::StepKind;
 
-/// The hook events a runbook may subscribe to.
-pub const HOOKS: &[&str] = &[
-    "run_started",
-    "run_finished",
-    "metric_breach",
-    "rollback",
-    "handoff",
-];
-
 /// The post to make for `hook`, if the runbook subscribes to it. `extra` are the event's own
 /// fields (`metric`, `value`, `from`, `to`, …) for the message.
 pub fn post_for(app: &App, hook: &str, extra: &[(&str, String)]) -> Option<Effect> {
