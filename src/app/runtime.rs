@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::Utc;
-use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event as TermEvent, EventStream};
+use crossterm::event::{
+    DisableMouseCapture, EnableMouseCapture, Event as TermEvent, EventStream,
+    KeyboardEnhancementFlags, PopKeyboardEnhancementFlags, PushKeyboardEnhancementFlags,
+};
 use crossterm::execute;
 use futures_util::{Stream, StreamExt};
 use ratatui::Terminal;
@@ -30,11 +33,15 @@ const FRAME: Duration = Duration::from_millis(33);
 /// Spinner speed while a step runs.
 const SPIN: Duration = Duration::from_millis(120);
 
-/// Restores the terminal however the loop ends (`?`, panic, signal).
-struct TerminalGuard;
+/// Restores the terminal however the loop ends (`?`, panic, signal); true when keyboard
+/// enhancement was pushed and must be popped.
+struct TerminalGuard(bool);
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
+        if self.0 {
+            let _ = execute!(std::io::stdout(), PopKeyboardEnhancementFlags);
+        }
         let _ = execute!(std::io::stdout(), DisableMouseCapture);
         ratatui::restore();
     }
@@ -48,7 +55,15 @@ pub fn run(mut app: App, writer: JournalWriter, workdir: PathBuf) -> anyhow::Res
         .build()?;
     let result = rt.block_on(async {
         let mut terminal = ratatui::init();
-        let _guard = TerminalGuard;
+        // Terminals that speak the kitty keyboard protocol report Ctrl-Enter (save a note);
+        // elsewhere Ctrl-S does the same.
+        let enhanced = crossterm::terminal::supports_keyboard_enhancement().unwrap_or(false)
+            && execute!(
+                std::io::stdout(),
+                PushKeyboardEnhancementFlags(KeyboardEnhancementFlags::DISAMBIGUATE_ESCAPE_CODES)
+            )
+            .is_ok();
+        let _guard = TerminalGuard(enhanced);
         let _ = execute!(std::io::stdout(), EnableMouseCapture);
         event_loop(
             &mut terminal,
