@@ -37,6 +37,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Append stdin to a step's output file, masked, for a step left running after quit.
+    #[command(hide = true)]
+    RelayOutput {
+        #[arg(long)]
+        file: PathBuf,
+    },
     /// Serve the demo runbook's health endpoint and webhook on 127.0.0.1 (used by its steps).
     #[command(hide = true)]
     DemoEndpoint {
@@ -170,6 +176,10 @@ fn main() -> ExitCode {
             }
         }
         Command::Plan { file, format } => plan(&file, format),
+        Command::RelayOutput { file } => match flightdeck::exec::leave::relay(&file) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(_) => ExitCode::from(1),
+        },
         Command::DemoEndpoint {
             port,
             seconds,

@@ -60,5 +60,7 @@ pub enum Effect {
         body: String,
     },
     Export,
+    /// Hand running shell steps over to relays so they outlive the cockpit (before `Quit`).
+    LeaveRunning,
     Quit,
 }

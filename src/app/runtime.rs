@@ -143,7 +143,9 @@ where
                 break;
             }
             _ = sighup.recv() => {
-                tracing::info!("SIGHUP: closing the journal and exiting");
+                // A dropped SSH session must not kill a two-hour index build.
+                tracing::info!("SIGHUP: leaving steps running, closing the journal and exiting");
+                leave_running(&mut handles).await;
                 break;
             }
         };
@@ -165,6 +167,10 @@ where
                 handles.remove(step_id);
             }
             for effect in update(app, action) {
+                if effect == Effect::LeaveRunning {
+                    leave_running(&mut handles).await;
+                    continue;
+                }
                 if perform(
                     effect,
                     app,
@@ -190,8 +196,25 @@ where
     Ok(())
 }
 
-/// On the way out (quit, SIGTERM, SIGHUP): steps still running are journaled as interrupted and
-/// stopped, since their output pipes end with this process.
+/// Hands every shell step that can run on to its relay; those are no longer ours to stop.
+async fn leave_running(handles: &mut HashMap<String, Running>) {
+    let ids: Vec<String> = handles.keys().cloned().collect();
+    for id in ids {
+        let Some(h) = handles.get(&id) else { continue };
+        match tokio::time::timeout(Duration::from_secs(3), h.leave()).await {
+            Ok(Ok(())) => {
+                handles.remove(&id);
+            }
+            Ok(Err(e)) => tracing::warn!(step = %id, "cannot leave the step running: {e}"),
+            Err(_) => {
+                tracing::warn!(step = %id, "cannot leave the step running: handover timed out")
+            }
+        }
+    }
+}
+
+/// On the way out (quit, SIGTERM, SIGHUP): steps still running are journaled as interrupted;
+/// those not handed over to a relay are stopped.
 fn stop_running(app: &App, writer: &JournalWriter, handles: &HashMap<String, Running>) {
     for (id, attempt) in &app.running {
         tracing::info!(step = %id, attempt, "step interrupted by exit");
@@ -406,6 +429,8 @@ fn perform(
                 let _ = tx.send(Action::Notified { hook, result });
             });
         }
+        // Awaited by the loop itself before anything else runs.
+        Effect::LeaveRunning => {}
         Effect::Quit => return true,
     }
     false

@@ -748,14 +748,15 @@ fn quit_choice(app: &mut App, choice: usize, fx: &mut Vec<Effect>) {
             fx.extend(ids.into_iter().map(|step_id| Effect::Cancel { step_id }));
         }
         _ => {
-            // Their output goes through flightdeck, so they cannot outlive it: they are
-            // stopped on exit and journaled as interrupted now.
+            // They run on, their output still going to their files; the journal records them
+            // as interrupted, since no cockpit follows them any more.
             app.pending_starts.clear();
             let running: Vec<(String, u32)> = app.running.drain().collect();
             for (id, attempt) in running {
                 append(app, EventKind::StepInterrupted { attempt }, Some(&id), fx);
             }
             app.quit = true;
+            fx.push(Effect::LeaveRunning);
             fx.push(Effect::Quit);
         }
     }

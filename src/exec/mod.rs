@@ -5,6 +5,7 @@
 pub mod capture;
 pub mod http;
 pub mod job;
+pub mod leave;
 pub mod notify;
 pub mod output;
 pub mod request;

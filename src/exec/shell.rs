@@ -10,7 +10,7 @@ use nix::unistd::Pid;
 
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::{Child, Command};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::exec::capture::VarCapture;
 use crate::exec::output::OutputFile;
@@ -92,6 +92,8 @@ impl Outcome {
 #[derive(Debug, Clone)]
 pub struct Running {
     cancel: mpsc::Sender<()>,
+    /// Asks the step to carry on without the cockpit; the reply says whether it could.
+    leave: Option<mpsc::Sender<oneshot::Sender<Result<(), String>>>>,
     pub pgid: i32,
 }
 
@@ -99,7 +101,27 @@ impl Running {
     /// A handle whose cancel requests arrive on the other end of `cancel`; `pgid` 0 for steps
     /// that are not processes.
     pub fn new(cancel: mpsc::Sender<()>, pgid: i32) -> Self {
-        Running { cancel, pgid }
+        Running {
+            cancel,
+            leave: None,
+            pgid,
+        }
+    }
+
+    /// Lets the step run on after the cockpit exits: its output keeps going to its output file
+    /// through a detached relay ([`crate::exec::leave`]). Resolves once the handover is done;
+    /// an error (or a step that is not a process) means it will stop with the cockpit.
+    pub async fn leave(&self) -> Result<(), String> {
+        let Some(leave) = &self.leave else {
+            return Err("only shell steps can run on without the cockpit".into());
+        };
+        let (tx, rx) = oneshot::channel();
+        leave
+            .send(tx)
+            .await
+            .map_err(|_| "the step has already ended".to_string())?;
+        rx.await
+            .map_err(|_| "the step ended during the handover".to_string())?
     }
 
     /// Stops the step's whole process group at once (SIGTERM), when the cockpit exits under it.
@@ -133,22 +155,54 @@ pub fn spawn(job: ShellJob, events: mpsc::Sender<ExecEvent>) -> Result<Running, 
         start(&job, &capture_env).map_err(|e| format!("cannot start the shell: {e}"))?;
     let pgid = child.id().map_or(0, |p| p as i32);
     let (cancel_tx, cancel_rx) = mpsc::channel(1);
+    let (leave_tx, leave_rx) = mpsc::channel(1);
     tokio::spawn(async move {
         let started = Instant::now();
         let (chunks_tx, chunks_rx) = mpsc::channel::<(Vec<u8>, bool)>(8);
-        let mut readers = Vec::new();
-        if let Some(out) = child.stdout.take() {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let out_reader = child.stdout.take().map(|out| {
             widen_pipe(&out);
-            readers.push(tokio::spawn(read_pipe(out, false, chunks_tx.clone())));
-        }
-        if let Some(err) = child.stderr.take() {
+            tokio::spawn(read_pipe(out, false, chunks_tx.clone(), stop_rx.clone()))
+        });
+        let err_reader = child.stderr.take().map(|err| {
             widen_pipe(&err);
-            readers.push(tokio::spawn(read_pipe(err, true, chunks_tx.clone())));
-        }
+            tokio::spawn(read_pipe(err, true, chunks_tx.clone(), stop_rx.clone()))
+        });
         drop(chunks_tx);
         let writer = tokio::spawn(write_output(job.clone(), chunks_rx, events.clone()));
-        let status = supervise(&mut child, pgid, cancel_rx, &job, &events).await;
+        let status = match supervise(&mut child, pgid, cancel_rx, leave_rx, &job, &events).await {
+            Ended::Exited(status) => status,
+            Ended::Leave(reply) => {
+                // Stop reading, let the file catch up, then give the pipes to relays.
+                let _ = stop_tx.send(true);
+                let mut pipes: Vec<std::os::fd::OwnedFd> = Vec::new();
+                if let Some(Ok(Some(p))) = join(out_reader).await {
+                    pipes.extend(p.into_owned_fd().ok());
+                }
+                if let Some(Ok(Some(p))) = join(err_reader).await {
+                    pipes.extend(p.into_owned_fd().ok());
+                }
+                let _ = writer.await;
+                let result = crate::exec::leave::hand_over(pipes, &job.output_path, &job.masker);
+                tracing::info!(step = %job.step_id, ok = result.is_ok(), "step left running");
+                // The variable dumps stay with the process; they are deleted when this drops.
+                drop(capture);
+                let _ = reply.send(result);
+                return;
+            }
+        };
         // Grandchildren may hold the pipes open after the shell exits: give them a moment.
+        let mut readers: Vec<tokio::task::JoinHandle<()>> = Vec::new();
+        readers.extend(out_reader.map(|r| {
+            tokio::spawn(async move {
+                let _ = r.await;
+            })
+        }));
+        readers.extend(err_reader.map(|r| {
+            tokio::spawn(async move {
+                let _ = r.await;
+            })
+        }));
         let drained = tokio::time::timeout(Duration::from_secs(1), async {
             for r in readers.iter_mut() {
                 let _ = r.await;
@@ -156,6 +210,7 @@ pub fn spawn(job: ShellJob, events: mpsc::Sender<ExecEvent>) -> Result<Running, 
         })
         .await;
         if drained.is_err() {
+            let _ = stop_tx.send(true);
             readers.iter().for_each(tokio::task::JoinHandle::abort);
         }
         let (bytes, output_sha256, write_error, last_stdout_line) =
@@ -189,8 +244,24 @@ pub fn spawn(job: ShellJob, events: mpsc::Sender<ExecEvent>) -> Result<Running, 
     });
     Ok(Running {
         cancel: cancel_tx,
+        leave: Some(leave_tx),
         pgid,
     })
+}
+
+/// How supervision ended: the process exited, or the cockpit asked to leave it running.
+enum Ended {
+    Exited(std::io::Result<std::process::ExitStatus>),
+    Leave(oneshot::Sender<Result<(), String>>),
+}
+
+async fn join<T>(
+    reader: Option<tokio::task::JoinHandle<Option<T>>>,
+) -> Option<Result<Option<T>, tokio::task::JoinError>> {
+    match reader {
+        Some(r) => Some(r.await),
+        None => None,
+    }
 }
 
 fn start(job: &ShellJob, capture_env: &[(String, String)]) -> std::io::Result<Child> {
@@ -221,9 +292,10 @@ async fn supervise(
     child: &mut Child,
     pgid: i32,
     mut cancel: mpsc::Receiver<()>,
+    mut leave: mpsc::Receiver<oneshot::Sender<Result<(), String>>>,
     job: &ShellJob,
     events: &mpsc::Sender<ExecEvent>,
-) -> std::io::Result<std::process::ExitStatus> {
+) -> Ended {
     let stages = [Signal::SIGINT, Signal::SIGTERM, Signal::SIGKILL];
     let mut stage = 0usize;
     let mut deadline: Option<tokio::time::Instant> = None;
@@ -240,8 +312,9 @@ async fn supervise(
                 if stage > 0 && pgid > 0 {
                     let _ = killpg(Pid::from_raw(pgid), Signal::SIGKILL);
                 }
-                return status;
+                return Ended::Exited(status);
             }
+            Some(reply) = leave.recv(), if stage == 0 => return Ended::Leave(reply),
             Some(()) = cancel.recv(), if stage == 0 => {
                 signal(pgid, stages[0], job, events).await;
                 stage = 1;
@@ -285,21 +358,28 @@ fn widen_pipe(pipe: &impl std::os::fd::AsFd) {
     let _ = pipe;
 }
 
-async fn read_pipe(
-    mut pipe: impl AsyncRead + Unpin,
+/// Reads until end of file; when `stop` turns true, returns the pipe itself (still open) so
+/// that it can be handed over.
+async fn read_pipe<P: AsyncRead + Unpin>(
+    mut pipe: P,
     stderr: bool,
     tx: mpsc::Sender<(Vec<u8>, bool)>,
-) {
+    mut stop: watch::Receiver<bool>,
+) -> Option<P> {
     loop {
         let mut buf = vec![0u8; CHUNK];
-        match pipe.read(&mut buf).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => {
-                buf.truncate(n);
-                if tx.send((buf, stderr)).await.is_err() {
-                    return;
+        tokio::select! {
+            biased;
+            Ok(()) = stop.changed() => return Some(pipe),
+            r = pipe.read(&mut buf) => match r {
+                Ok(0) | Err(_) => return None,
+                Ok(n) => {
+                    buf.truncate(n);
+                    if tx.send((buf, stderr)).await.is_err() {
+                        return None;
+                    }
                 }
-            }
+            },
         }
     }
 }

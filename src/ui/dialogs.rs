@@ -141,7 +141,7 @@ pub fn render(frame: &mut Frame, screen: Rect, app: &App) {
             );
         }
         Dialog::QuitRunning { choice } => {
-            let names = ["Wait", "Cancel them, then quit", "Quit now, stop them"];
+            let names = ["Wait", "Cancel them, then quit", "Quit, leave them running"];
             let opts: Vec<Span> = names
                 .iter()
                 .enumerate()
@@ -159,7 +159,7 @@ pub fn render(frame: &mut Frame, screen: Rect, app: &App) {
                 Line::from(opts),
                 Line::raw(""),
                 Line::styled(
-                    "←/→ choose · Enter · Esc back. Stopped on quit, a step is journaled as interrupted.",
+                    "←/→ choose · Enter · Esc back. A step left running keeps writing its output file; the journal records it as interrupted.",
                     t.dim,
                 ),
             ];
