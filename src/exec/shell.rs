@@ -432,9 +432,11 @@ async fn write_output(
     }
 }
 
-/// The last non-empty line of a byte stream, without keeping the stream.
+/// The last non-empty line of a byte stream, without keeping the stream: a chunk costs one
+/// backwards search for its last line, not a pass over every line (floods are millions).
 #[derive(Default)]
 struct LastLine {
+    /// The line being written (after the last newline seen).
     current: Vec<u8>,
     last: Vec<u8>,
 }
@@ -444,26 +446,73 @@ impl LastLine {
     const MAX: usize = 64 * 1024;
 
     fn push(&mut self, chunk: &[u8]) {
-        for piece in chunk.split_inclusive(|b| *b == b'\n') {
-            if self.current.len() < Self::MAX {
-                self.current.extend_from_slice(piece);
+        let Some(end) = memchr::memrchr(b'\n', chunk) else {
+            self.extend_current(chunk);
+            return;
+        };
+        // Complete lines end at `end`; walk back to the last one that is not blank.
+        let mut hi = end;
+        loop {
+            let lo = memchr::memrchr(b'\n', &chunk[..hi]).map_or(0, |i| i + 1);
+            if lo == 0 {
+                // The first line of the chunk continues the one in progress.
+                self.extend_current(&chunk[..hi]);
+                if !self.current.trim_ascii().is_empty() {
+                    std::mem::swap(&mut self.last, &mut self.current);
+                }
+                break;
             }
-            if piece.ends_with(b"\n") {
-                self.settle();
+            let line = &chunk[lo..hi];
+            if !line.trim_ascii().is_empty() {
+                self.last.clear();
+                self.last
+                    .extend_from_slice(&line[..line.len().min(Self::MAX)]);
+                break;
             }
-        }
-    }
-
-    fn settle(&mut self) {
-        if !self.current.trim_ascii().is_empty() {
-            std::mem::swap(&mut self.last, &mut self.current);
+            hi = lo - 1;
         }
         self.current.clear();
+        self.extend_current(&chunk[end + 1..]);
+    }
+
+    fn extend_current(&mut self, bytes: &[u8]) {
+        let room = Self::MAX.saturating_sub(self.current.len());
+        self.current
+            .extend_from_slice(&bytes[..bytes.len().min(room)]);
     }
 
     fn finish(mut self) -> Option<String> {
-        self.settle();
+        if !self.current.trim_ascii().is_empty() {
+            std::mem::swap(&mut self.last, &mut self.current);
+        }
         let line = String::from_utf8_lossy(self.last.trim_ascii()).into_owned();
         (!line.is_empty()).then_some(line)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LastLine;
+
+    fn last(chunks: &[&str]) -> Option<String> {
+        let mut l = LastLine::default();
+        for c in chunks {
+            l.push(c.as_bytes());
+        }
+        l.finish()
+    }
+
+    #[test]
+    fn finds_the_last_non_empty_line_across_chunks() {
+        assert_eq!(last(&["a\nb\n"]), Some("b".into()));
+        assert_eq!(last(&["a\nbe", "ta\n\n  \n"]), Some("beta".into()));
+        assert_eq!(last(&["one\n", "\n", "\n"]), Some("one".into()));
+        assert_eq!(
+            last(&["x\ntail without newline"]),
+            Some("tail without newline".into())
+        );
+        assert_eq!(last(&["par", "tial", "\n"]), Some("partial".into()));
+        assert_eq!(last(&["\n\n"]), None);
+        assert_eq!(last(&[]), None);
     }
 }
