@@ -9,6 +9,7 @@ pub mod applog;
 pub mod db;
 pub mod exec;
 pub mod journal;
+pub mod monitor;
 pub mod plan;
 pub mod runbook;
 pub mod tls;

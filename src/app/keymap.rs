@@ -38,11 +38,12 @@ pub enum Command {
     Quit,
     PageDown,
     PageUp,
+    LogTab,
 }
 
 impl Command {
     /// Every command with the help text shown by `?`, in help order.
-    pub const ALL: [(Command, &'static str); 23] = [
+    pub const ALL: [(Command, &'static str); 24] = [
         (Command::Down, "move down"),
         (Command::Up, "move up"),
         (Command::First, "first row"),
@@ -66,6 +67,10 @@ impl Command {
         (Command::Quit, "quit"),
         (Command::PageDown, "scroll down a page"),
         (Command::PageUp, "scroll up a page"),
+        (
+            Command::LogTab,
+            "next log tab (step output, then log sources)",
+        ),
     ];
 }
 
@@ -181,6 +186,7 @@ const DEFAULTS: &[(&str, Command)] = &[
     ("q", Command::Quit),
     ("pagedown", Command::PageDown),
     ("pageup", Command::PageUp),
+    ("t", Command::LogTab),
 ];
 
 impl Default for Keymap {

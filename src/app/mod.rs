@@ -3,6 +3,7 @@
 
 pub mod action;
 pub mod keymap;
+pub mod monitoring;
 pub mod runtime;
 pub mod state;
 pub mod update;

@@ -57,6 +57,7 @@ pub fn lint(text: &str, runbook: &mut Runbook) {
             }
         }
     }
+    found.extend(crate::monitor::lint::lint(text, runbook));
     runbook.diagnostics.extend(found);
 }
 
