@@ -739,7 +739,7 @@ fn jump_to_match(app: &mut App) {
 }
 
 fn mouse(app: &mut App, m: crossterm::event::MouseEvent) {
-    let areas = layout::areas(app.size, app.zoom.then_some(app.focus));
+    let areas = layout::for_app(app);
     let inside = |r: ratatui::layout::Rect| {
         m.column >= r.x && m.column < r.x + r.width && m.row >= r.y && m.row < r.y + r.height
     };

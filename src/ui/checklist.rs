@@ -111,11 +111,17 @@ fn row_line(app: &App, row: Row, current: Option<usize>, width: usize) -> Line<'
                 .and_then(|st| st.by.clone())
                 .map(|b| format!("  · {b}"))
                 .unwrap_or_default();
-            let room = width.saturating_sub(used + by.chars().count()).max(8);
+            let soak = crate::app::monitoring::countdown(app, &step.id)
+                .map(|c| format!("  {c}"))
+                .unwrap_or_default();
+            let room = width
+                .saturating_sub(used + by.chars().count() + soak.chars().count())
+                .max(8);
             spans.push(Span::styled(
                 truncate(&step.title, room),
                 status_text(app, status),
             ));
+            spans.push(Span::styled(soak, t.running));
             spans.push(Span::styled(by, t.dim));
             Line::from(spans)
         }
