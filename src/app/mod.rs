@@ -2,6 +2,7 @@
 //! The runtime (`runtime.rs`) owns the terminal and feeds actions in; `ui` draws the state.
 
 pub mod action;
+pub mod follow;
 pub mod keymap;
 pub mod monitoring;
 pub mod runtime;
