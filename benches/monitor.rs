@@ -106,10 +106,14 @@ fn pg_available() -> bool {
 fn runbook_text(port: u16, n_http: usize, n_sql: usize, n_cmd: usize) -> String {
     let mut t = format!("---\ndatabases:\n  local: {PG}\nmetrics:\n");
     for i in 0..n_http {
-        t += &format!("  - name: h{i}\n    http: http://127.0.0.1:{port}/ok\n    interval: 1s\n    warn: \"> 100\"\n");
+        t += &format!(
+            "  - name: h{i}\n    http: http://127.0.0.1:{port}/ok\n    interval: 1s\n    warn: \"> 100\"\n"
+        );
     }
     for i in 0..n_sql {
-        t += &format!("  - name: s{i}\n    sql: select {i}\n    db: local\n    interval: 1s\n    crit: \"> 1000\"\n");
+        t += &format!(
+            "  - name: s{i}\n    sql: select {i}\n    db: local\n    interval: 1s\n    crit: \"> 1000\"\n"
+        );
     }
     for i in 0..n_cmd {
         t += &format!("  - name: c{i}\n    command: cat /proc/loadavg\n    interval: 1s\n");
@@ -133,7 +137,13 @@ fn cockpit(text: &str, secs: u64) -> Figures {
     let rb = runbook::parse(text, "bench.md");
     assert!(!rb.has_errors(), "{:?}", rb.diagnostics);
     let state = RunState::new(&rb);
-    let mut app = App::new(rb, state, "bench".into(), PathBuf::new(), chrono::Utc::now());
+    let mut app = App::new(
+        rb,
+        state,
+        "bench".into(),
+        PathBuf::new(),
+        chrono::Utc::now(),
+    );
     app.size = (160, 45);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -188,7 +198,8 @@ fn cockpit(text: &str, secs: u64) -> Figures {
                 Err(_) => {}
             }
             if dirty && last_draw.elapsed() >= Duration::from_millis(33) {
-                term.draw(|f| flightdeck::ui::render(f, &app)).expect("draw");
+                term.draw(|f| flightdeck::ui::render(f, &app))
+                    .expect("draw");
                 frames += 1;
                 last_draw = Instant::now();
                 dirty = false;
@@ -248,7 +259,10 @@ fn shell_loop(port: u16, n_http: usize, n_sql: usize, secs: u64) -> (f64, usize)
         std::thread::sleep(Duration::from_millis(200));
     }
     let out = child.wait_with_output().expect("wait");
-    let rounds: usize = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(0);
+    let rounds: usize = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(0);
     let wall = start.elapsed().as_secs_f64();
     ((cpu.0 + cpu.1) / wall * 100.0, rounds)
 }
@@ -284,7 +298,13 @@ fn main() {
     let f = cockpit(&runbook_text(port, n_http, n_sql, 0), secs);
     println!(
         "flightdeck, {n_http} http + {n_sql} sql metrics at 1 s, {secs} s: CPU {:.2} % of one core, jitter p50 {:.1} ms p99 {:.1} ms, {} readings ({} errors), {} frames, RSS growth {} KiB",
-        f.cpu_pct, f.jitter_p50_ms, f.jitter_p99_ms, f.samples, f.errors, f.frames, f.rss_growth_kib
+        f.cpu_pct,
+        f.jitter_p50_ms,
+        f.jitter_p99_ms,
+        f.samples,
+        f.errors,
+        f.frames,
+        f.rss_growth_kib
     );
     let (cpu, rounds) = shell_loop(port, n_http, n_sql, secs);
     println!(

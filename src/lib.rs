@@ -7,6 +7,7 @@
 pub mod app;
 pub mod applog;
 pub mod db;
+pub mod demo_endpoint;
 pub mod exec;
 pub mod journal;
 pub mod monitor;

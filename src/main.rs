@@ -39,6 +39,24 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Append stdin to a step's output file, masked, for a step left running after quit.
+    #[command(hide = true)]
+    RelayOutput {
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Serve the demo runbook's health endpoint and webhook on 127.0.0.1 (used by its steps).
+    #[command(hide = true)]
+    DemoEndpoint {
+        #[arg(long, default_value_t = 18787)]
+        port: u16,
+        /// Stop after this many seconds.
+        #[arg(long, default_value_t = 600)]
+        seconds: u64,
+        /// File that receives each webhook body.
+        #[arg(long, default_value = "/tmp/flightdeck-demo-hooks.log")]
+        hooks: PathBuf,
+    },
     /// Open the cockpit on a runbook: walk it, run steps, acknowledge, hand off.
     ///
     /// An unfinished run of the same runbook is offered for resuming; --resume RUN or --new
@@ -180,6 +198,21 @@ fn main() -> ExitCode {
             }
         },
         Command::Plan { file, format } => plan(&file, format),
+        Command::RelayOutput { file } => match flightdeck::exec::leave::relay(&file) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(_) => ExitCode::from(1),
+        },
+        Command::DemoEndpoint {
+            port,
+            seconds,
+            hooks,
+        } => match flightdeck::demo_endpoint::serve(port, seconds, hooks) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("flightdeck: demo endpoint on 127.0.0.1:{port}: {e}");
+                ExitCode::from(1)
+            }
+        },
         Command::Check { files } => check(&files),
         Command::Journal { command } => journal_cli::journal(cli.home.as_deref(), command),
         Command::Export {

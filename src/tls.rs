@@ -72,3 +72,41 @@ impl ServerCertVerifier for AnyCert {
         self.algorithms.supported_schemes()
     }
 }
+
+/// The process's HTTP client (HTTP steps, webhooks): built once, since loading the trust
+/// store is the expensive part; timeouts are set per request.
+pub fn http_client() -> Result<reqwest::Client, String> {
+    static CLIENT: std::sync::OnceLock<Result<reqwest::Client, String>> =
+        std::sync::OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            install_provider();
+            reqwest::Client::builder()
+                .user_agent(concat!("flightdeck/", env!("CARGO_PKG_VERSION")))
+                .connect_timeout(std::time::Duration::from_secs(10))
+                .build()
+                .map_err(|e| format!("HTTP client: {e}"))
+        })
+        .clone()
+}
+
+/// reqwest's top-level text hides the cause (refused, timed out, DNS): keep the chain.
+/// The URL is left out: a webhook URL is itself a credential.
+pub fn describe(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut text = if e.is_timeout() {
+        "timed out".to_string()
+    } else {
+        e.to_string()
+    };
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        let t = s.to_string();
+        if !text.contains(&t) {
+            text.push_str(": ");
+            text.push_str(&t);
+        }
+        source = s.source();
+    }
+    text
+}

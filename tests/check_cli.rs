@@ -219,3 +219,40 @@ fn help_and_version() {
     let out = flightdeck(&["--version"]);
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("flightdeck "));
 }
+
+#[test]
+fn step_blocks_that_cannot_run_are_errors_with_their_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = write(
+        dir.path(),
+        "steps.md",
+        b"---\ndatabases:\n  a: postgres://x/a\n  b: postgres://x/b\nnotify:\n  on: [run_started, lunch]\n---\n# T\n\n## P\n\nCount:\n\n```sql\nselect 1;\n```\n\nOther db:\n\n```sql {db=c timeout=soon}\nselect 2;\n```\n\nHealth:\n\n```http\ncurl https://x\n```\n\nTell:\n\n```notify\nhello\n```\n",
+    );
+    let (code, out, _) = check(&p);
+    assert_eq!(code, 1, "{out}");
+    let f = p.display();
+    for line in [
+        format!(
+            "{f}:14:1: error: sql step: several databases are declared (a, b); add db=NAME to the fence"
+        ),
+        format!("{f}:20:1: error: timeout=soon is not a duration; write timeout=30s, 5m or 1h"),
+        format!("{f}:20:1: error: sql step: db=c is not under front-matter `databases` (a, b)"),
+        format!(
+            "{f}:26:1: error: http block: line 1: `curl https://x` is not a request line (write `GET https://host/path`)"
+        ),
+        format!(
+            "{f}:32:1: error: notify block: a notify block needs a `webhook: URL` line (for example `webhook: $SLACK_WEBHOOK`)"
+        ),
+        format!(
+            "{f}:1:1: error: front-matter `notify` needs `webhook: URL` (for example `webhook: $SLACK_WEBHOOK`)"
+        ),
+        format!(
+            "{f}:1:1: warning: front-matter `notify.on`: `lunch` is not an event flightdeck posts (run_started, run_finished, metric_breach, rollback, handoff)"
+        ),
+    ] {
+        assert!(
+            out.lines().any(|l| l == line),
+            "missing `{line}` in:\n{out}"
+        );
+    }
+}

@@ -6,6 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use flightdeck::app::action::{Action, Effect};
 use flightdeck::app::state::{App, Dialog, Pane, Row};
 use flightdeck::app::update::update;
+use flightdeck::exec::job::Job;
 use flightdeck::journal::{Journal, StepStatus, replay};
 use flightdeck::runbook;
 use ratatui::Terminal;
@@ -235,11 +236,10 @@ fn inputs_are_asked_once_and_the_step_starts_after_step_started_is_durable() {
     let fx = r.press(key(KeyCode::Enter));
     assert!(r.app.dialog.is_none());
     let rest = r.settle(fx);
-    let Some(Effect::StartShell {
+    let Some(Effect::Start {
         step_id,
         attempt,
-        script,
-        env,
+        job: Job::Shell { script, env, .. },
     }) = rest.first()
     else {
         panic!("start expected: {rest:?}")
@@ -281,7 +281,7 @@ fn quit_with_a_running_step_asks_and_can_leave_it_interrupted() {
     let id = r.app.selected_step().expect("step").id.clone();
     let fx = r.press(key(KeyCode::Enter));
     let rest = r.settle(fx);
-    assert!(matches!(rest.first(), Some(Effect::StartShell { .. })));
+    assert!(matches!(rest.first(), Some(Effect::Start { .. })));
     let fx = r.press(ch('q'));
     assert!(fx.is_empty());
     assert!(matches!(
@@ -488,7 +488,7 @@ fn rerun_note_handoff_search_paging_and_mouse() {
     let rest = r.settle(fx);
     assert!(matches!(
         rest.first(),
-        Some(Effect::StartShell { attempt: 1, .. })
+        Some(Effect::Start { attempt: 1, .. })
     ));
     r.press(Action::Exec(flightdeck::exec::shell::ExecEvent::Output {
         step_id: id.clone(),
@@ -566,7 +566,7 @@ fn rerun_note_handoff_search_paging_and_mouse() {
     let fx = r.press(ch('r'));
     let rest = r.settle(fx);
     assert!(
-        matches!(rest.first(), Some(Effect::StartShell { attempt: 2, .. })),
+        matches!(rest.first(), Some(Effect::Start { attempt: 2, .. })),
         "{rest:?}"
     );
     // N: a note on the run; H: a handoff changes the operator once durable.

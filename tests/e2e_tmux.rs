@@ -122,21 +122,21 @@ fn walk_the_demo_quit_and_resume() {
     tmux.start(&format!(
         "{env} {bin} run runbooks/demo.md --new; echo EXITED $?; sleep 30"
     ));
-    tmux.wait_for("Checklist 0/18", Duration::from_secs(30));
+    tmux.wait_for("Checklist 0/21", Duration::from_secs(30));
 
     // Acknowledge the first check, then the second with a note.
     tmux.keys(&["Enter"]);
-    tmux.wait_for("Checklist 1/18", Duration::from_secs(30));
+    tmux.wait_for("Checklist 1/21", Duration::from_secs(30));
     tmux.keys(&["a"]);
     tmux.wait_for("Acknowledge with a note", Duration::from_secs(30));
     tmux.keys(&["-l", "pager duty confirmed"]);
     tmux.keys(&["C-s"]);
-    tmux.wait_for("Checklist 2/18", Duration::from_secs(30));
+    tmux.wait_for("Checklist 2/21", Duration::from_secs(30));
 
     // From "Rollback plan read aloud": next pending ×4 is "Warm the caches"; run it.
     tmux.keys(&["n", "n", "n", "n", "Enter"]);
     tmux.wait_for("caches warm", Duration::from_secs(30));
-    tmux.wait_for("Checklist 3/18", Duration::from_secs(30));
+    tmux.wait_for("Checklist 3/21", Duration::from_secs(30));
 
     // Selection moved to the deploy marker; next pending is the two-minute rollout: run, cancel.
     tmux.keys(&["n", "Enter"]);
@@ -254,7 +254,7 @@ fn walk_the_demo_quit_and_resume() {
     tmux.start(&format!(
         "{env} {bin} run runbooks/demo.md --resume latest; echo EXITED $?; sleep 30"
     ));
-    let screen = tmux.wait_for("Checklist 4/18", Duration::from_secs(30));
+    let screen = tmux.wait_for("Checklist 4/21", Duration::from_secs(30));
     assert!(
         screen.contains("✔ check  Release notes reviewed"),
         "{screen}"
@@ -269,4 +269,78 @@ fn walk_the_demo_quit_and_resume() {
             .iter()
             .any(|e| matches!(e.kind, EventKind::RunResumed { .. }))
     );
+}
+
+#[test]
+fn quit_and_leave_a_step_running_keeps_its_output_whole() {
+    if !tmux_available() {
+        assert!(
+            std::env::var_os("FLIGHTDECK_REQUIRE_SERVICES").is_none(),
+            "tmux is required in CI (.ci/run installs it)"
+        );
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let home = tempfile::tempdir().expect("tempdir");
+    let book = home.path().join("long.md");
+    std::fs::write(
+        &book,
+        "# Leave it running\n\n## Long\n\nCount slowly:\n\n```bash\nfor i in $(seq 1 30); do echo \"tick $i\"; sleep 0.2; done\necho finished > done.txt\n```\n",
+    )
+    .expect("runbook");
+    let tmux = Tmux {
+        socket: format!("fd-leave-{}", std::process::id()),
+    };
+    let bin = env!("CARGO_BIN_EXE_flightdeck");
+    tmux.start(&format!(
+        "FLIGHTDECK_HOME={} FLIGHTDECK_CONFIG=/nonexistent FLIGHTDECK_OPERATOR=e2e TERM=xterm-256color {bin} run {} --new; echo EXITED $?; sleep 30",
+        home.path().display(),
+        book.display()
+    ));
+    tmux.wait_for("Checklist 0/1", Duration::from_secs(30));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("tick 3", Duration::from_secs(30));
+    tmux.keys(&["q"]);
+    tmux.wait_for("Quit, leave them running", Duration::from_secs(10));
+    tmux.keys(&["Right", "Right", "Enter"]);
+    tmux.wait_for("EXITED 0", Duration::from_secs(30));
+
+    // The cockpit is gone; the step is not: it finishes on its own.
+    let done = home.path().join("done.txt");
+    let start = Instant::now();
+    while !done.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the step did not run on"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let run = only_run(home.path());
+    let events = flightdeck::journal::read_events(&run).expect("events");
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::StepInterrupted { attempt: 1 })),
+        "left running, it is journaled as interrupted"
+    );
+    // Every line reached the output file exactly once, across the handover.
+    let output = std::fs::read_dir(run.join("output"))
+        .expect("output dir")
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().ends_with(".1.log"))
+        .expect("output file")
+        .path();
+    let start = Instant::now();
+    loop {
+        let text = std::fs::read_to_string(&output).expect("read output");
+        let expected: String = (1..=30).map(|i| format!("tick {i}\n")).collect();
+        if text == expected {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "output not whole:\n{text}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }

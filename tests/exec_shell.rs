@@ -15,6 +15,7 @@ fn job(dir: &std::path::Path, script: &str) -> ShellJob {
         workdir: dir.to_path_buf(),
         output_path: dir.join("output/s.1.log"),
         masker: Default::default(),
+        capture_vars: false,
     }
 }
 
@@ -59,6 +60,7 @@ async fn run_with_pgid(
                 ring.finish();
                 return ((ring, signals, outcome), pgid);
             }
+            Ok(Some(ExecEvent::Progress { .. })) => {}
             Ok(None) => panic!("channel closed before Finished"),
             Err(_) => {}
         }
@@ -186,4 +188,68 @@ async fn a_flood_is_captured_in_full_with_bounded_screen_lines() {
     assert_eq!(ring.last_lines(1), ["200000"]);
     let file = std::fs::read_to_string(dir.path().join("output/s.1.log")).expect("file");
     assert_eq!(file.lines().count(), 200_000);
+}
+
+#[tokio::test]
+async fn variables_the_script_sets_are_captured_and_the_dumps_removed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Seed 002's pattern: a value from a command substitution, one exported, one changed.
+    let script = "DEPLOY_ID=$(echo dpl_42)\nexport ALIAS='my app; $(touch nope)'\n\
+                  FD_VALUE=changed\nfor i in 1 2; do :; done\necho last line\necho\n";
+    let mut j = job(dir.path(), script);
+    j.capture_vars = true;
+    let (_, _, outcome) = run(j, None, Duration::from_secs(10)).await;
+    assert!(outcome.succeeded(), "{outcome:?}");
+    let get = |n: &str| {
+        outcome
+            .vars
+            .iter()
+            .find(|(k, _)| k == n)
+            .map(|(_, v)| v.as_str())
+    };
+    assert_eq!(get("DEPLOY_ID"), Some("dpl_42"));
+    assert_eq!(get("ALIAS"), Some("my app; $(touch nope)"));
+    assert_eq!(get("FD_VALUE"), Some("changed"));
+    assert_eq!(get("i"), Some("2"));
+    assert_eq!(get("HOME"), None, "unchanged variables are not the step's");
+    assert!(
+        !outcome
+            .vars
+            .iter()
+            .any(|(k, _)| k.starts_with("BASH") || k.starts_with("__fd")),
+        "{:?}",
+        outcome.vars
+    );
+    assert_eq!(outcome.last_stdout_line.as_deref(), Some("last line"));
+    assert!(!dir.path().join("nope").exists());
+    // The private dumps are gone once collected.
+    let uid_dir = std::env::temp_dir().join(format!("flightdeck-{}", nix_uid()));
+    let leftovers: Vec<_> = std::fs::read_dir(&uid_dir)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with(&format!("vars-{}-s-", std::process::id())))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[tokio::test]
+async fn a_script_that_exits_early_or_sets_nounset_is_still_captured() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut j = job(dir.path(), "set -u\nTOKEN=abc\nexit 0\nNEVER=1");
+    j.capture_vars = true;
+    let (_, _, outcome) = run(j, None, Duration::from_secs(10)).await;
+    assert!(
+        outcome.vars.contains(&("TOKEN".into(), "abc".into())),
+        "{:?}",
+        outcome.vars
+    );
+    assert!(!outcome.vars.iter().any(|(k, _)| k == "NEVER"));
+}
+
+fn nix_uid() -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").map_or(0, |m| m.uid())
 }

@@ -2,6 +2,7 @@
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
+use crate::exec::job::Job;
 use crate::exec::shell::ExecEvent;
 use crate::journal::event::{Event, EventKind};
 
@@ -22,6 +23,13 @@ pub enum Action {
         started: bool,
         error: String,
     },
+    /// The cockpit is up: fire the `run_started` hook on a new run.
+    Started,
+    /// A hook's post was made (status) or failed (reason).
+    Notified {
+        hook: String,
+        result: Result<u16, String>,
+    },
     /// An export was written (path) or failed (message).
     Exported(Result<String, String>),
     /// A metric reading or log lines from the monitoring tasks.
@@ -37,12 +45,11 @@ pub enum Effect {
         kind: EventKind,
         step: Option<String>,
     },
-    /// Start the shell step once its `step_started` is durable.
-    StartShell {
+    /// Start the step once its `step_started` is durable.
+    Start {
         step_id: String,
         attempt: u32,
-        script: String,
-        env: Vec<(String, String)>,
+        job: Job,
     },
     Cancel {
         step_id: String,
@@ -50,6 +57,14 @@ pub enum Effect {
     /// Mask this value in everything written from now on.
     AddSecret(String),
     SetOperator(String),
+    /// Post a hook notification on the side.
+    Notify {
+        hook: String,
+        url: String,
+        body: String,
+    },
     Export,
+    /// Hand running shell steps over to relays so they outlive the cockpit (before `Quit`).
+    LeaveRunning,
     Quit,
 }

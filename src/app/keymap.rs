@@ -32,6 +32,7 @@ pub enum Command {
     Handoff,
     Export,
     Search,
+    EditInputs,
     FocusNext,
     Zoom,
     Help,
@@ -43,7 +44,7 @@ pub enum Command {
 
 impl Command {
     /// Every command with the help text shown by `?`, in help order.
-    pub const ALL: [(Command, &'static str); 24] = [
+    pub const ALL: [(Command, &'static str); 25] = [
         (Command::Down, "move down"),
         (Command::Up, "move up"),
         (Command::First, "first row"),
@@ -61,6 +62,7 @@ impl Command {
         (Command::Handoff, "hand off to another operator"),
         (Command::Export, "export the handoff report"),
         (Command::Search, "search the log"),
+        (Command::EditInputs, "edit the step's inputs"),
         (Command::FocusNext, "focus next pane"),
         (Command::Zoom, "zoom the focused pane"),
         (Command::Help, "this help"),
@@ -180,6 +182,7 @@ const DEFAULTS: &[(&str, Command)] = &[
     ("H", Command::Handoff),
     ("e", Command::Export),
     ("/", Command::Search),
+    ("i", Command::EditInputs),
     ("tab", Command::FocusNext),
     ("z", Command::Zoom),
     ("?", Command::Help),

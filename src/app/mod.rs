@@ -3,8 +3,11 @@
 
 pub mod action;
 pub mod follow;
+pub mod hooks;
 pub mod keymap;
 pub mod monitoring;
+pub mod prepare;
 pub mod runtime;
 pub mod state;
 pub mod update;
+pub mod values;

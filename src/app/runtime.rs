@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::Utc;
-use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event as TermEvent, EventStream};
+use crossterm::event::{
+    DisableMouseCapture, EnableMouseCapture, Event as TermEvent, EventStream,
+    KeyboardEnhancementFlags, PopKeyboardEnhancementFlags, PushKeyboardEnhancementFlags,
+};
 use crossterm::execute;
 use futures_util::{Stream, StreamExt};
 use ratatui::Terminal;
@@ -18,7 +21,9 @@ use tokio::time::Instant;
 use crate::app::action::{Action, Effect};
 use crate::app::state::App;
 use crate::app::update::update;
+use crate::exec::job::Job;
 use crate::exec::shell::{self, ExecEvent, Outcome, Running, ShellJob};
+use crate::exec::sql::{self, SqlJob};
 use crate::journal::EventKind;
 use crate::journal::secrets::Masker;
 use crate::journal::{JournalWriter, export, runs};
@@ -28,11 +33,15 @@ const FRAME: Duration = Duration::from_millis(33);
 /// Spinner speed while a step runs.
 const SPIN: Duration = Duration::from_millis(120);
 
-/// Restores the terminal however the loop ends (`?`, panic, signal).
-struct TerminalGuard;
+/// Restores the terminal however the loop ends (`?`, panic, signal); true when keyboard
+/// enhancement was pushed and must be popped.
+struct TerminalGuard(bool);
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
+        if self.0 {
+            let _ = execute!(std::io::stdout(), PopKeyboardEnhancementFlags);
+        }
         let _ = execute!(std::io::stdout(), DisableMouseCapture);
         ratatui::restore();
     }
@@ -46,7 +55,15 @@ pub fn run(mut app: App, writer: JournalWriter, workdir: PathBuf) -> anyhow::Res
         .build()?;
     let result = rt.block_on(async {
         let mut terminal = ratatui::init();
-        let _guard = TerminalGuard;
+        // Terminals that speak the kitty keyboard protocol report Ctrl-Enter (save a note);
+        // elsewhere Ctrl-S does the same.
+        let enhanced = crossterm::terminal::supports_keyboard_enhancement().unwrap_or(false)
+            && execute!(
+                std::io::stdout(),
+                PushKeyboardEnhancementFlags(KeyboardEnhancementFlags::DISAMBIGUATE_ESCAPE_CODES)
+            )
+            .is_ok();
+        let _guard = TerminalGuard(enhanced);
         let _ = execute!(std::io::stdout(), EnableMouseCapture);
         event_loop(
             &mut terminal,
@@ -100,6 +117,18 @@ where
         }),
     );
 
+    for effect in update(app, Action::Started) {
+        perform(
+            effect,
+            app,
+            writer,
+            workdir,
+            &tx,
+            &exec_tx,
+            &mut handles,
+            &mut masker,
+        );
+    }
     terminal.draw(|f| crate::ui::render(f, app))?;
     let mut last_draw = Instant::now();
     let mut dirty = false;
@@ -124,7 +153,9 @@ where
                 break;
             }
             _ = sighup.recv() => {
-                tracing::info!("SIGHUP: closing the journal and exiting");
+                // A dropped SSH session must not kill a two-hour index build.
+                tracing::info!("SIGHUP: leaving steps running, closing the journal and exiting");
+                leave_running(&mut handles).await;
                 break;
             }
         };
@@ -146,6 +177,10 @@ where
                 handles.remove(step_id);
             }
             for effect in update(app, action) {
+                if effect == Effect::LeaveRunning {
+                    leave_running(&mut handles).await;
+                    continue;
+                }
                 if perform(
                     effect,
                     app,
@@ -171,8 +206,25 @@ where
     Ok(())
 }
 
-/// On the way out (quit, SIGTERM, SIGHUP): steps still running are journaled as interrupted and
-/// stopped, since their output pipes end with this process.
+/// Hands every shell step that can run on to its relay; those are no longer ours to stop.
+async fn leave_running(handles: &mut HashMap<String, Running>) {
+    let ids: Vec<String> = handles.keys().cloned().collect();
+    for id in ids {
+        let Some(h) = handles.get(&id) else { continue };
+        match tokio::time::timeout(Duration::from_secs(3), h.leave()).await {
+            Ok(Ok(())) => {
+                handles.remove(&id);
+            }
+            Ok(Err(e)) => tracing::warn!(step = %id, "cannot leave the step running: {e}"),
+            Err(_) => {
+                tracing::warn!(step = %id, "cannot leave the step running: handover timed out")
+            }
+        }
+    }
+}
+
+/// On the way out (quit, SIGTERM, SIGHUP): steps still running are journaled as interrupted;
+/// those not handed over to a relay are stopped.
 fn stop_running(app: &App, writer: &JournalWriter, handles: &HashMap<String, Running>) {
     for (id, attempt) in &app.running {
         tracing::info!(step = %id, attempt, "step interrupted by exit");
@@ -272,23 +324,72 @@ fn perform(
                 });
             }
         }
-        Effect::StartShell {
+        Effect::Start {
             step_id,
             attempt,
-            script,
-            env,
+            job,
         } => {
-            let job = ShellJob {
-                output_path: crate::journal::file::output_path(&app.run_dir, &step_id, attempt),
-                step_id: step_id.clone(),
-                attempt,
-                script,
-                env,
-                workdir: workdir.to_path_buf(),
-                masker: masker.clone(),
-            };
+            let output_path = crate::journal::file::output_path(&app.run_dir, &step_id, attempt);
             tracing::info!(step = %step_id, attempt, "step started");
-            match shell::spawn(job, exec_tx.clone()) {
+            let started = match job {
+                Job::Shell {
+                    script,
+                    mut env,
+                    capture_vars,
+                } => shell::spawn(
+                    ShellJob {
+                        env: {
+                            // Steps may call flightdeck itself (the demo serves its endpoint so).
+                            if let Ok(exe) = std::env::current_exe() {
+                                env.push(("FLIGHTDECK_EXE".into(), exe.display().to_string()));
+                            }
+                            env
+                        },
+                        output_path,
+                        step_id: step_id.clone(),
+                        attempt,
+                        script,
+                        workdir: workdir.to_path_buf(),
+                        masker: masker.clone(),
+                        capture_vars,
+                    },
+                    exec_tx.clone(),
+                ),
+                Job::Http(spec) => Ok(crate::exec::http::spawn(
+                    crate::exec::http::HttpJob {
+                        step_id: step_id.clone(),
+                        attempt,
+                        spec,
+                        output_path,
+                        masker: masker.clone(),
+                    },
+                    exec_tx.clone(),
+                )),
+                Job::Notify { url, body } => Ok(crate::exec::notify::spawn(
+                    crate::exec::notify::NotifyJob {
+                        step_id: step_id.clone(),
+                        attempt,
+                        url,
+                        body,
+                        output_path,
+                        masker: masker.clone(),
+                    },
+                    exec_tx.clone(),
+                )),
+                Job::Sql { url, sql, timeout } => Ok(sql::spawn(
+                    SqlJob {
+                        step_id: step_id.clone(),
+                        attempt,
+                        url,
+                        sql,
+                        timeout,
+                        output_path,
+                        masker: masker.clone(),
+                    },
+                    exec_tx.clone(),
+                )),
+            };
+            match started {
                 Ok(handle) => {
                     handles.insert(step_id, handle);
                 }
@@ -330,6 +431,16 @@ fn perform(
                 let _ = tx.send(Action::Exported(result));
             });
         }
+        Effect::Notify { hook, url, body } => {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let result = crate::exec::notify::post(&url, body).await;
+                tracing::info!(hook = %hook, ok = result.is_ok(), "notification");
+                let _ = tx.send(Action::Notified { hook, result });
+            });
+        }
+        // Awaited by the loop itself before anything else runs.
+        Effect::LeaveRunning => {}
         Effect::Quit => return true,
     }
     false

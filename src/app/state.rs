@@ -94,6 +94,8 @@ pub enum Dialog {
         step_id: String,
         fields: Vec<InputField>,
         focus: usize,
+        /// Run the step once saved (asked before a run) or only record the values (`i`).
+        run: bool,
     },
     Confirm {
         step_id: String,
@@ -149,8 +151,10 @@ pub struct App {
     pub values: HashMap<String, String>,
     /// Secret values typed in this session, masked wherever output is drawn.
     pub masker: Masker,
-    /// Shell steps waiting for their `step_started` to be durable before they start.
-    pub pending_starts: HashMap<String, (String, Vec<(String, String)>)>,
+    /// Steps waiting for their `step_started` to be durable before they start.
+    pub pending_starts: HashMap<String, crate::exec::job::Job>,
+    /// What a long step is doing now (index build phase, retry countdown), by step id.
+    pub progress: HashMap<String, String>,
     /// Steps whose process is running (step id → attempt).
     pub running: HashMap<String, u32>,
     /// The step started last: the log pane follows it when the selection has no output.
@@ -168,6 +172,8 @@ pub struct App {
     pub monitor: Monitor,
     /// `flightdeck watch`: the on-call's view, which never writes to the journal.
     pub read_only: bool,
+    /// `run_finished` has been sent to the journal (it may not be durable yet).
+    pub finish_sent: bool,
 }
 
 impl App {
@@ -204,6 +210,7 @@ impl App {
             values: HashMap::new(),
             masker: Masker::default(),
             pending_starts: HashMap::new(),
+            progress: HashMap::new(),
             running: HashMap::new(),
             last_started: None,
             in_flight: 0,
@@ -215,6 +222,7 @@ impl App {
             quit: false,
             monitor,
             read_only: false,
+            finish_sent: false,
         };
         // Inputs the journal already has come back with the run; secret ones (masked there)
         // are asked for again.
@@ -362,10 +370,9 @@ impl App {
 
     /// Inputs a step needs that have no value yet in this cockpit.
     pub fn missing_inputs(&self, step: &Step) -> Vec<String> {
-        step.inputs
-            .iter()
-            .filter(|n| !self.values.contains_key(*n))
-            .cloned()
+        crate::app::prepare::needed_inputs(self, step)
+            .into_iter()
+            .filter(|n| !self.values.contains_key(n))
             .collect()
     }
 

@@ -10,10 +10,10 @@ use ratatui_textarea::TextArea;
 use crate::app::action::{Action, Effect};
 use crate::app::keymap::Command;
 use crate::app::monitoring;
+use crate::app::prepare::prepare;
 use crate::app::state::{App, Dialog, InputField, Pane, RING_LINES, Row, StepLog, TextPurpose};
 use crate::exec::ring::OutputRing;
 use crate::exec::shell::ExecEvent;
-use crate::exec::substitute::{env_name, is_env_name, substitute};
 use crate::journal::event::EventKind;
 use crate::journal::replay::StepStatus;
 use crate::journal::secrets::MASK;
@@ -49,13 +49,22 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.in_flight = app.in_flight.saturating_sub(1);
             let step = event.step.clone();
             let selected_before = app.selected_step().map(|s| s.id.clone());
+            // Hooks look at the state before the event (is this the rollback's first step?).
+            fx.extend(crate::app::hooks::for_event(
+                app,
+                &event.kind,
+                event.step.as_deref(),
+            ));
             if let Err(e) = app.run.apply(&event) {
                 app.journal_error = Some(e.to_string());
             }
             monitoring::journaled(app, &event);
+            if event.step.is_some() {
+                maybe_finish(app, &mut fx);
+            }
             match (&event.kind, step) {
                 (EventKind::StepStarted { attempt, .. }, Some(id)) => {
-                    if let Some((script, env)) = app.pending_starts.remove(&id) {
+                    if let Some(job) = app.pending_starts.remove(&id) {
                         app.running.insert(id.clone(), *attempt);
                         app.logs.insert(
                             id.clone(),
@@ -67,11 +76,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                         );
                         app.log_offset = 0;
                         app.last_started = Some(id.clone());
-                        fx.push(Effect::StartShell {
+                        fx.push(Effect::Start {
                             step_id: id,
                             attempt: *attempt,
-                            script,
-                            env,
+                            job,
                         });
                     }
                 }
@@ -100,12 +108,83 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.message = Some(format!("journal write failed: {error}"));
             app.journal_error = Some(error);
         }
+        Action::Started => {
+            if app.run.last_seq <= 1
+                && let Some(post) = crate::app::hooks::post_for(app, "run_started", &[])
+            {
+                fx.push(post);
+            }
+        }
+        Action::Notified { hook, result } => {
+            if let Err(error) = result {
+                app.message = Some(format!("notification {hook} not sent: {error}"));
+                append(app, EventKind::NotifyFailed { hook, error }, None, &mut fx);
+            }
+        }
         Action::Exported(Ok(path)) => {
             app.message = Some(format!("handoff report written to {path}"))
         }
         Action::Exported(Err(e)) => app.message = Some(format!("export failed: {e}")),
     }
     fx
+}
+
+/// Journals `run_finished` once the run is over: every step outside the rollback phase done
+/// (`completed`), or the rollback phase begun and done (`rolled_back`).
+fn maybe_finish(app: &mut App, fx: &mut Vec<Effect>) {
+    if app.run.finished.is_some() || app.finish_sent {
+        return;
+    }
+    let (mut forward_done, mut rollback_done, mut rollback_begun) = (true, true, false);
+    for (p, s) in app.runbook.steps() {
+        let done = app.status_of(&s.id).is_done();
+        let title = app.runbook.phases.get(p).map_or("", |ph| ph.title.as_str());
+        if crate::app::hooks::is_rollback_phase(app, title) {
+            rollback_done &= done;
+            rollback_begun |= done || app.state_of(&s.id).is_some_and(|st| st.attempts > 0);
+        } else {
+            forward_done &= done;
+        }
+    }
+    let outcome = if rollback_begun && rollback_done {
+        "rolled_back"
+    } else if forward_done && !rollback_begun {
+        "completed"
+    } else {
+        return;
+    };
+    app.finish_sent = true;
+    app.message = Some(format!("run {outcome}: `e` exports the handoff report"));
+    append(
+        app,
+        EventKind::RunFinished {
+            outcome: outcome.into(),
+        },
+        None,
+        fx,
+    );
+}
+
+/// Records an input value: in memory for the next steps, in the journal (masked when secret),
+/// and in the masker when secret.
+fn set_input(app: &mut App, name: String, value: String, source: &str, fx: &mut Vec<Effect>) {
+    let secret = app.runbook.is_secret(&name);
+    if secret && !value.is_empty() {
+        app.masker.add(&value);
+        fx.push(Effect::AddSecret(value.clone()));
+    }
+    let kind = EventKind::InputSet {
+        name: name.clone(),
+        value: if secret {
+            MASK.to_string()
+        } else {
+            value.clone()
+        },
+        secret,
+        source: Some(source.to_string()),
+    };
+    app.values.insert(name, value);
+    append(app, kind, None, fx);
 }
 
 fn append(app: &mut App, kind: EventKind, step: Option<&str>, fx: &mut Vec<Effect>) {
@@ -195,6 +274,7 @@ fn normal_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
             }
         }
         Command::Export => fx.push(Effect::Export),
+        Command::EditInputs => edit_inputs(app),
         Command::Search => {
             app.dialog = Some(Dialog::Search {
                 query: app.search.clone().unwrap_or_default(),
@@ -308,7 +388,8 @@ fn run_selected(app: &mut App, rerun: bool, fx: &mut Vec<Effect>) {
                 );
             }
         }
-        StepKind::Shell => {
+        StepKind::Watch => monitoring::start_gate(app, &step, rerun, fx),
+        _ => {
             if app.running.contains_key(&step.id) || app.pending_starts.contains_key(&step.id) {
                 app.message = Some("already running; `c` cancels it".into());
             } else if status == StepStatus::Succeeded && !rerun {
@@ -317,14 +398,34 @@ fn run_selected(app: &mut App, rerun: bool, fx: &mut Vec<Effect>) {
                 begin(app, &step.id, fx);
             }
         }
-        StepKind::Watch => monitoring::start_gate(app, &step, rerun, fx),
-        other => {
-            app.message = Some(format!(
-                "{} steps do not run from the cockpit yet: do it by hand, then `a` to acknowledge or `s` to skip",
-                other.as_str()
-            ));
-        }
     }
+}
+
+/// `i`: a form with every input of the selected step, filled with the values it has now.
+fn edit_inputs(app: &mut App) {
+    let Some(step) = app.selected_step().cloned() else {
+        return;
+    };
+    let names = crate::app::prepare::needed_inputs(app, &step);
+    if names.is_empty() {
+        app.message = Some("this step reads no inputs".into());
+        return;
+    }
+    let fields = names
+        .into_iter()
+        .map(|name| InputField {
+            secret: app.runbook.is_secret(&name),
+            prompt: None,
+            value: app.values.get(&name).cloned().unwrap_or_default(),
+            name,
+        })
+        .collect();
+    app.dialog = Some(Dialog::Inputs {
+        step_id: step.id,
+        fields,
+        focus: 0,
+        run: false,
+    });
 }
 
 /// Asks for missing inputs, then for confirmation when dangerous, then launches.
@@ -351,11 +452,18 @@ fn begin(app: &mut App, step_id: &str, fx: &mut Vec<Effect>) {
             step_id: step.id.clone(),
             fields,
             focus: 0,
+            run: true,
         });
         return;
     }
+    let job = match prepare(app, &step) {
+        Ok(job) => job,
+        Err(e) => {
+            app.message = Some(e);
+            return;
+        }
+    };
     if let Some(reason) = &step.dangerous {
-        let (script, _) = prepared(app, &step);
         let word = app
             .runbook
             .front_matter
@@ -366,7 +474,7 @@ fn begin(app: &mut App, step_id: &str, fx: &mut Vec<Effect>) {
             step_id: step.id.clone(),
             word,
             typed: String::new(),
-            command: script,
+            command: job.shown(),
             reason: reason.clone(),
         });
         return;
@@ -374,43 +482,27 @@ fn begin(app: &mut App, step_id: &str, fx: &mut Vec<Effect>) {
     launch(app, &step.id, fx);
 }
 
-/// The command as it will run (placeholders replaced by quoted variable references) and its
-/// environment: only the step's own inputs, placeholders as `FD_IN_*`, `$NAME` as is.
-fn prepared(app: &App, step: &crate::runbook::Step) -> (String, Vec<(String, String)>) {
-    let (script, placeholders) = substitute(step.code.as_deref().unwrap_or(""), |n| {
-        app.values.contains_key(n)
-    });
-    let mut env: Vec<(String, String)> = Vec::new();
-    for name in &step.inputs {
-        if let Some(v) = app.values.get(name) {
-            if placeholders.contains(name) {
-                env.push((env_name(name), v.clone()));
-            }
-            if is_env_name(name) {
-                env.push((name.clone(), v.clone()));
-            }
-        }
-    }
-    (script, env)
-}
-
 /// Journals `step_started`; the process starts when that event is durable.
 fn launch(app: &mut App, step_id: &str, fx: &mut Vec<Effect>) {
     let Some(step) = app.runbook.step(step_id).cloned() else {
         return;
     };
-    let (script, mut env) = prepared(app, &step);
+    let job = match prepare(app, &step) {
+        Ok(job) => job,
+        Err(e) => {
+            app.message = Some(e);
+            return;
+        }
+    };
     let attempt = app.state_of(step_id).map_or(0, |s| s.attempts) + 1;
-    env.push(("FLIGHTDECK_RUN_ID".into(), app.run.run_id.clone()));
-    env.push(("FLIGHTDECK_STEP_ID".into(), step_id.to_string()));
-    app.pending_starts
-        .insert(step_id.to_string(), (script.clone(), env));
+    let command = job.shown();
+    app.pending_starts.insert(step_id.to_string(), job);
     app.message = None;
     append(
         app,
         EventKind::StepStarted {
             attempt,
-            command: Some(script),
+            command: Some(command),
         },
         Some(step_id),
         fx,
@@ -429,6 +521,14 @@ fn exec_event(app: &mut App, ev: ExecEvent, fx: &mut Vec<Effect>) {
                 log.ring.push_chunk(&chunk, stderr);
             }
         }
+        ExecEvent::Progress { step_id, text, .. } => match text {
+            Some(t) => {
+                app.progress.insert(step_id, t);
+            }
+            None => {
+                app.progress.remove(&step_id);
+            }
+        },
         ExecEvent::Signalled {
             step_id, signal, ..
         } => {
@@ -443,6 +543,7 @@ fn exec_event(app: &mut App, ev: ExecEvent, fx: &mut Vec<Effect>) {
             outcome,
         } => {
             app.running.remove(&step_id);
+            app.progress.remove(&step_id);
             let last_lines = match app.logs.get_mut(&step_id) {
                 Some(log) => {
                     log.ring.finish();
@@ -453,6 +554,7 @@ fn exec_event(app: &mut App, ev: ExecEvent, fx: &mut Vec<Effect>) {
             if let Some(e) = &outcome.error {
                 app.message = Some(format!("{step_id}: {e}"));
             }
+            let handed = crate::app::values::handed_on(app, &step_id, &outcome);
             let kind = EventKind::StepFinished {
                 attempt,
                 exit_code: outcome.exit_code,
@@ -463,6 +565,9 @@ fn exec_event(app: &mut App, ev: ExecEvent, fx: &mut Vec<Effect>) {
                 last_lines,
             };
             append(app, kind, Some(&step_id), fx);
+            for (name, value) in handed {
+                set_input(app, name, value, &format!("capture:{step_id}"), fx);
+            }
             if let Some(e) = outcome.error {
                 // The output was not captured in full: never let the step pass as succeeded.
                 append(
@@ -489,7 +594,8 @@ enum Outcome {
     Hint(String),
     Close,
     Save(TextPurpose, String),
-    Inputs(String, Vec<InputField>),
+    /// Values entered for a step; run it after when the flag is set.
+    Inputs(String, Vec<InputField>, bool),
     Launch(String),
     Quit(usize),
     Search(String),
@@ -511,29 +617,23 @@ fn dialog_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
             app.dialog = None;
             save_text(app, purpose, text, fx);
         }
-        Outcome::Inputs(step_id, fields) => {
+        Outcome::Inputs(step_id, fields, run) => {
             app.dialog = None;
             for f in fields {
-                if f.secret {
-                    app.masker.add(&f.value);
-                    fx.push(Effect::AddSecret(f.value.clone()));
+                if app.values.get(&f.name) != Some(&f.value) {
+                    set_input(
+                        app,
+                        f.name,
+                        f.value,
+                        if run { "prompt" } else { "edit" },
+                        fx,
+                    );
                 }
-                let shown = if f.secret {
-                    MASK.to_string()
-                } else {
-                    f.value.clone()
-                };
-                let kind = EventKind::InputSet {
-                    name: f.name.clone(),
-                    value: shown,
-                    secret: f.secret,
-                    source: Some("prompt".into()),
-                };
-                app.values.insert(f.name, f.value);
-                append(app, kind, None, fx);
             }
             app.message = None;
-            begin(app, &step_id, fx);
+            if run {
+                begin(app, &step_id, fx);
+            }
         }
         Outcome::Launch(step_id) => {
             app.dialog = None;
@@ -583,6 +683,7 @@ fn edit_dialog(dialog: &mut Dialog, key: KeyEvent) -> Outcome {
             step_id,
             fields,
             focus,
+            run,
         } => {
             let n = fields.len().max(1);
             match key.code {
@@ -603,7 +704,7 @@ fn edit_dialog(dialog: &mut Dialog, key: KeyEvent) -> Outcome {
                         *focus = empty;
                         return Outcome::Hint(format!("`{}` needs a value", fields[empty].name));
                     }
-                    None => return Outcome::Inputs(step_id.clone(), fields.clone()),
+                    None => return Outcome::Inputs(step_id.clone(), fields.clone(), *run),
                 },
                 _ => {}
             }
@@ -670,14 +771,15 @@ fn quit_choice(app: &mut App, choice: usize, fx: &mut Vec<Effect>) {
             fx.extend(ids.into_iter().map(|step_id| Effect::Cancel { step_id }));
         }
         _ => {
-            // Their output goes through flightdeck, so they cannot outlive it: they are
-            // stopped on exit and journaled as interrupted now.
+            // They run on, their output still going to their files; the journal records them
+            // as interrupted, since no cockpit follows them any more.
             app.pending_starts.clear();
             let running: Vec<(String, u32)> = app.running.drain().collect();
             for (id, attempt) in running {
                 append(app, EventKind::StepInterrupted { attempt }, Some(&id), fx);
             }
             app.quit = true;
+            fx.push(Effect::LeaveRunning);
             fx.push(Effect::Quit);
         }
     }

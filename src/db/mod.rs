@@ -3,6 +3,7 @@
 
 mod connect;
 mod error;
+pub mod statements;
 
 pub use connect::{Canceller, Db, connect};
 pub use error::DbError;

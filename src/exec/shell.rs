@@ -7,14 +7,14 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
-use sha2::{Digest, Sha256};
-use std::io::Write;
 
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::{Child, Command};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot, watch};
 
-use crate::journal::secrets::{Masker, MaskingWriter};
+use crate::exec::capture::VarCapture;
+use crate::exec::output::OutputFile;
+use crate::journal::secrets::Masker;
 
 /// How long each cancel stage waits before the next, harder signal.
 pub const CANCEL_STAGE: Duration = Duration::from_secs(5);
@@ -33,6 +33,8 @@ pub struct ShellJob {
     pub output_path: PathBuf,
     /// Secrets to mask in the output file (the screen masks its own lines).
     pub masker: Masker,
+    /// Record the variables the script sets ([`crate::exec::capture`]).
+    pub capture_vars: bool,
 }
 
 /// What a running step reports back to the task that owns the state.
@@ -43,6 +45,13 @@ pub enum ExecEvent {
         attempt: u32,
         chunk: Vec<u8>,
         stderr: bool,
+    },
+    /// What a long step is doing now (an index build's phase, a retry countdown); `None`
+    /// clears it.
+    Progress {
+        step_id: String,
+        attempt: u32,
+        text: Option<String>,
     },
     /// A cancel stage was reached: `SIGINT`, `SIGTERM` or `SIGKILL`.
     Signalled {
@@ -67,6 +76,10 @@ pub struct Outcome {
     pub output_sha256: String,
     /// Set when the process could not be started or waited for.
     pub error: Option<String>,
+    /// Variables the script set or changed (bash only), for later steps.
+    pub vars: Vec<(String, String)>,
+    /// The last non-empty line the step wrote to stdout (for `capture=NAME`).
+    pub last_stdout_line: Option<String>,
 }
 
 impl Outcome {
@@ -79,10 +92,38 @@ impl Outcome {
 #[derive(Debug, Clone)]
 pub struct Running {
     cancel: mpsc::Sender<()>,
+    /// Asks the step to carry on without the cockpit; the reply says whether it could.
+    leave: Option<mpsc::Sender<oneshot::Sender<Result<(), String>>>>,
     pub pgid: i32,
 }
 
 impl Running {
+    /// A handle whose cancel requests arrive on the other end of `cancel`; `pgid` 0 for steps
+    /// that are not processes.
+    pub fn new(cancel: mpsc::Sender<()>, pgid: i32) -> Self {
+        Running {
+            cancel,
+            leave: None,
+            pgid,
+        }
+    }
+
+    /// Lets the step run on after the cockpit exits: its output keeps going to its output file
+    /// through a detached relay ([`crate::exec::leave`]). Resolves once the handover is done;
+    /// an error (or a step that is not a process) means it will stop with the cockpit.
+    pub async fn leave(&self) -> Result<(), String> {
+        let Some(leave) = &self.leave else {
+            return Err("only shell steps can run on without the cockpit".into());
+        };
+        let (tx, rx) = oneshot::channel();
+        leave
+            .send(tx)
+            .await
+            .map_err(|_| "the step has already ended".to_string())?;
+        rx.await
+            .map_err(|_| "the step ended during the handover".to_string())?
+    }
+
     /// Stops the step's whole process group at once (SIGTERM), when the cockpit exits under it.
     pub fn terminate(&self) {
         if self.pgid > 0 {
@@ -98,25 +139,70 @@ impl Running {
 
 /// Starts the job and returns at once; events arrive on `events` until `Finished`.
 pub fn spawn(job: ShellJob, events: mpsc::Sender<ExecEvent>) -> Result<Running, String> {
-    let mut child = start(&job).map_err(|e| format!("cannot start the shell: {e}"))?;
+    let capture = if job.capture_vars {
+        match VarCapture::new(&job.step_id) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                tracing::warn!("variables of {} will not be captured: {e}", job.step_id);
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let (capture, capture_env) = capture.map_or((None, Vec::new()), |(c, env)| (Some(c), env));
+    let mut child =
+        start(&job, &capture_env).map_err(|e| format!("cannot start the shell: {e}"))?;
     let pgid = child.id().map_or(0, |p| p as i32);
     let (cancel_tx, cancel_rx) = mpsc::channel(1);
+    let (leave_tx, leave_rx) = mpsc::channel(1);
     tokio::spawn(async move {
         let started = Instant::now();
         let (chunks_tx, chunks_rx) = mpsc::channel::<(Vec<u8>, bool)>(8);
-        let mut readers = Vec::new();
-        if let Some(out) = child.stdout.take() {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let out_reader = child.stdout.take().map(|out| {
             widen_pipe(&out);
-            readers.push(tokio::spawn(read_pipe(out, false, chunks_tx.clone())));
-        }
-        if let Some(err) = child.stderr.take() {
+            tokio::spawn(read_pipe(out, false, chunks_tx.clone(), stop_rx.clone()))
+        });
+        let err_reader = child.stderr.take().map(|err| {
             widen_pipe(&err);
-            readers.push(tokio::spawn(read_pipe(err, true, chunks_tx.clone())));
-        }
+            tokio::spawn(read_pipe(err, true, chunks_tx.clone(), stop_rx.clone()))
+        });
         drop(chunks_tx);
         let writer = tokio::spawn(write_output(job.clone(), chunks_rx, events.clone()));
-        let status = supervise(&mut child, pgid, cancel_rx, &job, &events).await;
+        let status = match supervise(&mut child, pgid, cancel_rx, leave_rx, &job, &events).await {
+            Ended::Exited(status) => status,
+            Ended::Leave(reply) => {
+                // Stop reading, let the file catch up, then give the pipes to relays.
+                let _ = stop_tx.send(true);
+                let mut pipes: Vec<std::os::fd::OwnedFd> = Vec::new();
+                if let Some(Ok(Some(p))) = join(out_reader).await {
+                    pipes.extend(p.into_owned_fd().ok());
+                }
+                if let Some(Ok(Some(p))) = join(err_reader).await {
+                    pipes.extend(p.into_owned_fd().ok());
+                }
+                let _ = writer.await;
+                let result = crate::exec::leave::hand_over(pipes, &job.output_path, &job.masker);
+                tracing::info!(step = %job.step_id, ok = result.is_ok(), "step left running");
+                // The variable dumps stay with the process; they are deleted when this drops.
+                drop(capture);
+                let _ = reply.send(result);
+                return;
+            }
+        };
         // Grandchildren may hold the pipes open after the shell exits: give them a moment.
+        let mut readers: Vec<tokio::task::JoinHandle<()>> = Vec::new();
+        readers.extend(out_reader.map(|r| {
+            tokio::spawn(async move {
+                let _ = r.await;
+            })
+        }));
+        readers.extend(err_reader.map(|r| {
+            tokio::spawn(async move {
+                let _ = r.await;
+            })
+        }));
         let drained = tokio::time::timeout(Duration::from_secs(1), async {
             for r in readers.iter_mut() {
                 let _ = r.await;
@@ -124,17 +210,20 @@ pub fn spawn(job: ShellJob, events: mpsc::Sender<ExecEvent>) -> Result<Running, 
         })
         .await;
         if drained.is_err() {
+            let _ = stop_tx.send(true);
             readers.iter().for_each(tokio::task::JoinHandle::abort);
         }
-        let (bytes, output_sha256, write_error) =
+        let (bytes, output_sha256, write_error, last_stdout_line) =
             writer
                 .await
-                .unwrap_or((0, String::new(), Some("output writer stopped".into())));
+                .unwrap_or((0, String::new(), Some("output writer stopped".into()), None));
         let mut outcome = Outcome {
             bytes,
             output_sha256,
             duration_ms: started.elapsed().as_millis() as u64,
             error: write_error,
+            vars: capture.map(VarCapture::collect).unwrap_or_default(),
+            last_stdout_line,
             ..Outcome::default()
         };
         match status {
@@ -155,11 +244,27 @@ pub fn spawn(job: ShellJob, events: mpsc::Sender<ExecEvent>) -> Result<Running, 
     });
     Ok(Running {
         cancel: cancel_tx,
+        leave: Some(leave_tx),
         pgid,
     })
 }
 
-fn start(job: &ShellJob) -> std::io::Result<Child> {
+/// How supervision ended: the process exited, or the cockpit asked to leave it running.
+enum Ended {
+    Exited(std::io::Result<std::process::ExitStatus>),
+    Leave(oneshot::Sender<Result<(), String>>),
+}
+
+async fn join<T>(
+    reader: Option<tokio::task::JoinHandle<Option<T>>>,
+) -> Option<Result<Option<T>, tokio::task::JoinError>> {
+    match reader {
+        Some(r) => Some(r.await),
+        None => None,
+    }
+}
+
+fn start(job: &ShellJob, capture_env: &[(String, String)]) -> std::io::Result<Child> {
     let mut last_err = None;
     for shell in ["bash", "sh"] {
         let mut cmd = Command::new(shell);
@@ -167,6 +272,7 @@ fn start(job: &ShellJob) -> std::io::Result<Child> {
             .arg(&job.script)
             .current_dir(&job.workdir)
             .envs(job.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .envs(capture_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -186,9 +292,10 @@ async fn supervise(
     child: &mut Child,
     pgid: i32,
     mut cancel: mpsc::Receiver<()>,
+    mut leave: mpsc::Receiver<oneshot::Sender<Result<(), String>>>,
     job: &ShellJob,
     events: &mpsc::Sender<ExecEvent>,
-) -> std::io::Result<std::process::ExitStatus> {
+) -> Ended {
     let stages = [Signal::SIGINT, Signal::SIGTERM, Signal::SIGKILL];
     let mut stage = 0usize;
     let mut deadline: Option<tokio::time::Instant> = None;
@@ -205,8 +312,9 @@ async fn supervise(
                 if stage > 0 && pgid > 0 {
                     let _ = killpg(Pid::from_raw(pgid), Signal::SIGKILL);
                 }
-                return status;
+                return Ended::Exited(status);
             }
+            Some(reply) = leave.recv(), if stage == 0 => return Ended::Leave(reply),
             Some(()) = cancel.recv(), if stage == 0 => {
                 signal(pgid, stages[0], job, events).await;
                 stage = 1;
@@ -250,67 +358,29 @@ fn widen_pipe(pipe: &impl std::os::fd::AsFd) {
     let _ = pipe;
 }
 
-async fn read_pipe(
-    mut pipe: impl AsyncRead + Unpin,
+/// Reads until end of file; when `stop` turns true, returns the pipe itself (still open) so
+/// that it can be handed over.
+async fn read_pipe<P: AsyncRead + Unpin>(
+    mut pipe: P,
     stderr: bool,
     tx: mpsc::Sender<(Vec<u8>, bool)>,
-) {
+    mut stop: watch::Receiver<bool>,
+) -> Option<P> {
     loop {
         let mut buf = vec![0u8; CHUNK];
-        match pipe.read(&mut buf).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => {
-                buf.truncate(n);
-                if tx.send((buf, stderr)).await.is_err() {
-                    return;
+        tokio::select! {
+            biased;
+            Ok(()) = stop.changed() => return Some(pipe),
+            r = pipe.read(&mut buf) => match r {
+                Ok(0) | Err(_) => return None,
+                Ok(n) => {
+                    buf.truncate(n);
+                    if tx.send((buf, stderr)).await.is_err() {
+                        return None;
+                    }
                 }
-            }
+            },
         }
-    }
-}
-
-/// A file writer that hashes and counts what reaches the file.
-struct HashingWriter {
-    inner: std::fs::File,
-    hasher: Sha256,
-    bytes: u64,
-}
-
-impl Write for HashingWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.bytes += n as u64;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
-}
-
-/// The output file, masked when the run has secrets.
-enum Sink {
-    Plain(std::io::BufWriter<HashingWriter>),
-    Masked(MaskingWriter<std::io::BufWriter<HashingWriter>>),
-}
-
-impl Sink {
-    fn write_all(&mut self, data: &[u8]) -> std::io::Result<()> {
-        match self {
-            Sink::Plain(w) => w.write_all(data),
-            Sink::Masked(w) => w.write_all(data),
-        }
-    }
-
-    /// Flushes everything and returns (bytes in the file, sha256 of the file).
-    fn finish(self) -> std::io::Result<(u64, String)> {
-        let buffered = match self {
-            Sink::Plain(w) => w,
-            Sink::Masked(w) => w.finish()?,
-        };
-        let h = buffered.into_inner().map_err(|e| e.into_error())?;
-        Ok((h.bytes, hex::encode(h.hasher.finalize())))
     }
 }
 
@@ -321,36 +391,19 @@ async fn write_output(
     job: ShellJob,
     mut chunks: mpsc::Receiver<(Vec<u8>, bool)>,
     events: mpsc::Sender<ExecEvent>,
-) -> (u64, String, Option<String>) {
+) -> (u64, String, Option<String>, Option<String>) {
     let shown = job.output_path.display().to_string();
-    if let Some(dir) = job.output_path.parent() {
-        let _ = std::fs::create_dir_all(dir);
-    }
-    let mut error = None;
-    let mut sink = match std::fs::File::create(&job.output_path) {
-        Ok(f) => {
-            let w = std::io::BufWriter::with_capacity(
-                CHUNK,
-                HashingWriter {
-                    inner: f,
-                    hasher: Sha256::new(),
-                    bytes: 0,
-                },
-            );
-            Some(if job.masker.is_empty() {
-                Sink::Plain(w)
-            } else {
-                Sink::Masked(MaskingWriter::new(w, job.masker.clone()))
-            })
-        }
-        Err(e) => {
-            error = Some(format!("cannot write {shown}: {e}"));
-            None
-        }
+    let mut last = LastLine::default();
+    let (mut sink, mut error) = match OutputFile::create(&job.output_path, &job.masker) {
+        Ok(f) => (Some(f), None),
+        Err(e) => (None, Some(e)),
     };
     let mut read = 0u64;
     while let Some((chunk, stderr)) = chunks.recv().await {
         read += chunk.len() as u64;
+        if !stderr {
+            last.push(&chunk);
+        }
         if let Some(w) = sink.as_mut()
             && let Err(e) = w.write_all(&chunk)
         {
@@ -366,13 +419,51 @@ async fn write_output(
         // The screen is best effort: a closed UI must not stop the capture to the file.
         let _ = events.send(ev).await;
     }
-    match sink.map(Sink::finish) {
-        Some(Ok((bytes, sha))) => (bytes, sha, error),
+    let last = last.finish();
+    match sink.map(OutputFile::finish) {
+        Some(Ok((bytes, sha))) => (bytes, sha, error, last),
         Some(Err(e)) => (
             read,
             String::new(),
             Some(format!("cannot write {shown}: {e}")),
+            last,
         ),
-        None => (read, String::new(), error),
+        None => (read, String::new(), error, last),
+    }
+}
+
+/// The last non-empty line of a byte stream, without keeping the stream.
+#[derive(Default)]
+struct LastLine {
+    current: Vec<u8>,
+    last: Vec<u8>,
+}
+
+impl LastLine {
+    /// Longest line kept; a longer one is not a value anyone captures.
+    const MAX: usize = 64 * 1024;
+
+    fn push(&mut self, chunk: &[u8]) {
+        for piece in chunk.split_inclusive(|b| *b == b'\n') {
+            if self.current.len() < Self::MAX {
+                self.current.extend_from_slice(piece);
+            }
+            if piece.ends_with(b"\n") {
+                self.settle();
+            }
+        }
+    }
+
+    fn settle(&mut self) {
+        if !self.current.trim_ascii().is_empty() {
+            std::mem::swap(&mut self.last, &mut self.current);
+        }
+        self.current.clear();
+    }
+
+    fn finish(mut self) -> Option<String> {
+        self.settle();
+        let line = String::from_utf8_lossy(self.last.trim_ascii()).into_owned();
+        (!line.is_empty()).then_some(line)
     }
 }

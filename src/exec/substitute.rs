@@ -85,6 +85,56 @@ fn valid(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
 }
 
+/// Fills a step's non-shell text (SQL, a request, a message template): every `<name>`,
+/// `{{ name }}`, `${NAME}` and, when `bare` is set, `$NAME` whose value `lookup` knows is replaced
+/// by `quote(value)`. Nothing here is ever handed to a shell, so the value stays data as long as
+/// `quote` keeps it so for the target language.
+pub fn fill(
+    text: &str,
+    bare: bool,
+    mut lookup: impl FnMut(&str) -> Option<String>,
+    quote: impl Fn(&str) -> String,
+) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        let found = reference_at(rest).or_else(|| dollar_at(rest, bare));
+        if let Some((name, len)) = found
+            && let Some(value) = lookup(name)
+        {
+            out.push_str(&quote(&value));
+            rest = &rest[len..];
+            continue;
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// The name and length of `${NAME}` (or `$NAME` when `bare`) at the start of `s`.
+fn dollar_at(s: &str, bare: bool) -> Option<(&str, usize)> {
+    let body = s.strip_prefix('$')?;
+    if let Some(inner) = body.strip_prefix('{') {
+        let end = inner.find('}')?;
+        let name = &inner[..end];
+        return is_env_name(name).then_some((name, end + 3));
+    }
+    if !bare {
+        return None;
+    }
+    let len = body
+        .find(|c: char| !(c == '_' || c.is_ascii_alphanumeric()))
+        .unwrap_or(body.len());
+    let name = &body[..len];
+    is_env_name(name).then_some((name, len + 1))
+}
+
+/// A SQL string literal holding `value` exactly (standard-conforming strings: only `'` doubles).
+pub fn sql_literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
 /// Whether `name` can be passed as an environment variable as it is (`$NAME` inputs).
 pub fn is_env_name(name: &str) -> bool {
     let mut c = name.chars();
@@ -96,6 +146,21 @@ pub fn is_env_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fill_quotes_values_for_sql_and_leaves_unknown_and_positional_alone() {
+        let lookup =
+            |n: &str| (n == "TENANT" || n == "who").then(|| "x'); drop table t; --".to_string());
+        let sql = "select $1, $$a$$, ${TENANT}, <who>, ${OTHER} from t where a = $TENANT";
+        assert_eq!(
+            fill(sql, false, lookup, sql_literal),
+            "select $1, $$a$$, 'x''); drop table t; --', 'x''); drop table t; --', ${OTHER} from t where a = $TENANT"
+        );
+        assert_eq!(
+            fill("Bearer $TENANT!", true, lookup, |v| v.to_string()),
+            "Bearer x'); drop table t; --!"
+        );
+    }
 
     fn run(script: &str, env: &[(&str, &str)]) -> String {
         let out = std::process::Command::new("sh")

@@ -65,7 +65,7 @@ pub enum EventKind {
         name: String,
         value: String,
         secret: bool,
-        /// Where the value came from (`prompt`, `env`, `capture:<step>`), when known.
+        /// Where the value came from (`prompt`, `edit`, `env`, `capture:<step>` for a value a step set), when known.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         source: Option<String>,
     },
@@ -126,6 +126,8 @@ pub enum EventKind {
     JournalRepaired { torn_bytes: u64, moved_to: String },
     /// Another cockpit (or the same one after a crash) took the run up again.
     RunResumed { host: String, version: String },
+    /// A notification (front-matter hook) could not be posted; the run went on.
+    NotifyFailed { hook: String, error: String },
     /// The run is over; `outcome` is e.g. `completed`, `rolled_back`, `aborted`.
     RunFinished { outcome: String },
 }
@@ -151,6 +153,7 @@ impl EventKind {
             EventKind::JournalRepaired { .. } => "journal_repaired",
             EventKind::RunResumed { .. } => "run_resumed",
             EventKind::RunFinished { .. } => "run_finished",
+            EventKind::NotifyFailed { .. } => "notify_failed",
         }
     }
 
@@ -360,6 +363,9 @@ impl Event {
                 format!("recovered: {metric} = {value}")
             }
             EventKind::GatePassed { figures } => on(format!("gate passed: {figures}")),
+            EventKind::NotifyFailed { hook, error } => {
+                format!("notification {hook} not sent: {error}")
+            }
             EventKind::RunbookChanged {
                 old_sha256,
                 new_sha256,

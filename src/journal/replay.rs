@@ -126,6 +126,8 @@ pub struct RunState {
     pub steps: IndexMap<String, StepState>,
     /// Inputs by name; secret values are `••••`.
     pub inputs: IndexMap<String, String>,
+    /// Where each input's value came from (`prompt`, `edit`, `capture:<step>`) and who set it.
+    pub input_sources: IndexMap<String, (String, String)>,
     /// Run notes and handoffs: (time, operator, text).
     pub notes: Vec<(DateTime<Utc>, String, String)>,
     /// Everyone who wrote to the run, in order of first appearance.
@@ -197,6 +199,7 @@ impl RunState {
             runbook_sha256: String::new(),
             steps,
             inputs: IndexMap::new(),
+            input_sources: IndexMap::new(),
             notes: Vec::new(),
             operators: Vec::new(),
             operator: String::new(),
@@ -266,10 +269,13 @@ impl RunState {
                 name,
                 value,
                 secret,
-                ..
+                source,
             } => {
                 let shown = if *secret { MASK } else { value };
                 self.inputs.insert(name.clone(), shown.to_string());
+                let from = source.clone().unwrap_or_else(|| "prompt".into());
+                self.input_sources
+                    .insert(name.clone(), (from, e.operator.clone()));
             }
             EventKind::Note { text } => match self.step_mut(e) {
                 Some(step) => step.notes.push(text.clone()),
@@ -346,7 +352,7 @@ impl RunState {
             } => self
                 .repairs
                 .push(format!("{torn_bytes} torn bytes moved to {moved_to}")),
-            EventKind::RunResumed { .. } => {}
+            EventKind::RunResumed { .. } | EventKind::NotifyFailed { .. } => {}
             EventKind::RunFinished { outcome } => {
                 self.finished = Some(ts);
                 self.outcome = Some(outcome.clone());

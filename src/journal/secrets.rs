@@ -43,6 +43,11 @@ impl Masker {
     }
 
     /// Whether no literal secret is known (URL passwords are masked regardless).
+    /// The values masked, longest first (handed to a relay that outlives the cockpit).
+    pub fn secrets(&self) -> &[String] {
+        &self.secrets
+    }
+
     pub fn is_empty(&self) -> bool {
         self.secrets.is_empty()
     }

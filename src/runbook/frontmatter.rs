@@ -100,6 +100,15 @@ pub enum WindowSpec {
     },
 }
 
+/// The events a `notify` hook may name in `on:`.
+pub const NOTIFY_EVENTS: &[&str] = &[
+    "run_started",
+    "run_finished",
+    "metric_breach",
+    "rollback",
+    "handoff",
+];
+
 /// Where and when to post notifications.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]

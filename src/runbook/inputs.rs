@@ -46,6 +46,10 @@ const SHELL_BUILTINS: &[&str] = &[
     "EDITOR",
     "PAGER",
     "CI",
+    // Set by flightdeck for every step.
+    "FLIGHTDECK_EXE",
+    "FLIGHTDECK_RUN_ID",
+    "FLIGHTDECK_STEP_ID",
 ];
 
 /// Template names flightdeck fills in itself (`{{run.id}}`, `{{operator}}`, …).

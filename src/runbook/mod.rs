@@ -15,6 +15,7 @@ pub mod heading;
 pub mod ids;
 pub mod inputs;
 mod lint;
+mod lint_steps;
 mod markdown;
 pub mod model;
 pub mod source;

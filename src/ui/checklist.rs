@@ -111,18 +111,20 @@ fn row_line(app: &App, row: Row, current: Option<usize>, width: usize) -> Line<'
                 .and_then(|st| st.by.clone())
                 .map(|b| format!("  · {b}"))
                 .unwrap_or_default();
-            let soak = crate::app::monitoring::countdown(app, &step.id)
-                .map(|c| format!("  {c}"))
-                .unwrap_or_default();
-            let room = width
-                .saturating_sub(used + by.chars().count() + soak.chars().count())
-                .max(8);
+            // What a long step is doing now (soak countdown, index build, retry countdown) beats
+            // who did it.
+            let now_doing = crate::app::monitoring::countdown(app, &step.id)
+                .or_else(|| app.progress.get(&step.id).cloned());
+            let (by, by_style) = match now_doing {
+                Some(p) => (truncate(&format!("  · {p}"), width / 2), t.accent),
+                None => (by, t.dim),
+            };
+            let room = width.saturating_sub(used + by.chars().count()).max(8);
             spans.push(Span::styled(
                 truncate(&step.title, room),
                 status_text(app, status),
             ));
-            spans.push(Span::styled(soak, t.running));
-            spans.push(Span::styled(by, t.dim));
+            spans.push(Span::styled(by, by_style));
             Line::from(spans)
         }
     }

@@ -61,18 +61,27 @@ fn step_lines(app: &App, step: &Step) -> Vec<Line<'static>> {
             out.push(crate::ui::tint::code_line(&app.theme, l, step.kind));
         }
     }
-    if !step.inputs.is_empty() {
+    let inputs = crate::app::prepare::needed_inputs(app, step);
+    if !inputs.is_empty() {
         out.push(Line::raw(""));
-        for name in &step.inputs {
+        for name in &inputs {
             let value = match app.values.get(name) {
                 Some(_) if app.runbook.is_secret(name) => MASK.to_string(),
                 Some(v) => v.clone(),
                 None => "(asked for when the step runs)".into(),
             };
-            out.push(Line::from(vec![
-                Span::styled(format!("{name} = "), t.dim),
-                Span::raw(value),
-            ]));
+            let mut spans = vec![Span::styled(format!("{name} = "), t.dim), Span::raw(value)];
+            if let Some((from, by)) = app.run.input_sources.get(name) {
+                let from = match from.strip_prefix("capture:") {
+                    Some(step) => format!("set by step {step}"),
+                    None if from == "edit" => format!("edited by {by}"),
+                    None => format!("entered by {by}"),
+                };
+                spans.push(Span::styled(format!("  ({from})"), t.dim));
+            } else if app.values.contains_key(name) {
+                spans.push(Span::styled("  (environment)", t.dim));
+            }
+            out.push(Line::from(spans));
         }
     }
     if let Some(st) = app.state_of(&step.id) {

@@ -57,13 +57,15 @@ pub fn render(frame: &mut Frame, screen: Rect, app: &App) {
             step_id,
             fields,
             focus,
+            run,
         } => {
             let title = app
                 .runbook
                 .step(step_id)
                 .map_or(step_id.as_str(), |s| s.title.as_str());
+            let head = if *run { "needs" } else { "reads" };
             let mut lines = vec![
-                Line::styled(format!("“{title}” needs:"), t.dim),
+                Line::styled(format!("“{title}” {head}:"), t.dim),
                 Line::raw(""),
             ];
             for (i, f) in fields.iter().enumerate() {
@@ -82,14 +84,18 @@ pub fn render(frame: &mut Frame, screen: Rect, app: &App) {
                 ]));
             }
             lines.push(Line::raw(""));
-            lines.push(Line::styled("Tab next field · Enter run · Esc cancel · values are passed as data, never executed", t.dim));
+            let enter = if *run { "Enter run" } else { "Enter save" };
+            lines.push(Line::styled(
+                format!("Tab next field · {enter} · Esc cancel · values are passed as data, never executed"),
+                t.dim,
+            ));
             // Room for a long title and the hint to wrap.
             let area = centered(screen, 76, lines.len() as u16 + 4);
             show(
                 frame,
                 area,
                 Paragraph::new(lines).wrap(Wrap { trim: false }),
-                " Inputs ",
+                if *run { " Inputs " } else { " Edit inputs " },
                 app,
             );
         }
@@ -135,7 +141,7 @@ pub fn render(frame: &mut Frame, screen: Rect, app: &App) {
             );
         }
         Dialog::QuitRunning { choice } => {
-            let names = ["Wait", "Cancel them, then quit", "Quit now, stop them"];
+            let names = ["Wait", "Cancel them, then quit", "Quit, leave them running"];
             let opts: Vec<Span> = names
                 .iter()
                 .enumerate()
@@ -153,7 +159,7 @@ pub fn render(frame: &mut Frame, screen: Rect, app: &App) {
                 Line::from(opts),
                 Line::raw(""),
                 Line::styled(
-                    "←/→ choose · Enter · Esc back. Stopped on quit, a step is journaled as interrupted.",
+                    "←/→ choose · Enter · Esc back. A step left running keeps writing its output file; the journal records it as interrupted.",
                     t.dim,
                 ),
             ];

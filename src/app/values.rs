@@ -1,0 +1,34 @@
+//! Which values a finished step hands to the steps after it: the variables it set that some
+//! step of the runbook reads (or front matter declares), and its `capture=NAME` line.
+
+use crate::app::state::App;
+use crate::exec::shell::Outcome;
+
+/// (name, value) pairs to record as run inputs with the step as their source; empty unless
+/// the step succeeded. Values equal to what the run already holds are left out.
+pub fn handed_on(app: &App, step_id: &str, outcome: &Outcome) -> Vec<(String, String)> {
+    if !outcome.succeeded() {
+        return Vec::new();
+    }
+    let Some(step) = app.runbook.step(step_id) else {
+        return Vec::new();
+    };
+    let read_later = |name: &str| {
+        app.runbook
+            .steps()
+            .any(|(_, s)| s.id != step.id && s.inputs.iter().any(|n| n == name))
+            || app.runbook.vars.iter().any(|v| v.name == name)
+    };
+    let mut out: Vec<(String, String)> = outcome
+        .vars
+        .iter()
+        .filter(|(name, _)| read_later(name))
+        .cloned()
+        .collect();
+    if let (Some(name), Some(line)) = (&step.attrs.capture, &outcome.last_stdout_line) {
+        out.retain(|(n, _)| n != name);
+        out.push((name.clone(), line.clone()));
+    }
+    out.retain(|(n, v)| app.values.get(n) != Some(v));
+    out
+}

@@ -1,0 +1,138 @@
+//! Values that flow between steps: bash itself records its variables when the step's shell
+//! starts and when it exits (through `BASH_ENV`, so the script's line numbers stay its own),
+//! and the difference is what the step set. Nothing parses the script; nothing a value holds is
+//! ever executed.
+//!
+//! The dumps are NUL-separated `name\0value\0` pairs in a private (0600) file outside the run
+//! folder, read once and deleted at once: values may be secrets.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+/// Sourced by bash before the step's script.
+const PREAMBLE: &str = r#"# flightdeck: record the variables this step sets, for the steps after it
+if [ -n "${__FD_USER_BASH_ENV-}" ]; then . "$__FD_USER_BASH_ENV"; fi
+__fd_dump() {
+  local __fd_n
+  for __fd_n in $(compgen -v); do
+    case $__fd_n in
+      __fd_*|__FD_*|BASH*|FUNCNAME|PIPESTATUS|_|RANDOM|SRANDOM|LINENO|SECONDS|EPOCH*|HISTCMD|COMP_*|GROUPS|DIRSTACK|SHLVL|OLDPWD|PWD|OPTIND|OPTERR) continue ;;
+    esac
+    printf '%s\0%s\0' "$__fd_n" "${!__fd_n-}"
+  done > "$1" 2>/dev/null
+}
+__fd_dump "$__FD_VARS.0"
+trap '__fd_dump "$__FD_VARS.1"' EXIT
+"#;
+
+/// Where one step's dumps go; dropping it removes them.
+#[derive(Debug)]
+pub struct VarCapture {
+    prefix: PathBuf,
+}
+
+impl VarCapture {
+    /// Prepares a capture for one step run: the environment to add so bash records variables.
+    /// Fails (and the step runs without capture) when no private temp folder can be made.
+    pub fn new(tag: &str) -> std::io::Result<(VarCapture, Vec<(String, String)>)> {
+        let dir = private_dir()?;
+        let preamble = dir.join("bash_env.sh");
+        if std::fs::read_to_string(&preamble).ok().as_deref() != Some(PREAMBLE) {
+            let tmp = dir.join(format!("bash_env.sh.{}", std::process::id()));
+            std::fs::write(&tmp, PREAMBLE)?;
+            std::fs::rename(&tmp, &preamble)?;
+        }
+        let safe: String = tag
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let prefix = dir.join(format!("vars-{}-{safe}-{nanos}", std::process::id()));
+        // Created empty and private before bash writes into them.
+        for end in [".0", ".1"] {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(with_suffix(&prefix, end))?
+                .flush()?;
+        }
+        let mut env = vec![
+            ("BASH_ENV".to_string(), preamble.display().to_string()),
+            ("__FD_VARS".to_string(), prefix.display().to_string()),
+        ];
+        if let Ok(user) = std::env::var("BASH_ENV") {
+            env.push(("__FD_USER_BASH_ENV".to_string(), user));
+        }
+        Ok((VarCapture { prefix }, env))
+    }
+
+    /// Variables that are new or changed at exit, in name order; empty when the shell was not
+    /// bash or exited without running its trap. Deletes the dumps.
+    pub fn collect(self) -> Vec<(String, String)> {
+        let before = read_pairs(&with_suffix(&self.prefix, ".0"));
+        let after = read_pairs(&with_suffix(&self.prefix, ".1"));
+        let mut changed: Vec<(String, String)> = after
+            .into_iter()
+            .filter(|(k, v)| before.get(k) != Some(v))
+            .collect();
+        changed.sort();
+        changed
+    }
+}
+
+impl Drop for VarCapture {
+    fn drop(&mut self) {
+        for end in [".0", ".1"] {
+            let _ = std::fs::remove_file(with_suffix(&self.prefix, end));
+        }
+    }
+}
+
+fn with_suffix(prefix: &Path, end: &str) -> PathBuf {
+    let mut s = prefix.as_os_str().to_owned();
+    s.push(end);
+    PathBuf::from(s)
+}
+
+/// `$TMPDIR/flightdeck-<uid>`, mode 0700, refusing one that another user owns.
+fn private_dir() -> std::io::Result<PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = nix::unistd::getuid().as_raw();
+    let dir = std::env::temp_dir().join(format!("flightdeck-{uid}"));
+    match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e),
+    }
+    let meta = std::fs::symlink_metadata(&dir)?;
+    if !meta.is_dir() || meta.uid() != uid || meta.mode() & 0o077 != 0 {
+        return Err(std::io::Error::other(format!(
+            "{} is not a private folder of this user",
+            dir.display()
+        )));
+    }
+    Ok(dir)
+}
+
+fn read_pairs(path: &Path) -> HashMap<String, String> {
+    let Ok(bytes) = std::fs::read(path) else {
+        return HashMap::new();
+    };
+    let mut parts = bytes.split(|b| *b == 0);
+    let mut out = HashMap::new();
+    while let (Some(k), Some(v)) = (parts.next(), parts.next()) {
+        if k.is_empty() {
+            continue;
+        }
+        out.insert(
+            String::from_utf8_lossy(k).into_owned(),
+            String::from_utf8_lossy(v).into_owned(),
+        );
+    }
+    out
+}

@@ -1,0 +1,162 @@
+//! A step's output file: everything the step printed, secrets masked, counted and hashed as
+//! written, so `step_finished` can carry the byte count and sha256 of exactly the file on disk.
+
+use std::io::Write;
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+use tokio::sync::mpsc;
+
+use crate::exec::shell::ExecEvent;
+use crate::journal::secrets::{Masker, MaskingWriter};
+
+/// Buffer size of the file writer.
+const BUFFER: usize = 64 * 1024;
+
+/// A file writer that hashes and counts what reaches the file.
+struct HashingWriter {
+    inner: std::fs::File,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl Write for HashingWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The output file, masked when the run has secrets.
+pub struct OutputFile(Inner);
+
+enum Inner {
+    Plain(std::io::BufWriter<HashingWriter>),
+    Masked(MaskingWriter<std::io::BufWriter<HashingWriter>>),
+}
+
+impl OutputFile {
+    /// Creates (truncates) the file and its folder.
+    pub fn create(path: &Path, masker: &Masker) -> Result<Self, String> {
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let f = std::fs::File::create(path)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        let w = std::io::BufWriter::with_capacity(
+            BUFFER,
+            HashingWriter {
+                inner: f,
+                hasher: Sha256::new(),
+                bytes: 0,
+            },
+        );
+        Ok(OutputFile(if masker.is_empty() {
+            Inner::Plain(w)
+        } else {
+            Inner::Masked(MaskingWriter::new(w, masker.clone()))
+        }))
+    }
+
+    pub fn write_all(&mut self, data: &[u8]) -> std::io::Result<()> {
+        match &mut self.0 {
+            Inner::Plain(w) => w.write_all(data),
+            Inner::Masked(w) => w.write_all(data),
+        }
+    }
+
+    /// Flushes everything and returns (bytes in the file, sha256 of the file).
+    pub fn finish(self) -> std::io::Result<(u64, String)> {
+        let buffered = match self.0 {
+            Inner::Plain(w) => w,
+            Inner::Masked(w) => w.finish()?,
+        };
+        let h = buffered.into_inner().map_err(|e| e.into_error())?;
+        Ok((h.bytes, hex::encode(h.hasher.finalize())))
+    }
+}
+
+/// Output of steps that are not processes (SQL, HTTP, notify): each line goes to the file and
+/// to the screen, as a process's output would.
+pub struct StepOutput {
+    step_id: String,
+    attempt: u32,
+    file: Option<OutputFile>,
+    error: Option<String>,
+    events: mpsc::Sender<ExecEvent>,
+    written: u64,
+}
+
+impl StepOutput {
+    /// Opens the output file; a file that cannot be created is reported at the end, while the
+    /// screen still gets the lines.
+    pub fn new(
+        step_id: &str,
+        attempt: u32,
+        path: &Path,
+        masker: &Masker,
+        events: mpsc::Sender<ExecEvent>,
+    ) -> Self {
+        let (file, error) = match OutputFile::create(path, masker) {
+            Ok(f) => (Some(f), None),
+            Err(e) => (None, Some(e)),
+        };
+        StepOutput {
+            step_id: step_id.to_string(),
+            attempt,
+            file,
+            error,
+            events,
+            written: 0,
+        }
+    }
+
+    /// Writes one line (a newline is added); `stderr` tints it on screen.
+    pub async fn line(&mut self, text: &str, stderr: bool) {
+        let mut chunk = Vec::with_capacity(text.len() + 1);
+        chunk.extend_from_slice(text.as_bytes());
+        chunk.push(b'\n');
+        self.written += chunk.len() as u64;
+        if let Some(f) = self.file.as_mut()
+            && let Err(e) = f.write_all(&chunk)
+        {
+            self.error = Some(format!("cannot write the output file: {e}"));
+            self.file = None;
+        }
+        let _ = self
+            .events
+            .send(ExecEvent::Output {
+                step_id: self.step_id.clone(),
+                attempt: self.attempt,
+                chunk,
+                stderr,
+            })
+            .await;
+    }
+
+    /// Several lines at once.
+    pub async fn lines(&mut self, text: &str, stderr: bool) {
+        for l in text.lines() {
+            self.line(l, stderr).await;
+        }
+    }
+
+    /// Closes the file: (bytes, sha256, error) for the step's outcome.
+    pub fn finish(self) -> (u64, String, Option<String>) {
+        match self.file.map(OutputFile::finish) {
+            Some(Ok((bytes, sha))) => (bytes, sha, self.error),
+            Some(Err(e)) => (
+                self.written,
+                String::new(),
+                Some(format!("cannot write the output file: {e}")),
+            ),
+            None => (self.written, String::new(), self.error),
+        }
+    }
+}

@@ -1,0 +1,238 @@
+//! HTTP and notify steps against real loopback servers: expectations, retry until ready,
+//! timeouts, refused connections, and webhook bodies.
+
+mod services;
+
+use std::time::{Duration, Instant};
+
+use flightdeck::exec::http::{self, HttpJob};
+use flightdeck::exec::notify::{self, NotifyJob};
+use flightdeck::exec::request;
+use flightdeck::exec::shell::{ExecEvent, Outcome, Running};
+use services::HttpServer;
+use tokio::sync::mpsc;
+
+struct Run {
+    out: String,
+    progress: Vec<String>,
+    outcome: Outcome,
+    took: Duration,
+}
+
+async fn finish(mut rx: mpsc::Receiver<ExecEvent>, _handle: Running) -> Run {
+    let started = Instant::now();
+    let (mut out, mut progress) = (String::new(), Vec::new());
+    loop {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "step never finished"
+        );
+        match tokio::time::timeout(Duration::from_secs(60), rx.recv()).await {
+            Ok(Some(ExecEvent::Output { chunk, .. })) => {
+                out.push_str(&String::from_utf8_lossy(&chunk))
+            }
+            Ok(Some(ExecEvent::Progress { text: Some(t), .. })) => progress.push(t),
+            Ok(Some(ExecEvent::Finished { outcome, .. })) => {
+                return Run {
+                    out,
+                    progress,
+                    outcome,
+                    took: started.elapsed(),
+                };
+            }
+            Ok(Some(_)) => {}
+            Ok(None) | Err(_) => panic!("no Finished"),
+        }
+    }
+}
+
+async fn http_step(text: &str, dir: &std::path::Path) -> Run {
+    let spec = request::parse(text).expect("request parses");
+    let (tx, rx) = mpsc::channel(64);
+    let handle = http::spawn(
+        HttpJob {
+            step_id: "h".into(),
+            attempt: 1,
+            spec,
+            output_path: dir.join("h.1.log"),
+            masker: Default::default(),
+        },
+        tx,
+    );
+    finish(rx, handle).await
+}
+
+#[tokio::test]
+async fn status_and_json_expectations_pass_and_fail() {
+    let server = HttpServer::start(|req, _| match req.path.as_str() {
+        "/health" => (
+            200,
+            r#"{"status":"ok","db":{"latency":12}}"#.into(),
+            Duration::ZERO,
+        ),
+        _ => (500, r#"{"status":"down"}"#.into(), Duration::ZERO),
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ok = http_step(
+        &format!("GET {}\nAuthorization: Bearer abc\nexpect: 200\nexpect_json: status == \"ok\"\nexpect_json: db.latency < 50", server.url("/health")),
+        dir.path(),
+    )
+    .await;
+    assert_eq!(ok.outcome.exit_code, Some(0), "{}", ok.out);
+    assert!(ok.out.contains("HTTP 200 OK in "), "{}", ok.out);
+    assert!(
+        ok.out.contains("  content-type: application/json"),
+        "{}",
+        ok.out
+    );
+    assert!(
+        ok.out.contains("\"status\": \"ok\""),
+        "pretty-printed body: {}",
+        ok.out
+    );
+    assert!(ok.out.contains("all expectations hold"));
+    let seen = server.seen();
+    assert_eq!(seen[0].method, "GET");
+    assert!(
+        seen[0]
+            .headers
+            .contains(&("authorization".into(), "Bearer abc".into()))
+    );
+
+    let bad = http_step(
+        &format!(
+            "GET {}\nexpect: 200\nexpect_json: status == \"ok\"",
+            server.url("/broken")
+        ),
+        dir.path(),
+    )
+    .await;
+    assert_eq!(bad.outcome.exit_code, Some(1));
+    assert!(
+        bad.out
+            .contains("expectation failed: status 500 (expected 200)"),
+        "{}",
+        bad.out
+    );
+    assert!(
+        bad.out
+            .contains("expectation failed: status == \"ok\" (found \"down\")"),
+        "{}",
+        bad.out
+    );
+}
+
+#[tokio::test]
+async fn retry_polls_until_ready_with_a_countdown() {
+    // Ready from the third request on.
+    let server = HttpServer::start(|_, n| {
+        if n < 3 {
+            (503, r#"{"status":"starting"}"#.into(), Duration::ZERO)
+        } else {
+            (200, r#"{"status":"ok"}"#.into(), Duration::ZERO)
+        }
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let r = http_step(
+        &format!(
+            "GET {}\nexpect: 200\nretry: 5 every 1s",
+            server.url("/healthz")
+        ),
+        dir.path(),
+    )
+    .await;
+    assert_eq!(r.outcome.exit_code, Some(0), "{}", r.out);
+    assert_eq!(server.seen().len(), 3);
+    assert!(r.out.contains("(attempt 3/5)"), "{}", r.out);
+    assert!(
+        r.progress
+            .iter()
+            .any(|p| p == "attempt 1/5 failed (status 503 (expected 200)); next in 1s"),
+        "{:?}",
+        r.progress
+    );
+}
+
+#[tokio::test]
+async fn slow_answers_time_out_and_refused_connections_fail() {
+    let server = HttpServer::start(|_, _| (200, "{}".into(), Duration::from_secs(5))).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let slow = http_step(
+        &format!("GET {}\ntimeout: 1s", server.url("/slow")),
+        dir.path(),
+    )
+    .await;
+    assert_eq!(slow.outcome.exit_code, Some(1));
+    assert!(
+        slow.out.contains("request failed: timed out"),
+        "{}",
+        slow.out
+    );
+    assert!(slow.took < Duration::from_secs(4), "took {:?}", slow.took);
+
+    // A port nothing listens on: bind one, note it, close it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let refused = http_step(&format!("GET http://127.0.0.1:{port}/"), dir.path()).await;
+    assert_eq!(refused.outcome.exit_code, Some(1));
+    assert!(
+        refused.out.to_lowercase().contains("refused"),
+        "{}",
+        refused.out
+    );
+}
+
+#[tokio::test]
+async fn notify_posts_a_slack_body_and_reports_failure() {
+    let server = HttpServer::start(|req, _| {
+        if req.path == "/fail" {
+            (500, "nope".into(), Duration::ZERO)
+        } else {
+            (200, "ok".into(), Duration::ZERO)
+        }
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let block = notify::parse("webhook: $HOOK\n{{runbook.title}}: {{step.title}} by {{operator}}")
+        .expect("parses");
+    let body = notify::body(&block.template, block.json, |n| match n {
+        "runbook.title" => Some("Go-live".into()),
+        "step.title" => Some("Flip traffic".into()),
+        "operator" => Some("maksim".into()),
+        _ => None,
+    })
+    .expect("body");
+    for (path, code) in [("/hook", 0), ("/fail", 1)] {
+        let (tx, rx) = mpsc::channel(64);
+        let handle = notify::spawn(
+            NotifyJob {
+                step_id: "n".into(),
+                attempt: 1,
+                url: server.url(path),
+                body: body.clone(),
+                output_path: dir.path().join("n.1.log"),
+                masker: Default::default(),
+            },
+            tx,
+        );
+        let r = finish(rx, handle).await;
+        assert_eq!(r.outcome.exit_code, Some(code), "{}", r.out);
+        if code == 1 {
+            assert!(r.out.contains("not sent: HTTP 500"), "{}", r.out);
+        }
+    }
+    let seen = server.seen();
+    assert_eq!(seen[0].method, "POST");
+    let v: serde_json::Value = serde_json::from_str(&seen[0].body).expect("json body");
+    assert_eq!(v["text"], "Go-live: Flip traffic by maksim");
+    assert!(
+        seen[0]
+            .headers
+            .contains(&("content-type".into(), "application/json".into()))
+    );
+}
