@@ -322,7 +322,7 @@ mod tests {
         assert_eq!(g.check(t(12), &fresh), None, "span restarted at 8 s");
         g.observe("a", 1.0, t(13));
         assert!(matches!(g.check(t(18), &fresh), Some(Verdict::Passed(_))));
-        assert!(matches!(g.check(t(17), &|_| None), None));
+        assert!(g.check(t(17), &|_| None).is_none());
         assert!(matches!(
             g.check(t(20), &|_| None),
             Some(Verdict::TimedOut { .. })
