@@ -10,6 +10,7 @@ pub mod db;
 pub mod demo_endpoint;
 pub mod exec;
 pub mod journal;
+pub mod monitor;
 pub mod plan;
 pub mod runbook;
 pub mod tls;

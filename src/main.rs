@@ -2,6 +2,7 @@
 
 mod journal_cli;
 mod run_cli;
+mod watch_cli;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,6 +17,7 @@ const EXAMPLES: &str = "\
 Examples:
   flightdeck runbooks/demo.md                 open the cockpit on a runbook (same as `run`)
   flightdeck run go-live.md --operator maksim resume or start a run as maksim
+  flightdeck watch go-live.md                 the on-call's view: metrics, logs, the run's progress
   flightdeck plan runbooks/demo.md            show the checklist a runbook gives
   flightdeck plan go-live.md --format json    the same, for scripts
   flightdeck check runbooks/*.md              lint runbooks (exit 1 on errors)
@@ -103,6 +105,19 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// The on-call's view: metrics and logs full screen, read-only; follows the active run.
+    ///
+    /// When a run of FILE is active (or unfinished), its progress is shown from its journal.
+    #[command(
+        after_help = "Examples:\n  flightdeck watch runbooks/demo.md\n  flightdeck watch go-live.md --home /shared/flightdeck"
+    )]
+    Watch {
+        /// The Markdown runbook whose metrics and logs to show.
+        file: PathBuf,
+        /// dark, light, high-contrast, or a theme file (NO_COLOR gives monochrome).
+        #[arg(long, value_name = "NAME|PATH")]
+        theme: Option<String>,
+    },
     /// Runs recorded in the journal: list them, show one, verify its hash chain.
     Journal {
         #[command(subcommand)]
@@ -175,6 +190,13 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Watch { file, theme } => match watch_cli::watch(&file, cli.home, theme) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("flightdeck: {e:#}");
+                ExitCode::from(1)
+            }
+        },
         Command::Plan { file, format } => plan(&file, format),
         Command::RelayOutput { file } => match flightdeck::exec::leave::relay(&file) {
             Ok(()) => ExitCode::SUCCESS,

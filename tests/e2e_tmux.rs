@@ -122,21 +122,21 @@ fn walk_the_demo_quit_and_resume() {
     tmux.start(&format!(
         "{env} {bin} run runbooks/demo.md --new; echo EXITED $?; sleep 30"
     ));
-    tmux.wait_for("Checklist 0/19", Duration::from_secs(30));
+    tmux.wait_for("Checklist 0/21", Duration::from_secs(30));
 
     // Acknowledge the first check, then the second with a note.
     tmux.keys(&["Enter"]);
-    tmux.wait_for("Checklist 1/19", Duration::from_secs(30));
+    tmux.wait_for("Checklist 1/21", Duration::from_secs(30));
     tmux.keys(&["a"]);
     tmux.wait_for("Acknowledge with a note", Duration::from_secs(30));
     tmux.keys(&["-l", "pager duty confirmed"]);
     tmux.keys(&["C-s"]);
-    tmux.wait_for("Checklist 2/19", Duration::from_secs(30));
+    tmux.wait_for("Checklist 2/21", Duration::from_secs(30));
 
     // From "Rollback plan read aloud": next pending ×4 is "Warm the caches"; run it.
     tmux.keys(&["n", "n", "n", "n", "Enter"]);
     tmux.wait_for("caches warm", Duration::from_secs(30));
-    tmux.wait_for("Checklist 3/19", Duration::from_secs(30));
+    tmux.wait_for("Checklist 3/21", Duration::from_secs(30));
 
     // Selection moved to the deploy marker; next pending is the two-minute rollout: run, cancel.
     tmux.keys(&["n", "Enter"]);
@@ -254,7 +254,7 @@ fn walk_the_demo_quit_and_resume() {
     tmux.start(&format!(
         "{env} {bin} run runbooks/demo.md --resume latest; echo EXITED $?; sleep 30"
     ));
-    let screen = tmux.wait_for("Checklist 4/19", Duration::from_secs(30));
+    let screen = tmux.wait_for("Checklist 4/21", Duration::from_secs(30));
     assert!(
         screen.contains("✔ check  Release notes reviewed"),
         "{screen}"

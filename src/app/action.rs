@@ -32,6 +32,10 @@ pub enum Action {
     },
     /// An export was written (path) or failed (message).
     Exported(Result<String, String>),
+    /// A metric reading or log lines from the monitoring tasks.
+    Monitor(crate::monitor::sample::MonitorEvent),
+    /// `flightdeck watch`: the followed journal has new events; this is the replayed run.
+    Followed(Box<crate::journal::replay::RunState>),
 }
 
 /// Side effects `update` asks for; the runtime performs them and reports back as actions.

@@ -39,11 +39,12 @@ pub enum Command {
     Quit,
     PageDown,
     PageUp,
+    LogTab,
 }
 
 impl Command {
     /// Every command with the help text shown by `?`, in help order.
-    pub const ALL: [(Command, &'static str); 24] = [
+    pub const ALL: [(Command, &'static str); 25] = [
         (Command::Down, "move down"),
         (Command::Up, "move up"),
         (Command::First, "first row"),
@@ -68,6 +69,10 @@ impl Command {
         (Command::Quit, "quit"),
         (Command::PageDown, "scroll down a page"),
         (Command::PageUp, "scroll up a page"),
+        (
+            Command::LogTab,
+            "next log tab (step output, then log sources)",
+        ),
     ];
 }
 
@@ -184,6 +189,7 @@ const DEFAULTS: &[(&str, Command)] = &[
     ("q", Command::Quit),
     ("pagedown", Command::PageDown),
     ("pageup", Command::PageUp),
+    ("t", Command::LogTab),
 ];
 
 impl Default for Keymap {

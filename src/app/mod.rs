@@ -2,8 +2,10 @@
 //! The runtime (`runtime.rs`) owns the terminal and feeds actions in; `ui` draws the state.
 
 pub mod action;
+pub mod follow;
 pub mod hooks;
 pub mod keymap;
+pub mod monitoring;
 pub mod prepare;
 pub mod runtime;
 pub mod state;

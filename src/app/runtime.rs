@@ -106,6 +106,16 @@ where
     let mut masker = Masker::default();
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+    // Samplers and log followers report as actions; dropping the guard stops them.
+    let monitor_tx = tx.clone();
+    let _monitors = crate::monitor::sampler::start_for(
+        &app.runbook,
+        &app.monitor,
+        &app.values,
+        std::sync::Arc::new(move |e| {
+            let _ = monitor_tx.send(Action::Monitor(e));
+        }),
+    );
 
     for effect in update(app, Action::Started) {
         perform(

@@ -11,6 +11,7 @@ use crate::app::keymap::Keymap;
 use crate::exec::ring::OutputRing;
 use crate::journal::replay::{RunState, StepState, StepStatus};
 use crate::journal::secrets::Masker;
+use crate::monitor::Monitor;
 use crate::runbook::{Runbook, Step};
 use crate::ui::theme::Theme;
 
@@ -110,6 +111,13 @@ pub enum Dialog {
     Search {
         query: String,
     },
+    /// `rollback_when` held: jump to the rollback phase (`phase`) or go on; journaled either way.
+    Rollback {
+        condition: String,
+        metric: String,
+        value: f64,
+        phase: Option<usize>,
+    },
 }
 
 /// A step's output as shown: the last lines and how its last attempt is going.
@@ -160,6 +168,10 @@ pub struct App {
     pub size: (u16, u16),
     pub spinner: usize,
     pub quit: bool,
+    /// Metrics, log tabs, soak gates and rollback triggers.
+    pub monitor: Monitor,
+    /// `flightdeck watch`: the on-call's view, which never writes to the journal.
+    pub read_only: bool,
     /// `run_finished` has been sent to the journal (it may not be durable yet).
     pub finish_sent: bool,
 }
@@ -173,6 +185,13 @@ impl App {
         run_dir: PathBuf,
         now: DateTime<Utc>,
     ) -> App {
+        let mut monitor = Monitor::new(&runbook);
+        // Crossings the journal has open stay open: recovering journals `metric_recovered`.
+        for b in run.breaches.iter().filter(|b| b.recovered.is_none()) {
+            if let Some(m) = monitor.metrics.iter_mut().find(|m| m.name == b.metric) {
+                m.breached = true;
+            }
+        }
         let mut app = App {
             runbook,
             run,
@@ -201,6 +220,8 @@ impl App {
             size: (160, 45),
             spinner: 0,
             quit: false,
+            monitor,
+            read_only: false,
             finish_sent: false,
         };
         // Inputs the journal already has come back with the run; secret ones (masked there)

@@ -9,6 +9,7 @@ use ratatui_textarea::TextArea;
 
 use crate::app::action::{Action, Effect};
 use crate::app::keymap::Command;
+use crate::app::monitoring;
 use crate::app::prepare::prepare;
 use crate::app::state::{App, Dialog, InputField, Pane, RING_LINES, Row, StepLog, TextPurpose};
 use crate::exec::ring::OutputRing;
@@ -39,7 +40,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Tick(now) => {
             app.now = now;
             app.spinner = app.spinner.wrapping_add(1);
+            monitoring::on_tick(app, &mut fx);
         }
+        Action::Monitor(ev) => monitoring::on_event(app, ev, &mut fx),
+        Action::Followed(run) => app.run = *run,
         Action::Exec(ev) => exec_event(app, ev, &mut fx),
         Action::Journaled(event) => {
             app.in_flight = app.in_flight.saturating_sub(1);
@@ -54,6 +58,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             if let Err(e) = app.run.apply(&event) {
                 app.journal_error = Some(e.to_string());
             }
+            monitoring::journaled(app, &event);
             if event.step.is_some() {
                 maybe_finish(app, &mut fx);
             }
@@ -191,6 +196,9 @@ fn append(app: &mut App, kind: EventKind, step: Option<&str>, fx: &mut Vec<Effec
 }
 
 fn normal_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
+    if monitoring::key(app, &key, fx) {
+        return;
+    }
     if key.code == KeyCode::Esc {
         app.message = None;
         app.search = None;
@@ -253,6 +261,9 @@ fn normal_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
                 return;
             };
             let id = step.id.clone();
+            if monitoring::cancel_gate(app, &id, fx) {
+                return;
+            }
             if app.running.contains_key(&id) {
                 app.message = Some(format!(
                     "cancelling {id}: SIGINT, then SIGTERM and SIGKILL after 5 s each"
@@ -270,10 +281,13 @@ fn normal_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
             })
         }
         Command::FocusNext => app.focus = app.focus.next(),
+        // Handled by `monitoring::key` before the checklist sees it.
+        Command::LogTab => {}
         Command::Zoom => app.zoom = !app.zoom,
         Command::Help => app.dialog = Some(Dialog::Help),
         Command::Quit => {
             if app.running.is_empty() && app.pending_starts.is_empty() {
+                monitoring::before_quit(app, fx);
                 app.quit = true;
                 fx.push(Effect::Quit);
             } else {
@@ -288,6 +302,9 @@ fn page(app: &App) -> isize {
 }
 
 fn log_len(app: &App) -> usize {
+    if let Some(n) = monitoring::tab_len(app) {
+        return n;
+    }
     app.log_step()
         .and_then(|id| app.logs.get(id))
         .map_or(0, |l| l.ring.len())
@@ -371,6 +388,7 @@ fn run_selected(app: &mut App, rerun: bool, fx: &mut Vec<Effect>) {
                 );
             }
         }
+        StepKind::Watch => monitoring::start_gate(app, &step, rerun, fx),
         _ => {
             if app.running.contains_key(&step.id) || app.pending_starts.contains_key(&step.id) {
                 app.message = Some("already running; `c` cancels it".into());
@@ -584,6 +602,10 @@ enum Outcome {
 }
 
 fn dialog_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
+    if matches!(app.dialog, Some(Dialog::Rollback { .. })) {
+        monitoring::rollback_key(app, key, fx);
+        return;
+    }
     let Some(dialog) = app.dialog.as_mut() else {
         return;
     };
@@ -637,6 +659,7 @@ fn edit_dialog(dialog: &mut Dialog, key: KeyEvent) -> Outcome {
     }
     match dialog {
         Dialog::Help => Outcome::Close,
+        Dialog::Rollback { .. } => Outcome::Stay,
         Dialog::Text {
             purpose,
             area,
@@ -804,6 +827,9 @@ fn save_text(app: &mut App, purpose: TextPurpose, text: String, fx: &mut Vec<Eff
 
 /// Scrolls the log so that the last line matching the search is on screen.
 fn jump_to_match(app: &mut App) {
+    if monitoring::search_tab(app) {
+        return;
+    }
     let Some(q) = app.search.clone() else { return };
     let Some(log) = app.log_step().and_then(|id| app.logs.get(id)) else {
         return;
@@ -815,7 +841,7 @@ fn jump_to_match(app: &mut App) {
 }
 
 fn mouse(app: &mut App, m: crossterm::event::MouseEvent) {
-    let areas = layout::areas(app.size, app.zoom.then_some(app.focus));
+    let areas = layout::for_app(app);
     let inside = |r: ratatui::layout::Rect| {
         m.column >= r.x && m.column < r.x + r.width && m.row >= r.y && m.row < r.y + r.height
     };

@@ -296,6 +296,21 @@ impl RunState {
                 metric,
                 value,
                 threshold,
+            } if e.step.is_some() => {
+                // A soak gate's requirement broke: the gate step failed.
+                if let Some(step) = self.step_mut(e) {
+                    step.status = StepStatus::Failed;
+                    step.finished = Some(ts);
+                    step.by = Some(e.operator.clone());
+                    step.notes.push(format!(
+                        "soak gate broke: {metric} = {value} (requirement {threshold})"
+                    ));
+                }
+            }
+            EventKind::MetricBreach {
+                metric,
+                value,
+                threshold,
             } => self.breaches.push(Breach {
                 at: ts,
                 metric: metric.clone(),

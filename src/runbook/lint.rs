@@ -57,6 +57,7 @@ pub fn lint(text: &str, runbook: &mut Runbook) {
             }
         }
     }
+    found.extend(crate::monitor::lint::lint(text, runbook));
     found.extend(crate::runbook::lint_steps::lint_steps(runbook));
     runbook.diagnostics.extend(found);
 }

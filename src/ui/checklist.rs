@@ -111,8 +111,11 @@ fn row_line(app: &App, row: Row, current: Option<usize>, width: usize) -> Line<'
                 .and_then(|st| st.by.clone())
                 .map(|b| format!("  · {b}"))
                 .unwrap_or_default();
-            // What a long step is doing now (index build, retry countdown) beats who did it.
-            let (by, by_style) = match app.progress.get(&step.id) {
+            // What a long step is doing now (soak countdown, index build, retry countdown) beats
+            // who did it.
+            let now_doing = crate::app::monitoring::countdown(app, &step.id)
+                .or_else(|| app.progress.get(&step.id).cloned());
+            let (by, by_style) = match now_doing {
                 Some(p) => (truncate(&format!("  · {p}"), width / 2), t.accent),
                 None => (by, t.dim),
             };

@@ -171,6 +171,45 @@ pub fn render(frame: &mut Frame, screen: Rect, app: &App) {
                 app,
             );
         }
+        Dialog::Rollback {
+            condition,
+            metric,
+            value,
+            phase,
+        } => {
+            let target = match phase {
+                Some(p) => format!(
+                    "Enter / y: jump to `{}`",
+                    app.runbook
+                        .phases
+                        .get(*p)
+                        .map_or("", |ph| ph.title.as_str())
+                ),
+                None => "this runbook has no rollback phase".to_string(),
+            };
+            let lines = vec![
+                Line::styled(
+                    format!(
+                        "✖ rollback_when `{condition}` holds: {metric} = {}",
+                        crate::monitor::metric::format_value(*value)
+                    ),
+                    t.crit,
+                ),
+                Line::raw(""),
+                Line::styled(target, t.accent),
+                Line::raw("Esc / n: go on with the run"),
+                Line::raw(""),
+                Line::styled("Either choice is written to the journal.", t.dim),
+            ];
+            let area = centered(screen, 76, lines.len() as u16 + 2);
+            show(
+                frame,
+                area,
+                Paragraph::new(lines).wrap(Wrap { trim: false }),
+                " ROLL BACK? ",
+                app,
+            );
+        }
         Dialog::Search { query } => {
             let lines = vec![Line::from(vec![
                 Span::raw("/"),

@@ -19,10 +19,28 @@ pub struct Areas {
     pub logs: Option<Rect>,
     pub status: Rect,
     pub too_small: bool,
+    /// `flightdeck watch`: the line saying how the followed run stands.
+    pub header: Option<Rect>,
 }
 
 /// Lays out a `(width, height)` terminal; `zoom` shows that pane alone.
 pub fn areas(size: (u16, u16), zoom: Option<Pane>) -> Areas {
+    areas_with(size, zoom, 0, false)
+}
+
+/// The layout for the cockpit's state: room for its metric rows, or the read-only watch view.
+pub fn for_app(app: &crate::app::state::App) -> Areas {
+    areas_with(
+        app.size,
+        app.zoom.then_some(app.focus),
+        app.monitor.metrics.len(),
+        app.read_only,
+    )
+}
+
+/// [`areas`] with `metrics` rows wanted in the monitoring pane; `watch` lays out the on-call's
+/// view (no checklist, no detail).
+pub fn areas_with(size: (u16, u16), zoom: Option<Pane>, metrics: usize, watch: bool) -> Areas {
     let full = Rect::new(0, 0, size.0, size.1);
     if size.0 < MIN_SIZE.0 || size.1 < MIN_SIZE.1 {
         return Areas {
@@ -45,14 +63,36 @@ pub fn areas(size: (u16, u16), zoom: Option<Pane>) -> Areas {
         }
         return a;
     }
+    if watch {
+        let [header, rest] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(main);
+        let wanted = (metrics.max(1) + 2) as u16;
+        let most = rest.height.saturating_mul(3) / 5;
+        let [monitor, logs] = Layout::vertical([
+            Constraint::Length(wanted.min(most).max(3)),
+            Constraint::Min(3),
+        ])
+        .areas(rest);
+        return Areas {
+            monitor: Some(monitor),
+            logs: Some(logs),
+            status,
+            header: Some(header),
+            ..Areas::default()
+        };
+    }
     if size.0 >= WIDE {
+        let split = if metrics > 0 { 50 } else { 62 };
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)])
                 .areas(main);
         let [top, logs] =
             Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(right);
-        let [detail, monitor] =
-            Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(top);
+        let [detail, monitor] = Layout::horizontal([
+            Constraint::Percentage(split),
+            Constraint::Percentage(100 - split),
+        ])
+        .areas(top);
         Areas {
             checklist: Some(left),
             detail: Some(detail),
@@ -60,12 +100,15 @@ pub fn areas(size: (u16, u16), zoom: Option<Pane>) -> Areas {
             logs: Some(logs),
             status,
             too_small: false,
+            header: None,
         }
     } else {
+        // Metric rows are the on-call's first look: up to 6 of them before the panes shrink.
+        let rows = metrics.clamp(1, 6) as u16;
         let [list, detail, monitor, logs] = Layout::vertical([
-            Constraint::Percentage(38),
-            Constraint::Percentage(24),
-            Constraint::Length(3),
+            Constraint::Percentage(if metrics > 0 { 34 } else { 38 }),
+            Constraint::Percentage(if metrics > 0 { 16 } else { 24 }),
+            Constraint::Length(rows + 2),
             Constraint::Min(4),
         ])
         .areas(main);
@@ -76,6 +119,7 @@ pub fn areas(size: (u16, u16), zoom: Option<Pane>) -> Areas {
             logs: Some(logs),
             status,
             too_small: false,
+            header: None,
         }
     }
 }

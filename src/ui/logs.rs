@@ -11,6 +11,9 @@ use crate::ui::checklist::truncate;
 use crate::ui::pane_block;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    if app.monitor.log_tab > 0 {
+        return crate::ui::logtabs::render(frame, area, app);
+    }
     let t = &app.theme;
     let visible = area.height.saturating_sub(2) as usize;
     let Some((id, log)) = app
@@ -19,7 +22,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     else {
         let hint = Line::styled("No output yet: select a shell step and press Enter.", t.dim);
         frame.render_widget(
-            Paragraph::new(hint).block(pane_block(" Output ", app, Pane::Logs)),
+            Paragraph::new(hint).block(pane_block(tabbed(app, " Output ".into()), app, Pane::Logs)),
             area,
         );
         return;
@@ -45,6 +48,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         truncate(id, 40),
         log.attempt
     );
+    let title = tabbed(app, title);
     let width = area.width.saturating_sub(2) as usize;
     let query = app.search.as_deref();
     let body: Vec<Line> = log
@@ -70,7 +74,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     );
 }
 
-fn highlight(
+/// `text` with every occurrence of `q` in the `matched` style.
+pub fn highlight(
     text: &str,
     q: &str,
     style: ratatui::style::Style,
@@ -84,5 +89,15 @@ fn highlight(
         rest = &rest[i + q.len()..];
     }
     spans.push(Span::styled(rest.to_string(), style));
+    Line::from(spans)
+}
+
+/// The title with the log-source tabs in front when the runbook declares log sources.
+fn tabbed(app: &App, title: String) -> Line<'static> {
+    if app.monitor.logs.is_empty() {
+        return Line::raw(title);
+    }
+    let mut spans = crate::ui::logtabs::strip(app);
+    spans.push(Span::raw(format!("·{title}")));
     Line::from(spans)
 }

@@ -5,10 +5,12 @@ pub mod detail;
 pub mod dialogs;
 pub mod layout;
 pub mod logs;
+pub mod logtabs;
 pub mod monitor;
 pub mod status;
 pub mod theme;
 pub mod tint;
+pub mod watch;
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
@@ -20,7 +22,16 @@ use crate::app::state::{App, Pane};
 /// Draws the whole cockpit into the frame.
 pub fn render(frame: &mut Frame, app: &App) {
     let size = frame.area();
-    let areas = layout::areas((size.width, size.height), app.zoom.then_some(app.focus));
+    let mut areas = layout::for_app(app);
+    if (size.width, size.height) != app.size {
+        // Drawn at another size than the state knows (first frame, tests): lay out for it.
+        areas = layout::areas_with(
+            (size.width, size.height),
+            app.zoom.then_some(app.focus),
+            app.monitor.metrics.len(),
+            app.read_only,
+        );
+    }
     if areas.too_small {
         let (w, h) = layout::MIN_SIZE;
         let msg = format!(
@@ -53,6 +64,13 @@ pub fn render(frame: &mut Frame, app: &App) {
     }
     if let Some(r) = areas.logs {
         logs::render(frame, r, app);
+    }
+    if let Some(r) = areas.header {
+        watch::render_header(frame, r, app);
+    }
+    if let Some(i) = app.monitor.chart {
+        let main = Rect::new(0, 0, size.width, size.height.saturating_sub(1));
+        monitor::render_chart(frame, main, app, i);
     }
     status::render(frame, areas.status, app);
     dialogs::render(frame, size, app);

@@ -25,6 +25,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         ),
         Span::raw(format!(" {done}/{total} ")),
     ];
+    // A metric in crit is the loudest thing on the line, right after the progress.
+    let crit: Vec<&str> = app
+        .monitor
+        .metrics
+        .iter()
+        .filter(|m| m.level(app.now) == crate::monitor::metric::Level::Crit)
+        .map(|m| m.name.as_str())
+        .collect();
+    if !crit.is_empty() {
+        spans.push(Span::styled(format!("✖ CRIT {} ", crit.join(", ")), t.crit));
+    }
     if let Some(start) = app.run.started {
         let end = app.run.finished.unwrap_or(app.now);
         spans.push(Span::styled(format!("· {} ", clock(end - start)), t.text));
