@@ -44,6 +44,9 @@ enum Command {
     RelayOutput {
         #[arg(long)]
         file: PathBuf,
+        /// A private file with the secrets to mask; deleted once read.
+        #[arg(long)]
+        secrets: Option<PathBuf>,
     },
     /// Serve the demo runbook's health endpoint and webhook on 127.0.0.1 (used by its steps).
     #[command(hide = true)]
@@ -198,10 +201,12 @@ fn main() -> ExitCode {
             }
         },
         Command::Plan { file, format } => plan(&file, format),
-        Command::RelayOutput { file } => match flightdeck::exec::leave::relay(&file) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(_) => ExitCode::from(1),
-        },
+        Command::RelayOutput { file, secrets } => {
+            match flightdeck::exec::leave::relay(&file, secrets.as_deref()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(_) => ExitCode::from(1),
+            }
+        }
         Command::DemoEndpoint {
             port,
             seconds,

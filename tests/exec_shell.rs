@@ -253,3 +253,27 @@ fn nix_uid() -> u32 {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata("/proc/self").map_or(0, |m| m.uid())
 }
+
+#[tokio::test]
+async fn capture_survives_child_shells_exit_traps_ifs_and_noclobber() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = "set -C\nIFS=,\ntrap 'echo user trap ran' EXIT\n\
+                  printf 'CHILD_ONLY=1\\n' > child.sh\nbash child.sh\n\
+                  export DEPLOY=dpl_1\n";
+    let mut j = job(dir.path(), script);
+    j.capture_vars = true;
+    let (ring, _, outcome) = run(j, None, Duration::from_secs(10)).await;
+    assert!(outcome.succeeded(), "{outcome:?}");
+    let text: Vec<String> = ring.lines(0..ring.len()).map(|l| l.text).collect();
+    assert!(text.iter().any(|l| l == "user trap ran"), "{text:?}");
+    assert!(
+        outcome.vars.contains(&("DEPLOY".into(), "dpl_1".into())),
+        "{:?}",
+        outcome.vars
+    );
+    assert!(
+        !outcome.vars.iter().any(|(k, _)| k == "CHILD_ONLY"),
+        "{:?}",
+        outcome.vars
+    );
+}

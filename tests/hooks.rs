@@ -29,6 +29,7 @@ notify:
 ## Rollback
 
 - [ ] Flip traffic back
+- [ ] Check the old version serves
 ";
 
 fn rig() -> Rig {
@@ -153,7 +154,7 @@ async fn handoff_rollback_and_finish_fire_their_hooks_once() {
         "{fx:?}"
     );
     assert!(
-        text_of(&p[0].2).contains("finished (completed), 2/3 steps done"),
+        text_of(&p[0].2).contains("finished (completed), 2/4 steps done"),
         "{}",
         p[0].2
     );
@@ -168,4 +169,7 @@ async fn handoff_rollback_and_finish_fire_their_hooks_once() {
         "{}",
         p[0].2
     );
+    // Later actions in the phase (a re-run, another step) do not post it again.
+    let fx = ack(&mut r, "Check the old version serves");
+    assert!(posts(&fx).is_empty(), "{fx:?}");
 }

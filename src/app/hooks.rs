@@ -80,23 +80,25 @@ pub fn for_event(app: &App, kind: &EventKind, step: Option<&str>) -> Option<Effe
                 ("note", note.clone().unwrap_or_default()),
             ],
         ),
-        // The first action taken in a rollback phase is the rollback beginning.
+        // The first action taken in a rollback phase is the rollback beginning; notify steps
+        // (announcing it) neither start it nor count as having started it.
         EventKind::StepStarted { .. } | EventKind::StepAcknowledged { .. } => {
             let id = step?;
             let (phase, s) = app.runbook.steps().find(|(_, s)| s.id == id)?;
-            let title = &app.runbook.phases.get(phase)?.title;
-            if !is_rollback_phase(app, title) || s.kind == StepKind::Notify {
+            let phase = app.runbook.phases.get(phase)?;
+            if !is_rollback_phase(app, &phase.title) || s.kind == StepKind::Notify {
                 return None;
             }
-            let phase_steps = &app.runbook.phases.get(phase)?.steps;
-            let first_touch = phase_steps.iter().filter(|o| o.id != id).all(|o| {
-                app.state_of(&o.id)
-                    .is_none_or(|st| st.attempts == 0 && !st.status.is_done())
-            });
-            let this = app.state_of(id);
-            let once = this.is_none_or(|st| st.attempts <= 1);
-            (first_touch && once)
-                .then(|| post_for(app, "rollback", &[("step", s.title.clone())]))?
+            let untouched = |o: &crate::runbook::Step| {
+                o.kind == StepKind::Notify
+                    || app.state_of(&o.id).is_none_or(|st| {
+                        st.attempts == 0 && !st.status.is_done() && st.notes.is_empty()
+                    })
+            };
+            if !phase.steps.iter().all(untouched) {
+                return None;
+            }
+            post_for(app, "rollback", &[("step", s.title.clone())])
         }
         _ => None,
     }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::app::state::App;
 use crate::exec::job::Job;
-use crate::exec::substitute::{env_name, fill, is_env_name, sql_literal, substitute};
+use crate::exec::substitute::{env_name, fill, fill_sql, is_env_name, json_content, substitute};
 use crate::runbook::duration::parse_duration;
 use crate::runbook::{Step, StepKind};
 
@@ -62,7 +62,7 @@ pub fn prepare(app: &App, step: &Step) -> Result<Job, String> {
                 None => value(app, DATABASE_URL)
                     .ok_or_else(|| format!("{DATABASE_URL} has no value yet"))?,
             };
-            let sql = fill(code, false, |n| input_value(app, step, n), sql_literal);
+            let sql = fill_sql(code, |n| input_value(app, step, n))?;
             Ok(Job::Sql {
                 url,
                 sql,
@@ -71,8 +71,8 @@ pub fn prepare(app: &App, step: &Step) -> Result<Job, String> {
         }
         StepKind::Http => {
             let spec = crate::exec::request::parse(code)?;
-            let text = |t: &str| -> Result<String, String> {
-                let filled = fill(t, true, |n| input_value(app, step, n), str::to_string);
+            let lookup = |n: &str| input_value(app, step, n);
+            let no_breaks = |filled: String, t: &str| -> Result<String, String> {
                 if filled.contains(['\r', '\n']) {
                     return Err(format!(
                         "a value in `{t}` holds a line break; it cannot go into a request line or header"
@@ -80,17 +80,33 @@ pub fn prepare(app: &App, step: &Step) -> Result<Job, String> {
                 }
                 Ok(filled)
             };
+            // A value that is the whole URL goes in as written; a value inside one is
+            // percent-encoded, so it cannot change the host, path or query around it.
+            let url = if whole_reference(&spec.url) {
+                fill(&spec.url, true, lookup, str::to_string)
+            } else {
+                fill(&spec.url, true, lookup, percent_encode)
+            };
+            let url = no_breaks(url, &spec.url)?;
             let mut headers = Vec::with_capacity(spec.headers.len());
             for (k, v) in &spec.headers {
-                headers.push((k.clone(), text(v)?));
+                headers.push((
+                    k.clone(),
+                    no_breaks(fill(v, true, lookup, str::to_string), v)?,
+                ));
             }
+            // In a JSON body a value is JSON string content; elsewhere it is text.
+            let body = spec.body.as_deref().map(|b| {
+                if b.trim_start().starts_with(['{', '[']) {
+                    fill(b, true, lookup, json_content)
+                } else {
+                    fill(b, true, lookup, str::to_string)
+                }
+            });
             Ok(Job::Http(crate::exec::request::RequestSpec {
-                url: text(&spec.url)?,
+                url,
                 headers,
-                body: spec
-                    .body
-                    .as_deref()
-                    .map(|b| fill(b, true, |n| input_value(app, step, n), str::to_string)),
+                body,
                 timeout: timeout(step)?.unwrap_or(spec.timeout),
                 ..spec
             }))
@@ -169,6 +185,34 @@ fn value(app: &App, name: &str) -> Option<String> {
         .or_else(|| std::env::var(name).ok())
 }
 
+/// Whether `text` is nothing but one input reference (`$URL`, `${URL}`, `<url>`, `{{ url }}`).
+fn whole_reference(text: &str) -> bool {
+    let mut count = 0;
+    let rest = fill(
+        text.trim(),
+        true,
+        |_| {
+            count += 1;
+            Some(String::new())
+        },
+        str::to_string,
+    );
+    count == 1 && rest.is_empty()
+}
+
+/// `value` safe anywhere in a URL: everything but unreserved characters percent-encoded.
+fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// The fields every message template knows.
 pub fn template_value(app: &App, step: Option<&Step>, name: &str) -> Option<String> {
     match name {
@@ -195,4 +239,21 @@ fn input_value(app: &App, step: &Step, name: &str) -> Option<String> {
         .any(|n| n == name)
         .then(|| app.values.get(name).cloned())
         .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_values_are_encoded_unless_they_are_the_url() {
+        assert!(whole_reference("$HEALTH_URL"));
+        assert!(whole_reference(" {{ url }} "));
+        assert!(!whole_reference("https://x/$ID"));
+        assert_eq!(
+            percent_encode("a b/../?x=1#@"),
+            "a%20b%2F..%2F%3Fx%3D1%23%40"
+        );
+        assert_eq!(json_content("say \"hi\"\n"), "say \\\"hi\\\"\\n");
+    }
 }

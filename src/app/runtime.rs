@@ -155,7 +155,7 @@ where
             _ = sighup.recv() => {
                 // A dropped SSH session must not kill a two-hour index build.
                 tracing::info!("SIGHUP: leaving steps running, closing the journal and exiting");
-                leave_running(&mut handles).await;
+                leave_running(&mut handles, &mut exec_rx).await;
                 break;
             }
         };
@@ -178,7 +178,7 @@ where
             }
             for effect in update(app, action) {
                 if effect == Effect::LeaveRunning {
-                    leave_running(&mut handles).await;
+                    leave_running(&mut handles, &mut exec_rx).await;
                     continue;
                 }
                 if perform(
@@ -207,19 +207,39 @@ where
 }
 
 /// Hands every shell step that can run on to its relay; those are no longer ours to stop.
-async fn leave_running(handles: &mut HashMap<String, Running>) {
-    let ids: Vec<String> = handles.keys().cloned().collect();
-    for id in ids {
-        let Some(h) = handles.get(&id) else { continue };
-        match tokio::time::timeout(Duration::from_secs(3), h.leave()).await {
-            Ok(Ok(())) => {
-                handles.remove(&id);
-            }
-            Ok(Err(e)) => tracing::warn!(step = %id, "cannot leave the step running: {e}"),
-            Err(_) => {
-                tracing::warn!(step = %id, "cannot leave the step running: handover timed out")
+/// Step events keep being drained meanwhile: a step blocked on a full channel could not reach
+/// the point where it hands its pipes over.
+async fn leave_running(
+    handles: &mut HashMap<String, Running>,
+    exec_rx: &mut mpsc::Receiver<ExecEvent>,
+) {
+    let all: Vec<(String, Running)> = handles
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let handover = async {
+        let mut left = Vec::new();
+        for (id, h) in &all {
+            match tokio::time::timeout(Duration::from_secs(5), h.leave()).await {
+                Ok(Ok(())) => left.push(id.clone()),
+                Ok(Err(e)) => tracing::warn!(step = %id, "cannot leave the step running: {e}"),
+                Err(_) => {
+                    tracing::warn!(step = %id, "cannot leave the step running: handover timed out")
+                }
             }
         }
+        left
+    };
+    futures_util::pin_mut!(handover);
+    let left = loop {
+        tokio::select! {
+            left = &mut handover => break left,
+            // The screen is going away: what it would have shown is in the output files.
+            Some(_) = exec_rx.recv() => {}
+        }
+    };
+    for id in left {
+        handles.remove(&id);
     }
 }
 

@@ -368,6 +368,27 @@ impl App {
         self.last_started.as_deref()
     }
 
+    /// Whether an input is masked: front matter or its name says so, or it is part of a
+    /// database connection string (a password, whatever it is called).
+    pub fn is_secret(&self, name: &str) -> bool {
+        self.runbook.is_secret(name)
+            || self.runbook.front_matter.as_ref().is_some_and(|f| {
+                f.databases.values().any(|url| {
+                    let mut found = false;
+                    crate::exec::substitute::fill(
+                        url,
+                        true,
+                        |n| {
+                            found |= n == name;
+                            None
+                        },
+                        str::to_string,
+                    );
+                    found
+                })
+            })
+    }
+
     /// Inputs a step needs that have no value yet in this cockpit.
     pub fn missing_inputs(&self, step: &Step) -> Vec<String> {
         crate::app::prepare::needed_inputs(self, step)

@@ -168,7 +168,7 @@ fn maybe_finish(app: &mut App, fx: &mut Vec<Effect>) {
 /// Records an input value: in memory for the next steps, in the journal (masked when secret),
 /// and in the masker when secret.
 fn set_input(app: &mut App, name: String, value: String, source: &str, fx: &mut Vec<Effect>) {
-    let secret = app.runbook.is_secret(&name);
+    let secret = app.is_secret(&name);
     if secret && !value.is_empty() {
         app.masker.add(&value);
         fx.push(Effect::AddSecret(value.clone()));
@@ -414,7 +414,7 @@ fn edit_inputs(app: &mut App) {
     let fields = names
         .into_iter()
         .map(|name| InputField {
-            secret: app.runbook.is_secret(&name),
+            secret: app.is_secret(&name),
             prompt: None,
             value: app.values.get(&name).cloned().unwrap_or_default(),
             name,
@@ -441,7 +441,7 @@ fn begin(app: &mut App, step_id: &str, fx: &mut Vec<Effect>) {
             .map(|name| {
                 let spec = fm.and_then(|f| f.vars.get(&name)).and_then(|s| s.as_ref());
                 InputField {
-                    secret: app.runbook.is_secret(&name),
+                    secret: app.is_secret(&name),
                     prompt: spec.and_then(|s| s.prompt.clone()),
                     value: spec.and_then(|s| s.default.clone()).unwrap_or_default(),
                     name,
@@ -555,6 +555,13 @@ fn exec_event(app: &mut App, ev: ExecEvent, fx: &mut Vec<Effect>) {
                 app.message = Some(format!("{step_id}: {e}"));
             }
             let handed = crate::app::values::handed_on(app, &step_id, &outcome);
+            // A secret the step produced is masked before its last lines reach the journal.
+            for (name, value) in &handed {
+                if app.is_secret(name) && !value.is_empty() {
+                    app.masker.add(value);
+                    fx.push(Effect::AddSecret(value.clone()));
+                }
+            }
             let kind = EventKind::StepFinished {
                 attempt,
                 exit_code: outcome.exit_code,

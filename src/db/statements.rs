@@ -77,6 +77,38 @@ pub fn split(sql: &str) -> Vec<Statement> {
     out
 }
 
+/// Byte ranges of `sql` that are not code: string literals, quoted identifiers, comments and
+/// dollar-quoted bodies. Text spliced in there would change what the server reads.
+pub fn non_code_ranges(sql: &str) -> Vec<std::ops::Range<usize>> {
+    let b = sql.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0usize;
+    while i < b.len() {
+        let end = match b[i] {
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                Some(memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |n| i + n))
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => Some(block_comment_end(b, i)),
+            b'\'' => {
+                let escapes =
+                    i > 0 && matches!(b[i - 1], b'E' | b'e') && !word_byte_before(b, i - 1);
+                Some(quoted_end(b, i, b'\'', escapes))
+            }
+            b'"' => Some(quoted_end(b, i, b'"', false)),
+            b'$' => dollar_end(sql, i),
+            _ => None,
+        };
+        match end {
+            Some(e) => {
+                out.push(i..e);
+                i = e.max(i + 1);
+            }
+            None => i += 1,
+        }
+    }
+    out
+}
+
 fn line_of(sql: &str, at: usize) -> usize {
     1 + memchr::memchr_iter(b'\n', &sql.as_bytes()[..at]).count()
 }
@@ -186,6 +218,21 @@ mod tests {
         assert_eq!(s.len(), 2);
         assert_eq!((s[0].line, s[1].line), (3, 5));
         assert_eq!(s[1].text, "select\n 2");
+    }
+
+    #[test]
+    fn non_code_ranges_cover_literals_comments_and_bodies() {
+        let sql = "select '<a>', \"<b>\", <c> -- <d>\n/* <e> */ $x$ <f> $x$ from t where v = $1";
+        let ranges = non_code_ranges(sql);
+        let inside = |needle: &str| {
+            let at = sql.find(needle).expect("present");
+            ranges.iter().any(|r| r.contains(&at))
+        };
+        for n in ["<a>", "<b>", "<d>", "<e>", "<f>"] {
+            assert!(inside(n), "{n} is not code");
+        }
+        assert!(!inside("<c>"));
+        assert!(!inside("$1"));
     }
 
     #[test]

@@ -11,20 +11,52 @@ use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-/// Sourced by bash before the step's script.
+/// Sourced by bash before the step's script. The capture's own variables are taken out of the
+/// environment at once (a child bash must not dump over ours), the user's `BASH_ENV` is
+/// restored, the script's own EXIT traps are chained before the dump, and the dump writes only
+/// into files flightdeck created (a dump after the cockpit let go of them would leak).
 const PREAMBLE: &str = r#"# flightdeck: record the variables this step sets, for the steps after it
-if [ -n "${__FD_USER_BASH_ENV-}" ]; then . "$__FD_USER_BASH_ENV"; fi
+__fd_vars=$__FD_VARS
+export -n __FD_VARS BASH_ENV
+unset __FD_VARS BASH_ENV
+if [ -n "${__FD_USER_BASH_ENV-}" ]; then
+  BASH_ENV=$__FD_USER_BASH_ENV; export BASH_ENV; unset __FD_USER_BASH_ENV
+  . "$BASH_ENV"
+fi
 __fd_dump() {
-  local __fd_n
+  [ -f "$1" ] || return 0
+  local __fd_n IFS=$' \t\n'
   for __fd_n in $(compgen -v); do
     case $__fd_n in
-      __fd_*|__FD_*|BASH*|FUNCNAME|PIPESTATUS|_|RANDOM|SRANDOM|LINENO|SECONDS|EPOCH*|HISTCMD|COMP_*|GROUPS|DIRSTACK|SHLVL|OLDPWD|PWD|OPTIND|OPTERR) continue ;;
+      __fd_*|__FD_*|BASH*|FUNCNAME|PIPESTATUS|_|RANDOM|SRANDOM|LINENO|SECONDS|EPOCH*|HISTCMD|COMP_*|GROUPS|DIRSTACK|SHLVL|OLDPWD|PWD|OPTIND|OPTERR|IFS) continue ;;
     esac
     printf '%s\0%s\0' "$__fd_n" "${!__fd_n-}"
-  done > "$1" 2>/dev/null
+  done >| "$1" 2>/dev/null
 }
-__fd_dump "$__FD_VARS.0"
-trap '__fd_dump "$__FD_VARS.1"' EXIT
+__fd_user_exit=
+__fd_exit() {
+  local __fd_rc=$?
+  if [ -n "$__fd_user_exit" ]; then eval "$__fd_user_exit"; fi
+  __fd_dump "$__fd_vars.1"
+  return $__fd_rc
+}
+# The script's `trap … EXIT` runs before the dump instead of replacing it.
+trap() {
+  if [ $# -ge 2 ] && [ "$1" != -p ] && [ "$1" != -l ]; then
+    local __fd_a __fd_rest=()
+    for __fd_a in "${@:2}"; do
+      case $__fd_a in
+        EXIT|0) if [ "$1" = - ]; then __fd_user_exit=; else __fd_user_exit=$1; fi ;;
+        *) __fd_rest+=("$__fd_a") ;;
+      esac
+    done
+    if [ ${#__fd_rest[@]} -gt 0 ]; then builtin trap "$1" "${__fd_rest[@]}"; fi
+    return 0
+  fi
+  builtin trap "$@"
+}
+__fd_dump "$__fd_vars.0"
+builtin trap __fd_exit EXIT
 "#;
 
 /// Where one step's dumps go; dropping it removes them.
@@ -100,7 +132,7 @@ fn with_suffix(prefix: &Path, end: &str) -> PathBuf {
 }
 
 /// `$TMPDIR/flightdeck-<uid>`, mode 0700, refusing one that another user owns.
-fn private_dir() -> std::io::Result<PathBuf> {
+pub(crate) fn private_dir() -> std::io::Result<PathBuf> {
     use std::os::unix::fs::MetadataExt;
     let uid = nix::unistd::getuid().as_raw();
     let dir = std::env::temp_dir().join(format!("flightdeck-{uid}"));
@@ -116,7 +148,27 @@ fn private_dir() -> std::io::Result<PathBuf> {
             dir.display()
         )));
     }
+    remove_stale(&dir);
     Ok(dir)
+}
+
+/// Dumps of cockpits that are gone (a crash between start and collect) are removed.
+fn remove_stale(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let pid = name
+            .strip_prefix("vars-")
+            .and_then(|r| r.split('-').next())
+            .and_then(|p| p.parse::<u32>().ok());
+        if let Some(pid) = pid
+            && !Path::new(&format!("/proc/{pid}")).exists()
+        {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 fn read_pairs(path: &Path) -> HashMap<String, String> {

@@ -11,20 +11,20 @@ use std::process::Stdio;
 
 use crate::journal::secrets::{Masker, MaskingWriter};
 
-/// The environment variable carrying the secrets to mask, as a JSON array (the step's own
-/// environment already holds them, so this adds no exposure).
-const SECRETS_ENV: &str = "FLIGHTDECK_RELAY_SECRETS";
-
-/// Starts one detached relay per pipe, appending to `output`.
+/// Starts one detached relay per pipe, appending to `output`. The secrets to mask travel in a
+/// private (0600) file the relay reads and deletes at once, never in its environment.
 pub fn hand_over(pipes: Vec<OwnedFd>, output: &Path, masker: &Masker) -> Result<(), String> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find flightdeck itself: {e}"))?;
     let secrets = serde_json::to_string(masker.secrets()).unwrap_or_else(|_| "[]".into());
     for pipe in pipes {
+        let secrets_file = secrets_file(&secrets)
+            .map_err(|e| format!("cannot hand the secrets to the relay: {e}"))?;
         std::process::Command::new(&exe)
             .arg("relay-output")
             .arg("--file")
             .arg(output)
-            .env(SECRETS_ENV, &secrets)
+            .arg("--secrets")
+            .arg(&secrets_file)
             .stdin(Stdio::from(pipe))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -36,11 +36,29 @@ pub fn hand_over(pipes: Vec<OwnedFd>, output: &Path, masker: &Masker) -> Result<
     Ok(())
 }
 
+fn secrets_file(json: &str) -> std::io::Result<std::path::PathBuf> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let path =
+        crate::exec::capture::private_dir()?.join(format!("relay-{}-{nanos}", std::process::id()));
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)?;
+    f.write_all(json.as_bytes())?;
+    Ok(path)
+}
+
 /// The relay itself: stdin to the end of `file`, masked, until the writer closes the pipe.
 /// It runs in a process group of its own, so a terminal hangup does not reach it.
-pub fn relay(file: &Path) -> std::io::Result<()> {
+pub fn relay(file: &Path, secrets: Option<&Path>) -> std::io::Result<()> {
     let mut masker = Masker::default();
-    if let Ok(json) = std::env::var(SECRETS_ENV) {
+    if let Some(path) = secrets {
+        let json = std::fs::read_to_string(path).unwrap_or_default();
+        let _ = std::fs::remove_file(path);
         for s in serde_json::from_str::<Vec<String>>(&json).unwrap_or_default() {
             masker.add(&s);
         }

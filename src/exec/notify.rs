@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 
 use crate::exec::output::StepOutput;
 use crate::exec::shell::{ExecEvent, Outcome, Running};
-use crate::exec::substitute::fill;
+use crate::exec::substitute::{fill, json_content};
 use crate::journal::secrets::Masker;
 
 /// How long a post may take before it counts as failed.
@@ -84,10 +84,7 @@ pub fn body(
     lookup: impl Fn(&str) -> Option<String>,
 ) -> Result<String, String> {
     if json {
-        let filled = fill(template, true, &lookup, |v| {
-            let quoted = serde_json::Value::String(v.to_string()).to_string();
-            quoted[1..quoted.len() - 1].to_string()
-        });
+        let filled = fill(template, true, &lookup, json_content);
         serde_json::from_str::<serde_json::Value>(&filled)
             .map_err(|e| format!("format: json, but the filled template is not JSON: {e}"))?;
         Ok(filled)
@@ -121,7 +118,7 @@ pub async fn post(url: &str, body: String) -> Result<u16, String> {
 /// Scheme and host only: the path of a Slack-style webhook is its secret.
 pub fn redacted(url: &str) -> String {
     match reqwest::Url::parse(url) {
-        Ok(u) if u.path().len() > 1 => format!(
+        Ok(u) if u.path().len() > 1 || u.query().is_some() || !u.username().is_empty() => format!(
             "{}://{}{}/…",
             u.scheme(),
             u.host_str().unwrap_or(""),
@@ -227,6 +224,10 @@ mod tests {
             "http://127.0.0.1:18787/…"
         );
         assert_eq!(redacted("$SLACK_WEBHOOK"), "(not a URL)");
+        assert_eq!(
+            redacted("https://h.example/?token=abc"),
+            "https://h.example/…"
+        );
     }
 
     #[test]

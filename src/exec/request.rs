@@ -52,12 +52,11 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 const METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 const OPS: &[&str] = &["==", "!=", ">=", "<=", ">", "<"];
 
-/// Reads an `http` block. Errors name the line (1-based, within the block) and the fix.
+/// Reads an `http` block: the request line, then header and directive lines, then after the
+/// first blank line the body, verbatim (a body line is never a header or a directive). `#`
+/// lines before the body are comments. Errors name the line (1-based, within the block).
 pub fn parse(text: &str) -> Result<RequestSpec, String> {
-    let mut lines = text.lines().enumerate().filter(|(_, l)| {
-        let t = l.trim();
-        !t.starts_with('#') || t.starts_with("#!")
-    });
+    let mut lines = text.lines().enumerate();
     let (method, url) = loop {
         let Some((n, line)) = lines.next() else {
             return Err(
@@ -65,7 +64,7 @@ pub fn parse(text: &str) -> Result<RequestSpec, String> {
             );
         };
         let line = line.trim();
-        if line.is_empty() {
+        if line.is_empty() || line.starts_with('#') {
             continue;
         }
         let mut parts = line.split_whitespace();
@@ -92,37 +91,33 @@ pub fn parse(text: &str) -> Result<RequestSpec, String> {
         retry: None,
         timeout: DEFAULT_TIMEOUT,
     };
-    let mut body: Vec<&str> = Vec::new();
-    let mut in_body = false;
-    for (n, raw) in lines {
+    for (n, raw) in lines.by_ref() {
         let line = raw.trim();
-        if !in_body && line.is_empty() {
-            in_body = !spec.headers.is_empty() || !body.is_empty();
+        if line.is_empty() {
+            break;
+        }
+        if line.starts_with('#') {
             continue;
         }
-        if let Some((key, value)) = line.split_once(':')
-            && directive(&mut spec, key.trim(), value.trim(), n + 1)?
-        {
+        let Some((key, value)) = line.split_once(':') else {
+            return Err(format!(
+                "line {}: `{line}` is neither `Header: value` nor a directive; a body goes after a blank line",
+                n + 1
+            ));
+        };
+        let (key, value) = (key.trim(), value.trim());
+        if directive(&mut spec, key, value, n + 1)? {
             continue;
         }
-        if in_body {
-            body.push(raw);
-            continue;
+        if key.is_empty() || key.contains(char::is_whitespace) {
+            return Err(format!("line {}: `{key}` is not a header name", n + 1));
         }
-        match line.split_once(':') {
-            Some((k, v)) if !k.trim().is_empty() && !k.contains(char::is_whitespace) => {
-                spec.headers
-                    .push((k.trim().to_string(), v.trim().to_string()));
-            }
-            _ => {
-                in_body = true;
-                body.push(raw);
-            }
-        }
+        spec.headers.push((key.to_string(), value.to_string()));
     }
+    let body: Vec<&str> = lines.map(|(_, l)| l).collect();
     let body = body.join("\n");
     if !body.trim().is_empty() {
-        spec.body = Some(body.trim().to_string());
+        spec.body = Some(body.trim_end().to_string());
     }
     Ok(spec)
 }
@@ -249,12 +244,22 @@ mod tests {
     }
 
     #[test]
-    fn a_body_follows_a_blank_line_and_directives_may_trail_it() {
-        let spec =
-            parse("POST https://h/x\nContent-Type: application/json\n\n{\"a\": 1}\nexpect: 2xx\n")
-                .expect("parses");
-        assert_eq!(spec.body.as_deref(), Some("{\"a\": 1}"));
-        assert_eq!(spec.expect_status, vec![StatusPattern::Class(2)]);
+    fn a_body_follows_the_first_blank_line_verbatim() {
+        let spec = parse(
+            "POST https://h/x\nexpect: 201\n\n{\"a\": 1}\n# kept\ntimeout: not a directive here\n",
+        )
+        .expect("parses");
+        assert!(spec.headers.is_empty());
+        assert_eq!(spec.expect_status, vec![StatusPattern::Exact(201)]);
+        assert_eq!(
+            spec.body.as_deref(),
+            Some("{\"a\": 1}\n# kept\ntimeout: not a directive here")
+        );
+        assert_eq!(spec.timeout, DEFAULT_TIMEOUT);
+        let spec = parse("POST https://h/x\n\n{\"a\":1}").expect("parses");
+        assert!(spec.headers.is_empty());
+        assert_eq!(spec.body.as_deref(), Some("{\"a\":1}"));
+        assert!(parse("GET https://h/x\njust words").is_err());
     }
 
     #[test]

@@ -307,6 +307,8 @@ async fn supervise(
             }
         };
         tokio::select! {
+            // An exit already seen wins over a leave or cancel request that came with it.
+            biased;
             status = child.wait() => {
                 // A cancelled step goes entirely: background jobs of the shell ignore SIGINT.
                 if stage > 0 && pgid > 0 {

@@ -130,9 +130,60 @@ fn dollar_at(s: &str, bare: bool) -> Option<(&str, usize)> {
     is_env_name(name).then_some((name, len + 1))
 }
 
-/// A SQL string literal holding `value` exactly (standard-conforming strings: only `'` doubles).
+/// `value` as the inside of a JSON string: quotes, backslashes and control characters escaped,
+/// so a value placed in a JSON template stays inside its string.
+pub fn json_content(value: &str) -> String {
+    let quoted = serde_json::Value::String(value.to_string()).to_string();
+    quoted[1..quoted.len() - 1].to_string()
+}
+
+/// Fills a SQL block: each input becomes a string literal where a value goes. An input inside
+/// a string, identifier, comment or `$$` body is refused (a literal there would end what
+/// surrounds it), naming the input and the fix.
+pub fn fill_sql(sql: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<String, String> {
+    let skip = crate::db::statements::non_code_ranges(sql);
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut i = 0usize;
+    while let Some(c) = sql[i..].chars().next() {
+        if let Some(r) = skip.iter().find(|r| r.start == i) {
+            let text = &sql[r.clone()];
+            if let Some(name) = first_reference(text).filter(|n| lookup(n).is_some()) {
+                return Err(format!(
+                    "input `{name}` stands inside a quoted string, identifier, comment or $$ body of the SQL; put it where a value goes (`where id = <{name}>`), flightdeck quotes it"
+                ));
+            }
+            out.push_str(text);
+            i = r.end;
+            continue;
+        }
+        let rest = &sql[i..];
+        if let Some((name, len)) = reference_at(rest).or_else(|| dollar_at(rest, false))
+            && let Some(value) = lookup(name)
+        {
+            out.push_str(&sql_literal(&value));
+            i += len;
+            continue;
+        }
+        out.push(c);
+        i += c.len_utf8();
+    }
+    Ok(out)
+}
+
+/// The first `<name>`, `{{ name }}` or `${NAME}` in `text`.
+fn first_reference(text: &str) -> Option<&str> {
+    text.char_indices().find_map(|(i, _)| {
+        let rest = &text[i..];
+        reference_at(rest)
+            .or_else(|| dollar_at(rest, false))
+            .map(|(n, _)| n)
+    })
+}
+
+/// A SQL string literal holding `value` exactly, whatever `standard_conforming_strings` says:
+/// an escape string (`E'…'`) with backslashes and quotes doubled.
 pub fn sql_literal(value: &str) -> String {
-    format!("'{}'", value.replace('\'', "''"))
+    format!("E'{}'", value.replace('\\', "\\\\").replace('\'', "''"))
 }
 
 /// Whether `name` can be passed as an environment variable as it is (`$NAME` inputs).
@@ -148,17 +199,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fill_quotes_values_for_sql_and_leaves_unknown_and_positional_alone() {
-        let lookup =
-            |n: &str| (n == "TENANT" || n == "who").then(|| "x'); drop table t; --".to_string());
+    fn fill_sql_quotes_values_and_refuses_inputs_inside_literals() {
+        let evil = "x\\'); drop table t; --";
+        let lookup = |n: &str| (n == "TENANT" || n == "who").then(|| evil.to_string());
         let sql = "select $1, $$a$$, ${TENANT}, <who>, ${OTHER} from t where a = $TENANT";
+        let lit = "E'x\\\\''); drop table t; --'";
         assert_eq!(
-            fill(sql, false, lookup, sql_literal),
-            "select $1, $$a$$, 'x''); drop table t; --', 'x''); drop table t; --', ${OTHER} from t where a = $TENANT"
+            fill_sql(sql, lookup).expect("fills"),
+            format!("select $1, $$a$$, {lit}, {lit}, ${{OTHER}} from t where a = $TENANT")
+        );
+        for bad in [
+            "select '<who>'",
+            "select 1 -- <who>",
+            "select $q$ ${TENANT} $q$",
+            "select \"<who>\"",
+        ] {
+            let e = fill_sql(bad, lookup).expect_err(bad);
+            assert!(e.starts_with("input `"), "{e}");
+        }
+        // A name nobody has a value for inside a literal is just text.
+        assert_eq!(
+            fill_sql("select '<nobody>'", lookup).expect("fills"),
+            "select '<nobody>'"
         );
         assert_eq!(
             fill("Bearer $TENANT!", true, lookup, |v| v.to_string()),
-            "Bearer x'); drop table t; --!"
+            format!("Bearer {evil}!")
         );
     }
 

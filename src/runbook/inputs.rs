@@ -59,11 +59,9 @@ const TEMPLATE_BUILTINS: &[&str] = &["operator", "progress", "phase"];
 pub fn name_looks_secret(name: &str) -> bool {
     let up = name.to_ascii_uppercase();
     up == "DATABASE_URL"
-        || [
-            "KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "WEBHOOK", "DSN",
-        ]
-        .iter()
-        .any(|w| up.contains(w))
+        || ["KEY", "TOKEN", "SECRET", "PASS", "WEBHOOK", "DSN"]
+            .iter()
+            .any(|w| up.contains(w))
 }
 
 /// The inputs `code` refers to, in order of first appearance, without duplicates.

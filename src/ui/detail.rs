@@ -66,7 +66,7 @@ fn step_lines(app: &App, step: &Step) -> Vec<Line<'static>> {
         out.push(Line::raw(""));
         for name in &inputs {
             let value = match app.values.get(name) {
-                Some(_) if app.runbook.is_secret(name) => MASK.to_string(),
+                Some(_) if app.is_secret(name) => MASK.to_string(),
                 Some(v) => v.clone(),
                 None => "(asked for when the step runs)".into(),
             };
