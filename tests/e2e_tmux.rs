@@ -285,7 +285,7 @@ fn quit_and_leave_a_step_running_keeps_its_output_whole() {
     let book = home.path().join("long.md");
     std::fs::write(
         &book,
-        "# Leave it running\n\n## Long\n\nCount slowly:\n\n```bash\nfor i in $(seq 1 30); do echo \"tick $i\"; sleep 0.2; done\necho finished > done.txt\n```\n",
+        "# Leave it running\n\n## Long\n\nCount loudly then slowly:\n\n```bash\nfor j in $(seq 0 9); do seq $((j*100000+1)) $(((j+1)*100000)); sleep 0.5; done\nLEFT_VALUE=1\necho finished > done.txt\n```\n",
     )
     .expect("runbook");
     let tmux = Tmux {
@@ -299,7 +299,8 @@ fn quit_and_leave_a_step_running_keeps_its_output_whole() {
     ));
     tmux.wait_for("Checklist 0/1", Duration::from_secs(30));
     tmux.keys(&["Enter"]);
-    tmux.wait_for("tick 3", Duration::from_secs(30));
+    // Quit while it floods: the handover must not lose or repeat a line.
+    tmux.wait_for("100000", Duration::from_secs(30));
     tmux.keys(&["q"]);
     tmux.wait_for("Quit, leave them running", Duration::from_secs(10));
     tmux.keys(&["Right", "Right", "Enter"]);
@@ -330,17 +331,37 @@ fn quit_and_leave_a_step_running_keeps_its_output_whole() {
         .find(|e| e.file_name().to_string_lossy().ends_with(".1.log"))
         .expect("output file")
         .path();
+    let expected: String = (1..=1_000_000).map(|i| format!("{i}\n")).collect();
     let start = Instant::now();
     loop {
         let text = std::fs::read_to_string(&output).expect("read output");
-        let expected: String = (1..=30).map(|i| format!("tick {i}\n")).collect();
         if text == expected {
             break;
         }
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "output not whole:\n{text}"
-        );
+        if start.elapsed() > Duration::from_secs(10) {
+            let first_bad = text
+                .lines()
+                .zip(1..)
+                .find(|(l, i)| *l != i.to_string())
+                .map(|(l, i)| format!("line {i} is `{l}`"));
+            panic!(
+                "output not whole: {} lines, {first_bad:?}",
+                text.lines().count()
+            );
+        }
         std::thread::sleep(Duration::from_millis(100));
     }
+    // The variable dumps of a step left running are not left behind (they hold its environment).
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").map_or(0, |m| m.uid());
+    let leftovers: Vec<String> =
+        std::fs::read_dir(std::env::temp_dir().join(format!("flightdeck-{uid}")))
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.contains("count_loudly_then_slowly"))
+                    .collect()
+            })
+            .unwrap_or_default();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
 }

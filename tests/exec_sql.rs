@@ -160,7 +160,27 @@ async fn create_index_concurrently_reports_its_progress() {
         .expect("blocker");
     let sql = format!("create index concurrently {t}_v on {t} (v);");
     let step = tokio::spawn(run(job(&url, &sql, dir.path()), None));
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Let the blocker go once the build is seen waiting for it (bounded).
+    let started = Instant::now();
+    loop {
+        let waiting: i64 = setup
+            .client
+            .query_one(
+                "select count(*) from pg_stat_progress_create_index p join pg_class c on c.oid = p.relid where c.relname = $1",
+                &[&t],
+            )
+            .await
+            .expect("progress query")
+            .get(0);
+        if waiting > 0 && started.elapsed() > Duration::from_millis(600) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the build never showed up"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     blocker
         .client
         .batch_execute("commit")
@@ -279,4 +299,25 @@ async fn sslmode_require_encrypts_and_verify_full_checks_the_certificate() {
         err.to_string().to_lowercase().contains("certificate"),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn input_values_reach_sql_as_literals_only() {
+    let Some(url) = services::postgres().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let evil = "x'); select 'pwned' as v; -- \\' || current_user || '";
+    let sql = flightdeck::exec::substitute::fill_sql("select <who> as v;", |n| {
+        (n == "who").then(|| evil.to_string())
+    })
+    .expect("fills");
+    let r = run(job(&url, &sql, dir.path()), None).await;
+    assert_eq!(r.outcome.exit_code, Some(0), "{}", r.out);
+    assert!(
+        r.out.contains(&format!("\n{evil}\n(1 row)")),
+        "the value comes back as it was: {}",
+        r.out
+    );
+    assert!(!r.out.contains("\npwned\n"), "{}", r.out);
 }

@@ -2,6 +2,7 @@
 //! DEPLOY_ID pattern across three blocks, `capture=`, `i` edits, and injection staying inert.
 
 mod rig;
+mod services;
 
 use crossterm::event::KeyCode;
 use flightdeck::app::state::Dialog;
@@ -135,4 +136,69 @@ async fn i_edits_a_steps_inputs_and_journals_the_change() {
         .filter(|e| matches!(&e.kind, EventKind::InputSet { source: Some(s), .. } if s == "edit"))
         .count();
     assert_eq!(edits, 1, "unchanged DEPLOY_ID is not journaled again");
+}
+
+/// An HTTP step through `prepare` against a real loopback server: a value inside the URL is
+/// percent-encoded, a value in a JSON body stays inside its string, a line break is refused.
+#[tokio::test]
+async fn values_in_http_steps_stay_data() {
+    let server =
+        services::HttpServer::start(|_, _| (200, "{}".into(), std::time::Duration::ZERO)).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("http.md");
+    std::fs::write(
+        &path,
+        format!(
+            "# H\n\n## P\n\nCreate the item:\n\n```http\nPOST http://{}/items/<item>?q=1\nContent-Type: application/json\nX-Item: <item>\n\n{{\"name\": \"<item>\"}}\n```\n",
+            server.addr
+        ),
+    )
+    .expect("write");
+    let mut r = Rig::new(&path.display().to_string());
+    let step = r.app.runbook.steps().next().expect("step").1.clone();
+    let evil = "a/../admin?x=1#\", \"admin\": true, \"b\": \"";
+    r.app.values.insert("item".into(), evil.into());
+    let Ok(flightdeck::exec::job::Job::Http(spec)) =
+        flightdeck::app::prepare::prepare(&r.app, &step)
+    else {
+        panic!("an http job");
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let _h = flightdeck::exec::http::spawn(
+        flightdeck::exec::http::HttpJob {
+            step_id: step.id.clone(),
+            attempt: 1,
+            spec,
+            output_path: dir.path().join("out.log"),
+            masker: Default::default(),
+        },
+        tx,
+    );
+    loop {
+        let ev = tokio::time::timeout(std::time::Duration::from_secs(20), rx.recv())
+            .await
+            .expect("finishes")
+            .expect("event");
+        if let flightdeck::exec::shell::ExecEvent::Finished { outcome, .. } = ev {
+            assert_eq!(outcome.exit_code, Some(0));
+            break;
+        }
+    }
+    let seen = server.seen();
+    assert_eq!(
+        seen[0].path,
+        "/items/a%2F..%2Fadmin%3Fx%3D1%23%22%2C%20%22admin%22%3A%20true%2C%20%22b%22%3A%20%22?q=1"
+    );
+    let body: serde_json::Value = serde_json::from_str(&seen[0].body).expect("body is JSON");
+    assert_eq!(body["name"], evil);
+    assert!(body.get("admin").is_none());
+
+    assert!(seen[0].headers.contains(&("x-item".into(), evil.into())));
+
+    // A line break in a value can never add a header: the URL encodes it, a header refuses it.
+    r.app
+        .values
+        .insert("item".into(), "a\r\nX-Injected: 1".into());
+    let err = flightdeck::app::prepare::prepare(&r.app, &step).expect_err("refused");
+    assert!(err.contains("line break"), "{err}");
 }

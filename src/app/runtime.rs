@@ -191,7 +191,7 @@ where
                     &mut handles,
                     &mut masker,
                 ) {
-                    stop_running(app, writer, &handles);
+                    stop_running(app, writer, &handles, &mut exec_rx).await;
                     return Ok(());
                 }
             }
@@ -202,7 +202,7 @@ where
             dirty = false;
         }
     }
-    stop_running(app, writer, &handles);
+    stop_running(app, writer, &handles, &mut exec_rx).await;
     Ok(())
 }
 
@@ -245,7 +245,12 @@ async fn leave_running(
 
 /// On the way out (quit, SIGTERM, SIGHUP): steps still running are journaled as interrupted;
 /// those not handed over to a relay are stopped.
-fn stop_running(app: &App, writer: &JournalWriter, handles: &HashMap<String, Running>) {
+async fn stop_running(
+    app: &App,
+    writer: &JournalWriter,
+    handles: &HashMap<String, Running>,
+    exec_rx: &mut mpsc::Receiver<ExecEvent>,
+) {
     for (id, attempt) in &app.running {
         tracing::info!(step = %id, attempt, "step interrupted by exit");
         let _ = writer.append(
@@ -255,6 +260,21 @@ fn stop_running(app: &App, writer: &JournalWriter, handles: &HashMap<String, Run
         );
     }
     handles.values().for_each(Running::terminate);
+    // Steps that are not processes (a statement on the server) stop by request: wait a little
+    // for them to say so, so that nothing keeps running unseen.
+    let mut waiting: Vec<&String> = handles
+        .iter()
+        .filter(|(_, h)| h.pgid == 0)
+        .map(|(id, _)| id)
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while !waiting.is_empty() {
+        match tokio::time::timeout_at(deadline, exec_rx.recv()).await {
+            Ok(Some(ExecEvent::Finished { step_id, .. })) => waiting.retain(|id| **id != step_id),
+            Ok(Some(_)) => {}
+            Ok(None) | Err(_) => break,
+        }
+    }
 }
 
 /// What the application log keeps of an action: ids, states and errors, never values.

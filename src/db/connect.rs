@@ -4,6 +4,9 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 use tokio_postgres::config::SslMode;
@@ -12,13 +15,18 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::DbError;
 
+/// Notices waiting to be read, per session.
+pub const NOTICES_KEPT: usize = 256;
+
 /// An open session: the client, what cancels its running statement, and its backend pid (to
 /// find it in `pg_stat_activity` or `pg_stat_progress_create_index`).
 pub struct Db {
     pub client: Client,
     pub pid: i32,
-    /// `NOTICE`/`WARNING` messages from the server, in order, as one line each.
-    pub notices: mpsc::UnboundedReceiver<String>,
+    /// `NOTICE`/`WARNING` messages from the server, in order, as one line each; at most
+    /// [`NOTICES_KEPT`] wait here, the rest are counted in `notices_dropped`.
+    pub notices: mpsc::Receiver<String>,
+    pub notices_dropped: Arc<AtomicU64>,
     cancel: CancelToken,
     tls: Option<MakeRustlsConnect>,
 }
@@ -89,7 +97,9 @@ pub async fn connect(url: &str, timeout: Duration) -> Result<Db, DbError> {
         )),
         _ => Some(MakeRustlsConnect::new(crate::tls::encrypt_only())),
     };
-    let (notice_tx, notices) = mpsc::unbounded_channel();
+    let (notice_tx, notices) = mpsc::channel(NOTICES_KEPT);
+    let notices_dropped = Arc::new(AtomicU64::new(0));
+    let notice_tx = (notice_tx, notices_dropped.clone());
     let attempt = async {
         let client = match &tls {
             Some(tls) => {
@@ -117,14 +127,17 @@ pub async fn connect(url: &str, timeout: Duration) -> Result<Db, DbError> {
         client,
         pid,
         notices,
+        notices_dropped,
         cancel,
         tls,
     })
 }
 
 /// Runs the connection on its own task, forwarding notices; ends when the session does.
-fn drive<S, T>(mut conn: tokio_postgres::Connection<S, T>, notices: mpsc::UnboundedSender<String>)
-where
+fn drive<S, T>(
+    mut conn: tokio_postgres::Connection<S, T>,
+    (notices, dropped): (mpsc::Sender<String>, Arc<AtomicU64>),
+) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
@@ -133,7 +146,13 @@ where
         while let Some(message) = messages.next().await {
             match message {
                 Ok(AsyncMessage::Notice(n)) => {
-                    let _ = notices.send(format!("{}: {}", n.severity(), n.message()));
+                    // Nobody may be reading (a metric's session): never grow without bound.
+                    if notices
+                        .try_send(format!("{}: {}", n.severity(), n.message()))
+                        .is_err()
+                    {
+                        dropped.fetch_add(1, Ordering::Relaxed);
+                    }
                 }
                 Ok(_) => {}
                 Err(e) => {

@@ -20,6 +20,10 @@ pub fn split(sql: &str) -> Vec<Statement> {
     let mut i = 0usize;
     let mut has_code = false;
     let mut code_start = 0usize;
+    // Inside `BEGIN ATOMIC … END` (SQL-standard function bodies) `;` does not end anything;
+    // nested `BEGIN`/`CASE` … `END` are counted, as psql does.
+    let mut atomic_depth = 0usize;
+    let mut prev_word = String::new();
     let push = |code_from: usize, to: usize, out: &mut Vec<Statement>| {
         out.push(Statement {
             text: sql[code_from..to].trim().to_string(),
@@ -29,8 +33,13 @@ pub fn split(sql: &str) -> Vec<Statement> {
     };
     while i < b.len() {
         let c = b[i];
-        // A psql meta-command owns its line when it starts a statement.
-        if c == b'\\' && !has_code {
+        // A psql meta-command runs to the end of its line and ends any statement before it
+        // (`select … \gexec`).
+        if c == b'\\' {
+            if has_code {
+                push(code_start, i, &mut out);
+                has_code = false;
+            }
             let end = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |n| i + n);
             out.push(Statement {
                 text: sql[i..end].trim().to_string(),
@@ -58,12 +67,28 @@ pub fn split(sql: &str) -> Vec<Statement> {
                     }
                     b'"' => quoted_end(b, i, b'"', false),
                     b'$' => dollar_end(sql, i).unwrap_or(i + 1),
+                    b';' if atomic_depth > 0 => i + 1,
                     b';' => {
                         if has_code {
                             push(code_start, i, &mut out);
                         }
                         has_code = false;
                         i + 1
+                    }
+                    c if (c.is_ascii_alphabetic() || c == b'_') && !word_byte_before(b, i) => {
+                        let end = i + b[i..]
+                            .iter()
+                            .position(|x| !(x.is_ascii_alphanumeric() || *x == b'_' || *x == b'$'))
+                            .unwrap_or(b.len() - i);
+                        let word = sql[i..end].to_ascii_lowercase();
+                        match word.as_str() {
+                            "atomic" if prev_word == "begin" => atomic_depth += 1,
+                            "begin" | "case" if atomic_depth > 0 => atomic_depth += 1,
+                            "end" if atomic_depth > 0 => atomic_depth -= 1,
+                            _ => {}
+                        }
+                        prev_word = word;
+                        end
                     }
                     _ => i + 1,
                 }
@@ -241,6 +266,21 @@ mod tests {
         assert!(s[0].meta && s[0].text == "\\timing on");
         assert_eq!(s[1].text, "select 1");
         assert!(!s[1].meta);
+        let s = split("select format('select 1') \\gexec\nselect 2;");
+        assert_eq!(s[0].text, "select format('select 1')");
+        assert!(s[1].meta && s[1].text == "\\gexec");
+        assert_eq!(s[2].text, "select 2");
+    }
+
+    #[test]
+    fn begin_atomic_bodies_keep_their_semicolons() {
+        let sql = "create function f() returns int language sql\nbegin atomic\n  select case when true then 1 end;\n  select 2;\nend;\nselect 3;";
+        let t = texts(sql);
+        assert_eq!(t.len(), 2, "{t:?}");
+        assert!(t[0].ends_with("select 2;\nend"), "{t:?}");
+        assert_eq!(t[1], "select 3");
+        // An ordinary transaction block still splits.
+        assert_eq!(texts("begin; update t set a = 1; commit;").len(), 3);
     }
 
     #[test]

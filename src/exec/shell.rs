@@ -124,10 +124,13 @@ impl Running {
             .map_err(|_| "the step ended during the handover".to_string())?
     }
 
-    /// Stops the step's whole process group at once (SIGTERM), when the cockpit exits under it.
+    /// Stops the step when the cockpit exits under it: SIGTERM to a process group at once; a
+    /// cancel (PostgreSQL's cancel request, an HTTP poll stopped) for other steps.
     pub fn terminate(&self) {
         if self.pgid > 0 {
             let _ = killpg(Pid::from_raw(self.pgid), Signal::SIGTERM);
+        } else {
+            let _ = self.cancel.try_send(());
         }
     }
 

@@ -161,7 +161,6 @@ async fn execute(
     cancel: &mut mpsc::Receiver<()>,
 ) -> Result<String, DbError> {
     let canceller = db.canceller();
-    let mut cancelled = false;
     let work = async {
         let stream = db.client.simple_query_raw(sql).await?;
         futures_util::pin_mut!(stream);
@@ -213,8 +212,8 @@ async fn execute(
     loop {
         tokio::select! {
             r = &mut work => return r,
-            Some(()) = cancel.recv(), if !cancelled => {
-                cancelled = true;
+            // Each `c` sends a request: one lost on the way is not the last word.
+            Some(()) = cancel.recv() => {
                 let c = canceller.clone();
                 tokio::spawn(async move {
                     if let Err(e) = c.cancel().await {
@@ -230,6 +229,13 @@ async fn execute(
 async fn drain_notices(db: &mut Db, out: &mut StepOutput) {
     while let Ok(n) = db.notices.try_recv() {
         out.line(&n, false).await;
+    }
+    let dropped = db
+        .notices_dropped
+        .swap(0, std::sync::atomic::Ordering::Relaxed);
+    if dropped > 0 {
+        out.line(&format!("… {dropped} more notices not shown"), false)
+            .await;
     }
 }
 
