@@ -5,8 +5,8 @@
 //! the file is extended ahead of the lines, in chunks of zero bytes that are written and synced
 //! once ([`CHUNK`]); an append then writes its line over zeros inside the file and `sync_data`
 //! only has the data block to flush, as SQLite's recycled WAL does. Zeros are written rather
-//! than `fallocate`d: an unwritten extent still needs a metadata commit the first time each of
-//! its blocks is written.
+//! than `fallocate`d: ext4 turns the first write into each block of an unwritten extent into an
+//! extent change that `sync_data` must commit, while written zeros need nothing more.
 //!
 //! The file therefore ends in NUL padding while it is open (readers stop at the first NUL, see
 //! [`super::padding`]); dropping the appender trims it, and a crash leaves it, which opening
