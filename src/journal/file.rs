@@ -329,8 +329,9 @@ pub fn output_path(run_dir: &Path, step_id: &str, attempt: u32) -> PathBuf {
 
 /// Every event of a run, read-only and without the lock (export, show, follow).
 ///
-/// A torn last line (a writer mid-append, or a crash not yet repaired) is left out; any other
-/// damage is an error naming the line.
+/// Stops at the first NUL (the writer's padding, see [`super::padding`]). A torn last line (a
+/// writer mid-append, or a crash not yet repaired) is left out; any other damage is an error
+/// naming the line.
 pub fn read_events(run_dir: &Path) -> Result<Vec<Event>, JournalError> {
     let path = run_dir.join(JOURNAL_FILE);
     if !path.is_file() {
