@@ -1,13 +1,15 @@
 //! Crash safety: a writer process is killed with SIGKILL at random points while it appends;
 //! every event whose append returned (the child printed its seq) must be there after reopening,
-//! and a torn tail is repaired.
+//! and a torn tail is repaired. The writer preallocates NUL padding, which a kill leaves behind;
+//! a torn line is written where a real one would be, at the end of the text, before the padding.
 
 use std::fs::{self, OpenOptions};
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::fs::FileExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use flightdeck::journal::{EventKind, Journal, verify};
+use flightdeck::journal::{EventKind, Journal, padding, verify};
 use flightdeck::runbook;
 
 /// xorshift64*: enough randomness for kill points, seeded and printed so a failure can be replayed.
@@ -44,6 +46,7 @@ fn sigkill_at_random_points_loses_no_durable_event() {
 
     let mut durable_total = 0usize;
     let mut repairs = 0usize;
+    let mut padded = 0usize;
     for round in 0..20 {
         let mut child = Command::new(env!("CARGO_BIN_EXE_flightdeck"))
             .args(["--home"])
@@ -53,32 +56,45 @@ fn sigkill_at_random_points_loses_no_durable_event() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut printed = String::new();
+        // Even rounds: the kill may come anywhere, opening and the first extension included.
+        // Odd rounds: only after the first append, so that it lands among appends even on a
+        // slow machine (where starting the writer can take longer than the random delay).
+        if round % 2 == 1 {
+            out.read_line(&mut printed).unwrap();
+        }
         std::thread::sleep(Duration::from_millis(5 + rng.below(120)));
         child.kill().unwrap(); // SIGKILL on Unix
         child.wait().unwrap();
-        let mut out = String::new();
-        child
-            .stdout
-            .take()
-            .unwrap()
-            .read_to_string(&mut out)
-            .unwrap();
-        let durable: Vec<u64> = out.lines().map(|l| l.parse().unwrap()).collect();
+        out.read_to_string(&mut printed).unwrap();
+        let durable: Vec<u64> = printed.lines().map(|l| l.parse().unwrap()).collect();
         durable_total += durable.len();
 
-        // Every other round, also tear the tail by hand (a crash inside the write itself).
+        // After any append the file is padded, and a kill leaves the padding as it is.
         let path = dir.join("journal.jsonl");
+        let content = fs::read(&path).unwrap();
+        let text_len = padding::text_len(&content);
+        if text_len < content.len() {
+            padded += 1;
+            assert!(content[text_len..].iter().all(|&b| b == 0), "round {round}");
+        } else {
+            assert!(durable.is_empty(), "round {round}: appended but not padded");
+        }
+
+        // Every other round, also tear the tail by hand (a crash inside the write itself): part
+        // of a line written where the next line goes, over the padding if there is some.
         let mut torn = Vec::new();
         if round % 2 == 1 {
-            let content = fs::read(&path).unwrap();
-            let last_line = content[..content.len() - 1]
+            let text = &content[..text_len];
+            let last_line = text[..text.len() - 1]
                 .rsplit(|&b| b == b'\n')
                 .next()
                 .unwrap()
                 .to_vec();
             torn = last_line[..1 + rng.below(last_line.len() as u64 - 1) as usize].to_vec();
-            let mut f = OpenOptions::new().append(true).open(&path).unwrap();
-            f.write_all(&torn).unwrap();
+            let f = OpenOptions::new().write(true).open(&path).unwrap();
+            f.write_all_at(&torn, text_len as u64).unwrap();
         }
 
         let (j, events, repaired) = Journal::open(&dir, "checker").unwrap();
@@ -111,6 +127,13 @@ fn sigkill_at_random_points_loses_no_durable_event() {
             );
         }
         drop(j);
+        // A clean close leaves plain JSON lines: no padding, a newline at the end.
+        let closed = fs::read(&path).unwrap();
+        assert!(
+            !closed.contains(&0),
+            "round {round}: padding left after close"
+        );
+        assert!(closed.ends_with(b"\n"));
         assert_eq!(verify(&dir).unwrap(), events.last().unwrap().hash);
     }
     assert!(
@@ -118,5 +141,6 @@ fn sigkill_at_random_points_loses_no_durable_event() {
         "the writer hardly ran: {durable_total} appends"
     );
     assert!(repairs >= 10, "only {repairs} repairs");
-    eprintln!("{durable_total} durable appends over 20 kills, {repairs} repairs");
+    assert!(padded >= 10, "only {padded} kills left padding");
+    eprintln!("{durable_total} durable appends over 20 kills, {repairs} repairs, {padded} padded");
 }

@@ -51,6 +51,41 @@ fn any_changed_byte_is_caught_on_its_line() {
 }
 
 #[test]
+fn a_nul_byte_anywhere_is_caught_on_its_line() {
+    // NUL starts the writer's padding, so readers stop at it; it must not hide what follows.
+    let home = tempfile::tempdir().unwrap();
+    let dir = scripted_run(home.path());
+    let path = dir.join("journal.jsonl");
+    let original = fs::read(&path).unwrap();
+    let mut start = 0;
+    let mut checked = 0;
+    for (number, end) in original
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i + 1)
+        .enumerate()
+    {
+        let len = end - start;
+        for off in [0, len / 2, len - 3, len - 2, len - 1] {
+            let mut bytes = original.clone();
+            bytes[start + off] = 0;
+            fs::write(&path, &bytes).unwrap();
+            match verify(&dir) {
+                Err(VerifyError::BadLine { line, .. }) => {
+                    assert_eq!(line, number + 1, "NUL at byte {off} of line {}", number + 1);
+                }
+                other => panic!("NUL at byte {off} of line {}: {other:?}", number + 1),
+            }
+            checked += 1;
+        }
+        start = end;
+    }
+    fs::write(&path, &original).unwrap();
+    assert!(checked > 100, "{checked}");
+}
+
+#[test]
 fn removed_or_swapped_lines_break_the_chain() {
     let home = tempfile::tempdir().unwrap();
     let dir = scripted_run(home.path());

@@ -146,17 +146,24 @@ where
     result
 }
 
-/// Re-reads the run when its journal grows and sends the replayed state.
+/// Re-reads the run when its journal changes and sends the replayed state. The journal is
+/// preallocated (its length moves only every 256 KiB), so a change is length or mtime; as
+/// two appends can share one coarse mtime tick, the poll after a change reloads once more.
 async fn follow(dir: PathBuf, tx: mpsc::UnboundedSender<Action>) {
     let journal = dir.join(file::JOURNAL_FILE);
-    let mut seen_len = None;
+    let mut seen = None;
+    let mut again = false;
     loop {
-        let len = tokio::fs::metadata(&journal).await.ok().map(|m| m.len());
-        if len.is_some() && len != seen_len {
+        let now = tokio::fs::metadata(&journal)
+            .await
+            .ok()
+            .map(|m| (m.len(), m.modified().ok()));
+        if now.is_some() && (now != seen || again) {
+            again = now != seen;
             let d = dir.clone();
             let loaded = tokio::task::spawn_blocking(move || runs::load_run(&d)).await;
             if let Ok(Ok(run)) = loaded {
-                seen_len = len;
+                seen = now;
                 if tx.send(Action::Followed(Box::new(run.state))).is_err() {
                     return;
                 }

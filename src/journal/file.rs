@@ -2,7 +2,8 @@
 //!
 //! A run folder holds `journal.jsonl`, `runbook.md` (the runbook as the run started), `output/`
 //! and `lock`. Exactly one [`Journal`] writes a run at a time (an advisory lock on `lock`);
-//! readers use [`read_events`] and [`verify`] without it.
+//! readers use [`read_events`] and [`verify`] without it. While a run is open (or after a crash)
+//! the file ends in NUL padding ([`super::padding`]); every reader here stops at the first NUL.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -10,7 +11,9 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
+use crate::journal::appender::Appender;
 use crate::journal::event::{self, Event, EventKind, GENESIS};
+use crate::journal::padding::{self, Tail};
 use crate::journal::runs;
 use crate::journal::secrets::{MASK, Masker};
 use crate::runbook::Runbook;
@@ -78,7 +81,7 @@ pub struct Journal {
     run_dir: PathBuf,
     run_id: String,
     operator: String,
-    file: File,
+    out: Appender,
     _lock: File,
     next_seq: u64,
     head: String,
@@ -111,17 +114,13 @@ impl Journal {
         write_synced(&copy, runbook_text.as_bytes())?;
         let lock = take_lock(&run_dir, &run_id, operator)?;
         let path = run_dir.join(JOURNAL_FILE);
-        let file = OpenOptions::new()
-            .create_new(true)
-            .append(true)
-            .open(&path)
-            .map_err(io_err(&path))?;
+        let out = Appender::create(&path).map_err(io_err(&path))?;
         sync_dir(&run_dir)?;
         let mut journal = Journal {
             run_dir,
             run_id: run_id.clone(),
             operator: operator.to_string(),
-            file,
+            out,
             _lock: lock,
             next_seq: 1,
             head: GENESIS.to_string(),
@@ -173,20 +172,22 @@ impl Journal {
         let run_id = runs::run_id_of(run_dir);
         let lock = take_lock(run_dir, &run_id, operator)?;
         let bytes = fs::read(&path).map_err(io_err(&path))?;
-        let scan = scan(&bytes);
-        if let Some((line, why)) = scan.error {
-            return Err(JournalError::Damaged {
-                path,
-                run: run_id,
-                line,
-                why,
-            });
-        }
+        let (scan, torn_end) = match scan_file(&bytes) {
+            Ok(found) => found,
+            Err((line, why)) => {
+                return Err(JournalError::Damaged {
+                    path,
+                    run: run_id,
+                    line,
+                    why,
+                });
+            }
+        };
         let mut events = scan.events;
         let mut message = None;
         let mut torn_move = None;
-        if scan.good_len < bytes.len() {
-            let torn = &bytes[scan.good_len..];
+        if scan.good_len < torn_end {
+            let torn = &bytes[scan.good_len..torn_end];
             let moved_to = free_torn_name(run_dir);
             write_synced(&run_dir.join(&moved_to), torn)?;
             let f = OpenOptions::new()
@@ -201,15 +202,12 @@ impl Journal {
             ));
             torn_move = Some((torn.len() as u64, moved_to));
         }
-        let file = OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .map_err(io_err(&path))?;
+        let out = Appender::open(&path, scan.good_len as u64).map_err(io_err(&path))?;
         let mut journal = Journal {
             run_dir: run_dir.to_path_buf(),
             run_id,
             operator: operator.to_string(),
-            file,
+            out,
             _lock: lock,
             next_seq: events.last().map_or(1, |e| e.seq + 1),
             head: events
@@ -272,11 +270,9 @@ impl Journal {
         let (mut line, event) =
             event::encode_line(self.next_seq, ts, &self.operator, step, kind, &self.head)?;
         line.push('\n');
-        let path = self.run_dir.join(JOURNAL_FILE);
-        self.file
-            .write_all(line.as_bytes())
-            .and_then(|()| self.file.sync_data())
-            .map_err(io_err(&path))?;
+        self.out
+            .append(line.as_bytes())
+            .map_err(|e| io_err(&self.run_dir.join(JOURNAL_FILE))(e))?;
         self.next_seq += 1;
         self.head.clone_from(&event.hash);
         Ok(event)
@@ -333,8 +329,9 @@ pub fn output_path(run_dir: &Path, step_id: &str, attempt: u32) -> PathBuf {
 
 /// Every event of a run, read-only and without the lock (export, show, follow).
 ///
-/// A torn last line (a writer mid-append, or a crash not yet repaired) is left out; any other
-/// damage is an error naming the line.
+/// Stops at the first NUL (the writer's padding, see [`super::padding`]). A torn last line (a
+/// writer mid-append, or a crash not yet repaired) is left out; any other damage is an error
+/// naming the line.
 pub fn read_events(run_dir: &Path) -> Result<Vec<Event>, JournalError> {
     let path = run_dir.join(JOURNAL_FILE);
     if !path.is_file() {
@@ -343,37 +340,40 @@ pub fn read_events(run_dir: &Path) -> Result<Vec<Event>, JournalError> {
         });
     }
     let bytes = fs::read(&path).map_err(io_err(&path))?;
-    let scan = scan(&bytes);
-    match scan.error {
-        Some((line, why)) => Err(JournalError::Damaged {
+    match scan_file(&bytes) {
+        Ok((scan, _)) => Ok(scan.events),
+        Err((line, why)) => Err(JournalError::Damaged {
             path,
             run: runs::run_id_of(run_dir),
             line,
             why,
         }),
-        None => Ok(scan.events),
     }
 }
 
 /// Recomputes every line's hash and the chain; `Ok` is the head hash.
 ///
-/// Stricter than [`read_events`]: a last line without its newline is reported too.
+/// Stricter than [`read_events`]: a last line without its newline, or part of one after the
+/// NUL padding, is reported too. Padding alone (an open or crashed writer) is fine.
 pub fn verify(run_dir: &Path) -> Result<String, VerifyError> {
     let path = run_dir.join(JOURNAL_FILE);
     let bytes = fs::read(&path).map_err(|source| VerifyError::Io {
         path: path.clone(),
         source,
     })?;
-    let scan = scan(&bytes);
     let bad = |line, why| VerifyError::BadLine {
         path: path.clone(),
         line,
         why,
     };
-    if let Some((line, why)) = scan.error {
-        return Err(bad(line, why));
+    let (scan, torn_end) = scan_file(&bytes).map_err(|(line, why)| bad(line, why))?;
+    if torn_end > padding::text_len(&bytes) {
+        return Err(bad(
+            scan.events.len() + 1,
+            "torn: part of a line after the NUL padding (a write cut short by a crash); opening the run repairs it".into(),
+        ));
     }
-    if scan.good_len < bytes.len() {
+    if scan.good_len < torn_end {
         return Err(bad(
             scan.events.len() + 1,
             "torn: the line has no newline (a crash mid-write); opening the run repairs it".into(),
@@ -391,6 +391,26 @@ struct Scan {
     good_len: usize,
     /// The first bad complete line (1-based) and why.
     error: Option<(usize, String)>,
+}
+
+/// Checks a journal file's lines up to its padding, and what follows the padding. `Ok` holds the
+/// scan and where the torn tail (if any: from `good_len`) ends; `Err` the first bad line and why.
+fn scan_file(bytes: &[u8]) -> Result<(Scan, usize), (usize, String)> {
+    let text_len = padding::text_len(bytes);
+    let scan = scan(&bytes[..text_len]);
+    if let Some(error) = scan.error {
+        return Err(error);
+    }
+    match padding::tail(bytes, text_len) {
+        Tail::Padding => Ok((scan, text_len)),
+        Tail::Fragment { end } => Ok((scan, end)),
+        Tail::Damaged => Err((
+            scan.events.len() + 1,
+            format!(
+                "a NUL byte at offset {text_len} with more lines after it (the file was changed)"
+            ),
+        )),
+    }
 }
 
 /// Checks every complete line and the chain; the bytes after the last newline are the torn tail.

@@ -1,13 +1,16 @@
 //! The journal: a durable, tamper-evident record of a run, and everything read back from it.
 //!
 //! A run is a fold over its journal (DESIGN.md §3): [`Journal`] appends hash-chained JSON lines
-//! with `sync_data`, [`replay`] folds them into a [`RunState`], [`export`] turns that into a
-//! handoff report, [`runs`] finds run folders, [`writer`] keeps appends off the UI task, and
-//! [`resume`] takes an unfinished run up again. See docs/JOURNAL.md.
+//! with `sync_data` (over preallocated NUL padding, see [`padding`]), [`replay`] folds them into a
+//! [`RunState`], [`export`] turns that into a handoff report, [`runs`] finds run folders,
+//! [`writer`] keeps appends off the UI task, and [`resume`] takes an unfinished run up again.
+//! See docs/JOURNAL.md.
 
+mod appender;
 pub mod event;
 pub mod export;
 pub mod file;
+pub mod padding;
 pub mod replay;
 pub mod runs;
 pub mod secrets;
