@@ -108,14 +108,20 @@ where
     let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     // Samplers and log followers report as actions; dropping the guard stops them.
     let monitor_tx = tx.clone();
-    let _monitors = crate::monitor::sampler::start_for(
-        &app.runbook,
-        &app.monitor,
-        &app.values,
-        std::sync::Arc::new(move |e| {
-            let _ = monitor_tx.send(Action::Monitor(e));
-        }),
-    );
+    let start_monitors = |app: &App| {
+        let tx = monitor_tx.clone();
+        crate::monitor::sampler::start_for(
+            &app.runbook,
+            &app.monitor,
+            &app.values,
+            std::sync::Arc::new(move |e| {
+                let _ = tx.send(Action::Monitor(e));
+            }),
+        )
+    };
+    let mut monitors = start_monitors(app);
+    // A database URL that reads an input gets its value later: then its metrics reconnect.
+    let mut db_inputs = crate::app::prepare::database_inputs(app);
 
     for effect in update(app, Action::Started) {
         perform(
@@ -195,6 +201,12 @@ where
                     return Ok(());
                 }
             }
+        }
+        let now_inputs = crate::app::prepare::database_inputs(app);
+        if now_inputs != db_inputs {
+            db_inputs = now_inputs;
+            drop(std::mem::take(&mut monitors));
+            monitors = start_monitors(app);
         }
         if dirty && last_draw.elapsed() >= FRAME {
             terminal.draw(|f| crate::ui::render(f, app))?;
