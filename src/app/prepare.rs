@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::app::state::App;
 use crate::exec::job::Job;
 use crate::exec::substitute::{env_name, fill, fill_sql, is_env_name, json_content, substitute};
+use crate::journal::secrets::url_encoded;
 use crate::runbook::duration::parse_duration;
 use crate::runbook::{Step, StepKind};
 
@@ -85,7 +86,7 @@ pub fn prepare(app: &App, step: &Step) -> Result<Job, String> {
             let url = if whole_reference(&spec.url) {
                 fill(&spec.url, true, lookup, str::to_string)
             } else {
-                fill(&spec.url, true, lookup, percent_encode)
+                fill(&spec.url, true, lookup, url_encoded)
             };
             let url = no_breaks(url, &spec.url)?;
             let mut headers = Vec::with_capacity(spec.headers.len());
@@ -216,19 +217,6 @@ fn whole_reference(text: &str) -> bool {
     count == 1 && rest.is_empty()
 }
 
-/// `value` safe anywhere in a URL: everything but unreserved characters percent-encoded.
-fn percent_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 /// The fields every message template knows.
 pub fn template_value(app: &App, step: Option<&Step>, name: &str) -> Option<String> {
     match name {
@@ -266,10 +254,7 @@ mod tests {
         assert!(whole_reference("$HEALTH_URL"));
         assert!(whole_reference(" {{ url }} "));
         assert!(!whole_reference("https://x/$ID"));
-        assert_eq!(
-            percent_encode("a b/../?x=1#@"),
-            "a%20b%2F..%2F%3Fx%3D1%23%40"
-        );
+        assert_eq!(url_encoded("a b/../?x=1#@"), "a%20b%2F..%2F%3Fx%3D1%23%40");
         assert_eq!(json_content("say \"hi\"\n"), "say \\\"hi\\\"\\n");
     }
 }

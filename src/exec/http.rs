@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
-use crate::exec::output::StepOutput;
+use crate::exec::output::{StepOutput, spawn_step};
 use crate::exec::request::RequestSpec;
-use crate::exec::shell::{ExecEvent, Outcome, Running};
+use crate::exec::shell::{ExecEvent, Running};
 use crate::journal::secrets::Masker;
 
 /// Body bytes read at most; the rest is counted, not kept.
@@ -38,48 +38,36 @@ struct Reply {
 
 /// Starts the job; events arrive on `events` until `Finished`; cancel stops the polling.
 pub fn spawn(job: HttpJob, events: mpsc::Sender<ExecEvent>) -> Running {
-    let (cancel_tx, mut cancel_rx) = mpsc::channel(1);
-    tokio::spawn(async move {
-        let started = Instant::now();
-        let mut out = StepOutput::new(
-            &job.step_id,
-            job.attempt,
-            &job.output_path,
-            &job.masker,
-            events.clone(),
-        );
-        let ok = tokio::select! {
-            ok = poll(&job, &mut out, &events) => ok,
-            _ = cancel_rx.recv() => {
-                out.line("cancelled", true).await;
-                false
-            }
-        };
-        let _ = events
-            .send(ExecEvent::Progress {
-                step_id: job.step_id.clone(),
-                attempt: job.attempt,
-                text: None,
-            })
-            .await;
-        let (bytes, output_sha256, error) = out.finish();
-        let outcome = Outcome {
-            exit_code: Some(if ok { 0 } else { 1 }),
-            duration_ms: started.elapsed().as_millis() as u64,
-            bytes,
-            output_sha256,
-            error,
-            ..Outcome::default()
-        };
-        let _ = events
-            .send(ExecEvent::Finished {
-                step_id: job.step_id,
-                attempt: job.attempt,
-                outcome,
-            })
-            .await;
-    });
-    Running::new(cancel_tx, 0)
+    let (id, attempt, path, masker) = (
+        job.step_id.clone(),
+        job.attempt,
+        job.output_path.clone(),
+        job.masker.clone(),
+    );
+    spawn_step(
+        id,
+        attempt,
+        &path,
+        &masker,
+        events.clone(),
+        move |mut out, mut cancel| async move {
+            let ok = tokio::select! {
+                ok = poll(&job, &mut out, &events) => ok,
+                _ = cancel.recv() => {
+                    out.line("cancelled", true).await;
+                    false
+                }
+            };
+            let _ = events
+                .send(ExecEvent::Progress {
+                    step_id: job.step_id.clone(),
+                    attempt: job.attempt,
+                    text: None,
+                })
+                .await;
+            (out, ok)
+        },
+    )
 }
 
 /// Tries up to the retry count; true once every expectation holds.

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
-use crate::exec::output::StepOutput;
-use crate::exec::shell::{ExecEvent, Outcome, Running};
+use crate::exec::output::spawn_step;
+use crate::exec::shell::{ExecEvent, Running};
 use crate::exec::substitute::{fill, json_content};
 use crate::journal::secrets::Masker;
 
@@ -142,53 +142,43 @@ pub struct NotifyJob {
 
 /// Posts once; the step succeeds on a 2xx answer.
 pub fn spawn(job: NotifyJob, events: mpsc::Sender<ExecEvent>) -> Running {
-    let (cancel_tx, mut cancel_rx) = mpsc::channel(1);
-    tokio::spawn(async move {
-        let started = Instant::now();
-        let mut out = StepOutput::new(
-            &job.step_id,
-            job.attempt,
-            &job.output_path,
-            &job.masker,
-            events.clone(),
-        );
-        out.line(&format!("POST {}", redacted(&job.url)), false)
-            .await;
-        out.lines(&job.body, false).await;
-        let ok = tokio::select! {
-            r = post(&job.url, job.body.clone()) => match r {
-                Ok(status) => {
-                    out.line(&format!("sent: HTTP {status} in {} ms", started.elapsed().as_millis()), false).await;
-                    true
-                }
-                Err(e) => {
-                    out.line(&format!("not sent: {e}"), true).await;
+    let (id, attempt, path, masker) = (
+        job.step_id.clone(),
+        job.attempt,
+        job.output_path.clone(),
+        job.masker.clone(),
+    );
+    spawn_step(
+        id,
+        attempt,
+        &path,
+        &masker,
+        events,
+        move |mut out, mut cancel| async move {
+            let started = Instant::now();
+            out.line(&format!("POST {}", redacted(&job.url)), false)
+                .await;
+            out.lines(&job.body, false).await;
+            let ok = tokio::select! {
+                r = post(&job.url, job.body.clone()) => match r {
+                    Ok(status) => {
+                        let took = started.elapsed().as_millis();
+                        out.line(&format!("sent: HTTP {status} in {took} ms"), false).await;
+                        true
+                    }
+                    Err(e) => {
+                        out.line(&format!("not sent: {e}"), true).await;
+                        false
+                    }
+                },
+                _ = cancel.recv() => {
+                    out.line("cancelled", true).await;
                     false
                 }
-            },
-            _ = cancel_rx.recv() => {
-                out.line("cancelled", true).await;
-                false
-            }
-        };
-        let (bytes, output_sha256, error) = out.finish();
-        let outcome = Outcome {
-            exit_code: Some(if ok { 0 } else { 1 }),
-            duration_ms: started.elapsed().as_millis() as u64,
-            bytes,
-            output_sha256,
-            error,
-            ..Outcome::default()
-        };
-        let _ = events
-            .send(ExecEvent::Finished {
-                step_id: job.step_id,
-                attempt: job.attempt,
-                outcome,
-            })
-            .await;
-    });
-    Running::new(cancel_tx, 0)
+            };
+            (out, ok)
+        },
+    )
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
-use crate::exec::shell::ExecEvent;
+use crate::exec::shell::{ExecEvent, Outcome, Running};
 use crate::journal::secrets::{Masker, MaskingWriter};
 
 /// Buffer size of the file writer.
@@ -80,6 +80,46 @@ impl OutputFile {
         let h = buffered.into_inner().map_err(|e| e.into_error())?;
         Ok((h.bytes, hex::encode(h.hasher.finalize())))
     }
+}
+
+/// Runs a step that is not a process (SQL, HTTP, notify) on its own task: `work` gets the
+/// step's output and the cancel requests, and returns the output with whether the step
+/// passed; the step then finishes with exit code 0 or 1, its file counted and hashed.
+pub fn spawn_step<W, F>(
+    step_id: String,
+    attempt: u32,
+    output_path: &Path,
+    masker: &Masker,
+    events: mpsc::Sender<ExecEvent>,
+    work: W,
+) -> Running
+where
+    W: FnOnce(StepOutput, mpsc::Receiver<()>) -> F + Send + 'static,
+    F: std::future::Future<Output = (StepOutput, bool)> + Send + 'static,
+{
+    let (cancel_tx, cancel_rx) = mpsc::channel(1);
+    let out = StepOutput::new(&step_id, attempt, output_path, masker, events.clone());
+    tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        let (out, ok) = work(out, cancel_rx).await;
+        let (bytes, output_sha256, error) = out.finish();
+        let outcome = Outcome {
+            exit_code: Some(if ok { 0 } else { 1 }),
+            duration_ms: started.elapsed().as_millis() as u64,
+            bytes,
+            output_sha256,
+            error,
+            ..Outcome::default()
+        };
+        let _ = events
+            .send(ExecEvent::Finished {
+                step_id,
+                attempt,
+                outcome,
+            })
+            .await;
+    });
+    Running::new(cancel_tx, 0)
 }
 
 /// Output of steps that are not processes (SQL, HTTP, notify): each line goes to the file and

@@ -11,8 +11,8 @@ use tokio::sync::mpsc;
 use tokio_postgres::SimpleQueryMessage;
 
 use crate::db::{self, Db, DbError, statements};
-use crate::exec::output::StepOutput;
-use crate::exec::shell::{ExecEvent, Outcome, Running};
+use crate::exec::output::{StepOutput, spawn_step};
+use crate::exec::shell::{ExecEvent, Running};
 use crate::exec::table;
 use crate::journal::secrets::Masker;
 
@@ -40,35 +40,23 @@ pub struct SqlJob {
 /// Starts the job; events arrive on `events` until `Finished`. `c` cancels the running
 /// statement through the returned handle.
 pub fn spawn(job: SqlJob, events: mpsc::Sender<ExecEvent>) -> Running {
-    let (cancel_tx, cancel_rx) = mpsc::channel(1);
-    tokio::spawn(async move {
-        let started = Instant::now();
-        let mut out = StepOutput::new(
-            &job.step_id,
-            job.attempt,
-            &job.output_path,
-            &job.masker,
-            events.clone(),
-        );
-        let ok = run(&job, &mut out, cancel_rx, &events).await;
-        let (bytes, output_sha256, error) = out.finish();
-        let outcome = Outcome {
-            exit_code: Some(if ok { 0 } else { 1 }),
-            duration_ms: started.elapsed().as_millis() as u64,
-            bytes,
-            output_sha256,
-            error,
-            ..Outcome::default()
-        };
-        let _ = events
-            .send(ExecEvent::Finished {
-                step_id: job.step_id,
-                attempt: job.attempt,
-                outcome,
-            })
-            .await;
-    });
-    Running::new(cancel_tx, 0)
+    let (id, attempt, path, masker) = (
+        job.step_id.clone(),
+        job.attempt,
+        job.output_path.clone(),
+        job.masker.clone(),
+    );
+    spawn_step(
+        id,
+        attempt,
+        &path,
+        &masker,
+        events.clone(),
+        move |mut out, cancel| async move {
+            let ok = run(&job, &mut out, cancel, &events).await;
+            (out, ok)
+        },
+    )
 }
 
 /// Runs every statement until the first error; true when all succeeded.

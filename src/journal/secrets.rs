@@ -90,7 +90,9 @@ pub fn mask_url_passwords(text: &str) -> String {
     out
 }
 
-fn url_encoded(value: &str) -> String {
+/// `value` with everything but RFC 3986 unreserved characters percent-encoded: how a secret
+/// looks inside a URL, and how a value is put into one so it cannot change it.
+pub fn url_encoded(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for b in value.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
