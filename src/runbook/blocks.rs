@@ -90,7 +90,7 @@ fn collect_blocks(
             Event::Start(tag) => {
                 if let Some((text, r)) = loose.take() {
                     out.push(Block::Paragraph {
-                        text: tidy(&text),
+                        text: tidy(text),
                         task: None,
                         range: r,
                     });
@@ -117,7 +117,7 @@ fn collect_blocks(
     }
     if let Some((text, r)) = loose.take() {
         out.push(Block::Paragraph {
-            text: tidy(&text),
+            text: tidy(text),
             task: None,
             range: r,
         });
@@ -254,11 +254,15 @@ fn inline_text(events: &mut Events<'_>, end: TagEnd) -> (String, Option<bool>) {
             _ => {}
         }
     }
-    (tidy(&text), task)
+    (tidy(text), task)
 }
 
-/// Collapses runs of whitespace into one space.
-fn tidy(text: &str) -> String {
+/// Collapses runs of whitespace into one space. Nearly all text is tidy already (soft breaks
+/// arrive as single spaces) and is then kept without copying.
+fn tidy(text: String) -> String {
+    if is_tidy(&text) {
+        return text;
+    }
     let mut out = String::with_capacity(text.len());
     for word in text.split_whitespace() {
         if !out.is_empty() {
@@ -267,4 +271,19 @@ fn tidy(text: &str) -> String {
         out.push_str(word);
     }
     out
+}
+
+/// Whether `tidy` would leave `text` unchanged: ASCII, single spaces between words, none at
+/// either end. Non-ASCII text takes the full path, which knows Unicode whitespace.
+fn is_tidy(text: &str) -> bool {
+    let mut prev_space = true;
+    for &b in text.as_bytes() {
+        match b {
+            b' ' if prev_space => return false,
+            b' ' => prev_space = true,
+            0x09..=0x0d | 0x80.. => return false,
+            _ => prev_space = false,
+        }
+    }
+    !prev_space || text.is_empty()
 }

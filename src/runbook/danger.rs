@@ -58,11 +58,16 @@ fn may_be_dangerous(statement: &str) -> bool {
 /// (else `--` does); `in_production` whether the step's phase is about production, which makes
 /// any migration in it dangerous even when the command line does not name its target.
 pub fn danger_reason(code: &str, shell: bool, in_production: bool) -> Option<String> {
-    let text = if shell {
-        strip_shell_comments(code)
+    if shell {
+        danger_in(&strip_shell_comments(code), in_production)
     } else {
-        strip_sql_comments(code)
-    };
+        danger_in(&strip_sql_comments(code), in_production)
+    }
+}
+
+/// [`danger_reason`] of code whose comments are already blanked, so that a shell block is
+/// stripped once for both these rules and its inputs.
+pub fn danger_in(text: &str, in_production: bool) -> Option<String> {
     let lower = text.to_ascii_lowercase();
     let mut migration_line = None;
     for line in logical_lines(&lower) {
@@ -74,25 +79,36 @@ pub fn danger_reason(code: &str, shell: bool, in_production: bool) -> Option<Str
                 return Some(format!("{why} (`{}`)", shorten(statement)));
             }
         }
-        let hint = ["db", "migrat", "index", "alter", "alembic"]
-            .iter()
-            .any(|h| line.contains(h));
         if migration_line.is_none()
-            && hint
+            && has_migration_hint(&line)
             && is_migration(&words(&line))
             && (in_production || names_production(&line))
         {
             migration_line = Some(line);
         }
     }
-    let sql_write = lower.contains("delete") || lower.contains("update");
-    if let Some(stmt) = lower
-        .split(';')
-        .find(|s| sql_write && changes_every_row(&words(s)))
+    if (lower.contains("delete") || lower.contains("update"))
+        && let Some(stmt) = lower.split(';').find(|s| changes_every_row(&words(s)))
     {
         return Some(format!("changes every row: no WHERE (`{}`)", shorten(stmt)));
     }
     migration_line.map(|line| format!("changes a production database (`{}`)", shorten(&line)))
+}
+
+/// Whether a line holds a word that [`is_migration`] looks for (`db`, `migrat…`, `index`,
+/// `alter`, `alembic`): one pass over the bytes instead of a substring search per word.
+fn has_migration_hint(line: &str) -> bool {
+    let b = line.as_bytes();
+    (0..b.len()).any(|i| {
+        let rest = &b[i..];
+        match b[i] {
+            b'd' => rest.starts_with(b"db"),
+            b'm' => rest.starts_with(b"migrat"),
+            b'i' => rest.starts_with(b"index"),
+            b'a' => rest.starts_with(b"alter") || rest.starts_with(b"alembic"),
+            _ => false,
+        }
+    })
 }
 
 /// Schema changes and migration tools, dangerous when they target production.

@@ -53,13 +53,15 @@ pub fn assign_ids(phases: &mut [Phase], diagnostics: &mut Vec<Diagnostic>) {
             }
             // A context prefix ("Group › Step") becomes path segments of its own, so that
             // truncation never drops the part that tells siblings apart.
-            let mut base = paths[i].clone();
+            let mut base = String::with_capacity(paths[i].len() + MAX_SEGMENT + 1);
+            base.push_str(&paths[i]);
             for part in step.title.split('›') {
                 base.push('.');
-                base.push_str(&slug(part, "step"));
+                slug_into(&mut base, part, "step");
             }
-            let mut id = base.clone();
+            let mut id = base;
             if used.contains(&id) {
+                let base = id.clone();
                 let n = next.entry(base.clone()).or_insert(2);
                 loop {
                     id = format!("{base}-{n}");
@@ -77,34 +79,48 @@ pub fn assign_ids(phases: &mut [Phase], diagnostics: &mut Vec<Diagnostic>) {
 
 /// Lowercase ASCII words joined by `-`, cut at a word boundary; `fallback` when nothing is left.
 pub fn slug(text: &str, fallback: &str) -> String {
-    let mut s = String::with_capacity(MAX_SEGMENT + 1);
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() {
-            s.push(c.to_ascii_lowercase());
-        } else if !s.is_empty() && !s.ends_with('-') {
-            s.push('-');
+    let mut s = String::new();
+    slug_into(&mut s, text, fallback);
+    s
+}
+
+/// [`slug`] appended to `out`, so that an id is built in one string.
+fn slug_into(out: &mut String, text: &str, fallback: &str) {
+    // Bytes, not chars: only ASCII letters and digits are kept, and every byte of another
+    // character acts as the one separator the character would.
+    let mut s = [0u8; MAX_SEGMENT + 1];
+    let mut len = 0;
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() {
+            s[len] = b.to_ascii_lowercase();
+            len += 1;
+        } else if len > 0 && s[len - 1] != b'-' {
+            s[len] = b'-';
+            len += 1;
         }
-        if s.len() > MAX_SEGMENT {
+        if len > MAX_SEGMENT {
             break;
         }
     }
-    if s.len() > MAX_SEGMENT {
-        // Cut at the last word boundary within the limit (the extra char tells whether the
+    if len > MAX_SEGMENT {
+        // Cut at the last word boundary within the limit (the extra byte tells whether the
         // limit fell on one).
-        let cut = match s.as_bytes()[MAX_SEGMENT] {
+        len = match s[MAX_SEGMENT] {
             b'-' => MAX_SEGMENT,
             _ => s[..MAX_SEGMENT]
-                .rfind('-')
+                .iter()
+                .rposition(|&b| b == b'-')
                 .filter(|&i| i >= MAX_SEGMENT / 2)
                 .unwrap_or(MAX_SEGMENT),
         };
-        s.truncate(cut);
     }
-    let s = s.trim_end_matches('-');
-    if s.is_empty() {
-        fallback.to_string()
-    } else {
-        s.to_string()
+    while len > 0 && s[len - 1] == b'-' {
+        len -= 1;
+    }
+    // Only ASCII letters, digits and `-` were written.
+    match std::str::from_utf8(&s[..len]) {
+        Ok(slug) if !slug.is_empty() => out.push_str(slug),
+        _ => out.push_str(fallback),
     }
 }
 

@@ -1,5 +1,7 @@
 //! The inputs a step needs: `<placeholder>`, `$VAR` / `${VAR}` not set by the step, `{{ VAR }}`.
 
+use std::borrow::Cow;
+
 use crate::runbook::words::{ident_len, is_ident, logical_lines, statements};
 
 /// How a step's text is read for variable references.
@@ -80,40 +82,46 @@ pub struct CodeVars {
 pub fn code_vars(code: &str, dialect: Dialect) -> CodeVars {
     let scanned = match dialect {
         Dialect::Shell => strip_shell_comments(code),
-        _ => code.to_string(),
+        _ => Cow::Borrowed(code),
     };
+    vars_in(&scanned, dialect)
+}
+
+/// [`code_vars`] of text already prepared for `dialect`: shell code with its comments blanked by
+/// [`strip_shell_comments`] (shared with the danger rules), other code as written.
+pub fn vars_in(scanned: &str, dialect: Dialect) -> CodeVars {
     let sets = if dialect == Dialect::Shell {
-        assigned_in(&scanned)
+        assigned_in(scanned)
     } else {
         Vec::new()
     };
-    let mut found: Vec<(usize, String)> = placeholders(&scanned);
-    found.extend(templates(&scanned));
-    found.extend(
-        dollar_refs(&scanned, dialect)
-            .into_iter()
-            .filter(|(_, name)| !sets.contains(name) && !SHELL_BUILTINS.contains(&name.as_str())),
-    );
-    found.sort_by_key(|(o, _)| *o);
-    CodeVars {
-        inputs: dedup(found.into_iter().map(|(_, n)| n)),
-        sets,
-    }
-}
-
-fn dedup(names: impl Iterator<Item = String>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for n in names {
-        if !out.contains(&n) {
-            out.push(n);
+    let mut found: Vec<(usize, &str)> = Vec::new();
+    placeholders(scanned, &mut found);
+    templates(scanned, &mut found);
+    let from = found.len();
+    dollar_refs(scanned, dialect, &mut found);
+    let mut kept = from;
+    for i in from..found.len() {
+        let name = found[i].1;
+        if !sets.iter().any(|s| s == name) && !SHELL_BUILTINS.contains(&name) {
+            found[kept] = found[i];
+            kept += 1;
         }
     }
-    out
+    found.truncate(kept);
+    // Each kind starts at its own byte (`<`, `{`, `$`), so offsets never tie.
+    found.sort_unstable_by_key(|(o, _)| *o);
+    let mut inputs: Vec<String> = Vec::new();
+    for (_, name) in found {
+        if !inputs.iter().any(|n| n == name) {
+            inputs.push(name.to_string());
+        }
+    }
+    CodeVars { inputs, sets }
 }
 
 /// `<name>` placeholders (not `<<EOF` heredocs) with their byte offsets.
-fn placeholders(text: &str) -> Vec<(usize, String)> {
-    let mut out = Vec::new();
+fn placeholders<'a>(text: &'a str, out: &mut Vec<(usize, &'a str)>) {
     for (at, _) in text.match_indices('<') {
         let rest = &text[at + 1..];
         let len = rest
@@ -130,15 +138,13 @@ fn placeholders(text: &str) -> Vec<(usize, String)> {
             .unwrap_or(0);
         let heredoc = text[..at].ends_with('<');
         if len > 0 && rest[len..].starts_with('>') && !heredoc {
-            out.push((at, rest[..len].to_string()));
+            out.push((at, &rest[..len]));
         }
     }
-    out
 }
 
 /// `{{ NAME }}` template references that flightdeck does not fill itself.
-fn templates(text: &str) -> Vec<(usize, String)> {
-    let mut out = Vec::new();
+fn templates<'a>(text: &'a str, out: &mut Vec<(usize, &'a str)>) {
     for (at, _) in text.match_indices("{{") {
         let rest = &text[at + 2..];
         let inner = rest.split_once("}}").map_or("", |(inner, _)| inner).trim();
@@ -151,10 +157,9 @@ fn templates(text: &str) -> Vec<(usize, String)> {
             && !TEMPLATE_BUILTINS.contains(&inner)
             && ident_len(inner) > 0
         {
-            out.push((at, inner.to_string()));
+            out.push((at, inner));
         }
     }
-    out
 }
 
 /// Variables a shell script sets itself (`X=…`, `export X=…`, `read X`, `for X in`).
@@ -219,9 +224,8 @@ fn assigned_in(code: &str) -> Vec<String> {
 
 /// `$NAME` and `${NAME}` references outside single quotes, with their byte offsets; `${X:-d}`
 /// has a default and is not an input.
-fn dollar_refs(code: &str, dialect: Dialect) -> Vec<(usize, String)> {
+fn dollar_refs<'a>(code: &'a str, dialect: Dialect, out: &mut Vec<(usize, &'a str)>) {
     let bytes = code.as_bytes();
-    let mut out = Vec::new();
     let mut in_single = false;
     let mut in_double = false;
     let mut i = 0;
@@ -237,13 +241,13 @@ fn dollar_refs(code: &str, dialect: Dialect) -> Vec<(usize, String)> {
                     let len = ident_len(rest);
                     let after = rest.as_bytes().get(len).copied();
                     if len > 0 && after == Some(b'}') {
-                        out.push((i, rest[..len].to_string()));
+                        out.push((i, &rest[..len]));
                     }
                 } else if dialect != Dialect::Sql {
                     let rest = &code[i + 1..];
                     let len = ident_len(rest);
                     if len > 0 {
-                        out.push((i, rest[..len].to_string()));
+                        out.push((i, &rest[..len]));
                         i += len;
                     }
                 }
@@ -252,12 +256,14 @@ fn dollar_refs(code: &str, dialect: Dialect) -> Vec<(usize, String)> {
         }
         i += 1;
     }
-    out
 }
 
 /// Blanks out `# comments` (outside quotes) so that words in them are not read as references.
-/// Offsets are kept: comment bytes become spaces.
-pub fn strip_shell_comments(code: &str) -> String {
+/// Offsets are kept: comment bytes become spaces. Code without any `#` is returned as is.
+pub fn strip_shell_comments(code: &str) -> Cow<'_, str> {
+    if !code.contains('#') {
+        return Cow::Borrowed(code);
+    }
     let mut out = String::with_capacity(code.len());
     for line in code.split_inclusive('\n') {
         if !line.contains('#') {
@@ -293,7 +299,7 @@ pub fn strip_shell_comments(code: &str) -> String {
             None => out.push_str(line),
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 #[cfg(test)]

@@ -42,10 +42,7 @@ pub fn lint(text: &str, runbook: &mut Runbook) {
     for (_, step) in runbook.steps() {
         let code = step.code.as_deref().unwrap_or("");
         // Only `$NAME` inputs: placeholders and templates are meant to be asked for.
-        let env = step
-            .inputs
-            .iter()
-            .filter(|n| code.contains(&format!("${n}")) || code.contains(&format!("${{{n}}}")));
+        let env = step.inputs.iter().filter(|n| mentions_env(code, n));
         for name in env {
             if !defined.contains(name.as_str()) {
                 found.push(Diagnostic::warning(
@@ -58,6 +55,14 @@ pub fn lint(text: &str, runbook: &mut Runbook) {
         }
     }
     runbook.diagnostics.extend(found);
+}
+
+/// Whether `code` holds `$name` or `${name}`.
+fn mentions_env(code: &str, name: &str) -> bool {
+    code.match_indices(name).any(|(i, _)| {
+        let before = &code[..i];
+        before.ends_with('$') || before.ends_with("${") && code[i + name.len()..].starts_with('}')
+    })
 }
 
 /// A `---` first line followed by a `key:` line: front matter meant, whatever the parser saw.

@@ -6,33 +6,46 @@ use std::borrow::Cow;
 
 /// Logical lines: physical lines joined where one ends with a `\` continuation (borrowed
 /// unless joined, so the common case allocates nothing per line).
-pub fn logical_lines(text: &str) -> Vec<Cow<'_, str>> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    for line in text.lines() {
-        match line.trim_end().strip_suffix('\\') {
-            Some(head) => {
-                cur.push_str(head);
-                cur.push(' ');
-            }
-            None if cur.is_empty() => out.push(Cow::Borrowed(line)),
-            None => {
-                cur.push_str(line);
-                out.push(Cow::Owned(std::mem::take(&mut cur)));
+pub fn logical_lines(text: &str) -> impl Iterator<Item = Cow<'_, str>> {
+    let mut lines = text.lines();
+    std::iter::from_fn(move || {
+        let mut cur = String::new();
+        for line in lines.by_ref() {
+            match line.trim_end().strip_suffix('\\') {
+                Some(head) => {
+                    cur.push_str(head);
+                    cur.push(' ');
+                }
+                None if cur.is_empty() => return Some(Cow::Borrowed(line)),
+                None => {
+                    cur.push_str(line);
+                    return Some(Cow::Owned(cur));
+                }
             }
         }
-    }
-    if !cur.is_empty() {
-        out.push(Cow::Owned(cur));
-    }
-    out
+        (!cur.is_empty()).then_some(Cow::Owned(cur))
+    })
 }
 
 /// Splits a line into simple statements at `;`, `&&`, `||`, `|`, `&`, `(`, `)`, `` ` `` and `$(`.
+/// The separators are ASCII, so the split works on bytes without decoding characters.
 pub fn statements(line: &str) -> impl Iterator<Item = &str> {
-    line.split([';', '&', '|', '(', ')', '`'])
-        .map(|s| s.trim_end_matches('$').trim())
-        .filter(|s| !s.is_empty())
+    let mut rest = line;
+    std::iter::from_fn(move || {
+        while !rest.is_empty() {
+            let end = rest
+                .bytes()
+                .position(|b| matches!(b, b';' | b'&' | b'|' | b'(' | b')' | b'`'))
+                .unwrap_or(rest.len());
+            let piece = rest.get(..end).unwrap_or("");
+            rest = rest.get(end + 1..).unwrap_or("");
+            let piece = piece.trim_end_matches('$').trim();
+            if !piece.is_empty() {
+                return Some(piece);
+            }
+        }
+        None
+    })
 }
 
 /// Words of a statement with surrounding quotes and punctuation trimmed.
@@ -44,8 +57,21 @@ pub fn words(statement: &str) -> Vec<&str> {
 pub fn words_iter(statement: &str) -> impl Iterator<Item = &str> {
     statement
         .split_whitespace()
-        .map(|w| w.trim_matches(|c: char| matches!(c, '"' | '\'' | '`' | '(' | ')' | ',' | ';')))
+        .map(trim_punct)
         .filter(|w| !w.is_empty())
+}
+
+/// Trims quotes, backticks, parentheses, commas and semicolons from both ends of a word. They
+/// are all ASCII, so bytes are compared and the cut always falls on a character boundary.
+fn trim_punct(w: &str) -> &str {
+    let punct = |b: &u8| matches!(b, b'"' | b'\'' | b'`' | b'(' | b')' | b',' | b';');
+    let bytes = w.as_bytes();
+    let start = bytes.iter().position(|b| !punct(b)).unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !punct(b))
+        .map_or(start, |i| i + 1);
+    w.get(start..end).unwrap_or("")
 }
 
 /// Whether `s` is a shell identifier (`[A-Za-z_][A-Za-z0-9_]*`).
@@ -72,7 +98,8 @@ mod tests {
 
     #[test]
     fn lines_statements_words() {
-        assert_eq!(logical_lines("a \\\n  b\nc\n"), ["a    b", "c"]);
+        let lines: Vec<_> = logical_lines("a \\\n  b\nc\n").collect();
+        assert_eq!(lines, ["a    b", "c"]);
         let st: Vec<_> = statements("X=$(ls | wc -l) && echo \"$X\"; y").collect();
         assert_eq!(st, ["X=", "ls", "wc -l", "echo \"$X\"", "y"]);
         assert_eq!(
