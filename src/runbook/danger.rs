@@ -4,7 +4,9 @@
 //! `psql -c "DROP TABLE t"` and `kubectl -n prod delete pod x` are both found.
 
 use crate::runbook::inputs::strip_shell_comments;
-use crate::runbook::words::{logical_lines, statements, words, words_iter};
+use crate::runbook::words::{
+    ByteSet, byte_set, logical_lines, statements, word_starts_with_any, words, words_iter,
+};
 
 /// Objects whose `DROP` loses data or breaks clients.
 const DROPPABLE: &[&str] = &[
@@ -27,6 +29,31 @@ const DROPPABLE: &[&str] = &[
     "publication",
     "subscription",
 ];
+
+/// Whether a line may hold a word that [`may_be_dangerous`] looks for, checked on its bytes
+/// so that most lines skip the word split.
+fn may_start_a_rule(line: &str) -> bool {
+    const FIRST: ByteSet = byte_set(b"dtrkhpgs-m");
+    const STARTS: &[&[u8]] = &[
+        b"drop",
+        b"truncate",
+        b"rm",
+        b"kubectl",
+        b"helm",
+        b"terraform",
+        b"push",
+        b"reset",
+        b"docker",
+        b"podman",
+        b"dd",
+        b"s3",
+        b"gsutil",
+        b"db",
+        b"--force",
+        b"mkfs",
+    ];
+    word_starts_with_any(line, &FIRST, STARTS)
+}
 
 /// Whether a statement holds a word that starts some rule below; most do not, and are
 /// skipped without collecting their words.
@@ -71,7 +98,12 @@ pub fn danger_in(text: &str, in_production: bool) -> Option<String> {
     let lower = text.to_ascii_lowercase();
     let mut migration_line = None;
     for line in logical_lines(&lower) {
-        for statement in statements(&line) {
+        let candidates = if may_start_a_rule(&line) {
+            statements(&line)
+        } else {
+            statements("")
+        };
+        for statement in candidates {
             if !may_be_dangerous(statement) {
                 continue;
             }
@@ -98,16 +130,13 @@ pub fn danger_in(text: &str, in_production: bool) -> Option<String> {
 /// Whether a line holds a word that [`is_migration`] looks for (`db`, `migrat…`, `index`,
 /// `alter`, `alembic`): one pass over the bytes instead of a substring search per word.
 fn has_migration_hint(line: &str) -> bool {
+    const FIRST: ByteSet = byte_set(b"dmia");
     let b = line.as_bytes();
-    (0..b.len()).any(|i| {
-        let rest = &b[i..];
-        match b[i] {
-            b'd' => rest.starts_with(b"db"),
-            b'm' => rest.starts_with(b"migrat"),
-            b'i' => rest.starts_with(b"index"),
-            b'a' => rest.starts_with(b"alter") || rest.starts_with(b"alembic"),
-            _ => false,
-        }
+    b.iter().enumerate().any(|(i, &c)| {
+        FIRST[usize::from(c)]
+            && [&b"db"[..], b"migrat", b"index", b"alter", b"alembic"]
+                .iter()
+                .any(|w| b[i..].starts_with(w))
     })
 }
 

@@ -36,11 +36,16 @@ pub fn assign_ids(phases: &mut [Phase], diagnostics: &mut Vec<Diagnostic>) {
     // Parents come before their children, so each path extends an already built one.
     let mut paths: Vec<String> = Vec::with_capacity(phases.len());
     for (i, phase) in phases.iter().enumerate() {
-        let own = slug(&phase.title, "phase");
-        let path = match phase.parent.filter(|&p| p < i) {
-            Some(p) => format!("{}.{own}", paths[p]),
-            None => own,
+        let mut path = match phase.parent.filter(|&p| p < i) {
+            Some(p) => {
+                let mut path = String::with_capacity(paths[p].len() + MAX_SEGMENT + 1);
+                path.push_str(&paths[p]);
+                path.push('.');
+                path
+            }
+            None => String::new(),
         };
+        slug_into(&mut path, &phase.title, "phase");
         paths.push(path);
     }
     // Next free counter per base id, so many equal titles stay linear.
@@ -59,18 +64,19 @@ pub fn assign_ids(phases: &mut [Phase], diagnostics: &mut Vec<Diagnostic>) {
                 base.push('.');
                 slug_into(&mut base, part, "step");
             }
-            let mut id = base;
-            if used.contains(&id) {
-                let base = id.clone();
-                let n = next.entry(base.clone()).or_insert(2);
-                loop {
-                    id = format!("{base}-{n}");
-                    *n += 1;
-                    if !used.contains(&id) {
-                        break;
-                    }
-                }
+            // Nearly every id is new: one hash lookup inserts it.
+            if used.insert(base.clone()) {
+                step.id = base;
+                continue;
             }
+            let n = next.entry(base.clone()).or_insert(2);
+            let id = loop {
+                let id = format!("{base}-{n}");
+                *n += 1;
+                if !used.contains(&id) {
+                    break id;
+                }
+            };
             used.insert(id.clone());
             step.id = id;
         }

@@ -2,7 +2,9 @@
 
 use std::borrow::Cow;
 
-use crate::runbook::words::{ident_len, is_ident, logical_lines, statements};
+use crate::runbook::words::{
+    ByteSet, byte_set, ident_len, is_ident, logical_lines, statements, word_starts_with_any,
+};
 
 /// How a step's text is read for variable references.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,7 +147,14 @@ fn placeholders<'a>(text: &'a str, out: &mut Vec<(usize, &'a str)>) {
 
 /// `{{ NAME }}` template references that flightdeck does not fill itself.
 fn templates<'a>(text: &'a str, out: &mut Vec<(usize, &'a str)>) {
-    for (at, _) in text.match_indices("{{") {
+    let bytes = text.as_bytes();
+    // `{{` pairs, left to right without overlapping (`{{{` holds one).
+    let mut from = 0;
+    for at in memchr::memchr_iter(b'{', bytes) {
+        if at < from || bytes.get(at + 1) != Some(&b'{') {
+            continue;
+        }
+        from = at + 2;
         let rest = &text[at + 2..];
         let inner = rest.split_once("}}").map_or("", |(inner, _)| inner).trim();
         let valid = !inner.is_empty()
@@ -175,7 +184,7 @@ fn assigned_in(code: &str) -> Vec<String> {
             names.push(n.to_string());
         }
     };
-    for line in logical_lines(code) {
+    for line in logical_lines(code).filter(|l| may_assign(l)) {
         for statement in statements(&line) {
             // Most statements are plain commands: no `=` and no assigning builtin.
             let first = statement.split_whitespace().next().unwrap_or("");
@@ -220,6 +229,23 @@ fn assigned_in(code: &str) -> Vec<String> {
         }
     }
     names
+}
+
+/// Whether a line may assign: it holds `=` or an assigning builtin at a word start. Checked on
+/// the bytes so that most lines skip the statement split.
+fn may_assign(line: &str) -> bool {
+    const FIRST: ByteSet = byte_set(b"eldrtfs");
+    const BUILTINS: &[&[u8]] = &[
+        b"export",
+        b"local",
+        b"declare",
+        b"readonly",
+        b"typeset",
+        b"for",
+        b"select",
+        b"read",
+    ];
+    memchr::memchr(b'=', line.as_bytes()).is_some() || word_starts_with_any(line, &FIRST, BUILTINS)
 }
 
 /// `$NAME` and `${NAME}` references outside single quotes, with their byte offsets; `${X:-d}`

@@ -57,11 +57,16 @@ pub fn lint(text: &str, runbook: &mut Runbook) {
     runbook.diagnostics.extend(found);
 }
 
-/// Whether `code` holds `$name` or `${name}`.
+/// Whether `code` holds `$name` or `${name}` (found from each `$`, without a substring
+/// searcher per name).
 fn mentions_env(code: &str, name: &str) -> bool {
-    code.match_indices(name).any(|(i, _)| {
-        let before = &code[..i];
-        before.ends_with('$') || before.ends_with("${") && code[i + name.len()..].starts_with('}')
+    memchr::memchr_iter(b'$', code.as_bytes()).any(|i| {
+        let after = code.get(i + 1..).unwrap_or("");
+        after.starts_with(name)
+            || after
+                .strip_prefix('{')
+                .and_then(|r| r.strip_prefix(name))
+                .is_some_and(|r| r.starts_with('}'))
     })
 }
 

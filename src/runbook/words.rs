@@ -74,6 +74,47 @@ fn trim_punct(w: &str) -> &str {
     w.get(start..end).unwrap_or("")
 }
 
+/// A set of bytes as a lookup table, for scans that test every byte of a line.
+pub type ByteSet = [bool; 256];
+
+/// The [`ByteSet`] of the given bytes.
+pub const fn byte_set(bytes: &[u8]) -> ByteSet {
+    let mut set = [false; 256];
+    let mut i = 0;
+    while i < bytes.len() {
+        set[bytes[i] as usize] = true;
+        i += 1;
+    }
+    set
+}
+
+/// Bytes a word may follow: whitespace, any non-ASCII byte (Unicode spaces), the statement
+/// separators and the quotes and brackets that [`words_iter`] trims.
+const WORD_BOUNDARY: ByteSet = {
+    let mut set = byte_set(b"\t\n\x0b\x0c\r \"'`(),;&|");
+    let mut b = 0x80;
+    while b < 256 {
+        set[b] = true;
+        b += 1;
+    }
+    set
+};
+
+/// Whether some word of `line` (a statement's or a trimmed word's start) begins with one of
+/// `starts`, whose first bytes are `first`: a necessary condition for a word rule, cheap
+/// enough to run on every line before splitting it into statements and words.
+pub fn word_starts_with_any(line: &str, first: &ByteSet, starts: &[&[u8]]) -> bool {
+    let b = line.as_bytes();
+    let mut at_word_start = true;
+    for (i, &c) in b.iter().enumerate() {
+        if at_word_start && first[usize::from(c)] && starts.iter().any(|w| b[i..].starts_with(w)) {
+            return true;
+        }
+        at_word_start = WORD_BOUNDARY[usize::from(c)];
+    }
+    false
+}
+
 /// Whether `s` is a shell identifier (`[A-Za-z_][A-Za-z0-9_]*`).
 pub fn is_ident(s: &str) -> bool {
     let mut chars = s.chars();
