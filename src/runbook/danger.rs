@@ -119,25 +119,24 @@ pub fn danger_in(text: &str, in_production: bool) -> Option<String> {
             migration_line = Some(line);
         }
     }
+    // Only statements with a `delete` or `update` word can change every row.
+    let may_write = |s: &str| word_starts_with_any(s, &byte_set(b"du"), &[b"delete", b"update"]);
     if (lower.contains("delete") || lower.contains("update"))
-        && let Some(stmt) = lower.split(';').find(|s| changes_every_row(&words(s)))
+        && let Some(stmt) = lower
+            .split(';')
+            .find(|s| may_write(s) && changes_every_row(&words(s)))
     {
         return Some(format!("changes every row: no WHERE (`{}`)", shorten(stmt)));
     }
     migration_line.map(|line| format!("changes a production database (`{}`)", shorten(&line)))
 }
 
-/// Whether a line holds a word that [`is_migration`] looks for (`db`, `migrat…`, `index`,
-/// `alter`, `alembic`): one pass over the bytes instead of a substring search per word.
+/// Whether a line may hold a word that [`is_migration`] looks for: `db`, `migrat…`, `index`,
+/// `alter` or `alembic` at a word start, or a `…:migrate` task.
 fn has_migration_hint(line: &str) -> bool {
     const FIRST: ByteSet = byte_set(b"dmia");
-    let b = line.as_bytes();
-    b.iter().enumerate().any(|(i, &c)| {
-        FIRST[usize::from(c)]
-            && [&b"db"[..], b"migrat", b"index", b"alter", b"alembic"]
-                .iter()
-                .any(|w| b[i..].starts_with(w))
-    })
+    const STARTS: &[&[u8]] = &[b"db", b"migrat", b"index", b"alter", b"alembic"];
+    word_starts_with_any(line, &FIRST, STARTS) || line.contains(":migrate")
 }
 
 /// Schema changes and migration tools, dangerous when they target production.

@@ -254,8 +254,14 @@ fn dollar_refs<'a>(code: &'a str, dialect: Dialect, out: &mut Vec<(usize, &'a st
     let bytes = code.as_bytes();
     let mut in_single = false;
     let mut in_double = false;
+    const MATTERS: ByteSet = byte_set(b"\\'\"$");
     let mut i = 0;
     while i < bytes.len() {
+        // Most bytes matter to none of the arms below: skip them in a tight loop.
+        match bytes[i..].iter().position(|&b| MATTERS[usize::from(b)]) {
+            Some(n) => i += n,
+            None => break,
+        }
         let b = bytes[i];
         match b {
             b'\\' if dialect == Dialect::Shell && !in_single => i += 1,
@@ -285,47 +291,55 @@ fn dollar_refs<'a>(code: &'a str, dialect: Dialect, out: &mut Vec<(usize, &'a st
 }
 
 /// Blanks out `# comments` (outside quotes) so that words in them are not read as references.
-/// Offsets are kept: comment bytes become spaces. Code without any `#` is returned as is.
+/// Offsets are kept: comment bytes become spaces. Code without comments is returned as is.
 pub fn strip_shell_comments(code: &str) -> Cow<'_, str> {
-    if !code.contains('#') {
-        return Cow::Borrowed(code);
-    }
-    let mut out = String::with_capacity(code.len());
-    for line in code.split_inclusive('\n') {
-        if !line.contains('#') {
-            out.push_str(line);
+    let bytes = code.as_bytes();
+    let mut out: Option<String> = None;
+    // Bytes of `code` already copied to `out`, and the first byte of the line after the last one
+    // looked at: only lines holding a `#` are read character by character.
+    let mut copied = 0;
+    let mut next_line = 0;
+    for hash in memchr::memchr_iter(b'#', bytes) {
+        if hash < next_line {
             continue;
         }
-        let mut in_single = false;
-        let mut in_double = false;
-        let mut prev: Option<char> = None;
-        let mut cut = None;
-        for (i, c) in line.char_indices() {
-            match c {
-                '\'' if !in_double => in_single = !in_single,
-                '"' if !in_single && prev != Some('\\') => in_double = !in_double,
-                '#' if !in_single && !in_double && prev.is_none_or(char::is_whitespace) => {
-                    cut = Some(i);
-                    break;
-                }
-                _ => {}
-            }
-            prev = Some(c);
-        }
-        match cut {
-            Some(i) => {
-                out.push_str(&line[..i]);
-                // One space per byte keeps offsets valid for the unstripped text.
-                out.extend(
-                    line[i..]
-                        .bytes()
-                        .map(|b| if b == b'\n' { '\n' } else { ' ' }),
-                );
-            }
-            None => out.push_str(line),
+        let start = memchr::memrchr(b'\n', &bytes[..hash]).map_or(0, |i| i + 1);
+        let end = memchr::memchr(b'\n', &bytes[hash..]).map_or(bytes.len(), |i| hash + i);
+        next_line = end + 1;
+        if let Some(cut) = code.get(start..end).and_then(comment_start) {
+            let out = out.get_or_insert_with(|| String::with_capacity(code.len()));
+            out.push_str(code.get(copied..start + cut).unwrap_or(""));
+            // One space per byte keeps offsets valid for the unstripped text.
+            out.extend(std::iter::repeat_n(' ', end - start - cut));
+            copied = end;
         }
     }
-    Cow::Owned(out)
+    match out {
+        None => Cow::Borrowed(code),
+        Some(mut out) => {
+            out.push_str(code.get(copied..).unwrap_or(""));
+            Cow::Owned(out)
+        }
+    }
+}
+
+/// Byte offset of the `#` that starts a comment on `line` (outside quotes, at a word start).
+fn comment_start(line: &str) -> Option<usize> {
+    let mut in_single = false;
+    let mut in_double = false;
+    let mut prev: Option<char> = None;
+    for (i, c) in line.char_indices() {
+        match c {
+            '\'' if !in_double => in_single = !in_single,
+            '"' if !in_single && prev != Some('\\') => in_double = !in_double,
+            '#' if !in_single && !in_double && prev.is_none_or(char::is_whitespace) => {
+                return Some(i);
+            }
+            _ => {}
+        }
+        prev = Some(c);
+    }
+    None
 }
 
 #[cfg(test)]
