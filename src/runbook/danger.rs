@@ -136,7 +136,9 @@ pub fn danger_in(text: &str, in_production: bool) -> Option<String> {
 fn has_migration_hint(line: &str) -> bool {
     const FIRST: ByteSet = byte_set(b"dmia");
     const STARTS: &[&[u8]] = &[b"db", b"migrat", b"index", b"alter", b"alembic"];
-    word_starts_with_any(line, &FIRST, STARTS) || line.contains(":migrate")
+    let b = line.as_bytes();
+    word_starts_with_any(line, &FIRST, STARTS)
+        || memchr::memchr_iter(b':', b).any(|i| b[i + 1..].starts_with(b"migrate"))
 }
 
 /// Schema changes and migration tools, dangerous when they target production.
