@@ -90,6 +90,20 @@ pub fn slug(text: &str, fallback: &str) -> String {
     s
 }
 
+/// Per byte: its lowercase when it is an ASCII letter or digit (kept in slugs), else 0.
+const SLUG_BYTE: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() {
+            table[b] = c.to_ascii_lowercase();
+        }
+        b += 1;
+    }
+    table
+};
+
 /// [`slug`] appended to `out`, so that an id is built in one string.
 fn slug_into(out: &mut String, text: &str, fallback: &str) {
     // Bytes, not chars: only ASCII letters and digits are kept, and every byte of another
@@ -97,8 +111,9 @@ fn slug_into(out: &mut String, text: &str, fallback: &str) {
     let mut s = [0u8; MAX_SEGMENT + 1];
     let mut len = 0;
     for b in text.bytes() {
-        if b.is_ascii_alphanumeric() {
-            s[len] = b.to_ascii_lowercase();
+        let kept = SLUG_BYTE[usize::from(b)];
+        if kept != 0 {
+            s[len] = kept;
             len += 1;
         } else if len > 0 && s[len - 1] != b'-' {
             s[len] = b'-';
