@@ -14,7 +14,9 @@ const MAX_SEGMENT: usize = 32;
 
 /// Fills in `Step::id` for every step; duplicate explicit ids are reported as errors.
 pub fn assign_ids(phases: &mut [Phase], diagnostics: &mut Vec<Diagnostic>) {
-    let mut used: HashSet<String> = HashSet::new();
+    // Sized for every step up front: growing would hash every id again.
+    let steps = phases.iter().map(|p| p.steps.len()).sum();
+    let mut used: HashSet<String> = HashSet::with_capacity(steps);
     let mut first_line: HashMap<&str, usize> = HashMap::new();
     for step in phases.iter().flat_map(|p| &p.steps) {
         if let Some(id) = &step.attrs.id {
@@ -69,15 +71,21 @@ pub fn assign_ids(phases: &mut [Phase], diagnostics: &mut Vec<Diagnostic>) {
                 step.id = base;
                 continue;
             }
-            let n = next.entry(base.clone()).or_insert(2);
-            let id = loop {
-                let id = format!("{base}-{n}");
-                *n += 1;
-                if !used.contains(&id) {
-                    break id;
-                }
+            let n = match next.get_mut(&base) {
+                Some(n) => n,
+                None => next.entry(base.clone()).or_insert(2),
             };
-            used.insert(id.clone());
+            let mut id = String::with_capacity(base.len() + 4);
+            loop {
+                id.clear();
+                id.push_str(&base);
+                id.push('-');
+                id.push_str(&n.to_string());
+                *n += 1;
+                if used.insert(id.clone()) {
+                    break;
+                }
+            }
             step.id = id;
         }
     }
