@@ -82,7 +82,7 @@ fn collect_blocks(
         match event {
             Event::End(end) if Some(end) == until => break,
             Event::Start(tag) if is_inline(&tag) => {
-                let (t, _) = inline_text(events, tag.to_end());
+                let (t, _) = inline_text(events, tag.to_end(), 0);
                 let entry = loose.get_or_insert_with(|| (String::new(), range.clone()));
                 entry.0.push_str(&t);
                 entry.1.end = range.end;
@@ -127,7 +127,7 @@ fn collect_blocks(
 fn start_block(events: &mut Events<'_>, tag: Tag<'_>, range: Range<usize>, depth: usize) -> Block {
     match tag {
         Tag::Heading { level, .. } => {
-            let (text, _) = inline_text(events, TagEnd::Heading(level));
+            let (text, _) = inline_text(events, TagEnd::Heading(level), range.len());
             Block::Heading {
                 level: level as u8,
                 text,
@@ -135,7 +135,7 @@ fn start_block(events: &mut Events<'_>, tag: Tag<'_>, range: Range<usize>, depth
             }
         }
         Tag::Paragraph => {
-            let (text, task) = inline_text(events, TagEnd::Paragraph);
+            let (text, task) = inline_text(events, TagEnd::Paragraph, range.len());
             Block::Paragraph { text, task, range }
         }
         Tag::CodeBlock(kind) => {
@@ -143,7 +143,8 @@ fn start_block(events: &mut Events<'_>, tag: Tag<'_>, range: Range<usize>, depth
                 CodeBlockKind::Fenced(info) => (true, info.to_string()),
                 CodeBlockKind::Indented => (false, String::new()),
             };
-            let mut code = String::new();
+            // The block's source is an upper bound of its text: one allocation.
+            let mut code = String::with_capacity(range.len());
             for (e, _) in events.by_ref() {
                 match e {
                     Event::Text(t) => code.push_str(&t),
@@ -239,9 +240,10 @@ fn skip_to_end(events: &mut Events<'_>, tag: &Tag<'_>) {
 }
 
 /// The plain text of inline content up to `end` (markup dropped, breaks as spaces), and the
-/// task-list marker met on the way, if any.
-fn inline_text(events: &mut Events<'_>, end: TagEnd) -> (String, Option<bool>) {
-    let mut text = String::new();
+/// task-list marker met on the way, if any. `capacity` is the block's source length, which
+/// its text rarely exceeds.
+fn inline_text(events: &mut Events<'_>, end: TagEnd, capacity: usize) -> (String, Option<bool>) {
+    let mut text = String::with_capacity(capacity);
     let mut task = None;
     for (e, _) in events.by_ref() {
         match e {

@@ -310,7 +310,12 @@ pub fn strip_shell_comments(code: &str) -> Cow<'_, str> {
             let out = out.get_or_insert_with(|| String::with_capacity(code.len()));
             out.push_str(code.get(copied..start + cut).unwrap_or(""));
             // One space per byte keeps offsets valid for the unstripped text.
-            out.extend(std::iter::repeat_n(' ', end - start - cut));
+            let mut blank = end - start - cut;
+            while blank > 0 {
+                let n = blank.min(SPACES.len());
+                out.push_str(&SPACES[..n]);
+                blank -= n;
+            }
             copied = end;
         }
     }
@@ -322,6 +327,9 @@ pub fn strip_shell_comments(code: &str) -> Cow<'_, str> {
         }
     }
 }
+
+/// Spaces to blank comments with, a slice at a time.
+const SPACES: &str = "                                                                ";
 
 /// Byte offset of the `#` that starts a comment on `line` (outside quotes, at a word start).
 fn comment_start(line: &str) -> Option<usize> {
