@@ -57,13 +57,20 @@ const TEMPLATE_BUILTINS: &[&str] = &["operator", "progress", "phase"];
 
 /// Whether a name reads like a credential: masked unless front matter says otherwise.
 pub fn name_looks_secret(name: &str) -> bool {
-    let up = name.to_ascii_uppercase();
-    up == "DATABASE_URL"
+    // Case-insensitive substring tests on the bytes, without an uppercased copy.
+    let n = name.as_bytes();
+    name.eq_ignore_ascii_case("DATABASE_URL")
         || [
-            "KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "WEBHOOK", "DSN",
+            &b"KEY"[..],
+            b"TOKEN",
+            b"SECRET",
+            b"PASSWORD",
+            b"PASSWD",
+            b"WEBHOOK",
+            b"DSN",
         ]
         .iter()
-        .any(|w| up.contains(w))
+        .any(|w| n.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w)))
 }
 
 /// The inputs `code` refers to, in order of first appearance, without duplicates.
