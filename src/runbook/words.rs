@@ -1,6 +1,7 @@
 //! Shell text as words: logical lines, statements and words with quotes trimmed. Danger and
 //! input detection match word sequences on these instead of compiling regexes, which would
-//! cost more than the whole parse on every `flightdeck plan`.
+//! cost more than the whole parse on every `flightdeck plan`. Byte-level scans (lines, word
+//! starts) come first so that most lines are never split into words at all.
 
 use std::borrow::Cow;
 
