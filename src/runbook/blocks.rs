@@ -82,7 +82,7 @@ fn collect_blocks(
         match event {
             Event::End(end) if Some(end) == until => break,
             Event::Start(tag) if is_inline(&tag) => {
-                let (t, _) = inline_text(events, tag.to_end());
+                let (t, _) = inline_text(events, tag.to_end(), 0);
                 let entry = loose.get_or_insert_with(|| (String::new(), range.clone()));
                 entry.0.push_str(&t);
                 entry.1.end = range.end;
@@ -90,7 +90,7 @@ fn collect_blocks(
             Event::Start(tag) => {
                 if let Some((text, r)) = loose.take() {
                     out.push(Block::Paragraph {
-                        text: tidy(&text),
+                        text: tidy(text),
                         task: None,
                         range: r,
                     });
@@ -117,7 +117,7 @@ fn collect_blocks(
     }
     if let Some((text, r)) = loose.take() {
         out.push(Block::Paragraph {
-            text: tidy(&text),
+            text: tidy(text),
             task: None,
             range: r,
         });
@@ -127,7 +127,7 @@ fn collect_blocks(
 fn start_block(events: &mut Events<'_>, tag: Tag<'_>, range: Range<usize>, depth: usize) -> Block {
     match tag {
         Tag::Heading { level, .. } => {
-            let (text, _) = inline_text(events, TagEnd::Heading(level));
+            let (text, _) = inline_text(events, TagEnd::Heading(level), range.len());
             Block::Heading {
                 level: level as u8,
                 text,
@@ -135,7 +135,7 @@ fn start_block(events: &mut Events<'_>, tag: Tag<'_>, range: Range<usize>, depth
             }
         }
         Tag::Paragraph => {
-            let (text, task) = inline_text(events, TagEnd::Paragraph);
+            let (text, task) = inline_text(events, TagEnd::Paragraph, range.len());
             Block::Paragraph { text, task, range }
         }
         Tag::CodeBlock(kind) => {
@@ -143,7 +143,8 @@ fn start_block(events: &mut Events<'_>, tag: Tag<'_>, range: Range<usize>, depth
                 CodeBlockKind::Fenced(info) => (true, info.to_string()),
                 CodeBlockKind::Indented => (false, String::new()),
             };
-            let mut code = String::new();
+            // The block's source is an upper bound of its text: one allocation.
+            let mut code = String::with_capacity(range.len());
             for (e, _) in events.by_ref() {
                 match e {
                     Event::Text(t) => code.push_str(&t),
@@ -239,9 +240,10 @@ fn skip_to_end(events: &mut Events<'_>, tag: &Tag<'_>) {
 }
 
 /// The plain text of inline content up to `end` (markup dropped, breaks as spaces), and the
-/// task-list marker met on the way, if any.
-fn inline_text(events: &mut Events<'_>, end: TagEnd) -> (String, Option<bool>) {
-    let mut text = String::new();
+/// task-list marker met on the way, if any. `capacity` is the block's source length, which
+/// its text rarely exceeds.
+fn inline_text(events: &mut Events<'_>, end: TagEnd, capacity: usize) -> (String, Option<bool>) {
+    let mut text = String::with_capacity(capacity);
     let mut task = None;
     for (e, _) in events.by_ref() {
         match e {
@@ -254,11 +256,15 @@ fn inline_text(events: &mut Events<'_>, end: TagEnd) -> (String, Option<bool>) {
             _ => {}
         }
     }
-    (tidy(&text), task)
+    (tidy(text), task)
 }
 
-/// Collapses runs of whitespace into one space.
-fn tidy(text: &str) -> String {
+/// Collapses runs of whitespace into one space. Nearly all text is tidy already (soft breaks
+/// arrive as single spaces) and is then kept without copying.
+fn tidy(text: String) -> String {
+    if is_tidy(&text) {
+        return text;
+    }
     let mut out = String::with_capacity(text.len());
     for word in text.split_whitespace() {
         if !out.is_empty() {
@@ -267,4 +273,19 @@ fn tidy(text: &str) -> String {
         out.push_str(word);
     }
     out
+}
+
+/// Whether `tidy` would leave `text` unchanged: ASCII, single spaces between words, none at
+/// either end. Non-ASCII text takes the full path, which knows Unicode whitespace. The checks
+/// run over every byte without early exits, so that they compile to vector code.
+fn is_tidy(text: &str) -> bool {
+    let b = text.as_bytes();
+    let odd = b.iter().fold(false, |acc, &c| {
+        acc | (c >= 0x80) | (c.wrapping_sub(0x09) < 5)
+    });
+    let double = b
+        .iter()
+        .zip(b.iter().skip(1))
+        .fold(false, |acc, (&x, &y)| acc | ((x == b' ') & (y == b' ')));
+    !odd && !double && b.first() != Some(&b' ') && b.last() != Some(&b' ')
 }

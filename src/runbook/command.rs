@@ -1,6 +1,7 @@
 //! Which fences run, and what in them is the command: `console` prompts, `$ ` lines, bare fences.
 
 use crate::runbook::model::StepKind;
+use crate::runbook::words::lines;
 
 /// The languages flightdeck runs; every other fence is reference text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,9 +181,7 @@ pub fn split_code(code: &str, lang: CodeLang) -> SplitCode {
     let prompts: &[&str] = match lang {
         CodeLang::Console => &["$ ", "# "],
         CodeLang::Shell
-            if code
-                .lines()
-                .any(|l| l.trim_start().starts_with("$ ") || l.trim() == "$") =>
+            if lines(code).any(|l| l.trim_start().starts_with("$ ") || l.trim() == "$") =>
         {
             &["$ "]
         }
@@ -196,7 +195,7 @@ pub fn split_code(code: &str, lang: CodeLang) -> SplitCode {
     let mut commands = Vec::new();
     let mut output = Vec::new();
     let mut continuing = false;
-    for line in code.lines() {
+    for line in lines(code) {
         let t = line.trim_start();
         if continuing {
             commands.push(t.strip_prefix("> ").unwrap_or(t));

@@ -4,7 +4,9 @@
 //! `psql -c "DROP TABLE t"` and `kubectl -n prod delete pod x` are both found.
 
 use crate::runbook::inputs::strip_shell_comments;
-use crate::runbook::words::{logical_lines, statements, words, words_iter};
+use crate::runbook::words::{
+    ByteSet, byte_set, logical_lines, statements, word_starts_with_any, words, words_iter,
+};
 
 /// Objects whose `DROP` loses data or breaks clients.
 const DROPPABLE: &[&str] = &[
@@ -27,6 +29,31 @@ const DROPPABLE: &[&str] = &[
     "publication",
     "subscription",
 ];
+
+/// Whether a line may hold a word that [`may_be_dangerous`] looks for, checked on its bytes
+/// so that most lines skip the word split.
+fn may_start_a_rule(line: &str) -> bool {
+    const FIRST: ByteSet = byte_set(b"dtrkhpgs-m");
+    const STARTS: &[&[u8]] = &[
+        b"drop",
+        b"truncate",
+        b"rm",
+        b"kubectl",
+        b"helm",
+        b"terraform",
+        b"push",
+        b"reset",
+        b"docker",
+        b"podman",
+        b"dd",
+        b"s3",
+        b"gsutil",
+        b"db",
+        b"--force",
+        b"mkfs",
+    ];
+    word_starts_with_any(line, &FIRST, STARTS)
+}
 
 /// Whether a statement holds a word that starts some rule below; most do not, and are
 /// skipped without collecting their words.
@@ -58,15 +85,25 @@ fn may_be_dangerous(statement: &str) -> bool {
 /// (else `--` does); `in_production` whether the step's phase is about production, which makes
 /// any migration in it dangerous even when the command line does not name its target.
 pub fn danger_reason(code: &str, shell: bool, in_production: bool) -> Option<String> {
-    let text = if shell {
-        strip_shell_comments(code)
+    if shell {
+        danger_in(&strip_shell_comments(code), in_production)
     } else {
-        strip_sql_comments(code)
-    };
+        danger_in(&strip_sql_comments(code), in_production)
+    }
+}
+
+/// [`danger_reason`] of code whose comments are already blanked, so that a shell block is
+/// stripped once for both these rules and its inputs.
+pub fn danger_in(text: &str, in_production: bool) -> Option<String> {
     let lower = text.to_ascii_lowercase();
     let mut migration_line = None;
     for line in logical_lines(&lower) {
-        for statement in statements(&line) {
+        let candidates = if may_start_a_rule(&line) {
+            statements(&line)
+        } else {
+            statements("")
+        };
+        for statement in candidates {
             if !may_be_dangerous(statement) {
                 continue;
             }
@@ -74,25 +111,34 @@ pub fn danger_reason(code: &str, shell: bool, in_production: bool) -> Option<Str
                 return Some(format!("{why} (`{}`)", shorten(statement)));
             }
         }
-        let hint = ["db", "migrat", "index", "alter", "alembic"]
-            .iter()
-            .any(|h| line.contains(h));
         if migration_line.is_none()
-            && hint
+            && has_migration_hint(&line)
             && is_migration(&words(&line))
             && (in_production || names_production(&line))
         {
             migration_line = Some(line);
         }
     }
-    let sql_write = lower.contains("delete") || lower.contains("update");
-    if let Some(stmt) = lower
-        .split(';')
-        .find(|s| sql_write && changes_every_row(&words(s)))
+    // Only statements with a `delete` or `update` word can change every row.
+    let may_write = |s: &str| word_starts_with_any(s, &byte_set(b"du"), &[b"delete", b"update"]);
+    if (lower.contains("delete") || lower.contains("update"))
+        && let Some(stmt) = lower
+            .split(';')
+            .find(|s| may_write(s) && changes_every_row(&words(s)))
     {
         return Some(format!("changes every row: no WHERE (`{}`)", shorten(stmt)));
     }
     migration_line.map(|line| format!("changes a production database (`{}`)", shorten(&line)))
+}
+
+/// Whether a line may hold a word that [`is_migration`] looks for: `db`, `migrat…`, `index`,
+/// `alter` or `alembic` at a word start, or a `…:migrate` task.
+fn has_migration_hint(line: &str) -> bool {
+    const FIRST: ByteSet = byte_set(b"dmia");
+    const STARTS: &[&[u8]] = &[b"db", b"migrat", b"index", b"alter", b"alembic"];
+    let b = line.as_bytes();
+    word_starts_with_any(line, &FIRST, STARTS)
+        || memchr::memchr_iter(b':', b).any(|i| b[i + 1..].starts_with(b"migrate"))
 }
 
 /// Schema changes and migration tools, dangerous when they target production.
@@ -193,11 +239,14 @@ fn has_seq(w: &[&str], seq: &[&str]) -> bool {
 
 /// Whether a title or target names production (`prod`, `PRODUCTION_DB_URL`, `live`).
 pub fn names_production(text: &str) -> bool {
-    text.split(|c: char| !c.is_ascii_alphanumeric()).any(|t| {
-        ["prod", "production", "prd", "live"]
-            .iter()
-            .any(|p| t.eq_ignore_ascii_case(p))
-    })
+    // Runs of ASCII letters and digits, on bytes: every byte of another character separates.
+    text.as_bytes()
+        .split(|b| !b.is_ascii_alphanumeric())
+        .any(|t| {
+            [&b"prod"[..], b"production", b"prd", b"live"]
+                .iter()
+                .any(|p| t.eq_ignore_ascii_case(p))
+        })
 }
 
 fn shorten(s: &str) -> String {

@@ -1,5 +1,7 @@
 //! Fence info strings: the language word and Runme-style `{key=value flag}` attributes.
 
+use std::borrow::Cow;
+
 use crate::runbook::model::Attrs;
 
 /// The parts of an info string such as ```` ```bash {id=migrate confirm timeout=20m} ````.
@@ -14,11 +16,7 @@ pub struct FenceInfo {
 
 /// Splits an info string into language and attributes; never fails, keeps what it cannot read.
 pub fn parse_info(info: &str) -> FenceInfo {
-    let info = info.trim();
-    let (lang, rest) = match info.find(|c: char| c.is_whitespace() || c == '{') {
-        Some(i) => (&info[..i], info[i..].trim()),
-        None => (info, ""),
-    };
+    let (lang, rest) = split_info(info);
     let mut out = FenceInfo {
         lang: lang.to_ascii_lowercase(),
         ..FenceInfo::default()
@@ -36,6 +34,26 @@ pub fn parse_info(info: &str) -> FenceInfo {
     };
     read_pairs(body, &mut out);
     out
+}
+
+/// The language word of an info string, lowercased: what decides whether a fence runs. Borrowed
+/// when already lowercase (nearly always), since every fence of a runbook is asked.
+pub fn info_lang(info: &str) -> Cow<'_, str> {
+    let (lang, _) = split_info(info);
+    if lang.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(lang.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(lang)
+    }
+}
+
+/// The language word and the rest of an info string, both trimmed.
+fn split_info(info: &str) -> (&str, &str) {
+    let info = info.trim();
+    match info.find(|c: char| c.is_whitespace() || c == '{') {
+        Some(i) => (&info[..i], info[i..].trim()),
+        None => (info, ""),
+    }
 }
 
 fn read_pairs(body: &str, out: &mut FenceInfo) {

@@ -14,7 +14,9 @@ const MAX_SEGMENT: usize = 32;
 
 /// Fills in `Step::id` for every step; duplicate explicit ids are reported as errors.
 pub fn assign_ids(phases: &mut [Phase], diagnostics: &mut Vec<Diagnostic>) {
-    let mut used: HashSet<String> = HashSet::new();
+    // Sized for every step up front: growing would hash every id again.
+    let steps = phases.iter().map(|p| p.steps.len()).sum();
+    let mut used: HashSet<String> = HashSet::with_capacity(steps);
     let mut first_line: HashMap<&str, usize> = HashMap::new();
     for step in phases.iter().flat_map(|p| &p.steps) {
         if let Some(id) = &step.attrs.id {
@@ -36,11 +38,16 @@ pub fn assign_ids(phases: &mut [Phase], diagnostics: &mut Vec<Diagnostic>) {
     // Parents come before their children, so each path extends an already built one.
     let mut paths: Vec<String> = Vec::with_capacity(phases.len());
     for (i, phase) in phases.iter().enumerate() {
-        let own = slug(&phase.title, "phase");
-        let path = match phase.parent.filter(|&p| p < i) {
-            Some(p) => format!("{}.{own}", paths[p]),
-            None => own,
+        let mut path = match phase.parent.filter(|&p| p < i) {
+            Some(p) => {
+                let mut path = String::with_capacity(paths[p].len() + MAX_SEGMENT + 1);
+                path.push_str(&paths[p]);
+                path.push('.');
+                path
+            }
+            None => String::new(),
         };
+        slug_into(&mut path, &phase.title, "phase");
         paths.push(path);
     }
     // Next free counter per base id, so many equal titles stay linear.
@@ -53,23 +60,32 @@ pub fn assign_ids(phases: &mut [Phase], diagnostics: &mut Vec<Diagnostic>) {
             }
             // A context prefix ("Group › Step") becomes path segments of its own, so that
             // truncation never drops the part that tells siblings apart.
-            let mut base = paths[i].clone();
+            let mut base = String::with_capacity(paths[i].len() + MAX_SEGMENT + 1);
+            base.push_str(&paths[i]);
             for part in step.title.split('›') {
                 base.push('.');
-                base.push_str(&slug(part, "step"));
+                slug_into(&mut base, part, "step");
             }
-            let mut id = base.clone();
-            if used.contains(&id) {
-                let n = next.entry(base.clone()).or_insert(2);
-                loop {
-                    id = format!("{base}-{n}");
-                    *n += 1;
-                    if !used.contains(&id) {
-                        break;
-                    }
+            // Nearly every id is new: one hash lookup inserts it.
+            if used.insert(base.clone()) {
+                step.id = base;
+                continue;
+            }
+            let n = match next.get_mut(&base) {
+                Some(n) => n,
+                None => next.entry(base.clone()).or_insert(2),
+            };
+            let mut id = String::with_capacity(base.len() + 4);
+            loop {
+                id.clear();
+                id.push_str(&base);
+                id.push('-');
+                id.push_str(&n.to_string());
+                *n += 1;
+                if used.insert(id.clone()) {
+                    break;
                 }
             }
-            used.insert(id.clone());
             step.id = id;
         }
     }
@@ -77,34 +93,63 @@ pub fn assign_ids(phases: &mut [Phase], diagnostics: &mut Vec<Diagnostic>) {
 
 /// Lowercase ASCII words joined by `-`, cut at a word boundary; `fallback` when nothing is left.
 pub fn slug(text: &str, fallback: &str) -> String {
-    let mut s = String::with_capacity(MAX_SEGMENT + 1);
-    for c in text.chars() {
+    let mut s = String::new();
+    slug_into(&mut s, text, fallback);
+    s
+}
+
+/// Per byte: its lowercase when it is an ASCII letter or digit (kept in slugs), else 0.
+const SLUG_BYTE: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
         if c.is_ascii_alphanumeric() {
-            s.push(c.to_ascii_lowercase());
-        } else if !s.is_empty() && !s.ends_with('-') {
-            s.push('-');
+            table[b] = c.to_ascii_lowercase();
         }
-        if s.len() > MAX_SEGMENT {
+        b += 1;
+    }
+    table
+};
+
+/// [`slug`] appended to `out`, so that an id is built in one string.
+fn slug_into(out: &mut String, text: &str, fallback: &str) {
+    // Bytes, not chars: only ASCII letters and digits are kept, and every byte of another
+    // character acts as the one separator the character would.
+    let mut s = [0u8; MAX_SEGMENT + 1];
+    let mut len = 0;
+    for b in text.bytes() {
+        let kept = SLUG_BYTE[usize::from(b)];
+        if kept != 0 {
+            s[len] = kept;
+            len += 1;
+        } else if len > 0 && s[len - 1] != b'-' {
+            s[len] = b'-';
+            len += 1;
+        }
+        if len > MAX_SEGMENT {
             break;
         }
     }
-    if s.len() > MAX_SEGMENT {
-        // Cut at the last word boundary within the limit (the extra char tells whether the
+    if len > MAX_SEGMENT {
+        // Cut at the last word boundary within the limit (the extra byte tells whether the
         // limit fell on one).
-        let cut = match s.as_bytes()[MAX_SEGMENT] {
+        len = match s[MAX_SEGMENT] {
             b'-' => MAX_SEGMENT,
             _ => s[..MAX_SEGMENT]
-                .rfind('-')
+                .iter()
+                .rposition(|&b| b == b'-')
                 .filter(|&i| i >= MAX_SEGMENT / 2)
                 .unwrap_or(MAX_SEGMENT),
         };
-        s.truncate(cut);
     }
-    let s = s.trim_end_matches('-');
-    if s.is_empty() {
-        fallback.to_string()
-    } else {
-        s.to_string()
+    while len > 0 && s[len - 1] == b'-' {
+        len -= 1;
+    }
+    // Only ASCII letters, digits and `-` were written.
+    match std::str::from_utf8(&s[..len]) {
+        Ok(slug) if !slug.is_empty() => out.push_str(slug),
+        _ => out.push_str(fallback),
     }
 }
 

@@ -1,6 +1,10 @@
 //! The inputs a step needs: `<placeholder>`, `$VAR` / `${VAR}` not set by the step, `{{ VAR }}`.
 
-use crate::runbook::words::{ident_len, is_ident, logical_lines, statements};
+use std::borrow::Cow;
+
+use crate::runbook::words::{
+    ByteSet, byte_set, ident_len, is_ident, logical_lines, statements, word_starts_with_any,
+};
 
 /// How a step's text is read for variable references.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,11 +61,19 @@ const TEMPLATE_BUILTINS: &[&str] = &["operator", "progress", "phase"];
 
 /// Whether a name reads like a credential: masked unless front matter says otherwise.
 pub fn name_looks_secret(name: &str) -> bool {
-    let up = name.to_ascii_uppercase();
-    up == "DATABASE_URL"
-        || ["KEY", "TOKEN", "SECRET", "PASS", "WEBHOOK", "DSN"]
-            .iter()
-            .any(|w| up.contains(w))
+    // Case-insensitive substring tests on the bytes, without an uppercased copy.
+    let n = name.as_bytes();
+    name.eq_ignore_ascii_case("DATABASE_URL")
+        || [
+            &b"KEY"[..],
+            b"TOKEN",
+            b"SECRET",
+            b"PASS",
+            b"WEBHOOK",
+            b"DSN",
+        ]
+        .iter()
+        .any(|w| n.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w)))
 }
 
 /// The inputs `code` refers to, in order of first appearance, without duplicates.
@@ -82,40 +94,46 @@ pub struct CodeVars {
 pub fn code_vars(code: &str, dialect: Dialect) -> CodeVars {
     let scanned = match dialect {
         Dialect::Shell => strip_shell_comments(code),
-        _ => code.to_string(),
+        _ => Cow::Borrowed(code),
     };
+    vars_in(&scanned, dialect)
+}
+
+/// [`code_vars`] of text already prepared for `dialect`: shell code with its comments blanked by
+/// [`strip_shell_comments`] (shared with the danger rules), other code as written.
+pub fn vars_in(scanned: &str, dialect: Dialect) -> CodeVars {
     let sets = if dialect == Dialect::Shell {
-        assigned_in(&scanned)
+        assigned_in(scanned)
     } else {
         Vec::new()
     };
-    let mut found: Vec<(usize, String)> = placeholders(&scanned);
-    found.extend(templates(&scanned));
-    found.extend(
-        dollar_refs(&scanned, dialect)
-            .into_iter()
-            .filter(|(_, name)| !sets.contains(name) && !SHELL_BUILTINS.contains(&name.as_str())),
-    );
-    found.sort_by_key(|(o, _)| *o);
-    CodeVars {
-        inputs: dedup(found.into_iter().map(|(_, n)| n)),
-        sets,
-    }
-}
-
-fn dedup(names: impl Iterator<Item = String>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for n in names {
-        if !out.contains(&n) {
-            out.push(n);
+    let mut found: Vec<(usize, &str)> = Vec::new();
+    placeholders(scanned, &mut found);
+    templates(scanned, &mut found);
+    let from = found.len();
+    dollar_refs(scanned, dialect, &mut found);
+    let mut kept = from;
+    for i in from..found.len() {
+        let name = found[i].1;
+        if !sets.iter().any(|s| s == name) && !SHELL_BUILTINS.contains(&name) {
+            found[kept] = found[i];
+            kept += 1;
         }
     }
-    out
+    found.truncate(kept);
+    // Each kind starts at its own byte (`<`, `{`, `$`), so offsets never tie.
+    found.sort_unstable_by_key(|(o, _)| *o);
+    let mut inputs: Vec<String> = Vec::new();
+    for (_, name) in found {
+        if !inputs.iter().any(|n| n == name) {
+            inputs.push(name.to_string());
+        }
+    }
+    CodeVars { inputs, sets }
 }
 
 /// `<name>` placeholders (not `<<EOF` heredocs) with their byte offsets.
-fn placeholders(text: &str) -> Vec<(usize, String)> {
-    let mut out = Vec::new();
+fn placeholders<'a>(text: &'a str, out: &mut Vec<(usize, &'a str)>) {
     for (at, _) in text.match_indices('<') {
         let rest = &text[at + 1..];
         let len = rest
@@ -132,16 +150,21 @@ fn placeholders(text: &str) -> Vec<(usize, String)> {
             .unwrap_or(0);
         let heredoc = text[..at].ends_with('<');
         if len > 0 && rest[len..].starts_with('>') && !heredoc {
-            out.push((at, rest[..len].to_string()));
+            out.push((at, &rest[..len]));
         }
     }
-    out
 }
 
 /// `{{ NAME }}` template references that flightdeck does not fill itself.
-fn templates(text: &str) -> Vec<(usize, String)> {
-    let mut out = Vec::new();
-    for (at, _) in text.match_indices("{{") {
+fn templates<'a>(text: &'a str, out: &mut Vec<(usize, &'a str)>) {
+    let bytes = text.as_bytes();
+    // `{{` pairs, left to right without overlapping (`{{{` holds one).
+    let mut from = 0;
+    for at in memchr::memchr_iter(b'{', bytes) {
+        if at < from || bytes.get(at + 1) != Some(&b'{') {
+            continue;
+        }
+        from = at + 2;
         let rest = &text[at + 2..];
         let inner = rest.split_once("}}").map_or("", |(inner, _)| inner).trim();
         let valid = !inner.is_empty()
@@ -153,10 +176,9 @@ fn templates(text: &str) -> Vec<(usize, String)> {
             && !TEMPLATE_BUILTINS.contains(&inner)
             && ident_len(inner) > 0
         {
-            out.push((at, inner.to_string()));
+            out.push((at, inner));
         }
     }
-    out
 }
 
 /// Variables a shell script sets itself (`X=…`, `export X=…`, `read X`, `for X in`).
@@ -172,7 +194,7 @@ fn assigned_in(code: &str) -> Vec<String> {
             names.push(n.to_string());
         }
     };
-    for line in logical_lines(code) {
+    for line in logical_lines(code).filter(|l| may_assign(l)) {
         for statement in statements(&line) {
             // Most statements are plain commands: no `=` and no assigning builtin.
             let first = statement.split_whitespace().next().unwrap_or("");
@@ -219,15 +241,37 @@ fn assigned_in(code: &str) -> Vec<String> {
     names
 }
 
+/// Whether a line may assign: it holds `=` or an assigning builtin at a word start. Checked on
+/// the bytes so that most lines skip the statement split.
+fn may_assign(line: &str) -> bool {
+    const FIRST: ByteSet = byte_set(b"eldrtfs");
+    const BUILTINS: &[&[u8]] = &[
+        b"export",
+        b"local",
+        b"declare",
+        b"readonly",
+        b"typeset",
+        b"for",
+        b"select",
+        b"read",
+    ];
+    memchr::memchr(b'=', line.as_bytes()).is_some() || word_starts_with_any(line, &FIRST, BUILTINS)
+}
+
 /// `$NAME` and `${NAME}` references outside single quotes, with their byte offsets; `${X:-d}`
 /// has a default and is not an input.
-fn dollar_refs(code: &str, dialect: Dialect) -> Vec<(usize, String)> {
+fn dollar_refs<'a>(code: &'a str, dialect: Dialect, out: &mut Vec<(usize, &'a str)>) {
     let bytes = code.as_bytes();
-    let mut out = Vec::new();
     let mut in_single = false;
     let mut in_double = false;
+    const MATTERS: ByteSet = byte_set(b"\\'\"$");
     let mut i = 0;
     while i < bytes.len() {
+        // Most bytes matter to none of the arms below: skip them in a tight loop.
+        match bytes[i..].iter().position(|&b| MATTERS[usize::from(b)]) {
+            Some(n) => i += n,
+            None => break,
+        }
         let b = bytes[i];
         match b {
             b'\\' if dialect == Dialect::Shell && !in_single => i += 1,
@@ -239,13 +283,13 @@ fn dollar_refs(code: &str, dialect: Dialect) -> Vec<(usize, String)> {
                     let len = ident_len(rest);
                     let after = rest.as_bytes().get(len).copied();
                     if len > 0 && after == Some(b'}') {
-                        out.push((i, rest[..len].to_string()));
+                        out.push((i, &rest[..len]));
                     }
                 } else if dialect != Dialect::Sql {
                     let rest = &code[i + 1..];
                     let len = ident_len(rest);
                     if len > 0 {
-                        out.push((i, rest[..len].to_string()));
+                        out.push((i, &rest[..len]));
                         i += len;
                     }
                 }
@@ -254,48 +298,66 @@ fn dollar_refs(code: &str, dialect: Dialect) -> Vec<(usize, String)> {
         }
         i += 1;
     }
-    out
 }
 
 /// Blanks out `# comments` (outside quotes) so that words in them are not read as references.
-/// Offsets are kept: comment bytes become spaces.
-pub fn strip_shell_comments(code: &str) -> String {
-    let mut out = String::with_capacity(code.len());
-    for line in code.split_inclusive('\n') {
-        if !line.contains('#') {
-            out.push_str(line);
+/// Offsets are kept: comment bytes become spaces. Code without comments is returned as is.
+pub fn strip_shell_comments(code: &str) -> Cow<'_, str> {
+    let bytes = code.as_bytes();
+    let mut out: Option<String> = None;
+    // Bytes of `code` already copied to `out`, and the first byte of the line after the last one
+    // looked at: only lines holding a `#` are read character by character.
+    let mut copied = 0;
+    let mut next_line = 0;
+    for hash in memchr::memchr_iter(b'#', bytes) {
+        if hash < next_line {
             continue;
         }
-        let mut in_single = false;
-        let mut in_double = false;
-        let mut prev: Option<char> = None;
-        let mut cut = None;
-        for (i, c) in line.char_indices() {
-            match c {
-                '\'' if !in_double => in_single = !in_single,
-                '"' if !in_single && prev != Some('\\') => in_double = !in_double,
-                '#' if !in_single && !in_double && prev.is_none_or(char::is_whitespace) => {
-                    cut = Some(i);
-                    break;
-                }
-                _ => {}
+        let start = memchr::memrchr(b'\n', &bytes[..hash]).map_or(0, |i| i + 1);
+        let end = memchr::memchr(b'\n', &bytes[hash..]).map_or(bytes.len(), |i| hash + i);
+        next_line = end + 1;
+        if let Some(cut) = code.get(start..end).and_then(comment_start) {
+            let out = out.get_or_insert_with(|| String::with_capacity(code.len()));
+            out.push_str(code.get(copied..start + cut).unwrap_or(""));
+            // One space per byte keeps offsets valid for the unstripped text.
+            let mut blank = end - start - cut;
+            while blank > 0 {
+                let n = blank.min(SPACES.len());
+                out.push_str(&SPACES[..n]);
+                blank -= n;
             }
-            prev = Some(c);
-        }
-        match cut {
-            Some(i) => {
-                out.push_str(&line[..i]);
-                // One space per byte keeps offsets valid for the unstripped text.
-                out.extend(
-                    line[i..]
-                        .bytes()
-                        .map(|b| if b == b'\n' { '\n' } else { ' ' }),
-                );
-            }
-            None => out.push_str(line),
+            copied = end;
         }
     }
-    out
+    match out {
+        None => Cow::Borrowed(code),
+        Some(mut out) => {
+            out.push_str(code.get(copied..).unwrap_or(""));
+            Cow::Owned(out)
+        }
+    }
+}
+
+/// Spaces to blank comments with, a slice at a time.
+const SPACES: &str = "                                                                ";
+
+/// Byte offset of the `#` that starts a comment on `line` (outside quotes, at a word start).
+fn comment_start(line: &str) -> Option<usize> {
+    let mut in_single = false;
+    let mut in_double = false;
+    let mut prev: Option<char> = None;
+    for (i, c) in line.char_indices() {
+        match c {
+            '\'' if !in_double => in_single = !in_single,
+            '"' if !in_single && prev != Some('\\') => in_double = !in_double,
+            '#' if !in_single && !in_double && prev.is_none_or(char::is_whitespace) => {
+                return Some(i);
+            }
+            _ => {}
+        }
+        prev = Some(c);
+    }
+    None
 }
 
 #[cfg(test)]

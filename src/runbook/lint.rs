@@ -42,10 +42,7 @@ pub fn lint(text: &str, runbook: &mut Runbook) {
     for (_, step) in runbook.steps() {
         let code = step.code.as_deref().unwrap_or("");
         // Only `$NAME` inputs: placeholders and templates are meant to be asked for.
-        let env = step
-            .inputs
-            .iter()
-            .filter(|n| code.contains(&format!("${n}")) || code.contains(&format!("${{{n}}}")));
+        let env = step.inputs.iter().filter(|n| mentions_env(code, n));
         for name in env {
             if !defined.contains(name.as_str()) {
                 found.push(Diagnostic::warning(
@@ -60,6 +57,19 @@ pub fn lint(text: &str, runbook: &mut Runbook) {
     found.extend(crate::monitor::lint::lint(text, runbook));
     found.extend(crate::runbook::lint_steps::lint_steps(runbook));
     runbook.diagnostics.extend(found);
+}
+
+/// Whether `code` holds `$name` or `${name}` (found from each `$`, without a substring
+/// searcher per name).
+fn mentions_env(code: &str, name: &str) -> bool {
+    memchr::memchr_iter(b'$', code.as_bytes()).any(|i| {
+        let after = code.get(i + 1..).unwrap_or("");
+        after.starts_with(name)
+            || after
+                .strip_prefix('{')
+                .and_then(|r| r.strip_prefix(name))
+                .is_some_and(|r| r.starts_with('}'))
+    })
 }
 
 /// A `---` first line followed by a `key:` line: front matter meant, whatever the parser saw.

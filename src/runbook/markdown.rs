@@ -2,15 +2,16 @@
 //! DESIGN.md §2: headings are phases, task items are checks, numbered items are manual steps,
 //! shell and SQL fences are runnable steps titled by the item or paragraph they belong to.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use crate::runbook::blocks::{Block, Item};
 use crate::runbook::command::{CodeLang, split_code};
-use crate::runbook::danger::{danger_reason, names_production};
+use crate::runbook::danger::{danger_in, danger_reason, names_production};
 use crate::runbook::diagnostic::Diagnostic;
-use crate::runbook::fence::parse_info;
+use crate::runbook::fence::{info_lang, parse_info};
 use crate::runbook::heading::{HeadingPlan, heading_plan};
-use crate::runbook::inputs::{Dialect, code_vars};
+use crate::runbook::inputs::{CodeVars, Dialect, strip_shell_comments, vars_in};
 use crate::runbook::model::{Attrs, Phase, Step, StepKind};
 use crate::runbook::source::LineIndex;
 
@@ -32,6 +33,8 @@ pub struct Walker<'a> {
     out: Walked,
     /// Open phases, innermost last.
     open: Vec<usize>,
+    /// Per phase: whether its title names production (asked for every fence under it).
+    production: Vec<bool>,
     /// Steps made so far.
     made: usize,
 }
@@ -50,6 +53,7 @@ impl<'a> Walker<'a> {
             lines,
             out,
             open: Vec::new(),
+            production: Vec::new(),
             made: 0,
         }
     }
@@ -105,6 +109,7 @@ impl<'a> Walker<'a> {
 
     /// Adds a phase inside the innermost open one and makes it the current phase.
     fn open_phase(&mut self, title: String, level: u8, line: usize, plan: HeadingPlan) {
+        self.production.push(names_production(&title));
         self.out.phases.push(Phase {
             title,
             level,
@@ -192,32 +197,20 @@ impl<'a> Walker<'a> {
             ));
         }
         let kind = lang.kind();
-        let dialect = match kind {
-            StepKind::Shell => Dialect::Shell,
-            StepKind::Sql => Dialect::Sql,
-            _ => Dialect::Text,
-        };
-        let vars = code_vars(&split.commands, dialect);
-        let in_production = self
-            .open
-            .iter()
-            .any(|&i| names_production(&self.out.phases[i].title));
-        let dangerous = if info_parsed.attrs.confirm {
-            Some("marked `confirm` in the runbook".to_string())
-        } else {
-            match kind {
-                StepKind::Shell => danger_reason(&split.commands, true, in_production),
-                StepKind::Sql => danger_reason(&split.commands, false, in_production),
-                _ => None,
-            }
-        };
+        let in_production = self.open.iter().any(|&i| self.production[i]);
+        let (vars, dangerous) = read_code(
+            &split.commands,
+            kind,
+            info_parsed.attrs.confirm,
+            in_production,
+        );
         let title = title
             .filter(|t| !t.is_empty())
             .unwrap_or_else(|| code_title(&split.commands, lang));
         let step = Step {
             id: String::new(),
             kind,
-            title: with_context(context, &title),
+            title: with_context(context, title),
             line,
             code: Some(split.commands),
             expected_output: split.expected_output,
@@ -243,7 +236,7 @@ impl<'a> Walker<'a> {
             _ => return,
         };
         let n = open.chars().take_while(|&c| c == ch).count();
-        let closed = raw.lines().count() > 1
+        let closed = raw.lines().nth(1).is_some()
             && lines
                 .next_back()
                 .map(str::trim)
@@ -296,9 +289,9 @@ impl<'a> Walker<'a> {
                     title: with_context(
                         context,
                         if title.is_empty() {
-                            "(untitled)"
+                            "(untitled)".to_string()
                         } else {
-                            &title
+                            title.clone()
                         },
                     ),
                     line,
@@ -364,8 +357,40 @@ impl<'a> Walker<'a> {
     fn detail(&self, item: &Item) -> String {
         let raw = self.src.get(item.range.clone()).unwrap_or("");
         let body = raw.split_once('\n').map_or("", |(_, rest)| rest);
-        dedent(body).trim_end().to_string()
+        let mut detail = dedent(body);
+        detail.truncate(detail.trim_end().len());
+        detail
     }
+}
+
+/// The inputs, assignments and danger of a step's commands. Shell code is stripped of its
+/// comments once, for both the input and the danger rules.
+fn read_code(
+    commands: &str,
+    kind: StepKind,
+    confirm: bool,
+    in_production: bool,
+) -> (CodeVars, Option<String>) {
+    let dialect = match kind {
+        StepKind::Shell => Dialect::Shell,
+        StepKind::Sql => Dialect::Sql,
+        _ => Dialect::Text,
+    };
+    let scanned = match kind {
+        StepKind::Shell => strip_shell_comments(commands),
+        _ => Cow::Borrowed(commands),
+    };
+    let vars = vars_in(&scanned, dialect);
+    let dangerous = if confirm {
+        Some("marked `confirm` in the runbook".to_string())
+    } else {
+        match kind {
+            StepKind::Shell => danger_in(&scanned, in_production),
+            StepKind::Sql => danger_reason(commands, false, in_production),
+            _ => None,
+        }
+    };
+    (vars, dangerous)
 }
 
 fn item_first_text(item: &Item) -> &str {
@@ -383,7 +408,7 @@ fn has_steps(block: &Block) -> bool {
             info,
             code,
             ..
-        } => CodeLang::from_info(&parse_info(info).lang, code).is_some(),
+        } => CodeLang::from_info(&info_lang(info), code).is_some(),
         Block::List { ordered, items, .. } => {
             *ordered
                 || items
@@ -426,7 +451,8 @@ fn code_title(code: &str, lang: CodeLang) -> String {
 /// A checklist-sized title: first sentence-ish, no trailing colon, at most [`MAX_TITLE_CHARS`].
 fn short_title(text: &str) -> String {
     let t = text.trim().trim_end_matches(':').trim_end();
-    if t.chars().count() <= MAX_TITLE_CHARS {
+    // A string has at most as many characters as bytes: most titles need no counting.
+    if t.len() <= MAX_TITLE_CHARS || t.chars().count() <= MAX_TITLE_CHARS {
         return t.to_string();
     }
     let cut: String = t.chars().take(MAX_TITLE_CHARS - 1).collect();
@@ -437,9 +463,9 @@ fn short_title(text: &str) -> String {
     format!("{}…", cut.trim_end_matches([',', ';', ':', ' ']))
 }
 
-fn with_context(context: &[String], title: &str) -> String {
+fn with_context(context: &[String], title: String) -> String {
     if context.is_empty() {
-        title.to_string()
+        title
     } else {
         format!("{} › {title}", context.join(" › "))
     }
@@ -453,8 +479,12 @@ fn dedent(text: &str) -> String {
         .map(|l| l.len() - l.trim_start().len())
         .min()
         .unwrap_or(0);
-    text.lines()
-        .map(|l| l.get(indent..).unwrap_or(l.trim_start()))
-        .collect::<Vec<_>>()
-        .join("\n")
+    let mut out = String::with_capacity(text.len());
+    for (i, l) in text.lines().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(l.get(indent..).unwrap_or(l.trim_start()));
+    }
+    out
 }
