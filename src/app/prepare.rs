@@ -161,19 +161,15 @@ fn database_template(app: &App, step: &Step) -> Result<Option<String>, String> {
     }
 }
 
-/// The inputs the runbook's database URLs read, with their current values: when these change,
-/// the `sql` metrics reconnect with the new URL.
-pub fn database_inputs(app: &App) -> Vec<(String, Option<String>)> {
+/// The inputs the runbook's database URLs read (and the environment does not set): when their
+/// values change, the `sql` metrics reconnect with the new URL.
+pub fn database_inputs(app: &App) -> Vec<String> {
     let Some(fm) = app.runbook.front_matter.as_ref() else {
         return Vec::new();
     };
     fm.databases
         .values()
         .flat_map(|url| url_refs(url))
-        .map(|n| {
-            let v = app.values.get(&n).cloned();
-            (n, v)
-        })
         .collect()
 }
 

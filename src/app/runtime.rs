@@ -121,7 +121,14 @@ where
     };
     let mut monitors = start_monitors(app);
     // A database URL that reads an input gets its value later: then its metrics reconnect.
-    let mut db_inputs = crate::app::prepare::database_inputs(app);
+    let db_inputs = crate::app::prepare::database_inputs(app);
+    let db_values = |app: &App| -> Vec<Option<String>> {
+        db_inputs
+            .iter()
+            .map(|n| app.values.get(n).cloned())
+            .collect()
+    };
+    let mut db_seen = db_values(app);
 
     for effect in update(app, Action::Started) {
         perform(
@@ -202,11 +209,13 @@ where
                 }
             }
         }
-        let now_inputs = crate::app::prepare::database_inputs(app);
-        if now_inputs != db_inputs {
-            db_inputs = now_inputs;
-            drop(std::mem::take(&mut monitors));
-            monitors = start_monitors(app);
+        if !db_inputs.is_empty() {
+            let now = db_values(app);
+            if now != db_seen {
+                db_seen = now;
+                drop(std::mem::take(&mut monitors));
+                monitors = start_monitors(app);
+            }
         }
         if dirty && last_draw.elapsed() >= FRAME {
             terminal.draw(|f| crate::ui::render(f, app))?;
