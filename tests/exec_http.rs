@@ -51,11 +51,13 @@ async fn http_step(text: &str, dir: &std::path::Path) -> Run {
     let (tx, rx) = mpsc::channel(64);
     let handle = http::spawn(
         HttpJob {
-            step_id: "h".into(),
-            attempt: 1,
+            target: flightdeck::exec::output::StepTarget {
+                step_id: "h".into(),
+                attempt: 1,
+                output_path: dir.join("h.1.log"),
+                masker: Default::default(),
+            },
             spec,
-            output_path: dir.join("h.1.log"),
-            masker: Default::default(),
         },
         tx,
     );
@@ -211,12 +213,14 @@ async fn notify_posts_a_slack_body_and_reports_failure() {
         let (tx, rx) = mpsc::channel(64);
         let handle = notify::spawn(
             NotifyJob {
-                step_id: "n".into(),
-                attempt: 1,
+                target: flightdeck::exec::output::StepTarget {
+                    step_id: "n".into(),
+                    attempt: 1,
+                    output_path: dir.path().join("n.1.log"),
+                    masker: Default::default(),
+                },
                 url: server.url(path),
                 body: body.clone(),
-                output_path: dir.path().join("n.1.log"),
-                masker: Default::default(),
             },
             tx,
         );

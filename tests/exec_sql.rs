@@ -18,13 +18,15 @@ struct Run {
 
 fn job(url: &str, sql: &str, dir: &std::path::Path) -> SqlJob {
     SqlJob {
-        step_id: "q".into(),
-        attempt: 1,
+        target: flightdeck::exec::output::StepTarget {
+            step_id: "q".into(),
+            attempt: 1,
+            output_path: dir.join("q.1.log"),
+            masker: Default::default(),
+        },
         url: url.into(),
         sql: sql.into(),
         timeout: None,
-        output_path: dir.join("q.1.log"),
-        masker: Default::default(),
     }
 }
 

@@ -166,11 +166,13 @@ async fn values_in_http_steps_stay_data() {
     let (tx, mut rx) = tokio::sync::mpsc::channel(64);
     let _h = flightdeck::exec::http::spawn(
         flightdeck::exec::http::HttpJob {
-            step_id: step.id.clone(),
-            attempt: 1,
+            target: flightdeck::exec::output::StepTarget {
+                step_id: step.id.clone(),
+                attempt: 1,
+                output_path: dir.path().join("out.log"),
+                masker: Default::default(),
+            },
             spec,
-            output_path: dir.path().join("out.log"),
-            masker: Default::default(),
         },
         tx,
     );

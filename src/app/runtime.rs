@@ -22,6 +22,7 @@ use crate::app::action::{Action, Effect};
 use crate::app::state::App;
 use crate::app::update::update;
 use crate::exec::job::Job;
+use crate::exec::output::StepTarget;
 use crate::exec::shell::{self, ExecEvent, Outcome, Running, ShellJob};
 use crate::exec::sql::{self, SqlJob};
 use crate::journal::EventKind;
@@ -392,6 +393,12 @@ fn perform(
         } => {
             let output_path = crate::journal::file::output_path(&app.run_dir, &step_id, attempt);
             tracing::info!(step = %step_id, attempt, "step started");
+            let target = |output_path| StepTarget {
+                step_id: step_id.clone(),
+                attempt,
+                output_path,
+                masker: masker.clone(),
+            };
             let started = match job {
                 Job::Shell {
                     script,
@@ -418,34 +425,25 @@ fn perform(
                 ),
                 Job::Http(spec) => Ok(crate::exec::http::spawn(
                     crate::exec::http::HttpJob {
-                        step_id: step_id.clone(),
-                        attempt,
+                        target: target(output_path),
                         spec,
-                        output_path,
-                        masker: masker.clone(),
                     },
                     exec_tx.clone(),
                 )),
                 Job::Notify { url, body } => Ok(crate::exec::notify::spawn(
                     crate::exec::notify::NotifyJob {
-                        step_id: step_id.clone(),
-                        attempt,
+                        target: target(output_path),
                         url,
                         body,
-                        output_path,
-                        masker: masker.clone(),
                     },
                     exec_tx.clone(),
                 )),
                 Job::Sql { url, sql, timeout } => Ok(sql::spawn(
                     SqlJob {
-                        step_id: step_id.clone(),
-                        attempt,
+                        target: target(output_path),
                         url,
                         sql,
                         timeout,
-                        output_path,
-                        masker: masker.clone(),
                     },
                     exec_tx.clone(),
                 )),

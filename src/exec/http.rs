@@ -1,15 +1,13 @@
 //! HTTP steps: send the request, show status, latency, headers and body, check expectations,
 //! and with `retry` keep polling with a visible countdown until they hold or attempts run out.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
-use crate::exec::output::{StepOutput, spawn_step};
+use crate::exec::output::{StepOutput, StepTarget, spawn_step};
 use crate::exec::request::RequestSpec;
 use crate::exec::shell::{ExecEvent, Running};
-use crate::journal::secrets::Masker;
 
 /// Body bytes read at most; the rest is counted, not kept.
 const MAX_BODY: usize = 1 << 20;
@@ -19,11 +17,9 @@ const MAX_BODY_LINES: usize = 100;
 /// What to run: a request whose inputs are filled in.
 #[derive(Debug, Clone)]
 pub struct HttpJob {
-    pub step_id: String,
-    pub attempt: u32,
+    /// Which step and attempt, and its output file.
+    pub target: StepTarget,
     pub spec: RequestSpec,
-    pub output_path: PathBuf,
-    pub masker: Masker,
 }
 
 /// One response, as far as the checks need it.
@@ -38,17 +34,8 @@ struct Reply {
 
 /// Starts the job; events arrive on `events` until `Finished`; cancel stops the polling.
 pub fn spawn(job: HttpJob, events: mpsc::Sender<ExecEvent>) -> Running {
-    let (id, attempt, path, masker) = (
-        job.step_id.clone(),
-        job.attempt,
-        job.output_path.clone(),
-        job.masker.clone(),
-    );
     spawn_step(
-        id,
-        attempt,
-        &path,
-        &masker,
+        &job.target.clone(),
         events.clone(),
         move |mut out, mut cancel| async move {
             let ok = tokio::select! {
@@ -60,8 +47,8 @@ pub fn spawn(job: HttpJob, events: mpsc::Sender<ExecEvent>) -> Running {
             };
             let _ = events
                 .send(ExecEvent::Progress {
-                    step_id: job.step_id.clone(),
-                    attempt: job.attempt,
+                    step_id: job.target.step_id.clone(),
+                    attempt: job.target.attempt,
                     text: None,
                 })
                 .await;
@@ -138,8 +125,8 @@ async fn poll(job: &HttpJob, out: &mut StepOutput, events: &mpsc::Sender<ExecEve
             );
             let _ = events
                 .send(ExecEvent::Progress {
-                    step_id: job.step_id.clone(),
-                    attempt: job.attempt,
+                    step_id: job.target.step_id.clone(),
+                    attempt: job.target.attempt,
                     text: Some(text),
                 })
                 .await;

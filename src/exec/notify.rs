@@ -3,15 +3,13 @@
 //! `{{run.id}}`, `{{runbook.title}}`, `{{step.title}}`, `{{operator}}`, `{{progress}}`,
 //! `{{phase}}` and the run's inputs.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
-use crate::exec::output::spawn_step;
+use crate::exec::output::{StepTarget, spawn_step};
 use crate::exec::shell::{ExecEvent, Running};
 use crate::exec::substitute::{fill, json_content};
-use crate::journal::secrets::Masker;
 
 /// How long a post may take before it counts as failed.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
@@ -132,27 +130,16 @@ pub fn redacted(url: &str) -> String {
 /// A `notify` step.
 #[derive(Debug, Clone)]
 pub struct NotifyJob {
-    pub step_id: String,
-    pub attempt: u32,
+    /// Which step and attempt, and its output file.
+    pub target: StepTarget,
     pub url: String,
     pub body: String,
-    pub output_path: PathBuf,
-    pub masker: Masker,
 }
 
 /// Posts once; the step succeeds on a 2xx answer.
 pub fn spawn(job: NotifyJob, events: mpsc::Sender<ExecEvent>) -> Running {
-    let (id, attempt, path, masker) = (
-        job.step_id.clone(),
-        job.attempt,
-        job.output_path.clone(),
-        job.masker.clone(),
-    );
     spawn_step(
-        id,
-        attempt,
-        &path,
-        &masker,
+        &job.target.clone(),
         events,
         move |mut out, mut cancel| async move {
             let started = Instant::now();

@@ -2,7 +2,7 @@
 //! written, so `step_finished` can carry the byte count and sha256 of exactly the file on disk.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
@@ -82,23 +82,34 @@ impl OutputFile {
     }
 }
 
+/// Which attempt of which step a job is, and where its output goes: what every step that is
+/// not a process (SQL, HTTP, notify) shares.
+#[derive(Debug, Clone)]
+pub struct StepTarget {
+    pub step_id: String,
+    pub attempt: u32,
+    pub output_path: PathBuf,
+    /// Secrets to mask in the output file.
+    pub masker: Masker,
+}
+
 /// Runs a step that is not a process (SQL, HTTP, notify) on its own task: `work` gets the
 /// step's output and the cancel requests, and returns the output with whether the step
 /// passed; the step then finishes with exit code 0 or 1, its file counted and hashed.
-pub fn spawn_step<W, F>(
-    step_id: String,
-    attempt: u32,
-    output_path: &Path,
-    masker: &Masker,
-    events: mpsc::Sender<ExecEvent>,
-    work: W,
-) -> Running
+pub fn spawn_step<W, F>(target: &StepTarget, events: mpsc::Sender<ExecEvent>, work: W) -> Running
 where
     W: FnOnce(StepOutput, mpsc::Receiver<()>) -> F + Send + 'static,
     F: std::future::Future<Output = (StepOutput, bool)> + Send + 'static,
 {
     let (cancel_tx, cancel_rx) = mpsc::channel(1);
-    let out = StepOutput::new(&step_id, attempt, output_path, masker, events.clone());
+    let out = StepOutput::new(
+        &target.step_id,
+        target.attempt,
+        &target.output_path,
+        &target.masker,
+        events.clone(),
+    );
+    let (step_id, attempt) = (target.step_id.clone(), target.attempt);
     tokio::spawn(async move {
         let started = std::time::Instant::now();
         let (out, ok) = work(out, cancel_rx).await;

@@ -3,7 +3,6 @@
 //! tables, notices and errors in full, index builds followed in `pg_stat_progress_create_index`,
 //! and cancel as PostgreSQL's own cancel request.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
@@ -11,10 +10,9 @@ use tokio::sync::mpsc;
 use tokio_postgres::SimpleQueryMessage;
 
 use crate::db::{self, Db, DbError, statements};
-use crate::exec::output::{StepOutput, spawn_step};
+use crate::exec::output::{StepOutput, StepTarget, spawn_step};
 use crate::exec::shell::{ExecEvent, Running};
 use crate::exec::table;
-use crate::journal::secrets::Masker;
 
 /// Rows shown per result set; the rest are counted.
 pub const MAX_ROWS: usize = 200;
@@ -26,31 +24,20 @@ const CONNECT: Duration = Duration::from_secs(10);
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct SqlJob {
-    pub step_id: String,
-    pub attempt: u32,
+    /// Which step and attempt, and its output file.
+    pub target: StepTarget,
     /// Connection string with inputs already filled in.
     pub url: String,
     pub sql: String,
     /// Becomes the session's `statement_timeout`.
     pub timeout: Option<Duration>,
-    pub output_path: PathBuf,
-    pub masker: Masker,
 }
 
 /// Starts the job; events arrive on `events` until `Finished`. `c` cancels the running
 /// statement through the returned handle.
 pub fn spawn(job: SqlJob, events: mpsc::Sender<ExecEvent>) -> Running {
-    let (id, attempt, path, masker) = (
-        job.step_id.clone(),
-        job.attempt,
-        job.output_path.clone(),
-        job.masker.clone(),
-    );
     spawn_step(
-        id,
-        attempt,
-        &path,
-        &masker,
+        &job.target.clone(),
         events.clone(),
         move |mut out, cancel| async move {
             let ok = run(&job, &mut out, cancel, &events).await;
@@ -107,8 +94,8 @@ async fn run(
             tokio::spawn(follow_index_build(
                 job.url.clone(),
                 db.pid,
-                job.step_id.clone(),
-                job.attempt,
+                job.target.step_id.clone(),
+                job.target.attempt,
                 events.clone(),
             ))
         });
@@ -117,8 +104,8 @@ async fn run(
             p.abort();
             let _ = events
                 .send(ExecEvent::Progress {
-                    step_id: job.step_id.clone(),
-                    attempt: job.attempt,
+                    step_id: job.target.step_id.clone(),
+                    attempt: job.target.attempt,
                     text: None,
                 })
                 .await;
