@@ -85,15 +85,7 @@ where
     let size = terminal.size()?;
     app.size = (size.width, size.height);
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
-    let monitor_tx = tx.clone();
-    let _monitors = crate::monitor::sampler::start_for(
-        &app.runbook,
-        &app.monitor,
-        &app.values,
-        std::sync::Arc::new(move |e| {
-            let _ = monitor_tx.send(Action::Monitor(e));
-        }),
-    );
+    let _monitors = crate::app::runtime::start_monitors(app, &tx);
     let follower = run_dir.map(|dir| tokio::spawn(follow(dir, tx.clone())));
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     terminal.draw(|f| crate::ui::render(f, app))?;

@@ -108,19 +108,7 @@ where
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     // Samplers and log followers report as actions; dropping the guard stops them.
-    let monitor_tx = tx.clone();
-    let start_monitors = |app: &App| {
-        let tx = monitor_tx.clone();
-        crate::monitor::sampler::start_for(
-            &app.runbook,
-            &app.monitor,
-            &app.values,
-            std::sync::Arc::new(move |e| {
-                let _ = tx.send(Action::Monitor(e));
-            }),
-        )
-    };
-    let mut monitors = start_monitors(app);
+    let mut monitors = start_monitors(app, &tx);
     // A database URL that reads an input gets its value later: then its metrics reconnect.
     let db_inputs = crate::app::prepare::database_inputs(app);
     let db_values = |app: &App| -> Vec<Option<String>> {
@@ -215,7 +203,7 @@ where
             if now != db_seen {
                 db_seen = now;
                 drop(std::mem::take(&mut monitors));
-                monitors = start_monitors(app);
+                monitors = start_monitors(app, &tx);
             }
         }
         if dirty && last_draw.elapsed() >= FRAME {
@@ -226,6 +214,23 @@ where
     }
     stop_running(app, writer, &handles, &mut exec_rx).await;
     Ok(())
+}
+
+/// Starts the samplers and log followers of the runbook, each reading arriving as an action;
+/// dropping the guard stops them (the cockpit and `flightdeck watch` alike).
+pub(crate) fn start_monitors(
+    app: &App,
+    tx: &mpsc::UnboundedSender<Action>,
+) -> crate::monitor::sampler::Monitors {
+    let tx = tx.clone();
+    crate::monitor::sampler::start_for(
+        &app.runbook,
+        &app.monitor,
+        &app.values,
+        std::sync::Arc::new(move |e| {
+            let _ = tx.send(Action::Monitor(e));
+        }),
+    )
 }
 
 /// Hands every shell step that can run on to its relay; those are no longer ours to stop.
