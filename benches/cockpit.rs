@@ -76,6 +76,9 @@ fn key(c: KeyCode) -> std::io::Result<TermEvent> {
     Ok(TermEvent::Key(KeyEvent::new(c, KeyModifiers::NONE)))
 }
 
+/// Pairs of flood runs (tee, then the cockpit) whose medians are compared.
+const ROUNDS: usize = 5;
+
 fn vm_hwm_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -173,6 +176,11 @@ fn headless_flood(dir: &Path, lines: u64) -> (Duration, Vec<Duration>) {
         .collect();
     latencies.sort();
     (wall, latencies)
+}
+
+/// Writes back what earlier runs left in the page cache, so that no run pays for another's.
+fn settle() {
+    let _ = std::process::Command::new("sync").status();
 }
 
 fn tee_baseline(dir: &Path, lines: u64) -> Duration {
@@ -320,18 +328,49 @@ fn main() {
         .unwrap_or(if quick { 200_000 } else { 20_000_000 });
     let dir = tempfile::tempdir().expect("tempdir");
 
-    let tee = tee_baseline(dir.path(), lines);
-    let (wall, latencies) = headless_flood(dir.path(), lines);
+    // Alternated and repeated: this machine's speed drifts by a third from run to run, so
+    // one pair compares moments more than programs. Medians of each, and their ratio.
+    let mut tees = Vec::new();
+    let mut walls = Vec::new();
+    let mut latencies = Vec::new();
+    for round in 0..ROUNDS {
+        // Each starts on a fresh folder with no dirty pages left by the one before.
+        let tee_dir = dir.path().join(format!("tee-{round}"));
+        let flood_dir = dir.path().join(format!("flood-{round}"));
+        for d in [&tee_dir, &flood_dir] {
+            std::fs::create_dir_all(d).expect("bench folder");
+        }
+        settle();
+        tees.push(tee_baseline(&tee_dir, lines));
+        let _ = std::fs::remove_dir_all(&tee_dir);
+        settle();
+        let (wall, mut keys) = headless_flood(&flood_dir, lines);
+        let _ = std::fs::remove_dir_all(&flood_dir);
+        walls.push(wall);
+        latencies.append(&mut keys);
+    }
+    tees.sort();
+    walls.sort();
+    latencies.sort();
+    let (tee, wall) = (percentile(&tees, 0.5), percentile(&walls, 0.5));
     let rss_mib = vm_hwm_kib() as f64 / 1024.0;
-    println!("output flood, seq 1 {lines}:");
+    let secs = |v: &[Duration]| {
+        v.iter()
+            .map(|d| format!("{:.2}", d.as_secs_f64()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    println!("output flood, seq 1 {lines}, median of {ROUNDS} alternated runs:");
     println!(
-        "  seq | tee FILE > /dev/null   {:>8.2} s",
-        tee.as_secs_f64()
+        "  seq | tee FILE > /dev/null   {:>8.2} s  (runs: {})",
+        tee.as_secs_f64(),
+        secs(&tees)
     );
     println!(
-        "  headless cockpit           {:>8.2} s  ({:.2}× tee)",
+        "  headless cockpit           {:>8.2} s  ({:.2}× tee; runs: {})",
         wall.as_secs_f64(),
-        wall.as_secs_f64() / tee.as_secs_f64()
+        wall.as_secs_f64() / tee.as_secs_f64(),
+        secs(&walls)
     );
     println!("  peak RSS (VmHWM)           {rss_mib:>8.1} MiB");
     println!(

@@ -1,14 +1,16 @@
 //! The on-screen part of a step's output: the last lines only, however much is printed.
 //!
 //! Output is kept as raw bytes (the last `cap` complete lines) and decoded only when a line is
-//! drawn or searched: a flood costs a newline count and a copy per chunk, not an allocation and
-//! a UTF-8 decode per line.
+//! drawn or searched. A chunk costs a newline count, a search back from its end for the lines
+//! kept and one copy of them; lines are found again only when drawn. A flood of millions of
+//! lines is never walked line by line.
 
 use std::collections::VecDeque;
 
 /// Longest line kept for the screen; the output file has the rest.
 const MAX_LINE_CHARS: usize = 2_000;
-/// Bytes kept of one line: with `cap` lines this bounds the buffer (twice, before compaction).
+/// Bytes kept of one partial line, and on average per kept line: with `cap` lines this
+/// bounds the buffer.
 const MAX_LINE_BYTES: usize = 2_048;
 
 /// One screen line of output.
@@ -24,8 +26,10 @@ pub struct OutputRing {
     /// Complete lines, each ending in `\n`, from `data[head..]`.
     data: Vec<u8>,
     head: usize,
-    /// Line start offsets (into `data`) and whether the line came from stderr.
-    starts: VecDeque<(usize, bool)>,
+    /// Complete lines in `data[head..]`.
+    kept: usize,
+    /// Where each run of lines from one stream starts in `data`, and whether it is stderr.
+    runs: VecDeque<(usize, bool)>,
     cap: usize,
     /// Lines ever completed, the dropped ones included: line numbers stay true.
     total: u64,
@@ -38,7 +42,8 @@ impl OutputRing {
         Self {
             data: Vec::new(),
             head: 0,
-            starts: VecDeque::new(),
+            kept: 0,
+            runs: VecDeque::new(),
             cap: cap.max(1),
             total: 0,
             bytes: 0,
@@ -46,55 +51,105 @@ impl OutputRing {
         }
     }
 
+    /// Most bytes kept: `cap` lines of the longest kept partial line.
+    fn max_bytes(&self) -> usize {
+        self.cap.saturating_mul(MAX_LINE_BYTES)
+    }
+
     /// Adds a chunk of raw output from one stream.
     pub fn push_chunk(&mut self, chunk: &[u8], stderr: bool) {
         self.bytes += chunk.len() as u64;
         let stream = usize::from(stderr);
-        let newlines = memchr::memchr_iter(b'\n', chunk).count();
-        if newlines == 0 {
+        let Some(last_nl) = memchr::memrchr(b'\n', chunk) else {
             extend_capped(&mut self.partial[stream], chunk);
             return;
-        }
-        // Whole lines that would be dropped at once are only counted.
-        let skip = newlines.saturating_sub(self.cap);
-        let mut rest = chunk;
-        if skip > 0 {
-            let cut = memchr::memchr_iter(b'\n', chunk)
-                .nth(skip - 1)
-                .map_or(0, |i| i + 1);
-            rest = &chunk[cut..];
+        };
+        let newlines = memchr::memchr_iter(b'\n', chunk).count();
+        self.total += newlines as u64;
+        // The first line completes the partial one, unless it is among the lines dropped.
+        let first_nl = memchr::memchr(b'\n', chunk).unwrap_or(last_nl);
+        let mut lines_from = first_nl + 1;
+        let mut kept_new = newlines - 1;
+        if newlines > self.cap {
+            // Found from the end: the kept lines are few, the skipped ones may be millions.
+            lines_from = after_nth_newline_from_end(chunk, self.cap);
+            kept_new = self.cap;
             self.partial[stream].clear();
-            self.total += skip as u64;
+            self.drop_all();
+        } else {
+            let mut line = std::mem::take(&mut self.partial[stream]);
+            extend_capped(&mut line, &chunk[..first_nl]);
+            line.push(b'\n');
+            self.append(&line, 1, stderr);
         }
-        while let Some(pos) = memchr::memchr(b'\n', rest) {
-            let (line, tail) = rest.split_at(pos + 1);
-            let start = self.data.len();
-            if self.partial[stream].is_empty() {
-                self.data.extend_from_slice(cap_line(line));
-            } else {
-                let mut joined = std::mem::take(&mut self.partial[stream]);
-                extend_capped(&mut joined, &line[..line.len() - 1]);
-                joined.push(b'\n');
-                self.data.extend_from_slice(&joined);
+        let body = &chunk[lines_from..=last_nl];
+        if body.len() <= self.max_bytes() {
+            self.append(body, kept_new, stderr);
+        } else {
+            // Very long lines: each is cut to what the screen shows.
+            let mut rest = body;
+            while let Some(pos) = memchr::memchr(b'\n', rest) {
+                let (line, tail) = rest.split_at(pos + 1);
+                if line.len() <= MAX_LINE_BYTES {
+                    self.append(line, 1, stderr);
+                } else {
+                    let mut cut = line[..MAX_LINE_BYTES - 1].to_vec();
+                    cut.push(b'\n');
+                    self.append(&cut, 1, stderr);
+                }
+                rest = tail;
             }
-            self.starts.push_back((start, stderr));
-            self.total += 1;
-            rest = tail;
         }
-        extend_capped(&mut self.partial[stream], rest);
+        extend_capped(&mut self.partial[stream], &chunk[last_nl + 1..]);
         self.trim();
     }
 
-    /// Drops lines beyond `cap` and compacts the buffer once its dead prefix is large.
-    fn trim(&mut self) {
-        while self.starts.len() > self.cap {
-            self.starts.pop_front();
+    /// Appends `lines` complete lines from one stream.
+    fn append(&mut self, bytes: &[u8], lines: usize, stderr: bool) {
+        if lines == 0 {
+            return;
         }
-        self.head = self.starts.front().map_or(self.data.len(), |(s, _)| *s);
+        if self.runs.back().is_none_or(|&(_, s)| s != stderr) {
+            self.runs.push_back((self.data.len(), stderr));
+        }
+        self.data.extend_from_slice(bytes);
+        self.kept += lines;
+    }
+
+    fn drop_all(&mut self) {
+        self.data.clear();
+        self.head = 0;
+        self.kept = 0;
+        self.runs.clear();
+    }
+
+    /// Drops lines beyond `cap` (or beyond the byte bound) and compacts the buffer once its
+    /// dead prefix is large.
+    fn trim(&mut self) {
+        if self.kept > self.cap {
+            let excess = self.kept - self.cap;
+            let cut = memchr::memchr_iter(b'\n', &self.data[self.head..])
+                .nth(excess - 1)
+                .map_or(self.data.len(), |i| self.head + i + 1);
+            self.head = cut;
+            self.kept = self.cap;
+        }
+        while self.data.len() - self.head > self.max_bytes() && self.kept > 1 {
+            let cut = memchr::memchr(b'\n', &self.data[self.head..])
+                .map_or(self.data.len(), |i| self.head + i + 1);
+            self.head = cut;
+            self.kept -= 1;
+        }
+        // Runs that end before the first kept line are gone.
+        while self.runs.len() > 1 && self.runs[1].0 <= self.head {
+            self.runs.pop_front();
+        }
         if self.head > 64 * 1024 && self.head * 2 > self.data.len() {
             self.data.drain(..self.head);
             let shift = self.head;
-            self.starts.iter_mut().for_each(|(s, _)| *s -= shift);
+            self.runs
+                .iter_mut()
+                .for_each(|(s, _)| *s = s.saturating_sub(shift));
             self.head = 0;
         }
     }
@@ -105,8 +160,7 @@ impl OutputRing {
             if !self.partial[stream].is_empty() {
                 let mut line = std::mem::take(&mut self.partial[stream]);
                 line.push(b'\n');
-                self.starts.push_back((self.data.len(), stream == 1));
-                self.data.extend_from_slice(&line);
+                self.append(&line, 1, stream == 1);
                 self.total += 1;
             }
         }
@@ -115,35 +169,66 @@ impl OutputRing {
 
     /// Number of lines kept (at most `cap`).
     pub fn len(&self) -> usize {
-        self.starts.len()
+        self.kept
     }
 
     pub fn is_empty(&self) -> bool {
-        self.starts.is_empty()
+        self.kept == 0
+    }
+
+    /// Byte offset in `data` of kept line `i` (0 = oldest kept). Line `i` starts after the
+    /// newline that ends line `i - 1`: counted from the end, newline number `kept - i`.
+    fn start_of(&self, i: usize) -> Option<usize> {
+        (i < self.kept)
+            .then(|| self.head + after_nth_newline_from_end(&self.data[self.head..], self.kept - i))
+    }
+
+    /// The line starting at `start` and whether it came from stderr.
+    fn line_at(&self, start: usize) -> Option<(Line, usize)> {
+        let rest = self.data.get(start..)?;
+        let len = memchr::memchr(b'\n', rest)?;
+        let run = self.runs.partition_point(|&(s, _)| s <= start);
+        let stderr = run > 0 && self.runs[run - 1].1;
+        Some((
+            Line {
+                text: clean_line(&rest[..len]),
+                stderr,
+            },
+            start + len + 1,
+        ))
     }
 
     /// The kept line `i` (0 = oldest kept), decoded for the screen.
     pub fn line(&self, i: usize) -> Option<Line> {
-        let (start, stderr) = *self.starts.get(i)?;
-        let end = self.starts.get(i + 1).map_or(self.data.len(), |(s, _)| *s);
-        let bytes = self.data.get(start..end)?;
-        let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
-        Some(Line {
-            text: clean_line(bytes),
-            stderr,
-        })
+        self.line_at(self.start_of(i)?).map(|(l, _)| l)
     }
 
     /// Lines `range` of the kept ones, decoded.
     pub fn lines(&self, range: std::ops::Range<usize>) -> impl Iterator<Item = Line> + '_ {
-        range.filter_map(|i| self.line(i))
+        let count = range.end.min(self.kept).saturating_sub(range.start);
+        let mut at = self.start_of(range.start);
+        (0..count).map_while(move |_| {
+            let (line, next) = self.line_at(at?)?;
+            at = Some(next);
+            Some(line)
+        })
     }
 
     /// Index of the last kept line whose text contains `needle`.
     pub fn rfind(&self, needle: &str) -> Option<usize> {
-        (0..self.len())
-            .rev()
-            .find(|&i| self.line(i).is_some_and(|l| l.text.contains(needle)))
+        let kept = &self.data[self.head..];
+        let mut end = kept.len().checked_sub(1)?;
+        for i in (0..self.kept).rev() {
+            let start = memchr::memrchr(b'\n', &kept[..end]).map_or(0, |p| p + 1);
+            if self
+                .line_at(self.head + start)
+                .is_some_and(|(l, _)| l.text.contains(needle))
+            {
+                return Some(i);
+            }
+            end = start.checked_sub(1)?;
+        }
+        None
     }
 
     /// Number of lines ever completed (the first kept line is number `total - len + 1`).
@@ -162,19 +247,32 @@ impl OutputRing {
     }
 }
 
+/// The offset just after newline number `n` counted from the end (the last is number 0), or
+/// 0 when there are not that many. Whole blocks are counted with SIMD and skipped; only the
+/// block holding that newline is walked, so short lines cost little per line.
+fn after_nth_newline_from_end(bytes: &[u8], n: usize) -> usize {
+    const BLOCK: usize = 1024;
+    let mut left = n;
+    let mut end = bytes.len();
+    while end > 0 {
+        let start = end.saturating_sub(BLOCK);
+        let block = &bytes[start..end];
+        let here = memchr::memchr_iter(b'\n', block).count();
+        if here > left {
+            return memchr::memrchr_iter(b'\n', block)
+                .nth(left)
+                .map_or(0, |i| start + i + 1);
+        }
+        left -= here;
+        end = start;
+    }
+    0
+}
+
 /// Appends at most what keeps a partial line within the screen limit.
 fn extend_capped(buf: &mut Vec<u8>, bytes: &[u8]) {
     let room = MAX_LINE_BYTES.saturating_sub(buf.len());
     buf.extend_from_slice(&bytes[..bytes.len().min(room)]);
-}
-
-/// A complete line (with its `\n`) cut to the screen limit.
-fn cap_line(line: &[u8]) -> &[u8] {
-    if line.len() <= MAX_LINE_BYTES {
-        line
-    } else {
-        &line[..MAX_LINE_BYTES]
-    }
 }
 
 /// Screen-safe text: lossy UTF-8, ANSI escape sequences removed, carriage-return progress bars
@@ -283,6 +381,55 @@ mod tests {
         }
         assert_eq!(r.last_lines(1), ["line 99999"]);
         assert!(r.data.len() < 200_000, "{}", r.data.len());
+    }
+
+    /// What the ring must show: every completed line in order, the last `cap` of them.
+    fn model(chunks: &[(Vec<u8>, bool)], cap: usize) -> (Vec<(String, bool)>, u64) {
+        let mut partial = [Vec::new(), Vec::new()];
+        let mut lines = Vec::new();
+        for (chunk, stderr) in chunks {
+            for &b in chunk {
+                let p = &mut partial[usize::from(*stderr)];
+                if b == b'\n' {
+                    lines.push((String::from_utf8_lossy(p).into_owned(), *stderr));
+                    p.clear();
+                } else {
+                    p.push(b);
+                }
+            }
+        }
+        let total = lines.len() as u64;
+        let skip = lines.len().saturating_sub(cap);
+        (lines.split_off(skip), total)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn matches_a_line_by_line_model(
+            chunks in proptest::collection::vec(
+                (proptest::collection::vec(proptest::sample::select(b"ab\n".to_vec()), 0..40),
+                 proptest::bool::ANY),
+                0..30),
+            cap in 1usize..12,
+            offset in 0usize..14,
+        ) {
+            let mut r = OutputRing::new(cap);
+            for (c, e) in &chunks {
+                r.push_chunk(c, *e);
+            }
+            let (want, total) = model(&chunks, cap);
+            proptest::prop_assert_eq!(texts(&r), want.clone());
+            proptest::prop_assert_eq!(r.total_lines(), total);
+            // Any line and any window give the same lines as the whole.
+            for (i, w) in want.iter().enumerate() {
+                proptest::prop_assert_eq!(r.line(i).map(|l| (l.text, l.stderr)), Some(w.clone()));
+            }
+            let from = offset.min(want.len());
+            let window: Vec<_> = r.lines(from..want.len() + 3).map(|l| (l.text, l.stderr)).collect();
+            proptest::prop_assert_eq!(&window[..], &want[from..]);
+            let found = want.iter().rposition(|(t, _)| t.contains("ab"));
+            proptest::prop_assert_eq!(r.rfind("ab"), found);
+        }
     }
 
     #[test]

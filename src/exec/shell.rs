@@ -8,7 +8,10 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 
-use tokio::io::{AsyncRead, AsyncReadExt};
+use std::sync::{Arc, Mutex};
+
+use tokio::io::AsyncReadExt;
+use tokio::net::unix::pipe;
 use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -18,8 +21,9 @@ use crate::journal::secrets::Masker;
 
 /// How long each cancel stage waits before the next, harder signal.
 pub const CANCEL_STAGE: Duration = Duration::from_secs(5);
-/// Read size; large enough that a flood is a few thousand messages, not millions.
-const CHUNK: usize = 64 * 1024;
+/// Read size: a flood is a few hundred messages, not millions; and with the UI channel's 64
+/// slots, at most 16 MiB wait for the screen however fast a step prints.
+const CHUNK: usize = 256 * 1024;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -161,31 +165,39 @@ pub fn spawn(job: ShellJob, events: mpsc::Sender<ExecEvent>) -> Result<Running, 
     let (leave_tx, leave_rx) = mpsc::channel(1);
     tokio::spawn(async move {
         let started = Instant::now();
-        let (chunks_tx, chunks_rx) = mpsc::channel::<(Vec<u8>, bool)>(8);
+        let sink = Arc::new(Mutex::new(Sink::new(&job)));
         let (stop_tx, stop_rx) = watch::channel(false);
-        let out_reader = child.stdout.take().map(|out| {
-            widen_pipe(&out);
-            tokio::spawn(read_pipe(out, false, chunks_tx.clone(), stop_rx.clone()))
-        });
-        let err_reader = child.stderr.take().map(|err| {
-            widen_pipe(&err);
-            tokio::spawn(read_pipe(err, true, chunks_tx.clone(), stop_rx.clone()))
-        });
-        drop(chunks_tx);
-        let writer = tokio::spawn(write_output(job.clone(), chunks_rx, events.clone()));
+        let mut readers = Vec::new();
+        let pipes = [
+            child.stdout.take().map(|p| (p.into_owned_fd(), false)),
+            child.stderr.take().map(|p| (p.into_owned_fd(), true)),
+        ];
+        for (pipe, stderr) in pipes.into_iter().flatten() {
+            let Ok(pipe) = pipe.and_then(pipe::Receiver::from_owned_fd) else {
+                continue;
+            };
+            widen_pipe(&pipe);
+            let reader = Reader {
+                sink: sink.clone(),
+                events: events.clone(),
+                step_id: job.step_id.clone(),
+                attempt: job.attempt,
+                stderr,
+            };
+            readers.push(tokio::spawn(reader.run(pipe, stop_rx.clone())));
+        }
         let status = match supervise(&mut child, pgid, cancel_rx, leave_rx, &job, &events).await {
             Ended::Exited(status) => status,
             Ended::Leave(reply) => {
                 // Stop reading, let the file catch up, then give the pipes to relays.
                 let _ = stop_tx.send(true);
-                let mut pipes: Vec<std::os::fd::OwnedFd> = Vec::new();
-                if let Some(Ok(Some(p))) = join(out_reader).await {
-                    pipes.extend(p.into_owned_fd().ok());
+                let mut pipes = Vec::new();
+                for r in readers {
+                    if let Ok(Some(p)) = r.await {
+                        pipes.extend(p.into_blocking_fd().ok());
+                    }
                 }
-                if let Some(Ok(Some(p))) = join(err_reader).await {
-                    pipes.extend(p.into_owned_fd().ok());
-                }
-                let _ = writer.await;
+                let _ = lock(&sink).finish();
                 let result = crate::exec::leave::hand_over(pipes, &job.output_path, &job.masker);
                 tracing::info!(step = %job.step_id, ok = result.is_ok(), "step left running");
                 // The variable dumps stay with the process; they are deleted when this drops.
@@ -194,32 +206,17 @@ pub fn spawn(job: ShellJob, events: mpsc::Sender<ExecEvent>) -> Result<Running, 
                 return;
             }
         };
-        // Grandchildren may hold the pipes open after the shell exits: give them a moment.
-        let mut readers: Vec<tokio::task::JoinHandle<()>> = Vec::new();
-        readers.extend(out_reader.map(|r| {
-            tokio::spawn(async move {
-                let _ = r.await;
-            })
-        }));
-        readers.extend(err_reader.map(|r| {
-            tokio::spawn(async move {
-                let _ = r.await;
-            })
-        }));
-        let drained = tokio::time::timeout(Duration::from_secs(1), async {
-            for r in readers.iter_mut() {
-                let _ = r.await;
-            }
-        })
-        .await;
-        if drained.is_err() {
+        // Grandchildren may hold the pipes open after the shell exits: give them a moment,
+        // then stop reading (the pipes close, and what they still write is lost).
+        let late = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(1)).await;
             let _ = stop_tx.send(true);
-            readers.iter().for_each(tokio::task::JoinHandle::abort);
+        });
+        for r in readers {
+            let _ = r.await;
         }
-        let (bytes, output_sha256, write_error, last_stdout_line) =
-            writer
-                .await
-                .unwrap_or((0, String::new(), Some("output writer stopped".into()), None));
+        late.abort();
+        let (bytes, output_sha256, write_error, last_stdout_line) = lock(&sink).finish();
         let mut outcome = Outcome {
             bytes,
             output_sha256,
@@ -256,15 +253,6 @@ pub fn spawn(job: ShellJob, events: mpsc::Sender<ExecEvent>) -> Result<Running, 
 enum Ended {
     Exited(std::io::Result<std::process::ExitStatus>),
     Leave(oneshot::Sender<Result<(), String>>),
-}
-
-async fn join<T>(
-    reader: Option<tokio::task::JoinHandle<Option<T>>>,
-) -> Option<Result<Option<T>, tokio::task::JoinError>> {
-    match reader {
-        Some(r) => Some(r.await),
-        None => None,
-    }
 }
 
 fn start(job: &ShellJob, capture_env: &[(String, String)]) -> std::io::Result<Child> {
@@ -363,77 +351,110 @@ fn widen_pipe(pipe: &impl std::os::fd::AsFd) {
     let _ = pipe;
 }
 
-/// Reads until end of file; when `stop` turns true, returns the pipe itself (still open) so
-/// that it can be handed over.
-async fn read_pipe<P: AsyncRead + Unpin>(
-    mut pipe: P,
+/// One pipe of a step: what it reads goes to the shared [`Sink`] and on to the screen, from
+/// the same task (no hop between threads per chunk).
+struct Reader {
+    sink: Arc<Mutex<Sink>>,
+    events: mpsc::Sender<ExecEvent>,
+    step_id: String,
+    attempt: u32,
     stderr: bool,
-    tx: mpsc::Sender<(Vec<u8>, bool)>,
-    mut stop: watch::Receiver<bool>,
-) -> Option<P> {
-    loop {
-        let mut buf = vec![0u8; CHUNK];
-        tokio::select! {
-            biased;
-            Ok(()) = stop.changed() => return Some(pipe),
-            r = pipe.read(&mut buf) => match r {
-                Ok(0) | Err(_) => return None,
-                Ok(n) => {
-                    buf.truncate(n);
-                    if tx.send((buf, stderr)).await.is_err() {
-                        return None;
+}
+
+impl Reader {
+    /// Reads until end of file; when `stop` turns true, returns the pipe itself (still open)
+    /// so that it can be handed over.
+    async fn run(
+        self,
+        mut pipe: pipe::Receiver,
+        mut stop: watch::Receiver<bool>,
+    ) -> Option<pipe::Receiver> {
+        loop {
+            // Unfilled capacity: a read costs no zeroing of a buffer it mostly leaves unused.
+            let mut buf = Vec::with_capacity(CHUNK);
+            tokio::select! {
+                biased;
+                Ok(()) = stop.changed() => return Some(pipe),
+                r = pipe.read_buf(&mut buf) => match r {
+                    Ok(0) | Err(_) => return None,
+                    Ok(n) => {
+                        if n < CHUNK / 4 {
+                            // A line or two: do not keep a whole chunk's memory for it.
+                            buf.shrink_to_fit();
+                        }
+                        lock(&self.sink).take(&buf, self.stderr);
+                        let ev = ExecEvent::Output {
+                            step_id: self.step_id.clone(),
+                            attempt: self.attempt,
+                            chunk: buf,
+                            stderr: self.stderr,
+                        };
+                        // The screen is best effort: a closed UI must not stop the capture.
+                        let _ = self.events.send(ev).await;
                     }
-                }
-            },
+                },
+            }
         }
     }
 }
 
-/// Appends every chunk to the output file (secrets masked when there are any) and forwards
-/// it to the UI; returns (bytes, sha256 of the file as written, error). Writes are plain
+fn lock(sink: &Mutex<Sink>) -> std::sync::MutexGuard<'_, Sink> {
+    sink.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Where both pipes' chunks go, in the order they are read: the output file (masked when there
+/// are secrets, counted and hashed as written) and the last stdout line. Writes are plain
 /// blocking writes to the page cache: cheaper than a trip through tokio's blocking pool.
-async fn write_output(
-    job: ShellJob,
-    mut chunks: mpsc::Receiver<(Vec<u8>, bool)>,
-    events: mpsc::Sender<ExecEvent>,
-) -> (u64, String, Option<String>, Option<String>) {
-    let shown = job.output_path.display().to_string();
-    let mut last = LastLine::default();
-    let (mut sink, mut error) = match OutputFile::create(&job.output_path, &job.masker) {
-        Ok(f) => (Some(f), None),
-        Err(e) => (None, Some(e)),
-    };
-    let mut read = 0u64;
-    while let Some((chunk, stderr)) = chunks.recv().await {
-        read += chunk.len() as u64;
-        if !stderr {
-            last.push(&chunk);
-        }
-        if let Some(w) = sink.as_mut()
-            && let Err(e) = w.write_all(&chunk)
-        {
-            error = Some(format!("cannot write {shown}: {e}"));
-            sink = None;
-        }
-        let ev = ExecEvent::Output {
-            step_id: job.step_id.clone(),
-            attempt: job.attempt,
-            chunk,
-            stderr,
+struct Sink {
+    file: Option<OutputFile>,
+    error: Option<String>,
+    shown: String,
+    read: u64,
+    last: LastLine,
+}
+
+impl Sink {
+    fn new(job: &ShellJob) -> Sink {
+        let (file, error) = match OutputFile::create(&job.output_path, &job.masker) {
+            Ok(f) => (Some(f), None),
+            Err(e) => (None, Some(e)),
         };
-        // The screen is best effort: a closed UI must not stop the capture to the file.
-        let _ = events.send(ev).await;
+        Sink {
+            file,
+            error,
+            shown: job.output_path.display().to_string(),
+            read: 0,
+            last: LastLine::default(),
+        }
     }
-    let last = last.finish();
-    match sink.map(OutputFile::finish) {
-        Some(Ok((bytes, sha))) => (bytes, sha, error, last),
-        Some(Err(e)) => (
-            read,
-            String::new(),
-            Some(format!("cannot write {shown}: {e}")),
-            last,
-        ),
-        None => (read, String::new(), error, last),
+
+    fn take(&mut self, chunk: &[u8], stderr: bool) {
+        self.read += chunk.len() as u64;
+        if !stderr {
+            self.last.push(chunk);
+        }
+        if let Some(w) = self.file.as_mut()
+            && let Err(e) = w.write_all(chunk)
+        {
+            self.error = Some(format!("cannot write {}: {e}", self.shown));
+            self.file = None;
+        }
+    }
+
+    /// Closes the file: (bytes, sha256 of the file as written, error, last stdout line).
+    fn finish(&mut self) -> (u64, String, Option<String>, Option<String>) {
+        let last = std::mem::take(&mut self.last).finish();
+        match self.file.take().map(OutputFile::finish) {
+            Some(Ok((bytes, sha))) => (bytes, sha, self.error.take(), last),
+            Some(Err(e)) => (
+                self.read,
+                String::new(),
+                Some(format!("cannot write {}: {e}", self.shown)),
+                last,
+            ),
+            None => (self.read, String::new(), self.error.take(), last),
+        }
     }
 }
 
