@@ -9,8 +9,7 @@ use std::collections::VecDeque;
 
 /// Longest line kept for the screen; the output file has the rest.
 const MAX_LINE_CHARS: usize = 2_000;
-/// Bytes kept of one partial line, and on average per kept line: with `cap` lines this
-/// bounds the buffer.
+/// Bytes kept of one line (its newline aside): with `cap` lines this bounds the buffer.
 const MAX_LINE_BYTES: usize = 2_048;
 
 /// One screen line of output.
@@ -51,11 +50,6 @@ impl OutputRing {
         }
     }
 
-    /// Most bytes kept: `cap` lines of the longest kept partial line.
-    fn max_bytes(&self) -> usize {
-        self.cap.saturating_mul(MAX_LINE_BYTES)
-    }
-
     /// Adds a chunk of raw output from one stream.
     pub fn push_chunk(&mut self, chunk: &[u8], stderr: bool) {
         self.bytes += chunk.len() as u64;
@@ -83,17 +77,17 @@ impl OutputRing {
             self.append(&line, 1, stderr);
         }
         let body = &chunk[lines_from..=last_nl];
-        if body.len() <= self.max_bytes() {
+        if lines_fit(body) {
             self.append(body, kept_new, stderr);
         } else {
-            // Very long lines: each is cut to what the screen shows.
+            // Some line may be too long: each is cut to what the screen keeps.
             let mut rest = body;
             while let Some(pos) = memchr::memchr(b'\n', rest) {
                 let (line, tail) = rest.split_at(pos + 1);
                 if line.len() <= MAX_LINE_BYTES {
                     self.append(line, 1, stderr);
                 } else {
-                    let mut cut = line[..MAX_LINE_BYTES - 1].to_vec();
+                    let mut cut = line[..MAX_LINE_BYTES].to_vec();
                     cut.push(b'\n');
                     self.append(&cut, 1, stderr);
                 }
@@ -123,8 +117,8 @@ impl OutputRing {
         self.runs.clear();
     }
 
-    /// Drops lines beyond `cap` (or beyond the byte bound) and compacts the buffer once its
-    /// dead prefix is large.
+    /// Drops lines beyond `cap` and compacts the buffer once its dead prefix is large. Every
+    /// kept line is at most [`MAX_LINE_BYTES`] and its newline, so this bounds the bytes too.
     fn trim(&mut self) {
         if self.kept > self.cap {
             let excess = self.kept - self.cap;
@@ -133,12 +127,6 @@ impl OutputRing {
                 .map_or(self.data.len(), |i| self.head + i + 1);
             self.head = cut;
             self.kept = self.cap;
-        }
-        while self.data.len() - self.head > self.max_bytes() && self.kept > 1 {
-            let cut = memchr::memchr(b'\n', &self.data[self.head..])
-                .map_or(self.data.len(), |i| self.head + i + 1);
-            self.head = cut;
-            self.kept -= 1;
         }
         // Runs that end before the first kept line are gone.
         while self.runs.len() > 1 && self.runs[1].0 <= self.head {
@@ -247,6 +235,15 @@ impl OutputRing {
     }
 }
 
+/// Whether no line of `body` (whole lines) can be longer than [`MAX_LINE_BYTES`]: a longer
+/// line would cover some aligned 1 KiB block without a newline. A handful of `memchr` calls
+/// for a flood's chunk, where checking each line would be thousands.
+fn lines_fit(body: &[u8]) -> bool {
+    const _: () = assert!(2 * 1024 <= MAX_LINE_BYTES + 1);
+    body.chunks(1024)
+        .all(|b| memchr::memchr(b'\n', b).is_some())
+}
+
 /// The offset just after newline number `n` counted from the end (the last is number 0), or
 /// 0 when there are not that many. Whole blocks are counted with SIMD and skipped; only the
 /// block holding that newline is walked, so short lines cost little per line.
@@ -328,6 +325,7 @@ pub fn clean_line(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy as _;
 
     fn texts(r: &OutputRing) -> Vec<(String, bool)> {
         r.lines(0..r.len()).map(|l| (l.text, l.stderr)).collect()
@@ -391,7 +389,14 @@ mod tests {
             for &b in chunk {
                 let p = &mut partial[usize::from(*stderr)];
                 if b == b'\n' {
-                    lines.push((String::from_utf8_lossy(p).into_owned(), *stderr));
+                    // The screen keeps 2 KiB of a line and shows 2 000 characters of that.
+                    let kept = &p[..p.len().min(MAX_LINE_BYTES)];
+                    let mut text = String::from_utf8_lossy(kept).into_owned();
+                    if text.len() > MAX_LINE_CHARS {
+                        text.truncate(MAX_LINE_CHARS);
+                        text.push('…');
+                    }
+                    lines.push((text, *stderr));
                     p.clear();
                 } else {
                     p.push(b);
@@ -429,6 +434,34 @@ mod tests {
             proptest::prop_assert_eq!(&window[..], &want[from..]);
             let found = want.iter().rposition(|(t, _)| t.contains("ab"));
             proptest::prop_assert_eq!(r.rfind("ab"), found);
+        }
+    }
+
+    /// Chunks of lines `a…a` whose lengths straddle the 2 KiB cut, with or without an end.
+    fn long_line_chunks() -> impl proptest::strategy::Strategy<Value = Vec<(Vec<u8>, bool)>> {
+        let line = (0usize..3000, proptest::bool::ANY).prop_map(|(n, end)| {
+            let mut l = vec![b'a'; n];
+            if end {
+                l.push(b'\n');
+            }
+            l
+        });
+        let chunk = (proptest::collection::vec(line, 0..6), proptest::bool::ANY)
+            .prop_map(|(ls, e)| (ls.concat(), e));
+        proptest::collection::vec(chunk, 0..12)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn long_lines_are_cut_and_none_lost(chunks in long_line_chunks(), cap in 1usize..6) {
+            let mut r = OutputRing::new(cap);
+            for (c, e) in &chunks {
+                r.push_chunk(c, *e);
+            }
+            let (want, total) = model(&chunks, cap);
+            proptest::prop_assert_eq!(texts(&r), want);
+            proptest::prop_assert_eq!(r.total_lines(), total);
+            proptest::prop_assert!(r.data.len() - r.head <= cap * (MAX_LINE_BYTES + 1));
         }
     }
 

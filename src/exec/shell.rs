@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::io::AsyncReadExt;
 use tokio::net::unix::pipe;
@@ -173,8 +173,13 @@ pub fn spawn(job: ShellJob, events: mpsc::Sender<ExecEvent>) -> Result<Running, 
             child.stderr.take().map(|p| (p.into_owned_fd(), true)),
         ];
         for (pipe, stderr) in pipes.into_iter().flatten() {
-            let Ok(pipe) = pipe.and_then(pipe::Receiver::from_owned_fd) else {
-                continue;
+            let pipe = match pipe.and_then(pipe::Receiver::from_owned_fd) {
+                Ok(p) => p,
+                Err(e) => {
+                    let which = if stderr { "stderr" } else { "stdout" };
+                    lock(&sink).error = Some(format!("cannot read the step's {which}: {e}"));
+                    continue;
+                }
             };
             widen_pipe(&pipe);
             let reader = Reader {
@@ -382,15 +387,22 @@ impl Reader {
                             // A line or two: do not keep a whole chunk's memory for it.
                             buf.shrink_to_fit();
                         }
-                        lock(&self.sink).take(&buf, self.stderr);
-                        let ev = ExecEvent::Output {
-                            step_id: self.step_id.clone(),
-                            attempt: self.attempt,
-                            chunk: buf,
-                            stderr: self.stderr,
-                        };
-                        // The screen is best effort: a closed UI must not stop the capture.
-                        let _ = self.events.send(ev).await;
+                        // A slot in the UI's queue first, then file and queue under one
+                        // lock: the screen gets the two streams in the order the file does,
+                        // and nothing waits while holding the lock. The screen is best
+                        // effort: a closed UI must not stop the capture.
+                        let slot = self.events.reserve().await.ok();
+                        let mut sink = lock(&self.sink);
+                        sink.take(&buf, self.stderr);
+                        if let Some(slot) = slot {
+                            slot.send(ExecEvent::Output {
+                                step_id: self.step_id.clone(),
+                                attempt: self.attempt,
+                                chunk: buf,
+                                stderr: self.stderr,
+                            });
+                        }
+                        drop(sink);
                     }
                 },
             }
@@ -399,8 +411,7 @@ impl Reader {
 }
 
 fn lock(sink: &Mutex<Sink>) -> std::sync::MutexGuard<'_, Sink> {
-    sink.lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    sink.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Where both pipes' chunks go, in the order they are read: the output file (masked when there
