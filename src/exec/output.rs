@@ -133,15 +133,66 @@ where
     Running::new(cancel_tx, 0)
 }
 
+/// The output file as a step writes it: a file that cannot be created or written is reported
+/// when the step ends, while the count goes on and the screen still gets everything.
+pub struct OutputSink {
+    file: Option<OutputFile>,
+    error: Option<String>,
+    shown: String,
+    written: u64,
+}
+
+impl OutputSink {
+    pub fn create(path: &Path, masker: &Masker) -> Self {
+        let (file, error) = match OutputFile::create(path, masker) {
+            Ok(f) => (Some(f), None),
+            Err(e) => (None, Some(e)),
+        };
+        OutputSink {
+            file,
+            error,
+            shown: path.display().to_string(),
+            written: 0,
+        }
+    }
+
+    pub fn write(&mut self, chunk: &[u8]) {
+        self.written += chunk.len() as u64;
+        if let Some(f) = self.file.as_mut()
+            && let Err(e) = f.write_all(chunk)
+        {
+            self.error = Some(format!("cannot write {}: {e}", self.shown));
+            self.file = None;
+        }
+    }
+
+    /// Notes a failure that is not the file's own, reported with the outcome.
+    pub fn fail(&mut self, error: String) {
+        self.error = Some(error);
+    }
+
+    /// Closes the file: (bytes, sha256 of the file as written, error). Without a file, the
+    /// bytes are those the step produced and the hash is empty.
+    pub fn finish(&mut self) -> (u64, String, Option<String>) {
+        match self.file.take().map(OutputFile::finish) {
+            Some(Ok((bytes, sha))) => (bytes, sha, self.error.take()),
+            Some(Err(e)) => (
+                self.written,
+                String::new(),
+                Some(format!("cannot write {}: {e}", self.shown)),
+            ),
+            None => (self.written, String::new(), self.error.take()),
+        }
+    }
+}
+
 /// Output of steps that are not processes (SQL, HTTP, notify): each line goes to the file and
 /// to the screen, as a process's output would.
 pub struct StepOutput {
     step_id: String,
     attempt: u32,
-    file: Option<OutputFile>,
-    error: Option<String>,
+    sink: OutputSink,
     events: mpsc::Sender<ExecEvent>,
-    written: u64,
 }
 
 impl StepOutput {
@@ -154,17 +205,11 @@ impl StepOutput {
         masker: &Masker,
         events: mpsc::Sender<ExecEvent>,
     ) -> Self {
-        let (file, error) = match OutputFile::create(path, masker) {
-            Ok(f) => (Some(f), None),
-            Err(e) => (None, Some(e)),
-        };
         StepOutput {
             step_id: step_id.to_string(),
             attempt,
-            file,
-            error,
+            sink: OutputSink::create(path, masker),
             events,
-            written: 0,
         }
     }
 
@@ -173,13 +218,7 @@ impl StepOutput {
         let mut chunk = Vec::with_capacity(text.len() + 1);
         chunk.extend_from_slice(text.as_bytes());
         chunk.push(b'\n');
-        self.written += chunk.len() as u64;
-        if let Some(f) = self.file.as_mut()
-            && let Err(e) = f.write_all(&chunk)
-        {
-            self.error = Some(format!("cannot write the output file: {e}"));
-            self.file = None;
-        }
+        self.sink.write(&chunk);
         let _ = self
             .events
             .send(ExecEvent::Output {
@@ -199,15 +238,7 @@ impl StepOutput {
     }
 
     /// Closes the file: (bytes, sha256, error) for the step's outcome.
-    pub fn finish(self) -> (u64, String, Option<String>) {
-        match self.file.map(OutputFile::finish) {
-            Some(Ok((bytes, sha))) => (bytes, sha, self.error),
-            Some(Err(e)) => (
-                self.written,
-                String::new(),
-                Some(format!("cannot write the output file: {e}")),
-            ),
-            None => (self.written, String::new(), self.error),
-        }
+    pub fn finish(mut self) -> (u64, String, Option<String>) {
+        self.sink.finish()
     }
 }

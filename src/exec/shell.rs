@@ -15,7 +15,7 @@ use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::exec::capture::VarCapture;
-use crate::exec::output::OutputFile;
+use crate::exec::output::OutputSink;
 use crate::journal::secrets::Masker;
 
 /// How long each cancel stage waits before the next, harder signal.
@@ -164,7 +164,10 @@ pub fn spawn(job: ShellJob, events: mpsc::Sender<ExecEvent>) -> Result<Running, 
     let (leave_tx, leave_rx) = mpsc::channel(1);
     tokio::spawn(async move {
         let started = Instant::now();
-        let sink = Arc::new(Mutex::new(Sink::new(&job)));
+        let sink = Arc::new(Mutex::new(Sink {
+            file: OutputSink::create(&job.output_path, &job.masker),
+            last: LastLine::default(),
+        }));
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut readers = Vec::new();
         let pipes = [
@@ -176,7 +179,9 @@ pub fn spawn(job: ShellJob, events: mpsc::Sender<ExecEvent>) -> Result<Running, 
                 Ok(p) => p,
                 Err(e) => {
                     let which = if stderr { "stderr" } else { "stdout" };
-                    lock(&sink).error = Some(format!("cannot read the step's {which}: {e}"));
+                    lock(&sink)
+                        .file
+                        .fail(format!("cannot read the step's {which}: {e}"));
                     continue;
                 }
             };
@@ -417,54 +422,23 @@ fn lock(sink: &Mutex<Sink>) -> std::sync::MutexGuard<'_, Sink> {
 /// are secrets, counted and hashed as written) and the last stdout line. Writes are plain
 /// blocking writes to the page cache: cheaper than a trip through tokio's blocking pool.
 struct Sink {
-    file: Option<OutputFile>,
-    error: Option<String>,
-    shown: String,
-    read: u64,
+    file: OutputSink,
     last: LastLine,
 }
 
 impl Sink {
-    fn new(job: &ShellJob) -> Sink {
-        let (file, error) = match OutputFile::create(&job.output_path, &job.masker) {
-            Ok(f) => (Some(f), None),
-            Err(e) => (None, Some(e)),
-        };
-        Sink {
-            file,
-            error,
-            shown: job.output_path.display().to_string(),
-            read: 0,
-            last: LastLine::default(),
-        }
-    }
-
     fn take(&mut self, chunk: &[u8], stderr: bool) {
-        self.read += chunk.len() as u64;
         if !stderr {
             self.last.push(chunk);
         }
-        if let Some(w) = self.file.as_mut()
-            && let Err(e) = w.write_all(chunk)
-        {
-            self.error = Some(format!("cannot write {}: {e}", self.shown));
-            self.file = None;
-        }
+        self.file.write(chunk);
     }
 
     /// Closes the file: (bytes, sha256 of the file as written, error, last stdout line).
     fn finish(&mut self) -> (u64, String, Option<String>, Option<String>) {
+        let (bytes, sha, error) = self.file.finish();
         let last = std::mem::take(&mut self.last).finish();
-        match self.file.take().map(OutputFile::finish) {
-            Some(Ok((bytes, sha))) => (bytes, sha, self.error.take(), last),
-            Some(Err(e)) => (
-                self.read,
-                String::new(),
-                Some(format!("cannot write {}: {e}", self.shown)),
-                last,
-            ),
-            None => (self.read, String::new(), self.error.take(), last),
-        }
+        (bytes, sha, error, last)
     }
 }
 
