@@ -71,10 +71,7 @@ impl OutputRing {
             self.partial[stream].clear();
             self.drop_all();
         } else {
-            let mut line = std::mem::take(&mut self.partial[stream]);
-            extend_capped(&mut line, &chunk[..first_nl]);
-            line.push(b'\n');
-            self.append(&line, 1, stderr);
+            self.end_partial(stream, &chunk[..first_nl]);
         }
         let body = &chunk[lines_from..=last_nl];
         if lines_fit(body) {
@@ -108,6 +105,14 @@ impl OutputRing {
         }
         self.data.extend_from_slice(bytes);
         self.kept += lines;
+    }
+
+    /// Completes the partial line of `stream` with `rest` (the bytes before its newline).
+    fn end_partial(&mut self, stream: usize, rest: &[u8]) {
+        let mut line = std::mem::take(&mut self.partial[stream]);
+        extend_capped(&mut line, rest);
+        line.push(b'\n');
+        self.append(&line, 1, stream == 1);
     }
 
     fn drop_all(&mut self) {
@@ -146,9 +151,7 @@ impl OutputRing {
     pub fn finish(&mut self) {
         for stream in 0..2 {
             if !self.partial[stream].is_empty() {
-                let mut line = std::mem::take(&mut self.partial[stream]);
-                line.push(b'\n');
-                self.append(&line, 1, stream == 1);
+                self.end_partial(stream, &[]);
                 self.total += 1;
             }
         }
