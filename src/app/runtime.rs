@@ -119,18 +119,8 @@ where
     };
     let mut db_seen = db_values(app);
 
-    for effect in update(app, Action::Started) {
-        perform(
-            effect,
-            app,
-            writer,
-            workdir,
-            &tx,
-            &exec_tx,
-            &mut handles,
-            &mut masker,
-        );
-    }
+    // Handled by the loop like any other action, once the first frame is up.
+    let _ = tx.send(Action::Started);
     terminal.draw(|f| crate::ui::render(f, app))?;
     let mut last_draw = Instant::now();
     let mut dirty = false;
