@@ -2,49 +2,16 @@
 //! timeouts, refused connections, and webhook bodies.
 
 mod services;
+mod step_run;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use flightdeck::exec::http::{self, HttpJob};
 use flightdeck::exec::notify::{self, NotifyJob};
 use flightdeck::exec::request;
-use flightdeck::exec::shell::{ExecEvent, Outcome, Running};
 use services::HttpServer;
+use step_run::{Run, finish};
 use tokio::sync::mpsc;
-
-struct Run {
-    out: String,
-    progress: Vec<String>,
-    outcome: Outcome,
-    took: Duration,
-}
-
-async fn finish(mut rx: mpsc::Receiver<ExecEvent>, _handle: Running) -> Run {
-    let started = Instant::now();
-    let (mut out, mut progress) = (String::new(), Vec::new());
-    loop {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "step never finished"
-        );
-        match tokio::time::timeout(Duration::from_secs(60), rx.recv()).await {
-            Ok(Some(ExecEvent::Output { chunk, .. })) => {
-                out.push_str(&String::from_utf8_lossy(&chunk))
-            }
-            Ok(Some(ExecEvent::Progress { text: Some(t), .. })) => progress.push(t),
-            Ok(Some(ExecEvent::Finished { outcome, .. })) => {
-                return Run {
-                    out,
-                    progress,
-                    outcome,
-                    took: started.elapsed(),
-                };
-            }
-            Ok(Some(_)) => {}
-            Ok(None) | Err(_) => panic!("no Finished"),
-        }
-    }
-}
 
 async fn http_step(text: &str, dir: &std::path::Path) -> Run {
     let spec = request::parse(text).expect("request parses");
@@ -61,7 +28,7 @@ async fn http_step(text: &str, dir: &std::path::Path) -> Run {
         },
         tx,
     );
-    finish(rx, handle).await
+    finish(rx, handle, None).await
 }
 
 #[tokio::test]
@@ -224,7 +191,7 @@ async fn notify_posts_a_slack_body_and_reports_failure() {
             },
             tx,
         );
-        let r = finish(rx, handle).await;
+        let r = finish(rx, handle, None).await;
         assert_eq!(r.outcome.exit_code, Some(code), "{}", r.out);
         if code == 1 {
             assert!(r.out.contains("not sent: HTTP 500"), "{}", r.out);

@@ -2,19 +2,13 @@
 //! and position, index-build progress, cancel and `statement_timeout`.
 
 mod services;
+mod step_run;
 
 use std::time::{Duration, Instant};
 
-use flightdeck::exec::shell::{ExecEvent, Outcome};
 use flightdeck::exec::sql::{self, SqlJob};
+use step_run::{Run, finish};
 use tokio::sync::mpsc;
-
-struct Run {
-    out: String,
-    progress: Vec<String>,
-    outcome: Outcome,
-    took: Duration,
-}
 
 fn job(url: &str, sql: &str, dir: &std::path::Path) -> SqlJob {
     SqlJob {
@@ -32,42 +26,9 @@ fn job(url: &str, sql: &str, dir: &std::path::Path) -> SqlJob {
 
 /// Runs the job to the end; `cancel_after` presses `c` once.
 async fn run(job: SqlJob, cancel_after: Option<Duration>) -> Run {
-    let (tx, mut rx) = mpsc::channel(64);
-    let started = Instant::now();
+    let (tx, rx) = mpsc::channel(64);
     let handle = sql::spawn(job, tx);
-    let mut out = String::new();
-    let mut progress = Vec::new();
-    let mut cancelled = false;
-    loop {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "step never finished"
-        );
-        match tokio::time::timeout(Duration::from_millis(100), rx.recv()).await {
-            Ok(Some(ExecEvent::Output { chunk, .. })) => {
-                out.push_str(&String::from_utf8_lossy(&chunk))
-            }
-            Ok(Some(ExecEvent::Progress { text: Some(t), .. })) => progress.push(t),
-            Ok(Some(ExecEvent::Finished { outcome, .. })) => {
-                return Run {
-                    out,
-                    progress,
-                    outcome,
-                    took: started.elapsed(),
-                };
-            }
-            Ok(Some(_)) => {}
-            Ok(None) => panic!("channel closed before Finished"),
-            Err(_) => {}
-        }
-        if let Some(after) = cancel_after
-            && !cancelled
-            && started.elapsed() >= after
-        {
-            handle.cancel();
-            cancelled = true;
-        }
-    }
+    finish(rx, handle, cancel_after).await
 }
 
 fn table(tag: &str) -> String {
