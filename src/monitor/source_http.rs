@@ -27,14 +27,7 @@ pub async fn sample(
     timeout: Duration,
 ) -> Result<f64, String> {
     let started = Instant::now();
-    let response = client
-        .get(url)
-        .timeout(timeout)
-        .send()
-        .await
-        .map_err(|e| describe(&e, timeout))?;
-    let status = response.status().as_u16();
-    let body = response.bytes().await.map_err(|e| describe(&e, timeout))?;
+    let (status, body) = get(client, url, timeout).await?;
     let ms = (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0;
     if status != expect {
         return Err(format!("HTTP {status} (expected {expect})"));
@@ -47,6 +40,23 @@ pub async fn sample(
             pick(&value, path)
         }
     }
+}
+
+/// GETs `url` within `timeout` and reads the whole body: status and body, or why not.
+pub async fn get(
+    client: &reqwest::Client,
+    url: impl reqwest::IntoUrl,
+    timeout: Duration,
+) -> Result<(u16, Vec<u8>), String> {
+    let response = client
+        .get(url)
+        .timeout(timeout)
+        .send()
+        .await
+        .map_err(|e| describe(&e, timeout))?;
+    let status = response.status().as_u16();
+    let body = response.bytes().await.map_err(|e| describe(&e, timeout))?;
+    Ok((status, body.into()))
 }
 
 /// The number at a dotted path (`a.b.0.c`) of a JSON value; numeric strings count.

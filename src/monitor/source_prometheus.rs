@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::monitor::sample::short;
-use crate::monitor::source_http::describe;
+use crate::monitor::source_http::get;
 
 /// Env var naming the Prometheus base URL when front matter does not.
 pub const URL_ENV: &str = "FLIGHTDECK_PROMETHEUS_URL";
@@ -19,14 +19,7 @@ pub async fn sample(
     let endpoint = format!("{}/api/v1/query", base.trim_end_matches('/'));
     let url = reqwest::Url::parse_with_params(&endpoint, &[("query", query)])
         .map_err(|e| format!("bad Prometheus URL `{base}`: {e}"))?;
-    let response = client
-        .get(url)
-        .timeout(timeout)
-        .send()
-        .await
-        .map_err(|e| describe(&e, timeout))?;
-    let status = response.status().as_u16();
-    let body = response.bytes().await.map_err(|e| describe(&e, timeout))?;
+    let (status, body) = get(client, url, timeout).await?;
     let value: serde_json::Value = serde_json::from_slice(&body)
         .map_err(|_| format!("HTTP {status}: not a Prometheus API answer"))?;
     read_answer(&value)
