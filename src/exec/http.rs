@@ -45,13 +45,7 @@ pub fn spawn(job: HttpJob, events: mpsc::Sender<ExecEvent>) -> Running {
                     false
                 }
             };
-            let _ = events
-                .send(ExecEvent::Progress {
-                    step_id: job.target.step_id.clone(),
-                    attempt: job.target.attempt,
-                    text: None,
-                })
-                .await;
+            job.target.clear_progress(&events).await;
             (out, ok)
         },
     )

@@ -93,6 +93,19 @@ pub struct StepTarget {
     pub masker: Masker,
 }
 
+impl StepTarget {
+    /// Takes the step's progress line off the screen once its work is over.
+    pub async fn clear_progress(&self, events: &mpsc::Sender<ExecEvent>) {
+        let _ = events
+            .send(ExecEvent::Progress {
+                step_id: self.step_id.clone(),
+                attempt: self.attempt,
+                text: None,
+            })
+            .await;
+    }
+}
+
 /// Runs a step that is not a process (SQL, HTTP, notify) on its own task: `work` gets the
 /// step's output and the cancel requests, and returns the output with whether the step
 /// passed; the step then finishes with exit code 0 or 1, its file counted and hashed.

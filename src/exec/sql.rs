@@ -102,13 +102,7 @@ async fn run(
         let result = execute(&db, &st.text, out, &mut cancel).await;
         if let Some(p) = progress {
             p.abort();
-            let _ = events
-                .send(ExecEvent::Progress {
-                    step_id: job.target.step_id.clone(),
-                    attempt: job.target.attempt,
-                    text: None,
-                })
-                .await;
+            job.target.clear_progress(events).await;
         }
         drain_notices(&mut db, out).await;
         match result {
