@@ -71,8 +71,9 @@ pub fn plan_json(rb: &Runbook) -> PlanJson<'_> {
 
 /// The plan as a person reads it: phases indented by level, one line per step.
 pub fn plan_text(rb: &Runbook) -> String {
-    let mut out = String::new();
     let steps = rb.steps().count();
+    // About one line per step and two per phase: one allocation for most runbooks.
+    let mut out = String::with_capacity(256 + 120 * steps + 100 * rb.phases.len());
     let _ = writeln!(out, "{}", rb.title);
     let _ = writeln!(
         out,
@@ -82,57 +83,70 @@ pub fn plan_text(rb: &Runbook) -> String {
         rb.phases.len()
     );
     if !rb.vars.is_empty() {
-        let vars: Vec<String> = rb
-            .vars
-            .iter()
-            .map(|v| {
-                if v.secret {
-                    format!("{} (secret)", v.name)
-                } else {
-                    v.name.clone()
-                }
-            })
-            .collect();
-        let _ = writeln!(out, "inputs: {}", vars.join(", "));
+        out.push_str("inputs: ");
+        for (i, v) in rb.vars.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(&v.name);
+            if v.secret {
+                out.push_str(" (secret)");
+            }
+        }
+        out.push('\n');
     }
     let base = rb.phases.iter().map(|p| p.level).min().unwrap_or(1);
     for phase in &rb.phases {
-        let indent = "  ".repeat(usize::from(phase.level.saturating_sub(base)));
-        let mut plan = String::new();
+        let indent = usize::from(phase.level.saturating_sub(base)) * 2;
+        out.push('\n');
+        pad(&mut out, indent);
+        out.extend(std::iter::repeat_n('#', usize::from(phase.level)));
+        out.push(' ');
+        out.push_str(&phase.title);
         if let Some(t) = phase.timebox_secs {
-            let _ = write!(plan, "  [timebox {}]", human_secs(t));
+            let _ = write!(out, "  [timebox {}]", human_secs(t));
         }
         if let Some(w) = &phase.window {
-            let _ = write!(plan, "  [window {}–{} {}]", w.start, w.end, w.tz);
+            let _ = write!(out, "  [window {}–{} {}]", w.start, w.end, w.tz);
         }
-        let done = phase.steps.len();
-        let _ = writeln!(
-            out,
-            "\n{indent}{} {}{plan}  (L{}, {done} steps)",
-            "#".repeat(usize::from(phase.level)),
-            phase.title,
-            phase.line
-        );
+        let _ = writeln!(out, "  (L{}, {} steps)", phase.line, phase.steps.len());
         for s in &phase.steps {
-            let warn = if s.dangerous.is_some() { "⚠ " } else { "  " };
-            let _ = write!(
-                out,
-                "{indent}  {warn}{:<7} L{:<5} {}  [{}]",
-                s.kind.as_str(),
-                s.line,
-                s.title,
-                s.id
-            );
+            pad(&mut out, indent + 2);
+            out.push_str(if s.dangerous.is_some() { "⚠ " } else { "  " });
+            let kind = s.kind.as_str();
+            out.push_str(kind);
+            // Columns as `{kind:<7} L{line:<5} `: at least one space after each.
+            pad(&mut out, 8usize.saturating_sub(kind.len()).max(1));
+            let line_start = out.len();
+            let _ = write!(out, "L{}", s.line);
+            let written = out.len() - line_start;
+            pad(&mut out, 7usize.saturating_sub(written).max(1));
+            out.push_str(&s.title);
+            out.push_str("  [");
+            out.push_str(&s.id);
+            out.push(']');
             if !s.inputs.is_empty() {
-                let _ = write!(out, "  inputs: {}", s.inputs.join(", "));
+                out.push_str("  inputs: ");
+                for (i, name) in s.inputs.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(name);
+                }
             }
             if let Some(why) = &s.dangerous {
-                let _ = write!(out, "  — {why}");
+                out.push_str("  — ");
+                out.push_str(why);
             }
             out.push('\n');
         }
     }
     out
+}
+
+/// Appends `n` spaces: the plan's columns, without a format string per cell.
+fn pad(out: &mut String, n: usize) {
+    out.extend(std::iter::repeat_n(' ', n));
 }
 
 /// `5400` → `1h30m`, `1800` → `30m`, `45` → `45s`.
@@ -144,5 +158,19 @@ pub fn human_secs(secs: u64) -> String {
         (0, m, s) => format!("{m}m{s:02}s"),
         (h, 0, 0) => format!("{h}h"),
         (h, m, _) => format!("{h}h{m:02}m"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plan_text;
+    use crate::runbook::parse;
+
+    #[test]
+    fn step_columns_keep_a_space_past_their_width() {
+        let text = format!("# R\n\n## P\n{}- [ ] far down\n", "\n".repeat(100_000));
+        let plan = plan_text(&parse(&text, "r.md"));
+        let step = plan.lines().last().unwrap_or_default();
+        assert_eq!(step, "    check   L100004 far down  [p.far-down]", "{plan}");
     }
 }
