@@ -5,7 +5,8 @@
 //! difference being measured.
 //!
 //! `cargo build --release && cargo build --release --example start_ratio &&
-//!  ./target/release/examples/start_ratio target/release/flightdeck tests/fixtures/seed-*.md`
+//!  T=target/$(rustc --print host-tuple)/release &&
+//!  $T/examples/start_ratio $T/flightdeck tests/fixtures/seed-*.md`
 //!
 //! Measure a binary from a plain `cargo build --release` (see docs/BENCHMARKS.md).
 
