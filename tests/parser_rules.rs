@@ -275,7 +275,7 @@ fn crlf_bom_and_tabs_parse_like_lf() {
     let lf = rb("# T\n\n## P\n\n- [ ] a\n\n```bash\n\techo hi\n```\n");
     let bytes =
         b"\xEF\xBB\xBF# T\r\n\r\n## P\r\n\r\n- [ ] a\r\n\r\n```bash\r\n\techo hi\r\n```\r\n";
-    let text = flightdeck::runbook::source::decode(bytes)
+    let text = flightdeck::runbook::source::decode(bytes.to_vec())
         .expect("decodes")
         .text;
     let crlf = rb(&text);

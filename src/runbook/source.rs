@@ -50,7 +50,7 @@ pub fn read_source(path: &Path) -> Result<SourceText, LoadError> {
         });
     }
     let bytes = std::fs::read(path).map_err(|e| io_error(&shown, e))?;
-    decode(&bytes).map_err(|offset| LoadError::Binary {
+    decode(bytes).map_err(|offset| LoadError::Binary {
         path: shown,
         offset,
     })
@@ -69,29 +69,30 @@ fn io_error(path: &str, e: std::io::Error) -> LoadError {
 }
 
 /// Turns raw bytes into parser text; `Err(offset)` of the first NUL byte for binary input.
-pub fn decode(bytes: &[u8]) -> Result<SourceText, usize> {
-    if let Some(offset) = bytes.iter().position(|&b| b == 0) {
+/// Valid UTF-8 (nearly every runbook) becomes the text in place, without a copy.
+pub fn decode(mut bytes: Vec<u8>) -> Result<SourceText, usize> {
+    if let Some(offset) = memchr::memchr(0, &bytes) {
         return Err(offset);
     }
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
     let mut warnings = Vec::new();
-    let text = match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
+    let text = match String::from_utf8(bytes) {
+        Ok(s) => s,
         Err(e) => {
-            let line = bytes[..e.valid_up_to()]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count()
-                + 1;
+            let valid = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let line = memchr::memchr_iter(b'\n', &bytes[..valid]).count() + 1;
             warnings.push(Diagnostic::warning(
                 line,
                 1,
                 "file is not valid UTF-8; invalid bytes were replaced with U+FFFD (save it as UTF-8)",
             ));
-            String::from_utf8_lossy(bytes).into_owned()
+            String::from_utf8_lossy(&bytes).into_owned()
         }
     };
-    let text = if text.contains('\r') {
+    let text = if memchr::memchr(b'\r', text.as_bytes()).is_some() {
         text.replace("\r\n", "\n")
     } else {
         text
