@@ -5,7 +5,7 @@
 
 use crate::runbook::inputs::strip_shell_comments;
 use crate::runbook::words::{
-    ByteSet, byte_set, logical_lines, statements, word_starts_with_any, words, words_iter,
+    Starts, find_word_start, lines_with, statements, word_starts_with_any, words, words_iter,
 };
 
 /// Objects whose `DROP` loses data or breaks clients.
@@ -30,29 +30,61 @@ const DROPPABLE: &[&str] = &[
     "subscription",
 ];
 
+/// Words that start a rule in [`command_danger`] (up to `db`) or a migration in
+/// [`is_migration`] (from `db` on): a line without one at a word start is harmless.
+const HINTS: &[&[u8]] = &[
+    b"drop",
+    b"truncate",
+    b"rm",
+    b"kubectl",
+    b"helm",
+    b"terraform",
+    b"push",
+    b"reset",
+    b"docker",
+    b"podman",
+    b"dd",
+    b"s3",
+    b"gsutil",
+    b"--force",
+    b"mkfs",
+    b"db",
+    b"migrat",
+    b"index",
+    b"alter",
+    b"alembic",
+];
+const HINT_STARTS: Starts = Starts::new(HINTS);
+const RULE_STARTS: Starts = Starts::new(HINTS.split_at(16).0);
+const MIGRATION_HINTS: Starts = Starts::new(HINTS.split_at(15).1);
+
 /// Whether a line may hold a word that [`may_be_dangerous`] looks for, checked on its bytes
 /// so that most lines skip the word split.
 fn may_start_a_rule(line: &str) -> bool {
-    const FIRST: ByteSet = byte_set(b"dtrkhpgs-m");
-    const STARTS: &[&[u8]] = &[
-        b"drop",
-        b"truncate",
-        b"rm",
-        b"kubectl",
-        b"helm",
-        b"terraform",
-        b"push",
-        b"reset",
-        b"docker",
-        b"podman",
-        b"dd",
-        b"s3",
-        b"gsutil",
-        b"db",
-        b"--force",
-        b"mkfs",
-    ];
-    word_starts_with_any(line, &FIRST, STARTS)
+    word_starts_with_any(line, &RULE_STARTS)
+}
+
+/// The first offset at or after `from` (a line start) of a word that some rule or migration
+/// hint starts with, or of a `…:migrate` task: lines before it need no closer look. `task` is
+/// the next task found so far, kept so that the text is searched for tasks once.
+fn next_hint(text: &str, from: usize, task: &mut Option<usize>) -> Option<usize> {
+    if task.is_some_and(|t| t < from) {
+        *task = migrate_task(text.get(from..).unwrap_or("")).map(|i| from + i);
+    }
+    let word = find_word_start(text, from, &HINT_STARTS);
+    match (word, *task) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// The offset of a `…:migrate` task in `text`, in any case.
+fn migrate_task(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    memchr::memchr_iter(b':', b).find(|&i| {
+        b.get(i + 1..i + 8)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"migrate"))
+    })
 }
 
 /// Whether a statement holds a word that starts some rule below; most do not, and are
@@ -93,11 +125,13 @@ pub fn danger_reason(code: &str, shell: bool, in_production: bool) -> Option<Str
 }
 
 /// [`danger_reason`] of code whose comments are already blanked, so that a shell block is
-/// stripped once for both these rules and its inputs.
+/// stripped once for both these rules and its inputs. Only the lines that hold a rule's first
+/// word are lowercased and split into words.
 pub fn danger_in(text: &str, in_production: bool) -> Option<String> {
-    let lower = text.to_ascii_lowercase();
     let mut migration_line = None;
-    for line in logical_lines(&lower) {
+    let mut task = migrate_task(text);
+    for line in lines_with(text, |from| next_hint(text, from, &mut task)) {
+        let line = line.to_ascii_lowercase();
         let candidates = if may_start_a_rule(&line) {
             statements(&line)
         } else {
@@ -119,14 +153,18 @@ pub fn danger_in(text: &str, in_production: bool) -> Option<String> {
             migration_line = Some(line);
         }
     }
-    // Only statements with a `delete` or `update` word can change every row.
-    let may_write = |s: &str| word_starts_with_any(s, &byte_set(b"du"), &[b"delete", b"update"]);
-    if (lower.contains("delete") || lower.contains("update"))
-        && let Some(stmt) = lower
+    // Only statements with a `delete` or `update` word can change every row; they may span
+    // lines, so the whole text is read, and only when such a word is in it.
+    const WRITES: Starts = Starts::new(&[b"delete", b"update"]);
+    let may_write = |s: &str| word_starts_with_any(s, &WRITES);
+    if may_write(text) {
+        let lower = text.to_ascii_lowercase();
+        if let Some(stmt) = lower
             .split(';')
             .find(|s| may_write(s) && changes_every_row(&words(s)))
-    {
-        return Some(format!("changes every row: no WHERE (`{}`)", shorten(stmt)));
+        {
+            return Some(format!("changes every row: no WHERE (`{}`)", shorten(stmt)));
+        }
     }
     migration_line.map(|line| format!("changes a production database (`{}`)", shorten(&line)))
 }
@@ -134,11 +172,7 @@ pub fn danger_in(text: &str, in_production: bool) -> Option<String> {
 /// Whether a line may hold a word that [`is_migration`] looks for: `db`, `migrat…`, `index`,
 /// `alter` or `alembic` at a word start, or a `…:migrate` task.
 fn has_migration_hint(line: &str) -> bool {
-    const FIRST: ByteSet = byte_set(b"dmia");
-    const STARTS: &[&[u8]] = &[b"db", b"migrat", b"index", b"alter", b"alembic"];
-    let b = line.as_bytes();
-    word_starts_with_any(line, &FIRST, STARTS)
-        || memchr::memchr_iter(b':', b).any(|i| b[i + 1..].starts_with(b"migrate"))
+    word_starts_with_any(line, &MIGRATION_HINTS) || migrate_task(line).is_some()
 }
 
 /// Schema changes and migration tools, dangerous when they target production.
@@ -288,6 +322,8 @@ mod tests {
             "kubectl scale deploy/api --replicas=0",
             "echo ok && git reset --hard origin/main",
             "docker system prune -af",
+            "echo start\nKUBECTL -n prod \\\n  DELETE deploy api\n",
+            "rails db:migrate RAILS_ENV=production",
         ] {
             assert!(danger_reason(code, true, false).is_some(), "{code}");
         }

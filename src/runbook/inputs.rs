@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use crate::runbook::words::{
-    ByteSet, byte_set, ident_len, is_ident, logical_lines, statements, word_starts_with_any,
+    ByteSet, Starts, byte_set, find_word_start, ident_len, is_ident, lines_with, statements,
 };
 
 /// How a step's text is read for variable references.
@@ -194,7 +194,8 @@ fn assigned_in(code: &str) -> Vec<String> {
             names.push(n.to_string());
         }
     };
-    for line in logical_lines(code).filter(|l| may_assign(l)) {
+    let mut builtin = find_word_start(code, 0, &ASSIGNING);
+    for line in lines_with(code, |from| next_assignment_hint(code, from, &mut builtin)) {
         for statement in statements(&line) {
             // Most statements are plain commands: no `=` and no assigning builtin.
             let first = statement.split_whitespace().next().unwrap_or("");
@@ -241,21 +242,27 @@ fn assigned_in(code: &str) -> Vec<String> {
     names
 }
 
-/// Whether a line may assign: it holds `=` or an assigning builtin at a word start. Checked on
-/// the bytes so that most lines skip the statement split.
-fn may_assign(line: &str) -> bool {
-    const FIRST: ByteSet = byte_set(b"eldrtfs");
-    const BUILTINS: &[&[u8]] = &[
-        b"export",
-        b"local",
-        b"declare",
-        b"readonly",
-        b"typeset",
-        b"for",
-        b"select",
-        b"read",
-    ];
-    memchr::memchr(b'=', line.as_bytes()).is_some() || word_starts_with_any(line, &FIRST, BUILTINS)
+/// Builtins that assign the words after them.
+const ASSIGNING: Starts = Starts::new(&[
+    b"export",
+    b"local",
+    b"declare",
+    b"readonly",
+    b"typeset",
+    b"for",
+    b"select",
+    b"read",
+]);
+
+/// The first `=` or assigning builtin at or after `from` (a line start): lines before it are
+/// never split. `builtin` is the next builtin found so far, so that each byte is read once.
+fn next_assignment_hint(code: &str, from: usize, builtin: &mut Option<usize>) -> Option<usize> {
+    if builtin.is_some_and(|w| w < from) {
+        *builtin = find_word_start(code, from, &ASSIGNING);
+    }
+    let to = builtin.unwrap_or(code.len());
+    let eq = memchr::memchr(b'=', code.as_bytes().get(from..to).unwrap_or(b""));
+    eq.map(|i| from + i).or(*builtin)
 }
 
 /// `$NAME` and `${NAME}` references outside single quotes, with their byte offsets; `${X:-d}`

@@ -124,27 +124,117 @@ const WORD_BOUNDARY: ByteSet = {
     set
 };
 
+/// Lowercase words that rules look for at word starts, indexed by first byte (either case),
+/// so that a scan tries only the few words that begin with the byte it is at.
+pub struct Starts {
+    words: &'static [&'static [u8]],
+    /// Bit `k` of entry `b`: `words[k]` begins with byte `b` (at most 32 words).
+    by_first: [u32; 256],
+}
+
+impl Starts {
+    /// The table of `words` (lowercase, non-empty, at most 32), built at compile time.
+    pub const fn new(words: &'static [&'static [u8]]) -> Self {
+        assert!(words.len() <= 32);
+        let mut by_first = [0u32; 256];
+        let mut k = 0;
+        while k < words.len() {
+            let c = words[k][0];
+            by_first[c as usize] |= 1 << k;
+            by_first[c.to_ascii_uppercase() as usize] |= 1 << k;
+            k += 1;
+        }
+        Self { words, by_first }
+    }
+
+    /// Whether one of the words begins `b` (ASCII case ignored).
+    fn starts(&self, b: &[u8]) -> bool {
+        let Some(&c) = b.first() else {
+            return false;
+        };
+        let mut m = self.by_first[usize::from(c)];
+        while m != 0 {
+            let w = self.words[m.trailing_zeros() as usize];
+            if b.get(..w.len()).is_some_and(|s| s.eq_ignore_ascii_case(w)) {
+                return true;
+            }
+            m &= m - 1;
+        }
+        false
+    }
+}
+
 /// Whether some word of `line` (a statement's or a trimmed word's start) begins with one of
-/// `starts`, whose first bytes are `first`: a necessary condition for a word rule, cheap
-/// enough to run on every line before splitting it into statements and words.
-pub fn word_starts_with_any(line: &str, first: &ByteSet, starts: &[&[u8]]) -> bool {
-    let b = line.as_bytes();
-    // `i` is always a word start: the line's start or the byte after a boundary.
-    let mut i = 0;
+/// `starts`: a necessary condition for a word rule, cheap enough to run on every line before
+/// splitting it into statements and words.
+pub fn word_starts_with_any(line: &str, starts: &Starts) -> bool {
+    find_word_start(line, 0, starts).is_some()
+}
+
+/// The offset of the first word at or after `from` (itself a word start) that begins with one
+/// of `starts`. ASCII case is ignored, so that the test also holds on text not yet lowercased:
+/// it is a gate, and callers re-check.
+pub fn find_word_start(text: &str, from: usize, starts: &Starts) -> Option<usize> {
+    let b = text.as_bytes();
+    // `i` is always a word start: `from` or the byte after a boundary.
+    let mut i = from;
     while let Some(&c) = b.get(i) {
-        if first[usize::from(c)]
-            && starts
-                .iter()
-                .any(|w| w.first() == Some(&c) && b[i..].starts_with(w))
-        {
-            return true;
+        if starts.by_first[usize::from(c)] != 0 && starts.starts(&b[i..]) {
+            return Some(i);
         }
         match b[i..].iter().position(|&x| WORD_BOUNDARY[usize::from(x)]) {
             Some(k) => i += k + 1,
-            None => return false,
+            None => return None,
         }
     }
-    false
+    None
+}
+
+/// The bytes of the logical line (see [`logical_lines`]) that holds byte `at`, with its final
+/// newline: rules that look at few lines find them by a byte scan of the whole text, then read
+/// only those lines.
+pub fn logical_line_around(text: &str, at: usize) -> std::ops::Range<usize> {
+    let b = text.as_bytes();
+    let at = at.min(b.len());
+    let continues = |from: usize, to: usize| {
+        text.get(from..to)
+            .is_some_and(|l| l.trim_end().ends_with('\\'))
+    };
+    let here = memchr::memrchr(b'\n', &b[..at]).map_or(0, |i| i + 1);
+    let mut start = here;
+    while start > 0 {
+        let prev = memchr::memrchr(b'\n', &b[..start - 1]).map_or(0, |i| i + 1);
+        if !continues(prev, start - 1) {
+            break;
+        }
+        start = prev;
+    }
+    let mut line = here;
+    while let Some(i) = memchr::memchr(b'\n', &b[line..]) {
+        if !continues(line, line + i) {
+            return start..line + i + 1;
+        }
+        line += i + 1;
+    }
+    start..b.len()
+}
+
+/// The logical lines of `text` that hold a byte `next_hit` points at, each once and in order.
+/// `next_hit(from)` gives the first offset at or after `from` (always a line start) worth a look.
+pub fn lines_with(
+    text: &str,
+    mut next_hit: impl FnMut(usize) -> Option<usize>,
+) -> impl Iterator<Item = Cow<'_, str>> {
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        if from >= text.len() {
+            return None;
+        }
+        let hit = next_hit(from)?;
+        let range = logical_line_around(text, hit);
+        from = range.end.max(from + 1);
+        logical_lines(text.get(range).unwrap_or("")).next()
+    })
 }
 
 /// Whether `s` is a shell identifier (`[A-Za-z_][A-Za-z0-9_]*`).
@@ -185,5 +275,25 @@ mod tests {
         assert!(is_ident("DEPLOY_ID") && !is_ident("1X") && !is_ident(""));
         assert_eq!(ident_len("ABC-d"), 3);
         assert_eq!(ident_len("9"), 0);
+    }
+
+    #[test]
+    fn lines_found_by_a_byte_scan_are_the_logical_lines() {
+        let text = "echo a\r\nkubectl \\\n  -n x \\\n  DELETE pod\r\nls\nrm x\n";
+        let around = |at| &text[logical_line_around(text, at)];
+        // A hit on any physical line of a continued line gives the whole logical line.
+        let whole = "kubectl \\\n  -n x \\\n  DELETE pod\r\n";
+        for word in ["kubectl", "-n x", "DELETE"] {
+            assert_eq!(around(text.find(word).unwrap()), whole, "{word}");
+        }
+        assert_eq!(around(0), "echo a\r\n");
+        assert_eq!(around(text.len()), "");
+        let hits = |text: &'static str| {
+            const WORDS: Starts = Starts::new(&[b"kubectl", b"delete", b"rm"]);
+            lines_with(text, move |from| find_word_start(text, from, &WORDS)).collect::<Vec<_>>()
+        };
+        assert_eq!(hits(text), ["kubectl    -n x    DELETE pod", "rm x"]);
+        assert!(hits("echo harm; ls -d\n").is_empty());
+        assert_eq!(hits("no newline then RM"), ["no newline then RM"]);
     }
 }
