@@ -65,14 +65,17 @@ fn may_start_a_rule(line: &str) -> bool {
 }
 
 /// The first offset at or after `from` (a line start) of a word that some rule or migration
-/// hint starts with, or of a `…:migrate` task: lines before it need no closer look. `task` is
-/// the next task found so far, kept so that the text is searched for tasks once.
-fn next_hint(text: &str, from: usize, task: &mut Option<usize>) -> Option<usize> {
-    if task.is_some_and(|t| t < from) {
-        *task = migrate_task(text.get(from..).unwrap_or("")).map(|i| from + i);
+/// hint starts with, or of a `…:migrate` task: lines before it need no closer look. `next` is
+/// the next word and task found so far; each is searched for again only once passed, so that
+/// the text is read once however many lines hold one and not the other.
+fn next_hint(text: &str, from: usize, next: &mut (Option<usize>, Option<usize>)) -> Option<usize> {
+    if next.0.is_some_and(|w| w < from) {
+        next.0 = find_word_start(text, from, &HINT_STARTS);
     }
-    let word = find_word_start(text, from, &HINT_STARTS);
-    match (word, *task) {
+    if next.1.is_some_and(|t| t < from) {
+        next.1 = migrate_task(text.get(from..).unwrap_or("")).map(|i| from + i);
+    }
+    match *next {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     }
@@ -129,8 +132,8 @@ pub fn danger_reason(code: &str, shell: bool, in_production: bool) -> Option<Str
 /// word are lowercased and split into words.
 pub fn danger_in(text: &str, in_production: bool) -> Option<String> {
     let mut migration_line = None;
-    let mut task = migrate_task(text);
-    for line in lines_with(text, |from| next_hint(text, from, &mut task)) {
+    let mut next = (find_word_start(text, 0, &HINT_STARTS), migrate_task(text));
+    for line in lines_with(text, |from| next_hint(text, from, &mut next)) {
         let line = line.to_ascii_lowercase();
         let candidates = if may_start_a_rule(&line) {
             statements(&line)
