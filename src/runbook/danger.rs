@@ -5,7 +5,7 @@
 
 use crate::runbook::inputs::strip_shell_comments;
 use crate::runbook::words::{
-    Starts, find_word_start, lines_with, statements, word_starts_with_any, words, words_iter,
+    Ahead, Starts, find_word_start, lines_with, statements, word_starts_with_any, words, words_iter,
 };
 
 /// Objects whose `DROP` loses data or breaks clients.
@@ -54,6 +54,10 @@ const HINTS: &[&[u8]] = &[
     b"alter",
     b"alembic",
 ];
+const _: () = assert!(
+    HINTS[15][0] == b'd' && HINTS[15][1] == b'b',
+    "`db` is shared at 15"
+);
 const HINT_STARTS: Starts = Starts::new(HINTS);
 const RULE_STARTS: Starts = Starts::new(HINTS.split_at(16).0);
 const MIGRATION_HINTS: Starts = Starts::new(HINTS.split_at(15).1);
@@ -62,23 +66,6 @@ const MIGRATION_HINTS: Starts = Starts::new(HINTS.split_at(15).1);
 /// so that most lines skip the word split.
 fn may_start_a_rule(line: &str) -> bool {
     word_starts_with_any(line, &RULE_STARTS)
-}
-
-/// The first offset at or after `from` (a line start) of a word that some rule or migration
-/// hint starts with, or of a `…:migrate` task: lines before it need no closer look. `next` is
-/// the next word and task found so far; each is searched for again only once passed, so that
-/// the text is read once however many lines hold one and not the other.
-fn next_hint(text: &str, from: usize, next: &mut (Option<usize>, Option<usize>)) -> Option<usize> {
-    if next.0.is_some_and(|w| w < from) {
-        next.0 = find_word_start(text, from, &HINT_STARTS);
-    }
-    if next.1.is_some_and(|t| t < from) {
-        next.1 = migrate_task(text.get(from..).unwrap_or("")).map(|i| from + i);
-    }
-    match *next {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
 }
 
 /// The offset of a `…:migrate` task in `text`, in any case.
@@ -132,8 +119,11 @@ pub fn danger_reason(code: &str, shell: bool, in_production: bool) -> Option<Str
 /// word are lowercased and split into words.
 pub fn danger_in(text: &str, in_production: bool) -> Option<String> {
     let mut migration_line = None;
-    let mut next = (find_word_start(text, 0, &HINT_STARTS), migrate_task(text));
-    for line in lines_with(text, |from| next_hint(text, from, &mut next)) {
+    // Lines before the next hint word or `…:migrate` task need no closer look.
+    let mut hints = Ahead::new(|from| find_word_start(text, from, &HINT_STARTS));
+    let mut tasks = Ahead::new(|from| Some(from + migrate_task(text.get(from..)?)?));
+    let next = |from| [hints.at_or_after(from), tasks.at_or_after(from)];
+    for line in lines_with(text, next) {
         let line = line.to_ascii_lowercase();
         let candidates = if may_start_a_rule(&line) {
             statements(&line)

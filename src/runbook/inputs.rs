@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use crate::runbook::words::{
-    ByteSet, Starts, byte_set, find_word_start, ident_len, is_ident, lines_with, statements,
+    Ahead, ByteSet, Starts, byte_set, find_word_start, ident_len, is_ident, lines_with, statements,
 };
 
 /// How a step's text is read for variable references.
@@ -194,8 +194,12 @@ fn assigned_in(code: &str) -> Vec<String> {
             names.push(n.to_string());
         }
     };
-    let mut builtin = find_word_start(code, 0, &ASSIGNING);
-    for line in lines_with(code, |from| next_assignment_hint(code, from, &mut builtin)) {
+    // Lines before the next `=` or assigning builtin are never split.
+    let mut eqs =
+        Ahead::new(|from| Some(from + memchr::memchr(b'=', code.as_bytes().get(from..)?)?));
+    let mut builtins = Ahead::new(|from| find_word_start(code, from, &ASSIGNING));
+    let next = |from| [eqs.at_or_after(from), builtins.at_or_after(from)];
+    for line in lines_with(code, next) {
         for statement in statements(&line) {
             // Most statements are plain commands: no `=` and no assigning builtin.
             let first = statement.split_whitespace().next().unwrap_or("");
@@ -253,17 +257,6 @@ const ASSIGNING: Starts = Starts::new(&[
     b"select",
     b"read",
 ]);
-
-/// The first `=` or assigning builtin at or after `from` (a line start): lines before it are
-/// never split. `builtin` is the next builtin found so far, so that each byte is read once.
-fn next_assignment_hint(code: &str, from: usize, builtin: &mut Option<usize>) -> Option<usize> {
-    if builtin.is_some_and(|w| w < from) {
-        *builtin = find_word_start(code, from, &ASSIGNING);
-    }
-    let to = builtin.unwrap_or(code.len());
-    let eq = memchr::memchr(b'=', code.as_bytes().get(from..to).unwrap_or(b""));
-    eq.map(|i| from + i).or(*builtin)
-}
 
 /// `$NAME` and `${NAME}` references outside single quotes, with their byte offsets; `${X:-d}`
 /// has a default and is not an input.
