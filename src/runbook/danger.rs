@@ -5,7 +5,7 @@
 
 use crate::runbook::inputs::strip_shell_comments;
 use crate::runbook::words::{
-    Ahead, Starts, find_word_start, lines_with, statements, word_starts_with_any, words, words_iter,
+    Starts, find_word_start, lines_with, statements, word_starts_with_any, words, words_iter,
 };
 
 /// Objects whose `DROP` loses data or breaks clients.
@@ -120,10 +120,9 @@ pub fn danger_reason(code: &str, shell: bool, in_production: bool) -> Option<Str
 pub fn danger_in(text: &str, in_production: bool) -> Option<String> {
     let mut migration_line = None;
     // Lines before the next hint word or `…:migrate` task need no closer look.
-    let mut hints = Ahead::new(|from| find_word_start(text, from, &HINT_STARTS));
-    let mut tasks = Ahead::new(|from| Some(from + migrate_task(text.get(from..)?)?));
-    let next = |from| [hints.at_or_after(from), tasks.at_or_after(from)];
-    for line in lines_with(text, next) {
+    let mut hints = |from| find_word_start(text, from, &HINT_STARTS);
+    let mut tasks = |from: usize| Some(from + migrate_task(text.get(from..)?)?);
+    for line in lines_with(text, [&mut hints, &mut tasks]) {
         let line = line.to_ascii_lowercase();
         let candidates = if may_start_a_rule(&line) {
             statements(&line)

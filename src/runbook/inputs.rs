@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use crate::runbook::words::{
-    Ahead, ByteSet, Starts, byte_set, find_word_start, ident_len, is_ident, lines_with, statements,
+    ByteSet, Starts, byte_set, find_word_start, ident_len, is_ident, lines_with, statements,
 };
 
 /// How a step's text is read for variable references.
@@ -195,11 +195,9 @@ fn assigned_in(code: &str) -> Vec<String> {
         }
     };
     // Lines before the next `=` or assigning builtin are never split.
-    let mut eqs =
-        Ahead::new(|from| Some(from + memchr::memchr(b'=', code.as_bytes().get(from..)?)?));
-    let mut builtins = Ahead::new(|from| find_word_start(code, from, &ASSIGNING));
-    let next = |from| [eqs.at_or_after(from), builtins.at_or_after(from)];
-    for line in lines_with(code, next) {
+    let mut eqs = |from: usize| Some(from + memchr::memchr(b'=', code.as_bytes().get(from..)?)?);
+    let mut builtins = |from| find_word_start(code, from, &ASSIGNING);
+    for line in lines_with(code, [&mut eqs, &mut builtins]) {
         for statement in statements(&line) {
             // Most statements are plain commands: no `=` and no assigning builtin.
             let first = statement.split_whitespace().next().unwrap_or("");

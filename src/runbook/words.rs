@@ -221,25 +221,16 @@ pub fn logical_line_around(text: &str, at: usize) -> std::ops::Range<usize> {
 
 /// A forward search whose last match is kept until passed: when lines are found by several
 /// searches, each reads the text once, whatever the others find.
-pub struct Ahead<F> {
-    find: F,
+struct Ahead<'f> {
+    find: &'f mut dyn FnMut(usize) -> Option<usize>,
     /// The match for the last `from`, and whether there was a search yet.
     next: Option<usize>,
     searched: bool,
 }
 
-impl<F: FnMut(usize) -> Option<usize>> Ahead<F> {
-    /// `find(from)` gives the first match at or after `from`.
-    pub fn new(find: F) -> Self {
-        Self {
-            find,
-            next: None,
-            searched: false,
-        }
-    }
-
+impl Ahead<'_> {
     /// The first match at or after `from`, which never decreases between calls.
-    pub fn at_or_after(&mut self, from: usize) -> Option<usize> {
+    fn at_or_after(&mut self, from: usize) -> Option<usize> {
         if !self.searched || self.next.is_some_and(|n| n < from) {
             self.next = (self.find)(from);
             self.searched = true;
@@ -248,18 +239,27 @@ impl<F: FnMut(usize) -> Option<usize>> Ahead<F> {
     }
 }
 
-/// The logical lines of `text` that hold a byte some search points at, each once and in order.
-/// `next_hits(from)` gives each search's first offset at or after `from` (a line start).
-pub fn lines_with<const N: usize>(
-    text: &str,
-    mut next_hits: impl FnMut(usize) -> [Option<usize>; N],
-) -> impl Iterator<Item = Cow<'_, str>> {
+/// The logical lines of `text` that hold a match of some search, each once and in order.
+/// `find(from)` gives a search's first match at or after `from`; each search runs again only
+/// once its last match is passed, so the text is read once per search however they interleave.
+pub fn lines_with<'a, 'f, const N: usize>(
+    text: &'a str,
+    finds: [&'f mut dyn FnMut(usize) -> Option<usize>; N],
+) -> impl Iterator<Item = Cow<'a, str>> + use<'a, 'f, N> {
+    let mut searches = finds.map(|find| Ahead {
+        find,
+        next: None,
+        searched: false,
+    });
     let mut from = 0;
     std::iter::from_fn(move || {
         if from >= text.len() {
             return None;
         }
-        let hit = next_hits(from).into_iter().flatten().min()?;
+        let hit = searches
+            .iter_mut()
+            .filter_map(|s| s.at_or_after(from))
+            .min()?;
         let range = logical_line_around(text, hit);
         from = range.end.max(from + 1);
         logical_lines(text.get(range).unwrap_or("")).next()
@@ -319,7 +319,7 @@ mod tests {
         assert_eq!(around(text.len()), "");
         let hits = |text: &'static str| {
             const WORDS: Starts = Starts::new(&[b"kubectl", b"delete", b"rm"]);
-            lines_with(text, move |from| [find_word_start(text, from, &WORDS)]).collect::<Vec<_>>()
+            lines_with(text, [&mut |from| find_word_start(text, from, &WORDS)]).collect::<Vec<_>>()
         };
         assert_eq!(hits(text), ["kubectl    -n x    DELETE pod", "rm x"]);
         assert!(hits("echo harm; ls -d\n").is_empty());
@@ -332,16 +332,15 @@ mod tests {
         // from each `x` line, which would read the text once per line.
         let text = format!("{}end\n", "x\n".repeat(100));
         let (mut x_calls, mut end_calls) = (0, 0);
-        let mut xs = Ahead::new(|from| {
+        let mut xs = |from: usize| {
             x_calls += 1;
             Some(from + text.get(from..)?.find('x')?)
-        });
-        let mut ends = Ahead::new(|from| {
+        };
+        let mut ends = |from: usize| {
             end_calls += 1;
             Some(from + text.get(from..)?.find("end")?)
-        });
-        let lines =
-            lines_with(&text, |from| [xs.at_or_after(from), ends.at_or_after(from)]).count();
+        };
+        let lines = lines_with(&text, [&mut xs, &mut ends]).count();
         assert_eq!(lines, 101);
         assert_eq!(end_calls, 1);
         assert_eq!(x_calls, 101);
