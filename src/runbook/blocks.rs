@@ -56,6 +56,15 @@ pub struct Item {
 type Events<'a> =
     std::iter::Peekable<pulldown_cmark::OffsetIter<'a, pulldown_cmark::DefaultBrokenLinkCallback>>;
 
+/// Blocks and items under construction, innermost last. Each list item's blocks and each
+/// list's items are gathered here and then moved out into a vector of exactly their number:
+/// most items hold a single block, and a vector grown by pushing would reserve four.
+#[derive(Default)]
+struct Stacks {
+    blocks: Vec<Block>,
+    items: Vec<Item>,
+}
+
 /// Parses `src` into top-level blocks (CommonMark + GFM tables, task lists, YAML front matter).
 pub fn parse_blocks(src: &str) -> Vec<Block> {
     let opts = Options::ENABLE_TABLES
@@ -64,15 +73,15 @@ pub fn parse_blocks(src: &str) -> Vec<Block> {
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_YAML_STYLE_METADATA_BLOCKS;
     let mut events = Parser::new_ext(src, opts).into_offset_iter().peekable();
-    let mut out = Vec::new();
-    collect_blocks(&mut events, &mut out, None, 0);
-    out
+    let mut stacks = Stacks::default();
+    collect_blocks(&mut events, &mut stacks, None, 0);
+    stacks.blocks
 }
 
-/// Reads blocks until the end tag `until` (or the end of input).
+/// Reads blocks until the end tag `until` (or the end of input), pushing them on the stack.
 fn collect_blocks(
     events: &mut Events<'_>,
-    out: &mut Vec<Block>,
+    stacks: &mut Stacks,
     until: Option<TagEnd>,
     depth: usize,
 ) {
@@ -89,13 +98,14 @@ fn collect_blocks(
             }
             Event::Start(tag) => {
                 if let Some((text, r)) = loose.take() {
-                    out.push(Block::Paragraph {
+                    stacks.blocks.push(Block::Paragraph {
                         text: tidy(text),
                         task: None,
                         range: r,
                     });
                 }
-                out.push(start_block(events, tag, range, depth));
+                let block = start_block(events, stacks, tag, range, depth);
+                stacks.blocks.push(block);
             }
             Event::Text(t)
             | Event::Code(t)
@@ -111,12 +121,12 @@ fn collect_blocks(
                     entry.0.push(' ');
                 }
             }
-            Event::Rule | Event::Html(_) => out.push(Block::Other { range }),
+            Event::Rule | Event::Html(_) => stacks.blocks.push(Block::Other { range }),
             Event::TaskListMarker(_) | Event::FootnoteReference(_) | Event::End(_) => {}
         }
     }
     if let Some((text, r)) = loose.take() {
-        out.push(Block::Paragraph {
+        stacks.blocks.push(Block::Paragraph {
             text: tidy(text),
             task: None,
             range: r,
@@ -124,7 +134,13 @@ fn collect_blocks(
     }
 }
 
-fn start_block(events: &mut Events<'_>, tag: Tag<'_>, range: Range<usize>, depth: usize) -> Block {
+fn start_block(
+    events: &mut Events<'_>,
+    stacks: &mut Stacks,
+    tag: Tag<'_>,
+    range: Range<usize>,
+    depth: usize,
+) -> Block {
     match tag {
         Tag::Heading { level, .. } => {
             let (text, _) = inline_text(events, TagEnd::Heading(level), range.len());
@@ -172,7 +188,7 @@ fn start_block(events: &mut Events<'_>, tag: Tag<'_>, range: Range<usize>, depth
         }
         Tag::List(first) if depth < MAX_LIST_DEPTH => {
             let _ = range;
-            let mut items = Vec::new();
+            let first_item = stacks.items.len();
             while let Some((e, r)) = events.next() {
                 match e {
                     Event::Start(Tag::Item) => {
@@ -180,13 +196,14 @@ fn start_block(events: &mut Events<'_>, tag: Tag<'_>, range: Range<usize>, depth
                             Some((Event::TaskListMarker(c), _)) => Some(*c),
                             _ => None,
                         };
-                        let mut blocks = Vec::new();
-                        collect_blocks(events, &mut blocks, Some(TagEnd::Item), depth + 1);
+                        let first_block = stacks.blocks.len();
+                        collect_blocks(events, stacks, Some(TagEnd::Item), depth + 1);
+                        let blocks: Vec<Block> = stacks.blocks.drain(first_block..).collect();
                         let task = task.or(match blocks.first() {
                             Some(Block::Paragraph { task, .. }) => *task,
                             _ => None,
                         });
-                        items.push(Item {
+                        stacks.items.push(Item {
                             task,
                             blocks,
                             range: r,
@@ -198,7 +215,7 @@ fn start_block(events: &mut Events<'_>, tag: Tag<'_>, range: Range<usize>, depth
             }
             Block::List {
                 ordered: first.is_some(),
-                items,
+                items: stacks.items.drain(first_item..).collect(),
             }
         }
         other => {

@@ -37,6 +37,9 @@ pub struct Walker<'a> {
     production: Vec<bool>,
     /// Steps made so far.
     made: usize,
+    /// Steps of phase `pending.0` not yet moved into it: a phase's steps are gathered here and
+    /// moved once, into a vector of exactly their number (a `Step` is a few hundred bytes).
+    pending: (usize, Vec<Step>),
 }
 
 impl<'a> Walker<'a> {
@@ -55,6 +58,7 @@ impl<'a> Walker<'a> {
             open: Vec::new(),
             production: Vec::new(),
             made: 0,
+            pending: (0, Vec::new()),
         }
     }
 
@@ -88,6 +92,7 @@ impl<'a> Walker<'a> {
             }
             prev_paragraph = paragraph;
         }
+        self.flush_steps();
         self.out
     }
 
@@ -123,8 +128,9 @@ impl<'a> Walker<'a> {
         self.open.push(self.out.phases.len() - 1);
     }
 
-    /// The phase new steps go to; steps before any heading get a phase named after the runbook.
-    fn phase(&mut self) -> &mut Phase {
+    /// The index of the phase new steps go to; steps before any heading get a phase named after
+    /// the runbook.
+    fn phase(&mut self) -> usize {
         if self.open.is_empty() {
             let title = self
                 .out
@@ -133,8 +139,7 @@ impl<'a> Walker<'a> {
                 .unwrap_or_else(|| "Steps".to_string());
             self.open_phase(title, 1, 1, HeadingPlan::default());
         }
-        let i = *self.open.last().expect("a phase is open");
-        &mut self.out.phases[i]
+        *self.open.last().expect("a phase is open")
     }
 
     /// Adds source text to the current phase's description (or the runbook's, before any phase).
@@ -155,7 +160,24 @@ impl<'a> Walker<'a> {
 
     fn push_step(&mut self, step: Step) {
         self.made += 1;
-        self.phase().steps.push(step);
+        let phase = self.phase();
+        if phase != self.pending.0 {
+            self.flush_steps();
+            self.pending.0 = phase;
+        }
+        self.pending.1.push(step);
+    }
+
+    /// Moves the gathered steps into their phase.
+    fn flush_steps(&mut self) {
+        let (phase, steps) = &mut self.pending;
+        if let Some(p) = self.out.phases.get_mut(*phase) {
+            // Exactly their number: appending to an empty vector would reserve four.
+            if p.steps.is_empty() {
+                p.steps = Vec::with_capacity(steps.len());
+            }
+            p.steps.append(steps);
+        }
     }
 
     /// Makes a step of a fenced block when its language runs; returns whether it did.
