@@ -4,36 +4,39 @@
 //! Only what the runbook walker needs is kept; byte ranges point back into the source so that
 //! line numbers and reference text come from the file as written.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
-use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
 
 /// Lists nested deeper than this are kept as reference text: no runbook needs them, and it
 /// bounds recursion on hostile input.
 const MAX_LIST_DEPTH: usize = 32;
 
+/// Text is borrowed from the source where the source holds it as is (nearly always: a heading,
+/// a one-line paragraph, a fence outside lists), and owned only where it had to be assembled.
 #[derive(Debug)]
-pub enum Block {
+pub enum Block<'a> {
     Heading {
         level: u8,
-        text: String,
+        text: Cow<'a, str>,
         range: Range<usize>,
     },
     /// `task` is the task-list marker a loose list item puts inside its first paragraph.
     Paragraph {
-        text: String,
+        text: Cow<'a, str>,
         task: Option<bool>,
         range: Range<usize>,
     },
     Code {
         fenced: bool,
-        info: String,
-        code: String,
+        info: Cow<'a, str>,
+        code: Cow<'a, str>,
         range: Range<usize>,
     },
     List {
         ordered: bool,
-        items: Vec<Item>,
+        items: Vec<Item<'a>>,
     },
     FrontMatter {
         yaml: String,
@@ -46,10 +49,10 @@ pub enum Block {
 }
 
 #[derive(Debug)]
-pub struct Item {
+pub struct Item<'a> {
     /// `Some(checked)` for a GFM task-list item.
     pub task: Option<bool>,
-    pub blocks: Vec<Block>,
+    pub blocks: Vec<Block<'a>>,
     pub range: Range<usize>,
 }
 
@@ -60,13 +63,13 @@ type Events<'a> =
 /// list's items are gathered here and then moved out into a vector of exactly their number:
 /// most items hold a single block, and a vector grown by pushing would reserve four.
 #[derive(Default)]
-struct Stacks {
-    blocks: Vec<Block>,
-    items: Vec<Item>,
+struct Stacks<'a> {
+    blocks: Vec<Block<'a>>,
+    items: Vec<Item<'a>>,
 }
 
 /// Parses `src` into top-level blocks (CommonMark + GFM tables, task lists, YAML front matter).
-pub fn parse_blocks(src: &str) -> Vec<Block> {
+pub fn parse_blocks(src: &str) -> Vec<Block<'_>> {
     let opts = Options::ENABLE_TABLES
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_STRIKETHROUGH
@@ -79,21 +82,21 @@ pub fn parse_blocks(src: &str) -> Vec<Block> {
 }
 
 /// Reads blocks until the end tag `until` (or the end of input), pushing them on the stack.
-fn collect_blocks(
-    events: &mut Events<'_>,
-    stacks: &mut Stacks,
+fn collect_blocks<'a>(
+    events: &mut Events<'a>,
+    stacks: &mut Stacks<'a>,
     until: Option<TagEnd>,
     depth: usize,
 ) {
     // Inline content directly inside a tight list item, gathered into a synthetic paragraph.
-    let mut loose: Option<(String, Range<usize>)> = None;
+    let mut loose: Option<(Cow<'a, str>, Range<usize>)> = None;
     while let Some((event, range)) = events.next() {
         match event {
             Event::End(end) if Some(end) == until => break,
             Event::Start(tag) if is_inline(&tag) => {
                 let (t, _) = inline_text(events, tag.to_end(), 0);
-                let entry = loose.get_or_insert_with(|| (String::new(), range.clone()));
-                entry.0.push_str(&t);
+                let entry = loose.get_or_insert_with(|| (Cow::Borrowed(""), range.clone()));
+                append(&mut entry.0, t);
                 entry.1.end = range.end;
             }
             Event::Start(tag) => {
@@ -112,13 +115,13 @@ fn collect_blocks(
             | Event::InlineHtml(t)
             | Event::InlineMath(t)
             | Event::DisplayMath(t) => {
-                let entry = loose.get_or_insert_with(|| (String::new(), range.clone()));
-                entry.0.push_str(&t);
+                let entry = loose.get_or_insert_with(|| (Cow::Borrowed(""), range.clone()));
+                append(&mut entry.0, cow(t));
                 entry.1.end = range.end;
             }
             Event::SoftBreak | Event::HardBreak => {
                 if let Some(entry) = loose.as_mut() {
-                    entry.0.push(' ');
+                    entry.0.to_mut().push(' ');
                 }
             }
             Event::Rule | Event::Html(_) => stacks.blocks.push(Block::Other { range }),
@@ -134,13 +137,13 @@ fn collect_blocks(
     }
 }
 
-fn start_block(
-    events: &mut Events<'_>,
-    stacks: &mut Stacks,
-    tag: Tag<'_>,
+fn start_block<'a>(
+    events: &mut Events<'a>,
+    stacks: &mut Stacks<'a>,
+    tag: Tag<'a>,
     range: Range<usize>,
     depth: usize,
-) -> Block {
+) -> Block<'a> {
     match tag {
         Tag::Heading { level, .. } => {
             let (text, _) = inline_text(events, TagEnd::Heading(level), range.len());
@@ -156,14 +159,24 @@ fn start_block(
         }
         Tag::CodeBlock(kind) => {
             let (fenced, info) = match kind {
-                CodeBlockKind::Fenced(info) => (true, info.to_string()),
-                CodeBlockKind::Indented => (false, String::new()),
+                CodeBlockKind::Fenced(info) => (true, cow(info)),
+                CodeBlockKind::Indented => (false, Cow::Borrowed("")),
             };
-            // The block's source is an upper bound of its text: one allocation.
-            let mut code = String::with_capacity(range.len());
+            // One piece outside lists (borrowed); a piece per line inside them, whose
+            // indentation is not part of the code.
+            let mut code = Cow::Borrowed("");
             for (e, _) in events.by_ref() {
                 match e {
-                    Event::Text(t) => code.push_str(&t),
+                    Event::Text(t) if code.is_empty() => code = cow(t),
+                    Event::Text(t) => {
+                        if let Cow::Borrowed(first) = code {
+                            // The block's source is an upper bound of its text: one allocation.
+                            let mut owned = String::with_capacity(range.len());
+                            owned.push_str(first);
+                            code = Cow::Owned(owned);
+                        }
+                        code.to_mut().push_str(&t);
+                    }
                     Event::End(TagEnd::CodeBlock) => break,
                     _ => {}
                 }
@@ -238,6 +251,23 @@ fn is_inline(tag: &Tag<'_>) -> bool {
     )
 }
 
+/// Text of the source as pulldown-cmark gives it: borrowed unless it had to be unescaped.
+fn cow(text: CowStr<'_>) -> Cow<'_, str> {
+    match text {
+        CowStr::Borrowed(s) => Cow::Borrowed(s),
+        other => Cow::Owned(other.into_string()),
+    }
+}
+
+/// Appends `more` to `text`, keeping it borrowed while it is the only piece.
+fn append<'a>(text: &mut Cow<'a, str>, more: Cow<'a, str>) {
+    if text.is_empty() {
+        *text = more;
+    } else {
+        text.to_mut().push_str(&more);
+    }
+}
+
 /// Consumes events up to the end of `tag`, counting nesting, without recursion.
 fn skip_to_end(events: &mut Events<'_>, tag: &Tag<'_>) {
     let end = tag.to_end();
@@ -258,18 +288,34 @@ fn skip_to_end(events: &mut Events<'_>, tag: &Tag<'_>) {
 
 /// The plain text of inline content up to `end` (markup dropped, breaks as spaces), and the
 /// task-list marker met on the way, if any. `capacity` is the block's source length, which
-/// its text rarely exceeds.
-fn inline_text(events: &mut Events<'_>, end: TagEnd, capacity: usize) -> (String, Option<bool>) {
-    let mut text = String::with_capacity(capacity);
+/// its text rarely exceeds, for when pieces must be joined.
+fn inline_text<'a>(
+    events: &mut Events<'a>,
+    end: TagEnd,
+    capacity: usize,
+) -> (Cow<'a, str>, Option<bool>) {
+    let mut text = Cow::Borrowed("");
     let mut task = None;
+    let join = |text: &mut Cow<'a, str>, more: &str| {
+        if let Cow::Borrowed(first) = *text {
+            let mut owned = String::with_capacity(capacity.max(first.len() + more.len()));
+            owned.push_str(first);
+            *text = Cow::Owned(owned);
+        }
+        text.to_mut().push_str(more);
+    };
     for (e, _) in events.by_ref() {
         match e {
             Event::TaskListMarker(c) if text.is_empty() => task = Some(c),
             Event::End(t) if t == end => break,
             Event::Text(t) | Event::Code(t) | Event::InlineHtml(t) | Event::InlineMath(t) => {
-                text.push_str(&t)
+                if text.is_empty() {
+                    text = cow(t);
+                } else {
+                    join(&mut text, &t);
+                }
             }
-            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            Event::SoftBreak | Event::HardBreak => join(&mut text, " "),
             _ => {}
         }
     }
@@ -278,7 +324,7 @@ fn inline_text(events: &mut Events<'_>, end: TagEnd, capacity: usize) -> (String
 
 /// Collapses runs of whitespace into one space. Nearly all text is tidy already (soft breaks
 /// arrive as single spaces) and is then kept without copying.
-fn tidy(text: String) -> String {
+fn tidy(text: Cow<'_, str>) -> Cow<'_, str> {
     if is_tidy(&text) {
         return text;
     }
@@ -289,7 +335,7 @@ fn tidy(text: String) -> String {
         }
         out.push_str(word);
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Whether `tidy` would leave `text` unchanged: ASCII, single spaces between words, none at
@@ -305,4 +351,39 @@ fn is_tidy(text: &str) -> bool {
         .zip(b.iter().skip(1))
         .fold(false, |acc, (&x, &y)| acc | ((x == b' ') & (y == b' ')));
     !odd && !double && b.first() != Some(&b' ') && b.last() != Some(&b' ')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_borrowed_unless_it_had_to_be_joined() {
+        let src = "# Deploy\n\nRun it:\n\n```bash\necho a\necho b\n```\n\n- Item *with* emphasis\n\n  ```sh\n  ls\n  pwd\n  ```\n";
+        let blocks = parse_blocks(src);
+        let borrowed = |c: &Cow<'_, str>| matches!(c, Cow::Borrowed(_));
+        let [
+            Block::Heading { text: h, .. },
+            Block::Paragraph { text: p, .. },
+            Block::Code { info, code, .. },
+            Block::List { items, .. },
+        ] = &blocks[..]
+        else {
+            panic!("unexpected blocks: {blocks:?}");
+        };
+        assert_eq!((h.as_ref(), p.as_ref()), ("Deploy", "Run it:"));
+        assert!(borrowed(h) && borrowed(p) && borrowed(info));
+        assert_eq!(code, "echo a\necho b\n");
+        assert!(
+            borrowed(code),
+            "a fence outside lists is one piece of the source"
+        );
+        let [Block::Paragraph { text, .. }, Block::Code { code, .. }] = &items[0].blocks[..] else {
+            panic!("unexpected item: {:?}", items[0]);
+        };
+        assert_eq!(text, "Item with emphasis");
+        assert!(!borrowed(text));
+        // Inside a list, each line comes without the item's indentation.
+        assert_eq!(code, "ls\npwd\n");
+    }
 }

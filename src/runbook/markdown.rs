@@ -74,7 +74,7 @@ impl<'a> Walker<'a> {
                 Block::Heading { level, text, range } => self.heading(*level, text, range),
                 Block::Paragraph { text, range, .. } => {
                     self.describe(range.clone());
-                    paragraph = Some(text.as_str());
+                    paragraph = Some(&**text);
                 }
                 Block::Code {
                     fenced: true,
@@ -415,7 +415,7 @@ fn read_code(
     (vars, dangerous)
 }
 
-fn item_first_text(item: &Item) -> &str {
+fn item_first_text<'a>(item: &'a Item<'_>) -> &'a str {
     match item.blocks.first() {
         Some(Block::Paragraph { text, .. }) => text,
         _ => "",
