@@ -30,8 +30,9 @@ const DROPPABLE: &[&str] = &[
     "subscription",
 ];
 
-/// Words that start a rule in [`command_danger`] (up to `db`) or a migration in
-/// [`is_migration`] (from `db` on): a line without one at a word start is harmless.
+/// Words that start a rule in [`command_danger`] (up to `db`), a migration in
+/// [`is_migration`] (from `db` to `alembic`) or a statement that may change every row (the
+/// last two): a line without one at a word start is harmless.
 const HINTS: &[&[u8]] = &[
     b"drop",
     b"truncate",
@@ -53,14 +54,17 @@ const HINTS: &[&[u8]] = &[
     b"index",
     b"alter",
     b"alembic",
+    b"delete",
+    b"update",
 ];
 const _: () = assert!(
-    HINTS[15][0] == b'd' && HINTS[15][1] == b'b',
-    "`db` is shared at 15"
+    HINTS[15][0] == b'd' && HINTS[15][1] == b'b' && HINTS[20][0] == b'd',
+    "`db` is shared at 15, the writes start at 20"
 );
 const HINT_STARTS: Starts = Starts::new(HINTS);
 const RULE_STARTS: Starts = Starts::new(HINTS.split_at(16).0);
-const MIGRATION_HINTS: Starts = Starts::new(HINTS.split_at(15).1);
+const MIGRATION_HINTS: Starts = Starts::new(HINTS.split_at(20).0.split_at(15).1);
+const WRITES: Starts = Starts::new(HINTS.split_at(20).1);
 
 /// Whether a line may hold a word that [`may_be_dangerous`] looks for, checked on its bytes
 /// so that most lines skip the word split.
@@ -119,11 +123,14 @@ pub fn danger_reason(code: &str, shell: bool, in_production: bool) -> Option<Str
 /// word are lowercased and split into words.
 pub fn danger_in(text: &str, in_production: bool) -> Option<String> {
     let mut migration_line = None;
-    // Lines before the next hint word or `…:migrate` task need no closer look.
+    // Lines before the next hint word or `…:migrate` task need no closer look. `delete` and
+    // `update` are hints too, so the lines read are all that can tell whether one is there.
+    let mut writes = false;
     let mut hints = |from| find_word_start(text, from, &HINT_STARTS);
     let mut tasks = |from: usize| Some(from + migrate_task(text.get(from..)?)?);
     for line in lines_with(text, [&mut hints, &mut tasks]) {
         let line = line.to_ascii_lowercase();
+        writes = writes || word_starts_with_any(&line, &WRITES);
         let candidates = if may_start_a_rule(&line) {
             statements(&line)
         } else {
@@ -147,9 +154,8 @@ pub fn danger_in(text: &str, in_production: bool) -> Option<String> {
     }
     // Only statements with a `delete` or `update` word can change every row; they may span
     // lines, so the whole text is read, and only when such a word is in it.
-    const WRITES: Starts = Starts::new(&[b"delete", b"update"]);
     let may_write = |s: &str| word_starts_with_any(s, &WRITES);
-    if may_write(text) {
+    if writes {
         let lower = text.to_ascii_lowercase();
         if let Some(stmt) = lower
             .split(';')
@@ -318,6 +324,14 @@ mod tests {
             "rails db:migrate RAILS_ENV=production",
         ] {
             assert!(danger_reason(code, true, false).is_some(), "{code}");
+        }
+        // A `delete` after another hint word on its line, and one on a continued line.
+        for code in [
+            "kubectl get pods; psql -c \"DELETE FROM sessions\"",
+            "echo ok\npsql -c \\\n  \"delete from sessions\"\n",
+        ] {
+            let why = danger_reason(code, true, false).unwrap_or_default();
+            assert!(why.starts_with("changes every row"), "{code}: {why}");
         }
     }
 

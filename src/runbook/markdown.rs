@@ -187,7 +187,7 @@ impl<'a> Walker<'a> {
         info: &str,
         code: &str,
         range: &Range<usize>,
-        title: Option<String>,
+        title: Option<Cow<'_, str>>,
         context: &[String],
         at: Option<usize>,
     ) -> bool {
@@ -228,7 +228,7 @@ impl<'a> Walker<'a> {
         );
         let title = title
             .filter(|t| !t.is_empty())
-            .unwrap_or_else(|| code_title(&split.commands, lang));
+            .map_or_else(|| code_title(&split.commands, lang), Cow::into_owned);
         let step = Step {
             id: String::new(),
             kind,
@@ -281,7 +281,7 @@ impl<'a> Walker<'a> {
         for item in items {
             let title = match item.blocks.first() {
                 Some(Block::Paragraph { text, .. }) => short_title(text),
-                _ => String::new(),
+                _ => Cow::Borrowed(""),
             };
             let has_fence = item
                 .blocks
@@ -313,7 +313,7 @@ impl<'a> Walker<'a> {
                         if title.is_empty() {
                             "(untitled)".to_string()
                         } else {
-                            title.clone()
+                            title.to_string()
                         },
                     ),
                     line,
@@ -343,7 +343,7 @@ impl<'a> Walker<'a> {
                         let own = match (nth, prev_paragraph) {
                             (0, _) => title.clone(),
                             (_, Some(p)) if p != item_first_text(item) => short_title(p),
-                            _ => format!("{title} ({})", nth + 1),
+                            _ => Cow::Owned(format!("{title} ({})", nth + 1)),
                         };
                         let at = (nth == 0).then_some(line);
                         if self.fence(info, code, range, Some(own), context, at) {
@@ -359,7 +359,7 @@ impl<'a> Walker<'a> {
                     } => {
                         let mut ctx = context.to_vec();
                         if ordered && item.task.is_none() && !has_fence && !title.is_empty() {
-                            ctx.push(title.clone());
+                            ctx.push(title.to_string());
                         }
                         let before = self.made;
                         self.list(*o, sub, &ctx, false);
@@ -466,23 +466,24 @@ fn code_title(code: &str, lang: CodeLang) -> String {
     if text.is_empty() {
         lang.name().to_string()
     } else {
-        short_title(text)
+        short_title(text).into_owned()
     }
 }
 
 /// A checklist-sized title: first sentence-ish, no trailing colon, at most [`MAX_TITLE_CHARS`].
-fn short_title(text: &str) -> String {
+/// Borrowed unless cut, since most items are asked for theirs and few become steps.
+fn short_title(text: &str) -> Cow<'_, str> {
     let t = text.trim().trim_end_matches(':').trim_end();
     // A string has at most as many characters as bytes: most titles need no counting.
     if t.len() <= MAX_TITLE_CHARS || t.chars().count() <= MAX_TITLE_CHARS {
-        return t.to_string();
+        return Cow::Borrowed(t);
     }
     let cut: String = t.chars().take(MAX_TITLE_CHARS - 1).collect();
     let cut = cut
         .rfind(' ')
         .filter(|&i| i > MAX_TITLE_CHARS / 2)
         .map_or(cut.as_str(), |i| &cut[..i]);
-    format!("{}…", cut.trim_end_matches([',', ';', ':', ' ']))
+    Cow::Owned(format!("{}…", cut.trim_end_matches([',', ';', ':', ' '])))
 }
 
 fn with_context(context: &[String], title: String) -> String {
