@@ -124,12 +124,14 @@ const WORD_BOUNDARY: ByteSet = {
     set
 };
 
-/// Lowercase words that rules look for at word starts, indexed by first byte (either case),
-/// so that a scan tries only the few words that begin with the byte it is at.
+/// Lowercase words that rules look for at word starts, indexed by their first two bytes (either
+/// case), so that a scan compares only the few words that could begin where it is.
 pub struct Starts {
     words: &'static [&'static [u8]],
     /// Bit `k` of entry `b`: `words[k]` begins with byte `b` (at most 32 words).
     by_first: [u32; 256],
+    /// Bit `k` of entry `b`: `words[k]` has `b` second, or is one byte long.
+    by_second: [u32; 256],
 }
 
 impl Starts {
@@ -137,22 +139,36 @@ impl Starts {
     pub const fn new(words: &'static [&'static [u8]]) -> Self {
         assert!(words.len() <= 32);
         let mut by_first = [0u32; 256];
+        let mut by_second = [0u32; 256];
         let mut k = 0;
         while k < words.len() {
-            let c = words[k][0];
-            by_first[c as usize] |= 1 << k;
-            by_first[c.to_ascii_uppercase() as usize] |= 1 << k;
+            let w = words[k];
+            by_first[w[0] as usize] |= 1 << k;
+            by_first[w[0].to_ascii_uppercase() as usize] |= 1 << k;
+            let mut b = 0;
+            while b < 256 {
+                if w.len() == 1 || (b as u8).eq_ignore_ascii_case(&w[1]) {
+                    by_second[b] |= 1 << k;
+                }
+                b += 1;
+            }
             k += 1;
         }
-        Self { words, by_first }
+        Self {
+            words,
+            by_first,
+            by_second,
+        }
     }
 
     /// Whether one of the words begins `b` (ASCII case ignored).
     fn starts(&self, b: &[u8]) -> bool {
-        let Some(&c) = b.first() else {
+        let (Some(&c), second) = (b.first(), b.get(1)) else {
             return false;
         };
         let mut m = self.by_first[usize::from(c)];
+        // A one-byte text can only be a one-byte word: the table has those in every entry.
+        m &= second.map_or(u32::MAX, |&d| self.by_second[usize::from(d)]);
         while m != 0 {
             let w = self.words[m.trailing_zeros() as usize];
             if b.get(..w.len()).is_some_and(|s| s.eq_ignore_ascii_case(w)) {
