@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use crate::runbook::words::{
-    ByteSet, Starts, byte_set, find_word_start, ident_len, is_ident, lines_with, statements,
+    ByteSet, Starts, byte_set, ident_len, is_ident, lines_with, statement_firsts, statements,
 };
 
 /// How a step's text is read for variable references.
@@ -188,16 +188,22 @@ pub fn assigned_vars(code: &str) -> Vec<String> {
 
 /// [`assigned_vars`] of text whose comments are already blanked.
 fn assigned_in(code: &str) -> Vec<String> {
+    // Only a statement whose first word assigns or holds `=` is read (see `assigned_on`):
+    // lines without one are never split.
+    let b = code.as_bytes();
+    let mut assigning = |from| statement_firsts(code, from).find(|&w| may_assign(&b[w..]));
+    assigned_on(lines_with(code, [&mut assigning]))
+}
+
+/// The variables the statements of `lines` assign, in order, without duplicates.
+fn assigned_on<'a>(lines: impl Iterator<Item = Cow<'a, str>>) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     let mut push = |n: &str| {
         if is_ident(n) && !names.iter().any(|x| x == n) {
             names.push(n.to_string());
         }
     };
-    // Lines before the next `=` or assigning builtin are never split.
-    let mut eqs = |from: usize| Some(from + memchr::memchr(b'=', code.as_bytes().get(from..)?)?);
-    let mut builtins = |from| find_word_start(code, from, &ASSIGNING);
-    for line in lines_with(code, [&mut eqs, &mut builtins]) {
+    for line in lines {
         for statement in statements(&line) {
             // Most statements are plain commands: no `=` and no assigning builtin.
             let first = statement.split_whitespace().next().unwrap_or("");
@@ -242,6 +248,23 @@ fn assigned_in(code: &str) -> Vec<String> {
         }
     }
     names
+}
+
+/// Whether the statement starting at `word` may be one [`assigned_in`] reads: its first word
+/// begins like an assigning builtin (any case), holds `=` before the next ASCII blank or
+/// separator, or begins with a non-ASCII byte (which may be whitespace `str::trim` removes).
+fn may_assign(word: &[u8]) -> bool {
+    word.first().is_some_and(|&c| c >= 0x80)
+        || ASSIGNING.starts(word)
+        || word
+            .iter()
+            .take_while(|&&c| {
+                !matches!(
+                    c,
+                    b'\t'..=b'\r' | b' ' | b';' | b'&' | b'|' | b'(' | b')' | b'`'
+                )
+            })
+            .any(|&c| c == b'=')
 }
 
 /// Builtins that assign the words after them.
@@ -361,6 +384,18 @@ fn comment_start(line: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
+        #[test]
+        fn the_statement_gate_skips_no_line_that_assigns(
+            code in "(export|local|EXPORT|read|readonly|for|in|select|declare|X|Y_1|=|\\+=|-r|-p|\"|'|;|&|\\||\\(|\\)|`|\\$|\\\\\n|\n|\r|\t|\u{b}|\u{a0}| |a){0,40}",
+        ) {
+            // Every logical line read, without the gate: what the gate must not change.
+            let all = assigned_on(crate::runbook::words::logical_lines(&code));
+            proptest::prop_assert_eq!(assigned_in(&code), all);
+        }
+    }
 
     #[test]
     fn placeholders_and_vars_in_order() {

@@ -51,6 +51,9 @@ pub fn lines(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// The bytes [`statements`] splits at.
+const SEPARATOR: ByteSet = byte_set(b";&|()`");
+
 /// Splits a line into simple statements at `;`, `&&`, `||`, `|`, `&`, `(`, `)`, `` ` `` and `$(`.
 /// The separators are ASCII, so the split works on bytes without decoding characters.
 pub fn statements(line: &str) -> impl Iterator<Item = &str> {
@@ -59,7 +62,7 @@ pub fn statements(line: &str) -> impl Iterator<Item = &str> {
         while !rest.is_empty() {
             let end = rest
                 .bytes()
-                .position(|b| matches!(b, b';' | b'&' | b'|' | b'(' | b')' | b'`'))
+                .position(|b| SEPARATOR[usize::from(b)])
                 .unwrap_or(rest.len());
             let piece = rest.get(..end).unwrap_or("");
             rest = rest.get(end + 1..).unwrap_or("");
@@ -69,6 +72,32 @@ pub fn statements(line: &str) -> impl Iterator<Item = &str> {
             }
         }
         None
+    })
+}
+
+/// The offsets, from `from` on (a line start), of the first word of every statement that
+/// [`statements`] would find in the logical lines of `text`, and of the first word of every
+/// continued physical line too: rules about a statement's first word read only the lines these
+/// lead to. Leading ASCII whitespace is skipped; a non-ASCII byte is where a word begins.
+pub fn statement_firsts(text: &str, from: usize) -> impl Iterator<Item = usize> + '_ {
+    let b = text.as_bytes();
+    // What `str::trim` removes of ASCII: `\t`, `\n`, vertical tab, form feed, `\r`, space.
+    let blank = |c: u8| matches!(c, b'\t'..=b'\r' | b' ');
+    let mut i = from;
+    std::iter::from_fn(move || {
+        loop {
+            i += b.get(i..)?.iter().position(|&c| !blank(c))?;
+            let word = i;
+            // On to the next statement: after the next separator or newline.
+            let rest = b.get(i..)?;
+            i += rest
+                .iter()
+                .position(|&c| c == b'\n' || SEPARATOR[usize::from(c)])
+                .map_or(rest.len(), |k| k + 1);
+            if !SEPARATOR[usize::from(b[word])] {
+                return Some(word);
+            }
+        }
     })
 }
 
@@ -162,7 +191,7 @@ impl Starts {
     }
 
     /// Whether one of the words begins `b` (ASCII case ignored).
-    fn starts(&self, b: &[u8]) -> bool {
+    pub fn starts(&self, b: &[u8]) -> bool {
         let (Some(&c), second) = (b.first(), b.get(1)) else {
             return false;
         };
