@@ -69,10 +69,17 @@ impl VarCapture {
     /// Prepares a capture for one step run: the environment to add so bash records variables.
     /// Fails (and the step runs without capture) when no private temp folder can be made.
     pub fn new(tag: &str) -> std::io::Result<(VarCapture, Vec<(String, String)>)> {
-        let dir = private_dir()?;
+        Self::new_in(&private_dir()?, tag)
+    }
+
+    fn new_in(dir: &Path, tag: &str) -> std::io::Result<(VarCapture, Vec<(String, String)>)> {
         let preamble = dir.join("bash_env.sh");
         if std::fs::read_to_string(&preamble).ok().as_deref() != Some(PREAMBLE) {
-            let tmp = dir.join(format!("bash_env.sh.{}", std::process::id()));
+            // A name of its own per writer: steps started together in one process would
+            // otherwise write and rename the same file, and all but one lose their capture.
+            static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let tmp = dir.join(format!("bash_env.sh.{}.{n}", std::process::id()));
             std::fs::write(&tmp, PREAMBLE)?;
             std::fs::rename(&tmp, &preamble)?;
         }
@@ -187,4 +194,28 @@ fn read_pairs(path: &Path) -> HashMap<String, String> {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn concurrent_first_captures_all_get_the_preamble() {
+        // The first runs after the preamble is missing (a fresh machine, a new version) may
+        // start together, in one process: each must get a capture.
+        let dir = tempfile::tempdir().expect("temp dir");
+        let dir = dir.path();
+        let made: Vec<bool> = std::thread::scope(|s| {
+            let runs: Vec<_> = (0..8)
+                .map(|i| s.spawn(move || VarCapture::new_in(dir, &format!("step{i}")).is_ok()))
+                .collect();
+            runs.into_iter()
+                .map(|r| r.join().unwrap_or(false))
+                .collect()
+        });
+        assert_eq!(made, [true; 8]);
+        let preamble = std::fs::read_to_string(dir.join("bash_env.sh")).unwrap_or_default();
+        assert_eq!(preamble, PREAMBLE);
+    }
 }
