@@ -222,8 +222,8 @@ pub fn word_starts_with_any(line: &str, starts: &Starts) -> bool {
 ///
 /// A word starts at `from` and after every [`WORD_BOUNDARY`] byte. The bytes that may be
 /// boundaries are found eight at a time (see [`maybe_boundaries`]); only a boundary followed by
-/// a byte that begins some word is looked at closely. The danger and input rules run this over
-/// every shell block, a byte at a time it cost an eighth of `flightdeck plan`.
+/// a byte that begins some word is looked at closely. The danger rules run this over every
+/// shell block; a byte at a time, it cost an eighth of `flightdeck plan`.
 pub fn find_word_start(text: &str, from: usize, starts: &Starts) -> Option<usize> {
     let b = text.as_bytes();
     let rest = b.get(from..)?;
