@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
 /// Lists nested deeper than this are kept as reference text: no runbook needs them, and it
 /// bounds recursion on hostile input.
@@ -96,7 +96,7 @@ fn collect_blocks<'a>(
             Event::Start(tag) if is_inline(&tag) => {
                 let (t, _) = inline_text(events, tag.to_end(), 0);
                 let entry = loose.get_or_insert_with(|| (Cow::Borrowed(""), range.clone()));
-                append(&mut entry.0, t);
+                append(&mut entry.0, t, 0);
                 entry.1.end = range.end;
             }
             Event::Start(tag) => {
@@ -116,12 +116,12 @@ fn collect_blocks<'a>(
             | Event::InlineMath(t)
             | Event::DisplayMath(t) => {
                 let entry = loose.get_or_insert_with(|| (Cow::Borrowed(""), range.clone()));
-                append(&mut entry.0, cow(t));
+                append(&mut entry.0, t.into(), 0);
                 entry.1.end = range.end;
             }
             Event::SoftBreak | Event::HardBreak => {
                 if let Some(entry) = loose.as_mut() {
-                    entry.0.to_mut().push(' ');
+                    append(&mut entry.0, Cow::Borrowed(" "), 0);
                 }
             }
             Event::Rule | Event::Html(_) => stacks.blocks.push(Block::Other { range }),
@@ -159,24 +159,16 @@ fn start_block<'a>(
         }
         Tag::CodeBlock(kind) => {
             let (fenced, info) = match kind {
-                CodeBlockKind::Fenced(info) => (true, cow(info)),
+                CodeBlockKind::Fenced(info) => (true, info.into()),
                 CodeBlockKind::Indented => (false, Cow::Borrowed("")),
             };
             // One piece outside lists (borrowed); a piece per line inside them, whose
-            // indentation is not part of the code.
+            // indentation is not part of the code. The block's source is an upper bound of
+            // its text: one allocation when pieces are joined.
             let mut code = Cow::Borrowed("");
             for (e, _) in events.by_ref() {
                 match e {
-                    Event::Text(t) if code.is_empty() => code = cow(t),
-                    Event::Text(t) => {
-                        if let Cow::Borrowed(first) = code {
-                            // The block's source is an upper bound of its text: one allocation.
-                            let mut owned = String::with_capacity(range.len());
-                            owned.push_str(first);
-                            code = Cow::Owned(owned);
-                        }
-                        code.to_mut().push_str(&t);
-                    }
+                    Event::Text(t) => append(&mut code, t.into(), range.len()),
                     Event::End(TagEnd::CodeBlock) => break,
                     _ => {}
                 }
@@ -251,21 +243,19 @@ fn is_inline(tag: &Tag<'_>) -> bool {
     )
 }
 
-/// Text of the source as pulldown-cmark gives it: borrowed unless it had to be unescaped.
-fn cow(text: CowStr<'_>) -> Cow<'_, str> {
-    match text {
-        CowStr::Borrowed(s) => Cow::Borrowed(s),
-        other => Cow::Owned(other.into_string()),
-    }
-}
-
-/// Appends `more` to `text`, keeping it borrowed while it is the only piece.
-fn append<'a>(text: &mut Cow<'a, str>, more: Cow<'a, str>) {
+/// Appends `more` to `text`, keeping it borrowed while it is the only piece; once pieces are
+/// joined, the string holds at least `capacity` bytes.
+fn append<'a>(text: &mut Cow<'a, str>, more: Cow<'a, str>, capacity: usize) {
     if text.is_empty() {
         *text = more;
-    } else {
-        text.to_mut().push_str(&more);
+        return;
     }
+    if let Cow::Borrowed(first) = *text {
+        let mut owned = String::with_capacity(capacity.max(first.len() + more.len()));
+        owned.push_str(first);
+        *text = Cow::Owned(owned);
+    }
+    text.to_mut().push_str(&more);
 }
 
 /// Consumes events up to the end of `tag`, counting nesting, without recursion.
@@ -296,26 +286,14 @@ fn inline_text<'a>(
 ) -> (Cow<'a, str>, Option<bool>) {
     let mut text = Cow::Borrowed("");
     let mut task = None;
-    let join = |text: &mut Cow<'a, str>, more: &str| {
-        if let Cow::Borrowed(first) = *text {
-            let mut owned = String::with_capacity(capacity.max(first.len() + more.len()));
-            owned.push_str(first);
-            *text = Cow::Owned(owned);
-        }
-        text.to_mut().push_str(more);
-    };
     for (e, _) in events.by_ref() {
         match e {
             Event::TaskListMarker(c) if text.is_empty() => task = Some(c),
             Event::End(t) if t == end => break,
             Event::Text(t) | Event::Code(t) | Event::InlineHtml(t) | Event::InlineMath(t) => {
-                if text.is_empty() {
-                    text = cow(t);
-                } else {
-                    join(&mut text, &t);
-                }
+                append(&mut text, t.into(), capacity)
             }
-            Event::SoftBreak | Event::HardBreak => join(&mut text, " "),
+            Event::SoftBreak | Event::HardBreak => append(&mut text, Cow::Borrowed(" "), capacity),
             _ => {}
         }
     }
