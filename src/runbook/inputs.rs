@@ -190,8 +190,8 @@ pub fn assigned_vars(code: &str) -> Vec<String> {
 fn assigned_in(code: &str) -> Vec<String> {
     // Only a statement whose first word assigns or holds `=` is read (see `assigned_on`):
     // lines without one are never split.
-    let b = code.as_bytes();
-    let mut assigning = |from| statement_firsts(code, from).find(|&w| may_assign(&b[w..]));
+    let mut assigning =
+        |from| statement_firsts(code, from).find_map(|(at, word)| may_assign(word).then_some(at));
     assigned_on(lines_with(code, [&mut assigning]))
 }
 
@@ -250,21 +250,11 @@ fn assigned_on<'a>(lines: impl Iterator<Item = Cow<'a, str>>) -> Vec<String> {
     names
 }
 
-/// Whether the statement starting at `word` may be one [`assigned_in`] reads: its first word
-/// begins like an assigning builtin (any case), holds `=` before the next ASCII blank or
-/// separator, or begins with a non-ASCII byte (which may be whitespace `str::trim` removes).
+/// Whether a statement whose first word is `word` may be one [`assigned_in`] reads: the word
+/// begins like an assigning builtin (any case), holds `=`, or begins with a non-ASCII byte
+/// (which may be whitespace `str::trim` removes).
 fn may_assign(word: &[u8]) -> bool {
-    word.first().is_some_and(|&c| c >= 0x80)
-        || ASSIGNING.starts(word)
-        || word
-            .iter()
-            .take_while(|&&c| {
-                !matches!(
-                    c,
-                    b'\t'..=b'\r' | b' ' | b';' | b'&' | b'|' | b'(' | b')' | b'`'
-                )
-            })
-            .any(|&c| c == b'=')
+    word.first().is_some_and(|&c| c >= 0x80) || ASSIGNING.starts(word) || word.contains(&b'=')
 }
 
 /// Builtins that assign the words after them.
@@ -384,6 +374,18 @@ fn comment_start(line: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statements_behind_any_whitespace_trim_removes_are_read() {
+        // Vertical tab, form feed and no-break space lead a statement as a space would.
+        for code in [
+            ";\u{b}export X=1",
+            "\u{c}read X",
+            "echo; \u{a0}for X in a; do :; done",
+        ] {
+            assert_eq!(assigned_in(code), ["X"], "{code:?}");
+        }
+    }
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]

@@ -75,11 +75,12 @@ pub fn statements(line: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// The offsets, from `from` on (a line start), of the first word of every statement that
-/// [`statements`] would find in the logical lines of `text`, and of the first word of every
-/// continued physical line too: rules about a statement's first word read only the lines these
-/// lead to. Leading ASCII whitespace is skipped; a non-ASCII byte is where a word begins.
-pub fn statement_firsts(text: &str, from: usize) -> impl Iterator<Item = usize> + '_ {
+/// The first word, with its offset, of every statement that [`statements`] would find in the
+/// logical lines of `text` from `from` on (a line start), and of every continued physical line
+/// too: rules about a statement's first word read only the lines these lead to. A word ends at
+/// an ASCII blank or a separator; one that begins with a non-ASCII byte may begin with
+/// whitespace that `str::trim` would remove.
+pub fn statement_firsts(text: &str, from: usize) -> impl Iterator<Item = (usize, &[u8])> + '_ {
     let b = text.as_bytes();
     // What `str::trim` removes of ASCII: `\t`, `\n`, vertical tab, form feed, `\r`, space.
     let blank = |c: u8| matches!(c, b'\t'..=b'\r' | b' ');
@@ -87,15 +88,22 @@ pub fn statement_firsts(text: &str, from: usize) -> impl Iterator<Item = usize> 
     std::iter::from_fn(move || {
         loop {
             i += b.get(i..)?.iter().position(|&c| !blank(c))?;
-            let word = i;
-            // On to the next statement: after the next separator or newline.
-            let rest = b.get(i..)?;
-            i += rest
+            let start = i;
+            let rest = b.get(start..)?;
+            let word = rest
                 .iter()
-                .position(|&c| c == b'\n' || SEPARATOR[usize::from(c)])
-                .map_or(rest.len(), |k| k + 1);
-            if !SEPARATOR[usize::from(b[word])] {
-                return Some(word);
+                .position(|&c| blank(c) || SEPARATOR[usize::from(c)])
+                .map_or(rest, |n| &rest[..n]);
+            // On to the next statement: after the next separator or newline.
+            let rest = &rest[word.len()..];
+            i = start
+                + word.len()
+                + rest
+                    .iter()
+                    .position(|&c| c == b'\n' || SEPARATOR[usize::from(c)])
+                    .map_or(rest.len(), |k| k + 1);
+            if !word.is_empty() {
+                return Some((start, word));
             }
         }
     })
