@@ -10,6 +10,8 @@ use clap::{Subcommand, ValueEnum};
 use flightdeck::journal::runs::{self, LoadedRun};
 use flightdeck::journal::{self, EventKind, Journal, export};
 
+use crate::emit::emit;
+
 /// What `journal` can do.
 #[derive(Subcommand)]
 pub enum JournalCommand {
@@ -45,16 +47,6 @@ const USER_ERROR: u8 = 2;
 fn fail(e: impl Display) -> ExitCode {
     eprintln!("flightdeck: {e}");
     ExitCode::from(USER_ERROR)
-}
-
-/// Writes to stdout without panicking on a closed pipe (`flightdeck journal list | head`).
-fn emit(text: &str) -> ExitCode {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => fail(format!("cannot write to standard output: {e}")),
-    }
 }
 
 fn resolve(home: Option<&Path>, run: &str) -> Result<PathBuf, ExitCode> {

@@ -1,9 +1,12 @@
 //! The `flightdeck` command line.
 
+mod emit;
 mod journal_cli;
 mod run_cli;
+mod terminal;
 mod watch_cli;
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -11,6 +14,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use flightdeck::plan::{plan_json, plan_text};
 use flightdeck::runbook::{self, Runbook};
 
+use crate::emit::emit;
 use crate::journal_cli::{ExportFormat, JournalCommand};
 
 const EXAMPLES: &str = "\
@@ -250,28 +254,25 @@ fn plan(file: &std::path::Path, format: Format) -> ExitCode {
             }
         },
     };
-    print!("{out}");
+    let written = emit(&out);
     for d in rb.diagnostics.iter().filter(|d| d.is_error()) {
         eprintln!("{}", d.display(&rb.source));
     }
-    let code = if rb.has_errors() {
+    if rb.has_errors() {
         ExitCode::from(1)
     } else {
-        ExitCode::SUCCESS
-    };
-    // The process ends here and its memory goes back whole: freeing the model's thousand-odd
-    // pieces one by one would only add time (about 2% of a `plan`).
-    std::mem::forget(rb);
-    code
+        written
+    }
 }
 
 fn check(files: &[PathBuf]) -> ExitCode {
     let mut worst = 0u8;
+    let mut out = String::new();
     for file in files {
         match load(file) {
             Ok(rb) => {
                 for d in &rb.diagnostics {
-                    println!("{}", d.display(&rb.source));
+                    let _ = writeln!(out, "{}", d.display(&rb.source));
                 }
                 if rb.has_errors() {
                     worst = worst.max(1);
@@ -279,6 +280,9 @@ fn check(files: &[PathBuf]) -> ExitCode {
             }
             Err(_) => worst = 2,
         }
+    }
+    if emit(&out) != ExitCode::SUCCESS {
+        worst = worst.max(2);
     }
     ExitCode::from(worst)
 }

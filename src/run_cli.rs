@@ -59,6 +59,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
             rb.source
         );
     }
+    // Before anything is created, the run folder above all.
+    crate::terminal::require(&rb.source, "run")?;
     let (config_text, config_path) = config_text()?;
     let config: Config = match &config_text {
         Some(t) => toml::from_str(t)

@@ -22,6 +22,7 @@ pub fn watch(file: &Path, home: Option<PathBuf>, theme: Option<String>) -> anyho
             rb.source
         );
     }
+    crate::terminal::require(&rb.source, "watch")?;
     let home = runs::home_dir(home.as_deref())?;
     let _log = flightdeck::applog::init(&home);
     let run_dir = follow::active_run(&home, file);

@@ -54,7 +54,7 @@ pub fn run(mut app: App, run_dir: Option<PathBuf>) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let result = rt.block_on(async {
-        let mut terminal = ratatui::init();
+        let mut terminal = ratatui::try_init()?;
         let _guard = Restore;
         watch_loop(&mut terminal, EventStream::new(), &mut app, run_dir).await
     });

@@ -55,7 +55,7 @@ pub fn run(mut app: App, writer: JournalWriter, workdir: PathBuf) -> anyhow::Res
         .enable_all()
         .build()?;
     let result = rt.block_on(async {
-        let mut terminal = ratatui::init();
+        let mut terminal = ratatui::try_init()?;
         // Terminals that speak the kitty keyboard protocol report Ctrl-Enter (save a note);
         // elsewhere Ctrl-S does the same.
         let enhanced = crossterm::terminal::supports_keyboard_enhancement().unwrap_or(false)
