@@ -134,7 +134,7 @@ enum Command {
     ///
     /// RUN is a run id, a unique prefix of one, `latest`, or a path to a run folder.
     #[command(
-        after_help = "Examples:\n  flightdeck export latest > handoff.md\n  flightdeck export 2026-11-21T0412Z --format json -o run.json"
+        after_help = "Examples:\n  flightdeck export latest > handoff.md\n  flightdeck export 2026-11-21T0412 --format json -o run.json"
     )]
     Export {
         /// Run id, unique prefix of one, `latest`, or run folder.

@@ -48,14 +48,14 @@ fn list_show_verify_export() {
     assert_eq!(rows.len(), 3, "{out}");
     assert!(rows[0].starts_with("RUN "));
     assert!(
-        rows[1].starts_with("2026-11-21T0500Z-small "),
+        rows[1].starts_with("2026-11-21T050000Z-small "),
         "newest first: {out}"
     );
     assert!(
         rows[1].contains(" active ") && rows[1].contains(" 0/2 "),
         "{out}"
     );
-    assert!(rows[2].starts_with("2026-11-21T0145Z-seed-002 "), "{out}");
+    assert!(rows[2].starts_with("2026-11-21T014500Z-seed-002 "), "{out}");
     assert!(
         rows[2].contains(" abandoned ") && rows[2].contains(" 9/18 "),
         "{out}"
@@ -68,7 +68,7 @@ fn list_show_verify_export() {
     let out = text(&show.stdout);
     assert!(
         out.starts_with(
-            "2026-11-21T0145Z-seed-002 — Production Go-Live Runbook (abandoned, 9/18 steps done)"
+            "2026-11-21T014500Z-seed-002 — Production Go-Live Runbook (abandoned, 9/18 steps done)"
         ),
         "{out}"
     );
@@ -88,7 +88,7 @@ fn list_show_verify_export() {
     let head = verify(&dir).unwrap();
     assert_eq!(
         text(&ok.stdout),
-        format!("2026-11-21T0145Z-seed-002: chain intact; head {head}\n")
+        format!("2026-11-21T014500Z-seed-002: chain intact; head {head}\n")
     );
 
     let report = home.path().join("handoff.md");
@@ -96,7 +96,7 @@ fn list_show_verify_export() {
         home.path(),
         &[
             "export",
-            "2026-11-21T0145Z-seed-002",
+            "2026-11-21T014500Z-seed-002",
             "-o",
             report.to_str().unwrap(),
         ],
@@ -108,15 +108,15 @@ fn list_show_verify_export() {
 
     let json = flightdeck(
         home.path(),
-        &["export", "2026-11-21T0145Z", "--format", "json"],
+        &["export", "2026-11-21T0145", "--format", "json"],
     );
     assert!(json.status.success());
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
-    assert_eq!(v["run_id"], "2026-11-21T0145Z-seed-002");
+    assert_eq!(v["run_id"], "2026-11-21T014500Z-seed-002");
     assert_eq!(v["state"]["operator"], "bob");
 
     let latest = flightdeck(home.path(), &["journal", "show", "latest"]);
-    assert!(text(&latest.stdout).starts_with("2026-11-21T0500Z-small — Small (abandoned, 0/2"));
+    assert!(text(&latest.stdout).starts_with("2026-11-21T050000Z-small — Small (abandoned, 0/2"));
 }
 
 #[test]
@@ -173,7 +173,7 @@ fn user_errors_are_one_clear_line() {
     assert_eq!(many.status.code(), Some(2));
     assert_eq!(
         text(&many.stderr),
-        "flightdeck: `2026` matches 2 runs (2026-11-21T0500Z-small, 2026-11-21T0145Z-seed-002); type more of the id\n"
+        "flightdeck: `2026` matches 2 runs (2026-11-21T050000Z-small, 2026-11-21T014500Z-seed-002); type more of the id\n"
     );
 
     let bad_out = flightdeck(
@@ -194,7 +194,7 @@ fn home_comes_from_the_environment_and_the_test_hook_is_hidden() {
         .output()
         .unwrap();
     assert!(
-        text(&out.stdout).contains("2026-11-21T0500Z-small"),
+        text(&out.stdout).contains("2026-11-21T050000Z-small"),
         "{}",
         text(&out.stdout)
     );
@@ -207,4 +207,47 @@ fn home_comes_from_the_environment_and_the_test_hook_is_hidden() {
         help.contains("verify") && !help.contains("__append-loop"),
         "{help}"
     );
+}
+
+/// Edge 3 of the first-hour issue: `latest` is the run that started last, not the id that sorts
+/// last, even for two runs begun in the same second, and beside an older minute-only id.
+#[test]
+fn latest_is_the_run_started_last() {
+    let home = tempfile::tempdir().unwrap();
+    let start = t(5, 0, 0) + chrono::Duration::milliseconds(100);
+    for (file, at) in [
+        ("sql.md", start),
+        ("flow.md", start + chrono::Duration::milliseconds(400)),
+    ] {
+        let text = "# T\n\n- [ ] one\n";
+        let rb = runbook::parse(text, file);
+        drop(Journal::create_at(home.path(), &rb, text, "carol", at).unwrap());
+    }
+    let latest = flightdeck(home.path(), &["journal", "show", "latest"]);
+    assert!(
+        text(&latest.stdout).starts_with("2026-11-21T050000Z-flow — "),
+        "{}",
+        text(&latest.stdout)
+    );
+    let list = text(&flightdeck(home.path(), &["journal", "list"]).stdout);
+    let ids: Vec<&str> = list
+        .lines()
+        .skip(1)
+        .map(|l| l.split(' ').next().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        ids,
+        ["2026-11-21T050000Z-flow", "2026-11-21T050000Z-sql"],
+        "{list}"
+    );
+
+    // A run folder named the old way, minute only, still resolves by prefix and by id.
+    let old = home.path().join("runs/2026-11-21T0459Z-old");
+    fs::rename(home.path().join("runs/2026-11-21T050000Z-sql"), &old).unwrap();
+    let by_prefix = flightdeck(home.path(), &["journal", "show", "2026-11-21T0459"]);
+    assert!(by_prefix.status.success(), "{}", text(&by_prefix.stderr));
+    // The journal inside keeps the id the run was started with.
+    assert!(text(&by_prefix.stdout).starts_with("2026-11-21T050000Z-sql — "));
+    let latest = flightdeck(home.path(), &["journal", "show", "latest"]);
+    assert!(text(&latest.stdout).starts_with("2026-11-21T050000Z-flow — "));
 }

@@ -695,7 +695,7 @@ mod tests {
         let err = Journal::open(j.run_dir(), "bob").unwrap_err().to_string();
         assert!(
             err.starts_with(
-                "run 2026-11-21T0412Z-demo is being written by another cockpit (alice on "
+                "run 2026-11-21T041200Z-demo is being written by another cockpit (alice on "
             ),
             "{err}"
         );
@@ -752,7 +752,7 @@ mod tests {
         let err = Journal::open(&dir, "bob").unwrap_err().to_string();
         assert!(err.contains("line 3: `prev` is"), "{err}");
         assert!(
-            err.contains("flightdeck journal verify 2026-11-21T0412Z-demo"),
+            err.contains("flightdeck journal verify 2026-11-21T041200Z-demo"),
             "{err}"
         );
     }

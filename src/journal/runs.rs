@@ -1,6 +1,7 @@
 //! Run folders: where they live, their ids, listing them, and resolving what a user typed as RUN.
 
 use std::fs;
+use std::io::{BufRead as _, BufReader, Read as _};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -70,8 +71,8 @@ pub fn slug(source: &str) -> String {
     if out.is_empty() { "run".into() } else { out }
 }
 
-/// Makes a new, empty run folder named `<UTC minute>-<slug>` (`-2`, `-3`, … on collision), so
-/// ids sort by start time.
+/// Makes a new, empty run folder named `<UTC second>-<slug>` (`-2`, `-3`, … on collision): an id
+/// that reads well and says when the run started.
 pub(crate) fn create_run_dir(
     home: &Path,
     source: &str,
@@ -79,7 +80,7 @@ pub(crate) fn create_run_dir(
 ) -> Result<(String, PathBuf), JournalError> {
     let runs = runs_dir(home);
     fs::create_dir_all(&runs).map_err(io_err(&runs))?;
-    let base = format!("{}-{}", ts.format("%Y-%m-%dT%H%MZ"), slug(source));
+    let base = format!("{}-{}", ts.format("%Y-%m-%dT%H%M%SZ"), slug(source));
     for n in 1u32.. {
         let id = if n == 1 {
             base.clone()
@@ -96,7 +97,9 @@ pub(crate) fn create_run_dir(
     unreachable!("u32 run-id suffixes exhausted")
 }
 
-/// Every run folder under `home`, newest id first.
+/// Every run folder under `home`, the latest started first. Order comes from each journal's first
+/// event, not from ids: runs started in the same second (or named by older, minute-only ids)
+/// still sort by when they really began.
 pub fn run_dirs(home: &Path) -> Result<Vec<PathBuf>, JournalError> {
     let runs = runs_dir(home);
     let entries = match fs::read_dir(&runs) {
@@ -104,14 +107,34 @@ pub fn run_dirs(home: &Path) -> Result<Vec<PathBuf>, JournalError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(io_err(&runs)(e)),
     };
-    let mut dirs: Vec<PathBuf> = entries
+    let mut dirs: Vec<(Option<DateTime<Utc>>, String, PathBuf)> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.join(JOURNAL_FILE).is_file())
+        .map(|p| (started_at(&p), run_id_of(&p), p))
         .collect();
-    dirs.sort_by_key(|p| std::cmp::Reverse(run_id_of(p)));
-    Ok(dirs)
+    dirs.sort_by(|a, b| (&b.0, &b.1).cmp(&(&a.0, &a.1)));
+    Ok(dirs.into_iter().map(|(_, _, p)| p).collect())
 }
+
+/// When a run began: the `ts` of its journal's first line (`None` when unreadable).
+fn started_at(run_dir: &Path) -> Option<DateTime<Utc>> {
+    #[derive(serde::Deserialize)]
+    struct First {
+        ts: DateTime<Utc>,
+    }
+    let file = fs::File::open(run_dir.join(JOURNAL_FILE)).ok()?;
+    let mut line = String::new();
+    BufReader::new(file.take(MAX_FIRST_LINE))
+        .read_line(&mut line)
+        .ok()?;
+    serde_json::from_str::<First>(line.trim_end())
+        .ok()
+        .map(|f| f.ts)
+}
+
+/// A `run_started` line is a few hundred bytes; a longer first line is not one.
+const MAX_FIRST_LINE: u64 = 64 * 1024;
 
 /// Turns RUN into a run folder: a path to one, `latest`, a run id, or a unique prefix of one.
 pub fn resolve(home: &Path, spec: &str) -> Result<PathBuf, RunsError> {
