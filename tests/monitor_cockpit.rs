@@ -31,7 +31,7 @@ metrics:
   - name: health
     http: http://127.0.0.1:9/health
     interval: 2s
-  - name: replica_lag
+  - name: replica_lag_s
     command: echo 0
     interval: 1s
     unit: s
@@ -240,30 +240,30 @@ fn reset_gate_starts_again_then_runs_out_of_max() {
 #[test]
 fn crit_crossings_are_journaled_and_flagged() {
     let mut r = rig(RUNBOOK);
-    assert!(r.sample("replica_lag", 2.0, 1).is_empty());
-    let j = r.sample("replica_lag", 9.5, 2);
+    assert!(r.sample("replica_lag_s", 2.0, 1).is_empty());
+    let j = r.sample("replica_lag_s", 9.5, 2);
     assert_eq!(
         j,
         [(
             EventKind::MetricBreach {
-                metric: "replica_lag".into(),
+                metric: "replica_lag_s".into(),
                 value: 9.5,
                 threshold: "> 8".into()
             },
             None
         )]
     );
-    assert!(draw(&r.app, 100, 30).contains("✖ CRIT replica_lag"));
+    assert!(draw(&r.app, 100, 30).contains("✖ CRIT replica_lag_s"));
     assert!(
-        r.sample("replica_lag", 12.0, 3).is_empty(),
+        r.sample("replica_lag_s", 12.0, 3).is_empty(),
         "journaled once"
     );
-    let j = r.sample("replica_lag", 1.0, 4);
+    let j = r.sample("replica_lag_s", 1.0, 4);
     assert_eq!(
         j,
         [(
             EventKind::MetricRecovered {
-                metric: "replica_lag".into(),
+                metric: "replica_lag_s".into(),
                 value: 1.0
             },
             None
@@ -326,7 +326,7 @@ fn all_states() -> Rig {
             r.sample("pool", 40.0 + s as f64, s);
         }
     }
-    r.sample("replica_lag", 9.0, 39);
+    r.sample("replica_lag_s", 9.0, 39);
     r.sample("p95_ms", 360.0, 40);
     r.act(Action::Monitor(MonitorEvent::Sample(Sample {
         metric: 2,
@@ -353,6 +353,12 @@ fn snapshots_of_the_pane_and_the_chart() {
     insta::assert_snapshot!("monitor_pane_all_states_80x24", draw(&r.app, 80, 24));
     r.app.zoom = false;
     insta::assert_snapshot!("cockpit_with_metrics_80x24", draw(&r.app, 80, 24));
+    // With room, names are whole and the sparklines give way (`replica_lag_s`, 13 columns).
+    let wide = draw(&r.app, 160, 45);
+    assert!(
+        wide.contains("✖ replica_lag_s ") && wide.contains("● error_rate "),
+        "{wide}"
+    );
     // Enter on p95_ms opens its chart with the warn and crit lines.
     r.act(key(KeyCode::Down));
     r.act(key(KeyCode::Enter));

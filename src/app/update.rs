@@ -280,7 +280,15 @@ fn normal_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
                 query: app.search.clone().unwrap_or_default(),
             })
         }
-        Command::FocusNext => app.focus = app.focus.next(),
+        Command::FocusNext => {
+            // Panes that take no room on this screen (monitoring without metrics) are passed.
+            for _ in 0..4 {
+                app.focus = app.focus.next();
+                if layout::for_app(app).pane(app.focus).is_some() {
+                    break;
+                }
+            }
+        }
         // Handled by `monitoring::key` before the checklist sees it.
         Command::LogTab => {}
         Command::Zoom => app.zoom = !app.zoom,

@@ -25,12 +25,7 @@ pub fn render(frame: &mut Frame, app: &App) {
     let mut areas = layout::for_app(app);
     if (size.width, size.height) != app.size {
         // Drawn at another size than the state knows (first frame, tests): lay out for it.
-        areas = layout::areas_with(
-            (size.width, size.height),
-            app.zoom.then_some(app.focus),
-            app.monitor.metrics.len(),
-            app.read_only,
-        );
+        areas = layout::areas_with((size.width, size.height), layout::view_of(app));
     }
     if areas.too_small {
         let (w, h) = layout::MIN_SIZE;

@@ -54,6 +54,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let offset = crate::ui::layout::list_offset(selected, visible, metrics.len());
     let width = area.width.saturating_sub(2) as usize;
     let focused = app.focus == Pane::Monitor;
+    let name_w = name_width(metrics.iter().map(|m| m.name.as_str()), width);
     let lines: Vec<Line> = metrics
         .iter()
         .zip(&levels)
@@ -61,7 +62,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         .skip(offset)
         .take(visible)
         .map(|(i, (m, level))| {
-            let line = row(m, *level, now, width, &app.theme);
+            let line = row(m, *level, now, (name_w, width), &app.theme);
             if focused && i == selected {
                 line.patch_style(app.theme.selected)
             } else {
@@ -98,16 +99,23 @@ pub fn level_symbol(level: Level) -> &'static str {
     }
 }
 
-/// One metric's row, fitted to `width` columns.
+/// Room for metric names: the longest one whole, up to two fifths of the row, so that the
+/// sparkline shrinks before `replica_lag_s` or `error_rate_5xx` is cut. Every row uses the same
+/// width, so values line up.
+pub fn name_width<'a>(names: impl Iterator<Item = &'a str>, width: usize) -> usize {
+    let longest = names.map(|n| n.chars().count()).max().unwrap_or(0);
+    longest.clamp(4, (width * 2 / 5).max(10))
+}
+
+/// One metric's row: `(name width, row width)` in columns.
 pub fn row(
     m: &MetricView,
     level: Level,
     now: DateTime<Utc>,
-    width: usize,
+    (name_w, width): (usize, usize),
     t: &Theme,
 ) -> Line<'static> {
     let style = level_style(t, level);
-    let name_w = if width >= 60 { 14 } else { 10 };
     let value_w = if width >= 60 { 11 } else { 9 };
     let unit = m
         .def
@@ -247,5 +255,25 @@ pub fn render_chart(frame: &mut Frame, area: Rect, app: &App, index: usize) {
             Paragraph::new(line),
             Rect::new(area.x + 1, area.y + area.height - 2, area.width - 2, 1),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_width;
+
+    #[test]
+    fn names_get_the_room_they_need_before_the_sparkline() {
+        let names = ["cpu", "replica_lag_s", "error_rate_5xx"];
+        assert_eq!(name_width(names.into_iter(), 70), 14);
+        assert_eq!(
+            name_width(["a_rather_long_metric_name_here"].into_iter(), 50),
+            20
+        );
+        assert_eq!(
+            name_width(["a_rather_long_metric_name_here"].into_iter(), 20),
+            10
+        );
+        assert_eq!(name_width(["up"].into_iter(), 70), 4);
     }
 }
