@@ -1,79 +1,101 @@
 //! The demo runbook's own HTTP service, so that its HTTP check and notification work on a bare
 //! machine: `GET /healthz` answers `{"status":"ok"}`, `POST /hook` accepts a webhook and
-//! appends its body to a file. Loopback only, exits by itself after `seconds`.
+//! appends its body to a file. Served by axum on a tokio runtime, on loopback only; it stops when
+//! the cockpit that started it exits (`--owner`), and after `seconds` in any case.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-/// Largest request head or body read.
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use nix::unistd::Pid;
+use tokio::io::AsyncWriteExt as _;
+
+/// Largest webhook body accepted.
 const LIMIT: usize = 64 * 1024;
 
-/// Serves until `seconds` have passed; `hooks` receives each posted body on a line.
-pub fn serve(port: u16, seconds: u64, hooks: PathBuf) -> std::io::Result<()> {
-    let listener = TcpListener::bind(("127.0.0.1", port))?;
-    listener.set_nonblocking(true)?;
-    let started = Instant::now();
-    let until = started + Duration::from_secs(seconds);
-    while Instant::now() < until {
-        match listener.accept() {
-            Ok((stream, _)) => {
-                let _ = answer(stream, started, &hooks);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
+/// How often the owner's liveness is checked: a demo helper outliving its cockpit by a second
+/// does no harm, and a process has no portable exit notification for a non-parent.
+const OWNER_CHECK: Duration = Duration::from_secs(1);
+
+/// Serves on `127.0.0.1:port` (0: any free port) until `owner` exits or `seconds` have passed;
+/// prints the base URL on stdout once listening. `hooks` receives each posted body on a line.
+pub fn serve(port: u16, seconds: u64, hooks: PathBuf, owner: Option<i32>) -> std::io::Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        println!("http://{}", listener.local_addr()?);
+        let started = Instant::now();
+        let app = Router::new()
+            .route(
+                "/healthz",
+                get(move || async move {
+                    json(
+                        StatusCode::OK,
+                        format!(
+                            "{{\"status\":\"ok\",\"uptime_s\":{}}}",
+                            started.elapsed().as_secs()
+                        ),
+                    )
+                }),
+            )
+            .route(
+                "/hook",
+                post(move |body: Bytes| record(hooks.clone(), body))
+                    .layer(DefaultBodyLimit::max(LIMIT)),
+            )
+            .fallback(|| async { json(StatusCode::NOT_FOUND, "{\"error\":\"not found\"}".into()) });
+        axum::serve(listener, app)
+            .with_graceful_shutdown(until(Duration::from_secs(seconds), owner))
+            .await
+    })
 }
 
-fn answer(stream: TcpStream, started: Instant, hooks: &PathBuf) -> std::io::Result<()> {
-    stream.set_nonblocking(false)?;
-    stream.set_read_timeout(Some(Duration::from_secs(2)))?;
-    let mut reader = BufReader::new(stream.try_clone()?.take(LIMIT as u64 * 2));
-    let mut request = String::new();
-    reader.read_line(&mut request)?;
-    let mut length = 0usize;
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
-            break;
-        }
-        if let Some((k, v)) = header.split_once(':')
-            && k.eq_ignore_ascii_case("content-length")
-        {
-            length = v.trim().parse().unwrap_or(0).min(LIMIT);
-        }
-    }
-    let mut body = vec![0u8; length];
-    reader.read_exact(&mut body)?;
-    let mut words = request.split_whitespace();
-    let (status, reply) = match (words.next(), words.next()) {
-        (Some("GET"), Some("/healthz")) => (
-            "200 OK",
-            format!(
-                "{{\"status\":\"ok\",\"uptime_s\":{}}}",
-                started.elapsed().as_secs()
-            ),
-        ),
-        (Some("POST"), Some("/hook")) => {
-            let mut f = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(hooks)?;
-            f.write_all(&body)?;
-            f.write_all(b"\n")?;
-            ("200 OK", "{\"ok\":true}".to_string())
-        }
-        _ => ("404 Not Found", "{\"error\":\"not found\"}".to_string()),
+fn json(status: StatusCode, body: String) -> impl IntoResponse {
+    (status, [(header::CONTENT_TYPE, "application/json")], body)
+}
+
+/// Appends a webhook body to the hooks file, one line per post.
+async fn record(hooks: PathBuf, body: Bytes) -> impl IntoResponse {
+    let written = async {
+        let mut f = tokio::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&hooks)
+            .await?;
+        f.write_all(&[&body[..], b"\n"].concat()).await
     };
-    let mut stream = stream;
-    write!(
-        stream,
-        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{reply}",
-        reply.len()
-    )
+    match written.await {
+        Ok(()) => json(StatusCode::OK, "{\"ok\":true}".into()),
+        Err(e) => json(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            serde_json::json!({ "error": e.to_string() }).to_string(),
+        ),
+    }
+}
+
+/// Resolves when `limit` has passed or the `owner` process is gone.
+async fn until(limit: Duration, owner: Option<i32>) {
+    let owner_gone = async {
+        let Some(pid) = owner else {
+            return std::future::pending().await;
+        };
+        let mut every = tokio::time::interval(OWNER_CHECK);
+        loop {
+            every.tick().await;
+            if nix::sys::signal::kill(Pid::from_raw(pid), None).is_err() {
+                return;
+            }
+        }
+    };
+    tokio::select! {
+        () = tokio::time::sleep(limit) => {}
+        () = owner_gone => {}
+    }
 }

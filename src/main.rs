@@ -55,8 +55,12 @@ enum Command {
     /// Serve the demo runbook's health endpoint and webhook on 127.0.0.1 (used by its steps).
     #[command(hide = true)]
     DemoEndpoint {
+        /// 0 picks a free port; the URL is printed once listening.
         #[arg(long, default_value_t = 18787)]
         port: u16,
+        /// Stop when this process (the cockpit, `$FLIGHTDECK_PID` in a step) exits.
+        #[arg(long, value_name = "PID")]
+        owner: Option<i32>,
         /// Stop after this many seconds.
         #[arg(long, default_value_t = 600)]
         seconds: u64,
@@ -213,9 +217,10 @@ fn main() -> ExitCode {
         }
         Command::DemoEndpoint {
             port,
+            owner,
             seconds,
             hooks,
-        } => match flightdeck::demo_endpoint::serve(port, seconds, hooks) {
+        } => match flightdeck::demo_endpoint::serve(port, seconds, hooks, owner) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("flightdeck: demo endpoint on 127.0.0.1:{port}: {e}");

@@ -402,10 +402,12 @@ fn perform(
                 } => shell::spawn(
                     ShellJob {
                         env: {
-                            // Steps may call flightdeck itself (the demo serves its endpoint so).
+                            // Steps may call flightdeck itself (the demo serves its endpoint so,
+                            // for as long as this cockpit lives).
                             if let Ok(exe) = std::env::current_exe() {
                                 env.push(("FLIGHTDECK_EXE".into(), exe.display().to_string()));
                             }
+                            env.push(("FLIGHTDECK_PID".into(), std::process::id().to_string()));
                             env
                         },
                         output_path,

@@ -52,6 +52,7 @@ const SHELL_BUILTINS: &[&str] = &[
     "CI",
     // Set by flightdeck for every step.
     "FLIGHTDECK_EXE",
+    "FLIGHTDECK_PID",
     "FLIGHTDECK_RUN_ID",
     "FLIGHTDECK_STEP_ID",
 ];
