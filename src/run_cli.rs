@@ -1,6 +1,6 @@
 //! `flightdeck run FILE`: choose or start the run, then hand over to the cockpit.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -159,10 +159,37 @@ fn ask_resume(dir: &Path) -> anyhow::Result<bool> {
     }
     eprint!("An unfinished run of this runbook exists: {id} ({summary}). Resume it? [Y/n] ");
     std::io::stderr().flush()?;
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
-    Ok(!matches!(
-        answer.trim().to_ascii_lowercase().as_str(),
-        "n" | "no"
-    ))
+    let answer = one_key()?;
+    eprintln!("{}", if answer { "y" } else { "n" });
+    Ok(answer)
+}
+
+/// One key answers the prompt, no Enter needed: `y` or Enter resumes, `n` starts anew; Esc,
+/// `q` or Ctrl-C leave without starting anything.
+fn one_key() -> anyhow::Result<bool> {
+    use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
+    crossterm::terminal::enable_raw_mode()?;
+    let answer = loop {
+        let key = match event::read() {
+            Ok(Event::Key(k)) if k.kind != KeyEventKind::Release => k,
+            Ok(_) => continue,
+            Err(e) => break Err(e.into()),
+        };
+        match key.code {
+            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                break Err(anyhow::anyhow!("cancelled; nothing was started"));
+            }
+            KeyCode::Char('y' | 'Y') | KeyCode::Enter => break Ok(true),
+            KeyCode::Char('n' | 'N') => break Ok(false),
+            KeyCode::Esc | KeyCode::Char('q') => {
+                break Err(anyhow::anyhow!("cancelled; nothing was started"));
+            }
+            _ => {}
+        }
+    };
+    crossterm::terminal::disable_raw_mode()?;
+    if answer.is_err() {
+        eprintln!();
+    }
+    answer
 }

@@ -60,17 +60,19 @@ impl Tmux {
         String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "fd"]).stdout).into_owned()
     }
 
-    /// Waits (bounded) until the screen shows `text`.
-    fn wait_for(&self, text: &str, limit: Duration) -> String {
+    /// Waits (bounded) until one capture shows every text of `texts`: a frame drawn in part
+    /// under load never passes for the whole screen.
+    fn wait_for(&self, texts: &[&str], limit: Duration) -> String {
         let start = Instant::now();
         loop {
             let screen = self.screen();
-            if screen.contains(text) {
+            let missing: Vec<&&str> = texts.iter().filter(|t| !screen.contains(**t)).collect();
+            if missing.is_empty() {
                 return screen;
             }
             assert!(
                 start.elapsed() < limit,
-                "`{text}` did not appear within {limit:?}; screen:\n{screen}"
+                "{missing:?} did not appear within {limit:?}; screen:\n{screen}"
             );
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -127,35 +129,55 @@ fn walk_the_demo_quit_and_resume() {
     tmux.start(&format!(
         "{env} {bin} run runbooks/demo.md --new; echo EXITED $?; sleep 30"
     ));
-    tmux.wait_for("Checklist 0/21", Duration::from_secs(30));
+    tmux.wait_for(
+        &[
+            "Checklist 0/21",
+            "○ check  Release notes reviewed",
+            " ? help ",
+        ],
+        Duration::from_secs(30),
+    );
 
     // Acknowledge the first check, then the second with a note.
     tmux.keys(&["Enter"]);
-    tmux.wait_for("Checklist 1/21", Duration::from_secs(30));
+    tmux.wait_for(
+        &["Checklist 1/21", "✔ check  Release notes reviewed"],
+        Duration::from_secs(30),
+    );
     tmux.keys(&["a"]);
-    tmux.wait_for("Acknowledge with a note", Duration::from_secs(30));
+    tmux.wait_for(&["Acknowledge with a note"], Duration::from_secs(30));
     tmux.keys(&["-l", "pager duty confirmed"]);
     tmux.keys(&["C-s"]);
-    tmux.wait_for("Checklist 2/21", Duration::from_secs(30));
+    tmux.wait_for(
+        &[
+            "Checklist 2/21",
+            "✔ check  On-call engineer knows the window",
+        ],
+        Duration::from_secs(30),
+    );
 
     // From "Rollback plan read aloud": next pending ×4 is "Warm the caches"; run it.
     tmux.keys(&["n", "n", "n", "n", "Enter"]);
-    tmux.wait_for("caches warm", Duration::from_secs(30));
-    tmux.wait_for("Checklist 3/21", Duration::from_secs(30));
+    tmux.wait_for(
+        &["caches warm", "Checklist 3/21", "✓ shell  Warm the caches"],
+        Duration::from_secs(30),
+    );
 
     // Selection moved to the deploy marker; next pending is the two-minute rollout: run, cancel.
     tmux.keys(&["n", "Enter"]);
-    tmux.wait_for("rollout check 2/120", Duration::from_secs(30));
+    tmux.wait_for(&["rollout check 2/120"], Duration::from_secs(30));
     tmux.keys(&["c"]);
-    tmux.wait_for("SIGINT sent", Duration::from_secs(30));
-    let screen = tmux.wait_for("✗ shell  Watch the rollout", Duration::from_secs(30));
-    assert!(
-        screen.contains("✔ check  Release notes reviewed"),
-        "{screen}"
+    tmux.wait_for(&["SIGINT sent"], Duration::from_secs(30));
+    tmux.wait_for(
+        &[
+            "✗ shell  Watch the rollout",
+            "✔ check  Release notes reviewed",
+        ],
+        Duration::from_secs(30),
     );
     // A secret input: asked masked, masked on screen.
     tmux.keys(&["G", "k", "k", "Enter"]);
-    tmux.wait_for("DEMO_API_TOKEN (secret)", Duration::from_secs(30));
+    tmux.wait_for(&["DEMO_API_TOKEN (secret)"], Duration::from_secs(30));
     tmux.keys(&["-l", CANARY]);
     let form = tmux.screen();
     assert!(
@@ -163,10 +185,10 @@ fn walk_the_demo_quit_and_resume() {
         "typed secret is masked in the form:\n{form}"
     );
     tmux.keys(&["Enter"]);
-    let screen = tmux.wait_for("Authorization: Bearer ••••", Duration::from_secs(30));
+    let screen = tmux.wait_for(&["Authorization: Bearer ••••"], Duration::from_secs(30));
     assert!(!screen.contains(CANARY), "{screen}");
     tmux.keys(&["q"]);
-    tmux.wait_for("EXITED 0", Duration::from_secs(30));
+    tmux.wait_for(&["EXITED 0"], Duration::from_secs(30));
 
     // The journal says what happened, in order, durably.
     let run = only_run(home.path());
@@ -253,21 +275,26 @@ fn walk_the_demo_quit_and_resume() {
         "notes are not logged"
     );
 
-    // Resume: the states come back on screen.
+    // Resume: one key answers the prompt, and the states come back on screen.
     tmux.cmd(&["kill-session", "-t", "fd"]);
     std::thread::sleep(Duration::from_millis(200));
     tmux.start(&format!(
-        "{env} {bin} run runbooks/demo.md --resume latest; echo EXITED $?; sleep 30"
+        "{env} {bin} run runbooks/demo.md; echo EXITED $?; sleep 30"
     ));
-    let screen = tmux.wait_for("Checklist 4/21", Duration::from_secs(30));
-    assert!(
-        screen.contains("✔ check  Release notes reviewed"),
-        "{screen}"
+    tmux.wait_for(&["Resume it? [Y/n]"], Duration::from_secs(30));
+    tmux.keys(&["y"]);
+    tmux.wait_for(
+        &[
+            "Checklist 4/21",
+            "✔ check  Release notes reviewed",
+            "✓ shell  Warm the caches",
+            "✗ shell  Watch the rollout",
+            " ? help ",
+        ],
+        Duration::from_secs(30),
     );
-    assert!(screen.contains("✓ shell  Warm the caches"), "{screen}");
-    assert!(screen.contains("✗ shell  Watch the rollout"), "{screen}");
     tmux.keys(&["q"]);
-    tmux.wait_for("EXITED 0", Duration::from_secs(30));
+    tmux.wait_for(&["EXITED 0"], Duration::from_secs(30));
     let events = flightdeck::journal::read_events(&run).expect("journal reads");
     assert!(
         events
@@ -297,14 +324,14 @@ fn quit_and_leave_a_step_running_keeps_its_output_whole() {
         home.path().display(),
         book.display()
     ));
-    tmux.wait_for("Checklist 0/1", Duration::from_secs(30));
+    tmux.wait_for(&["Checklist 0/1"], Duration::from_secs(30));
     tmux.keys(&["Enter"]);
     // Quit while it floods: the handover must not lose or repeat a line.
-    tmux.wait_for("100000", Duration::from_secs(30));
+    tmux.wait_for(&["100000"], Duration::from_secs(30));
     tmux.keys(&["q"]);
-    tmux.wait_for("Quit, leave them running", Duration::from_secs(10));
+    tmux.wait_for(&["Quit, leave them running"], Duration::from_secs(10));
     tmux.keys(&["Right", "Right", "Enter"]);
-    tmux.wait_for("EXITED 0", Duration::from_secs(30));
+    tmux.wait_for(&["EXITED 0"], Duration::from_secs(30));
 
     // The cockpit is gone; the step is not: it finishes on its own.
     let done = home.path().join("done.txt");
