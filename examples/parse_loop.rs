@@ -2,7 +2,7 @@
 //! depend on what else the machine is doing:
 //!
 //! `cargo build --release --example parse_loop &&
-//!  valgrind --tool=callgrind ./target/$(rustc --print host-tuple)/release/examples/parse_loop tests/fixtures/seed-001.md 20`
+//!  valgrind --tool=callgrind ./target/release/examples/parse_loop tests/fixtures/seed-001.md 20`
 
 fn main() {
     let mut args = std::env::args().skip(1);
