@@ -274,6 +274,52 @@ fn dangerous_steps_need_the_environment_word() {
     assert!(matches!(&fx[..], [Effect::Append { .. }]), "{fx:?}");
 }
 
+/// A command read from a bullet is shown before its first run and runs on Enter alone; once
+/// it has run, `r` runs it again without asking.
+#[test]
+fn inferred_commands_are_shown_once_before_they_first_run() {
+    let mut r = rig("tests/patterns/01-bullet-procedure.md");
+    r.select("systemctl restart shop");
+    r.press(key(KeyCode::Enter));
+    let Some(Dialog::Confirm { word, command, .. }) = &r.app.dialog else {
+        panic!("asks first: {:?}", r.app.dialog);
+    };
+    assert!(word.is_empty() && command.contains("systemctl restart shop"));
+    let fx = r.press(key(KeyCode::Enter));
+    assert!(
+        matches!(&fx[..], [Effect::Append { .. }]),
+        "Enter runs it: {fx:?}"
+    );
+    r.settle(fx);
+    assert!(r.app.dialog.is_none());
+    let id = r
+        .app
+        .selected_step()
+        .map(|s| s.id.clone())
+        .expect("selected");
+    r.app.running.clear();
+    r.app.pending_starts.clear();
+    r.settle(vec![Effect::Append {
+        kind: flightdeck::journal::EventKind::StepFinished {
+            attempt: 1,
+            exit_code: Some(0),
+            signal: None,
+            duration_ms: 5,
+            bytes: 0,
+            output_sha256: String::new(),
+            last_lines: Vec::new(),
+        },
+        step: Some(id),
+    }]);
+    r.select("systemctl restart shop");
+    let fx = r.press(ch('r'));
+    assert!(r.app.dialog.is_none(), "asked only before the first run");
+    assert!(
+        matches!(&fx[..], [Effect::Append { .. }]),
+        "runs again: {fx:?}"
+    );
+}
+
 #[test]
 fn quit_with_a_running_step_asks_and_can_leave_it_interrupted() {
     let mut r = rig("runbooks/demo.md");

@@ -487,6 +487,20 @@ fn begin(app: &mut App, step_id: &str, fx: &mut Vec<Effect>) {
         });
         return;
     }
+    // A command flightdeck read from prose is shown once before it first runs; Enter runs it.
+    let never_run = app.state_of(&step.id).is_none_or(|s| s.attempts == 0);
+    if step.inferred && step.is_executable() && never_run {
+        app.dialog = Some(Dialog::Confirm {
+            step_id: step.id.clone(),
+            word: String::new(),
+            typed: String::new(),
+            command: job.shown(),
+            reason:
+                "was read from the runbook's prose, not from a labelled fence: check the command"
+                    .into(),
+        });
+        return;
+    }
     launch(app, &step.id, fx);
 }
 

@@ -22,10 +22,13 @@ pub enum Block<'a> {
         text: Cow<'a, str>,
         range: Range<usize>,
     },
-    /// `task` is the task-list marker a loose list item puts inside its first paragraph.
+    /// `task` is the task-list marker a loose list item puts inside its first paragraph;
+    /// `spans` its inline code in order, and `linked` how many bytes of `text` are link text
+    /// (a paragraph that is only a link is navigation, not an instruction).
     Paragraph {
         text: Cow<'a, str>,
         task: Option<bool>,
+        spans: Spans<'a>,
         range: Range<usize>,
     },
     Code {
@@ -46,6 +49,15 @@ pub enum Block<'a> {
     Other {
         range: Range<usize>,
     },
+}
+
+/// What a paragraph's inline markup says beyond its text.
+#[derive(Debug, Default)]
+pub struct Spans<'a> {
+    /// Inline code (`` `kubectl get pods` ``), in order.
+    pub code: Vec<Cow<'a, str>>,
+    /// Bytes of the text that sit inside links.
+    pub linked: usize,
 }
 
 #[derive(Debug)]
@@ -89,35 +101,50 @@ fn collect_blocks<'a>(
     depth: usize,
 ) {
     // Inline content directly inside a tight list item, gathered into a synthetic paragraph.
-    let mut loose: Option<(Cow<'a, str>, Range<usize>)> = None;
+    let mut loose: Option<(Cow<'a, str>, Spans<'a>, Range<usize>)> = None;
+    let empty = |range: &Range<usize>| (Cow::Borrowed(""), Spans::default(), range.clone());
     while let Some((event, range)) = events.next() {
         match event {
             Event::End(end) if Some(end) == until => break,
             Event::Start(tag) if is_inline(&tag) => {
-                let (t, _) = inline_text(events, tag.to_end(), 0);
-                let entry = loose.get_or_insert_with(|| (Cow::Borrowed(""), range.clone()));
-                append(&mut entry.0, t, 0);
-                entry.1.end = range.end;
+                let link = matches!(tag, Tag::Link { .. });
+                let inline = inline_text(events, tag.to_end(), 0);
+                let entry = loose.get_or_insert_with(|| empty(&range));
+                if link {
+                    entry.1.linked += inline.text.len();
+                } else {
+                    entry.1.linked += inline.spans.linked;
+                }
+                entry.1.code.extend(inline.spans.code);
+                append(&mut entry.0, inline.text, 0);
+                entry.2.end = range.end;
             }
             Event::Start(tag) => {
-                if let Some((text, r)) = loose.take() {
+                if let Some((text, spans, r)) = loose.take() {
                     stacks.blocks.push(Block::Paragraph {
                         text: tidy(text),
                         task: None,
+                        spans,
                         range: r,
                     });
                 }
                 let block = start_block(events, stacks, tag, range, depth);
                 stacks.blocks.push(block);
             }
+            Event::Code(t) => {
+                let entry = loose.get_or_insert_with(|| empty(&range));
+                let t: Cow<'a, str> = t.into();
+                entry.1.code.push(t.clone());
+                append(&mut entry.0, t, 0);
+                entry.2.end = range.end;
+            }
             Event::Text(t)
-            | Event::Code(t)
             | Event::InlineHtml(t)
             | Event::InlineMath(t)
             | Event::DisplayMath(t) => {
-                let entry = loose.get_or_insert_with(|| (Cow::Borrowed(""), range.clone()));
+                let entry = loose.get_or_insert_with(|| empty(&range));
                 append(&mut entry.0, t.into(), 0);
-                entry.1.end = range.end;
+                entry.2.end = range.end;
             }
             Event::SoftBreak | Event::HardBreak => {
                 if let Some(entry) = loose.as_mut() {
@@ -128,10 +155,11 @@ fn collect_blocks<'a>(
             Event::TaskListMarker(_) | Event::FootnoteReference(_) | Event::End(_) => {}
         }
     }
-    if let Some((text, r)) = loose.take() {
+    if let Some((text, spans, r)) = loose.take() {
         stacks.blocks.push(Block::Paragraph {
             text: tidy(text),
             task: None,
+            spans,
             range: r,
         });
     }
@@ -146,7 +174,7 @@ fn start_block<'a>(
 ) -> Block<'a> {
     match tag {
         Tag::Heading { level, .. } => {
-            let (text, _) = inline_text(events, TagEnd::Heading(level), range.len());
+            let text = inline_text(events, TagEnd::Heading(level), range.len()).text;
             Block::Heading {
                 level: level as u8,
                 text,
@@ -154,8 +182,14 @@ fn start_block<'a>(
             }
         }
         Tag::Paragraph => {
-            let (text, task) = inline_text(events, TagEnd::Paragraph, range.len());
-            Block::Paragraph { text, task, range }
+            let InlineText { text, task, spans } =
+                inline_text(events, TagEnd::Paragraph, range.len());
+            Block::Paragraph {
+                text,
+                task,
+                spans,
+                range,
+            }
         }
         Tag::CodeBlock(kind) => {
             let (fenced, info) = match kind {
@@ -276,28 +310,86 @@ fn skip_to_end(events: &mut Events<'_>, tag: &Tag<'_>) {
     }
 }
 
-/// The plain text of inline content up to `end` (markup dropped, breaks as spaces), and the
-/// task-list marker met on the way, if any. `capacity` is the block's source length, which
-/// its text rarely exceeds, for when pieces must be joined.
-fn inline_text<'a>(
-    events: &mut Events<'a>,
-    end: TagEnd,
-    capacity: usize,
-) -> (Cow<'a, str>, Option<bool>) {
+/// Inline content read as plain text, with what its markup said.
+struct InlineText<'a> {
+    text: Cow<'a, str>,
+    task: Option<bool>,
+    spans: Spans<'a>,
+}
+
+/// The plain text of inline content up to `end` (markup dropped, breaks as spaces), the
+/// task-list marker met on the way, if any, and its code spans and link text. `capacity` is
+/// the block's source length, which its text rarely exceeds, for when pieces must be joined.
+fn inline_text<'a>(events: &mut Events<'a>, end: TagEnd, capacity: usize) -> InlineText<'a> {
     let mut text = Cow::Borrowed("");
     let mut task = None;
+    let mut spans = Spans::default();
+    // Text length where the open link started, if inside one.
+    let mut link_from: Option<usize> = None;
     for (e, _) in events.by_ref() {
         match e {
             Event::TaskListMarker(c) if text.is_empty() => task = Some(c),
             Event::End(t) if t == end => break,
-            Event::Text(t) | Event::Code(t) | Event::InlineHtml(t) | Event::InlineMath(t) => {
+            Event::Start(Tag::Link { .. }) => link_from = Some(text.len()),
+            Event::End(TagEnd::Link) => {
+                if let Some(from) = link_from.take() {
+                    spans.linked += text.len().saturating_sub(from);
+                }
+            }
+            Event::Code(t) => {
+                let t: Cow<'a, str> = t.into();
+                spans.code.push(t.clone());
+                append(&mut text, t, capacity)
+            }
+            Event::InlineHtml(t) if is_markup_tag(&t) => {}
+            Event::Text(t) | Event::InlineHtml(t) | Event::InlineMath(t) => {
                 append(&mut text, t.into(), capacity)
             }
             Event::SoftBreak | Event::HardBreak => append(&mut text, Cow::Borrowed(" "), capacity),
             _ => {}
         }
     }
-    (tidy(text), task)
+    InlineText {
+        text: tidy(text),
+        task,
+        spans,
+    }
+}
+
+/// Inline HTML that only formats (`<tt>`, `</b>`, `<br/>`): dropped from plain text, while
+/// `<project-ref>`-style placeholders, which parse as inline HTML too, are kept.
+fn is_markup_tag(html: &str) -> bool {
+    let name = html
+        .trim_start_matches('<')
+        .trim_start_matches('/')
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    matches!(
+        name.as_str(),
+        "tt" | "b"
+            | "i"
+            | "u"
+            | "em"
+            | "strong"
+            | "code"
+            | "kbd"
+            | "br"
+            | "span"
+            | "sup"
+            | "sub"
+            | "small"
+            | "mark"
+            | "a"
+            | "img"
+            | "abbr"
+            | "del"
+            | "ins"
+            | "s"
+            | "var"
+            | "samp"
+    )
 }
 
 /// Collapses runs of whitespace into one space. Nearly all text is tidy already (soft breaks

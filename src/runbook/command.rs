@@ -1,9 +1,11 @@
-//! Which fences run, and what in them is the command: `console` prompts, `$ ` lines, bare fences.
+//! What a code block is by its label, and what in it is the command: fences labelled with a
+//! language flightdeck runs, fences left unlabelled (judged by shape in [`crate::runbook::shape`]),
+//! and everything else, which is reference.
 
 use crate::runbook::model::StepKind;
-use crate::runbook::words::lines;
+use crate::runbook::shape::{has_prompts, prompt_split};
 
-/// The languages flightdeck runs; every other fence is reference text.
+/// The languages flightdeck runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CodeLang {
     Shell,
@@ -15,111 +17,41 @@ pub enum CodeLang {
     Notify,
 }
 
-/// First words that make a bare (language-less) fence read as commands.
-const COMMAND_WORDS: &[&str] = &[
-    "echo",
-    "cd",
-    "ls",
-    "cat",
-    "cp",
-    "mv",
-    "mkdir",
-    "curl",
-    "wget",
-    "kubectl",
-    "helm",
-    "psql",
-    "pg_dump",
-    "pg_restore",
-    "git",
-    "npm",
-    "pnpm",
-    "yarn",
-    "npx",
-    "node",
-    "python",
-    "python3",
-    "pip",
-    "docker",
-    "podman",
-    "supabase",
-    "vercel",
-    "terraform",
-    "aws",
-    "gcloud",
-    "az",
-    "ssh",
-    "scp",
-    "rsync",
-    "systemctl",
-    "journalctl",
-    "make",
-    "cargo",
-    "go",
-    "export",
-    "sudo",
-    "sleep",
-    "date",
-    "grep",
-    "tail",
-    "watch",
-    "jq",
-    "redis-cli",
-    "mysql",
-    "flyctl",
-    "fly",
-    "heroku",
-    "ansible-playbook",
-    "bash",
-    "sh",
-    "source",
-    "set",
-    "gh",
-    "netlify",
-    "wrangler",
-    "deno",
-    "bun",
-    "uv",
-    "poetry",
-    "dotnet",
-    "java",
-    "mvn",
-    "gradle",
-    "openssl",
-    "dig",
-    "nslookup",
-    "ping",
-    "tar",
-    "unzip",
-    "chmod",
-    "chown",
-    "rm",
-    "touch",
-    "env",
-    "printf",
-    "test",
-    "for",
-    "if",
-    "while",
-];
+/// What a block's label (a fence's language word; none for indented code) says it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Label {
+    /// A language flightdeck runs.
+    Runs(CodeLang),
+    /// No language, or one that only turns highlighting off (`no-highlight`, `none`,
+    /// `plain`): its shape decides.
+    Unlabelled,
+    /// Any other language (`yaml`, `json`, `text`, `python`, …): reference text.
+    Other,
+}
 
-impl CodeLang {
-    /// The language of a fence from its info word; bare fences count when they read as commands.
-    pub fn from_info(lang: &str, code: &str) -> Option<Self> {
+impl Label {
+    /// The label of a fence's lowercased language word.
+    pub fn of(lang: &str) -> Self {
         match lang {
-            "bash" | "sh" | "shell" | "zsh" | "ksh" | "shell-script" => Some(Self::Shell),
-            "console" | "shell-session" | "sh-session" | "shellsession" | "terminal" => {
-                Some(Self::Console)
+            "bash" | "sh" | "shell" | "zsh" | "ksh" | "shell-script" | "shellscript" => {
+                Self::Runs(CodeLang::Shell)
             }
-            "sql" | "psql" | "postgresql" | "postgres" | "pgsql" | "plpgsql" => Some(Self::Sql),
-            "http" => Some(Self::Http),
-            "watch" => Some(Self::Watch),
-            "notify" => Some(Self::Notify),
-            "" if looks_like_commands(code) => Some(Self::Shell),
-            _ => None,
+            "console" | "shell-session" | "sh-session" | "shellsession" | "terminal" => {
+                Self::Runs(CodeLang::Console)
+            }
+            "sql" | "psql" | "postgresql" | "postgres" | "pgsql" | "plpgsql" => {
+                Self::Runs(CodeLang::Sql)
+            }
+            "http" => Self::Runs(CodeLang::Http),
+            "watch" => Self::Runs(CodeLang::Watch),
+            "notify" => Self::Runs(CodeLang::Notify),
+            "" | "no-highlight" | "nohighlight" | "none" | "plain" | "noformat" => Self::Unlabelled,
+            _ => Self::Other,
         }
     }
+}
 
+impl CodeLang {
     pub fn kind(self) -> StepKind {
         match self {
             Self::Shell | Self::Console => StepKind::Shell,
@@ -146,28 +78,6 @@ impl CodeLang {
     }
 }
 
-/// A bare fence runs when its first meaningful line starts with a prompt or a known command.
-fn looks_like_commands(code: &str) -> bool {
-    let Some(first) = code
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with('#'))
-    else {
-        return false;
-    };
-    if first.starts_with("$ ") || first.starts_with("./") {
-        return true;
-    }
-    let word = first.split_whitespace().next().unwrap_or("");
-    // `NAME=value cmd` prefixes and `sudo` do not decide; the first real word does.
-    let word = if word.contains('=') && !word.starts_with('=') {
-        "export"
-    } else {
-        word
-    };
-    COMMAND_WORDS.contains(&word)
-}
-
 /// The runnable part of a block and, for transcripts, the output that was shown with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SplitCode {
@@ -175,48 +85,21 @@ pub struct SplitCode {
     pub expected_output: Option<String>,
 }
 
-/// Separates commands from transcript output. In `console` blocks `$ ` and `# ` lines are
-/// prompts; in shell blocks `$ ` lines are, when there are any (`#` stays a comment there).
+/// Separates commands from transcript output. In `console` blocks and shell blocks with
+/// prompts (`$ `, `user@host:~$ `, `(venv) $ ` …) the prompt lines run and the rest is what
+/// the author saw; other blocks run whole.
 pub fn split_code(code: &str, lang: CodeLang) -> SplitCode {
-    let prompts: &[&str] = match lang {
-        CodeLang::Console => &["$ ", "# "],
-        CodeLang::Shell
-            if lines(code).any(|l| l.trim_start().starts_with("$ ") || l.trim() == "$") =>
-        {
-            &["$ "]
-        }
-        _ => {
-            return SplitCode {
-                commands: code.to_string(),
-                expected_output: None,
-            };
-        }
-    };
-    let mut commands = Vec::new();
-    let mut output = Vec::new();
-    let mut continuing = false;
-    for line in lines(code) {
-        let t = line.trim_start();
-        if continuing {
-            commands.push(t.strip_prefix("> ").unwrap_or(t));
-            continuing = t.ends_with('\\');
-        } else if let Some(cmd) = prompts.iter().find_map(|p| t.strip_prefix(p)) {
-            commands.push(cmd);
-            continuing = cmd.ends_with('\\');
-        } else if t == "$" || t == "#" {
-            continue;
-        } else {
-            output.push(line);
-        }
+    let console = lang == CodeLang::Console;
+    if console || lang == CodeLang::Shell && has_prompts(code, false) {
+        let (commands, expected_output) = prompt_split(code, console);
+        return SplitCode {
+            commands,
+            expected_output,
+        };
     }
-    let mut commands = commands.join("\n");
-    if !commands.is_empty() {
-        commands.push('\n');
-    }
-    let expected_output = (!output.is_empty()).then(|| output.join("\n"));
     SplitCode {
-        commands,
-        expected_output,
+        commands: code.to_string(),
+        expected_output: None,
     }
 }
 
@@ -227,7 +110,7 @@ mod tests {
     #[test]
     fn console_prompts_are_commands() {
         let s = split_code(
-            "$ kubectl get pods \\\n>   -n prod\nNAME READY\napi-0 1/1\n# whoami\nroot\n",
+            "$ kubectl get pods \\\n>   -n prod\nNAME READY\napi-0 1/1\n$ whoami\nroot\n",
             CodeLang::Console,
         );
         assert_eq!(s.commands, "kubectl get pods \\\n  -n prod\nwhoami\n");
@@ -255,28 +138,11 @@ mod tests {
     }
 
     #[test]
-    fn bare_fences() {
-        assert_eq!(
-            CodeLang::from_info("", "kubectl get pods\n"),
-            Some(CodeLang::Shell)
-        );
-        assert_eq!(
-            CodeLang::from_info("", "$ echo hi\nhi\n"),
-            Some(CodeLang::Shell)
-        );
-        assert_eq!(
-            CodeLang::from_info("", "./deploy.sh prod\n"),
-            Some(CodeLang::Shell)
-        );
-        assert_eq!(
-            CodeLang::from_info("", "FOO=1 make deploy\n"),
-            Some(CodeLang::Shell)
-        );
-        assert_eq!(CodeLang::from_info("", "Dashboard: all green\n"), None);
-        assert_eq!(CodeLang::from_info("", "{\"a\": 1}\n"), None);
-        assert_eq!(CodeLang::from_info("", "cat: dog\n"), None);
-        assert_eq!(CodeLang::from_info("", ""), None);
-        assert_eq!(CodeLang::from_info("yaml", "kubectl: x"), None);
-        assert_eq!(CodeLang::from_info("python", "print(1)"), None);
+    fn labels() {
+        assert_eq!(Label::of("bash"), Label::Runs(CodeLang::Shell));
+        assert_eq!(Label::of(""), Label::Unlabelled);
+        assert_eq!(Label::of("no-highlight"), Label::Unlabelled);
+        assert_eq!(Label::of("yaml"), Label::Other);
+        assert_eq!(Label::of("text"), Label::Other);
     }
 }

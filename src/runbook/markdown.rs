@@ -1,22 +1,36 @@
 //! Turns the block tree into phases and steps, following the zero-annotation mapping of
-//! DESIGN.md §2: headings are phases, task items are checks, numbered items are manual steps,
-//! shell and SQL fences are runnable steps titled by the item or paragraph they belong to.
+//! DESIGN.md §2, read the way people write runbooks:
+//!
+//! - headings are phases; a numbered heading ("3. Tag the release") whose section holds no step
+//!   is one manual step;
+//! - task items are checks; numbered items and the bullets of a procedure are manual steps, or
+//!   shell steps when they are a command in inline code ("Run `make release`");
+//! - labelled shell, SQL, HTTP, watch and notify fences are steps; unlabelled fences, indented
+//!   code and `\`-continued paragraphs are steps when they read as commands (`shape.rs`);
+//! - output after an output lead-in, or shaped like output, is the expected output of the step
+//!   before it, never a step; code that falls out of a numbered item belongs to it;
+//! - lists of facts, links, names and options stay reference text, and `check` names every
+//!   command-shaped text that did not become a step.
 
 use std::borrow::Cow;
 use std::ops::Range;
 
-use crate::runbook::blocks::{Block, Item};
-use crate::runbook::command::{CodeLang, split_code};
+use crate::runbook::blocks::{Block, Item, Spans};
+use crate::runbook::command::{CodeLang, Label, split_code};
 use crate::runbook::danger::{danger_in, danger_reason, names_production};
 use crate::runbook::diagnostic::Diagnostic;
 use crate::runbook::fence::{info_lang, parse_info};
 use crate::runbook::heading::{HeadingPlan, heading_plan};
 use crate::runbook::inputs::{CodeVars, Dialect, strip_shell_comments, vars_in};
 use crate::runbook::model::{Attrs, Phase, Step, StepKind};
+use crate::runbook::prose::{
+    announces_output, introduces_explanation, is_instruction, is_time_marker,
+};
+use crate::runbook::shape::{
+    Shape, block_shape, has_prompts, is_command_line, labelled_shell_is_output, needs_a_person,
+    prompt_split,
+};
 use crate::runbook::source::LineIndex;
-
-/// Longest step title kept; the full text stays in the step's detail.
-const MAX_TITLE_CHARS: usize = 100;
 
 /// What the walk produces; ids and vars are filled in afterwards by [`crate::runbook::parse`].
 pub struct Walked {
@@ -25,6 +39,40 @@ pub struct Walked {
     pub description: String,
     pub phases: Vec<Phase>,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A code block as the walker meets it.
+struct Code<'b> {
+    fenced: bool,
+    info: &'b str,
+    code: &'b str,
+    range: &'b Range<usize>,
+}
+
+/// How a code block reads, once its label, shape and the prose before it are weighed.
+enum Reading {
+    /// A runnable step of this language: commands and, for transcripts, output.
+    Step {
+        lang: CodeLang,
+        commands: String,
+        expected: Option<String>,
+        inferred: bool,
+    },
+    /// Commands that wait for a person (an editor, a database shell): a manual step.
+    ByHand { why: &'static str, code: String },
+    /// What a step prints: the expected output of the step before it.
+    Output(String),
+    /// Reference text; with a warning for `check` when it was a candidate.
+    Reference(Option<String>),
+}
+
+/// Where the step a list item made sits, so that code falling out of the item can join it.
+#[derive(Clone, Copy)]
+struct ItemStep {
+    /// Index into the walker's pending steps.
+    at: usize,
+    /// Whether the item could take code (a numbered item or an instruction, not a check).
+    takes_code: bool,
 }
 
 pub struct Walker<'a> {
@@ -40,6 +88,9 @@ pub struct Walker<'a> {
     /// Steps of phase `pending.0` not yet moved into it: a phase's steps are gathered here and
     /// moved once, into a vector of exactly their number (a `Step` is a few hundred bytes).
     pending: (usize, Vec<Step>),
+    /// The last prose of the current phase and how many steps it titled: a block is never
+    /// titled by its own code when text comes before it.
+    last_text: Option<(String, usize)>,
 }
 
 impl<'a> Walker<'a> {
@@ -59,45 +110,63 @@ impl<'a> Walker<'a> {
             production: Vec::new(),
             made: 0,
             pending: (0, Vec::new()),
+            last_text: None,
         }
     }
 
     pub fn walk(mut self, blocks: &[Block]) -> Walked {
-        let mut prev_paragraph: Option<&str> = None;
+        // The paragraph just before the current block, and the step of the last item of a
+        // list just before it.
+        let mut lead: Option<&str> = None;
+        let mut after_list: Option<ItemStep> = None;
         for block in blocks {
-            let mut paragraph = None;
+            let mut next_lead = None;
+            let mut next_list = None;
             match block {
                 Block::FrontMatter { yaml, range } => {
                     let first = self.lines.line(range.start) + 1;
                     self.out.front_matter = Some((yaml.clone(), first));
                 }
                 Block::Heading { level, text, range } => self.heading(*level, text, range),
-                Block::Paragraph { text, range, .. } => {
-                    self.describe(range.clone());
-                    paragraph = Some(&**text);
+                Block::Paragraph {
+                    text, spans, range, ..
+                } => {
+                    if !self.paragraph(text, spans, range) {
+                        self.describe(range.clone());
+                        self.last_text = Some((text.to_string(), 0));
+                        next_lead = Some(&**text);
+                    }
                 }
                 Block::Code {
-                    fenced: true,
+                    fenced,
                     info,
                     code,
                     range,
                 } => {
-                    let title = prev_paragraph.map(short_title);
-                    if !self.fence(info, code, range, title, &[], None) {
-                        self.describe(range.clone());
-                    }
+                    let block = Code {
+                        fenced: *fenced,
+                        info,
+                        code,
+                        range,
+                    };
+                    self.top_code(&block, lead, after_list);
                 }
-                Block::List { ordered, items, .. } => self.list(*ordered, items, &[], true),
-                Block::Code { range, .. } | Block::Other { range } => self.describe(range.clone()),
+                Block::List { ordered, items } => {
+                    next_list = self.list(*ordered, items, &[], true, lead);
+                }
+                Block::Other { range } => self.describe(range.clone()),
             }
-            prev_paragraph = paragraph;
+            lead = next_lead;
+            after_list = next_list;
         }
         self.flush_steps();
+        self.numbered_headings();
         self.out
     }
 
     fn heading(&mut self, level: u8, text: &str, range: &Range<usize>) {
         let line = self.lines.line(range.start);
+        self.last_text = None;
         if level == 1 && self.out.title.is_none() && self.out.phases.is_empty() {
             self.out.title = Some(text.to_string());
             return;
@@ -131,15 +200,16 @@ impl<'a> Walker<'a> {
     /// The index of the phase new steps go to; steps before any heading get a phase named after
     /// the runbook.
     fn phase(&mut self) -> usize {
-        if self.open.is_empty() {
-            let title = self
-                .out
-                .title
-                .clone()
-                .unwrap_or_else(|| "Steps".to_string());
-            self.open_phase(title, 1, 1, HeadingPlan::default());
+        if let Some(&i) = self.open.last() {
+            return i;
         }
-        *self.open.last().expect("a phase is open")
+        let title = self
+            .out
+            .title
+            .clone()
+            .unwrap_or_else(|| "Steps".to_string());
+        self.open_phase(title, 1, 1, HeadingPlan::default());
+        self.out.phases.len() - 1
     }
 
     /// Adds source text to the current phase's description (or the runbook's, before any phase).
@@ -158,7 +228,8 @@ impl<'a> Walker<'a> {
         target.push_str(text);
     }
 
-    fn push_step(&mut self, step: Step) {
+    /// Adds a step; returns its index among the pending steps.
+    fn push_step(&mut self, step: Step) -> usize {
         self.made += 1;
         let phase = self.phase();
         if phase != self.pending.0 {
@@ -166,6 +237,7 @@ impl<'a> Walker<'a> {
             self.pending.0 = phase;
         }
         self.pending.1.push(step);
+        self.pending.1.len() - 1
     }
 
     /// Moves the gathered steps into their phase.
@@ -180,70 +252,306 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// Makes a step of a fenced block when its language runs; returns whether it did.
-    /// `at` is the line the step starts on when that is not the fence's (its list item's).
-    fn fence(
+    fn warn(&mut self, line: usize, col: usize, message: String) {
+        self.out
+            .diagnostics
+            .push(Diagnostic::warning(line, col, message));
+    }
+
+    /// A title for a block with no item of its own: the prose before it in its phase (numbered
+    /// when that prose already titled a step), else none.
+    fn prose_title(&mut self) -> Option<String> {
+        let (text, uses) = self.last_text.as_mut()?;
+        *uses += 1;
+        let title = short_title(first_sentence(text)).into_owned();
+        Some(if *uses > 1 {
+            format!("{title} ({uses})")
+        } else {
+            title
+        })
+    }
+
+    /// A top-level code block: a step, the expected output of the step before, the code of
+    /// the numbered item just above it, or reference.
+    fn top_code(&mut self, block: &Code<'_>, lead: Option<&str>, after_list: Option<ItemStep>) {
+        let reading = self.read(block, lead);
+        // Code right after a list, not indented under its last item, still belongs to it.
+        let reading = match after_list {
+            Some(item) => match self.join_item(item, block, reading) {
+                Ok(()) => return,
+                Err(reading) => reading,
+            },
+            None => reading,
+        };
+        // A leading comment is the author's own title; else the prose before the block.
+        // Output and reference title nothing.
+        let title = match &reading {
+            Reading::Step { commands, lang, .. }
+                if leading_comment(commands, *lang).is_some() && lead.is_none() =>
+            {
+                None
+            }
+            Reading::Step { .. } | Reading::ByHand { .. } => self.prose_title(),
+            _ => None,
+        };
+        let line = self.lines.line(block.range.start);
+        if let Some(step) = self.make(block, reading, title.unwrap_or_default(), line) {
+            self.push_step(step);
+        }
+    }
+
+    /// Makes a runnable block the code of the step its item made (titled and placed by the
+    /// item, keeping its detail) when that item takes code and has none yet; else hands the
+    /// reading back.
+    fn join_item(
         &mut self,
-        info: &str,
-        code: &str,
-        range: &Range<usize>,
-        title: Option<Cow<'_, str>>,
-        context: &[String],
-        at: Option<usize>,
-    ) -> bool {
-        let info_parsed = parse_info(info);
-        let fence_line = self.lines.line(range.start);
-        self.check_closed(range, fence_line);
-        let line = at.unwrap_or(fence_line);
-        let Some(lang) = CodeLang::from_info(&info_parsed.lang, code) else {
-            return false;
+        item: ItemStep,
+        block: &Code<'_>,
+        reading: Reading,
+    ) -> Result<(), Reading> {
+        let runs = matches!(reading, Reading::Step { .. } | Reading::ByHand { .. });
+        let Some(step) = self.pending.1.get(item.at).filter(|s| s.code.is_none()) else {
+            return Err(reading);
         };
-        if let Some(bad) = &info_parsed.malformed {
-            self.out.diagnostics.push(Diagnostic::warning(
-                fence_line,
-                1,
-                format!("fence attribute `{bad}` is not `key=value` or a bare flag; it is ignored"),
-            ));
+        if !(runs && item.takes_code) {
+            return Err(reading);
         }
-        let split = split_code(code, lang);
-        if split.commands.trim().is_empty() || lang.is_shell() && only_comments(&split.commands) {
-            let what = if split.expected_output.is_some() {
-                "only output (no `$ ` prompt lines)"
-            } else {
-                "only comments"
+        let (title, line) = (step.title.clone(), step.line);
+        if let Some(made) = self.make(block, reading, title, line) {
+            let detail = std::mem::take(&mut self.pending.1[item.at].detail);
+            self.pending.1[item.at] = Step { detail, ..made };
+        }
+        Ok(())
+    }
+
+    /// Makes the step a code block reads as, or files it as output or reference (and returns
+    /// `None`). An empty `title` falls back to the code's first line.
+    fn make(
+        &mut self,
+        block: &Code<'_>,
+        reading: Reading,
+        title: String,
+        line: usize,
+    ) -> Option<Step> {
+        let info = parse_info(if block.fenced { block.info } else { "" });
+        match reading {
+            Reading::Step {
+                lang,
+                commands,
+                expected,
+                inferred,
+            } => {
+                let kind = lang.kind();
+                let in_production = self.open.iter().any(|&i| self.production[i]);
+                let (vars, dangerous) =
+                    read_code(&commands, kind, info.attrs.confirm, in_production);
+                let title = if title.is_empty() {
+                    code_title(&commands, lang)
+                } else {
+                    title
+                };
+                Some(Step {
+                    id: String::new(),
+                    kind,
+                    title,
+                    line,
+                    code: Some(commands),
+                    expected_output: expected,
+                    inputs: vars.inputs,
+                    sets: vars.sets,
+                    attrs: info.attrs,
+                    dangerous,
+                    detail: String::new(),
+                    inferred,
+                })
+            }
+            Reading::ByHand { why, code } => {
+                let title = if title.is_empty() {
+                    code_title(&code, CodeLang::Shell)
+                } else {
+                    title
+                };
+                Some(Step {
+                    id: String::new(),
+                    kind: StepKind::Manual,
+                    title,
+                    line,
+                    code: Some(code),
+                    expected_output: None,
+                    inputs: Vec::new(),
+                    sets: Vec::new(),
+                    attrs: info.attrs,
+                    dangerous: None,
+                    detail: format!("Do this in your own terminal: it {why}."),
+                    inferred: true,
+                })
+            }
+            Reading::Output(output) => {
+                let attached = self.pending.1.last_mut().filter(|s| {
+                    s.kind == StepKind::Shell && s.expected_output.is_none() && s.code.is_some()
+                });
+                match attached {
+                    Some(step) if self.pending.0 == *self.open.last().unwrap_or(&usize::MAX) => {
+                        step.expected_output = Some(output);
+                    }
+                    _ => self.describe(block.range.clone()),
+                }
+                None
+            }
+            Reading::Reference(warning) => {
+                if let Some(message) = warning {
+                    let at = self.lines.line(block.range.start);
+                    self.warn(at, 1, message);
+                }
+                self.describe(block.range.clone());
+                None
+            }
+        }
+    }
+
+    /// How a code block reads: its label first, then its shape, then the prose before it.
+    fn read(&mut self, block: &Code<'_>, lead: Option<&str>) -> Reading {
+        let lang_word = if block.fenced {
+            info_lang(block.info).into_owned()
+        } else {
+            String::new()
+        };
+        let fence_line = self.lines.line(block.range.start);
+        if block.fenced {
+            self.check_closed(block.range, fence_line);
+            if let Some(bad) = parse_info(block.info).malformed {
+                self.warn(
+                    fence_line,
+                    1,
+                    format!(
+                        "fence attribute `{bad}` is not `key=value` or a bare flag; it is ignored"
+                    ),
+                );
+            }
+        }
+        let code = block.code;
+        let output_lead = lead.is_some_and(announces_output);
+        match Label::of(&lang_word) {
+            Label::Runs(lang @ (CodeLang::Shell | CodeLang::Console)) => {
+                let split = split_code(code, lang);
+                if lang == CodeLang::Console && split.commands.trim().is_empty() {
+                    // A prompt-less transcript: its shape decides.
+                    let reading = self.unlabelled(code, output_lead);
+                    if let Reading::Output(_) = reading {
+                        self.warn(
+                            fence_line,
+                            1,
+                            "console block holds only output (no prompt line such as `$ `): shown as the expected output of the step before, not run".into(),
+                        );
+                    }
+                    return reading;
+                }
+                if output_lead
+                    || split.commands.trim().is_empty() && split.expected_output.is_some()
+                {
+                    return Reading::Output(code.trim_end().to_string());
+                }
+                if lang == CodeLang::Shell && labelled_shell_is_output(code) {
+                    self.warn(
+                        fence_line,
+                        1,
+                        format!("{lang_word} block reads as output, not commands: shown as the expected output of the step before, not run; label it ```text to say so"),
+                    );
+                    return Reading::Output(code.trim_end().to_string());
+                }
+                if only_comments(&split.commands) {
+                    return Reading::Reference(Some(format!(
+                        "{} block holds only comments: nothing to run",
+                        lang.name()
+                    )));
+                }
+                if let Some(why) = needs_a_person(&split.commands) {
+                    return Reading::ByHand {
+                        why,
+                        code: split.commands,
+                    };
+                }
+                Reading::Step {
+                    lang,
+                    commands: split.commands,
+                    expected: split.expected_output,
+                    inferred: false,
+                }
+            }
+            Label::Runs(lang) => {
+                if code.trim().is_empty() {
+                    return Reading::Reference(Some(format!(
+                        "{} block is empty: nothing to run",
+                        lang.name()
+                    )));
+                }
+                Reading::Step {
+                    lang,
+                    commands: code.to_string(),
+                    expected: None,
+                    inferred: false,
+                }
+            }
+            Label::Unlabelled => {
+                let first = code.lines().map(str::trim).find(|l| !l.is_empty());
+                if first.is_some_and(|l| l.starts_with("```") || l.starts_with("~~~")) {
+                    return Reading::Reference(None);
+                }
+                self.unlabelled(code, output_lead)
+            }
+            Label::Other => {
+                let text_like = matches!(lang_word.as_str(), "text" | "txt" | "plaintext");
+                let warning = (text_like
+                    && block_shape(code) == Shape::Commands
+                    && has_prompts(code, false))
+                .then(|| {
+                    format!(
+                        "the `{lang_word}` block reads as commands but is not a step; label it ```bash to run it"
+                    )
+                });
+                Reading::Reference(warning)
+            }
+        }
+    }
+
+    /// An unlabelled block (bare or `no-highlight` fence, indented code, prompt-less
+    /// `console`): commands when its shape says so, else output or reference.
+    fn unlabelled(&mut self, code: &str, output_lead: bool) -> Reading {
+        if output_lead {
+            return Reading::Output(code.trim_end().to_string());
+        }
+        if let Some(why) = crate::runbook::shape::at_a_repl_prompt(code)
+            .then(|| needs_a_person(code))
+            .flatten()
+        {
+            return Reading::ByHand {
+                why,
+                code: code.trim_end().to_string() + "\n",
             };
-            self.out.diagnostics.push(Diagnostic::warning(
-                fence_line,
-                1,
-                format!("{} block holds {what}: nothing to run", lang.name()),
-            ));
         }
-        let kind = lang.kind();
-        let in_production = self.open.iter().any(|&i| self.production[i]);
-        let (vars, dangerous) = read_code(
-            &split.commands,
-            kind,
-            info_parsed.attrs.confirm,
-            in_production,
-        );
-        let title = title
-            .filter(|t| !t.is_empty())
-            .map_or_else(|| code_title(&split.commands, lang), Cow::into_owned);
-        let step = Step {
-            id: String::new(),
-            kind,
-            title: with_context(context, title),
-            line,
-            code: Some(split.commands),
-            expected_output: split.expected_output,
-            inputs: vars.inputs,
-            sets: vars.sets,
-            attrs: info_parsed.attrs,
-            dangerous,
-            detail: String::new(),
-        };
-        self.push_step(step);
-        true
+        match block_shape(code) {
+            Shape::Comments => Reading::Reference(None),
+            Shape::Output => Reading::Output(code.trim_end().to_string()),
+            Shape::Commands => {
+                let (commands, expected) = if has_prompts(code, true) {
+                    prompt_split(code, true)
+                } else {
+                    (code.to_string(), None)
+                };
+                if let Some(why) = needs_a_person(&commands) {
+                    return Reading::ByHand {
+                        why,
+                        code: commands,
+                    };
+                }
+                Reading::Step {
+                    lang: CodeLang::Shell,
+                    commands,
+                    expected,
+                    inferred: true,
+                }
+            }
+        }
     }
 
     /// A fence whose block does not end with a closing fence ran to the end of its container.
@@ -275,78 +583,196 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// Walks a list: task items are checks, numbered items manual steps, fences inside items
-    /// runnable steps titled by their item. `top` lists put their plain items in the description.
-    fn list(&mut self, ordered: bool, items: &[Item], context: &[String], top: bool) {
-        for item in items {
-            let title = match item.blocks.first() {
-                Some(Block::Paragraph { text, .. }) => short_title(text),
-                _ => Cow::Borrowed(""),
+    /// A paragraph made of commands (`\`-continued or one per line), or an instruction to run
+    /// one command in inline code ("Run `make release`."), is a shell step. Returns whether it
+    /// made one.
+    fn paragraph(&mut self, text: &str, spans: &Spans<'_>, range: &Range<usize>) -> bool {
+        let line = self.lines.line(range.start);
+        let raw = self.src.get(range.clone()).unwrap_or("");
+        if let Some(commands) = command_lines(raw) {
+            let title = self.prose_title().unwrap_or_default();
+            let block = Code {
+                fenced: false,
+                info: "",
+                code: &commands,
+                range,
             };
+            let reading = Reading::Step {
+                lang: CodeLang::Shell,
+                commands: commands.clone(),
+                expected: None,
+                inferred: true,
+            };
+            if let Some(step) = self.make(&block, reading, title, line) {
+                self.push_step(step);
+            }
+            return true;
+        }
+        let Some(command) = run_instruction(text, spans) else {
+            return false;
+        };
+        let block = Code {
+            fenced: false,
+            info: "",
+            code: &command,
+            range,
+        };
+        let reading = Reading::Step {
+            lang: CodeLang::Shell,
+            commands: command.clone(),
+            expected: None,
+            inferred: true,
+        };
+        if let Some(step) = self.make(&block, reading, short_title(text).into_owned(), line) {
+            self.push_step(step);
+        }
+        true
+    }
+
+    /// Walks a list: task items are checks; numbered items, and the bullets of a list that reads
+    /// as a procedure, are manual steps or, when they are a command, shell steps; fences inside
+    /// items are steps titled by their item. Lists of facts, links and options are reference.
+    /// `top` lists put what made no step in the description. Returns the step the last item
+    /// made, for code that falls out of it.
+    fn list(
+        &mut self,
+        ordered: bool,
+        items: &[Item],
+        context: &[String],
+        top: bool,
+        lead: Option<&str>,
+    ) -> Option<ItemStep> {
+        let steps_here = list_is_procedure(ordered, items, lead);
+        let mut last = None;
+        for item in items {
+            let (title, spans, para_range) = match item.blocks.first() {
+                Some(Block::Paragraph {
+                    text, spans, range, ..
+                }) => (short_title(text), Some(spans), Some(range)),
+                _ => (Cow::Borrowed(""), None, None),
+            };
+            let line = self.lines.line(item.range.start);
             let has_fence = item
                 .blocks
                 .iter()
                 .any(|b| matches!(b, Block::Code { .. }) && has_steps(b));
-            let line = self.lines.line(item.range.start);
+            let group = item
+                .blocks
+                .iter()
+                .any(|b| matches!(b, Block::List { .. }) && has_steps(b));
+            let wants_step = item.task.is_some() || steps_here && !has_fence && !group;
+            if item.blocks.is_empty() || title.is_empty() && wants_step && item.blocks.len() <= 1 {
+                if wants_step {
+                    self.warn(
+                        line,
+                        1,
+                        "empty list item: no step made; write what to do after the marker".into(),
+                    );
+                }
+                continue;
+            }
             let mut made_step = false;
-            // Only a task or numbered item can be a check or manual step; the nested-steps walk
-            // is needed only to tell a numbered item from a group.
-            let acknowledged = item.task.is_some()
-                || (ordered
-                    && !has_fence
-                    && !item
-                        .blocks
-                        .iter()
-                        .any(|b| matches!(b, Block::List { .. }) && has_steps(b)));
-            if acknowledged {
+            last = None;
+            // The item's own command: inline code it asks to run, or command lines that follow
+            // its first line (`- [ ] Update\n    git pull`).
+            let command = match (spans, para_range) {
+                (Some(spans), Some(r)) => item_command(&title, spans, self.src.get(r.clone())),
+                _ => None,
+            };
+            if wants_step {
                 let detail = self.detail(item);
-                let kind = if item.task.is_some() {
-                    StepKind::Check
-                } else {
-                    StepKind::Manual
+                let kind = match (item.task, &command) {
+                    (Some(_), _) => StepKind::Check,
+                    (None, Some(_)) => StepKind::Shell,
+                    (None, None) => StepKind::Manual,
                 };
-                self.push_step(Step {
+                let in_production = self.open.iter().any(|&i| self.production[i]);
+                let (vars, dangerous) = match (&command, kind) {
+                    (Some(c), StepKind::Shell) => read_code(c, kind, false, in_production),
+                    _ => (CodeVars::default(), None),
+                };
+                let at = self.push_step(Step {
                     id: String::new(),
                     kind,
-                    title: with_context(
-                        context,
-                        if title.is_empty() {
-                            "(untitled)".to_string()
-                        } else {
-                            title.to_string()
-                        },
-                    ),
+                    title: with_context(context, title.to_string()),
                     line,
-                    code: None,
+                    code: command.filter(|_| kind == StepKind::Shell),
                     expected_output: None,
-                    inputs: Vec::new(),
-                    sets: Vec::new(),
+                    inputs: vars.inputs,
+                    sets: vars.sets,
                     attrs: Attrs::default(),
-                    dangerous: None,
+                    dangerous,
                     detail,
+                    inferred: kind == StepKind::Shell,
+                });
+                last = Some(ItemStep {
+                    at,
+                    takes_code: item.task.is_none(),
                 });
                 made_step = true;
+            } else if let Some(c) = command.as_deref().or_else(|| {
+                spans.and_then(|s| {
+                    s.code
+                        .iter()
+                        .map(|c| c.trim())
+                        .find(|c| is_command_line(c) && c.contains(' '))
+                })
+            }) {
+                let col = self.lines.line_col(self.src, item.range.start).1;
+                self.warn(
+                    line,
+                    col,
+                    format!(
+                        "the bullet command `{}` is not a step: its list reads as reference (facts, links or options), not a procedure; put it in a ```bash fence or a `- [ ]` item to run it",
+                        c.lines().next().unwrap_or("")
+                    ),
+                );
             }
-            // Fences directly in the item: the first takes the item's title, later ones the
-            // paragraph just before them (or the title, numbered).
+            // Blocks in the item: fences are steps (the first takes the item's title, later ones
+            // the paragraph just before them, or the title numbered); nested lists walk on.
             let mut prev_paragraph: Option<&str> = None;
             let mut nth = 0;
-            for block in &item.blocks {
+            let mut inner_list: Option<ItemStep> = None;
+            for (i, block) in item.blocks.iter().enumerate() {
                 match block {
-                    Block::Paragraph { text, .. } => prev_paragraph = Some(text),
+                    Block::Paragraph { text, .. } => {
+                        prev_paragraph = (i > 0).then_some(&**text);
+                        inner_list = None;
+                    }
                     Block::Code {
-                        fenced: true,
+                        fenced,
                         info,
                         code,
                         range,
                     } => {
-                        let own = match (nth, prev_paragraph) {
-                            (0, _) => title.clone(),
-                            (_, Some(p)) if p != item_first_text(item) => short_title(p),
-                            _ => Cow::Owned(format!("{title} ({})", nth + 1)),
+                        let code = Code {
+                            fenced: *fenced,
+                            info,
+                            code,
+                            range,
                         };
-                        let at = (nth == 0).then_some(line);
-                        if self.fence(info, code, range, Some(own), context, at) {
+                        let reading = self.read(&code, prev_paragraph.or(Some(&title)));
+                        // Code after a nested list's last item belongs to that item.
+                        let reading = match inner_list.take() {
+                            Some(inner) => match self.join_item(inner, &code, reading) {
+                                Ok(()) => continue,
+                                Err(reading) => reading,
+                            },
+                            None => reading,
+                        };
+                        let own = match (nth, prev_paragraph) {
+                            (0, _) if !made_step || item.task.is_some() => title.clone(),
+                            (_, Some(p)) => short_title(p),
+                            _ => Cow::Owned(format!("{title} ({})", nth + 2)),
+                        };
+                        let at = if nth == 0 {
+                            line
+                        } else {
+                            self.lines.line(range.start)
+                        };
+                        let own = with_context(context, own.into_owned());
+                        if let Some(step) = self.make(&code, reading, own, at) {
+                            self.push_step(step);
                             nth += 1;
                             made_step = true;
                         }
@@ -355,14 +781,17 @@ impl<'a> Walker<'a> {
                     Block::List {
                         ordered: o,
                         items: sub,
-                        ..
                     } => {
+                        // Sub-bullets of a step are its detail; other nested lists walk on.
+                        if wants_step && !has_steps(block) {
+                            continue;
+                        }
                         let mut ctx = context.to_vec();
                         if ordered && item.task.is_none() && !has_fence && !title.is_empty() {
                             ctx.push(title.to_string());
                         }
                         let before = self.made;
-                        self.list(*o, sub, &ctx, false);
+                        inner_list = self.list(*o, sub, &ctx, false, prev_paragraph);
                         made_step |= self.made > before;
                         prev_paragraph = None;
                     }
@@ -373,6 +802,7 @@ impl<'a> Walker<'a> {
                 self.describe(item.range.clone());
             }
         }
+        last
     }
 
     /// The Markdown of an item after its first line: nested bullets and notes.
@@ -382,6 +812,259 @@ impl<'a> Walker<'a> {
         let mut detail = dedent(body);
         detail.truncate(detail.trim_end().len());
         detail
+    }
+
+    /// A numbered heading ("3. Tag the release", "Step 4: …") or an instruction-only section
+    /// whose section made no step is itself one manual step, its text the detail.
+    fn numbered_headings(&mut self) {
+        let n = self.out.phases.len();
+        let mut has_steps = vec![false; n];
+        for i in (0..n).rev() {
+            if !self.out.phases[i].steps.is_empty() {
+                has_steps[i] = true;
+            }
+            if has_steps[i]
+                && let Some(p) = self.out.phases[i].parent
+            {
+                has_steps[p] = true;
+            }
+        }
+        let mut made = Vec::new();
+        for (i, phase) in self.out.phases.iter().enumerate() {
+            if has_steps[i] {
+                continue;
+            }
+            let first_para = phase.description.split("\n\n").next().unwrap_or("");
+            let leaf = self.out.phases[i + 1..]
+                .first()
+                .is_none_or(|next| next.level <= phase.level);
+            let instructs = is_instruction(first_para)
+                && !first_para
+                    .trim_start()
+                    .starts_with(['-', '*', '|', '>', '`']);
+            if leaf && (is_numbered_heading(&phase.title) || instructs) {
+                made.push(i);
+            }
+        }
+        for i in made {
+            let phase = &mut self.out.phases[i];
+            let title = strip_numbering(&phase.title);
+            let step = Step {
+                id: String::new(),
+                kind: StepKind::Manual,
+                title: short_title(title).into_owned(),
+                line: phase.line,
+                code: None,
+                expected_output: None,
+                inputs: Vec::new(),
+                sets: Vec::new(),
+                attrs: Attrs::default(),
+                dangerous: None,
+                detail: phase.description.clone(),
+                inferred: false,
+            };
+            phase.steps.push(step);
+        }
+    }
+}
+
+/// Whether a list's plain items are steps. A numbered list is, unless it explains (a lead-in
+/// such as "the script does the following:", or items that mostly state rather than
+/// instruct); a bulleted list is when most items instruct or are commands, and it is not a
+/// table of contents or a list of options.
+fn list_is_procedure(ordered: bool, items: &[Item], lead: Option<&str>) -> bool {
+    if lead.is_some_and(introduces_explanation) {
+        return false;
+    }
+    let mut instructing = 0;
+    let mut links = 0;
+    for item in items {
+        let Some(Block::Paragraph { text, spans, .. }) = item.blocks.first() else {
+            continue;
+        };
+        if spans.linked * 10 >= text.len() * 8 && !text.is_empty() {
+            links += 1;
+        }
+        let command = item_command(text, spans, None).is_some();
+        if !command && spans.code.is_empty() && states_a_fact(text) {
+            continue;
+        }
+        // `1. **Canary**` over sub-bullets that instruct, or over a fence, is a step too.
+        let below = item.blocks.iter().skip(1).any(|b| match b {
+            Block::List { items, .. } => items.first().is_some_and(|i| {
+                matches!(i.blocks.first(), Some(Block::Paragraph { text, .. }) if is_instruction(text))
+            }),
+            b @ Block::Code { .. } => has_steps(b),
+            _ => false,
+        });
+        if command || below || is_instruction(text) || item.task.is_some() {
+            instructing += 1;
+        }
+    }
+    if links * 2 > items.len() {
+        return false;
+    }
+    if ordered {
+        // A numbered list is a procedure unless it clearly states facts.
+        instructing * 3 >= items.len()
+    } else {
+        instructing * 2 > items.len()
+    }
+}
+
+/// The command an item asks to run: its text is one command in inline code (`` `make` ``),
+/// or it tells to run one ("Run `make release`", "Restart with `systemctl restart app`");
+/// `raw` (the item's first paragraph as written) adds command lines written under its first
+/// line.
+fn item_command(text: &str, spans: &Spans<'_>, raw: Option<&str>) -> Option<String> {
+    if let Some(raw) = raw {
+        let mut lines = raw.lines();
+        lines.next();
+        let rest: Vec<&str> = lines.map(str::trim).filter(|l| !l.is_empty()).collect();
+        if !rest.is_empty() && rest.iter().all(|l| is_command_line(l) && !l.contains('`')) {
+            let mut commands = rest.join("\n");
+            commands.push('\n');
+            return Some(commands);
+        }
+    }
+    let commands: Vec<&str> = spans
+        .code
+        .iter()
+        .map(|c| c.trim())
+        .filter(|c| is_command_line(c))
+        .collect();
+    let [only] = commands[..] else {
+        return None;
+    };
+    let bare = text
+        .trim()
+        .trim_end_matches([':', '.'])
+        .trim()
+        .strip_prefix(only)
+        .is_some_and(|rest| rest.trim().is_empty() || rest.trim_start().starts_with(['#', '(']));
+    // `Verify staging health: `curl …/health``: a label, then the command that does it.
+    let labelled = text
+        .trim()
+        .trim_end_matches('.')
+        .strip_suffix(only)
+        .is_some_and(|head| head.trim_end().ends_with(':'));
+    // "… and run `x`", "Login: `vault login`, then …", "Restart with `x`".
+    let named = [": ", "run ", "execute ", "with ", "using "]
+        .iter()
+        .any(|lead| text.contains(&format!("{lead}{only}")));
+    let told = runs_a_command(text) || labelled || named;
+    (bare || told).then(|| format!("{only}\n"))
+}
+
+/// `Release manager: Dana`, `Runbook owner: SRE`: a short label and its value, a fact even
+/// when the label starts with a verb.
+fn states_a_fact(text: &str) -> bool {
+    text.split_once(':').is_some_and(|(label, value)| {
+        !label.is_empty() && !value.trim().is_empty() && label.split_whitespace().count() <= 4
+    })
+}
+
+/// Whether a sentence tells to run something: "Run …", "Then execute …", "… with `cmd`".
+fn runs_a_command(text: &str) -> bool {
+    let lower = text.trim_start().to_ascii_lowercase();
+    let lower = lower.trim_start_matches(|c: char| !c.is_alphanumeric());
+    [
+        "run ",
+        "execute ",
+        "type ",
+        "invoke ",
+        "issue ",
+        "then run ",
+        "now run ",
+        "locally, run ",
+    ]
+    .iter()
+    .any(|v| lower.starts_with(v))
+        || is_instruction(text) && (lower.contains(" with `") || lower.contains(" using `"))
+}
+
+/// A paragraph's source lines as commands: every line reads as one (joining `\`
+/// continuations), and none carries Markdown markup.
+fn command_lines(raw: &str) -> Option<String> {
+    if raw.contains('`') || raw.contains("](") || raw.contains("**") {
+        return None;
+    }
+    let mut logical: Vec<String> = Vec::new();
+    let mut continuing = false;
+    let mut continued = false;
+    for line in raw.lines() {
+        let t = line.trim();
+        if t.is_empty() {
+            continue;
+        }
+        if continuing {
+            if let Some(last) = logical.last_mut() {
+                last.push(' ');
+                last.push_str(t.trim_end_matches('\\').trim_end());
+            }
+            continued = true;
+        } else {
+            logical.push(t.trim_end_matches('\\').trim_end().to_string());
+        }
+        continuing = t.ends_with('\\');
+    }
+    let all_commands = !logical.is_empty() && logical.iter().all(|l| is_command_line(l));
+    // One plain line is a command only when its shape leaves no doubt: a continuation, or
+    // several lines.
+    let doubtless = continued || logical.len() > 1;
+    (all_commands && doubtless).then(|| {
+        let mut code = raw
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n");
+        code.push('\n');
+        code
+    })
+}
+
+/// One command in inline code that a paragraph tells to run ("Locally, run `make dist`.").
+fn run_instruction(text: &str, spans: &Spans<'_>) -> Option<String> {
+    if !runs_a_command(text) {
+        return None;
+    }
+    let commands: Vec<&str> = spans
+        .code
+        .iter()
+        .map(|c| c.trim())
+        .filter(|c| is_command_line(c))
+        .collect();
+    match commands[..] {
+        [only] => Some(format!("{only}\n")),
+        _ => None,
+    }
+}
+
+/// `3. Tag`, `2.1. Build`, `Step 4: Restore`, `**5.** Verify`: a heading that numbers a step.
+fn is_numbered_heading(title: &str) -> bool {
+    let t = title.trim_start_matches('*').trim_start();
+    let lower = t.to_ascii_lowercase();
+    if let Some(rest) = lower.strip_prefix("step ") {
+        return rest.starts_with(|c: char| c.is_ascii_digit());
+    }
+    let digits = t
+        .bytes()
+        .take_while(|b| b.is_ascii_digit() || *b == b'.')
+        .count();
+    digits > 0 && t.as_bytes()[0].is_ascii_digit() && t[digits..].starts_with([' ', ')', '*'])
+        || t.split_whitespace().next().is_some_and(is_time_marker)
+}
+
+/// A heading without its numbering: `3. Tag the release` → `Tag the release`.
+fn strip_numbering(title: &str) -> &str {
+    let t = title.trim_start_matches('*').trim_start();
+    let rest = t.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+    let rest = rest.trim_start_matches(['*', ')', ':']).trim_start();
+    if rest.len() < t.len() && !rest.is_empty() {
+        rest
+    } else {
+        title
     }
 }
 
@@ -415,13 +1098,6 @@ fn read_code(
     (vars, dangerous)
 }
 
-fn item_first_text<'a>(item: &'a Item<'_>) -> &'a str {
-    match item.blocks.first() {
-        Some(Block::Paragraph { text, .. }) => text,
-        _ => "",
-    }
-}
-
 /// Whether a block would produce any step (a task item, a numbered item, a runnable fence).
 fn has_steps(block: &Block) -> bool {
     match block {
@@ -430,8 +1106,12 @@ fn has_steps(block: &Block) -> bool {
             info,
             code,
             ..
-        } => CodeLang::from_info(&info_lang(info), code).is_some(),
-        Block::List { ordered, items, .. } => {
+        } => match Label::of(&info_lang(info)) {
+            Label::Runs(_) => true,
+            Label::Unlabelled => block_shape(code) == Shape::Commands,
+            Label::Other => false,
+        },
+        Block::List { ordered, items } => {
             *ordered
                 || items
                     .iter()
@@ -439,6 +1119,21 @@ fn has_steps(block: &Block) -> bool {
         }
         _ => false,
     }
+}
+
+/// The text of a comment on a block's first line (`# Watch errors`, `-- Backfill`).
+fn leading_comment(code: &str, lang: CodeLang) -> Option<&str> {
+    let first = code
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with("#!"))?;
+    let text = if lang.is_shell() {
+        first.strip_prefix('#')?
+    } else {
+        first.strip_prefix("--")?
+    };
+    let text = text.trim_start_matches(['#', '-', ' ']).trim();
+    (!text.is_empty()).then_some(text)
 }
 
 fn only_comments(code: &str) -> bool {
@@ -470,20 +1165,23 @@ fn code_title(code: &str, lang: CodeLang) -> String {
     }
 }
 
-/// A checklist-sized title: first sentence-ish, no trailing colon, at most [`MAX_TITLE_CHARS`].
-/// Borrowed unless cut, since most items are asked for theirs and few become steps.
+/// A checklist title: the text without a trailing colon. Never cut here: the screen cuts to its
+/// width, and `plan --format json` keeps the whole title.
 fn short_title(text: &str) -> Cow<'_, str> {
-    let t = text.trim().trim_end_matches(':').trim_end();
-    // A string has at most as many characters as bytes: most titles need no counting.
-    if t.len() <= MAX_TITLE_CHARS || t.chars().count() <= MAX_TITLE_CHARS {
-        return Cow::Borrowed(t);
+    Cow::Borrowed(text.trim().trim_end_matches(':').trim_end())
+}
+
+/// The first sentence of a paragraph that has several: what a block under it is about.
+fn first_sentence(text: &str) -> &str {
+    let t = text.trim();
+    let end = t
+        .match_indices(['.', '!', '?'])
+        .map(|(i, _)| i)
+        .find(|&i| t[i + 1..].starts_with(' ') && t[..i].split_whitespace().count() >= 3);
+    match end {
+        Some(i) => &t[..i],
+        None => t,
     }
-    let cut: String = t.chars().take(MAX_TITLE_CHARS - 1).collect();
-    let cut = cut
-        .rfind(' ')
-        .filter(|&i| i > MAX_TITLE_CHARS / 2)
-        .map_or(cut.as_str(), |i| &cut[..i]);
-    Cow::Owned(format!("{}…", cut.trim_end_matches([',', ';', ':', ' '])))
 }
 
 fn with_context(context: &[String], title: String) -> String {

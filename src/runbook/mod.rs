@@ -18,6 +18,8 @@ mod lint;
 mod lint_steps;
 mod markdown;
 pub mod model;
+mod prose;
+mod shape;
 pub mod source;
 mod words;
 

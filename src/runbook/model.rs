@@ -86,6 +86,10 @@ pub struct Step {
     pub dangerous: Option<String>,
     /// Markdown under the step (nested bullets, notes) shown in the detail pane.
     pub detail: String,
+    /// Whether the command was read from prose rather than a labelled fence (a bullet's
+    /// inline code, a paragraph, indented or unlabelled code): the captain confirms it before
+    /// its first run, since flightdeck guessed it.
+    pub inferred: bool,
 }
 
 impl Step {

@@ -107,7 +107,11 @@ pub fn render(frame: &mut Frame, screen: Rect, app: &App) {
             reason,
         } => {
             let mut lines = vec![
-                Line::styled(format!("⚠ {step_id} {reason}"), t.danger),
+                if word.is_empty() {
+                    Line::styled(format!("{step_id} {reason}"), t.warn)
+                } else {
+                    Line::styled(format!("⚠ {step_id} {reason}"), t.danger)
+                },
                 Line::raw(""),
                 Line::styled("It will run exactly:", t.dim),
             ];
@@ -125,10 +129,16 @@ pub fn render(frame: &mut Frame, screen: Rect, app: &App) {
                 ));
             }
             lines.push(Line::raw(""));
-            lines.push(Line::from(vec![
-                Span::raw(format!("Type `{word}` to run it: ")),
-                Span::styled(format!("{typed}█"), t.accent),
-            ]));
+            // An inferred command asks only for Enter; a dangerous one for the word.
+            let title = if word.is_empty() {
+                " Check the command "
+            } else {
+                lines.push(Line::from(vec![
+                    Span::raw(format!("Type `{word}` to run it: ")),
+                    Span::styled(format!("{typed}█"), t.accent),
+                ]));
+                " Confirm dangerous step "
+            };
             lines.push(Line::styled("Enter run · Esc cancel", t.dim));
             // Room for the reason line to wrap.
             let area = centered(screen, 80, lines.len() as u16 + 4);
@@ -136,7 +146,7 @@ pub fn render(frame: &mut Frame, screen: Rect, app: &App) {
                 frame,
                 area,
                 Paragraph::new(lines).wrap(Wrap { trim: false }),
-                " Confirm dangerous step ",
+                title,
                 app,
             );
         }

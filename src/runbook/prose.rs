@@ -1,0 +1,462 @@
+//! What a sentence of prose does: instruct (an imperative, "Restart the workers"), announce
+//! output ("The output looks like:"), or explain ("The script does the following:"). The
+//! walker asks here whether a list is a procedure and whether a block after a paragraph is
+//! something to run or something to expect.
+
+/// Verbs a runbook's instructions start with. A list whose items mostly start with one is a
+/// procedure; a list of facts, names or links is not.
+const VERBS: &[&str] = &[
+    "accept",
+    "acknowledge",
+    "activate",
+    "add",
+    "adjust",
+    "allow",
+    "announce",
+    "append",
+    "apply",
+    "approve",
+    "archive",
+    "ask",
+    "assign",
+    "attach",
+    "back",
+    "backup",
+    "bootstrap",
+    "bump",
+    "build",
+    "call",
+    "cancel",
+    "capture",
+    "change",
+    "check",
+    "checkout",
+    "choose",
+    "clean",
+    "clear",
+    "click",
+    "clone",
+    "close",
+    "collect",
+    "comment",
+    "commit",
+    "communicate",
+    "compare",
+    "compile",
+    "complete",
+    "configure",
+    "confirm",
+    "connect",
+    "contact",
+    "continue",
+    "convert",
+    "copy",
+    "cordon",
+    "create",
+    "cut",
+    "deactivate",
+    "declare",
+    "decrease",
+    "delete",
+    "deploy",
+    "destroy",
+    "detach",
+    "determine",
+    "disable",
+    "disconnect",
+    "discuss",
+    "dispatch",
+    "double-check",
+    "download",
+    "drain",
+    "drop",
+    "dump",
+    "edit",
+    "email",
+    "empty",
+    "enable",
+    "ensure",
+    "enter",
+    "escalate",
+    "evict",
+    "examine",
+    "execute",
+    "export",
+    "extract",
+    "fail",
+    "fetch",
+    "file",
+    "fill",
+    "find",
+    "finish",
+    "fix",
+    "flip",
+    "flush",
+    "follow",
+    "force",
+    "forward",
+    "freeze",
+    "generate",
+    "get",
+    "give",
+    "go",
+    "grab",
+    "grant",
+    "handle",
+    "identify",
+    "import",
+    "increase",
+    "increment",
+    "inform",
+    "initialize",
+    "initiate",
+    "inspect",
+    "install",
+    "invalidate",
+    "invite",
+    "invoke",
+    "isolate",
+    "keep",
+    "kick",
+    "kill",
+    "label",
+    "launch",
+    "leave",
+    "let",
+    "list",
+    "load",
+    "lock",
+    "log",
+    "login",
+    "look",
+    "make",
+    "mark",
+    "merge",
+    "migrate",
+    "mirror",
+    "modify",
+    "monitor",
+    "mount",
+    "move",
+    "navigate",
+    "note",
+    "notify",
+    "observe",
+    "obtain",
+    "open",
+    "pause",
+    "perform",
+    "pick",
+    "pin",
+    "ping",
+    "place",
+    "plan",
+    "poll",
+    "post",
+    "prepare",
+    "press",
+    "promote",
+    "provision",
+    "publish",
+    "pull",
+    "purge",
+    "push",
+    "put",
+    "query",
+    "raise",
+    "re-check",
+    "re-enable",
+    "re-run",
+    "reboot",
+    "rebuild",
+    "recheck",
+    "record",
+    "recover",
+    "redeploy",
+    "refresh",
+    "register",
+    "reindex",
+    "release",
+    "reload",
+    "remove",
+    "rename",
+    "repeat",
+    "replace",
+    "reply",
+    "report",
+    "request",
+    "rerun",
+    "reset",
+    "resize",
+    "resolve",
+    "restart",
+    "restore",
+    "resume",
+    "retrieve",
+    "retry",
+    "return",
+    "revert",
+    "review",
+    "revoke",
+    "roll",
+    "rollback",
+    "rotate",
+    "run",
+    "save",
+    "scale",
+    "schedule",
+    "search",
+    "select",
+    "send",
+    "set",
+    "setup",
+    "share",
+    "ship",
+    "shut",
+    "sign",
+    "snapshot",
+    "specify",
+    "spin",
+    "ssh",
+    "stage",
+    "start",
+    "stop",
+    "submit",
+    "suspend",
+    "switch",
+    "sync",
+    "tag",
+    "take",
+    "tell",
+    "terminate",
+    "test",
+    "toggle",
+    "track",
+    "transfer",
+    "trigger",
+    "tweet",
+    "type",
+    "unblock",
+    "uncordon",
+    "unfreeze",
+    "uninstall",
+    "unlock",
+    "unpause",
+    "update",
+    "upgrade",
+    "upload",
+    "use",
+    "validate",
+    "verify",
+    "visit",
+    "wait",
+    "watch",
+    "wipe",
+    "write",
+    "agree",
+    "alert",
+    "browse",
+    "coordinate",
+    "decide",
+    "define",
+    "document",
+    "draft",
+    "expand",
+    "extend",
+    "hold",
+    "interact",
+    "join",
+    "measure",
+    "order",
+    "page",
+    "pay",
+    "print",
+    "proceed",
+    "provide",
+    "reach",
+    "read",
+    "rehearse",
+    "remind",
+    "scan",
+    "scroll",
+    "see",
+    "smoke-test",
+    "spot-check",
+    "summarize",
+    "tap",
+    "triage",
+    "uncomment",
+    "unzip",
+    "view",
+    "zip",
+];
+
+/// Words that may stand before an instruction's verb: "Then restart", "Now, run", "Please".
+const LEADS: &[&str] = &[
+    "then",
+    "now",
+    "next",
+    "first",
+    "finally",
+    "please",
+    "also",
+    "afterwards",
+    "locally",
+    "manually",
+    "optionally",
+];
+
+/// Whether `text` starts like an instruction: an imperative verb, perhaps after "Then" or a
+/// bold time marker (`T-30m`), or a `verb:` label.
+pub fn is_instruction(text: &str) -> bool {
+    // A word with a colon is a label (`Start: "Deploying …"`), not a verb.
+    // Punctuation-only words are skipped; a label reads as an empty word, which no verb is.
+    let mut words = text.split_whitespace().filter_map(|w| {
+        let bare = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-');
+        let label = w.trim_end_matches('*').ends_with(':') && !is_time_marker(bare);
+        match (bare.is_empty(), label) {
+            (true, _) => None,
+            (false, true) => Some(""),
+            (false, false) => Some(bare),
+        }
+    });
+    let mut word = words.next();
+    // `T-30m Announce …`, `Step 3: Tag …`
+    if word.is_some_and(is_time_marker) {
+        word = words.next();
+    }
+    for _ in 0..2 {
+        match word {
+            Some(w) if LEADS.contains(&w.to_ascii_lowercase().as_str()) => word = words.next(),
+            _ => break,
+        }
+    }
+    word.is_some_and(|w| !w.is_empty() && VERBS.contains(&w.to_ascii_lowercase().as_str()))
+}
+
+/// `T-30m`, `T+0`, `T-1d`: an offset from the go time written before an instruction.
+pub fn is_time_marker(word: &str) -> bool {
+    let w = word.trim_matches(|c: char| c == '*' || c == ':' || c == ',');
+    w.len() >= 2
+        && (w.starts_with("T-") || w.starts_with("T+"))
+        && w[2..].starts_with(|c: char| c.is_ascii_digit())
+}
+
+/// Whether a paragraph announces output rather than a command: what follows it is what the
+/// captain should see, not something to run.
+pub fn announces_output(text: &str) -> bool {
+    let t = text.trim().to_ascii_lowercase();
+    let t = t.trim_start_matches(|c: char| !c.is_alphanumeric());
+    let starts = [
+        "output",
+        "example output",
+        "sample output",
+        "expected output",
+        "results:",
+        "result:",
+        "response:",
+        "example response",
+        "sample response",
+    ];
+    let contains = [
+        "output should",
+        "output will",
+        "output looks",
+        "output is similar",
+        "output similar",
+        "the response should",
+        "response should look",
+        "should return",
+        "should look like",
+        "should look similar",
+        "will look like",
+        "will return something",
+        "will return a",
+        "you should see",
+        "you will see",
+        "looks like this",
+        "look like this",
+        "will print",
+        "prints something like",
+        "should print",
+        "should show",
+        "returns something like",
+        "would look like",
+    ];
+    starts.iter().any(|s| t.starts_with(s)) || contains.iter().any(|c| t.contains(c))
+}
+
+/// Whether a paragraph introduces a description rather than steps: "The script does the
+/// following:", "This will:", "The order of precedence is:".
+pub fn introduces_explanation(text: &str) -> bool {
+    let t = text.trim().to_ascii_lowercase();
+    [
+        "does the following",
+        "performs the following",
+        "this script will",
+        "the script will",
+        "this will:",
+        "this command will",
+        "it will:",
+        "order of precedence",
+        "consists of",
+        "is made of",
+        "the following happens",
+        "what happens",
+        "you have three",
+        "you have two",
+        "you have several",
+        "one of the following",
+        "options are",
+        "options:",
+    ]
+    .iter()
+    .any(|cue| t.contains(cue))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instructions_start_with_a_verb() {
+        for t in [
+            "Restart the workers",
+            "Then, run the migration",
+            "**T-30m** Announce the freeze",
+            "Re-check the dashboards",
+            "Please notify the on-call",
+            "SSH into the bastion",
+            "Proceed to checkout → verify payment flow",
+        ] {
+            assert!(is_instruction(t), "{t}");
+        }
+        for t in [
+            "The database is upgraded",
+            "Grafana dashboards",
+            "PostgreSQL 12 or newer",
+            "Via an anonymous tip",
+            "Automatically determines the version",
+            "**Start:** \"Deploying v1 to prod\"",
+        ] {
+            assert!(!is_instruction(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn lead_ins() {
+        assert!(announces_output("The output should look similar to this:"));
+        assert!(announces_output("**Results:**"));
+        assert!(!announces_output(
+            "The following example shows how to take a backup:"
+        ));
+        assert!(!announces_output(
+            "Generate a plan, then inspect the output:"
+        ));
+        assert!(announces_output("Output:"));
+        assert!(introduces_explanation(
+            "This script performs the following actions:"
+        ));
+        assert!(!introduces_explanation("Roll out the release:"));
+    }
+}

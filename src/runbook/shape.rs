@@ -1,0 +1,548 @@
+//! Whether text reads as shell commands, judged by its shape rather than by a list of tools:
+//! unlabelled fences, indented code, bullets of inline code and `\`-continued paragraphs are
+//! all read through here. No list can keep up with the tools runbooks call, so a line is a
+//! command when it is built like one (a program-like first word, then flags, paths, variables,
+//! pipes), and is not when it is built like output or data (JSON, `key: value`, tables, log
+//! lines, stack traces, sentences).
+
+/// Programs that make a line a command with nothing else to show for it (`git status`,
+/// `make`): a booster for lines without flags or paths, never a gate.
+const KNOWN: &[&str] = &[
+    "apt",
+    "apt-get",
+    "aws",
+    "az",
+    "bash",
+    "brew",
+    "bundle",
+    "cargo",
+    "cat",
+    "cd",
+    "chmod",
+    "chown",
+    "conda",
+    "cp",
+    "createdb",
+    "curl",
+    "date",
+    "dig",
+    "docker",
+    "doctl",
+    "dotnet",
+    "dropdb",
+    "echo",
+    "eksctl",
+    "env",
+    "etcdctl",
+    "export",
+    "fly",
+    "flyctl",
+    "gcloud",
+    "gh",
+    "git",
+    "go",
+    "gradle",
+    "grep",
+    "gsutil",
+    "helm",
+    "heroku",
+    "jq",
+    "kafka-topics",
+    "kill",
+    "kubectl",
+    "kustomize",
+    "ln",
+    "ls",
+    "make",
+    "mkdir",
+    "mv",
+    "mvn",
+    "mysql",
+    "mysqldump",
+    "netlify",
+    "nginx",
+    "node",
+    "npm",
+    "npx",
+    "oc",
+    "openssl",
+    "pg_dump",
+    "pg_dumpall",
+    "pg_restore",
+    "pg_upgrade",
+    "pg_upgradecluster",
+    "pg_createcluster",
+    "pg_dropcluster",
+    "pg_lsclusters",
+    "ping",
+    "pip",
+    "pip3",
+    "pm2",
+    "pnpm",
+    "podman",
+    "poetry",
+    "psql",
+    "python",
+    "python3",
+    "rails",
+    "rake",
+    "redis-cli",
+    "rm",
+    "rsync",
+    "scp",
+    "sed",
+    "service",
+    "sh",
+    "sleep",
+    "source",
+    "ssh",
+    "sudo",
+    "supabase",
+    "systemctl",
+    "tail",
+    "tar",
+    "terraform",
+    "touch",
+    "uv",
+    "vault",
+    "vercel",
+    "wget",
+    "wrangler",
+    "yarn",
+];
+
+/// Words that begin an English sentence or phrase far more often than a command line.
+const STOP_WORDS: &[&str] = &[
+    "a", "all", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "if",
+    "in", "is", "it", "its", "of", "on", "or", "so", "that", "the", "then", "this", "to", "was",
+    "we", "when", "will", "with", "you", "your",
+];
+
+/// Programs that wait for a person at a terminal: a block that calls one without arguments
+/// (or opens an editor, or switches user) is walked by hand, not run.
+const INTERACTIVE: &[&str] = &[
+    "vi",
+    "vim",
+    "nvim",
+    "nano",
+    "emacs",
+    "pico",
+    "ed",
+    "visudo",
+    "crontab -e",
+];
+
+/// What a block of code holds, by the shape of its lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Commands to run (possibly behind prompts, see [`prompt_split`]).
+    Commands,
+    /// Only comments, or nothing.
+    Comments,
+    /// Output, logs, tables, data or prose: reference, never run.
+    Output,
+}
+
+/// How an unlabelled block (bare fence, indented code, prompt-less `console`) reads: judged by
+/// its first meaningful line, or by its prompts when it has any.
+pub fn block_shape(code: &str) -> Shape {
+    if has_prompts(code, true) {
+        return if prompt_split(code, true).0.trim().is_empty() {
+            Shape::Output
+        } else {
+            Shape::Commands
+        };
+    }
+    match first_meaningful(code) {
+        None => Shape::Comments,
+        Some(line) if is_code_command(line) => Shape::Commands,
+        Some(_) => Shape::Output,
+    }
+}
+
+/// Whether a block labelled as shell (`bash`, `sh`, …) nonetheless holds only output or data:
+/// the label says shell, so only a first line that is plainly not a command demotes it.
+pub fn labelled_shell_is_output(code: &str) -> bool {
+    if has_prompts(code, false) {
+        return prompt_split(code, false).0.trim().is_empty();
+    }
+    first_meaningful(code).is_some_and(looks_like_output)
+}
+
+/// The first line that is not blank, a comment or a shebang.
+fn first_meaningful(code: &str) -> Option<&str> {
+    code.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with("//"))
+}
+
+/// Whether one line is built like a shell command. Strict enough for prose contexts
+/// (a bullet's inline code, a paragraph, text after `# `): a sentence, a file name alone,
+/// `key: value` or a log line is not a command, and an unknown program needs a flag, path,
+/// variable or shell operator to show for it.
+pub fn is_command_line(line: &str) -> bool {
+    command_shape(line, false)
+}
+
+/// [`is_command_line`] for a line of code the author set apart (a fence or indented block):
+/// there a program-like word with plain arguments (`rever 23.9.0`) is a command too.
+pub fn is_code_command(line: &str) -> bool {
+    command_shape(line, true)
+}
+
+fn command_shape(line: &str, in_code: bool) -> bool {
+    let line = line.trim();
+    if line.is_empty() || looks_like_output(line) {
+        return false;
+    }
+    let tokens: Vec<&str> = line.split_whitespace().collect();
+    let i = program_index(&tokens);
+    let Some(program) = tokens.get(i) else {
+        // Only assignments: `NEWVER=1.2` sets a variable later steps read.
+        return i > 0;
+    };
+    let args = &tokens[i + 1..];
+    if is_path_to_run(program) {
+        return true;
+    }
+    if !is_program_word(program) || STOP_WORDS.contains(program) {
+        return false;
+    }
+    if KNOWN.contains(program) || i > 0 {
+        return true;
+    }
+    if in_code && !args.iter().take(3).any(|a| STOP_WORDS.contains(a)) {
+        return true;
+    }
+    let shell_syntax = ["|", "&&", "||", ";", ">", ">>", "2>&1", "<"];
+    args.iter().any(|a| {
+        a.starts_with('-')
+            || a.contains('/')
+            || a.contains('$')
+            || a.contains("://")
+            || shell_syntax.contains(a)
+    }) && !args.iter().any(|a| STOP_WORDS.contains(a))
+}
+
+/// Where the program is among a line's words: `sudo -u postgres`, `env`, `nohup` and
+/// `NAME=value` prefixes do not decide; the program does.
+fn program_index(tokens: &[&str]) -> usize {
+    let mut i = 0;
+    while let Some(t) = tokens.get(i) {
+        if matches!(*t, "sudo" | "env" | "time" | "nohup" | "exec") {
+            i += 1;
+            while tokens.get(i).is_some_and(|t| t.starts_with('-')) {
+                // `sudo -u postgres`: the flag's argument goes too.
+                if matches!(tokens.get(i), Some(&"-u") | Some(&"-g")) {
+                    i += 1;
+                }
+                i += 1;
+            }
+        } else if is_assignment(t) {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    i
+}
+
+/// `NAME=value` with a shell variable name (not `server-id=1` or `key = value`).
+fn is_assignment(token: &str) -> bool {
+    let Some((name, _)) = token.split_once('=') else {
+        return false;
+    };
+    !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && !name.as_bytes()[0].is_ascii_digit()
+}
+
+/// `./deploy.sh`, `~/bin/x`, `../x`, `bin/migrate`, `/usr/lib/postgresql/12/bin/pg_upgrade`.
+fn is_path_to_run(token: &str) -> bool {
+    (token.starts_with("./") || token.starts_with("../") || token.starts_with("~/"))
+        && token.len() > 2
+        || token.starts_with('/') && token.len() > 1 && token.matches('/').count() >= 2
+        || token.starts_with("bin/")
+}
+
+/// A program name: lowercase first, then letters, digits and `._+-` (`pg_dump`, `gds-cli`,
+/// `kafka-topics.sh`), and not a bare file name with a data extension.
+fn is_program_word(token: &str) -> bool {
+    let b = token.as_bytes();
+    if !b.first().is_some_and(u8::is_ascii_lowercase) {
+        return false;
+    }
+    if !b
+        .iter()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"._+-".contains(c))
+    {
+        return false;
+    }
+    let data = [
+        ".json", ".yaml", ".yml", ".md", ".txt", ".toml", ".conf", ".log", ".xml",
+    ];
+    !data.iter().any(|ext| token.ends_with(ext))
+}
+
+/// Lines that are output, data or prose, whatever tool printed them.
+pub fn looks_like_output(line: &str) -> bool {
+    let line = line.trim();
+    let first = line.split_whitespace().next().unwrap_or("");
+    let b = line.as_bytes();
+    let Some(&c0) = b.first() else {
+        return false;
+    };
+    // JSON, tables, XML, numbers and timestamps at the start of log lines.
+    if matches!(c0, b'{' | b'[' | b'|' | b'+' | b'<' | b'=' | b'*')
+        || c0.is_ascii_digit()
+        || line.starts_with("..")
+        || line == "."
+    {
+        return !line.starts_with("[ ") && !line.starts_with("[[");
+    }
+    // `key: value` (YAML, labels, `Error: …`), `key = value` (config).
+    if first.ends_with(':') || line.contains(" = ") && !line.contains("==") {
+        return true;
+    }
+    if line.starts_with("at ") && line.contains('(')
+        || line.starts_with("Traceback")
+        || line.starts_with("File \"")
+        || line.starts_with("Caused by")
+        || line.starts_with("goroutine ")
+        || line.starts_with("panic:")
+    {
+        return true;
+    }
+    // Column headers (`NAME   READY   STATUS`), and sentences or labels starting in capitals.
+    c0.is_ascii_uppercase() && !is_assignment(first)
+}
+
+/// Prompt forms a terminal transcript uses before a command: `$ `, `user@host:~$ `,
+/// `host:# `, `[root@db tmp]# `, `(venv) $ `, `~/dir$ `. `# ` counts only where no other
+/// prompt is used and what follows reads as a command (else it is a comment).
+fn strip_prompt(line: &str, hash_prompts: bool) -> Option<&str> {
+    let t = line.trim_start();
+    if t == "$" || t == "#" {
+        return Some("");
+    }
+    if let Some(rest) = t.strip_prefix("$ ") {
+        return Some(rest);
+    }
+    if hash_prompts && let Some(rest) = t.strip_prefix("# ") {
+        return is_command_line(rest).then_some(rest);
+    }
+    // `(venv) $ cmd`, `(postgres)# cmd`.
+    if t.starts_with('(')
+        && let Some(close) = t.find(')')
+        && !t[1..close].contains(' ')
+    {
+        let rest = t[close + 1..].trim_start();
+        return strip_sign(rest);
+    }
+    // `[root@db tmp]# cmd`.
+    if t.starts_with('[')
+        && let Some(close) = t.find(']')
+        && t[1..close].contains('@')
+    {
+        return strip_sign(&t[close + 1..]);
+    }
+    // `user@host:~/x$ cmd`, `server1:# cmd`, `~/dir$ cmd`: one token ending in `$` or `#`.
+    let (head, rest) = t.split_once(' ')?;
+    let sign = head.ends_with('$') || head.ends_with('#');
+    let shaped = head.contains('@') || head.contains(':') || head.starts_with('~');
+    (sign && shaped && head.len() > 1 && !head.contains("://")).then_some(rest)
+}
+
+fn strip_sign(rest: &str) -> Option<&str> {
+    rest.strip_prefix("$ ")
+        .or_else(|| rest.strip_prefix("# "))
+        .or_else(|| (rest == "$" || rest == "#").then_some(""))
+}
+
+/// Whether any line of `code` begins with a shell prompt; `# ` counts only where `hash` says a
+/// label does not make it a comment (never in a `bash` fence).
+pub fn has_prompts(code: &str, hash: bool) -> bool {
+    let hash = hash && !code.lines().any(|l| strip_prompt(l, false).is_some());
+    code.lines().any(|l| strip_prompt(l, hash).is_some())
+}
+
+/// Splits a transcript into its commands (prompt lines, with `\` continuations) and the
+/// output shown between them; `hash` as for [`has_prompts`].
+pub fn prompt_split(code: &str, hash: bool) -> (String, Option<String>) {
+    let hash = hash && !code.lines().any(|l| strip_prompt(l, false).is_some());
+    let mut commands: Vec<&str> = Vec::new();
+    let mut output: Vec<&str> = Vec::new();
+    let mut continuing = false;
+    for line in code.lines() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let t = line.trim_start();
+        if continuing {
+            commands.push(t.strip_prefix("> ").unwrap_or(t));
+            continuing = t.ends_with('\\');
+        } else if let Some(cmd) = strip_prompt(line, hash) {
+            if !cmd.trim().is_empty() {
+                commands.push(cmd);
+            }
+            continuing = cmd.ends_with('\\');
+        } else if !t.is_empty() {
+            output.push(line);
+        }
+    }
+    let mut text = commands.join("\n");
+    if !text.is_empty() {
+        text.push('\n');
+    }
+    (text, (!output.is_empty()).then(|| output.join("\n")))
+}
+
+/// Prompts of interactive shells that are not the system shell: lines typed there are walked
+/// by hand (`mysql> FLUSH TABLES WITH READ LOCK;`).
+const REPL_PROMPTS: &[&str] = &[
+    "mysql>",
+    "mariadb>",
+    "postgres=#",
+    "postgres=>",
+    "psql>",
+    "redis>",
+    "sqlite>",
+    ">>>",
+    "irb(main)",
+    "mongo>",
+    "kafka>",
+    "cqlsh>",
+    "SQL>",
+];
+
+/// Whether a block is typed at an interactive prompt other than the shell's.
+pub fn at_a_repl_prompt(code: &str) -> bool {
+    code.lines().map(str::trim_start).any(|l| {
+        REPL_PROMPTS.iter().any(|p| l.starts_with(p))
+            || l.split_once("> ")
+                .is_some_and(|(head, _)| head.contains(":6379") || head.ends_with("=#"))
+    })
+}
+
+/// Why a block cannot run unattended, if it opens something that waits for a person: an
+/// editor, a switch of user, a database or Redis shell fed by the lines after it.
+pub fn needs_a_person(commands: &str) -> Option<&'static str> {
+    if at_a_repl_prompt(commands) {
+        return Some("is typed at an interactive database or language prompt");
+    }
+    let lines: Vec<&str> = commands
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    for (i, line) in lines.iter().enumerate() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let p = program_index(&words);
+        let Some(&program) = words.get(p) else {
+            continue;
+        };
+        if INTERACTIVE.contains(&program) || INTERACTIVE.contains(&line.trim()) {
+            return Some("opens an editor");
+        }
+        if program == "su" || *line == "sudo su" || *line == "sudo -i" || *line == "sudo -s" {
+            return Some("switches user in an interactive shell");
+        }
+        let shell = ["psql", "mysql", "redis-cli", "sqlite3", "mongo", "mongosh"];
+        let runs_a_command = words[p + 1..].iter().any(|w| {
+            matches!(
+                *w,
+                "-c" | "-e" | "-f" | "--command" | "--execute" | "<" | "<<"
+            ) || w.starts_with("--command=")
+                || w.starts_with("<<")
+        });
+        let fed = lines.get(i + 1).is_some_and(|next| !is_command_line(next));
+        if shell.contains(&program) && !runs_a_command && fed {
+            return Some("opens an interactive database shell");
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_by_shape_whatever_the_tool() {
+        for line in [
+            "gds-cli aws govuk-production-admin -- aws rds describe-db-instances",
+            "kafka-reassign-partitions.sh --zookeeper zk:2181 --execute",
+            "./deploy.sh prod",
+            "/usr/lib/postgresql/12/bin/pg_upgrade --check",
+            "NEWVER=3.5.0",
+            "FOO=1 make deploy",
+            "sudo -u postgres psql",
+            "git status",
+            "mytool sync --all",
+            "rever 23.9.0",
+        ] {
+            assert!(is_code_command(line), "{line}");
+            assert!(is_command_line(line) || line == "rever 23.9.0", "{line}");
+        }
+        for line in [
+            "{\"partitions\": []}",
+            "NAME   READY   STATUS",
+            "Error: connection refused",
+            "2026-11-21 04:12:07 INFO started",
+            "server-id = 1",
+            "check state of all services",
+            "config.yaml",
+            "origin",
+            "The database is now upgraded.",
+            "at com.example.Main(Main.java:12)",
+            "+----+-------+",
+            "Current version: v2.13.0",
+        ] {
+            assert!(!is_command_line(line), "{line}");
+        }
+        assert!(!is_code_command("check state of all services"));
+    }
+
+    #[test]
+    fn blocks_by_their_first_line_or_prompts() {
+        assert_eq!(block_shape("kubectl get pods -n prod\n"), Shape::Commands);
+        assert_eq!(block_shape("# only a note\n"), Shape::Comments);
+        assert_eq!(block_shape("NAME READY\napi-0 1/1\n"), Shape::Output);
+        assert_eq!(block_shape("{\"a\": 1}\n"), Shape::Output);
+        assert_eq!(block_shape("$ ls -l\ntotal 0\n"), Shape::Commands);
+        assert_eq!(block_shape("$\n"), Shape::Output);
+        assert!(labelled_shell_is_output("{\n  \"acknowledged\": true\n}\n"));
+        assert!(!labelled_shell_is_output("mytool go\n"));
+    }
+
+    #[test]
+    fn prompt_forms() {
+        let (c, out) = prompt_split(
+            "server1:# mysql -e 'show slave status'\nSlave_IO_Running: Yes\n[root@db tmp]# ls\n(rever) $ rever 23.9.0\nuser@host:~/x$ make \\\n> all\n",
+            true,
+        );
+        assert_eq!(
+            c,
+            "mysql -e 'show slave status'\nls\nrever 23.9.0\nmake \\\nall\n"
+        );
+        assert_eq!(out.as_deref(), Some("Slave_IO_Running: Yes"));
+        // `# ` is a prompt only without other prompts and before a command.
+        let (c, _) = prompt_split(
+            "# Parameterize the environment\n# kubectl -n rook get pods\n",
+            true,
+        );
+        assert_eq!(c, "kubectl -n rook get pods\n");
+        let (c, out) = prompt_split("$ make release\n# make sure the notes are ready\n", true);
+        assert_eq!(c, "make release\n");
+        assert_eq!(out.as_deref(), Some("# make sure the notes are ready"));
+    }
+
+    #[test]
+    fn what_waits_for_a_person() {
+        assert!(needs_a_person("nano /etc/postgresql/12/main/postgresql.conf\n").is_some());
+        assert!(needs_a_person("sudo su\napt update\n").is_some());
+        assert!(needs_a_person("sudo -u postgres psql\nSELECT 1;\n\\q\n").is_some());
+        assert!(needs_a_person("psql -c 'select 1'\n").is_none());
+        assert!(needs_a_person("redis-cli flushall\n").is_none());
+        assert!(needs_a_person("kubectl get pods\n").is_none());
+        assert!(needs_a_person("mysql> FLUSH TABLES WITH READ LOCK;\n").is_some());
+    }
+}

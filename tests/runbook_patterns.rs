@@ -1,0 +1,225 @@
+//! How runbooks written by other teams read: one small runbook per pattern in
+//! `tests/patterns/`, each asserting kinds, titles, commands, inputs and warnings, so that a
+//! rule removed makes its test fail.
+
+use flightdeck::runbook::{self, Runbook, Step, StepKind};
+
+fn load(name: &str) -> Runbook {
+    let path = format!("tests/patterns/{name}.md");
+    runbook::load(std::path::Path::new(&path)).expect("pattern runbook loads")
+}
+
+fn phase_steps<'a>(rb: &'a Runbook, title: &str) -> Vec<&'a Step> {
+    rb.phases
+        .iter()
+        .find(|p| p.title == title)
+        .unwrap_or_else(|| panic!("no phase {title}"))
+        .steps
+        .iter()
+        .collect()
+}
+
+fn kinds_titles(steps: &[&Step]) -> Vec<(StepKind, String)> {
+    steps.iter().map(|s| (s.kind, s.title.clone())).collect()
+}
+
+fn warnings(rb: &Runbook) -> Vec<(usize, String)> {
+    rb.diagnostics
+        .iter()
+        .map(|d| (d.line, d.message.clone()))
+        .collect()
+}
+
+#[test]
+fn p1_bullets_of_a_procedure_are_steps_and_inline_commands_run() {
+    let rb = load("01-bullet-procedure");
+    let steps = phase_steps(&rb, "Roll out");
+    use StepKind::{Manual, Shell};
+    assert_eq!(
+        kinds_titles(&steps),
+        [
+            (Manual, "Announce the freeze in the release channel".into()),
+            (Shell, "ssh deploy@app-01".into()),
+            (
+                Shell,
+                "cd /srv/shop && git fetch --tags && git checkout v<version>".into()
+            ),
+            (Shell, "Run ./bin/migrate up".into()),
+            (Shell, "systemctl restart shop".into()),
+        ]
+    );
+    assert_eq!(steps[3].code.as_deref(), Some("./bin/migrate up\n"));
+    assert_eq!(
+        steps[3].detail,
+        "- migrations must finish before the restart"
+    );
+    assert_eq!(steps[2].inputs, ["version"]);
+    assert!(
+        steps.iter().filter(|s| s.kind == Shell).all(|s| s.inferred),
+        "an inferred command is confirmed before its first run"
+    );
+    // A list of contacts explains: no steps, and the command in it is named by `check`.
+    assert!(phase_steps(&rb, "Contacts").is_empty());
+    assert!(warnings(&rb).contains(&(
+        16,
+        "the bullet command `systemctl stop worker` is not a step: its list reads as reference (facts, links or options), not a procedure; put it in a ```bash fence or a `- [ ]` item to run it".into()
+    )));
+}
+
+#[test]
+fn p2_indented_code_and_continued_paragraphs_run() {
+    let rb = load("02-commands-outside-fences");
+    let steps = phase_steps(&rb, "Move partitions");
+    assert_eq!(
+        kinds_titles(&steps),
+        [
+            (StepKind::Shell, "Generate the plan on a broker".into()),
+            (StepKind::Shell, "Then start it".into()),
+        ]
+    );
+    assert_eq!(
+        steps[0].code.as_deref(),
+        Some(
+            "./kafka-reassign-partitions.sh --zookeeper localhost:2181 --generate > /tmp/plan.json\njq . /tmp/plan.json\n"
+        )
+    );
+    assert_eq!(
+        steps[1].code.as_deref(),
+        Some(
+            "kafka-reassign-partitions.sh --zookeeper localhost:2181 \\\n--reassignment-json-file /tmp/plan.json --execute\n"
+        )
+    );
+    // A lowercase sentence is not a command.
+    assert!(
+        rb.phases[0]
+            .description
+            .contains("check state of all services")
+    );
+}
+
+#[test]
+fn p3_unlabelled_fences_are_judged_by_shape_not_by_tool() {
+    let rb = load("03-fences-by-shape");
+    let steps = phase_steps(&rb, "Run what reads as commands");
+    let codes: Vec<&str> = steps.iter().filter_map(|s| s.code.as_deref()).collect();
+    assert_eq!(
+        codes,
+        [
+            "deployctl promote --env prod --wait\n",
+            "relctl status\n",
+            "dbtool snapshot --name pre-upgrade\n"
+        ]
+    );
+    assert_eq!(
+        steps[1].expected_output.as_deref(),
+        Some("release 42: healthy")
+    );
+    assert_eq!(steps[2].expected_output.as_deref(), Some("snapshot taken"));
+    // Stack traces, tables, comments, JSON under `bash`, and what follows "The output should
+    // look like": none of it runs.
+    assert!(phase_steps(&rb, "Never run output, data or comments").is_empty());
+    assert!(
+        warnings(&rb)
+            .iter()
+            .any(|(line, m)| *line == 35 && m.starts_with("bash block reads as output"))
+    );
+}
+
+#[test]
+fn p5_lists_that_explain_are_reference() {
+    let rb = load("05-explanatory-lists");
+    assert!(phase_steps(&rb, "How it works").is_empty());
+    assert!(phase_steps(&rb, "Precedence").is_empty());
+    assert_eq!(
+        kinds_titles(&phase_steps(&rb, "Upgrade")),
+        [
+            (StepKind::Manual, "Run the upgrade script".into()),
+            (StepKind::Manual, "Verify the dashboards".into()),
+        ]
+    );
+}
+
+#[test]
+fn p7_code_after_a_numbered_item_belongs_to_it() {
+    let rb = load("07-fence-after-item");
+    let steps = phase_steps(&rb, "Recover");
+    assert_eq!(
+        kinds_titles(&steps),
+        [
+            (StepKind::Shell, "Find the disk of the user".into()),
+            (StepKind::Shell, "Create a disk from the snapshot".into()),
+            (StepKind::Manual, "Tell the user the disk is back".into()),
+        ]
+    );
+    assert_eq!(steps[1].line, 9, "the step starts at its item");
+    assert_eq!(steps[1].inputs, ["snapshot"]);
+    // The empty item 3 is dropped with a warning, never shown as "(untitled)".
+    assert!(
+        warnings(&rb)
+            .iter()
+            .any(|(line, m)| *line == 13 && m.starts_with("empty list item"))
+    );
+    // A fence with text before it is titled by that text, not by its code.
+    assert_eq!(
+        kinds_titles(&phase_steps(&rb, "Notes")),
+        [(StepKind::Shell, "Check the quota first.".into())]
+    );
+}
+
+#[test]
+fn p10_check_names_what_did_not_become_a_step() {
+    let rb = load("10-silent-drops");
+    let w = warnings(&rb);
+    let lines: Vec<usize> = w.iter().map(|(l, _)| *l).collect();
+    assert!(lines.contains(&6), "the bullet command: {w:?}");
+    assert!(
+        w.iter()
+            .any(|(l, m)| *l == 8 && m.contains("`text` block reads as commands")),
+        "{w:?}"
+    );
+    assert!(
+        w.iter()
+            .any(|(l, m)| *l == 13 && m.contains("reads as output")),
+        "{w:?}"
+    );
+}
+
+#[test]
+fn p12_titles_are_whole_in_the_model_and_json() {
+    let rb = load("12-titles");
+    let title = &rb.phases[0].steps[0].title;
+    assert!(title.ends_with("before you go on"), "{title}");
+    let json = serde_json::to_string(&flightdeck::plan::plan_json(&rb)).expect("json");
+    assert!(json.contains("saturation and queue depth before you go on\""));
+}
+
+#[test]
+fn interactive_sessions_and_numbered_headings_are_manual_steps() {
+    let rb = load("13-interactive");
+    let steps = phase_steps(&rb, "Database");
+    assert_eq!(
+        kinds_titles(&steps),
+        [
+            (StepKind::Manual, "Open a shell on the primary".into()),
+            (StepKind::Manual, "Flush and lock".into()),
+        ]
+    );
+    assert!(steps[0].detail.contains("interactive database shell"));
+    assert!(
+        steps[0]
+            .code
+            .as_deref()
+            .is_some_and(|c| c.contains("pg_is_in_recovery"))
+    );
+    assert!(
+        steps[1]
+            .detail
+            .contains("interactive database or language prompt")
+    );
+    let tag = phase_steps(&rb, "4. Tag the release");
+    assert_eq!(
+        kinds_titles(&tag),
+        [(StepKind::Manual, "Tag the release".into())]
+    );
+    assert!(tag[0].detail.contains("web interface"));
+}
