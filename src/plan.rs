@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::runbook::{Runbook, Var, Window};
+use crate::runbook::{Choice, Runbook, Var, Window};
 
 /// The JSON shape of `plan --format json`; field names are a contract with users' scripts.
 #[derive(Debug, Serialize)]
@@ -34,6 +34,12 @@ pub struct StepJson<'a> {
     pub code: Option<&'a str>,
     pub inputs: &'a [String],
     pub dangerous: bool,
+    /// The command was read from prose, not a labelled fence (asked before its first run).
+    pub inferred: bool,
+    /// The alternative the step belongs to: taking one option skips the others.
+    pub choice: Option<&'a Choice>,
+    /// Inside `<details>`: done only when wanted.
+    pub optional: bool,
 }
 
 /// Builds the JSON view of a runbook.
@@ -62,6 +68,9 @@ pub fn plan_json(rb: &Runbook) -> PlanJson<'_> {
                         code: s.code.as_deref(),
                         inputs: &s.inputs,
                         dangerous: s.dangerous.is_some(),
+                        inferred: s.inferred,
+                        choice: s.choice.as_ref(),
+                        optional: s.optional,
                     })
                     .collect(),
             })
@@ -122,6 +131,12 @@ pub fn plan_text(rb: &Runbook) -> String {
             let written = out.len() - line_start;
             pad(&mut out, 7usize.saturating_sub(written).max(1));
             out.push_str(&s.title);
+            if let Some(c) = &s.choice {
+                let _ = write!(out, "  (choice {}: {})", c.group, c.option);
+            }
+            if s.optional {
+                out.push_str("  (optional)");
+            }
             out.push_str("  [");
             out.push_str(&s.id);
             out.push(']');

@@ -320,6 +320,40 @@ fn inferred_commands_are_shown_once_before_they_first_run() {
     );
 }
 
+/// Taking one option of a choice skips the other options' steps, journaled with the option
+/// taken; `n` never walks into them, nor into optional steps.
+#[test]
+fn taking_an_option_skips_its_alternatives() {
+    let mut r = rig("tests/patterns/04-alternatives.md");
+    r.select("Download the tarball");
+    let fx = r.press(key(KeyCode::Enter));
+    r.settle(fx);
+    let skipped: Vec<(String, String)> = flightdeck::journal::read_events(r.journal.run_dir())
+        .expect("events")
+        .into_iter()
+        .filter_map(|e| match e.kind {
+            flightdeck::journal::EventKind::StepSkipped { reason } => {
+                Some((e.step.unwrap_or_default(), reason))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert!(skipped[0].0.contains("option-b"), "{skipped:?}");
+    assert_eq!(
+        skipped[0].1,
+        "alternative taken: Option A: Download a release"
+    );
+    // The selection moved on to the rest of option A, then `n` walks past option B.
+    assert_eq!(r.selected_title(), "Unpack it over the old tree");
+    r.press(ch('n'));
+    assert_eq!(r.selected_title(), "Restart with systemd");
+    // From the last choice, `n` passes the optional step in `<details>`.
+    r.select("./reassign.sh");
+    r.press(ch('n'));
+    assert_eq!(r.selected_title(), "Dashboards are green");
+}
+
 #[test]
 fn quit_with_a_running_step_asks_and_can_leave_it_interrupted() {
     let mut r = rig("runbooks/demo.md");

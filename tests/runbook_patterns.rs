@@ -223,3 +223,34 @@ fn interactive_sessions_and_numbered_headings_are_manual_steps() {
     );
     assert!(tag[0].detail.contains("web interface"));
 }
+
+#[test]
+fn p4_alternatives_are_one_choice_and_details_are_optional() {
+    let rb = load("04-alternatives");
+    let option = |title: &str| -> Vec<(usize, String)> {
+        phase_steps(&rb, title)
+            .iter()
+            .filter_map(|s| s.choice.as_ref().map(|c| (c.group, c.option.clone())))
+            .collect()
+    };
+    let a = option("Option A: Download a release");
+    let b = option("Option B: Check out the git tag");
+    assert_eq!(a.len(), 2);
+    assert_eq!(b.len(), 1);
+    assert_eq!(a[0].0, b[0].0, "one choice");
+    assert_eq!(b[0].1, "Option B: Check out the git tag");
+    // "**OR**" between two blocks.
+    let restart = option("Restart");
+    assert_eq!(restart.len(), 2);
+    assert_eq!(restart[0].0, restart[1].0);
+    assert_ne!(restart[0].0, a[0].0);
+    assert_eq!(restart[1].1, "supervisorctl restart app");
+    // The same heading with another parenthesis.
+    let web = option("Rebalance (web)");
+    let cli = option("Rebalance (CLI)");
+    assert_eq!(web[0].0, cli[0].0);
+    // `<details>` content is optional; the checkbox after it is not.
+    let verify = phase_steps(&rb, "Verify");
+    assert!(verify[0].optional && !verify[1].optional);
+    assert!(verify.iter().all(|s| s.choice.is_none()));
+}

@@ -330,11 +330,12 @@ impl App {
             })
     }
 
-    /// The first step that still needs work, in runbook order.
+    /// The first step that still needs work, in runbook order (optional steps wait to be
+    /// picked).
     pub fn first_pending(&self) -> Option<Row> {
         self.runbook
             .steps()
-            .find(|(_, s)| !self.status_of(&s.id).is_done())
+            .find(|(_, s)| !s.optional && !self.status_of(&s.id).is_done())
             .and_then(|(_, s)| self.row_of(&s.id))
     }
 

@@ -59,6 +59,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 app.journal_error = Some(e.to_string());
             }
             monitoring::journaled(app, &event);
+            if let (Some(id), EventKind::StepStarted { .. } | EventKind::StepAcknowledged { .. }) =
+                (event.step.as_deref(), &event.kind)
+            {
+                take_choice(app, id, &mut fx);
+            }
             if event.step.is_some() {
                 maybe_finish(app, &mut fx);
             }
@@ -131,13 +136,47 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
 
 /// Journals `run_finished` once the run is over: every step outside the rollback phase done
 /// (`completed`), or the rollback phase begun and done (`rolled_back`).
+/// Taking one option of a choice (running or acknowledging one of its steps) skips the steps
+/// of the other options that nobody has touched, each journaled with the option taken.
+fn take_choice(app: &mut App, step_id: &str, fx: &mut Vec<Effect>) {
+    let Some(taken) = app.runbook.step(step_id).and_then(|s| s.choice.clone()) else {
+        return;
+    };
+    let others: Vec<String> = app
+        .runbook
+        .steps()
+        .map(|(_, s)| s)
+        .filter(|s| {
+            s.choice
+                .as_ref()
+                .is_some_and(|c| c.group == taken.group && c.option != taken.option)
+        })
+        .filter(|s| {
+            app.state_of(&s.id)
+                .is_none_or(|st| st.attempts == 0 && !st.status.is_done())
+                && !app.running.contains_key(&s.id)
+        })
+        .map(|s| s.id.clone())
+        .collect();
+    for id in others {
+        append(
+            app,
+            EventKind::StepSkipped {
+                reason: format!("alternative taken: {}", taken.option),
+            },
+            Some(&id),
+            fx,
+        );
+    }
+}
+
 fn maybe_finish(app: &mut App, fx: &mut Vec<Effect>) {
     if app.run.finished.is_some() || app.finish_sent {
         return;
     }
     let (mut forward_done, mut rollback_done, mut rollback_begun) = (true, true, false);
     for (p, s) in app.runbook.steps() {
-        let done = app.status_of(&s.id).is_done();
+        let done = s.optional || app.status_of(&s.id).is_done();
         let title = app.runbook.phases.get(p).map_or("", |ph| ph.title.as_str());
         if crate::app::hooks::is_rollback_phase(app, title) {
             rollback_done &= done;
@@ -345,7 +384,7 @@ fn next_pending_after(app: &App, from: Row) -> Option<Row> {
         .map(|k| all[(start + k) % all.len()])
         .find(|r| {
             app.step_at(*r).is_some_and(|s| {
-                !app.status_of(&s.id).is_done() && !app.running.contains_key(&s.id)
+                !s.optional && !app.status_of(&s.id).is_done() && !app.running.contains_key(&s.id)
             })
         })
 }

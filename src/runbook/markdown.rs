@@ -22,7 +22,7 @@ use crate::runbook::diagnostic::Diagnostic;
 use crate::runbook::fence::{info_lang, parse_info};
 use crate::runbook::heading::{HeadingPlan, heading_plan};
 use crate::runbook::inputs::{CodeVars, Dialect, strip_shell_comments, vars_in};
-use crate::runbook::model::{Attrs, Phase, Step, StepKind};
+use crate::runbook::model::{Attrs, Choice, Phase, Step, StepKind};
 use crate::runbook::prose::{
     announces_output, introduces_explanation, is_instruction, is_time_marker,
 };
@@ -91,6 +91,12 @@ pub struct Walker<'a> {
     /// The last prose of the current phase and how many steps it titled: a block is never
     /// titled by its own code when text comes before it.
     last_text: Option<(String, usize)>,
+    /// Choices made so far (their group numbers).
+    choices: usize,
+    /// A paragraph said "Or" / "Alternatively": the next step is an alternative to the last.
+    alternative_next: bool,
+    /// How deep inside `<details>` the walk is: steps there are optional.
+    details: usize,
 }
 
 impl<'a> Walker<'a> {
@@ -111,6 +117,9 @@ impl<'a> Walker<'a> {
             made: 0,
             pending: (0, Vec::new()),
             last_text: None,
+            choices: 0,
+            alternative_next: false,
+            details: 0,
         }
     }
 
@@ -131,9 +140,13 @@ impl<'a> Walker<'a> {
                 Block::Paragraph {
                     text, spans, range, ..
                 } => {
+                    let or = offers_an_alternative(text);
+                    self.alternative_next |= or;
                     if !self.paragraph(text, spans, range) {
                         self.describe(range.clone());
-                        self.last_text = Some((text.to_string(), 0));
+                        // A bare "OR" titles nothing: the block after it has its own title.
+                        let bare_or = or && text.split_whitespace().count() == 1;
+                        self.last_text = (!bare_or).then(|| (text.to_string(), 0));
                         next_lead = Some(&**text);
                     }
                 }
@@ -154,13 +167,20 @@ impl<'a> Walker<'a> {
                 Block::List { ordered, items } => {
                     next_list = self.list(*ordered, items, &[], true, lead);
                 }
-                Block::Other { range } => self.describe(range.clone()),
+                Block::Other { range } => {
+                    let html = self.src.get(range.clone()).unwrap_or("");
+                    let opened = html.matches("<details").count();
+                    let closed = html.matches("</details>").count();
+                    self.details = (self.details + opened).saturating_sub(closed);
+                    self.describe(range.clone());
+                }
             }
             lead = next_lead;
             after_list = next_list;
         }
         self.flush_steps();
         self.numbered_headings();
+        self.heading_choices();
         self.out
     }
 
@@ -228,16 +248,87 @@ impl<'a> Walker<'a> {
         target.push_str(text);
     }
 
-    /// Adds a step; returns its index among the pending steps.
-    fn push_step(&mut self, step: Step) -> usize {
+    /// Adds a step; returns its index among the pending steps. A step after "Or" /
+    /// "Alternatively" becomes an alternative to the step before it; one inside `<details>`
+    /// is optional.
+    fn push_step(&mut self, mut step: Step) -> usize {
         self.made += 1;
         let phase = self.phase();
         if phase != self.pending.0 {
             self.flush_steps();
             self.pending.0 = phase;
+            self.alternative_next = false;
+        }
+        step.optional |= self.details > 0;
+        if std::mem::take(&mut self.alternative_next)
+            && let Some(prev) = self.pending.1.last_mut()
+        {
+            let group = match &prev.choice {
+                Some(c) => c.group,
+                None => {
+                    self.choices += 1;
+                    prev.choice = Some(Choice {
+                        group: self.choices,
+                        option: prev.title.clone(),
+                    });
+                    self.choices
+                }
+            };
+            step.choice = Some(Choice {
+                group,
+                option: step.title.clone(),
+            });
         }
         self.pending.1.push(step);
         self.pending.1.len() - 1
+    }
+
+    /// Sibling headings that are alternatives ("Option A" / "Option B", "Method 1" / "Method
+    /// 2", per-OS variants, or the same title with another parenthesis: "Rebalance (web)" /
+    /// "Rebalance (CLI)") make one choice: each step under one takes that heading as its option.
+    fn heading_choices(&mut self) {
+        let phases = &self.out.phases;
+        let mut own: Vec<Option<usize>> = vec![None; phases.len()];
+        for i in 0..phases.len() {
+            let p = &phases[i];
+            let sibling = (0..i)
+                .rev()
+                .find(|&j| phases[j].parent == p.parent && phases[j].level == p.level);
+            if let Some(j) = sibling
+                && are_alternatives(&phases[j].title, &p.title)
+            {
+                let group = match own[j] {
+                    Some(g) => g,
+                    None => {
+                        self.choices += 1;
+                        own[j] = Some(self.choices);
+                        self.choices
+                    }
+                };
+                own[i] = Some(group);
+            }
+        }
+        for i in 0..self.out.phases.len() {
+            // The nearest heading, this one or above, that is an option.
+            let mut at = Some(i);
+            let found = loop {
+                match at {
+                    Some(k) if own[k].is_some() => break Some(k),
+                    Some(k) => at = self.out.phases[k].parent,
+                    None => break None,
+                }
+            };
+            let Some(k) = found else { continue };
+            let choice = Choice {
+                group: own[k].unwrap_or_default(),
+                option: self.out.phases[k].title.clone(),
+            };
+            for step in &mut self.out.phases[i].steps {
+                if step.choice.is_none() {
+                    step.choice = Some(choice.clone());
+                }
+            }
+        }
     }
 
     /// Moves the gathered steps into their phase.
@@ -363,6 +454,8 @@ impl<'a> Walker<'a> {
                     dangerous,
                     detail: String::new(),
                     inferred,
+                    choice: None,
+                    optional: false,
                 })
             }
             Reading::ByHand { why, code } => {
@@ -384,6 +477,8 @@ impl<'a> Walker<'a> {
                     dangerous: None,
                     detail: format!("Do this in your own terminal: it {why}."),
                     inferred: true,
+                    choice: None,
+                    optional: false,
                 })
             }
             Reading::Output(output) => {
@@ -704,6 +799,8 @@ impl<'a> Walker<'a> {
                     dangerous,
                     detail,
                     inferred: kind == StepKind::Shell,
+                    choice: None,
+                    optional: false,
                 });
                 last = Some(ItemStep {
                     at,
@@ -862,6 +959,8 @@ impl<'a> Walker<'a> {
                 dangerous: None,
                 detail: phase.description.clone(),
                 inferred: false,
+                choice: None,
+                optional: false,
             };
             phase.steps.push(step);
         }
@@ -954,6 +1053,56 @@ fn item_command(text: &str, spans: &Spans<'_>, raw: Option<&str>) -> Option<Stri
         .any(|lead| text.contains(&format!("{lead}{only}")));
     let told = runs_a_command(text) || labelled || named;
     (bare || told).then(|| format!("{only}\n"))
+}
+
+/// Whether two sibling headings name alternatives: both an "Option …" / "Method …" /
+/// per-OS heading, or one title with different trailing parentheses.
+fn are_alternatives(a: &str, b: &str) -> bool {
+    if names_an_option(a) && names_an_option(b) {
+        return true;
+    }
+    let stem = |t: &str| {
+        let t = t.trim();
+        t.strip_suffix(')')
+            .and_then(|s| s.rfind(" (").map(|i| t[..i].trim().to_string()))
+    };
+    matches!((stem(a), stem(b)), (Some(x), Some(y)) if !x.is_empty() && x == y && a != b)
+}
+
+/// `Option A: Download`, `Method 2 – Portainer`, `Alternative: …`, `Linux`, `On macOS`.
+fn names_an_option(title: &str) -> bool {
+    let lower = title.to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let words = match words.first() {
+        Some(&("on" | "for" | "using" | "with")) => &words[1..],
+        _ => &words[..],
+    };
+    match words {
+        [first, ..]
+            if ["option", "method", "alternative", "approach", "variant"].contains(first) =>
+        {
+            true
+        }
+        [os, rest @ ..] if rest.len() <= 2 => [
+            "linux", "macos", "mac", "osx", "darwin", "windows", "ubuntu", "debian", "centos",
+            "rhel", "fedora", "alpine",
+        ]
+        .contains(os),
+        _ => false,
+    }
+}
+
+/// A paragraph that offers what follows as an alternative: "**OR**", "Or:", "Alternatively,
+/// you can …".
+fn offers_an_alternative(text: &str) -> bool {
+    let t = text
+        .trim()
+        .trim_matches(|c: char| c == '*' || c == '_' || c.is_whitespace())
+        .to_ascii_lowercase();
+    t == "or" || t == "or:" || t.starts_with("or, ") || t.starts_with("alternatively")
 }
 
 /// `Release manager: Dana`, `Runbook owner: SRE`: a short label and its value, a fact even

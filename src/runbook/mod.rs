@@ -26,7 +26,7 @@ mod words;
 use std::path::Path;
 
 pub use diagnostic::{Diagnostic, Severity};
-pub use model::{Attrs, Phase, Runbook, Step, StepKind, Var, Window};
+pub use model::{Attrs, Choice, Phase, Runbook, Step, StepKind, Var, Window};
 pub use source::LoadError;
 
 use crate::runbook::source::LineIndex;

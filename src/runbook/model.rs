@@ -90,6 +90,20 @@ pub struct Step {
     /// inline code, a paragraph, indented or unlabelled code): the captain confirms it before
     /// its first run, since flightdeck guessed it.
     pub inferred: bool,
+    /// The alternative this step belongs to ("Option A", "Alternatively, …", a per-OS
+    /// variant): taking one option skips the steps of the others.
+    pub choice: Option<Choice>,
+    /// Inside `<details>`: done only when wanted; `n` passes it and the run finishes without it.
+    pub optional: bool,
+}
+
+/// One option of a choice between alternatives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Choice {
+    /// Which choice: steps with the same group are alternatives to each other.
+    pub group: usize,
+    /// The option this step belongs to, as the runbook names it.
+    pub option: String,
 }
 
 impl Step {

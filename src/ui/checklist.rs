@@ -100,6 +100,13 @@ fn row_line(app: &App, row: Row, current: Option<usize>, width: usize) -> Line<'
             if step.dangerous.is_some() {
                 spans.push(Span::styled("⚠ ", t.danger));
             }
+            // One option of a choice: taking it skips the others.
+            if step.choice.is_some() {
+                spans.push(Span::styled("⑂ ", t.dim));
+            }
+            if step.optional {
+                spans.push(Span::styled("optional ", t.dim));
+            }
             let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
             let by = state
                 .filter(|st| {

@@ -55,6 +55,40 @@ fn step_lines(app: &App, step: &Step) -> Vec<Line<'static>> {
             t.danger,
         ));
     }
+    if let Some(c) = &step.choice {
+        let others: Vec<&str> = app
+            .runbook
+            .steps()
+            .filter_map(|(_, s)| s.choice.as_ref())
+            .filter(|o| o.group == c.group && o.option != c.option)
+            .map(|o| o.option.as_str())
+            .fold(Vec::new(), |mut v, o| {
+                if !v.contains(&o) {
+                    v.push(o);
+                }
+                v
+            });
+        out.push(Line::styled(
+            format!(
+                "⑂ option “{}”; taking it skips: {}",
+                c.option,
+                others.join(" · ")
+            ),
+            t.dim,
+        ));
+    }
+    if step.optional {
+        out.push(Line::styled(
+            "optional (inside <details>): `n` passes it; run or skip it when wanted",
+            t.dim,
+        ));
+    }
+    if step.inferred && step.is_executable() {
+        out.push(Line::styled(
+            "read from the runbook's prose: shown for a check before its first run",
+            t.dim,
+        ));
+    }
     if let Some(code) = &step.code {
         out.push(Line::raw(""));
         for l in code.lines() {
