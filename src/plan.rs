@@ -22,6 +22,8 @@ pub struct PhaseJson<'a> {
     pub line: usize,
     pub timebox_secs: Option<u64>,
     pub window: Option<&'a Window>,
+    /// Planned start relative to the go time (`T-15` → -900).
+    pub offset_secs: Option<i64>,
     pub steps: Vec<StepJson<'a>>,
 }
 
@@ -40,6 +42,8 @@ pub struct StepJson<'a> {
     pub choice: Option<&'a Choice>,
     /// Inside `<details>`: done only when wanted.
     pub optional: bool,
+    /// How long the step says it takes.
+    pub estimate_secs: Option<u64>,
 }
 
 /// Builds the JSON view of a runbook.
@@ -57,6 +61,7 @@ pub fn plan_json(rb: &Runbook) -> PlanJson<'_> {
                 line: p.line,
                 timebox_secs: p.timebox_secs,
                 window: p.window.as_ref(),
+                offset_secs: p.offset_secs,
                 steps: p
                     .steps
                     .iter()
@@ -71,6 +76,7 @@ pub fn plan_json(rb: &Runbook) -> PlanJson<'_> {
                         inferred: s.inferred,
                         choice: s.choice.as_ref(),
                         optional: s.optional,
+                        estimate_secs: s.estimate_secs,
                     })
                     .collect(),
             })
@@ -118,6 +124,9 @@ pub fn plan_text(rb: &Runbook) -> String {
         if let Some(w) = &phase.window {
             let _ = write!(out, "  [window {}–{} {}]", w.start, w.end, w.tz);
         }
+        if let Some(o) = phase.offset_secs {
+            let _ = write!(out, "  [{}]", t_offset_text(o));
+        }
         let _ = writeln!(out, "  (L{}, {} steps)", phase.line, phase.steps.len());
         for s in &phase.steps {
             pad(&mut out, indent + 2);
@@ -136,6 +145,9 @@ pub fn plan_text(rb: &Runbook) -> String {
             }
             if s.optional {
                 out.push_str("  (optional)");
+            }
+            if let Some(e) = s.estimate_secs {
+                let _ = write!(out, "  (~{})", human_secs(e));
             }
             out.push_str("  [");
             out.push_str(&s.id);
@@ -157,6 +169,15 @@ pub fn plan_text(rb: &Runbook) -> String {
         }
     }
     out
+}
+
+/// `-900` → `T-15m`, `0` → `T+0`.
+pub fn t_offset_text(secs: i64) -> String {
+    let sign = if secs < 0 { '-' } else { '+' };
+    match secs.unsigned_abs() {
+        0 => "T+0".into(),
+        n => format!("T{sign}{}", human_secs(n)),
+    }
 }
 
 /// Appends `n` spaces: the plan's columns, without a format string per cell.

@@ -354,6 +354,25 @@ fn taking_an_option_skips_its_alternatives() {
     assert_eq!(r.selected_title(), "Dashboards are green");
 }
 
+/// Entering the `T+0` phase sets the go time the status bar counts from; a step that says
+/// "for 10 minutes" is timed from when the step before it was done.
+#[test]
+fn go_time_and_step_timers_come_from_the_journal() {
+    let mut r = rig("tests/patterns/08-time.md");
+    let fx = r.press(key(KeyCode::Enter));
+    r.settle(fx);
+    let fx = r.press(key(KeyCode::Enter));
+    r.settle(fx);
+    assert_eq!(r.selected_title(), "Watch the dashboards for 10 minutes");
+    r.app.now = t0() + chrono::Duration::seconds(192);
+    let screen = format!("{}", draw(&r.app, 120, 30).backend());
+    assert!(screen.contains("⏱ 03:12 / 10:00"), "{screen}");
+    assert!(screen.contains("· T+00:03:12 "), "{screen}");
+    r.app.now = t0() + chrono::Duration::seconds(642);
+    let screen = format!("{}", draw(&r.app, 120, 30).backend());
+    assert!(screen.contains("⏱ 10:00 over by 00:42"), "{screen}");
+}
+
 #[test]
 fn quit_with_a_running_step_asks_and_can_leave_it_interrupted() {
     let mut r = rig("runbooks/demo.md");

@@ -254,3 +254,24 @@ fn p4_alternatives_are_one_choice_and_details_are_optional() {
     assert!(verify[0].optional && !verify[1].optional);
     assert!(verify.iter().all(|s| s.choice.is_none()));
 }
+
+#[test]
+fn p8_time_in_headings_and_steps() {
+    let rb = load("08-time");
+    let plans: Vec<(Option<u64>, Option<i64>)> = rb
+        .phases
+        .iter()
+        .map(|p| (p.timebox_secs, p.offset_secs))
+        .collect();
+    assert_eq!(
+        plans,
+        [
+            (Some(900), Some(-900)),
+            (Some(600), Some(0)),
+            (None, Some(1800))
+        ]
+    );
+    let go = phase_steps(&rb, "T+0: Go (fast path, under 10 minutes)");
+    assert_eq!(go[1].estimate_secs, Some(600));
+    assert_eq!(go[0].estimate_secs, None);
+}

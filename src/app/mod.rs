@@ -9,5 +9,6 @@ pub mod monitoring;
 pub mod prepare;
 pub mod runtime;
 pub mod state;
+pub mod timer;
 pub mod update;
 pub mod values;

@@ -8,27 +8,108 @@ use crate::runbook::model::Window;
 pub struct HeadingPlan {
     pub timebox_secs: Option<u64>,
     pub window: Option<Window>,
+    /// `T-15`, `T+0`: seconds from the go time.
+    pub offset_secs: Option<i64>,
 }
 
-/// Reads the last `( … )` group of a heading title, if it is a timebox or a window.
+/// An offset from the go time written in a heading: `T-15` (minutes when no unit is given),
+/// `T+0`, `T+15 min`, `T-6 days`, `T+1hr`.
+pub fn t_offset(title: &str) -> Option<i64> {
+    let words: Vec<&str> = title
+        .split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | ',' | ':' | '*' | '['))
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.iter().enumerate().find_map(|(i, w)| {
+        let rest = w.strip_prefix('T')?;
+        let (sign, rest) = match rest.chars().next()? {
+            '-' | '−' => (-1, &rest[rest.chars().next()?.len_utf8()..]),
+            '+' => (1, &rest[1..]),
+            _ => return None,
+        };
+        if !rest.starts_with(|c: char| c.is_ascii_digit()) {
+            return None;
+        }
+        let secs = if rest.bytes().all(|b| b.is_ascii_digit()) {
+            // A bare number takes the unit word after it, else minutes.
+            let n: i64 = rest.parse().ok()?;
+            match words
+                .get(i + 1)
+                .and_then(|u| parse_duration(&format!("{n} {u}")))
+            {
+                Some(s) => i64::try_from(s).ok()?,
+                None => n.checked_mul(60)?,
+            }
+        } else {
+            i64::try_from(parse_duration(rest)?).ok()?
+        };
+        Some(sign * secs)
+    })
+}
+
+/// Reads the last `( … )` group of a heading title, if it is a timebox or a window, and a
+/// `T-15`-style offset anywhere in it.
 pub fn heading_plan(title: &str) -> HeadingPlan {
+    let offset_secs = t_offset(title);
     let t = title.trim_end();
     let Some(inner) = t
         .strip_suffix(')')
         .and_then(|s| s.rfind('(').map(|i| &s[i + 1..]))
     else {
-        return HeadingPlan::default();
+        return HeadingPlan {
+            offset_secs,
+            ..HeadingPlan::default()
+        };
     };
     if let Some(window) = parse_window(inner) {
         return HeadingPlan {
             timebox_secs: None,
             window: Some(window),
+            offset_secs,
         };
     }
     HeadingPlan {
-        timebox_secs: parse_duration(inner),
+        // `(T-15 min)` is an offset, not a timebox.
+        timebox_secs: estimate(inner).filter(|_| t_offset(inner).is_none()),
         window: None,
+        offset_secs,
     }
+}
+
+/// A duration as headings hedge it: `~2h`, `<15 min`, `under 10 minutes`, `fast path, about
+/// 30 min`: the bound, from whichever comma-separated part reads as one.
+pub fn estimate(text: &str) -> Option<u64> {
+    const HEDGES: &[&str] = &[
+        "approximately",
+        "approx.",
+        "approx",
+        "about",
+        "around",
+        "roughly",
+        "under",
+        "less than",
+        "up to",
+        "at most",
+        "max",
+        "max.",
+        "within",
+        "takes",
+        "ca.",
+        "<=",
+        "≤",
+        "<",
+        "~",
+    ];
+    text.split([',', ';']).find_map(|part| {
+        let mut p = part.trim();
+        loop {
+            let lower = p.to_ascii_lowercase();
+            match HEDGES.iter().find(|h| lower.starts_with(*h)) {
+                Some(h) => p = p[h.len()..].trim_start(),
+                None => break,
+            }
+        }
+        parse_duration(p)
+    })
 }
 
 /// `02:00-02:20 UTC`, `2:00–2:20`, `22:00 - 01:00 CET` → a window.
@@ -82,13 +163,41 @@ mod tests {
             Some(3600)
         );
         assert_eq!(heading_plan("Warmup (0-5 minutes)").timebox_secs, Some(300));
-        assert_eq!(heading_plan("Checklist (T-15 min)"), HeadingPlan::default());
+        // Hedged the way people write them.
+        assert_eq!(heading_plan("Smoke (<15 min)").timebox_secs, Some(900));
+        assert_eq!(
+            heading_plan("Rollback (fast path, under 10 minutes)").timebox_secs,
+            Some(600)
+        );
+        assert_eq!(
+            heading_plan("Drain (about 30 min)").timebox_secs,
+            Some(1800)
+        );
+        assert_eq!(
+            heading_plan("Checklist (T-15 min)"),
+            HeadingPlan {
+                offset_secs: Some(-900),
+                ..HeadingPlan::default()
+            }
+        );
         assert_eq!(
             heading_plan("Database Migrations (Production)"),
             HeadingPlan::default()
         );
         assert_eq!(heading_plan("No suffix"), HeadingPlan::default());
         assert_eq!(heading_plan("Broken (30 min"), HeadingPlan::default());
+    }
+
+    #[test]
+    fn offsets_from_the_go_time() {
+        assert_eq!(t_offset("T-15: freeze merges"), Some(-900));
+        assert_eq!(t_offset("T+0 Go"), Some(0));
+        assert_eq!(t_offset("Smoke (T+15 min)"), Some(900));
+        assert_eq!(t_offset("Branch cut (T-6 days, Monday)"), Some(-6 * 86400));
+        assert_eq!(t_offset("**T+1hr** check"), Some(3600));
+        assert_eq!(t_offset("T-30m"), Some(-1800));
+        assert_eq!(t_offset("Tuesday"), None);
+        assert_eq!(t_offset("T-shirts"), None);
     }
 
     #[test]

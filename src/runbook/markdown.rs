@@ -211,6 +211,7 @@ impl<'a> Walker<'a> {
             parent: self.open.last().copied(),
             timebox_secs: plan.timebox_secs,
             window: plan.window,
+            offset_secs: plan.offset_secs,
             description: String::new(),
             steps: Vec::new(),
         });
@@ -260,6 +261,9 @@ impl<'a> Walker<'a> {
             self.alternative_next = false;
         }
         step.optional |= self.details > 0;
+        if step.estimate_secs.is_none() {
+            step.estimate_secs = step_estimate(&step.title);
+        }
         if std::mem::take(&mut self.alternative_next)
             && let Some(prev) = self.pending.1.last_mut()
         {
@@ -456,6 +460,7 @@ impl<'a> Walker<'a> {
                     inferred,
                     choice: None,
                     optional: false,
+                    estimate_secs: None,
                 })
             }
             Reading::ByHand { why, code } => {
@@ -479,6 +484,7 @@ impl<'a> Walker<'a> {
                     inferred: true,
                     choice: None,
                     optional: false,
+                    estimate_secs: None,
                 })
             }
             Reading::Output(output) => {
@@ -801,6 +807,7 @@ impl<'a> Walker<'a> {
                     inferred: kind == StepKind::Shell,
                     choice: None,
                     optional: false,
+                    estimate_secs: None,
                 });
                 last = Some(ItemStep {
                     at,
@@ -961,6 +968,7 @@ impl<'a> Walker<'a> {
                 inferred: false,
                 choice: None,
                 optional: false,
+                estimate_secs: None,
             };
             phase.steps.push(step);
         }
@@ -1053,6 +1061,32 @@ fn item_command(text: &str, spans: &Spans<'_>, raw: Option<&str>) -> Option<Stri
         .any(|lead| text.contains(&format!("{lead}{only}")));
     let told = runs_a_command(text) || labelled || named;
     (bare || told).then(|| format!("{only}\n"))
+}
+
+/// The time a step's text gives it: "for 10 minutes", "(takes ~3 min)", "wait 30s".
+fn step_estimate(title: &str) -> Option<u64> {
+    let lower = title.to_ascii_lowercase();
+    for cue in ["for ", "takes ", "wait ", "about ", "~"] {
+        for (i, _) in lower.match_indices(cue) {
+            let rest = &lower[i + cue.len()..];
+            let rest = rest.trim_start_matches(['~', ' ']);
+            // The number and its unit: "10 minutes", "2h", "30s".
+            let words: Vec<&str> = rest.split_whitespace().take(2).collect();
+            let text = words.join(" ");
+            let text = text.trim_end_matches(|c: char| !c.is_alphanumeric());
+            let found = crate::runbook::duration::parse_duration(text).or_else(|| {
+                words.first().and_then(|w| {
+                    crate::runbook::duration::parse_duration(
+                        w.trim_end_matches(|c: char| !c.is_alphanumeric()),
+                    )
+                })
+            });
+            if let Some(secs) = found.filter(|s| *s > 0) {
+                return Some(secs);
+            }
+        }
+    }
+    None
 }
 
 /// Whether two sibling headings name alternatives: both an "Option …" / "Method …" /

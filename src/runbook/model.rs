@@ -45,6 +45,9 @@ pub struct Phase {
     pub timebox_secs: Option<u64>,
     /// Planned clock window from a heading suffix like `(02:00-02:20 UTC)`.
     pub window: Option<Window>,
+    /// Planned start relative to the go time, from `T-15`, `T+0`, `T+1hr`, `T-6 days` in the
+    /// heading: negative before go.
+    pub offset_secs: Option<i64>,
     /// Reference text of the phase (paragraphs, tables, bullets, non-runnable blocks) as Markdown.
     pub description: String,
     /// The phase's own steps (not those of nested phases), in document order.
@@ -95,6 +98,9 @@ pub struct Step {
     pub choice: Option<Choice>,
     /// Inside `<details>`: done only when wanted; `n` passes it and the run finishes without it.
     pub optional: bool,
+    /// How long the step says it takes ("Watch the dashboards for 10 minutes", "(takes ~5
+    /// min)"): the cockpit times it against this.
+    pub estimate_secs: Option<u64>,
 }
 
 /// One option of a choice between alternatives.

@@ -121,7 +121,8 @@ fn row_line(app: &App, row: Row, current: Option<usize>, width: usize) -> Line<'
             // What a long step is doing now (soak countdown, index build, retry countdown) beats
             // who did it.
             let now_doing = crate::app::monitoring::countdown(app, &step.id)
-                .or_else(|| app.progress.get(&step.id).cloned());
+                .or_else(|| app.progress.get(&step.id).cloned())
+                .or_else(|| crate::app::timer::step_timer(app, step));
             let (by, by_style) = match now_doing {
                 Some(p) => (truncate(&format!("  · {p}"), width / 2), t.accent),
                 None => (by, t.dim),

@@ -10,6 +10,24 @@ use ratatui::widgets::Paragraph;
 use crate::app::state::App;
 use crate::runbook::Window;
 
+/// The go time of a runbook whose phases are offsets from it (`T-15`, `T+0`): when its `T+0`
+/// phase (or the first at or after go) was entered, as the journal recorded it.
+pub fn go_time(app: &App) -> Option<DateTime<Utc>> {
+    let (i, _) = app
+        .runbook
+        .phases
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| p.offset_secs.filter(|o| *o >= 0).map(|o| (i, o)))
+        .min_by_key(|(_, o)| *o)?;
+    let offset = app.runbook.phases[i].offset_secs.unwrap_or(0);
+    app.run
+        .phases
+        .get(i)
+        .and_then(|s| s.started)
+        .map(|entered| entered - Duration::seconds(offset))
+}
+
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let (done, total) = app.progress();
@@ -39,6 +57,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     if let Some(start) = app.run.started {
         let end = app.run.finished.unwrap_or(app.now);
         spans.push(Span::styled(format!("· {} ", clock(end - start)), t.text));
+    }
+    // Runbooks planned around a go time (`T-15`, `T+0`): where the run stands against it.
+    if let Some(go) = go_time(app) {
+        let d = app.now - go;
+        let sign = if d < Duration::zero() { '-' } else { '+' };
+        spans.push(Span::styled(
+            format!(
+                "· T{sign}{} ",
+                clock(Duration::seconds(d.num_seconds().abs()))
+            ),
+            t.text,
+        ));
     }
     if let Some(p) = app.current_phase() {
         if let (Some(allowed), Some(started)) = (
