@@ -309,3 +309,127 @@ fn unclosed_fence_in_a_list_item_is_reported_with_its_line() {
         .expect("finding");
     assert_eq!(e.severity, Severity::Error);
 }
+
+/// The errors and warnings of a runbook as (line, severity, message start).
+fn findings(r: &Runbook) -> Vec<(usize, Severity, String)> {
+    r.diagnostics
+        .iter()
+        .map(|d| (d.line, d.severity, d.message.clone()))
+        .collect()
+}
+
+#[test]
+fn site_generator_front_matter_is_read_without_a_word() {
+    let r = rb(
+        "---\nlayout: post\ntitle: Ship it\nweight: 2\naliases: [/old]\npermalink: /ship/\ncategories: [ops]\ntags: [release]\ndescription: How we ship\ndate: 2024-01-02\ndraft: false\nmenu:\n  docs:\n    parent: admin\n    weight: 90\nnav_order: 3\nparent: Ops\nredirect_from:\n  - /ship-old/\nsidebar_position: 4\nslug: ship\ntoc: true\nhide:\n  - navigation\nsearch:\n  exclude: true\n---\n# Ship\n\n- [ ] a\n",
+    );
+    assert_eq!(r.title, "Ship it");
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+}
+
+#[test]
+fn unknown_front_matter_keys_warn_once_per_top_level_key() {
+    let r = rb(
+        "---\nowner_slack: \"#ops\"\nreview:\n  by: x\n  every: 6 months\nmetrics:\n  - name: a\n    command: echo 1\n    crti: \"> 1\"\n  - name: b\n    command: echo 2\n    crti: \"> 2\"\n    colour: red\n---\n# T\n\n- [ ] a\n",
+    );
+    let got: Vec<_> = r
+        .diagnostics
+        .iter()
+        .map(|d| (d.line, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (2, "unknown front-matter key `owner_slack` is ignored"),
+            (3, "unknown front-matter key `review` is ignored"),
+            (
+                9,
+                "unknown front-matter keys `metrics[].crti`, `metrics[].colour` are ignored"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_front_matter_key_given_twice_warns_and_the_last_one_wins() {
+    let r = rb("---\ntitle: Draft name\nlayout: x\ntitle: Final name\n---\n- [ ] a\n");
+    assert_eq!(r.title, "Final name");
+    assert_eq!(
+        findings(&r),
+        [(
+            4,
+            Severity::Warning,
+            "front-matter key `title` is given again (first at line 2); the last one is used"
+                .to_string()
+        )]
+    );
+}
+
+#[test]
+fn a_leading_dashed_block_that_is_not_a_mapping_is_markdown() {
+    // CommonMark: a thematic break, then a setext heading underlined by the closing `---`.
+    let r = rb("---\nRead this before the window opens.\n---\n\n- [ ] a\n");
+    assert!(r.front_matter.is_none());
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    assert_eq!(
+        (r.phases[0].title.as_str(), r.phases[0].line),
+        ("Read this before the window opens.", 2)
+    );
+}
+
+#[test]
+fn a_dashed_block_further_down_is_markdown_not_front_matter() {
+    let r = rb("---\ntitle: Real\n---\n# T\n\n## P\n\n- [ ] a\n\n---\nStage two\n---\n\n- [ ] b\n");
+    assert_eq!(r.title, "Real");
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    let phases: Vec<_> = r
+        .phases
+        .iter()
+        .map(|p| (p.title.as_str(), p.steps.len()))
+        .collect();
+    assert_eq!(phases, [("P", 1), ("Stage two", 1)]);
+}
+
+#[test]
+fn front_matter_sections_of_the_wrong_type_are_ignored_on_their_line() {
+    let r = rb(
+        "---\ntitle: T\nenvironment: staging\nvars:\n  - hugo\n  - list\nmetrics: true\n---\n- [ ] a\n",
+    );
+    assert!(!r.has_errors(), "{:?}", r.diagnostics);
+    let fm = r.front_matter.as_ref().expect("the rest is read");
+    assert_eq!(fm.environment.as_deref(), Some("staging"));
+    let lines: Vec<_> = findings(&r)
+        .into_iter()
+        .map(|(line, sev, m)| {
+            (
+                line,
+                sev,
+                m.split(" is ignored").next().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            (4, Severity::Warning, "front-matter `vars`".to_string()),
+            (7, Severity::Warning, "front-matter `metrics`".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn front_matter_that_does_not_parse_refuses_only_when_written_for_flightdeck() {
+    let foreign = rb("---\ntitle: Deploy: the hard way\nlayout: post\n---\n## Deploy\n\n- [ ] a\n");
+    assert!(!foreign.has_errors(), "{:?}", foreign.diagnostics);
+    assert_eq!(foreign.diagnostics.len(), 1, "{:?}", foreign.diagnostics);
+    let d = &foreign.diagnostics[0];
+    assert_eq!((d.line, d.severity), (2, Severity::Warning));
+    assert!(
+        d.message.starts_with("front matter does not parse"),
+        "{d:?}"
+    );
+    assert_eq!(foreign.steps().count(), 1);
+
+    let ours = rb("---\ntitle: Deploy: the hard way\nenvironment: production\n---\n- [ ] a\n");
+    assert!(ours.has_errors(), "{:?}", ours.diagnostics);
+}

@@ -27,6 +27,7 @@ pub use diagnostic::{Diagnostic, Severity};
 pub use model::{Attrs, Phase, Runbook, Step, StepKind, Var, Window};
 pub use source::LoadError;
 
+use crate::runbook::frontmatter::Leading;
 use crate::runbook::source::LineIndex;
 
 /// Reads and parses the runbook at `path`; fails only when the file cannot be read as text.
@@ -40,34 +41,32 @@ pub fn load(path: &Path) -> Result<Runbook, LoadError> {
 /// Parses runbook Markdown; `source` names it in the model and in messages.
 pub fn parse(text: &str, source: &str) -> Runbook {
     let lines = LineIndex::new(text);
-    let blocks = blocks::parse_blocks(text);
-    let walked = markdown::Walker::new(text, &lines).walk(&blocks);
-    let mut diagnostics = walked.diagnostics;
-    let front_matter = match walked.front_matter {
-        Some((yaml, first_line)) => match frontmatter::parse_front_matter(&yaml, first_line) {
-            Ok((fm, warnings)) => {
-                diagnostics.extend(warnings);
-                Some(fm)
-            }
-            Err(e) => {
-                diagnostics.push(e);
-                None
-            }
-        },
-        None => None,
+    let (walked, leading) = walk(text, &lines);
+    let markdown::Walked {
+        title: first_h1,
+        front_matter: _,
+        description,
+        mut phases,
+        mut diagnostics,
+    } = walked;
+    let front_matter = match leading {
+        Some(Leading::FrontMatter(fm, found)) => {
+            diagnostics.extend(found);
+            fm.map(|fm| *fm)
+        }
+        Some(Leading::Markdown) | None => None,
     };
-    let mut phases = walked.phases;
     ids::assign_ids(&mut phases, &mut diagnostics);
     let title = front_matter
         .as_ref()
         .and_then(|f| f.title.clone())
-        .or(walked.title)
+        .or(first_h1)
         .unwrap_or_else(|| file_stem(source));
     let mut runbook = Runbook {
         title,
         source: source.to_string(),
         front_matter,
-        description: walked.description,
+        description,
         phases,
         vars: Vec::new(),
         diagnostics,
@@ -76,6 +75,62 @@ pub fn parse(text: &str, source: &str) -> Runbook {
     lint::lint(text, &mut runbook);
     runbook.diagnostics.sort_by_key(|d| (d.line, d.col));
     runbook
+}
+
+/// Passes over the block tree at most this many times to read stray `---` blocks as Markdown.
+const MAX_PASSES: usize = 8;
+
+/// Walks the block tree, and reads a `---` block at the very start of the text.
+///
+/// pulldown-cmark takes any `---` … `---` block for metadata, wherever it stands. Only one at the
+/// very start that is a YAML mapping is front matter: the others are parsed again as the
+/// Markdown they are, their opening `---` (a thematic break there) given to the parser as the
+/// same-length `***`, so that every byte range still points into `text`. Unmasking a block can
+/// reveal another one further down; after [`MAX_PASSES`] what is left stays unread.
+fn walk(text: &str, lines: &LineIndex) -> (markdown::Walked, Option<Leading>) {
+    let mut masked: Option<String> = None;
+    let mut leading: Option<Leading> = None;
+    let mut pass = 0;
+    loop {
+        let blocks = blocks::parse_blocks(masked.as_deref().unwrap_or(text));
+        let mut stray = Vec::new();
+        metadata_blocks(&blocks, &mut |start, yaml| {
+            if start == 0 && pass == 0 {
+                match frontmatter::read_leading(yaml, lines.line(0) + 1) {
+                    Leading::Markdown => stray.push(0),
+                    read => leading = Some(read),
+                }
+            } else if start > 0 || leading.is_none() {
+                stray.push(start);
+            }
+        });
+        if stray.is_empty() || pass == MAX_PASSES {
+            return (markdown::Walker::new(text, lines).walk(&blocks), leading);
+        }
+        drop(blocks);
+        let m = masked.get_or_insert_with(|| text.to_string());
+        for start in stray {
+            if m.get(start..start + 3) == Some("---") {
+                m.replace_range(start..start + 3, "***");
+            }
+        }
+        pass += 1;
+    }
+}
+
+/// Calls `f` with the start and text of every metadata block, in lists too.
+fn metadata_blocks(found: &[blocks::Block<'_>], f: &mut impl FnMut(usize, &str)) {
+    for block in found {
+        match block {
+            blocks::Block::FrontMatter { yaml, range } => f(range.start, yaml),
+            blocks::Block::List { items, .. } => {
+                for item in items {
+                    metadata_blocks(&item.blocks, f);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 fn file_stem(source: &str) -> String {

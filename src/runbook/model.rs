@@ -18,7 +18,7 @@ pub struct Runbook {
     pub title: String,
     /// Where the runbook was read from, as the user named it.
     pub source: String,
-    /// Typed front matter; `None` when the file has none (or it did not parse).
+    /// Typed front matter; `None` when the file has none (or none of it could be read).
     pub front_matter: Option<FrontMatter>,
     /// Markdown text between the title and the first phase: the runbook's own introduction.
     pub description: String,
