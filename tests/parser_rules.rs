@@ -371,6 +371,7 @@ fn a_leading_dashed_block_that_is_not_a_mapping_is_markdown() {
     let r = rb("---\nRead this before the window opens.\n---\n\n- [ ] a\n");
     assert!(r.front_matter.is_none());
     assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    assert_eq!(r.title, "Read this before the window opens.");
     assert_eq!(
         (r.phases[0].title.as_str(), r.phases[0].line),
         ("Read this before the window opens.", 2)
@@ -428,8 +429,23 @@ fn front_matter_that_does_not_parse_refuses_only_when_written_for_flightdeck() {
         d.message.starts_with("front matter does not parse"),
         "{d:?}"
     );
+    assert_eq!(foreign.title, "Deploy");
     assert_eq!(foreign.steps().count(), 1);
 
     let ours = rb("---\ntitle: Deploy: the hard way\nenvironment: production\n---\n- [ ] a\n");
     assert!(ours.has_errors(), "{:?}", ours.diagnostics);
+}
+
+#[test]
+fn the_title_is_front_matter_title_else_the_first_heading_of_any_level() {
+    let h2 = rb("## Cut the release\n\n- [ ] a\n\n## Announce\n\n- [ ] b\n");
+    assert_eq!(h2.title, "Cut the release");
+    assert_eq!(h2.phases[0].title, "Cut the release", "still a phase");
+    assert_eq!(h2.phases[0].steps.len(), 1);
+
+    let late = rb("- [ ] before any heading\n\n### Later\n\n- [ ] b\n");
+    assert_eq!(late.title, "Later");
+
+    let fm = rb("---\ntitle: From front matter\n---\n## Heading\n\n- [ ] a\n");
+    assert_eq!(fm.title, "From front matter");
 }

@@ -57,10 +57,12 @@ pub fn parse(text: &str, source: &str) -> Runbook {
         Some(Leading::Markdown) | None => None,
     };
     ids::assign_ids(&mut phases, &mut diagnostics);
+    // Front-matter `title`, else the first heading of any level, else the file name.
     let title = front_matter
         .as_ref()
         .and_then(|f| f.title.clone())
         .or(first_h1)
+        .or_else(|| first_heading(&phases))
         .unwrap_or_else(|| file_stem(source));
     let mut runbook = Runbook {
         title,
@@ -131,6 +133,15 @@ fn metadata_blocks(found: &[blocks::Block<'_>], f: &mut impl FnMut(usize, &str))
             _ => {}
         }
     }
+}
+
+/// The title of the first phase that comes from a heading. A phase the walker opened for steps
+/// before any heading starts at line 1 with level 1, where a heading would have been the title.
+fn first_heading(phases: &[Phase]) -> Option<String> {
+    phases
+        .iter()
+        .find(|p| !(p.level == 1 && p.line == 1))
+        .map(|p| p.title.clone())
 }
 
 fn file_stem(source: &str) -> String {

@@ -14,7 +14,7 @@ use crate::runbook::frontmatter::FrontMatter;
 /// about itself in front matter.
 #[derive(Debug, Clone, Default)]
 pub struct Runbook {
-    /// The first H1, else the front-matter `title`, else the file name.
+    /// The front-matter `title`, else the first heading of any level, else the file name.
     pub title: String,
     /// Where the runbook was read from, as the user named it.
     pub source: String,
