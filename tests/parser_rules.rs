@@ -449,3 +449,20 @@ fn the_title_is_front_matter_title_else_the_first_heading_of_any_level() {
     let fm = rb("---\ntitle: From front matter\n---\n## Heading\n\n- [ ] a\n");
     assert_eq!(fm.title, "From front matter");
 }
+
+#[test]
+fn inputs_an_earlier_step_sets_flow_and_are_not_asked_for_up_front() {
+    let r = rb(
+        "## P\n\nEarly reader:\n```bash\necho $LATER\n```\n\nSet versions:\n```bash\nNEWVER=1.2\nexport RELEASE_NAME=v$NEWVER\nLATER=1\n```\n\nTag:\n```bash\ngit tag $RELEASE_NAME && git push $REMOTE $NEWVER\n```\n\nHead:\n```bash {capture=SHA}\ngit rev-parse HEAD\n```\n\nShow:\n```bash\necho $SHA $LATER\n```\n",
+    );
+    let names: Vec<_> = r.vars.iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(names, ["LATER", "REMOTE"]);
+    let tag = &r.phases[0].steps[2];
+    assert_eq!(
+        tag.inputs,
+        ["RELEASE_NAME", "REMOTE", "NEWVER"],
+        "the step still shows them"
+    );
+    let plan = flightdeck::plan::plan_text(&r);
+    assert!(plan.contains("\ninputs: LATER, REMOTE\n"), "{plan}");
+}

@@ -150,11 +150,20 @@ fn file_stem(source: &str) -> String {
         .map_or_else(|| source.to_string(), |s| s.to_string_lossy().into_owned())
 }
 
-/// Front-matter vars first, in their order, then step inputs in order of first use.
+/// Front-matter vars first, in their order, then step inputs in order of first use. An input
+/// that an earlier step sets (`NEWVER=1.2`, `export X=…`, `capture=X`) is left out: its value
+/// flows from that step (the run still asks for it when the setter has not run).
 fn collect_vars(runbook: &Runbook) -> Vec<Var> {
     let fm = runbook.front_matter.as_ref();
     let declared = fm.into_iter().flat_map(|f| f.vars.keys().cloned());
-    let used = runbook.steps().flat_map(|(_, s)| s.inputs.iter().cloned());
+    let mut set_earlier: Vec<&str> = Vec::new();
+    let mut used: Vec<String> = Vec::new();
+    for (_, step) in runbook.steps() {
+        let flows = |name: &&String| set_earlier.contains(&name.as_str());
+        used.extend(step.inputs.iter().filter(|n| !flows(n)).cloned());
+        set_earlier.extend(step.sets.iter().map(String::as_str));
+        set_earlier.extend(step.attrs.capture.as_deref());
+    }
     let mut vars: Vec<Var> = Vec::new();
     for name in declared.chain(used) {
         if vars.iter().any(|v| v.name == name) {

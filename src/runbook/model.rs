@@ -24,7 +24,8 @@ pub struct Runbook {
     pub description: String,
     /// Every phase, flat and in document order; nesting is given by `level` and `parent`.
     pub phases: Vec<Phase>,
-    /// Every input a run may ask for: front-matter vars first, then step inputs in order of use.
+    /// The inputs a run asks the captain for: front-matter vars first, then step inputs in order
+    /// of use, except those an earlier step sets (they flow from it; see [`Step::sets`]).
     pub vars: Vec<Var>,
     /// Problems found while reading: `flightdeck check` prints them, `run` refuses on errors.
     pub diagnostics: Vec<Diagnostic>,
