@@ -466,3 +466,27 @@ fn inputs_an_earlier_step_sets_flow_and_are_not_asked_for_up_front() {
     let plan = flightdeck::plan::plan_text(&r);
     assert!(plan.contains("\ninputs: LATER, REMOTE\n"), "{plan}");
 }
+
+fn inputs_of(md: &str) -> Vec<Vec<String>> {
+    rb(md).steps().map(|(_, s)| s.inputs.clone()).collect()
+}
+
+#[test]
+fn a_placeholder_of_several_words_is_one_input() {
+    let r = rb(
+        "## P\n\n```bash\nvault login \"<token from the vault>\" --host <vault host>:8200\n```\n",
+    );
+    assert_eq!(
+        r.phases[0].steps[0].inputs,
+        ["TOKEN_FROM_THE_VAULT", "VAULT_HOST"]
+    );
+    assert!(r.is_secret("TOKEN_FROM_THE_VAULT"), "named like a token");
+}
+
+#[test]
+fn html_tags_redirections_and_comparisons_are_not_placeholders() {
+    let inputs = inputs_of(
+        "## P\n\n```bash\necho '<br>' '<details open>' '<summary>' '</div>' '<a href=\"x\">'\nsort <in.txt tmp> out.txt\nawk '$1<min && $2>max'\npython3 -c 'print(a < b > c, x<y and z> 0, 1 <y or z>w)'\ncat > settings.xml <<EOF\n<server><id>main</id></server>\nEOF\n```\n",
+    );
+    assert_eq!(inputs, [Vec::<String>::new()]);
+}
