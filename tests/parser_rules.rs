@@ -490,3 +490,18 @@ fn html_tags_redirections_and_comparisons_are_not_placeholders() {
     );
     assert_eq!(inputs, [Vec::<String>::new()]);
 }
+
+#[test]
+fn a_dashed_dollar_name_in_template_text_is_not_an_input() {
+    let inputs = inputs_of(
+        "## P\n\nTell:\n\n```notify\nwebhook: https://hooks.example/x\nShipped $RELEASE-TAG to $REGION-eu, see ${NOTES}-PAGE.\n```\n\nShell:\n\n```bash\ngit push origin $RELEASE-TAG\n```\n",
+    );
+    assert_eq!(
+        inputs,
+        [
+            vec!["REGION".to_string(), "NOTES".to_string()],
+            vec!["RELEASE".to_string()]
+        ],
+        "in shell `$RELEASE-TAG` is `$RELEASE` then `-TAG`"
+    );
+}

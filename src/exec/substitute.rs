@@ -9,7 +9,7 @@
 
 use std::borrow::Cow;
 
-use crate::runbook::inputs::placeholder_at;
+use crate::runbook::inputs::{dashed_name, placeholder_at};
 
 /// Where the value of input `name` travels: `FD_IN_` and the name with non-alphanumerics as `_`.
 pub fn env_name(name: &str) -> String {
@@ -122,7 +122,9 @@ pub fn fill(
     out
 }
 
-/// The name and length of `${NAME}` (or `$NAME` when `bare`) at the start of `s`.
+/// The name and length of `${NAME}` (or `$NAME` when `bare`) at the start of `s`. A bare
+/// `$RELEASE-TAG` is one name written with a dash ([`dashed_name`]), as input detection reads
+/// request and template text: it is left as written.
 fn dollar_at(s: &str, bare: bool) -> Option<(Cow<'_, str>, usize)> {
     let body = s.strip_prefix('$')?;
     if let Some(inner) = body.strip_prefix('{') {
@@ -137,7 +139,8 @@ fn dollar_at(s: &str, bare: bool) -> Option<(Cow<'_, str>, usize)> {
         .find(|c: char| !(c == '_' || c.is_ascii_alphanumeric()))
         .unwrap_or(body.len());
     let name = &body[..len];
-    is_env_name(name).then_some((Cow::Borrowed(name), len + 1))
+    (is_env_name(name) && !dashed_name(name, &body[len..]))
+        .then_some((Cow::Borrowed(name), len + 1))
 }
 
 /// `value` as the inside of a JSON string: quotes, backslashes and control characters escaped,
@@ -286,6 +289,20 @@ mod tests {
                 str::to_string
             ),
             "Bearer v"
+        );
+    }
+
+    #[test]
+    fn a_dashed_dollar_name_in_text_is_left_as_written() {
+        let lookup = |n: &str| (n == "RELEASE").then(|| "v1".to_string());
+        assert_eq!(
+            fill(
+                "$RELEASE-TAG, ${RELEASE}-TAG, $RELEASE-rc1, $RELEASE.",
+                true,
+                lookup,
+                str::to_string
+            ),
+            "$RELEASE-TAG, v1-TAG, v1-rc1, v1."
         );
     }
 

@@ -388,6 +388,10 @@ const ASSIGNING: Starts = Starts::new(&[
 
 /// `$NAME` and `${NAME}` references outside single quotes, with their byte offsets; `${X:-d}`
 /// has a default and is not an input.
+///
+/// In request and template text (`Dialect::Text`), `$RELEASE-TAG` is one name written with a
+/// dash, as prose writes it, not `$RELEASE` followed by `-TAG` as in shell ([`dashed_name`]):
+/// it is no reference. `$REGION-eu` and `$VERSION-rc1` still join a value and a word.
 fn dollar_refs<'a>(code: &'a str, dialect: Dialect, out: &mut Vec<(usize, Cow<'a, str>)>) {
     let bytes = code.as_bytes();
     let mut in_single = false;
@@ -416,8 +420,12 @@ fn dollar_refs<'a>(code: &'a str, dialect: Dialect, out: &mut Vec<(usize, Cow<'a
                 } else if dialect != Dialect::Sql {
                     let rest = &code[i + 1..];
                     let len = ident_len(rest);
-                    if len > 0 {
+                    let dashed =
+                        dialect == Dialect::Text && dashed_name(&rest[..len], &rest[len..]);
+                    if len > 0 && !dashed {
                         out.push((i, Cow::Borrowed(&rest[..len])));
+                    }
+                    if len > 0 {
                         i += len;
                     }
                 }
@@ -426,6 +434,26 @@ fn dollar_refs<'a>(code: &'a str, dialect: Dialect, out: &mut Vec<(usize, Cow<'a
         }
         i += 1;
     }
+}
+
+/// Whether `$NAME` followed by `after` is the start of one upper-case name written with dashes,
+/// `$RELEASE-TAG`, as prose and templates name a value: `NAME` and the word after the `-` are
+/// both in capitals (the word starting with a letter). `$REGION-eu`, `$HOST-1` and
+/// `$VERSION-rc1` are a value followed by text, as in shell.
+pub fn dashed_name(name: &str, after: &str) -> bool {
+    let caps = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+    };
+    let Some(rest) = after.strip_prefix('-') else {
+        return false;
+    };
+    let len = rest
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        .count();
+    let word = &rest[..len];
+    caps(name) && word.starts_with(|c: char| c.is_ascii_uppercase()) && caps(word)
 }
 
 /// Blanks out `# comments` (outside quotes) so that words in them are not read as references.
