@@ -59,7 +59,7 @@ fn each_trap_is_found_on_its_line() {
         (
             "fm.md",
             "---\ntitle: x\nvars: [oops\n---\n# T\n\n- [ ] a\n",
-            ":3:7: error: front matter does not parse: expected mapping start",
+            ":3:7: error: front matter does not parse: unclosed bracket",
         ),
         (
             "unknown.md",
@@ -79,8 +79,18 @@ fn each_trap_is_found_on_its_line() {
         ),
         (
             "fmopen.md",
-            "---\ntitle: x\n\n# T\n\n- [ ] a\n",
+            "---\nenvironment: production\n\n# T\n\n- [ ] a\n",
             ":1:1: error: front matter opened with `---` at line 1 is never closed",
+        ),
+        (
+            "fmopen-foreign.md",
+            "---\ntitle: x\n\n# T\n\n- [ ] a\n",
+            ":1:1: warning: front matter opened with `---` at line 1 is never closed",
+        ),
+        (
+            "fm-foreign.md",
+            "---\ntitle: a: b\nlayout: post\n---\n# T\n\n- [ ] a\n",
+            ":2:9: warning: front matter does not parse: mapping values are not allowed in this context; it is ignored",
         ),
     ];
     for (name, content, expected) in cases {

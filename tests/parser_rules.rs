@@ -325,3 +325,199 @@ fn unclosed_fence_in_a_list_item_is_reported_with_its_line() {
         .expect("finding");
     assert_eq!(e.severity, Severity::Error);
 }
+
+/// The errors and warnings of a runbook as (line, severity, message start).
+fn findings(r: &Runbook) -> Vec<(usize, Severity, String)> {
+    r.diagnostics
+        .iter()
+        .map(|d| (d.line, d.severity, d.message.clone()))
+        .collect()
+}
+
+#[test]
+fn site_generator_front_matter_is_read_without_a_word() {
+    let r = rb(
+        "---\nlayout: post\ntitle: Ship it\nweight: 2\naliases: [/old]\npermalink: /ship/\ncategories: [ops]\ntags: [release]\ndescription: How we ship\ndate: 2024-01-02\ndraft: false\nmenu:\n  docs:\n    parent: admin\n    weight: 90\nnav_order: 3\nparent: Ops\nredirect_from:\n  - /ship-old/\nsidebar_position: 4\nslug: ship\ntoc: true\nhide:\n  - navigation\nsearch:\n  exclude: true\n---\n# Ship\n\n- [ ] a\n",
+    );
+    assert_eq!(r.title, "Ship it");
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+}
+
+#[test]
+fn unknown_front_matter_keys_warn_once_per_top_level_key() {
+    let r = rb(
+        "---\nowner_slack: \"#ops\"\nreview:\n  by: x\n  every: 6 months\nmetrics:\n  - name: a\n    command: echo 1\n    crti: \"> 1\"\n  - name: b\n    command: echo 2\n    crti: \"> 2\"\n    colour: red\n---\n# T\n\n- [ ] a\n",
+    );
+    let got: Vec<_> = r
+        .diagnostics
+        .iter()
+        .map(|d| (d.line, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (2, "unknown front-matter key `owner_slack` is ignored"),
+            (3, "unknown front-matter key `review` is ignored"),
+            (
+                9,
+                "unknown front-matter keys `metrics[].crti`, `metrics[].colour` are ignored"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_front_matter_key_given_twice_warns_and_the_last_one_wins() {
+    let r = rb("---\ntitle: Draft name\nlayout: x\ntitle: Final name\n---\n- [ ] a\n");
+    assert_eq!(r.title, "Final name");
+    assert_eq!(
+        findings(&r),
+        [(
+            4,
+            Severity::Warning,
+            "front-matter key `title` is given again (first at line 2); the last one is used"
+                .to_string()
+        )]
+    );
+}
+
+#[test]
+fn a_leading_dashed_block_that_is_not_a_mapping_is_markdown() {
+    // CommonMark: a thematic break, then a setext heading underlined by the closing `---`.
+    let r = rb("---\nRead this before the window opens.\n---\n\n- [ ] a\n");
+    assert!(r.front_matter.is_none());
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    assert_eq!(r.title, "Read this before the window opens.");
+    assert_eq!(
+        (r.phases[0].title.as_str(), r.phases[0].line),
+        ("Read this before the window opens.", 2)
+    );
+}
+
+#[test]
+fn a_dashed_block_further_down_is_markdown_not_front_matter() {
+    let r = rb("---\ntitle: Real\n---\n# T\n\n## P\n\n- [ ] a\n\n---\nStage two\n---\n\n- [ ] b\n");
+    assert_eq!(r.title, "Real");
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    let phases: Vec<_> = r
+        .phases
+        .iter()
+        .map(|p| (p.title.as_str(), p.steps.len()))
+        .collect();
+    assert_eq!(phases, [("P", 1), ("Stage two", 1)]);
+}
+
+#[test]
+fn front_matter_sections_of_the_wrong_type_are_ignored_on_their_line() {
+    let r = rb(
+        "---\ntitle: T\nenvironment: staging\nvars:\n  - hugo\n  - list\nmetrics: true\n---\n- [ ] a\n",
+    );
+    assert!(!r.has_errors(), "{:?}", r.diagnostics);
+    let fm = r.front_matter.as_ref().expect("the rest is read");
+    assert_eq!(fm.environment.as_deref(), Some("staging"));
+    let lines: Vec<_> = findings(&r)
+        .into_iter()
+        .map(|(line, sev, m)| {
+            (
+                line,
+                sev,
+                m.split(" is ignored").next().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            (4, Severity::Warning, "front-matter `vars`".to_string()),
+            (7, Severity::Warning, "front-matter `metrics`".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn front_matter_that_does_not_parse_refuses_only_when_written_for_flightdeck() {
+    let foreign = rb("---\ntitle: Deploy: the hard way\nlayout: post\n---\n## Deploy\n\n- [ ] a\n");
+    assert!(!foreign.has_errors(), "{:?}", foreign.diagnostics);
+    assert_eq!(foreign.diagnostics.len(), 1, "{:?}", foreign.diagnostics);
+    let d = &foreign.diagnostics[0];
+    assert_eq!((d.line, d.severity), (2, Severity::Warning));
+    assert!(
+        d.message.starts_with("front matter does not parse"),
+        "{d:?}"
+    );
+    assert_eq!(foreign.title, "Deploy");
+    assert_eq!(foreign.steps().count(), 1);
+
+    let ours = rb("---\ntitle: Deploy: the hard way\nenvironment: production\n---\n- [ ] a\n");
+    assert!(ours.has_errors(), "{:?}", ours.diagnostics);
+}
+
+#[test]
+fn the_title_is_front_matter_title_else_the_first_heading_of_any_level() {
+    let h2 = rb("## Cut the release\n\n- [ ] a\n\n## Announce\n\n- [ ] b\n");
+    assert_eq!(h2.title, "Cut the release");
+    assert_eq!(h2.phases[0].title, "Cut the release", "still a phase");
+    assert_eq!(h2.phases[0].steps.len(), 1);
+
+    let late = rb("- [ ] before any heading\n\n### Later\n\n- [ ] b\n");
+    assert_eq!(late.title, "Later");
+
+    let fm = rb("---\ntitle: From front matter\n---\n## Heading\n\n- [ ] a\n");
+    assert_eq!(fm.title, "From front matter");
+}
+
+#[test]
+fn inputs_an_earlier_step_sets_flow_and_are_not_asked_for_up_front() {
+    let r = rb(
+        "## P\n\nEarly reader:\n```bash\necho $LATER\n```\n\nSet versions:\n```bash\nNEWVER=1.2\nexport RELEASE_NAME=v$NEWVER\nLATER=1\n```\n\nTag:\n```bash\ngit tag $RELEASE_NAME && git push $REMOTE $NEWVER\n```\n\nHead:\n```bash {capture=SHA}\ngit rev-parse HEAD\n```\n\nShow:\n```bash\necho $SHA $LATER\n```\n",
+    );
+    let names: Vec<_> = r.vars.iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(names, ["LATER", "REMOTE"]);
+    let tag = &r.phases[0].steps[2];
+    assert_eq!(
+        tag.inputs,
+        ["RELEASE_NAME", "REMOTE", "NEWVER"],
+        "the step still shows them"
+    );
+    let plan = flightdeck::plan::plan_text(&r);
+    assert!(plan.contains("\ninputs: LATER, REMOTE\n"), "{plan}");
+}
+
+fn inputs_of(md: &str) -> Vec<Vec<String>> {
+    rb(md).steps().map(|(_, s)| s.inputs.clone()).collect()
+}
+
+#[test]
+fn a_placeholder_of_several_words_is_one_input() {
+    let r = rb(
+        "## P\n\n```bash\nvault login \"<token from the vault>\" --host <vault host>:8200\n```\n",
+    );
+    assert_eq!(
+        r.phases[0].steps[0].inputs,
+        ["TOKEN_FROM_THE_VAULT", "VAULT_HOST"]
+    );
+    assert!(r.is_secret("TOKEN_FROM_THE_VAULT"), "named like a token");
+}
+
+#[test]
+fn html_tags_redirections_and_comparisons_are_not_placeholders() {
+    let inputs = inputs_of(
+        "## P\n\n```bash\necho '<br>' '<details open>' '<summary>' '</div>' '<a href=\"x\">'\nsort <in.txt tmp> out.txt\nawk '$1<min && $2>max'\npython3 -c 'print(a < b > c, x<y and z> 0, 1 <y or z>w)'\ncat > settings.xml <<EOF\n<server><id>main</id></server>\nEOF\n```\n",
+    );
+    assert_eq!(inputs, [Vec::<String>::new()]);
+}
+
+#[test]
+fn a_dashed_dollar_name_in_template_text_is_not_an_input() {
+    let inputs = inputs_of(
+        "## P\n\nTell:\n\n```notify\nwebhook: https://hooks.example/x\nShipped $RELEASE-TAG to $REGION-eu, see ${NOTES}-PAGE.\n```\n\nShell:\n\n```bash\ngit push origin $RELEASE-TAG\n```\n",
+    );
+    assert_eq!(
+        inputs,
+        [
+            vec!["REGION".to_string(), "NOTES".to_string()],
+            vec!["RELEASE".to_string()]
+        ],
+        "in shell `$RELEASE-TAG` is `$RELEASE` then `-TAG`"
+    );
+}

@@ -7,6 +7,10 @@
 //! a value stay data wherever the placeholder sits. `$NAME` references get their value through
 //! the environment the same way.
 
+use std::borrow::Cow;
+
+use crate::runbook::inputs::{dashed_name, placeholder_at};
+
 /// Where the value of input `name` travels: `FD_IN_` and the name with non-alphanumerics as `_`.
 pub fn env_name(name: &str) -> String {
     let safe: String = name
@@ -32,15 +36,16 @@ pub fn substitute(code: &str, has_value: impl Fn(&str) -> bool) -> (String, Vec<
     let mut quote = Quote::None;
     let mut rest = code;
     while let Some(c) = rest.chars().next() {
-        if let Some((name, len)) = reference_at(rest).filter(|(n, _)| has_value(n)) {
-            let var = env_name(name);
+        let at = code.len() - rest.len();
+        if let Some((name, len)) = reference_at(code, at).filter(|(n, _)| has_value(n)) {
+            let var = env_name(&name);
             match quote {
                 Quote::None => out.push_str(&format!("\"${{{var}}}\"")),
                 Quote::Double => out.push_str(&format!("${{{var}}}")),
                 Quote::Single => out.push_str(&format!("'\"${{{var}}}\"'")),
             }
-            if !used.iter().any(|u| u == name) {
-                used.push(name.to_string());
+            if !used.iter().any(|u| *u == name) {
+                used.push(name.into_owned());
             }
             rest = &rest[len..];
             continue;
@@ -65,17 +70,21 @@ pub fn substitute(code: &str, has_value: impl Fn(&str) -> bool) -> (String, Vec<
     (out, used)
 }
 
-/// The name and byte length of a `<name>` or `{{ name }}` reference at the start of `s`.
-fn reference_at(s: &str) -> Option<(&str, usize)> {
+/// The name and byte length of a `<placeholder>` or `{{ name }}` reference at byte `at` of
+/// `text`. A placeholder is read as input detection reads it
+/// ([`placeholder_at`]): `<token from the vault>` is `TOKEN_FROM_THE_VAULT`, and the whole
+/// text as written is what gets replaced.
+fn reference_at(text: &str, at: usize) -> Option<(Cow<'_, str>, usize)> {
+    let s = &text[at..];
     if let Some(body) = s.strip_prefix("{{") {
         let end = body.find("}}")?;
         let name = body[..end].trim();
-        return valid(name).then_some((name, end + 4));
+        return valid(name).then_some((Cow::Borrowed(name), end + 4));
     }
-    let body = s.strip_prefix('<')?;
-    let end = body.find('>')?;
-    let name = &body[..end];
-    (valid(name) && name.starts_with(|c: char| c.is_ascii_alphabetic())).then_some((name, end + 2))
+    if !s.starts_with('<') {
+        return None;
+    }
+    placeholder_at(text, at)
 }
 
 fn valid(name: &str) -> bool {
@@ -98,9 +107,10 @@ pub fn fill(
     let mut out = String::with_capacity(text.len() + 16);
     let mut rest = text;
     while let Some(c) = rest.chars().next() {
-        let found = reference_at(rest).or_else(|| dollar_at(rest, bare));
+        let at = text.len() - rest.len();
+        let found = reference_at(text, at).or_else(|| dollar_at(rest, bare));
         if let Some((name, len)) = found
-            && let Some(value) = lookup(name)
+            && let Some(value) = lookup(&name)
         {
             out.push_str(&quote(&value));
             rest = &rest[len..];
@@ -112,13 +122,15 @@ pub fn fill(
     out
 }
 
-/// The name and length of `${NAME}` (or `$NAME` when `bare`) at the start of `s`.
-fn dollar_at(s: &str, bare: bool) -> Option<(&str, usize)> {
+/// The name and length of `${NAME}` (or `$NAME` when `bare`) at the start of `s`. A bare
+/// `$RELEASE-TAG` is one name written with a dash ([`dashed_name`]), as input detection reads
+/// request and template text: it is left as written.
+fn dollar_at(s: &str, bare: bool) -> Option<(Cow<'_, str>, usize)> {
     let body = s.strip_prefix('$')?;
     if let Some(inner) = body.strip_prefix('{') {
         let end = inner.find('}')?;
         let name = &inner[..end];
-        return is_env_name(name).then_some((name, end + 3));
+        return is_env_name(name).then_some((Cow::Borrowed(name), end + 3));
     }
     if !bare {
         return None;
@@ -127,7 +139,8 @@ fn dollar_at(s: &str, bare: bool) -> Option<(&str, usize)> {
         .find(|c: char| !(c == '_' || c.is_ascii_alphanumeric()))
         .unwrap_or(body.len());
     let name = &body[..len];
-    is_env_name(name).then_some((name, len + 1))
+    (is_env_name(name) && !dashed_name(name, &body[len..]))
+        .then_some((Cow::Borrowed(name), len + 1))
 }
 
 /// `value` as the inside of a JSON string: quotes, backslashes and control characters escaped,
@@ -157,8 +170,8 @@ pub fn fill_sql(sql: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<St
             continue;
         }
         let rest = &sql[i..];
-        if let Some((name, len)) = reference_at(rest).or_else(|| dollar_at(rest, false))
-            && let Some(value) = lookup(name)
+        if let Some((name, len)) = reference_at(sql, i).or_else(|| dollar_at(rest, false))
+            && let Some(value) = lookup(&name)
         {
             out.push_str(&sql_literal(&value));
             i += len;
@@ -171,11 +184,10 @@ pub fn fill_sql(sql: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<St
 }
 
 /// The first `<name>`, `{{ name }}` or `${NAME}` in `text`.
-fn first_reference(text: &str) -> Option<&str> {
+fn first_reference(text: &str) -> Option<Cow<'_, str>> {
     text.char_indices().find_map(|(i, _)| {
-        let rest = &text[i..];
-        reference_at(rest)
-            .or_else(|| dollar_at(rest, false))
+        reference_at(text, i)
+            .or_else(|| dollar_at(&text[i..], false))
             .map(|(n, _)| n)
     })
 }
@@ -250,6 +262,48 @@ mod tests {
             "link --ref \"${FD_IN_project_ref}\" && echo \"v=${FD_IN_R}\" ''\"${FD_IN_R}\"'' <missing> a<b"
         );
         assert_eq!(used, ["project-ref", "R"]);
+    }
+
+    #[test]
+    fn a_placeholder_of_several_words_is_replaced_as_written() {
+        let known = |n: &str| n == "TOKEN_FROM_THE_VAULT" || n == "br";
+        let code =
+            "login --token <token from the vault> '<token from the vault>' '<br>' '<token  from>'";
+        let (script, used) = substitute(code, known);
+        assert_eq!(
+            script,
+            "login --token \"${FD_IN_TOKEN_FROM_THE_VAULT}\" ''\"${FD_IN_TOKEN_FROM_THE_VAULT}\"'' '<br>' '<token  from>'"
+        );
+        assert_eq!(used, ["TOKEN_FROM_THE_VAULT"]);
+        let got = run(
+            &script.replace("login --token", "printf '%s|'"),
+            &[("FD_IN_TOKEN_FROM_THE_VAULT", "s.3cr3t value")],
+        );
+        assert_eq!(got, "s.3cr3t value|s.3cr3t value|<br>|<token  from>|");
+        let lookup = |n: &str| (n == "TOKEN_FROM_THE_VAULT").then(|| "v".to_string());
+        assert_eq!(
+            fill(
+                "Bearer <token from the vault>",
+                true,
+                lookup,
+                str::to_string
+            ),
+            "Bearer v"
+        );
+    }
+
+    #[test]
+    fn a_dashed_dollar_name_in_text_is_left_as_written() {
+        let lookup = |n: &str| (n == "RELEASE").then(|| "v1".to_string());
+        assert_eq!(
+            fill(
+                "$RELEASE-TAG, ${RELEASE}-TAG, $RELEASE-rc1, $RELEASE.",
+                true,
+                lookup,
+                str::to_string
+            ),
+            "$RELEASE-TAG, v1-TAG, v1-rc1, v1."
+        );
     }
 
     #[test]

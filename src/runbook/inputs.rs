@@ -1,4 +1,5 @@
-//! The inputs a step needs: `<placeholder>`, `$VAR` / `${VAR}` not set by the step, `{{ VAR }}`.
+//! The inputs a step needs: `<placeholder>` (`<token from the vault>` too), `$VAR` / `${VAR}`
+//! not set by the step, `{{ VAR }}`.
 
 use std::borrow::Cow;
 
@@ -108,16 +109,16 @@ pub fn vars_in(scanned: &str, dialect: Dialect) -> CodeVars {
     } else {
         Vec::new()
     };
-    let mut found: Vec<(usize, &str)> = Vec::new();
+    let mut found: Vec<(usize, Cow<'_, str>)> = Vec::new();
     placeholders(scanned, &mut found);
     templates(scanned, &mut found);
     let from = found.len();
     dollar_refs(scanned, dialect, &mut found);
     let mut kept = from;
     for i in from..found.len() {
-        let name = found[i].1;
+        let name = &*found[i].1;
         if !sets.iter().any(|s| s == name) && !SHELL_BUILTINS.contains(&name) {
-            found[kept] = found[i];
+            found.swap(kept, i);
             kept += 1;
         }
     }
@@ -126,38 +127,154 @@ pub fn vars_in(scanned: &str, dialect: Dialect) -> CodeVars {
     found.sort_unstable_by_key(|(o, _)| *o);
     let mut inputs: Vec<String> = Vec::new();
     for (_, name) in found {
-        if !inputs.iter().any(|n| n == name) {
-            inputs.push(name.to_string());
+        if !inputs.iter().any(|n| *n == name) {
+            inputs.push(name.into_owned());
         }
     }
     CodeVars { inputs, sets }
 }
 
 /// `<name>` placeholders (not `<<EOF` heredocs) with their byte offsets.
-fn placeholders<'a>(text: &'a str, out: &mut Vec<(usize, &'a str)>) {
-    for (at, _) in text.match_indices('<') {
-        let rest = &text[at + 1..];
-        let len = rest
-            .char_indices()
-            .take_while(|&(i, c)| {
-                if i == 0 {
-                    c.is_ascii_alphabetic()
-                } else {
-                    c.is_ascii_alphanumeric() || "_.-".contains(c)
-                }
-            })
-            .map(|(i, c)| i + c.len_utf8())
-            .last()
-            .unwrap_or(0);
-        let heredoc = text[..at].ends_with('<');
-        if len > 0 && rest[len..].starts_with('>') && !heredoc {
-            out.push((at, &rest[..len]));
+fn placeholders<'a>(text: &'a str, out: &mut Vec<(usize, Cow<'a, str>)>) {
+    for at in memchr::memchr_iter(b'<', text.as_bytes()) {
+        if let Some((name, _)) = placeholder_at(text, at) {
+            out.push((at, name));
         }
     }
 }
 
+/// Most words a placeholder holds (`<token from the vault>` has four), and its longest text.
+const MAX_PLACEHOLDER_WORDS: usize = 8;
+const MAX_PLACEHOLDER_BYTES: usize = 80;
+
+/// HTML elements written in Markdown and templates (`<br>`, `<details open>`, `<summary>`) that
+/// are never placeholders. Words that may well be one (`<code>`, `<table>`, `<input>`,
+/// `<title>`) are not here: as markup they come with their closing tag, which tells them apart.
+const HTML_TAGS: &[&str] = &[
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "body",
+    "br",
+    "center",
+    "dd",
+    "del",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "font",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "head",
+    "hr",
+    "html",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "small",
+    "span",
+    "strike",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "tt",
+    "u",
+    "ul",
+    "wbr",
+];
+
+/// The `<placeholder>` that starts at byte `at` of `text` (which holds a `<`): the input it
+/// names and the length of its text, shared by input detection and substitution.
+///
+/// `<project-ref>` names the input `project-ref`. A placeholder of several words separated by
+/// single spaces, `<token from the vault>`, names `TOKEN_FROM_THE_VAULT`; it must stand apart
+/// from the words around it, so `x<y and z>w` stays a comparison. Not placeholders: heredocs
+/// (`<<EOF`), HTML (`<br>`, `<details open>`, `</div>`, `<a href=…>`, and `<name>` whose
+/// `</name>` is in the text), and `a < b > c`.
+pub fn placeholder_at(text: &str, at: usize) -> Option<(Cow<'_, str>, usize)> {
+    let body = text.get(at + 1..)?;
+    if text[..at].ends_with('<') {
+        return None;
+    }
+    let word_len = |s: &str, dots: bool| {
+        s.bytes()
+            .take_while(|&b| {
+                b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || dots && b == b'.'
+            })
+            .count()
+    };
+    if !body.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let first = &body[..word_len(body, true)];
+    if HTML_TAGS.iter().any(|t| t.eq_ignore_ascii_case(first)) {
+        return None;
+    }
+    if body[first.len()..].starts_with('>') {
+        let after = text.get(at + first.len() + 2..).unwrap_or("");
+        let closing = format!("</{first}>");
+        let element = memchr::memmem::find(after.as_bytes(), closing.as_bytes()).is_some();
+        return (!element).then_some((Cow::Borrowed(first), first.len() + 2));
+    }
+    // Several words: no dots (`sort <in.txt tmp> out` holds two redirections), and nothing
+    // glued on either side (`x<y and z>w` compares).
+    if first.contains('.') {
+        return None;
+    }
+    let mut end = first.len();
+    let mut words = 1;
+    while body[end..].starts_with(' ') && words < MAX_PLACEHOLDER_WORDS {
+        let n = word_len(&body[end + 1..], false);
+        if n == 0 {
+            break;
+        }
+        end += 1 + n;
+        words += 1;
+    }
+    let glued = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let fits = words > 1
+        && end <= MAX_PLACEHOLDER_BYTES
+        && body[end..].starts_with('>')
+        && !glued(text[..at].chars().next_back())
+        && !glued(body[end + 1..].chars().next());
+    fits.then(|| {
+        let name = body[..end]
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        (Cow::Owned(name), end + 2)
+    })
+}
+
 /// `{{ NAME }}` template references that flightdeck does not fill itself.
-fn templates<'a>(text: &'a str, out: &mut Vec<(usize, &'a str)>) {
+fn templates<'a>(text: &'a str, out: &mut Vec<(usize, Cow<'a, str>)>) {
     let bytes = text.as_bytes();
     // `{{` pairs, left to right without overlapping (`{{{` holds one).
     let mut from = 0;
@@ -177,7 +294,7 @@ fn templates<'a>(text: &'a str, out: &mut Vec<(usize, &'a str)>) {
             && !TEMPLATE_BUILTINS.contains(&inner)
             && ident_len(inner) > 0
         {
-            out.push((at, inner));
+            out.push((at, Cow::Borrowed(inner)));
         }
     }
 }
@@ -272,7 +389,11 @@ const ASSIGNING: Starts = Starts::new(&[
 
 /// `$NAME` and `${NAME}` references outside single quotes, with their byte offsets; `${X:-d}`
 /// has a default and is not an input.
-fn dollar_refs<'a>(code: &'a str, dialect: Dialect, out: &mut Vec<(usize, &'a str)>) {
+///
+/// In request and template text (`Dialect::Text`), `$RELEASE-TAG` is one name written with a
+/// dash, as prose writes it, not `$RELEASE` followed by `-TAG` as in shell ([`dashed_name`]):
+/// it is no reference. `$REGION-eu` and `$VERSION-rc1` still join a value and a word.
+fn dollar_refs<'a>(code: &'a str, dialect: Dialect, out: &mut Vec<(usize, Cow<'a, str>)>) {
     let bytes = code.as_bytes();
     let mut in_single = false;
     let mut in_double = false;
@@ -295,13 +416,17 @@ fn dollar_refs<'a>(code: &'a str, dialect: Dialect, out: &mut Vec<(usize, &'a st
                     let len = ident_len(rest);
                     let after = rest.as_bytes().get(len).copied();
                     if len > 0 && after == Some(b'}') {
-                        out.push((i, &rest[..len]));
+                        out.push((i, Cow::Borrowed(&rest[..len])));
                     }
                 } else if dialect != Dialect::Sql {
                     let rest = &code[i + 1..];
                     let len = ident_len(rest);
+                    let dashed =
+                        dialect == Dialect::Text && dashed_name(&rest[..len], &rest[len..]);
+                    if len > 0 && !dashed {
+                        out.push((i, Cow::Borrowed(&rest[..len])));
+                    }
                     if len > 0 {
-                        out.push((i, &rest[..len]));
                         i += len;
                     }
                 }
@@ -310,6 +435,26 @@ fn dollar_refs<'a>(code: &'a str, dialect: Dialect, out: &mut Vec<(usize, &'a st
         }
         i += 1;
     }
+}
+
+/// Whether `$NAME` followed by `after` is the start of one upper-case name written with dashes,
+/// `$RELEASE-TAG`, as prose and templates name a value: `NAME` and the word after the `-` are
+/// both in capitals (the word starting with a letter). `$REGION-eu`, `$HOST-1` and
+/// `$VERSION-rc1` are a value followed by text, as in shell.
+pub fn dashed_name(name: &str, after: &str) -> bool {
+    let caps = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+    };
+    let Some(rest) = after.strip_prefix('-') else {
+        return false;
+    };
+    let len = rest
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        .count();
+    let word = &rest[..len];
+    caps(name) && word.starts_with(|c: char| c.is_ascii_uppercase()) && caps(word)
 }
 
 /// Blanks out `# comments` (outside quotes) so that words in them are not read as references.

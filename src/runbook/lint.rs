@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use crate::runbook::diagnostic::Diagnostic;
+use crate::runbook::frontmatter;
 use crate::runbook::model::Runbook;
 
 /// Appends the whole-runbook findings to `runbook.diagnostics`.
@@ -23,11 +24,19 @@ pub fn lint(text: &str, runbook: &mut Runbook) {
             .iter()
             .any(|d| d.message.starts_with("front matter"))
     {
-        found.push(Diagnostic::error(
-            1,
-            1,
-            "front matter opened with `---` at line 1 is never closed; end it with a `---` line",
-        ));
+        // Without its closing line the block is read as Markdown: only front matter written for
+        // flightdeck is worth refusing the run over.
+        let block = text
+            .lines()
+            .skip(1)
+            .take_while(|l| !l.trim().is_empty() && !l.starts_with('#'));
+        let message =
+            "front matter opened with `---` at line 1 is never closed; end it with a `---` line";
+        found.push(if frontmatter::names_flightdeck_section(block) {
+            Diagnostic::error(1, 1, message)
+        } else {
+            Diagnostic::warning(1, 1, message)
+        });
     }
     // `$VAR` inputs that no step sets and front matter does not declare.
     let mut defined: HashSet<&str> = runbook

@@ -29,6 +29,7 @@ pub use diagnostic::{Diagnostic, Severity};
 pub use model::{Attrs, Choice, Phase, Runbook, Step, StepKind, Var, Window};
 pub use source::LoadError;
 
+use crate::runbook::frontmatter::Leading;
 use crate::runbook::source::LineIndex;
 
 /// Reads and parses the runbook at `path`; fails only when the file cannot be read as text.
@@ -42,34 +43,34 @@ pub fn load(path: &Path) -> Result<Runbook, LoadError> {
 /// Parses runbook Markdown; `source` names it in the model and in messages.
 pub fn parse(text: &str, source: &str) -> Runbook {
     let lines = LineIndex::new(text);
-    let blocks = blocks::parse_blocks(text);
-    let walked = markdown::Walker::new(text, &lines).walk(&blocks);
-    let mut diagnostics = walked.diagnostics;
-    let front_matter = match walked.front_matter {
-        Some((yaml, first_line)) => match frontmatter::parse_front_matter(&yaml, first_line) {
-            Ok((fm, warnings)) => {
-                diagnostics.extend(warnings);
-                Some(fm)
-            }
-            Err(e) => {
-                diagnostics.push(e);
-                None
-            }
-        },
-        None => None,
+    let (walked, leading) = walk(text, &lines);
+    let markdown::Walked {
+        title: first_h1,
+        front_matter: _,
+        description,
+        mut phases,
+        mut diagnostics,
+    } = walked;
+    let front_matter = match leading {
+        Some(Leading::FrontMatter(fm, found)) => {
+            diagnostics.extend(found);
+            fm.map(|fm| *fm)
+        }
+        Some(Leading::Markdown) | None => None,
     };
-    let mut phases = walked.phases;
     ids::assign_ids(&mut phases, &mut diagnostics);
+    // Front-matter `title`, else the first heading of any level, else the file name.
     let title = front_matter
         .as_ref()
         .and_then(|f| f.title.clone())
-        .or(walked.title)
+        .or(first_h1)
+        .or_else(|| first_heading(&phases))
         .unwrap_or_else(|| file_stem(source));
     let mut runbook = Runbook {
         title,
         source: source.to_string(),
         front_matter,
-        description: walked.description,
+        description,
         phases,
         vars: Vec::new(),
         diagnostics,
@@ -80,17 +81,91 @@ pub fn parse(text: &str, source: &str) -> Runbook {
     runbook
 }
 
+/// Passes over the block tree at most this many times to read stray `---` blocks as Markdown.
+const MAX_PASSES: usize = 8;
+
+/// Walks the block tree, and reads a `---` block at the very start of the text.
+///
+/// pulldown-cmark takes any `---` … `---` block for metadata, wherever it stands. Only one at the
+/// very start that is a YAML mapping is front matter: the others are parsed again as the
+/// Markdown they are, their opening `---` (a thematic break there) given to the parser as the
+/// same-length `***`, so that every byte range still points into `text`. Unmasking a block can
+/// reveal another one further down; after [`MAX_PASSES`] what is left stays unread.
+fn walk(text: &str, lines: &LineIndex) -> (markdown::Walked, Option<Leading>) {
+    let mut masked: Option<String> = None;
+    let mut leading: Option<Leading> = None;
+    let mut pass = 0;
+    loop {
+        let blocks = blocks::parse_blocks(masked.as_deref().unwrap_or(text));
+        let mut stray = Vec::new();
+        metadata_blocks(&blocks, &mut |start, yaml| {
+            if start == 0 && pass == 0 {
+                match frontmatter::read_leading(yaml, lines.line(0) + 1) {
+                    Leading::Markdown => stray.push(0),
+                    read => leading = Some(read),
+                }
+            } else if start > 0 || leading.is_none() {
+                stray.push(start);
+            }
+        });
+        if stray.is_empty() || pass == MAX_PASSES {
+            return (markdown::Walker::new(text, lines).walk(&blocks), leading);
+        }
+        drop(blocks);
+        let m = masked.get_or_insert_with(|| text.to_string());
+        for start in stray {
+            if m.get(start..start + 3) == Some("---") {
+                m.replace_range(start..start + 3, "***");
+            }
+        }
+        pass += 1;
+    }
+}
+
+/// Calls `f` with the start and text of every metadata block, in lists too.
+fn metadata_blocks(found: &[blocks::Block<'_>], f: &mut impl FnMut(usize, &str)) {
+    for block in found {
+        match block {
+            blocks::Block::FrontMatter { yaml, range } => f(range.start, yaml),
+            blocks::Block::List { items, .. } => {
+                for item in items {
+                    metadata_blocks(&item.blocks, f);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The title of the first phase that comes from a heading. A phase the walker opened for steps
+/// before any heading starts at line 1 with level 1, where a heading would have been the title.
+fn first_heading(phases: &[Phase]) -> Option<String> {
+    phases
+        .iter()
+        .find(|p| !(p.level == 1 && p.line == 1))
+        .map(|p| p.title.clone())
+}
+
 fn file_stem(source: &str) -> String {
     Path::new(source)
         .file_stem()
         .map_or_else(|| source.to_string(), |s| s.to_string_lossy().into_owned())
 }
 
-/// Front-matter vars first, in their order, then step inputs in order of first use.
+/// Front-matter vars first, in their order, then step inputs in order of first use. An input
+/// that an earlier step sets (`NEWVER=1.2`, `export X=…`, `capture=X`) is left out: its value
+/// flows from that step (the run still asks for it when the setter has not run).
 fn collect_vars(runbook: &Runbook) -> Vec<Var> {
     let fm = runbook.front_matter.as_ref();
     let declared = fm.into_iter().flat_map(|f| f.vars.keys().cloned());
-    let used = runbook.steps().flat_map(|(_, s)| s.inputs.iter().cloned());
+    let mut set_earlier: Vec<&str> = Vec::new();
+    let mut used: Vec<String> = Vec::new();
+    for (_, step) in runbook.steps() {
+        let flows = |name: &&String| set_earlier.contains(&name.as_str());
+        used.extend(step.inputs.iter().filter(|n| !flows(n)).cloned());
+        set_earlier.extend(step.sets.iter().map(String::as_str));
+        set_earlier.extend(step.attrs.capture.as_deref());
+    }
     let mut vars: Vec<Var> = Vec::new();
     for name in declared.chain(used) {
         if vars.iter().any(|v| v.name == name) {

@@ -14,17 +14,18 @@ use crate::runbook::frontmatter::FrontMatter;
 /// about itself in front matter.
 #[derive(Debug, Clone, Default)]
 pub struct Runbook {
-    /// The first H1, else the front-matter `title`, else the file name.
+    /// The front-matter `title`, else the first heading of any level, else the file name.
     pub title: String,
     /// Where the runbook was read from, as the user named it.
     pub source: String,
-    /// Typed front matter; `None` when the file has none (or it did not parse).
+    /// Typed front matter; `None` when the file has none (or none of it could be read).
     pub front_matter: Option<FrontMatter>,
     /// Markdown text between the title and the first phase: the runbook's own introduction.
     pub description: String,
     /// Every phase, flat and in document order; nesting is given by `level` and `parent`.
     pub phases: Vec<Phase>,
-    /// Every input a run may ask for: front-matter vars first, then step inputs in order of use.
+    /// The inputs a run asks the captain for: front-matter vars first, then step inputs in order
+    /// of use, except those an earlier step sets (they flow from it; see [`Step::sets`]).
     pub vars: Vec<Var>,
     /// Problems found while reading: `flightdeck check` prints them, `run` refuses on errors.
     pub diagnostics: Vec<Diagnostic>,
