@@ -373,6 +373,51 @@ fn go_time_and_step_timers_come_from_the_journal() {
     assert!(screen.contains("⏱ 10:00 over by 00:42"), "{screen}");
 }
 
+/// When the mapping left code as reference, `!` runs it: shown and confirmed first, then
+/// journaled as an ad-hoc step of the phase, which replay and the export know.
+#[test]
+fn shown_code_runs_as_an_ad_hoc_step() {
+    let mut r = rig("tests/patterns/11-escape-hatch.md");
+    let phase = r
+        .app
+        .runbook
+        .phases
+        .iter()
+        .position(|p| p.title == "Diagnose")
+        .expect("phase");
+    r.app.selected = Row::Phase(phase);
+    r.press(ch('!'));
+    let Some(Dialog::Adhoc { options, .. }) = &r.app.dialog else {
+        panic!("shows the code first: {:?}", r.app.dialog);
+    };
+    assert_eq!(options, &["kubectl get pods -n shop -o wide\n".to_string()]);
+    let fx = r.press(key(KeyCode::Enter));
+    let rest = r.settle(fx);
+    assert!(
+        rest.iter()
+            .any(|e| matches!(e, Effect::Start { step_id, .. } if step_id == "adhoc-1")),
+        "{rest:?}"
+    );
+    let step = r.app.runbook.step("adhoc-1").expect("in the model");
+    assert_eq!(step.title, "Ad hoc: kubectl get pods -n shop -o wide");
+    assert_eq!(
+        r.app.runbook.phases[phase]
+            .steps
+            .last()
+            .map(|s| s.id.as_str()),
+        Some("adhoc-1")
+    );
+    // Read back from the journal alone, the step is there, started, and in the export.
+    let run = flightdeck::journal::runs::load_run(r.journal.run_dir()).expect("loads");
+    assert!(run.runbook.step("adhoc-1").is_some());
+    assert_eq!(run.state.steps["adhoc-1"].attempts, 1);
+    let report = flightdeck::journal::export::markdown(&run);
+    assert!(
+        report.contains("Ad hoc: kubectl get pods -n shop -o wide"),
+        "{report}"
+    );
+}
+
 #[test]
 fn quit_with_a_running_step_asks_and_can_leave_it_interrupted() {
     let mut r = rig("runbooks/demo.md");

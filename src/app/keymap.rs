@@ -40,11 +40,12 @@ pub enum Command {
     PageDown,
     PageUp,
     LogTab,
+    RunShown,
 }
 
 impl Command {
     /// Every command with the help text shown by `?`, in help order.
-    pub const ALL: [(Command, &'static str); 25] = [
+    pub const ALL: [(Command, &'static str); 26] = [
         (Command::Down, "move down"),
         (Command::Up, "move up"),
         (Command::First, "first row"),
@@ -72,6 +73,10 @@ impl Command {
         (
             Command::LogTab,
             "next log tab (step output, then log sources)",
+        ),
+        (
+            Command::RunShown,
+            "run code shown in the detail pane as an ad-hoc step",
         ),
     ];
 }
@@ -190,6 +195,7 @@ const DEFAULTS: &[(&str, Command)] = &[
     ("pagedown", Command::PageDown),
     ("pageup", Command::PageUp),
     ("t", Command::LogTab),
+    ("!", Command::RunShown),
 ];
 
 impl Default for Keymap {

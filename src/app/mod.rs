@@ -2,6 +2,7 @@
 //! The runtime (`runtime.rs`) owns the terminal and feeds actions in; `ui` draws the state.
 
 pub mod action;
+pub mod adhoc;
 pub mod follow;
 pub mod hooks;
 pub mod keymap;

@@ -111,6 +111,13 @@ pub enum Dialog {
     Search {
         query: String,
     },
+    /// `!`: run code shown in the detail pane as an ad-hoc step of `phase`; the option at
+    /// `cursor` is shown in full.
+    Adhoc {
+        phase: usize,
+        options: Vec<String>,
+        cursor: usize,
+    },
     /// `rollback_when` held: jump to the rollback phase (`phase`) or go on; journaled either way.
     Rollback {
         condition: String,
@@ -172,6 +179,8 @@ pub struct App {
     pub monitor: Monitor,
     /// `flightdeck watch`: the on-call's view, which never writes to the journal.
     pub read_only: bool,
+    /// Ad-hoc steps asked for whose `step_added` is not durable yet: they start once it is.
+    pub pending_adhoc: std::collections::HashSet<String>,
     /// `run_finished` has been sent to the journal (it may not be durable yet).
     pub finish_sent: bool,
 }
@@ -222,6 +231,7 @@ impl App {
             quit: false,
             monitor,
             read_only: false,
+            pending_adhoc: std::collections::HashSet::new(),
             finish_sent: false,
         };
         // Inputs the journal already has come back with the run; secret ones (masked there)

@@ -68,6 +68,15 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 maybe_finish(app, &mut fx);
             }
             match (&event.kind, step) {
+                (EventKind::StepAdded { phase, title, code }, Some(id)) => {
+                    app.runbook.add_adhoc_step(*phase, &id, title, code);
+                    if app.pending_adhoc.remove(&id) {
+                        if let Some(row) = app.row_of(&id) {
+                            app.reveal(row);
+                        }
+                        begin(app, &id, &mut fx);
+                    }
+                }
                 (EventKind::StepStarted { attempt, .. }, Some(id)) => {
                     if let Some(job) = app.pending_starts.remove(&id) {
                         app.running.insert(id.clone(), *attempt);
@@ -313,6 +322,7 @@ fn normal_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
             }
         }
         Command::Export => fx.push(Effect::Export),
+        Command::RunShown => crate::app::adhoc::open(app),
         Command::EditInputs => edit_inputs(app),
         Command::Search => {
             app.dialog = Some(Dialog::Search {
@@ -665,6 +675,8 @@ enum Outcome {
     /// Values entered for a step; run it after when the flag is set.
     Inputs(String, Vec<InputField>, bool),
     Launch(String),
+    /// Run this code as an ad-hoc step of the phase.
+    AddStep(usize, String),
     Quit(usize),
     Search(String),
 }
@@ -703,6 +715,18 @@ fn dialog_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
                 begin(app, &step_id, fx);
             }
         }
+        Outcome::AddStep(phase, code) => {
+            app.dialog = None;
+            let id = crate::app::adhoc::next_id(app);
+            let title = crate::app::adhoc::title(&code);
+            app.pending_adhoc.insert(id.clone());
+            append(
+                app,
+                EventKind::StepAdded { phase, title, code },
+                Some(&id),
+                fx,
+            );
+        }
         Outcome::Launch(step_id) => {
             app.dialog = None;
             launch(app, &step_id, fx);
@@ -727,6 +751,24 @@ fn edit_dialog(dialog: &mut Dialog, key: KeyEvent) -> Outcome {
     }
     match dialog {
         Dialog::Help => Outcome::Close,
+        Dialog::Adhoc {
+            phase,
+            options,
+            cursor,
+        } => match key.code {
+            KeyCode::Enter => options
+                .get(*cursor)
+                .map_or(Outcome::Close, |c| Outcome::AddStep(*phase, c.clone())),
+            KeyCode::Down | KeyCode::Right | KeyCode::Char('j' | 'l') | KeyCode::Tab => {
+                *cursor = (*cursor + 1) % options.len().max(1);
+                Outcome::Stay
+            }
+            KeyCode::Up | KeyCode::Left | KeyCode::Char('k' | 'h') | KeyCode::BackTab => {
+                *cursor = (*cursor + options.len().max(1) - 1) % options.len().max(1);
+                Outcome::Stay
+            }
+            _ => Outcome::Stay,
+        },
         Dialog::Rollback { .. } => Outcome::Stay,
         Dialog::Text {
             purpose,

@@ -115,6 +115,14 @@ pub enum EventKind {
     MetricRecovered { metric: String, value: f64 },
     /// A soak gate held; `figures` are what it saw (monitoring issue).
     GatePassed { figures: serde_json::Value },
+    /// The captain ran code the mapping had left as reference (a block or inline code shown in
+    /// the detail pane): it becomes an ad-hoc shell step of that phase, with `step` as its id.
+    StepAdded {
+        /// Index of the phase in the runbook as the run started.
+        phase: usize,
+        title: String,
+        code: String,
+    },
     /// The runbook file changed between start and resume; steps are matched by id.
     RunbookChanged {
         old_sha256: String,
@@ -149,6 +157,7 @@ impl EventKind {
             EventKind::MetricBreach { .. } => "metric_breach",
             EventKind::MetricRecovered { .. } => "metric_recovered",
             EventKind::GatePassed { .. } => "gate_passed",
+            EventKind::StepAdded { .. } => "step_added",
             EventKind::RunbookChanged { .. } => "runbook_changed",
             EventKind::JournalRepaired { .. } => "journal_repaired",
             EventKind::RunResumed { .. } => "run_resumed",
@@ -162,6 +171,7 @@ impl EventKind {
         matches!(
             self,
             EventKind::StepStarted { .. }
+                | EventKind::StepAdded { .. }
                 | EventKind::StepFinished { .. }
                 | EventKind::StepAcknowledged { .. }
                 | EventKind::StepSkipped { .. }
@@ -177,6 +187,7 @@ impl EventKind {
             EventKind::StepFinished { last_lines, .. } => last_lines.iter_mut().collect(),
             EventKind::StepAcknowledged { note } => note.iter_mut().collect(),
             EventKind::StepSkipped { reason } => vec![reason],
+            EventKind::StepAdded { title, code, .. } => vec![title, code],
             EventKind::StepFailedManual { note } => vec![note],
             EventKind::Note { text } => vec![text],
             EventKind::Handoff { note, .. } => note.iter_mut().collect(),
@@ -365,6 +376,9 @@ impl Event {
             }
             EventKind::StepAcknowledged { note } => on(with_note("acknowledged", note.as_deref())),
             EventKind::StepSkipped { reason } => on(format!("skipped: {reason}")),
+            EventKind::StepAdded { code, .. } => {
+                on(format!("added as an ad-hoc step: {}", first_line(code)))
+            }
             EventKind::StepFailedManual { note } => on(format!("marked failed: {note}")),
             EventKind::StepInterrupted { attempt } => on(format!(
                 "interrupted (attempt {attempt}): the cockpit went away while it ran"

@@ -129,6 +129,7 @@ pub fn resume_at(
     if let Some(EventKind::RunStarted { runbook_path, .. }) = events.first().map(|e| &e.kind) {
         runbook.source.clone_from(runbook_path);
     }
+    runbook.add_adhoc_steps(&events);
     let state = replay(&runbook, &events)?;
     Ok(Resumed {
         journal,

@@ -277,6 +277,11 @@ impl RunState {
                 self.input_sources
                     .insert(name.clone(), (from, e.operator.clone()));
             }
+            EventKind::StepAdded { phase, .. } => {
+                if let Some(id) = &e.step {
+                    self.add_step(id, *phase);
+                }
+            }
             EventKind::Note { text } => match self.step_mut(e) {
                 Some(step) => step.notes.push(text.clone()),
                 None => self.notes.push((ts, e.operator.clone(), text.clone())),
@@ -423,6 +428,19 @@ impl RunState {
     }
 
     /// The step the event is about; an id the runbook no longer has is listed as vanished.
+    /// A step added during the run (`step_added`): tracked like the runbook's own.
+    fn add_step(&mut self, id: &str, phase: usize) {
+        let last = self.phases.len().saturating_sub(1);
+        let phase = phase.min(last);
+        if self.steps.contains_key(id) {
+            return;
+        }
+        self.steps.insert(id.to_string(), StepState::new(phase));
+        if let Some(p) = self.phases.get_mut(phase) {
+            p.step_ids.push(id.to_string());
+        }
+    }
+
     fn step_mut(&mut self, e: &Event) -> Option<&mut StepState> {
         let id = e.step.as_ref()?;
         if !self.steps.contains_key(id) && !self.vanished.contains(id) {

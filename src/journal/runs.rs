@@ -226,7 +226,8 @@ pub fn load_run(run_dir: &Path) -> Result<LoadedRun, LoadRunError> {
             _ => None,
         })
         .unwrap_or_else(|| copy.display().to_string());
-    let runbook = runbook::parse(&text, &source);
+    let mut runbook = runbook::parse(&text, &source);
+    runbook.add_adhoc_steps(&events);
     let mut state = replay::replay(&runbook, &events)?;
     let status = if state.finished.is_some() {
         RunStatus::Finished

@@ -32,6 +32,39 @@ pub use source::LoadError;
 use crate::runbook::frontmatter::Leading;
 use crate::runbook::source::LineIndex;
 
+/// The code a piece of runbook Markdown shows (fenced and indented blocks, and inline code
+/// that reads as a command), in order: what the captain can still run when the mapping left it
+/// as reference.
+pub fn code_shown(markdown: &str) -> Vec<String> {
+    fn walk(blocks: &[blocks::Block<'_>], out: &mut Vec<String>) {
+        for b in blocks {
+            match b {
+                blocks::Block::Code { code, .. } if !code.trim().is_empty() => {
+                    out.push(code.trim_end().to_string() + "\n");
+                }
+                blocks::Block::Paragraph { spans, .. } => out.extend(
+                    spans
+                        .code
+                        .iter()
+                        .map(|c| c.trim())
+                        .filter(|c| shape::is_command_line(c))
+                        .map(|c| format!("{c}\n")),
+                ),
+                blocks::Block::List { items, .. } => {
+                    for item in items {
+                        walk(&item.blocks, out);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&blocks::parse_blocks(markdown), &mut out);
+    out.dedup();
+    out
+}
+
 /// Reads and parses the runbook at `path`; fails only when the file cannot be read as text.
 pub fn load(path: &Path) -> Result<Runbook, LoadError> {
     let text = source::read_source(path)?;

@@ -194,6 +194,50 @@ impl Runbook {
         self.steps().map(|(_, s)| s).find(|s| s.id == id)
     }
 
+    /// Adds a shell step the captain made from code shown in the detail pane (`step_added` in
+    /// the journal) to phase `phase` (the last phase when that index is gone); no-op when the
+    /// id exists. The journal is the record: every view that replays a run adds them again.
+    pub fn add_adhoc_step(&mut self, phase: usize, id: &str, title: &str, code: &str) {
+        if self.step(id).is_some() {
+            return;
+        }
+        let Some(last) = self.phases.len().checked_sub(1) else {
+            return;
+        };
+        let step = Step {
+            id: id.to_string(),
+            kind: StepKind::Shell,
+            title: title.to_string(),
+            line: self.phases[phase.min(last)].line,
+            code: Some(code.to_string()),
+            expected_output: None,
+            inputs: crate::runbook::inputs::code_inputs(
+                code,
+                crate::runbook::inputs::Dialect::Shell,
+            ),
+            sets: Vec::new(),
+            attrs: Attrs::default(),
+            dangerous: crate::runbook::danger::danger_reason(code, true, false),
+            detail: "Ad hoc: run from the detail pane; not in the runbook file.".into(),
+            inferred: false,
+            choice: None,
+            optional: false,
+            estimate_secs: None,
+        };
+        self.phases[phase.min(last)].steps.push(step);
+    }
+
+    /// [`Runbook::add_adhoc_step`] for every `step_added` event of a run, before replaying it.
+    pub fn add_adhoc_steps(&mut self, events: &[crate::journal::Event]) {
+        for e in events {
+            if let (crate::journal::EventKind::StepAdded { phase, title, code }, Some(id)) =
+                (&e.kind, e.step.as_deref())
+            {
+                self.add_adhoc_step(*phase, id, title, code);
+            }
+        }
+    }
+
     /// Whether any diagnostic is an error (the runbook should not be run as is).
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)

@@ -150,6 +150,49 @@ pub fn render(frame: &mut Frame, screen: Rect, app: &App) {
                 app,
             );
         }
+        Dialog::Adhoc {
+            phase,
+            options,
+            cursor,
+        } => {
+            let phase_title = app
+                .runbook
+                .phases
+                .get(*phase)
+                .map_or("", |p| p.title.as_str());
+            let mut lines = vec![
+                Line::raw(format!("Run as an ad-hoc step of “{phase_title}”:")),
+                Line::raw(""),
+            ];
+            let code = options.get(*cursor).map_or("", String::as_str);
+            let total = code.lines().count();
+            lines.extend(code.lines().take(12).map(|l| Line::raw(format!("  {l}"))));
+            if total > 12 {
+                lines.push(Line::styled(
+                    format!("  … {} more lines", total - 12),
+                    t.warn,
+                ));
+            }
+            lines.push(Line::raw(""));
+            if options.len() > 1 {
+                lines.push(Line::styled(
+                    format!("{}/{} shown here · ←/→ another", cursor + 1, options.len()),
+                    t.dim,
+                ));
+            }
+            lines.push(Line::styled(
+                "Enter run (journaled; dangerous commands still ask) · Esc cancel",
+                t.dim,
+            ));
+            let area = centered(screen, 80, lines.len() as u16 + 4);
+            show(
+                frame,
+                area,
+                Paragraph::new(lines).wrap(Wrap { trim: false }),
+                " Run shown code ",
+                app,
+            );
+        }
         Dialog::QuitRunning { choice } => {
             let names = ["Wait", "Cancel them, then quit", "Quit, leave them running"];
             let opts: Vec<Span> = names
