@@ -275,3 +275,22 @@ fn p8_time_in_headings_and_steps() {
     assert_eq!(go[1].estimate_secs, Some(600));
     assert_eq!(go[0].estimate_secs, None);
 }
+
+#[test]
+fn an_item_whose_code_is_not_shell_is_still_a_step_and_or_items_are_alternatives() {
+    let rb = load("03-fences-by-shape");
+    assert_eq!(
+        kinds_titles(&phase_steps(&rb, "Query the cluster")),
+        [
+            (StepKind::Manual, "Ask the API which node leads".into()),
+            (StepKind::Manual, "Note the leader's name".into()),
+        ]
+    );
+    let rb = load("04-alternatives");
+    let steps = phase_steps(&rb, "Mitigate");
+    let groups: Vec<Option<usize>> = steps
+        .iter()
+        .map(|s| s.choice.as_ref().map(|c| c.group))
+        .collect();
+    assert!(groups[0].is_some() && groups[0] == groups[1], "{groups:?}");
+}

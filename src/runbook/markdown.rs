@@ -780,6 +780,10 @@ impl<'a> Walker<'a> {
                 (Some(spans), Some(r)) => item_command(&title, spans, self.src.get(r.clone())),
                 _ => None,
             };
+            // "Or, force delete the pod": an alternative to the item before.
+            if offers_an_alternative(&title) && !self.pending.1.is_empty() {
+                self.alternative_next = true;
+            }
             if wants_step {
                 let detail = self.detail(item);
                 let kind = match (item.task, &command) {
@@ -901,6 +905,29 @@ impl<'a> Walker<'a> {
                     }
                     _ => prev_paragraph = None,
                 }
+            }
+            // A step of the procedure whose code all turned out to be output or reference
+            // (a request for another tool, a sample response) is still done by hand.
+            if !made_step && steps_here && has_fence && !group && !title.is_empty() {
+                let detail = self.detail(item);
+                self.push_step(Step {
+                    id: String::new(),
+                    kind: StepKind::Manual,
+                    title: with_context(context, title.to_string()),
+                    line,
+                    code: None,
+                    expected_output: None,
+                    inputs: Vec::new(),
+                    sets: Vec::new(),
+                    attrs: Attrs::default(),
+                    dangerous: None,
+                    detail,
+                    inferred: false,
+                    choice: None,
+                    optional: false,
+                    estimate_secs: None,
+                });
+                made_step = true;
             }
             if top && !made_step {
                 self.describe(item.range.clone());
