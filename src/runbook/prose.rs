@@ -314,7 +314,7 @@ pub fn is_instruction(text: &str) -> bool {
     let mut words = text.split_whitespace().filter_map(|w| {
         let bare = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-');
         let label = w.trim_end_matches('*').ends_with(':') && !is_time_marker(bare);
-        match (bare.is_empty(), label) {
+        match (bare.trim_matches('-').is_empty(), label) {
             (true, _) => None,
             (false, true) => Some(""),
             (false, false) => Some(bare),
@@ -424,6 +424,7 @@ mod tests {
             "Restart the workers",
             "Then, run the migration",
             "**T-30m** Announce the freeze",
+            "**T-5m** - Merge blog post.",
             "Re-check the dashboards",
             "Please notify the on-call",
             "SSH into the bastion",
