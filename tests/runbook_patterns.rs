@@ -294,3 +294,57 @@ fn an_item_whose_code_is_not_shell_is_still_a_step_and_or_items_are_alternatives
         .collect();
     assert!(groups[0].is_some() && groups[0] == groups[1], "{groups:?}");
 }
+
+#[test]
+fn automated_and_manual_ways_are_a_choice_after_a_clause_that_instructs() {
+    let rb = load("04-alternatives");
+    let steps = phase_steps(&rb, "Build");
+    assert_eq!(
+        kinds_titles(&steps),
+        [
+            (
+                StepKind::Manual,
+                "After the branch is cut, build the release".into()
+            ),
+            (
+                StepKind::Shell,
+                "Automated: make release VERSION=1.2.3".into()
+            ),
+            (
+                StepKind::Manual,
+                "Manual: follow the release notes by hand".into()
+            ),
+        ]
+    );
+    let groups: Vec<Option<usize>> = steps
+        .iter()
+        .map(|s| s.choice.as_ref().map(|c| c.group))
+        .collect();
+    assert!(
+        groups[0].is_none() && groups[1].is_some() && groups[1] == groups[2],
+        "{groups:?}"
+    );
+}
+
+#[test]
+fn a_list_renumbered_after_a_fence_goes_on_and_if_items_are_branches() {
+    let rb = load("07-fence-after-item");
+    assert_eq!(
+        kinds_titles(&phase_steps(&rb, "Renumbered")),
+        [
+            (StepKind::Shell, "Run the build".into()),
+            (StepKind::Manual, "Bump the version".into()),
+            (StepKind::Manual, "Contact the infrastructure team.".into()),
+        ]
+    );
+    let steps = phase_steps(&rb, "Branches");
+    assert_eq!(steps.len(), 3, "{:?}", kinds_titles(&steps));
+    let groups: Vec<Option<usize>> = steps
+        .iter()
+        .map(|s| s.choice.as_ref().map(|c| c.group))
+        .collect();
+    assert!(
+        groups[0].is_some() && groups[0] == groups[1] && groups[2].is_none(),
+        "{groups:?}"
+    );
+}

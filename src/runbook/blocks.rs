@@ -39,6 +39,9 @@ pub enum Block<'a> {
     },
     List {
         ordered: bool,
+        /// The number a numbered list starts at: above 1, it continues a procedure that a
+        /// block at the margin interrupted.
+        start: u64,
         items: Vec<Item<'a>>,
     },
     FrontMatter {
@@ -254,6 +257,7 @@ fn start_block<'a>(
             }
             Block::List {
                 ordered: first.is_some(),
+                start: first.unwrap_or(1),
                 items: stacks.items.drain(first_item..).collect(),
             }
         }

@@ -164,12 +164,25 @@ impl<'a> Walker<'a> {
                     };
                     self.top_code(&block, lead, after_list);
                 }
-                Block::List { ordered, items } => {
-                    next_list = self.list(*ordered, items, &[], true, lead);
+                Block::List {
+                    ordered,
+                    start,
+                    items,
+                } => {
+                    // `2.` after a fence at the margin goes on with the procedure it broke.
+                    let lead = if *ordered && *start > 1 { None } else { lead };
+                    next_list = self.list(*ordered, *start > 1, items, &[], true, lead);
                 }
                 Block::Other { range } => {
                     let html = self.src.get(range.clone()).unwrap_or("");
-                    let opened = html.matches("<details").count();
+                    // `<details><summary><h2>Step</h2>` folds a section of the procedure away,
+                    // it does not make it optional.
+                    let section = html.contains("<summary><h") || html.contains("<summary>\n<h");
+                    let opened = if section {
+                        0
+                    } else {
+                        html.matches("<details").count()
+                    };
                     let closed = html.matches("</details>").count();
                     self.details = (self.details + opened).saturating_sub(closed);
                     self.describe(range.clone());
@@ -738,13 +751,15 @@ impl<'a> Walker<'a> {
     fn list(
         &mut self,
         ordered: bool,
+        continued: bool,
         items: &[Item],
         context: &[String],
         top: bool,
         lead: Option<&str>,
     ) -> Option<ItemStep> {
-        let steps_here = list_is_procedure(ordered, items, lead);
+        let steps_here = continued || list_is_procedure(ordered, items, lead);
         let mut last = None;
+        let mut prev_way: Option<&str> = None;
         for item in items {
             let (title, spans, para_range) = match item.blocks.first() {
                 Some(Block::Paragraph {
@@ -780,10 +795,21 @@ impl<'a> Walker<'a> {
                 (Some(spans), Some(r)) => item_command(&title, spans, self.src.get(r.clone())),
                 _ => None,
             };
-            // "Or, force delete the pod": an alternative to the item before.
-            if offers_an_alternative(&title) && !self.pending.1.is_empty() {
+            // "Or, force delete the pod", or "Manual: …" after "Automated: …": an alternative to
+            // the item before.
+            // Consecutive "If …" items are the branches of one decision.
+            let way = way_label(&title).or_else(|| {
+                title
+                    .get(..3)
+                    .is_some_and(|w| w.eq_ignore_ascii_case("if "))
+                    .then_some("if")
+            });
+            if (offers_an_alternative(&title) || way.is_some() && prev_way.is_some())
+                && !self.pending.1.is_empty()
+            {
                 self.alternative_next = true;
             }
+            prev_way = way;
             if wants_step {
                 let detail = self.detail(item);
                 let kind = match (item.task, &command) {
@@ -889,6 +915,7 @@ impl<'a> Walker<'a> {
                     Block::List {
                         ordered: o,
                         items: sub,
+                        ..
                     } => {
                         // Sub-bullets of a step are its detail; other nested lists walk on.
                         if wants_step && !has_steps(block) {
@@ -899,7 +926,7 @@ impl<'a> Walker<'a> {
                             ctx.push(title.to_string());
                         }
                         let before = self.made;
-                        inner_list = self.list(*o, sub, &ctx, false, prev_paragraph);
+                        inner_list = self.list(*o, false, sub, &ctx, false, prev_paragraph);
                         made_step |= self.made > before;
                         prev_paragraph = None;
                     }
@@ -908,7 +935,7 @@ impl<'a> Walker<'a> {
             }
             // A step of the procedure whose code all turned out to be output or reference
             // (a request for another tool, a sample response) is still done by hand.
-            if !made_step && steps_here && has_fence && !group && !title.is_empty() {
+            if !made_step && steps_here && (has_fence || group) && !title.is_empty() {
                 let detail = self.detail(item);
                 self.push_step(Step {
                     id: String::new(),
@@ -1007,7 +1034,8 @@ impl<'a> Walker<'a> {
 /// instruct); a bulleted list is when most items instruct or are commands, and it is not a
 /// table of contents or a list of options.
 fn list_is_procedure(ordered: bool, items: &[Item], lead: Option<&str>) -> bool {
-    if lead.is_some_and(introduces_explanation) {
+    // Where the author ticks boxes, the boxes are the steps and plain items are notes.
+    if lead.is_some_and(introduces_explanation) || items.iter().any(|i| i.task.is_some()) {
         return false;
     }
     let mut instructing = 0;
@@ -1031,7 +1059,10 @@ fn list_is_procedure(ordered: bool, items: &[Item], lead: Option<&str>) -> bool 
             b @ Block::Code { .. } => has_steps(b),
             _ => false,
         });
-        if command || below || is_instruction(text) || item.task.is_some() {
+        // In a numbered item any sentence may instruct ("… is disabled now. Verify it by …").
+        let instructs =
+            is_instruction(text) || ordered && text.split(". ").skip(1).any(is_instruction);
+        if command || below || instructs || item.task.is_some() {
             instructing += 1;
         }
     }
@@ -1042,8 +1073,33 @@ fn list_is_procedure(ordered: bool, items: &[Item], lead: Option<&str>) -> bool 
         // A numbered list is a procedure unless it clearly states facts.
         instructing * 3 >= items.len()
     } else {
-        instructing * 2 > items.len()
+        instructing > 0 && instructing * 2 >= items.len()
     }
+}
+
+/// The label of an item that names one way of doing its parent ("Automated: `make x`",
+/// "Manual: see …"): consecutive items so labelled are alternatives.
+fn way_label(text: &str) -> Option<&'static str> {
+    let (label, _) = text.split_once(':')?;
+    let label = label.trim().to_ascii_lowercase();
+    [
+        "automated",
+        "automatic",
+        "automatically",
+        "manual",
+        "manually",
+        "by hand",
+        "cli",
+        "ui",
+        "web",
+        "web ui",
+        "gui",
+        "console",
+        "script",
+        "scripted",
+    ]
+    .into_iter()
+    .find(|l| *l == label)
 }
 
 /// The command an item asks to run: its text is one command in inline code (`` `make` ``),
@@ -1321,7 +1377,7 @@ fn has_steps(block: &Block) -> bool {
             Label::Unlabelled => block_shape(code) == Shape::Commands,
             Label::Other => false,
         },
-        Block::List { ordered, items } => {
+        Block::List { ordered, items, .. } => {
             *ordered
                 || items
                     .iter()

@@ -309,6 +309,22 @@ const LEADS: &[&str] = &[
 /// Whether `text` starts like an instruction: an imperative verb, perhaps after "Then" or a
 /// bold time marker (`T-30m`), or a `verb:` label.
 pub fn is_instruction(text: &str) -> bool {
+    starts_with_a_verb(text) || after_a_clause(text).is_some_and(starts_with_a_verb)
+}
+
+/// What follows a leading clause: "After the PR is merged, create …" → "create …".
+fn after_a_clause(text: &str) -> Option<&str> {
+    let first = text.split_whitespace().next()?.to_ascii_lowercase();
+    let clause = [
+        "after", "once", "when", "if", "before", "as", "while", "until",
+    ];
+    if !clause.contains(&first.trim_matches(|c: char| !c.is_alphanumeric())) {
+        return None;
+    }
+    text.split_once(", ").map(|(_, rest)| rest)
+}
+
+fn starts_with_a_verb(text: &str) -> bool {
     // A word with a colon is a label (`Start: "Deploying …"`), not a verb.
     // Punctuation-only words are skipped; a label reads as an empty word, which no verb is.
     let mut words = text.split_whitespace().filter_map(|w| {
@@ -425,6 +441,7 @@ mod tests {
             "Then, run the migration",
             "**T-30m** Announce the freeze",
             "**T-5m** - Merge blog post.",
+            "After the PR is merged, create a release on GitHub:",
             "Re-check the dashboards",
             "Please notify the on-call",
             "SSH into the bastion",

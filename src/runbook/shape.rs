@@ -202,7 +202,10 @@ fn command_shape(line: &str, in_code: bool) -> bool {
         return i > 0;
     };
     let args = &tokens[i + 1..];
-    if is_path_to_run(program) {
+    // An absolute path alone is a file name in output (`/var/lib/x/core.1`), not a command.
+    if is_path_to_run(program)
+        && (!program.starts_with('/') || !args.is_empty() || program.contains("/bin/"))
+    {
         return true;
     }
     if !is_program_word(program) || STOP_WORDS.contains(program) {
