@@ -114,14 +114,24 @@ fn a_fence_after_a_paragraph_takes_its_title() {
         "## P\n\n**Stage 1: 10% traffic**\n```bash\nvercel traffic x@10\n```\n\n```bash\n# Watch errors\nwatch curl x\n```\n\n```bash\nkubectl get pods\n```\n",
     );
     let titles: Vec<_> = r.steps().map(|(_, s)| s.title.clone()).collect();
-    // A leading comment titles its own block; a block with neither is never titled by its
-    // code while text comes before it in the phase.
+    // A leading comment titles its own block; prose titles only the block right after it,
+    // so a third block with neither is titled by its first line, not "Stage 1 (2)".
+    assert_eq!(
+        titles,
+        ["Stage 1: 10% traffic", "Watch errors", "kubectl get pods"]
+    );
+    // The sentence that leads into the block titles it; "e.g." ends no sentence; a bare
+    // "Example:" titles nothing.
+    let r = rb(
+        "## P\n\nThe upgrade keeps data. Then, run the upgrade script:\n\n```bash\n./upgrade.sh\n```\n\nUse a short name, e.g. a tag. It is kept.\n\n```bash\nmake tag\n```\n\nExample:\n\n```bash\nmake example\n```\n",
+    );
+    let titles: Vec<_> = r.steps().map(|(_, s)| s.title.clone()).collect();
     assert_eq!(
         titles,
         [
-            "Stage 1: 10% traffic",
-            "Watch errors",
-            "Stage 1: 10% traffic (2)"
+            "Then, run the upgrade script",
+            "Use a short name, e.g. a tag",
+            "make example"
         ]
     );
 }

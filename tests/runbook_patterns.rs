@@ -222,6 +222,12 @@ fn interactive_sessions_and_numbered_headings_are_manual_steps() {
         [(StepKind::Manual, "Tag the release".into())]
     );
     assert!(tag[0].detail.contains("web interface"));
+    // A numbered heading over subheadings that hold no step is one step too.
+    assert_eq!(
+        kinds_titles(&phase_steps(&rb, "5. Publish the notes")),
+        [(StepKind::Manual, "Publish the notes".into())]
+    );
+    assert!(phase_steps(&rb, "Version history").is_empty());
 }
 
 #[test]
@@ -347,4 +353,19 @@ fn a_list_renumbered_after_a_fence_goes_on_and_if_items_are_branches() {
         groups[0].is_some() && groups[0] == groups[1] && groups[2].is_none(),
         "{groups:?}"
     );
+}
+
+#[test]
+fn steps_the_runbook_calls_optional_are_optional() {
+    let rb = load("04-alternatives");
+    assert!(
+        phase_steps(&rb, "Backport (optional)")
+            .iter()
+            .all(|s| s.optional)
+    );
+    let docs: Vec<bool> = phase_steps(&rb, "Docs")
+        .iter()
+        .map(|s| s.optional)
+        .collect();
+    assert_eq!(docs, [false, true, true]);
 }

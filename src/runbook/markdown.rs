@@ -273,7 +273,7 @@ impl<'a> Walker<'a> {
             self.pending.0 = phase;
             self.alternative_next = false;
         }
-        step.optional |= self.details > 0;
+        step.optional |= self.details > 0 || says_optional(&step.title);
         if step.estimate_secs.is_none() {
             step.estimate_secs = step_estimate(&step.title);
         }
@@ -325,6 +325,20 @@ impl<'a> Walker<'a> {
                 own[i] = Some(group);
             }
         }
+        // "[Optional] Update the docs", "Backport (optional)": every step under it is optional.
+        for i in 0..self.out.phases.len() {
+            let mut at = Some(i);
+            while let Some(k) = at {
+                if says_optional(&self.out.phases[k].title) {
+                    self.out.phases[i]
+                        .steps
+                        .iter_mut()
+                        .for_each(|s| s.optional = true);
+                    break;
+                }
+                at = self.out.phases[k].parent;
+            }
+        }
         for i in 0..self.out.phases.len() {
             // The nearest heading, this one or above, that is an option.
             let mut at = Some(i);
@@ -366,17 +380,15 @@ impl<'a> Walker<'a> {
             .push(Diagnostic::warning(line, col, message));
     }
 
-    /// A title for a block with no item of its own: the prose before it in its phase (numbered
-    /// when that prose already titled a step), else none.
+    /// A title for a block with no item of its own: the prose right before it, once; a second
+    /// block under the same prose, or a bare "Example:", is titled by its own first line.
     fn prose_title(&mut self) -> Option<String> {
         let (text, uses) = self.last_text.as_mut()?;
         *uses += 1;
-        let title = short_title(first_sentence(text)).into_owned();
-        Some(if *uses > 1 {
-            format!("{title} ({uses})")
-        } else {
-            title
-        })
+        if *uses > 1 || is_bare_label(text) {
+            return None;
+        }
+        Some(short_title(sentence_for_title(text)).into_owned())
     }
 
     /// A top-level code block: a step, the expected output of the step before, the code of
@@ -399,7 +411,7 @@ impl<'a> Walker<'a> {
             {
                 None
             }
-            Reading::Step { .. } | Reading::ByHand { .. } => self.prose_title(),
+            Reading::Step { .. } | Reading::ByHand { .. } if lead.is_some() => self.prose_title(),
             _ => None,
         };
         let line = self.lines.line(block.range.start);
@@ -988,7 +1000,10 @@ impl<'a> Walker<'a> {
             }
         }
         let mut made = Vec::new();
-        for (i, phase) in self.out.phases.iter().enumerate() {
+        // Deepest first, so that a numbered heading over numbered subheadings that became steps
+        // does not become one too.
+        for i in (0..n).rev() {
+            let phase = &self.out.phases[i];
             if has_steps[i] {
                 continue;
             }
@@ -1000,10 +1015,16 @@ impl<'a> Walker<'a> {
                 && !first_para
                     .trim_start()
                     .starts_with(['-', '*', '|', '>', '`']);
-            if leaf && (is_numbered_heading(&phase.title) || instructs) {
+            if is_numbered_heading(&phase.title) || leaf && instructs {
                 made.push(i);
+                let mut up = Some(i);
+                while let Some(k) = up {
+                    has_steps[k] = true;
+                    up = self.out.phases[k].parent;
+                }
             }
         }
+        made.reverse();
         for i in made {
             let phase = &mut self.out.phases[i];
             let title = strip_numbering(&phase.title);
@@ -1437,17 +1458,73 @@ fn short_title(text: &str) -> Cow<'_, str> {
     Cow::Borrowed(text.trim().trim_end_matches(':').trim_end())
 }
 
-/// The first sentence of a paragraph that has several: what a block under it is about.
-fn first_sentence(text: &str) -> &str {
-    let t = text.trim();
-    let end = t
-        .match_indices(['.', '!', '?'])
-        .map(|(i, _)| i)
-        .find(|&i| t[i + 1..].starts_with(' ') && t[..i].split_whitespace().count() >= 3);
-    match end {
-        Some(i) => &t[..i],
-        None => t,
+/// The sentence of a paragraph that says what the block under it does: the last one when it
+/// leads into the block ("…, then run the upgrade script:"), else the first.
+fn sentence_for_title(text: &str) -> &str {
+    let sentences = sentences(text.trim());
+    match sentences.last() {
+        Some(last) if sentences.len() > 1 && last.trim_end().ends_with(':') => last,
+        _ => sentences.first().copied().unwrap_or(text),
     }
+}
+
+/// A paragraph cut into sentences at `. `, `! `, `? `, not after "e.g.", "i.e.", "etc." or a
+/// short word, nor inside parentheses.
+fn sentences(t: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut start, mut depth) = (0, 0i32);
+    for (i, c) in t.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            '.' | '!' | '?' if depth <= 0 && t[i + 1..].starts_with(' ') => {
+                let piece = &t[start..i];
+                let last = piece
+                    .split_whitespace()
+                    .last()
+                    .unwrap_or("")
+                    .to_ascii_lowercase();
+                let abbreviation =
+                    ["e.g", "i.e", "etc", "vs", "cf", "eg", "ie"].contains(&last.as_str());
+                if !abbreviation && piece.split_whitespace().count() >= 3 {
+                    out.push(piece.trim());
+                    start = i + 2;
+                }
+            }
+            _ => {}
+        }
+    }
+    if start < t.len() {
+        out.push(t[start..].trim());
+    }
+    out
+}
+
+/// "(optional) …", "[Optional] …", "Optionally, …", "Optional: …", "… (optional)": a step the
+/// runbook leaves to the captain.
+fn says_optional(title: &str) -> bool {
+    let t = title
+        .trim()
+        .trim_start_matches(['*', '_'])
+        .to_ascii_lowercase();
+    [
+        "(optional)",
+        "[optional]",
+        "optional:",
+        "optionally",
+        "optional -",
+        "optional –",
+    ]
+    .iter()
+    .any(|p| t.starts_with(p))
+        || t.ends_with("(optional)")
+        || t.ends_with("[optional]")
+}
+
+/// "Example", "Example:", "Example of output": a label, not a title.
+fn is_bare_label(text: &str) -> bool {
+    let t = text.trim().trim_end_matches(':').to_ascii_lowercase();
+    t == "example" || t == "examples" || t.starts_with("example of") || t == "for example"
 }
 
 fn with_context(context: &[String], title: String) -> String {
