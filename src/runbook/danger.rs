@@ -411,9 +411,8 @@ pub fn danger_reason(code: &str, shell: bool, in_production: bool) -> Option<Str
 pub fn danger_in(text: &str, in_production: bool) -> Option<String> {
     let mut reading = Reading::default();
     for line in logical_lines(text) {
-        let production = in_production || names_production(&line);
         for statement in statements(&line) {
-            if let Some(why) = reading.statement(statement, &line, production) {
+            if let Some(why) = reading.statement(statement, &line, in_production) {
                 return Some(why);
             }
         }
@@ -426,8 +425,7 @@ pub fn danger_in(text: &str, in_production: bool) -> Option<String> {
 fn sql_danger(text: &str, in_production: bool) -> Option<String> {
     let mut reading = Reading::default();
     for statement in text.split(';') {
-        let production = in_production || names_production(statement);
-        if let Some(why) = reading.statement(statement, statement, production) {
+        if let Some(why) = reading.statement(statement, statement, in_production) {
             return Some(why);
         }
     }
@@ -445,21 +443,23 @@ struct Reading {
 
 impl Reading {
     /// The reason `statement` breaks a rule, if it does; else notes what it holds for
-    /// [`Reading::end`]. `line` holds the statement; `production` says whether it or the
-    /// step's phase names production.
-    fn statement(&mut self, statement: &str, line: &str, production: bool) -> Option<String> {
+    /// [`Reading::end`]. `line` holds the statement and may name production.
+    fn statement(&mut self, statement: &str, line: &str, in_production: bool) -> Option<String> {
         let words = rule_words(statement);
-        let sets = &*SETS;
-        if let Some(i) = sets.rules.first_match(&words)
-            && sets.rehearsal.first_match(&words).is_none()
-        {
-            return Some(format!("{} (`{}`)", RULES[i].why, shorten(statement)));
+        let found = PATTERNS.matching(&words);
+        let rules = found & RULE_BITS;
+        if rules != 0 && found & REHEARSAL_BIT == 0 {
+            let rule = &RULES[rules.trailing_zeros() as usize];
+            return Some(format!("{} (`{}`)", rule.why, shorten(statement)));
         }
         self.writes = self.writes
             || words
                 .iter()
                 .any(|w| w.eq_ignore_ascii_case("delete") || w.eq_ignore_ascii_case("update"));
-        if self.migration.is_none() && production && sets.migrations.first_match(&words).is_some() {
+        if self.migration.is_none()
+            && found & MIGRATION_BITS != 0
+            && (in_production || names_production(line))
+        {
             self.migration = Some(shorten(line));
         }
         None
@@ -481,36 +481,35 @@ impl Reading {
 
 /// `DELETE FROM t` or `UPDATE t SET …` with no `WHERE`.
 fn changes_every_row(words: &[&str]) -> bool {
-    let [delete, update, where_] = &SETS.every_row;
+    let [delete, update, where_] = &*EVERY_ROW;
     (delete.matches(words) || update.matches(words)) && !where_.matches(words)
 }
 
-/// Every pattern above, read once.
-struct Sets {
-    /// One per [`RULES`] entry, in order.
-    rules: PatternSet,
-    migrations: PatternSet,
-    rehearsal: PatternSet,
-    /// `delete from`, `update * set` and `where`.
-    every_row: [Pattern; 3],
-}
-
-static SETS: LazyLock<Sets> = LazyLock::new(|| Sets {
-    rules: PatternSet::new(RULES.iter().map(|r| (r.pattern, r.unless))),
-    migrations: PatternSet::new(MIGRATIONS.iter().map(|p| (*p, ""))),
-    rehearsal: PatternSet::new([REHEARSAL]),
-    every_row: [
+static EVERY_ROW: LazyLock<[Pattern; 3]> = LazyLock::new(|| {
+    [
         Pattern::new("delete from"),
         Pattern::new("update * set"),
         Pattern::new("where"),
-    ],
+    ]
 });
+
+/// Every statement pattern, read once into one set so that one look at a statement's words
+/// finds all it holds: the rules in order (bit `i` for `RULES[i]`), then the migrations, then
+/// the rehearsal.
+static PATTERNS: LazyLock<PatternSet> = LazyLock::new(|| {
+    let rules = RULES.iter().map(|r| (r.pattern, r.unless));
+    let migrations = MIGRATIONS.iter().map(|p| (*p, ""));
+    PatternSet::new(rules.chain(migrations).chain([REHEARSAL]))
+});
+const RULE_BITS: u128 = (1 << RULES.len()) - 1;
+const MIGRATION_BITS: u128 = ((1 << MIGRATIONS.len()) - 1) << RULES.len();
+const REHEARSAL_BIT: u128 = 1 << (RULES.len() + MIGRATIONS.len());
 
 /// Patterns (each with its `unless`) read once, and the words each may begin with: a statement
 /// is tried only against the patterns whose first word it holds (most statements hold none)
 /// and against those that begin with a glob or a cluster (`--force*`).
 struct PatternSet {
-    patterns: Vec<(Pattern, Option<Pattern>)>,
+    patterns: Vec<PatternPair>,
     /// For each word a pattern may begin with (plain or option), the patterns that may: bit
     /// `i` stands for pattern `i`. Looked up in lowercase, so that `DROP` finds `drop`; an
     /// option found so, `-D` for `-d`, is only a candidate, which its pattern then rejects.
@@ -524,16 +523,16 @@ impl PatternSet {
     fn new(pairs: impl IntoIterator<Item = (&'static str, &'static str)>) -> Self {
         let patterns: Vec<_> = pairs
             .into_iter()
-            .map(|(p, unless)| {
-                let unless = (!unless.is_empty()).then(|| Pattern::new(unless));
-                (Pattern::new(p), unless)
+            .map(|(pattern, unless)| PatternPair {
+                pattern: Pattern::new(pattern),
+                unless: (!unless.is_empty()).then(|| Pattern::new(unless)),
             })
             .collect();
         assert!(patterns.len() <= 128, "a pattern set holds at most 128");
         let mut first_words = HashMap::new();
         let mut always = 0;
-        for (i, (pattern, _)) in patterns.iter().enumerate() {
-            let first = pattern.runs.first().and_then(|run| run.first());
+        for (i, pair) in patterns.iter().enumerate() {
+            let first = pair.pattern.runs.first().and_then(|run| run.first());
             let plain: Option<Vec<&'static str>> = first.and_then(|alternatives| {
                 alternatives
                     .iter()
@@ -559,21 +558,21 @@ impl PatternSet {
         }
     }
 
-    /// The index of the first pattern that the words match and whose `unless` they do not.
-    fn first_match(&self, words: &[&str]) -> Option<usize> {
-        let mut tried = self.always;
+    /// The patterns that the words match and whose `unless` they do not, as bits.
+    fn matching(&self, words: &[&str]) -> u128 {
+        let mut candidates = self.always;
         for word in words {
-            tried |= self.beginning_with(word);
+            candidates |= self.beginning_with(word);
         }
-        while tried != 0 {
-            let i = tried.trailing_zeros() as usize;
-            let (pattern, unless) = &self.patterns[i];
-            if pattern.matches(words) && !unless.as_ref().is_some_and(|u| u.matches(words)) {
-                return Some(i);
+        let mut found = 0;
+        while candidates != 0 {
+            let i = candidates.trailing_zeros() as usize;
+            if self.patterns[i].matches(words) {
+                found |= 1 << i;
             }
-            tried &= tried - 1;
+            candidates &= candidates - 1;
         }
-        None
+        found
     }
 
     /// The patterns whose first word `word` may match, as bits.
@@ -585,6 +584,18 @@ impl PatternSet {
             self.first_words.get(word)
         };
         found.copied().unwrap_or(0)
+    }
+}
+
+/// A pattern and the one that, when it matches too, clears it.
+struct PatternPair {
+    pattern: Pattern,
+    unless: Option<Pattern>,
+}
+
+impl PatternPair {
+    fn matches(&self, words: &[&str]) -> bool {
+        self.pattern.matches(words) && !self.unless.as_ref().is_some_and(|u| u.matches(words))
     }
 }
 
@@ -752,7 +763,7 @@ fn strip_sql_comments(code: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{RULES, SETS, Word, danger_reason, names_production, rule_words};
+    use super::{PATTERNS, RULES, Word, danger_reason, names_production, rule_words};
     use crate::runbook::words::{logical_lines, statements};
 
     #[test]
@@ -1309,15 +1320,15 @@ mod tests {
         }
     }
 
-    /// The first-word index only skips rules that cannot match: with it or without, every
-    /// example and near miss, also in capitals and called by a path, breaks the same rule.
+    /// The first-word index only skips patterns that cannot match: with it or without, every
+    /// example and near miss, also in capitals and called by a path, matches the same patterns.
     #[test]
-    fn the_index_skips_only_rules_that_cannot_match() {
-        let rules = &SETS.rules;
-        let every_rule = |words: &[&str]| {
-            rules.patterns.iter().position(|(pattern, unless)| {
-                pattern.matches(words) && !unless.as_ref().is_some_and(|u| u.matches(words))
-            })
+    fn the_index_skips_only_patterns_that_cannot_match() {
+        let every_pattern = |words: &[&str]| {
+            let matching = PATTERNS.patterns.iter().enumerate();
+            matching
+                .filter(|(_, pair)| pair.matches(words))
+                .fold(0u128, |bits, (i, _)| bits | 1 << i)
         };
         let codes = EXAMPLES
             .iter()
@@ -1332,7 +1343,8 @@ mod tests {
                 for line in logical_lines(&variant) {
                     for statement in statements(&line) {
                         let words = rule_words(statement);
-                        assert_eq!(rules.first_match(&words), every_rule(&words), "{statement}");
+                        let found = PATTERNS.matching(&words);
+                        assert_eq!(found, every_pattern(&words), "{statement}");
                     }
                 }
             }
