@@ -681,21 +681,17 @@ impl Word {
                 suffix,
                 option,
             } => {
-                let same = |a: &str, b: &str| {
+                let same = |a: &[u8], b: &str| {
                     if option {
-                        a == b
+                        a == b.as_bytes()
                     } else {
-                        a.eq_ignore_ascii_case(b)
+                        a.eq_ignore_ascii_case(b.as_bytes())
                     }
                 };
                 let w = word.as_bytes();
                 w.len() >= prefix.len() + suffix.len()
-                    && word
-                        .get(..prefix.len())
-                        .is_some_and(|head| same(head, prefix))
-                    && word
-                        .get(w.len() - suffix.len()..)
-                        .is_some_and(|tail| same(tail, suffix))
+                    && same(&w[..prefix.len()], prefix)
+                    && same(&w[w.len() - suffix.len()..], suffix)
             }
             Word::Cluster(letters) => word.strip_prefix('-').is_some_and(|flags| {
                 !flags.is_empty()
