@@ -1,7 +1,8 @@
 //! Shell text as words: logical lines, statements and words with quotes trimmed. Danger and
 //! input detection match word sequences on these instead of compiling regexes, which would
-//! cost more than the whole parse on every `flightdeck plan`. Byte-level scans (lines, word
-//! starts) come first so that most lines are never split into words at all.
+//! cost more than the whole parse on every `flightdeck plan`. The input scan finds the few
+//! lines it must read by a byte scan of statement starts ([`statement_firsts`], [`lines_with`]);
+//! the danger rules read every statement.
 
 use std::borrow::Cow;
 
@@ -110,11 +111,6 @@ pub fn statement_firsts(text: &str, from: usize) -> impl Iterator<Item = (usize,
 }
 
 /// Words of a statement with surrounding quotes and punctuation trimmed.
-pub fn words(statement: &str) -> Vec<&str> {
-    words_iter(statement).collect()
-}
-
-/// [`words`] without collecting, for checks that usually stop early.
 pub fn words_iter(statement: &str) -> impl Iterator<Item = &str> {
     statement
         .split_whitespace()
@@ -149,20 +145,9 @@ pub const fn byte_set(bytes: &[u8]) -> ByteSet {
     set
 }
 
-/// Bytes a word may follow: whitespace, any non-ASCII byte (Unicode spaces), the statement
-/// separators and the quotes and brackets that [`words_iter`] trims.
-const WORD_BOUNDARY: ByteSet = {
-    let mut set = byte_set(b"\t\n\x0b\x0c\r \"'`(),;&|");
-    let mut b = 0x80;
-    while b < 256 {
-        set[b] = true;
-        b += 1;
-    }
-    set
-};
-
-/// Lowercase words that rules look for at word starts, indexed by their first two bytes (either
-/// case), so that a scan compares only the few words that could begin where it is.
+/// Lowercase words that a byte scan looks for (the input scan: builtins that assign), indexed
+/// by their first two bytes (either case), so that it compares only the few words that could
+/// begin where it is.
 pub struct Starts {
     words: &'static [&'static [u8]],
     /// Bit `k` of entry `b`: `words[k]` begins with byte `b` (at most 32 words).
@@ -215,68 +200,6 @@ impl Starts {
         }
         false
     }
-}
-
-/// Whether some word of `line` (a statement's or a trimmed word's start) begins with one of
-/// `starts`: a necessary condition for a word rule, cheap enough to run on every line before
-/// splitting it into statements and words.
-pub fn word_starts_with_any(line: &str, starts: &Starts) -> bool {
-    find_word_start(line, 0, starts).is_some()
-}
-
-/// The offset of the first word at or after `from` (itself a word start) that begins with one
-/// of `starts`. ASCII case is ignored, so that the test also holds on text not yet lowercased:
-/// it is a gate, and callers re-check.
-///
-/// A word starts at `from` and after every [`WORD_BOUNDARY`] byte. The bytes that may be
-/// boundaries are found eight at a time (see [`maybe_boundaries`]); only a boundary followed by
-/// a byte that begins some word is looked at closely. The danger rules run this over every
-/// shell block; a byte at a time, it cost an eighth of `flightdeck plan`.
-pub fn find_word_start(text: &str, from: usize, starts: &Starts) -> Option<usize> {
-    let b = text.as_bytes();
-    let rest = b.get(from..)?;
-    if starts.starts(rest) {
-        return Some(from);
-    }
-    // The word after a possible boundary at `k`, if `k` is one and the word is wanted.
-    let after = |k: usize| {
-        let j = k + 1;
-        let next = *b.get(j)?;
-        (starts.by_first[usize::from(next)] != 0
-            && WORD_BOUNDARY[usize::from(b[k])]
-            && starts.starts(&b[j..]))
-        .then_some(j)
-    };
-    let chunks = rest.chunks_exact(8);
-    let tail = from + rest.len() - chunks.remainder().len();
-    for (n, chunk) in chunks.enumerate() {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let mut m = maybe_boundaries(u64::from_le_bytes(word));
-        while m != 0 {
-            let k = from + n * 8 + (m.trailing_zeros() / 8) as usize;
-            if let Some(j) = after(k) {
-                return Some(j);
-            }
-            m &= m - 1;
-        }
-    }
-    (tail..b.len()).find_map(after)
-}
-
-/// The high bit of each byte of `chunk` that may be a [`WORD_BOUNDARY`]: every byte below
-/// `-` (whitespace, quotes, `&`, parentheses, `,`, but also `!#$%*+` and control bytes), `;`,
-/// `` ` ``, `|` and every non-ASCII byte. No boundary is missed; the table confirms.
-fn maybe_boundaries(chunk: u64) -> u64 {
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    const LOW: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    // Per byte, without carries between bytes: the high bit of `low + (0x80 - n)` is set
-    // exactly when `low >= n`.
-    let below_dash = !((chunk & LOW) + ONES * u64::from(0x80 - b'-')) & HIGH;
-    let zero = |x: u64| !(((x & LOW) + LOW) | x) & HIGH;
-    let equal = |c: u8| zero(chunk ^ (ONES * u64::from(c)));
-    (chunk & HIGH) | below_dash | equal(b';') | equal(b'`') | equal(b'|')
 }
 
 /// The bytes of the logical line (see [`logical_lines`]) that holds byte `at`, with its final
@@ -386,10 +309,7 @@ mod tests {
         }
         let st: Vec<_> = statements("X=$(ls | wc -l) && echo \"$X\"; y").collect();
         assert_eq!(st, ["X=", "ls", "wc -l", "echo \"$X\"", "y"]);
-        assert_eq!(
-            words("psql -c \"DROP TABLE t;\""),
-            ["psql", "-c", "DROP", "TABLE", "t"]
-        );
+        assert!(words_iter("psql -c \"DROP TABLE t;\"").eq(["psql", "-c", "DROP", "TABLE", "t"]));
         assert!(is_ident("DEPLOY_ID") && !is_ident("1X") && !is_ident(""));
         assert_eq!(ident_len("ABC-d"), 3);
         assert_eq!(ident_len("9"), 0);
@@ -406,65 +326,20 @@ mod tests {
         }
         assert_eq!(around(0), "echo a\r\n");
         assert_eq!(around(text.len()), "");
+        // Lines whose statements begin with one of the words, found by a byte scan.
         let hits = |text: &'static str| {
-            const WORDS: Starts = Starts::new(&[b"kubectl", b"delete", b"rm"]);
-            lines_with(text, [&mut |from| find_word_start(text, from, &WORDS)]).collect::<Vec<_>>()
+            const WORDS: Starts = Starts::new(&[b"kubectl", b"rm"]);
+            let mut find = |from| {
+                statement_firsts(text, from).find_map(|(at, word)| WORDS.starts(word).then_some(at))
+            };
+            lines_with(text, [&mut find]).collect::<Vec<_>>()
         };
         assert_eq!(hits(text), ["kubectl    -n x    DELETE pod", "rm x"]);
         assert!(hits("echo harm; ls -d\n").is_empty());
-        assert_eq!(hits("no newline then RM"), ["no newline then RM"]);
-    }
-
-    /// [`find_word_start`] a byte at a time: the definition the fast scan must keep.
-    fn find_word_start_bytewise(text: &str, from: usize, starts: &Starts) -> Option<usize> {
-        let b = text.as_bytes();
-        (from..b.len()).find(|&j| {
-            (j == from || WORD_BOUNDARY[usize::from(b[j - 1])]) && starts.starts(&b[j..])
-        })
-    }
-
-    #[test]
-    fn word_starts_are_found_past_every_kind_of_boundary() {
-        const WORDS: Starts = Starts::new(&[b"rm", b"drop", b"--force"]);
-        let find = |text: &str| find_word_start(text, 0, &WORDS);
-        for (text, at) in [
-            ("rm x", Some(0)),
-            ("echo a; RM -rf /", Some(8)),
-            ("x\u{a0}drop", Some(3)),
-            ("git push --force-with-lease", Some(9)),
-            ("\"drop\" table", Some(1)),
-            ("a|rm", Some(2)),
-            ("`rm`", Some(1)),
-            ("$rm #rm !rm", None),
-            ("farm; dropbox-", Some(6)),
-            ("0123456789abcdef rm", Some(17)),
-        ] {
-            assert_eq!(find(text), at, "{text:?}");
-            assert_eq!(
-                find(text),
-                find_word_start_bytewise(text, 0, &WORDS),
-                "{text:?}"
-            );
-        }
-    }
-
-    proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
-        #[test]
-        fn the_fast_scan_finds_what_a_bytewise_one_finds(
-            text in "([ -~]|[\\t\\n\\r]|\u{a0}|é|rm|RM|dr|drop|--f|--force|;|`|\\|){0,80}",
-            from in 0usize..90,
-        ) {
-            const WORDS: Starts = Starts::new(&[b"rm", b"drop", b"--force", b"d"]);
-            // `from` is a word start by contract: any offset on a character boundary will do.
-            let from = (from.min(text.len())..=text.len())
-                .find(|&i| text.is_char_boundary(i))
-                .unwrap_or(text.len());
-            proptest::prop_assert_eq!(
-                find_word_start(&text, from, &WORDS),
-                find_word_start_bytewise(&text, from, &WORDS)
-            );
-        }
+        assert_eq!(
+            hits("ls; RM at the end, no newline"),
+            ["ls; RM at the end, no newline"]
+        );
     }
 
     #[test]
