@@ -369,3 +369,14 @@ fn steps_the_runbook_calls_optional_are_optional() {
         .collect();
     assert_eq!(docs, [false, true, true]);
 }
+
+#[test]
+fn overview_items_that_a_later_section_spells_out_are_its_summary() {
+    let rb = load("14-overview");
+    assert_eq!(rb.phases[0].title, "Overview", "the anchor id is dropped");
+    assert_eq!(
+        kinds_titles(&phase_steps(&rb, "Overview")),
+        [(StepKind::Manual, "Announce it on the forum".into())]
+    );
+    assert!(rb.phases[0].description.contains("Start the release"));
+}

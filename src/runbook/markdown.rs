@@ -28,7 +28,7 @@ use crate::runbook::prose::{
 };
 use crate::runbook::shape::{
     Shape, block_shape, has_prompts, is_command_line, labelled_shell_is_output, needs_a_person,
-    prompt_split,
+    never_ends, prompt_split,
 };
 use crate::runbook::source::LineIndex;
 
@@ -97,6 +97,9 @@ pub struct Walker<'a> {
     alternative_next: bool,
     /// How deep inside `<details>` the walk is: steps there are optional.
     details: usize,
+    /// Every heading (start offset, words without numbering): an overview item that names a
+    /// later heading is that section's summary, not a step of its own.
+    headings: Vec<(usize, String)>,
 }
 
 impl<'a> Walker<'a> {
@@ -120,10 +123,18 @@ impl<'a> Walker<'a> {
             choices: 0,
             alternative_next: false,
             details: 0,
+            headings: Vec::new(),
         }
     }
 
     pub fn walk(mut self, blocks: &[Block]) -> Walked {
+        self.headings = blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Heading { text, range, .. } => Some((range.start, heading_words(text))),
+                _ => None,
+            })
+            .collect();
         // The paragraph just before the current block, and the step of the last item of a
         // list just before it.
         let mut lead: Option<&str> = None;
@@ -199,6 +210,11 @@ impl<'a> Walker<'a> {
 
     fn heading(&mut self, level: u8, text: &str, range: &Range<usize>) {
         let line = self.lines.line(range.start);
+        // `## Basic steps {#basic-steps}`: the anchor id is for the site, not the captain.
+        let text = match text.rfind(" {#") {
+            Some(i) if text.ends_with('}') => text[..i].trim_end(),
+            _ => text,
+        };
         self.last_text = None;
         if level == 1 && self.out.title.is_none() && self.out.phases.is_empty() {
             self.out.title = Some(text.to_string());
@@ -470,6 +486,11 @@ impl<'a> Walker<'a> {
                 } else {
                     title
                 };
+                let detail = if kind == StepKind::Shell && never_ends(&commands) {
+                    "Runs until you stop it: press c when you have seen enough.".to_string()
+                } else {
+                    String::new()
+                };
                 Some(Step {
                     id: String::new(),
                     kind,
@@ -481,7 +502,7 @@ impl<'a> Walker<'a> {
                     sets: vars.sets,
                     attrs: info.attrs,
                     dangerous,
-                    detail: String::new(),
+                    detail,
                     inferred,
                     choice: None,
                     optional: false,
@@ -822,6 +843,24 @@ impl<'a> Walker<'a> {
                 self.alternative_next = true;
             }
             prev_way = way;
+            // An overview item that a later section spells out ("Start the release (see
+            // below)", or the words of a later heading) is that section's summary.
+            let summary = title.to_ascii_lowercase().contains("see below")
+                || title.to_ascii_lowercase().contains("instructions below")
+                || {
+                    let words = heading_words(&title);
+                    !words.is_empty()
+                        && self
+                            .headings
+                            .iter()
+                            .any(|(at, h)| *at > item.range.start && *h == words)
+                };
+            if summary && item.task.is_none() && steps_here {
+                if top {
+                    self.describe(item.range.clone());
+                }
+                continue;
+            }
             if wants_step {
                 let detail = self.detail(item);
                 let kind = match (item.task, &command) {
@@ -1498,6 +1537,21 @@ fn sentences(t: &str) -> Vec<&str> {
         out.push(t[start..].trim());
     }
     out
+}
+
+/// A heading's or item's words, lowercased, without numbering and punctuation: `### 2.1.
+/// Create a test issue` and `1. Create a test issue` give the same.
+fn heading_words(text: &str) -> String {
+    text.split_whitespace()
+        .map(|w| {
+            w.chars()
+                .filter(|c| c.is_alphanumeric())
+                .collect::<String>()
+                .to_lowercase()
+        })
+        .filter(|w| !w.is_empty() && !w.chars().all(|c| c.is_ascii_digit()))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// "(optional) …", "[Optional] …", "Optionally, …", "Optional: …", "… (optional)": a step the

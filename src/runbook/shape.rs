@@ -425,6 +425,25 @@ pub fn at_a_repl_prompt(code: &str) -> bool {
     })
 }
 
+/// Whether commands follow or watch without end (`tail -f`, `watch`, `kubectl port-forward`,
+/// `… logs -f`): the step runs until the captain stops it with `c`.
+pub fn never_ends(commands: &str) -> bool {
+    commands.lines().any(|line| {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let p = program_index(&words);
+        let program = words.get(p).copied().unwrap_or("");
+        let rest = &words[(p + 1).min(words.len())..];
+        let follows = rest
+            .iter()
+            .any(|w| matches!(*w, "-f" | "-F" | "--follow" | "-fn"));
+        matches!(program, "watch")
+            || program == "tail" && follows
+            || rest.contains(&"port-forward")
+            || rest.contains(&"logs") && (follows || program == "pm2")
+            || program == "journalctl" && follows
+    })
+}
+
 /// Why a block cannot run unattended, if it opens something that waits for a person: an
 /// editor, a switch of user, a database or Redis shell fed by the lines after it.
 pub fn needs_a_person(commands: &str) -> Option<&'static str> {
@@ -547,5 +566,9 @@ mod tests {
         assert!(needs_a_person("redis-cli flushall\n").is_none());
         assert!(needs_a_person("kubectl get pods\n").is_none());
         assert!(needs_a_person("mysql> FLUSH TABLES WITH READ LOCK;\n").is_some());
+        assert!(never_ends("sudo tail -f /var/log/syslog\n"));
+        assert!(never_ends("kubectl -n x port-forward svc/db 5432\n"));
+        assert!(never_ends("pm2 logs\n") && never_ends("watch kubectl get pods\n"));
+        assert!(!never_ends("tail -n 50 app.log\nkubectl logs api-0\n"));
     }
 }
