@@ -139,7 +139,7 @@ impl<'a> Walker<'a> {
         // list just before it.
         let mut lead: Option<&str> = None;
         let mut after_list: Option<ItemStep> = None;
-        for block in blocks {
+        for (i, block) in blocks.iter().enumerate() {
             let mut next_lead = None;
             let mut next_list = None;
             match block {
@@ -153,7 +153,15 @@ impl<'a> Walker<'a> {
                 } => {
                     let or = offers_an_alternative(text);
                     self.alternative_next |= or;
-                    if !self.paragraph(text, spans, range) {
+                    // A paragraph ending in ":" or before a block introduces it.
+                    let leads_into = text.trim_end().ends_with(':')
+                        || matches!(
+                            blocks.get(i + 1),
+                            Some(Block::Code { .. } | Block::List { .. })
+                        );
+                    if !self.paragraph(text, spans, range)
+                        && (leads_into || !self.instruction_between_steps(text, range))
+                    {
                         self.describe(range.clone());
                         // A bare "OR" titles nothing: the block after it has its own title.
                         let bare_or = or && text.split_whitespace().count() == 1;
@@ -728,6 +736,45 @@ impl<'a> Walker<'a> {
                 format!("{fence} fence opened at line {line} is never closed; add a closing {fence} line at the same indentation"),
             ));
         }
+    }
+
+    /// An instruction written as a paragraph between the steps of a section ("Finally, run a
+    /// preferred replica election.") is a manual step there; returns whether it made one.
+    fn instruction_between_steps(&mut self, text: &str, range: &Range<usize>) -> bool {
+        let phase = self.open.last().copied();
+        let has_steps = phase == Some(self.pending.0) && !self.pending.1.is_empty();
+        let first = text
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_ascii_lowercase();
+        // "Note that …", "See …", "Let's …", "Keep in mind …" comment rather than instruct.
+        let remark =
+            ["note", "see", "let", "keep", "read", "use", "look"].contains(&first.as_str());
+        if !has_steps || remark || states_a_fact(text) || !is_instruction(text) {
+            return false;
+        }
+        let line = self.lines.line(range.start);
+        let title = short_title(sentence_for_title(text)).into_owned();
+        self.push_step(Step {
+            id: String::new(),
+            kind: StepKind::Manual,
+            title,
+            line,
+            code: None,
+            expected_output: None,
+            inputs: Vec::new(),
+            sets: Vec::new(),
+            attrs: Attrs::default(),
+            dangerous: None,
+            detail: text.to_string(),
+            inferred: false,
+            choice: None,
+            optional: false,
+            estimate_secs: None,
+        });
+        true
     }
 
     /// A paragraph made of commands (`\`-continued or one per line), or an instruction to run
