@@ -142,6 +142,9 @@ impl<'a> Walker<'a> {
         for (i, block) in blocks.iter().enumerate() {
             let mut next_lead = None;
             let mut next_list = None;
+            // "**OR**" offers the very next step; a block in between that makes none ends it.
+            let offered = self.alternative_next;
+            let made_before = self.made;
             match block {
                 Block::FrontMatter { yaml, range } => {
                     let first = self.lines.line(range.start) + 1;
@@ -206,6 +209,9 @@ impl<'a> Walker<'a> {
                     self.details = (self.details + opened).saturating_sub(closed);
                     self.describe(range.clone());
                 }
+            }
+            if offered && self.made == made_before {
+                self.alternative_next = false;
             }
             lead = next_lead;
             after_list = next_list;
@@ -877,13 +883,7 @@ impl<'a> Walker<'a> {
             };
             // "Or, force delete the pod", or "Manual: …" after "Automated: …": an alternative to
             // the item before.
-            // Consecutive "If …" items are the branches of one decision.
-            let way = way_label(&title).or_else(|| {
-                title
-                    .get(..3)
-                    .is_some_and(|w| w.eq_ignore_ascii_case("if "))
-                    .then_some("if")
-            });
+            let way = way_label(&title);
             if (offers_an_alternative(&title) || way.is_some() && prev_way.is_some())
                 && !self.pending.1.is_empty()
             {
@@ -1057,6 +1057,8 @@ impl<'a> Walker<'a> {
             if top && !made_step {
                 self.describe(item.range.clone());
             }
+            // "Or …" joins only the step its own item makes, never a later one.
+            self.alternative_next = false;
         }
         last
     }
@@ -1282,7 +1284,7 @@ fn step_estimate(title: &str) -> Option<u64> {
 /// Whether two sibling headings name alternatives: both an "Option …" / "Method …" /
 /// per-OS heading, or one title with different trailing parentheses.
 fn are_alternatives(a: &str, b: &str) -> bool {
-    if names_an_option(a) && names_an_option(b) {
+    if names_an_option(a) && names_an_option(b) || differ_by_variant(a, b) {
         return true;
     }
     let stem = |t: &str| {
@@ -1291,6 +1293,60 @@ fn are_alternatives(a: &str, b: &str) -> bool {
             .and_then(|s| s.rfind(" (").map(|i| t[..i].trim().to_string()))
     };
     matches!((stem(a), stem(b)), (Some(x), Some(y)) if !x.is_empty() && x == y && a != b)
+}
+
+/// Words that name a variant of the same procedure, by kind: a platform, a cloud, a database
+/// engine, a kind of release, a way to install, a way to do it. Two titles are alternatives
+/// only when they differ by variants of one kind ("MySQL" / "Postgres", not "Manual" / "Patch").
+const VARIANTS: &[&[&str]] = &[
+    &[
+        "linux", "macos", "mac", "osx", "darwin", "windows", "ubuntu", "debian", "centos", "rhel",
+        "fedora", "alpine",
+    ],
+    &[
+        "aws",
+        "gcp",
+        "google",
+        "cloud",
+        "azure",
+        "digitalocean",
+        "digital",
+        "ocean",
+    ],
+    &["mysql", "postgres", "postgresql", "mariadb", "sqlite"],
+    &["major", "minor", "patch"],
+    &["helm", "manifest", "manifests", "docker", "podman"],
+    &["manual", "manually", "automated", "automatic"],
+];
+
+/// `Managing credentials for MySQL instances` / `… for Postgres instances`, `Major/Minor
+/// releases` / `Patch releases`: titles that differ only in variant words of one kind.
+fn differ_by_variant(a: &str, b: &str) -> bool {
+    let words = |t: &str| -> Vec<String> {
+        t.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_ascii_lowercase)
+            .collect()
+    };
+    let (a, b) = (words(a), words(b));
+    let front = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let back = a[front..]
+        .iter()
+        .rev()
+        .zip(b[front..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (da, db) = (&a[front..a.len() - back], &b[front..b.len() - back]);
+    let kind = |d: &[String]| -> Option<usize> {
+        let head = d.first()?.as_str();
+        let first = VARIANTS.iter().position(|k| k.contains(&head))?;
+        d.iter()
+            .all(|w| VARIANTS[first].contains(&w.as_str()))
+            .then_some(first)
+    };
+    let same_kind = matches!((kind(da), kind(db)), (Some(x), Some(y)) if x == y);
+    // With no words in common, both must be short names of a variant ("Azure", "Digital Ocean").
+    same_kind && (front + back > 0 || da.len() <= 3 && db.len() <= 3)
 }
 
 /// `Option A: Download`, `Method 2 – Portainer`, `Alternative: …`, `Linux`, `On macOS`.
