@@ -394,3 +394,15 @@ fn an_or_that_offers_no_step_joins_nothing_later() {
     let rb = load("04-alternatives");
     assert!(phase_steps(&rb, "Leak").iter().all(|s| s.choice.is_none()));
 }
+
+#[test]
+fn conditional_steps_are_optional_but_gates_are_not_and_samples_do_not_run() {
+    let rb = load("04-alternatives");
+    let steps = phase_steps(&rb, "Conditions");
+    let optional: Vec<bool> = steps.iter().map(|s| s.optional).collect();
+    assert_eq!(optional, [false, true, false], "{:?}", kinds_titles(&steps));
+    assert!(
+        steps.iter().all(|s| s.kind == StepKind::Manual),
+        "the sample run is not a step"
+    );
+}

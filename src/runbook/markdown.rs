@@ -1664,6 +1664,39 @@ fn says_optional(title: &str) -> bool {
         .trim()
         .trim_start_matches(['*', '_'])
         .to_ascii_lowercase();
+    // "If that looks good, …", "If the step above succeeded, …": a gate on the step before,
+    // which the captain checks; the step itself is still to do.
+    let gate = [
+        "if that",
+        "if this",
+        "if the step",
+        "if everything",
+        "if all",
+        "if it ",
+        "if successful",
+        "if no ",
+    ]
+    .iter()
+    .any(|g| t.starts_with(g));
+    let conditional = [
+        "if you ",
+        "in case ",
+        "if needed",
+        "if necessary",
+        "if required",
+    ]
+    .iter()
+    .any(|p| t.starts_with(p))
+        || [
+            "only to be used if",
+            "if you don't",
+            "if you do not",
+            "if you haven't",
+            "if needed",
+            "if necessary",
+        ]
+        .iter()
+        .any(|p| t.contains(p));
     [
         "(optional)",
         "[optional]",
@@ -1676,6 +1709,7 @@ fn says_optional(title: &str) -> bool {
     .any(|p| t.starts_with(p))
         || t.ends_with("(optional)")
         || t.ends_with("[optional]")
+        || conditional && !gate
 }
 
 /// "Example", "Example:", "Example of output": a label, not a title.

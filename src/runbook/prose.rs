@@ -373,6 +373,11 @@ pub fn announces_output(text: &str) -> bool {
         "response:",
         "example response",
         "sample response",
+        "here's a sample",
+        "here is a sample",
+        "sample run",
+        "before:",
+        "after:",
     ];
     let contains = [
         "output should",
