@@ -204,3 +204,33 @@ async fn values_in_http_steps_stay_data() {
     let err = flightdeck::app::prepare::prepare(&r.app, &step).expect_err("refused");
     assert!(err.contains("line break"), "{err}");
 }
+
+/// A `cd` carries to the steps after it, as in the captain's terminal, through the journal.
+#[tokio::test]
+async fn a_cd_carries_to_the_next_step() {
+    let mut r = Rig::new("tests/fixtures/cd-flow.md");
+    r.run_step("Make the build folder").await;
+    let out = r.dir.path().join("build/out");
+    let expected = std::fs::canonicalize(&out).expect("made");
+    assert_eq!(
+        r.app
+            .values
+            .get(flightdeck::app::values::WORKDIR)
+            .map(std::path::PathBuf::from)
+            .and_then(|p| std::fs::canonicalize(p).ok()),
+        Some(expected.clone())
+    );
+    r.run_step("Record where the next step runs").await;
+    let here = std::fs::read_to_string(out.join("here.txt")).expect("ran in build/out");
+    assert_eq!(
+        std::path::PathBuf::from(here.trim()).canonicalize().ok(),
+        Some(expected)
+    );
+    // A step that stays in its folder journals no new one.
+    let events = read_events(r.app.run_dir.as_path()).expect("events");
+    let moves = events
+        .iter()
+        .filter(|e| matches!(&e.kind, EventKind::InputSet { name, .. } if name == flightdeck::app::values::WORKDIR))
+        .count();
+    assert_eq!(moves, 1);
+}

@@ -414,7 +414,8 @@ fn perform(
                         step_id: step_id.clone(),
                         attempt,
                         script,
-                        workdir: workdir.to_path_buf(),
+                        // A `cd` in an earlier step carries on, as in a terminal.
+                        workdir: crate::app::values::workdir_for(app, workdir),
                         masker: masker.clone(),
                         capture_vars,
                     },

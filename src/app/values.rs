@@ -1,8 +1,23 @@
 //! Which values a finished step hands to the steps after it: the variables it set that some
-//! step of the runbook reads (or front matter declares), and its `capture=NAME` line.
+//! step of the runbook reads (or front matter declares), its `capture=NAME` line, and the
+//! folder it ended in (`cd /srv/shop`), which the shell steps after it start in.
 
 use crate::app::state::App;
 use crate::exec::shell::Outcome;
+
+/// The run value holding the folder the last shell step ended in: later shell steps start
+/// there, as they would in the captain's own terminal.
+pub const WORKDIR: &str = "FLIGHTDECK_WORKDIR";
+
+/// The folder a shell step starts in: where the last step that changed folder ended, while that
+/// folder exists, else `base` (`--workdir`, or the runbook's folder).
+pub fn workdir_for(app: &App, base: &std::path::Path) -> std::path::PathBuf {
+    app.values
+        .get(WORKDIR)
+        .map(std::path::PathBuf::from)
+        .filter(|d| d.is_dir())
+        .unwrap_or_else(|| base.to_path_buf())
+}
 
 /// (name, value) pairs to record as run inputs with the step as their source; empty unless
 /// the step succeeded. Values equal to what the run already holds are left out.
@@ -25,6 +40,13 @@ pub fn handed_on(app: &App, step_id: &str, outcome: &Outcome) -> Vec<(String, St
         .filter(|(name, _)| read_later(name))
         .cloned()
         .collect();
+    if let Some((_, dir)) = outcome
+        .vars
+        .iter()
+        .find(|(n, _)| n == crate::exec::capture::CWD)
+    {
+        out.push((WORKDIR.to_string(), dir.clone()));
+    }
     if let (Some(name), Some(line)) = (&step.attrs.capture, &outcome.last_stdout_line) {
         out.retain(|(n, _)| n != name);
         out.push((name.clone(), line.clone()));

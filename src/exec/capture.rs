@@ -38,6 +38,8 @@ __fd_exit() {
   local __fd_rc=$?
   if [ -n "$__fd_user_exit" ]; then eval "$__fd_user_exit"; fi
   __fd_dump "$__fd_vars.1"
+  # Where the step ended up (`cd /srv/shop`): the steps after it start there.
+  [ -f "$__fd_vars.1" ] && printf '%s\0%s\0' __FD_CWD "$PWD" >> "$__fd_vars.1" 2>/dev/null
   return $__fd_rc
 }
 # The script's `trap … EXIT` runs before the dump instead of replacing it.
@@ -56,8 +58,12 @@ trap() {
   builtin trap "$@"
 }
 __fd_dump "$__fd_vars.0"
+[ -f "$__fd_vars.0" ] && printf '%s\0%s\0' __FD_CWD "$PWD" >> "$__fd_vars.0" 2>/dev/null
 builtin trap __fd_exit EXIT
 "#;
+
+/// The name under which a step's final working directory comes back from [`VarCapture::collect`].
+pub const CWD: &str = "__FD_CWD";
 
 /// Where one step's dumps go; dropping it removes them.
 #[derive(Debug)]

@@ -83,6 +83,14 @@ fn step_lines(app: &App, step: &Step) -> Vec<Line<'static>> {
             t.dim,
         ));
     }
+    if step.kind == crate::runbook::StepKind::Shell
+        && let Some(dir) = app.values.get(crate::app::values::WORKDIR)
+    {
+        out.push(Line::styled(
+            format!("runs in {dir} (where an earlier step's `cd` left off)"),
+            t.dim,
+        ));
+    }
     if step.inferred && step.is_executable() {
         out.push(Line::styled(
             "read from the runbook's prose: shown for a check before its first run",

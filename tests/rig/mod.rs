@@ -108,7 +108,7 @@ impl Rig {
             attempt,
             script,
             env,
-            workdir: self.dir.path().to_path_buf(),
+            workdir: flightdeck::app::values::workdir_for(&self.app, self.dir.path()),
             output_path: self
                 .app
                 .run_dir
