@@ -418,6 +418,27 @@ fn shown_code_runs_as_an_ad_hoc_step() {
     );
 }
 
+/// An optional rollback step ("Rollback (if needed)") neither finishes the run as rolled back
+/// nor holds it open.
+#[test]
+fn optional_rollback_steps_do_not_finish_the_run() {
+    let mut r = rig("runbooks/demo.md");
+    assert!(
+        r.app
+            .runbook
+            .phases
+            .last()
+            .is_some_and(|p| p.steps.iter().all(|s| s.optional)),
+        "the demo's rollback phase is optional"
+    );
+    let fx = r.press(key(KeyCode::Enter));
+    r.settle(fx);
+    assert!(
+        r.app.run.finished.is_none(),
+        "one check acknowledged does not end the run"
+    );
+}
+
 #[test]
 fn quit_with_a_running_step_asks_and_can_leave_it_interrupted() {
     let mut r = rig("runbooks/demo.md");

@@ -185,13 +185,15 @@ fn maybe_finish(app: &mut App, fx: &mut Vec<Effect>) {
     }
     let (mut forward_done, mut rollback_done, mut rollback_begun) = (true, true, false);
     for (p, s) in app.runbook.steps() {
-        let done = s.optional || app.status_of(&s.id).is_done();
+        let done = app.status_of(&s.id).is_done();
+        // An optional step never holds the run open, and never counts as begun by itself.
+        let settled = done || s.optional;
         let title = app.runbook.phases.get(p).map_or("", |ph| ph.title.as_str());
         if crate::app::hooks::is_rollback_phase(app, title) {
-            rollback_done &= done;
+            rollback_done &= settled;
             rollback_begun |= done || app.state_of(&s.id).is_some_and(|st| st.attempts > 0);
         } else {
-            forward_done &= done;
+            forward_done &= settled;
         }
     }
     let outcome = if rollback_begun && rollback_done {
