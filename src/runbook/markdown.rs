@@ -763,23 +763,7 @@ impl<'a> Walker<'a> {
         }
         let line = self.lines.line(range.start);
         let title = short_title(sentence_for_title(text)).into_owned();
-        self.push_step(Step {
-            id: String::new(),
-            kind: StepKind::Manual,
-            title,
-            line,
-            code: None,
-            expected_output: None,
-            inputs: Vec::new(),
-            sets: Vec::new(),
-            attrs: Attrs::default(),
-            dangerous: None,
-            detail: text.to_string(),
-            inferred: false,
-            choice: None,
-            optional: false,
-            estimate_secs: None,
-        });
+        self.push_step(Step::manual(title, line, text.to_string()));
         true
     }
 
@@ -1035,23 +1019,11 @@ impl<'a> Walker<'a> {
             // (a request for another tool, a sample response) is still done by hand.
             if !made_step && steps_here && (has_fence || group) && !title.is_empty() {
                 let detail = self.detail(item);
-                self.push_step(Step {
-                    id: String::new(),
-                    kind: StepKind::Manual,
-                    title: with_context(context, title.to_string()),
+                self.push_step(Step::manual(
+                    with_context(context, title.to_string()),
                     line,
-                    code: None,
-                    expected_output: None,
-                    inputs: Vec::new(),
-                    sets: Vec::new(),
-                    attrs: Attrs::default(),
-                    dangerous: None,
                     detail,
-                    inferred: false,
-                    choice: None,
-                    optional: false,
-                    estimate_secs: None,
-                });
+                ));
                 made_step = true;
             }
             if top && !made_step {
@@ -1116,23 +1088,11 @@ impl<'a> Walker<'a> {
         for i in made {
             let phase = &mut self.out.phases[i];
             let title = strip_numbering(&phase.title);
-            let step = Step {
-                id: String::new(),
-                kind: StepKind::Manual,
-                title: short_title(title).into_owned(),
-                line: phase.line,
-                code: None,
-                expected_output: None,
-                inputs: Vec::new(),
-                sets: Vec::new(),
-                attrs: Attrs::default(),
-                dangerous: None,
-                detail: phase.description.clone(),
-                inferred: false,
-                choice: None,
-                optional: false,
-                estimate_secs: None,
-            };
+            let step = Step::manual(
+                short_title(title).into_owned(),
+                phase.line,
+                phase.description.clone(),
+            );
             phase.steps.push(step);
         }
     }

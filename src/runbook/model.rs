@@ -114,6 +114,27 @@ pub struct Choice {
 }
 
 impl Step {
+    /// A step done by hand and acknowledged: no code, no inputs; the walker fills in the rest.
+    pub fn manual(title: String, line: usize, detail: String) -> Step {
+        Step {
+            id: String::new(),
+            kind: StepKind::Manual,
+            title,
+            line,
+            code: None,
+            expected_output: None,
+            inputs: Vec::new(),
+            sets: Vec::new(),
+            attrs: Attrs::default(),
+            dangerous: None,
+            detail,
+            inferred: false,
+            choice: None,
+            optional: false,
+            estimate_secs: None,
+        }
+    }
+
     /// Whether running the step means executing something (as opposed to acknowledging it).
     pub fn is_executable(&self) -> bool {
         !matches!(self.kind, StepKind::Check | StepKind::Manual)
