@@ -406,3 +406,11 @@ fn conditional_steps_are_optional_but_gates_are_not_and_samples_do_not_run() {
         "the sample run is not a step"
     );
 }
+
+#[test]
+fn a_trailing_if_necessary_is_no_option_and_admonitions_are_not_steps() {
+    let rb = load("04-alternatives");
+    let steps = phase_steps(&rb, "Gates");
+    let optional: Vec<bool> = steps.iter().map(|s| s.optional).collect();
+    assert_eq!(optional, [false, true], "{:?}", kinds_titles(&steps));
+}

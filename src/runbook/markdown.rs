@@ -756,8 +756,12 @@ impl<'a> Walker<'a> {
             .trim_matches(|c: char| !c.is_alphanumeric())
             .to_ascii_lowercase();
         // "Note that …", "See …", "Let's …", "Keep in mind …" comment rather than instruct.
-        let remark =
-            ["note", "see", "let", "keep", "read", "use", "look"].contains(&first.as_str());
+        // `!!! note`, `::: tip`, `> [!NOTE]`: admonitions, not instructions.
+        let remark = ["note", "see", "let", "keep", "read", "use", "look"]
+            .contains(&first.as_str())
+            || !text
+                .trim_start()
+                .starts_with(|c: char| c.is_alphanumeric() || c == '*');
         if !has_steps || remark || states_a_fact(text) || !is_instruction(text) {
             return false;
         }
@@ -1652,8 +1656,9 @@ fn says_optional(title: &str) -> bool {
             "if you don't",
             "if you do not",
             "if you haven't",
-            "if needed",
-            "if necessary",
+            "(if needed)",
+            "(if necessary)",
+            "(if required)",
         ]
         .iter()
         .any(|p| t.contains(p));

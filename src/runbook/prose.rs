@@ -404,7 +404,12 @@ pub fn announces_output(text: &str) -> bool {
         "returns something like",
         "would look like",
     ];
-    starts.iter().any(|s| t.starts_with(s)) || contains.iter().any(|c| t.contains(c))
+    // A bare "Before" / "After" labels an example pair.
+    let label = t.trim_end_matches(|c: char| !c.is_alphanumeric());
+    label == "before"
+        || label == "after"
+        || starts.iter().any(|s| t.starts_with(s))
+        || contains.iter().any(|c| t.contains(c))
 }
 
 /// Whether a paragraph introduces a description rather than steps: "The script does the
@@ -477,6 +482,8 @@ mod tests {
             "Generate a plan, then inspect the output:"
         ));
         assert!(announces_output("Output:"));
+        assert!(announces_output("**Before**") && announces_output("After"));
+        assert!(!announces_output("Before you begin, stop the workers."));
         assert!(introduces_explanation(
             "This script performs the following actions:"
         ));
