@@ -439,6 +439,36 @@ fn optional_rollback_steps_do_not_finish_the_run() {
     );
 }
 
+/// A rollback phase made optional by "(if needed)" is walked whole once begun: starting its
+/// first step does not close the run. An ad-hoc look-around there does not begin it at all.
+#[test]
+fn a_begun_rollback_is_walked_whole_and_ad_hoc_steps_do_not_begin_it() {
+    let mut r = rig("tests/patterns/15-rollback.md");
+    let rollback = r.app.runbook.phases.len() - 1;
+    r.app.selected = Row::Phase(rollback);
+    r.press(ch('!'));
+    let fx = r.press(key(KeyCode::Enter));
+    r.settle(fx);
+    assert!(r.app.running.contains_key("adhoc-1") || r.app.run.steps["adhoc-1"].attempts == 1);
+    r.select("Deployed");
+    let fx = r.press(key(KeyCode::Enter));
+    r.settle(fx);
+    assert_eq!(
+        r.app.run.outcome.as_deref(),
+        Some("completed"),
+        "the look-around did not begin the rollback"
+    );
+
+    let mut r = rig("tests/patterns/15-rollback.md");
+    r.select("echo stop traffic");
+    let fx = r.press(key(KeyCode::Enter));
+    r.settle(fx);
+    assert!(
+        r.app.run.finished.is_none(),
+        "the first rollback step started; the rollback is not over"
+    );
+}
+
 #[test]
 fn quit_with_a_running_step_asks_and_can_leave_it_interrupted() {
     let mut r = rig("runbooks/demo.md");

@@ -414,3 +414,13 @@ fn a_trailing_if_necessary_is_no_option_and_admonitions_are_not_steps() {
     let optional: Vec<bool> = steps.iter().map(|s| s.optional).collect();
     assert_eq!(optional, [false, true], "{:?}", kinds_titles(&steps));
 }
+
+#[test]
+fn an_instruction_paragraph_that_names_its_command_runs_it() {
+    let rb = load("02-commands-outside-fences");
+    let steps = phase_steps(&rb, "Restart");
+    assert_eq!(steps.len(), 1);
+    assert_eq!(steps[0].kind, StepKind::Shell);
+    assert_eq!(steps[0].code.as_deref(), Some("systemctl restart app\n"));
+    assert!(steps[0].inferred);
+}

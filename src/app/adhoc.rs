@@ -45,6 +45,12 @@ fn code_of_phase(app: &App, p: usize) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Whether a step was added from the detail pane during the run: it looks around, it does not
+/// begin the rollback or hold the run open.
+pub fn is_adhoc(step_id: &str) -> bool {
+    step_id.starts_with("adhoc-")
+}
+
 /// A fresh id for an ad-hoc step: `adhoc-1`, `adhoc-2`, … not used by any step of the run.
 pub fn next_id(app: &App) -> String {
     (1..)

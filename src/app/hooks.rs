@@ -86,7 +86,10 @@ pub fn for_event(app: &App, kind: &EventKind, step: Option<&str>) -> Option<Effe
             let id = step?;
             let (phase, s) = app.runbook.steps().find(|(_, s)| s.id == id)?;
             let phase = app.runbook.phases.get(phase)?;
-            if !is_rollback_phase(app, &phase.title) || s.kind == StepKind::Notify {
+            if !is_rollback_phase(app, &phase.title)
+                || s.kind == StepKind::Notify
+                || crate::app::adhoc::is_adhoc(&s.id)
+            {
                 return None;
             }
             let untouched = |o: &crate::runbook::Step| {

@@ -185,15 +185,20 @@ fn maybe_finish(app: &mut App, fx: &mut Vec<Effect>) {
     }
     let (mut forward_done, mut rollback_done, mut rollback_begun) = (true, true, false);
     for (p, s) in app.runbook.steps() {
+        // Ad-hoc steps look around; they neither begin the rollback nor hold the run open.
+        if crate::app::adhoc::is_adhoc(&s.id) {
+            continue;
+        }
         let done = app.status_of(&s.id).is_done();
-        // An optional step never holds the run open, and never counts as begun by itself.
-        let settled = done || s.optional;
         let title = app.runbook.phases.get(p).map_or("", |ph| ph.title.as_str());
         if crate::app::hooks::is_rollback_phase(app, title) {
-            rollback_done &= settled;
+            // A rollback once begun is walked whole: "(if needed)" makes the phase optional,
+            // not its steps once the captain is in it.
+            rollback_done &= done;
             rollback_begun |= done || app.state_of(&s.id).is_some_and(|st| st.attempts > 0);
         } else {
-            forward_done &= settled;
+            // An optional step never holds the run open.
+            forward_done &= done || s.optional;
         }
     }
     let outcome = if rollback_begun && rollback_done {

@@ -796,7 +796,14 @@ impl<'a> Walker<'a> {
             }
             return true;
         }
-        let Some(command) = run_instruction(text, spans) else {
+        // "Run `x`", or an instruction that names its command ("Then restart the app:
+        // `systemctl restart app`").
+        let named = || {
+            is_instruction(text)
+                .then(|| item_command(text, spans, None))
+                .flatten()
+        };
+        let Some(command) = run_instruction(text, spans).or_else(named) else {
             return false;
         };
         let block = Code {
