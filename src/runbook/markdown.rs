@@ -775,25 +775,10 @@ impl<'a> Walker<'a> {
     /// one command in inline code ("Run `make release`."), is a shell step. Returns whether it
     /// made one.
     fn paragraph(&mut self, text: &str, spans: &Spans<'_>, range: &Range<usize>) -> bool {
-        let line = self.lines.line(range.start);
         let raw = self.src.get(range.clone()).unwrap_or("");
         if let Some(commands) = command_lines(raw) {
             let title = self.prose_title().unwrap_or_default();
-            let block = Code {
-                fenced: false,
-                info: "",
-                code: &commands,
-                range,
-            };
-            let reading = Reading::Step {
-                lang: CodeLang::Shell,
-                commands: commands.clone(),
-                expected: None,
-                inferred: true,
-            };
-            if let Some(step) = self.make(&block, reading, title, line) {
-                self.push_step(step);
-            }
+            self.inferred_shell(commands, title, range);
             return true;
         }
         // "Run `x`", or an instruction that names its command ("Then restart the app:
@@ -806,22 +791,28 @@ impl<'a> Walker<'a> {
         let Some(command) = run_instruction(text, spans).or_else(named) else {
             return false;
         };
+        self.inferred_shell(command, short_title(text).into_owned(), range);
+        true
+    }
+
+    /// A shell step of commands read from a paragraph.
+    fn inferred_shell(&mut self, commands: String, title: String, range: &Range<usize>) {
+        let line = self.lines.line(range.start);
         let block = Code {
             fenced: false,
             info: "",
-            code: &command,
+            code: &commands,
             range,
         };
         let reading = Reading::Step {
             lang: CodeLang::Shell,
-            commands: command.clone(),
+            commands: commands.clone(),
             expected: None,
             inferred: true,
         };
-        if let Some(step) = self.make(&block, reading, short_title(text).into_owned(), line) {
+        if let Some(step) = self.make(&block, reading, title, line) {
             self.push_step(step);
         }
-        true
     }
 
     /// Walks a list: task items are checks; numbered items, and the bullets of a list that reads
