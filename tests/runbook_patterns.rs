@@ -424,3 +424,21 @@ fn an_instruction_paragraph_that_names_its_command_runs_it() {
     assert_eq!(steps[0].code.as_deref(), Some("systemctl restart app\n"));
     assert!(steps[0].inferred);
 }
+
+#[test]
+fn a_lone_program_name_in_prose_is_no_command_and_titles_the_block_after_it() {
+    let rb = load("02-commands-outside-fences");
+    let steps = phase_steps(&rb, "Rename");
+    assert_eq!(steps.len(), 1, "{:?}", kinds_titles(&steps));
+    assert!(
+        steps[0]
+            .title
+            .starts_with("If the app runs in another namespace")
+    );
+    assert!(
+        steps[0]
+            .code
+            .as_deref()
+            .is_some_and(|c| c.starts_with("sed -i.bak"))
+    );
+}

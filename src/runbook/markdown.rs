@@ -162,7 +162,7 @@ impl<'a> Walker<'a> {
                             blocks.get(i + 1),
                             Some(Block::Code { .. } | Block::List { .. })
                         );
-                    if !self.paragraph(text, spans, range)
+                    if !self.paragraph(text, spans, range, leads_into)
                         && (leads_into || !self.instruction_between_steps(text, range))
                     {
                         self.describe(range.clone());
@@ -774,7 +774,14 @@ impl<'a> Walker<'a> {
     /// A paragraph made of commands (`\`-continued or one per line), or an instruction to run
     /// one command in inline code ("Run `make release`."), is a shell step. Returns whether it
     /// made one.
-    fn paragraph(&mut self, text: &str, spans: &Spans<'_>, range: &Range<usize>) -> bool {
+    /// `leads_into`: the paragraph introduces the block after it, whose command that is.
+    fn paragraph(
+        &mut self,
+        text: &str,
+        spans: &Spans<'_>,
+        range: &Range<usize>,
+        leads_into: bool,
+    ) -> bool {
         let raw = self.src.get(range.clone()).unwrap_or("");
         if let Some(commands) = command_lines(raw) {
             let title = self.prose_title().unwrap_or_default();
@@ -784,7 +791,7 @@ impl<'a> Walker<'a> {
         // "Run `x`", or an instruction that names its command ("Then restart the app:
         // `systemctl restart app`").
         let named = || {
-            is_instruction(text)
+            (!leads_into && is_instruction(text))
                 .then(|| item_command(text, spans, None))
                 .flatten()
         };
@@ -1197,6 +1204,10 @@ fn item_command(text: &str, spans: &Spans<'_>, raw: Option<&str>) -> Option<Stri
     let [only] = commands[..] else {
         return None;
     };
+    // A lone program name ("… using `sed`") names a tool, not a command to run.
+    if !only.contains(' ') && !runs_a_command(text) {
+        return None;
+    }
     let bare = text
         .trim()
         .trim_end_matches([':', '.'])
