@@ -64,19 +64,26 @@ const TEMPLATE_BUILTINS: &[&str] = &["operator", "progress", "phase"];
 
 /// Whether a name reads like a credential: masked unless front matter says otherwise.
 pub fn name_looks_secret(name: &str) -> bool {
-    // Case-insensitive substring tests on the bytes, without an uppercased copy.
-    let n = name.as_bytes();
-    name.eq_ignore_ascii_case("DATABASE_URL")
-        || [
-            &b"KEY"[..],
-            b"TOKEN",
-            b"SECRET",
-            b"PASS",
-            b"WEBHOOK",
-            b"DSN",
-        ]
-        .iter()
-        .any(|w| n.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w)))
+    let lower = name.to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let any = |set: &[&str]| words.iter().any(|w| set.contains(w));
+    let last = words.last().copied().unwrap_or("");
+    let before_last = words
+        .len()
+        .checked_sub(2)
+        .and_then(|i| words.get(i))
+        .copied();
+    lower == "database_url"
+        || lower.contains("password")
+        || lower.contains("passwd")
+        || any(&["secret", "secrets", "token", "tokens", "dsn", "passphrase", "credentials", "pass"])
+        // `API_KEY`, `service-key`, `SLACK_WEBHOOK`, `SLACK_WEBHOOK_URL`; not `webhook_name`
+        // or `AWS_ACCESS_KEY_ID`, which name the thing rather than hold it.
+        || ["key", "keys", "apikey", "webhook"].contains(&last)
+        || last == "url" && before_last == Some("webhook")
 }
 
 /// The inputs `code` refers to, in order of first appearance, without duplicates.
@@ -601,7 +608,26 @@ mod tests {
         ] {
             assert!(name_looks_secret(n), "{n}");
         }
-        for n in ["DEPLOY_ID", "project-ref", "SUPABASE_PROD_URL", "ALIAS"] {
+        for n in [
+            "SLACK_WEBHOOK_URL",
+            "AWS_SECRET_ACCESS_KEY",
+            "TOKEN_FROM_THE_VAULT",
+            "YOUR_PASSWORD",
+            "apiKey",
+        ] {
+            assert!(name_looks_secret(n), "{n}");
+        }
+        for n in [
+            "DEPLOY_ID",
+            "project-ref",
+            "SUPABASE_PROD_URL",
+            "ALIAS",
+            "webhook_name",
+            "webhook_type",
+            "AWS_ACCESS_KEY_ID",
+            "KEYSPACE",
+            "MONKEY_COUNT",
+        ] {
             assert!(!name_looks_secret(n), "{n}");
         }
     }
