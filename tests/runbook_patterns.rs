@@ -442,3 +442,16 @@ fn a_lone_program_name_in_prose_is_no_command_and_titles_the_block_after_it() {
             .is_some_and(|c| c.starts_with("sed -i.bak"))
     );
 }
+
+#[test]
+fn a_lead_in_item_and_a_numbered_heading_title_the_block_after_them() {
+    let rb = load("07-fence-after-item");
+    assert_eq!(
+        kinds_titles(&phase_steps(&rb, "Beta")),
+        [(StepKind::Shell, "From the release branch run".into())]
+    );
+    assert_eq!(
+        kinds_titles(&phase_steps(&rb, "3. Install the agent if missing")),
+        [(StepKind::Shell, "Install the agent if missing".into())]
+    );
+}

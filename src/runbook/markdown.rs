@@ -139,9 +139,12 @@ impl<'a> Walker<'a> {
         // list just before it.
         let mut lead: Option<&str> = None;
         let mut after_list: Option<ItemStep> = None;
+        // A heading right before a block ("##### 1. Install portainer:") titles it.
+        let mut after_heading = false;
         for (i, block) in blocks.iter().enumerate() {
             let mut next_lead = None;
             let mut next_list = None;
+            let heading_before = std::mem::take(&mut after_heading);
             // "**OR**" offers the very next step; a block in between that makes none ends it.
             let offered = self.alternative_next;
             let made_before = self.made;
@@ -150,7 +153,10 @@ impl<'a> Walker<'a> {
                     let first = self.lines.line(range.start) + 1;
                     self.out.front_matter = Some((yaml.clone(), first));
                 }
-                Block::Heading { level, text, range } => self.heading(*level, text, range),
+                Block::Heading { level, text, range } => {
+                    self.heading(*level, text, range);
+                    after_heading = true;
+                }
                 Block::Paragraph {
                     text, spans, range, ..
                 } => {
@@ -184,7 +190,7 @@ impl<'a> Walker<'a> {
                         code,
                         range,
                     };
-                    self.top_code(&block, lead, after_list);
+                    self.top_code(&block, lead, after_list, heading_before);
                 }
                 Block::List {
                     ordered,
@@ -423,7 +429,13 @@ impl<'a> Walker<'a> {
 
     /// A top-level code block: a step, the expected output of the step before, the code of
     /// the numbered item just above it, or reference.
-    fn top_code(&mut self, block: &Code<'_>, lead: Option<&str>, after_list: Option<ItemStep>) {
+    fn top_code(
+        &mut self,
+        block: &Code<'_>,
+        lead: Option<&str>,
+        after_list: Option<ItemStep>,
+        heading_before: bool,
+    ) {
         let reading = self.read(block, lead);
         // Code right after a list, not indented under its last item, still belongs to it.
         let reading = match after_list {
@@ -442,6 +454,14 @@ impl<'a> Walker<'a> {
                 None
             }
             Reading::Step { .. } | Reading::ByHand { .. } if lead.is_some() => self.prose_title(),
+            // Only a numbered heading names a step ("1. Install portainer"); another names the
+            // phase, and the block's own first line says more.
+            Reading::Step { .. } | Reading::ByHand { .. } if heading_before => self
+                .open
+                .last()
+                .map(|&p| self.out.phases[p].title.as_str())
+                .filter(|t| is_numbered_heading(t))
+                .map(|t| short_title(strip_numbering(t)).into_owned()),
             _ => None,
         };
         let line = self.lines.line(block.range.start);
@@ -1138,8 +1158,10 @@ fn list_is_procedure(ordered: bool, items: &[Item], lead: Option<&str>) -> bool 
             _ => false,
         });
         // In a numbered item any sentence may instruct ("… is disabled now. Verify it by …").
-        let instructs =
-            is_instruction(text) || ordered && text.split(". ").skip(1).any(is_instruction);
+        // "1. From the master branch run:" introduces what to do.
+        let instructs = is_instruction(text)
+            || ordered && text.split(". ").skip(1).any(is_instruction)
+            || ordered && text.trim_end().ends_with(':');
         if command || below || instructs || item.task.is_some() {
             instructing += 1;
         }
