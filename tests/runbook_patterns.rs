@@ -455,3 +455,24 @@ fn a_lead_in_item_and_a_numbered_heading_title_the_block_after_them() {
         [(StepKind::Shell, "Install the agent if missing".into())]
     );
 }
+
+#[test]
+fn values_the_prose_says_to_replace_are_inputs() {
+    let rb = load("16-named-values");
+    let branch = phase_steps(&rb, "Branch");
+    assert_eq!(
+        branch[0].code.as_deref(),
+        Some("git checkout -b \"release-1.<YY>.0-<BRANCH_NAME>\"\ngit push origin <BRANCH_NAME>\n")
+    );
+    assert_eq!(branch[0].inputs, ["YY", "BRANCH_NAME"]);
+    // Said after the block, in the same section.
+    let connect = phase_steps(&rb, "Connect");
+    assert_eq!(connect[0].inputs, ["db-host"]);
+    // Only whole occurrences, and only in the section the sentence is in (YY: everywhere).
+    let untouched = phase_steps(&rb, "Untouched");
+    assert_eq!(
+        untouched[0].code.as_deref(),
+        Some("echo MYYY BRANCH_NAMES\n")
+    );
+    assert!(untouched[0].inputs.is_empty());
+}

@@ -234,3 +234,15 @@ async fn a_cd_carries_to_the_next_step() {
         .count();
     assert_eq!(moves, 1);
 }
+
+/// A value the prose says to replace is asked for once and reaches the command as data, also
+/// inside double quotes.
+#[tokio::test]
+async fn a_value_the_prose_names_is_filled_in_as_data() {
+    let mut r = Rig::new("tests/fixtures/named-value.md");
+    r.app.values.insert("YY".into(), "26; touch pwned".into());
+    r.run_step("Write the tag").await;
+    let tag = std::fs::read_to_string(r.dir.path().join("tag.txt")).expect("tag.txt");
+    assert_eq!(tag, "v1.26; touch pwned.0\n");
+    assert!(!r.dir.path().join("pwned").exists());
+}

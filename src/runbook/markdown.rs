@@ -100,6 +100,9 @@ pub struct Walker<'a> {
     /// Every heading (start offset, words without numbering): an overview item that names a
     /// later heading is that section's summary, not a step of its own.
     headings: Vec<(usize, String)>,
+    /// Values the prose says to replace ("Replace `YY` with the year"), with the phase whose
+    /// code they stand in (`None`: the whole runbook, said before any heading).
+    named: Vec<(Option<usize>, String)>,
 }
 
 impl<'a> Walker<'a> {
@@ -124,6 +127,7 @@ impl<'a> Walker<'a> {
             alternative_next: false,
             details: 0,
             headings: Vec::new(),
+            named: Vec::new(),
         }
     }
 
@@ -162,6 +166,7 @@ impl<'a> Walker<'a> {
                 } => {
                     let or = offers_an_alternative(text);
                     self.alternative_next |= or;
+                    self.note_named(text, spans);
                     // A paragraph ending in ":" or before a block introduces it.
                     let leads_into = text.trim_end().ends_with(':')
                         || matches!(
@@ -225,6 +230,7 @@ impl<'a> Walker<'a> {
         self.flush_steps();
         self.numbered_headings();
         self.heading_choices();
+        self.named_placeholders();
         self.out
     }
 
@@ -764,6 +770,64 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// Remembers the values a sentence says to replace: "Replace `YY` with the year",
+    /// "(replacing `BRANCH_NAME` with …)", "`YY.MM.MICRO`, this should be replaced with …".
+    fn note_named(&mut self, text: &str, spans: &Spans<'_>) {
+        let lower = text.to_ascii_lowercase();
+        for code in &spans.code {
+            let token = code.trim();
+            if !names_a_value(token) {
+                continue;
+            }
+            let t = token.to_ascii_lowercase();
+            let said = ["replace ", "replacing ", "substitute "]
+                .iter()
+                .any(|v| lower.contains(&format!("{v}{t}")))
+                || lower.find(&t).is_some_and(|i| {
+                    let after = &lower[i + t.len()..];
+                    after.get(..60).unwrap_or(after).contains("replaced with")
+                });
+            if said {
+                self.named
+                    .push((self.open.last().copied(), token.to_string()));
+            }
+        }
+    }
+
+    /// Where a named value stands in the code of its phase (or any phase, when named before the
+    /// first heading), it becomes a `<placeholder>`: an input asked for once, passed as data.
+    fn named_placeholders(&mut self) {
+        for (scope, token) in std::mem::take(&mut self.named) {
+            let name = placeholder_name(&token);
+            for i in 0..self.out.phases.len() {
+                let mut at = Some(i);
+                let inside = scope.is_none()
+                    || loop {
+                        match at {
+                            Some(k) if Some(k) == scope => break true,
+                            Some(k) => at = self.out.phases[k].parent,
+                            None => break false,
+                        }
+                    };
+                if !inside {
+                    continue;
+                }
+                for step in &mut self.out.phases[i].steps {
+                    if step.kind != StepKind::Shell {
+                        continue;
+                    }
+                    let Some(code) = &step.code else { continue };
+                    let Some(replaced) = replace_token(code, &token, &format!("<{name}>")) else {
+                        continue;
+                    };
+                    let vars = vars_in(&strip_shell_comments(&replaced), Dialect::Shell);
+                    step.inputs = vars.inputs;
+                    step.code = Some(replaced);
+                }
+            }
+        }
+    }
+
     /// An instruction written as a paragraph between the steps of a section ("Finally, run a
     /// preferred replica election.") is a manual step there; returns whether it made one.
     fn instruction_between_steps(&mut self, text: &str, range: &Range<usize>) -> bool {
@@ -866,6 +930,9 @@ impl<'a> Walker<'a> {
                 }) => (short_title(text), Some(spans), Some(range)),
                 _ => (Cow::Borrowed(""), None, None),
             };
+            if let Some(spans) = spans {
+                self.note_named(&title, spans);
+            }
             let line = self.lines.line(item.range.start);
             let has_fence = item
                 .blocks
@@ -1378,6 +1445,56 @@ fn offers_an_alternative(text: &str) -> bool {
         .trim_matches(|c: char| c == '*' || c == '_' || c.is_whitespace())
         .to_ascii_lowercase();
     t == "or" || t == "or:" || t.starts_with("or, ") || t.starts_with("alternatively")
+}
+
+/// Whether inline code names a value to fill in: one word with a letter, no spaces or
+/// parentheses (`YY`, `BRANCH_NAME`, `[rds-hostname]`, `YY.MM.MICRO`), not a placeholder already.
+fn names_a_value(token: &str) -> bool {
+    (2..=40).contains(&token.len())
+        && token.bytes().any(|b| b.is_ascii_alphabetic())
+        && !token.starts_with('<')
+        && !token.starts_with('$')
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-.[]{}".contains(&b))
+}
+
+/// `[rds-hostname]` → `rds-hostname`, `YY.MM.MICRO` → `YY_MM_MICRO`.
+fn placeholder_name(token: &str) -> String {
+    token
+        .trim_matches(|c| matches!(c, '[' | ']' | '{' | '}'))
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// `code` with every whole occurrence of `token` (not glued to a letter, digit or `_`) replaced,
+/// or `None` when it has none.
+fn replace_token(code: &str, token: &str, with: &str) -> Option<String> {
+    let glued = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let mut out = String::with_capacity(code.len());
+    let mut rest = code;
+    let mut found = false;
+    while let Some(i) = rest.find(token) {
+        let before = rest[..i].chars().next_back().or(out.chars().next_back());
+        let after = rest[i + token.len()..].chars().next();
+        out.push_str(&rest[..i]);
+        if glued(before) || glued(after) {
+            out.push_str(token);
+        } else {
+            out.push_str(with);
+            found = true;
+        }
+        rest = &rest[i + token.len()..];
+    }
+    out.push_str(rest);
+    found.then_some(out)
 }
 
 /// `Release manager: Dana`, `Runbook owner: SRE`: a short label and its value, a fact even
