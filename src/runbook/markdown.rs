@@ -1284,15 +1284,7 @@ fn item_command(text: &str, spans: &Spans<'_>, raw: Option<&str>) -> Option<Stri
             return Some(commands);
         }
     }
-    let commands: Vec<&str> = spans
-        .code
-        .iter()
-        .map(|c| c.trim())
-        .filter(|c| is_command_line(c))
-        .collect();
-    let [only] = commands[..] else {
-        return None;
-    };
+    let only = only_command(spans)?;
     // A lone program name ("… using `sed`") names a tool, not a command to run.
     if !only.contains(' ') && !runs_a_command(text) {
         return None;
@@ -1570,16 +1562,18 @@ fn run_instruction(text: &str, spans: &Spans<'_>) -> Option<String> {
     if !runs_a_command(text) {
         return None;
     }
-    let commands: Vec<&str> = spans
+    only_command(spans).map(|only| format!("{only}\n"))
+}
+
+/// The one inline code span of a paragraph that reads as a command, if exactly one does.
+fn only_command<'s>(spans: &'s Spans<'_>) -> Option<&'s str> {
+    let mut commands = spans
         .code
         .iter()
         .map(|c| c.trim())
-        .filter(|c| is_command_line(c))
-        .collect();
-    match commands[..] {
-        [only] => Some(format!("{only}\n")),
-        _ => None,
-    }
+        .filter(|c| is_command_line(c));
+    let only = commands.next()?;
+    commands.next().is_none().then_some(only)
 }
 
 /// `3. Tag`, `2.1. Build`, `Step 4: Restore`, `**5.** Verify`: a heading that numbers a step.
