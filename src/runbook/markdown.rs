@@ -16,6 +16,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use crate::runbook::blocks::{Block, Item, Spans};
+use crate::runbook::choice::{are_alternatives, offers_an_alternative, says_optional, way_label};
 use crate::runbook::command::{CodeLang, Label, split_code};
 use crate::runbook::danger::{danger_in, danger_reason, names_production};
 use crate::runbook::diagnostic::Diagnostic;
@@ -23,14 +24,16 @@ use crate::runbook::fence::{info_lang, parse_info};
 use crate::runbook::heading::{HeadingPlan, heading_plan};
 use crate::runbook::inputs::{CodeVars, Dialect, strip_shell_comments, vars_in};
 use crate::runbook::model::{Attrs, Choice, Phase, Step, StepKind};
-use crate::runbook::prose::{
-    announces_output, introduces_explanation, is_instruction, is_time_marker,
-};
+use crate::runbook::prose::{announces_output, introduces_explanation, is_instruction};
 use crate::runbook::shape::{
     Shape, block_shape, has_prompts, is_command_line, labelled_shell_is_output, needs_a_person,
     never_ends, prompt_split,
 };
 use crate::runbook::source::LineIndex;
+use crate::runbook::title::{
+    code_title, heading_words, is_bare_label, is_numbered_heading, leading_comment,
+    sentence_for_title, short_title, strip_numbering, with_context,
+};
 
 /// What the walk produces; ids and vars are filled in afterwards by [`crate::runbook::parse`].
 pub struct Walked {
@@ -1244,31 +1247,6 @@ fn list_is_procedure(ordered: bool, items: &[Item], lead: Option<&str>) -> bool 
     }
 }
 
-/// The label of an item that names one way of doing its parent ("Automated: `make x`",
-/// "Manual: see …"): consecutive items so labelled are alternatives.
-fn way_label(text: &str) -> Option<&'static str> {
-    let (label, _) = text.split_once(':')?;
-    let label = label.trim().to_ascii_lowercase();
-    [
-        "automated",
-        "automatic",
-        "automatically",
-        "manual",
-        "manually",
-        "by hand",
-        "cli",
-        "ui",
-        "web",
-        "web ui",
-        "gui",
-        "console",
-        "script",
-        "scripted",
-    ]
-    .into_iter()
-    .find(|l| *l == label)
-}
-
 /// The command an item asks to run: its text is one command in inline code (`` `make` ``),
 /// or it tells to run one ("Run `make release`", "Restart with `systemctl restart app`");
 /// `raw` (the item's first paragraph as written) adds command lines written under its first
@@ -1333,110 +1311,6 @@ fn step_estimate(title: &str) -> Option<u64> {
         }
     }
     None
-}
-
-/// Whether two sibling headings name alternatives: both an "Option …" / "Method …" /
-/// per-OS heading, or one title with different trailing parentheses.
-fn are_alternatives(a: &str, b: &str) -> bool {
-    if names_an_option(a) && names_an_option(b) || differ_by_variant(a, b) {
-        return true;
-    }
-    let stem = |t: &str| {
-        let t = t.trim();
-        t.strip_suffix(')')
-            .and_then(|s| s.rfind(" (").map(|i| t[..i].trim().to_string()))
-    };
-    matches!((stem(a), stem(b)), (Some(x), Some(y)) if !x.is_empty() && x == y && a != b)
-}
-
-/// Words that name a variant of the same procedure, by kind: a platform, a cloud, a database
-/// engine, a kind of release, a way to install, a way to do it. Two titles are alternatives
-/// only when they differ by variants of one kind ("MySQL" / "Postgres", not "Manual" / "Patch").
-const VARIANTS: &[&[&str]] = &[
-    &[
-        "linux", "macos", "mac", "osx", "darwin", "windows", "ubuntu", "debian", "centos", "rhel",
-        "fedora", "alpine",
-    ],
-    &[
-        "aws",
-        "gcp",
-        "google",
-        "cloud",
-        "azure",
-        "digitalocean",
-        "digital",
-        "ocean",
-    ],
-    &["mysql", "postgres", "postgresql", "mariadb", "sqlite"],
-    &["major", "minor", "patch"],
-    &["helm", "manifest", "manifests", "docker", "podman"],
-    &["manual", "manually", "automated", "automatic"],
-];
-
-/// `Managing credentials for MySQL instances` / `… for Postgres instances`, `Major/Minor
-/// releases` / `Patch releases`: titles that differ only in variant words of one kind.
-fn differ_by_variant(a: &str, b: &str) -> bool {
-    let words = |t: &str| -> Vec<String> {
-        t.split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_ascii_lowercase)
-            .collect()
-    };
-    let (a, b) = (words(a), words(b));
-    let front = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    let back = a[front..]
-        .iter()
-        .rev()
-        .zip(b[front..].iter().rev())
-        .take_while(|(x, y)| x == y)
-        .count();
-    let (da, db) = (&a[front..a.len() - back], &b[front..b.len() - back]);
-    let kind = |d: &[String]| -> Option<usize> {
-        let head = d.first()?.as_str();
-        let first = VARIANTS.iter().position(|k| k.contains(&head))?;
-        d.iter()
-            .all(|w| VARIANTS[first].contains(&w.as_str()))
-            .then_some(first)
-    };
-    let same_kind = matches!((kind(da), kind(db)), (Some(x), Some(y)) if x == y);
-    // With no words in common, both must be short names of a variant ("Azure", "Digital Ocean").
-    same_kind && (front + back > 0 || da.len() <= 3 && db.len() <= 3)
-}
-
-/// `Option A: Download`, `Method 2 – Portainer`, `Alternative: …`, `Linux`, `On macOS`.
-fn names_an_option(title: &str) -> bool {
-    let lower = title.to_ascii_lowercase();
-    let words: Vec<&str> = lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    let words = match words.first() {
-        Some(&("on" | "for" | "using" | "with")) => &words[1..],
-        _ => &words[..],
-    };
-    match words {
-        [first, ..]
-            if ["option", "method", "alternative", "approach", "variant"].contains(first) =>
-        {
-            true
-        }
-        [os, rest @ ..] if rest.len() <= 2 => [
-            "linux", "macos", "mac", "osx", "darwin", "windows", "ubuntu", "debian", "centos",
-            "rhel", "fedora", "alpine",
-        ]
-        .contains(os),
-        _ => false,
-    }
-}
-
-/// A paragraph that offers what follows as an alternative: "**OR**", "Or:", "Alternatively,
-/// you can …".
-fn offers_an_alternative(text: &str) -> bool {
-    let t = text
-        .trim()
-        .trim_matches(|c: char| c == '*' || c == '_' || c.is_whitespace())
-        .to_ascii_lowercase();
-    t == "or" || t == "or:" || t.starts_with("or, ") || t.starts_with("alternatively")
 }
 
 /// Whether inline code names a value to fill in: one word with a letter, no spaces or
@@ -1576,33 +1450,6 @@ fn only_command<'s>(spans: &'s Spans<'_>) -> Option<&'s str> {
     commands.next().is_none().then_some(only)
 }
 
-/// `3. Tag`, `2.1. Build`, `Step 4: Restore`, `**5.** Verify`: a heading that numbers a step.
-fn is_numbered_heading(title: &str) -> bool {
-    let t = title.trim_start_matches('*').trim_start();
-    let lower = t.to_ascii_lowercase();
-    if let Some(rest) = lower.strip_prefix("step ") {
-        return rest.starts_with(|c: char| c.is_ascii_digit());
-    }
-    let digits = t
-        .bytes()
-        .take_while(|b| b.is_ascii_digit() || *b == b'.')
-        .count();
-    digits > 0 && t.as_bytes()[0].is_ascii_digit() && t[digits..].starts_with([' ', ')', '*'])
-        || t.split_whitespace().next().is_some_and(is_time_marker)
-}
-
-/// A heading without its numbering: `3. Tag the release` → `Tag the release`.
-fn strip_numbering(title: &str) -> &str {
-    let t = title.trim_start_matches('*').trim_start();
-    let rest = t.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
-    let rest = rest.trim_start_matches(['*', ')', ':']).trim_start();
-    if rest.len() < t.len() && !rest.is_empty() {
-        rest
-    } else {
-        title
-    }
-}
-
 /// The inputs, assignments and danger of a step's commands. Shell code is stripped of its
 /// comments once, for both the input and the danger rules.
 fn read_code(
@@ -1656,181 +1503,10 @@ fn has_steps(block: &Block) -> bool {
     }
 }
 
-/// The text of a comment on a block's first line (`# Watch errors`, `-- Backfill`).
-fn leading_comment(code: &str, lang: CodeLang) -> Option<&str> {
-    let first = code
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with("#!"))?;
-    let text = if lang.is_shell() {
-        first.strip_prefix('#')?
-    } else {
-        first.strip_prefix("--")?
-    };
-    let text = text.trim_start_matches(['#', '-', ' ']).trim();
-    (!text.is_empty()).then_some(text)
-}
-
 fn only_comments(code: &str) -> bool {
     code.lines()
         .map(str::trim)
         .all(|l| l.is_empty() || l.starts_with('#'))
-}
-
-/// A title from the block's first line: a leading comment (`# …`, `-- …`) or the command itself.
-fn code_title(code: &str, lang: CodeLang) -> String {
-    let first = code
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with("#!"));
-    let Some(first) = first else {
-        return lang.name().to_string();
-    };
-    let comment = if lang.is_shell() {
-        first.strip_prefix('#')
-    } else {
-        first.strip_prefix("--")
-    };
-    let text = comment.map_or(first, |c| c.trim_start_matches(['#', '-', ' ']));
-    let text = text.trim_end_matches('\\').trim_end();
-    if text.is_empty() {
-        lang.name().to_string()
-    } else {
-        short_title(text).into_owned()
-    }
-}
-
-/// A checklist title: the text without a trailing colon. Never cut here: the screen cuts to its
-/// width, and `plan --format json` keeps the whole title.
-fn short_title(text: &str) -> Cow<'_, str> {
-    Cow::Borrowed(text.trim().trim_end_matches(':').trim_end())
-}
-
-/// The sentence of a paragraph that says what the block under it does: the last one when it
-/// leads into the block ("…, then run the upgrade script:"), else the first.
-fn sentence_for_title(text: &str) -> &str {
-    let sentences = sentences(text.trim());
-    match sentences.last() {
-        Some(last) if sentences.len() > 1 && last.trim_end().ends_with(':') => last,
-        _ => sentences.first().copied().unwrap_or(text),
-    }
-}
-
-/// A paragraph cut into sentences at `. `, `! `, `? `, not after "e.g.", "i.e.", "etc." or a
-/// short word, nor inside parentheses.
-fn sentences(t: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let (mut start, mut depth) = (0, 0i32);
-    for (i, c) in t.char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            '.' | '!' | '?' if depth <= 0 && t[i + 1..].starts_with(' ') => {
-                let piece = &t[start..i];
-                let last = piece
-                    .split_whitespace()
-                    .last()
-                    .unwrap_or("")
-                    .to_ascii_lowercase();
-                let abbreviation =
-                    ["e.g", "i.e", "etc", "vs", "cf", "eg", "ie"].contains(&last.as_str());
-                if !abbreviation && piece.split_whitespace().count() >= 3 {
-                    out.push(piece.trim());
-                    start = i + 2;
-                }
-            }
-            _ => {}
-        }
-    }
-    if start < t.len() {
-        out.push(t[start..].trim());
-    }
-    out
-}
-
-/// A heading's or item's words, lowercased, without numbering and punctuation: `### 2.1.
-/// Create a test issue` and `1. Create a test issue` give the same.
-fn heading_words(text: &str) -> String {
-    text.split_whitespace()
-        .map(|w| {
-            w.chars()
-                .filter(|c| c.is_alphanumeric())
-                .collect::<String>()
-                .to_lowercase()
-        })
-        .filter(|w| !w.is_empty() && !w.chars().all(|c| c.is_ascii_digit()))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// "(optional) …", "[Optional] …", "Optionally, …", "Optional: …", "… (optional)": a step the
-/// runbook leaves to the captain.
-fn says_optional(title: &str) -> bool {
-    let t = title
-        .trim()
-        .trim_start_matches(['*', '_'])
-        .to_ascii_lowercase();
-    // "If that looks good, …", "If the step above succeeded, …": a gate on the step before,
-    // which the captain checks; the step itself is still to do.
-    let gate = [
-        "if that",
-        "if this",
-        "if the step",
-        "if everything",
-        "if all",
-        "if it ",
-        "if successful",
-        "if no ",
-    ]
-    .iter()
-    .any(|g| t.starts_with(g));
-    let conditional = [
-        "if you ",
-        "in case ",
-        "if needed",
-        "if necessary",
-        "if required",
-    ]
-    .iter()
-    .any(|p| t.starts_with(p))
-        || [
-            "only to be used if",
-            "if you don't",
-            "if you do not",
-            "if you haven't",
-            "(if needed)",
-            "(if necessary)",
-            "(if required)",
-        ]
-        .iter()
-        .any(|p| t.contains(p));
-    [
-        "(optional)",
-        "[optional]",
-        "optional:",
-        "optionally",
-        "optional -",
-        "optional –",
-    ]
-    .iter()
-    .any(|p| t.starts_with(p))
-        || t.ends_with("(optional)")
-        || t.ends_with("[optional]")
-        || conditional && !gate
-}
-
-/// "Example", "Example:", "Example of output": a label, not a title.
-fn is_bare_label(text: &str) -> bool {
-    let t = text.trim().trim_end_matches(':').to_ascii_lowercase();
-    t == "example" || t == "examples" || t.starts_with("example of") || t == "for example"
-}
-
-fn with_context(context: &[String], title: String) -> String {
-    if context.is_empty() {
-        title
-    } else {
-        format!("{} › {title}", context.join(" › "))
-    }
 }
 
 /// Removes the common leading indentation of non-blank lines.

@@ -5,6 +5,7 @@
 //! text, a model comes back and problems are reported as [`Diagnostic`]s.
 
 mod blocks;
+mod choice;
 mod command;
 pub mod danger;
 pub mod diagnostic;
@@ -21,6 +22,7 @@ pub mod model;
 mod prose;
 mod shape;
 pub mod source;
+mod title;
 mod words;
 
 use std::path::Path;

@@ -1,0 +1,188 @@
+//! Alternatives and optional steps as runbooks write them: "Option A" / "Option B" headings,
+//! headings that differ by a variant of one kind (MySQL / Postgres), "**OR**" and
+//! "Automated:" / "Manual:" items, and steps the text calls optional or conditional.
+
+/// The label of an item that names one way of doing its parent ("Automated: `make x`",
+/// "Manual: see …"): consecutive items so labelled are alternatives.
+pub(crate) fn way_label(text: &str) -> Option<&'static str> {
+    let (label, _) = text.split_once(':')?;
+    let label = label.trim().to_ascii_lowercase();
+    [
+        "automated",
+        "automatic",
+        "automatically",
+        "manual",
+        "manually",
+        "by hand",
+        "cli",
+        "ui",
+        "web",
+        "web ui",
+        "gui",
+        "console",
+        "script",
+        "scripted",
+    ]
+    .into_iter()
+    .find(|l| *l == label)
+}
+
+/// Whether two sibling headings name alternatives: both an "Option …" / "Method …" /
+/// per-OS heading, or one title with different trailing parentheses.
+pub(crate) fn are_alternatives(a: &str, b: &str) -> bool {
+    if names_an_option(a) && names_an_option(b) || differ_by_variant(a, b) {
+        return true;
+    }
+    let stem = |t: &str| {
+        let t = t.trim();
+        t.strip_suffix(')')
+            .and_then(|s| s.rfind(" (").map(|i| t[..i].trim().to_string()))
+    };
+    matches!((stem(a), stem(b)), (Some(x), Some(y)) if !x.is_empty() && x == y && a != b)
+}
+
+/// Words that name a variant of the same procedure, by kind: a platform, a cloud, a database
+/// engine, a kind of release, a way to install, a way to do it. Two titles are alternatives
+/// only when they differ by variants of one kind ("MySQL" / "Postgres", not "Manual" / "Patch").
+pub(crate) const VARIANTS: &[&[&str]] = &[
+    &[
+        "linux", "macos", "mac", "osx", "darwin", "windows", "ubuntu", "debian", "centos", "rhel",
+        "fedora", "alpine",
+    ],
+    &[
+        "aws",
+        "gcp",
+        "google",
+        "cloud",
+        "azure",
+        "digitalocean",
+        "digital",
+        "ocean",
+    ],
+    &["mysql", "postgres", "postgresql", "mariadb", "sqlite"],
+    &["major", "minor", "patch"],
+    &["helm", "manifest", "manifests", "docker", "podman"],
+    &["manual", "manually", "automated", "automatic"],
+];
+
+/// `Managing credentials for MySQL instances` / `… for Postgres instances`, `Major/Minor
+/// releases` / `Patch releases`: titles that differ only in variant words of one kind.
+pub(crate) fn differ_by_variant(a: &str, b: &str) -> bool {
+    let words = |t: &str| -> Vec<String> {
+        t.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_ascii_lowercase)
+            .collect()
+    };
+    let (a, b) = (words(a), words(b));
+    let front = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let back = a[front..]
+        .iter()
+        .rev()
+        .zip(b[front..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (da, db) = (&a[front..a.len() - back], &b[front..b.len() - back]);
+    let kind = |d: &[String]| -> Option<usize> {
+        let head = d.first()?.as_str();
+        let first = VARIANTS.iter().position(|k| k.contains(&head))?;
+        d.iter()
+            .all(|w| VARIANTS[first].contains(&w.as_str()))
+            .then_some(first)
+    };
+    let same_kind = matches!((kind(da), kind(db)), (Some(x), Some(y)) if x == y);
+    // With no words in common, both must be short names of a variant ("Azure", "Digital Ocean").
+    same_kind && (front + back > 0 || da.len() <= 3 && db.len() <= 3)
+}
+
+/// `Option A: Download`, `Method 2 – Portainer`, `Alternative: …`, `Linux`, `On macOS`.
+pub(crate) fn names_an_option(title: &str) -> bool {
+    let lower = title.to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let words = match words.first() {
+        Some(&("on" | "for" | "using" | "with")) => &words[1..],
+        _ => &words[..],
+    };
+    match words {
+        [first, ..]
+            if ["option", "method", "alternative", "approach", "variant"].contains(first) =>
+        {
+            true
+        }
+        [os, rest @ ..] if rest.len() <= 2 => [
+            "linux", "macos", "mac", "osx", "darwin", "windows", "ubuntu", "debian", "centos",
+            "rhel", "fedora", "alpine",
+        ]
+        .contains(os),
+        _ => false,
+    }
+}
+
+/// A paragraph that offers what follows as an alternative: "**OR**", "Or:", "Alternatively,
+/// you can …".
+pub(crate) fn offers_an_alternative(text: &str) -> bool {
+    let t = text
+        .trim()
+        .trim_matches(|c: char| c == '*' || c == '_' || c.is_whitespace())
+        .to_ascii_lowercase();
+    t == "or" || t == "or:" || t.starts_with("or, ") || t.starts_with("alternatively")
+}
+
+/// "(optional) …", "[Optional] …", "Optionally, …", "Optional: …", "… (optional)": a step the
+/// runbook leaves to the captain.
+pub(crate) fn says_optional(title: &str) -> bool {
+    let t = title
+        .trim()
+        .trim_start_matches(['*', '_'])
+        .to_ascii_lowercase();
+    // "If that looks good, …", "If the step above succeeded, …": a gate on the step before,
+    // which the captain checks; the step itself is still to do.
+    let gate = [
+        "if that",
+        "if this",
+        "if the step",
+        "if everything",
+        "if all",
+        "if it ",
+        "if successful",
+        "if no ",
+    ]
+    .iter()
+    .any(|g| t.starts_with(g));
+    let conditional = [
+        "if you ",
+        "in case ",
+        "if needed",
+        "if necessary",
+        "if required",
+    ]
+    .iter()
+    .any(|p| t.starts_with(p))
+        || [
+            "only to be used if",
+            "if you don't",
+            "if you do not",
+            "if you haven't",
+            "(if needed)",
+            "(if necessary)",
+            "(if required)",
+        ]
+        .iter()
+        .any(|p| t.contains(p));
+    [
+        "(optional)",
+        "[optional]",
+        "optional:",
+        "optionally",
+        "optional -",
+        "optional –",
+    ]
+    .iter()
+    .any(|p| t.starts_with(p))
+        || t.ends_with("(optional)")
+        || t.ends_with("[optional]")
+        || conditional && !gate
+}

@@ -1,0 +1,149 @@
+//! Step titles from what the author wrote: the sentence leading into a block, a numbered
+//! heading without its number, a leading comment, else the block's first line.
+
+use std::borrow::Cow;
+
+use crate::runbook::command::CodeLang;
+use crate::runbook::prose::is_time_marker;
+
+/// `3. Tag`, `2.1. Build`, `Step 4: Restore`, `**5.** Verify`: a heading that numbers a step.
+pub(crate) fn is_numbered_heading(title: &str) -> bool {
+    let t = title.trim_start_matches('*').trim_start();
+    let lower = t.to_ascii_lowercase();
+    if let Some(rest) = lower.strip_prefix("step ") {
+        return rest.starts_with(|c: char| c.is_ascii_digit());
+    }
+    let digits = t
+        .bytes()
+        .take_while(|b| b.is_ascii_digit() || *b == b'.')
+        .count();
+    digits > 0 && t.as_bytes()[0].is_ascii_digit() && t[digits..].starts_with([' ', ')', '*'])
+        || t.split_whitespace().next().is_some_and(is_time_marker)
+}
+
+/// A heading without its numbering: `3. Tag the release` → `Tag the release`.
+pub(crate) fn strip_numbering(title: &str) -> &str {
+    let t = title.trim_start_matches('*').trim_start();
+    let rest = t.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+    let rest = rest.trim_start_matches(['*', ')', ':']).trim_start();
+    if rest.len() < t.len() && !rest.is_empty() {
+        rest
+    } else {
+        title
+    }
+}
+
+/// The text of a comment on a block's first line (`# Watch errors`, `-- Backfill`).
+pub(crate) fn leading_comment(code: &str, lang: CodeLang) -> Option<&str> {
+    let first = code
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with("#!"))?;
+    let text = if lang.is_shell() {
+        first.strip_prefix('#')?
+    } else {
+        first.strip_prefix("--")?
+    };
+    let text = text.trim_start_matches(['#', '-', ' ']).trim();
+    (!text.is_empty()).then_some(text)
+}
+
+/// A title from the block's first line: a leading comment (`# …`, `-- …`) or the command itself.
+pub(crate) fn code_title(code: &str, lang: CodeLang) -> String {
+    let first = code
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with("#!"));
+    let Some(first) = first else {
+        return lang.name().to_string();
+    };
+    let comment = if lang.is_shell() {
+        first.strip_prefix('#')
+    } else {
+        first.strip_prefix("--")
+    };
+    let text = comment.map_or(first, |c| c.trim_start_matches(['#', '-', ' ']));
+    let text = text.trim_end_matches('\\').trim_end();
+    if text.is_empty() {
+        lang.name().to_string()
+    } else {
+        short_title(text).into_owned()
+    }
+}
+
+/// A checklist title: the text without a trailing colon. Never cut here: the screen cuts to its
+/// width, and `plan --format json` keeps the whole title.
+pub(crate) fn short_title(text: &str) -> Cow<'_, str> {
+    Cow::Borrowed(text.trim().trim_end_matches(':').trim_end())
+}
+
+/// The sentence of a paragraph that says what the block under it does: the last one when it
+/// leads into the block ("…, then run the upgrade script:"), else the first.
+pub(crate) fn sentence_for_title(text: &str) -> &str {
+    let sentences = sentences(text.trim());
+    match sentences.last() {
+        Some(last) if sentences.len() > 1 && last.trim_end().ends_with(':') => last,
+        _ => sentences.first().copied().unwrap_or(text),
+    }
+}
+
+/// A paragraph cut into sentences at `. `, `! `, `? `, not after "e.g.", "i.e.", "etc." or a
+/// short word, nor inside parentheses.
+pub(crate) fn sentences(t: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut start, mut depth) = (0, 0i32);
+    for (i, c) in t.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            '.' | '!' | '?' if depth <= 0 && t[i + 1..].starts_with(' ') => {
+                let piece = &t[start..i];
+                let last = piece
+                    .split_whitespace()
+                    .last()
+                    .unwrap_or("")
+                    .to_ascii_lowercase();
+                let abbreviation =
+                    ["e.g", "i.e", "etc", "vs", "cf", "eg", "ie"].contains(&last.as_str());
+                if !abbreviation && piece.split_whitespace().count() >= 3 {
+                    out.push(piece.trim());
+                    start = i + 2;
+                }
+            }
+            _ => {}
+        }
+    }
+    if start < t.len() {
+        out.push(t[start..].trim());
+    }
+    out
+}
+
+/// A heading's or item's words, lowercased, without numbering and punctuation: `### 2.1.
+/// Create a test issue` and `1. Create a test issue` give the same.
+pub(crate) fn heading_words(text: &str) -> String {
+    text.split_whitespace()
+        .map(|w| {
+            w.chars()
+                .filter(|c| c.is_alphanumeric())
+                .collect::<String>()
+                .to_lowercase()
+        })
+        .filter(|w| !w.is_empty() && !w.chars().all(|c| c.is_ascii_digit()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// "Example", "Example:", "Example of output": a label, not a title.
+pub(crate) fn is_bare_label(text: &str) -> bool {
+    let t = text.trim().trim_end_matches(':').to_ascii_lowercase();
+    t == "example" || t == "examples" || t.starts_with("example of") || t == "for example"
+}
+
+pub(crate) fn with_context(context: &[String], title: String) -> String {
+    if context.is_empty() {
+        title
+    } else {
+        format!("{} › {title}", context.join(" › "))
+    }
+}
