@@ -3,17 +3,18 @@
 //! before it was done. Both times come from the journal, so a resumed cockpit or a follower
 //! shows the same timer.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::app::state::App;
+use crate::monitor::gate::clock;
 use crate::runbook::Step;
 
 /// `⏱ 03:12 / 10:00` for a step being timed, `⏱ 10:00 over by 00:42` past its estimate.
 pub fn step_timer(app: &App, step: &Step) -> Option<String> {
     let estimate = step.estimate_secs?;
     let since = timed_since(app, step)?;
-    let used = (app.now - since).num_seconds().max(0);
-    let allowed = i64::try_from(estimate).ok()?;
+    let used = u64::try_from((app.now - since).num_seconds()).unwrap_or(0);
+    let allowed = estimate;
     Some(if used > allowed {
         format!("⏱ {} over by {}", clock(allowed), clock(used - allowed))
     } else {
@@ -42,14 +43,4 @@ fn timed_since(app: &App, step: &Step) -> Option<DateTime<Utc>> {
         .filter_map(|s| app.state_of(&s.id).and_then(|st| st.finished))
         .max()
         .or(app.run.started)
-}
-
-fn clock(secs: i64) -> String {
-    let d = Duration::seconds(secs);
-    let (h, m, s) = (d.num_hours(), d.num_minutes() % 60, d.num_seconds() % 60);
-    if h > 0 {
-        format!("{h}:{m:02}:{s:02}")
-    } else {
-        format!("{m:02}:{s:02}")
-    }
 }
