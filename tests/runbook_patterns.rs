@@ -476,3 +476,50 @@ fn values_the_prose_says_to_replace_are_inputs() {
     );
     assert!(untouched[0].inputs.is_empty());
 }
+
+#[test]
+fn a_task_with_code_is_one_step_that_runs_it() {
+    let rb = load("17-task-code");
+    use StepKind::{Check, Shell};
+    let steps = phase_steps(&rb, "Prepare");
+    assert_eq!(
+        kinds_titles(&steps),
+        [
+            (Shell, "Make sure the working tree is clean".into()),
+            (Check, "Bump the version in app.properties".into()),
+            (Check, "Tell support the window is open".into()),
+            (Shell, "Build the bundle".into()),
+            (Check, "Read the expected output".into()),
+        ]
+    );
+    // Command lines indented under the task, though CommonMark reads them as a paragraph.
+    assert_eq!(
+        steps[0].code.as_deref(),
+        Some("git checkout main\ngit pull --ff-only\n")
+    );
+    // An editor waits for a person: the task stays a check, the command in its detail.
+    assert_eq!(steps[1].code, None);
+    assert!(steps[1].detail.contains("vi app.properties"));
+    assert_eq!(steps[3].code.as_deref(), Some("make bundle\n"));
+    assert_eq!(
+        kinds_titles(&phase_steps(&rb, "Ship")),
+        [
+            (Shell, "Push the tag".into()),
+            (Check, "Announce it".into()),
+        ]
+    );
+}
+
+#[test]
+fn braced_placeholders_are_inputs_and_elisions_do_not_run() {
+    let rb = load("18-brace-placeholders");
+    let steps = &rb.phases[0].steps;
+    assert_eq!(steps[0].inputs, ["NAMESPACE", "POD"]);
+    assert_eq!(steps[1].inputs, ["USER_NAME", "snapshot-1", "snapshot-2"]);
+    let code = steps[1].code.as_deref().unwrap_or("");
+    assert!(!code.contains("..."), "the elision is dropped: {code}");
+    assert_eq!(code.lines().count(), 2);
+    assert!(steps[1].detail.contains("`...`"), "{}", steps[1].detail);
+    // awk bodies, curl's %{…}, ${VAR} and brace expansions are shell, not placeholders.
+    assert_eq!(steps[2].inputs, ["BASE_URL"]);
+}

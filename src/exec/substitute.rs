@@ -1,6 +1,6 @@
 //! Putting run inputs into a step's command without ever executing them.
 //!
-//! A `<placeholder>` or `{{ NAME }}` is replaced by a reference to an environment variable that
+//! A `<placeholder>`, `{NAME}` or `{{ NAME }}` is replaced by a reference to an environment variable that
 //! carries the value (`FD_IN_<name>`), quoted for where it stands: `"${FD_IN_x}"` outside quotes,
 //! `${FD_IN_x}` inside double quotes, `'"${FD_IN_x}"'` inside single quotes. The shell expands a
 //! variable once and never re-parses its value, so `;`, quotes, `$(…)`, backticks and newlines in
@@ -9,7 +9,7 @@
 
 use std::borrow::Cow;
 
-use crate::runbook::inputs::{dashed_name, placeholder_at};
+use crate::runbook::inputs::{brace_placeholder_at, dashed_name, placeholder_at};
 
 /// Where the value of input `name` travels: `FD_IN_` and the name with non-alphanumerics as `_`.
 pub fn env_name(name: &str) -> String {
@@ -80,6 +80,9 @@ fn reference_at(text: &str, at: usize) -> Option<(Cow<'_, str>, usize)> {
         let end = body.find("}}")?;
         let name = body[..end].trim();
         return valid(name).then_some((Cow::Borrowed(name), end + 4));
+    }
+    if s.starts_with('{') {
+        return brace_placeholder_at(text, at).map(|(name, len)| (Cow::Borrowed(name), len));
     }
     if !s.starts_with('<') {
         return None;
@@ -262,6 +265,20 @@ mod tests {
             "link --ref \"${FD_IN_project_ref}\" && echo \"v=${FD_IN_R}\" ''\"${FD_IN_R}\"'' <missing> a<b"
         );
         assert_eq!(used, ["project-ref", "R"]);
+    }
+
+    #[test]
+    fn braced_placeholders_are_replaced_and_shell_braces_are_not() {
+        let known = |n: &str| ["NAMESPACE", "user-1", "print", "u", "a_b"].contains(&n);
+        let (out, used) = substitute(
+            "kubectl -n={NAMESPACE} x-{user-1}-y awk '{print}' @{u} ${NAMESPACE} {{NAMESPACE}x '{a_b}'",
+            known,
+        );
+        assert_eq!(
+            out,
+            "kubectl -n=\"${FD_IN_NAMESPACE}\" x-\"${FD_IN_user_1}\"-y awk '{print}' @{u} ${NAMESPACE} {{NAMESPACE}x '{a_b}'"
+        );
+        assert_eq!(used, ["NAMESPACE", "user-1"]);
     }
 
     #[test]

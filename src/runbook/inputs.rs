@@ -142,13 +142,50 @@ pub fn vars_in(scanned: &str, dialect: Dialect) -> CodeVars {
     CodeVars { inputs, sets }
 }
 
-/// `<name>` placeholders (not `<<EOF` heredocs) with their byte offsets.
+/// `<name>` placeholders (not `<<EOF` heredocs) and `{NAME}` ones, with their byte offsets.
 fn placeholders<'a>(text: &'a str, out: &mut Vec<(usize, Cow<'a, str>)>) {
     for at in memchr::memchr_iter(b'<', text.as_bytes()) {
         if let Some((name, _)) = placeholder_at(text, at) {
             out.push((at, name));
         }
     }
+    for at in memchr::memchr_iter(b'{', text.as_bytes()) {
+        if let Some((name, _)) = brace_placeholder_at(text, at) {
+            out.push((at, Cow::Borrowed(name)));
+        }
+    }
+}
+
+/// The `{NAMESPACE}` placeholder that starts at byte `at` of `text` (which holds a `{`): many
+/// runbooks write placeholders in single braces (`recovery-{USERNAME}-1`, `{cluster-name}`).
+/// Returns the name and the length of its text. Not placeholders: `${VAR}`, `{{ template }}`,
+/// `@{u}`, `%{http_code}`, `#{ruby}`, brace expansions (`{a,b}`, `{1..3}`), `{}`, and one plain
+/// lowercase word (`awk '{print}'`, `jq '{name}'`): a name needs a capital, or a digit, `_` or
+/// `-` and no quote right before it (`'{rollout_percentage}'` is a jsonb path).
+pub fn brace_placeholder_at(text: &str, at: usize) -> Option<(&str, usize)> {
+    let body = text.get(at + 1..)?;
+    if text[..at].ends_with(['$', '{', '@', '%', '#', '\\']) {
+        return None;
+    }
+    let len = body
+        .bytes()
+        .take_while(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        .count();
+    let name = &body[..len];
+    let closed = body[len..].starts_with('}') && !body[len + 1..].starts_with('}');
+    // A lowercase name right after a quote is data: a jsonb path (`'{rollout_percentage}'`).
+    let capital = name.bytes().any(|b| b.is_ascii_uppercase());
+    let quoted = text[..at].ends_with(['\'', '"']);
+    let marked = capital
+        || !quoted
+            && name
+                .bytes()
+                .any(|b| b.is_ascii_digit() || b == b'_' || b == b'-');
+    (closed
+        && marked
+        && len <= MAX_PLACEHOLDER_BYTES
+        && name.starts_with(|c: char| c.is_ascii_alphabetic()))
+    .then_some((name, len + 2))
 }
 
 /// Most words a placeholder holds (`<token from the vault>` has four), and its longest text.

@@ -521,6 +521,21 @@ impl<'a> Walker<'a> {
                 inferred,
             } => {
                 let kind = lang.kind();
+                // (A heredoc's `...` is data: YAML's end of document.)
+                let elided = kind == StepKind::Shell
+                    && !commands.contains("<<")
+                    && commands.lines().any(is_elision);
+                let commands = if elided {
+                    let mut kept: String = commands
+                        .lines()
+                        .filter(|l| !is_elision(l))
+                        .collect::<Vec<_>>()
+                        .join("\n");
+                    kept.push('\n');
+                    kept
+                } else {
+                    commands
+                };
                 let in_production = self.open.iter().any(|&i| self.production[i]);
                 let (vars, dangerous) =
                     read_code(&commands, kind, info.attrs.confirm, in_production);
@@ -531,6 +546,10 @@ impl<'a> Walker<'a> {
                 };
                 let detail = if kind == StepKind::Shell && never_ends(&commands) {
                     "Runs until you stop it: press c when you have seen enough.".to_string()
+                } else if elided {
+                    "The runbook's `...` stands for more lines like these: this step runs the \
+                     lines shown; add the others with `!` (run code from this pane)."
+                        .to_string()
                 } else {
                     String::new()
                 };
@@ -937,15 +956,29 @@ impl<'a> Walker<'a> {
                 self.note_named(&title, spans);
             }
             let line = self.lines.line(item.range.start);
+            // Code in the item: runnable fences, and command lines indented under the item
+            // that CommonMark reads as a paragraph (`- [ ] Pull\n\n    git pull`).
+            let indented: Vec<Option<String>> = item
+                .blocks
+                .iter()
+                .enumerate()
+                .map(|(i, b)| match b {
+                    Block::Paragraph { range, .. } if i > 0 => self.indented_commands(item, range),
+                    _ => None,
+                })
+                .collect();
             let has_fence = item
                 .blocks
                 .iter()
-                .any(|b| matches!(b, Block::Code { .. }) && has_steps(b));
+                .any(|b| matches!(b, Block::Code { .. }) && has_steps(b))
+                || indented.iter().any(Option::is_some);
             let group = item
                 .blocks
                 .iter()
                 .any(|b| matches!(b, Block::List { .. }) && has_steps(b));
-            let wants_step = item.task.is_some() || steps_here && !has_fence && !group;
+            // A task with code is done by running it: its first block is the step.
+            let wants_step = (item.task.is_some() || steps_here) && !has_fence && !group
+                || item.task.is_some() && !has_fence;
             if item.blocks.is_empty() || title.is_empty() && wants_step && item.blocks.len() <= 1 {
                 if wants_step {
                     self.warn(
@@ -1049,19 +1082,28 @@ impl<'a> Walker<'a> {
             let mut nth = 0;
             let mut inner_list: Option<ItemStep> = None;
             for (i, block) in item.blocks.iter().enumerate() {
-                match block {
-                    Block::Paragraph { text, .. } => {
-                        prev_paragraph = (i > 0).then_some(&**text);
-                        inner_list = None;
+                let code = match (block, &indented[i]) {
+                    (Block::Paragraph { range, .. }, Some(commands)) => {
+                        Some((false, "", &**commands, range))
                     }
-                    Block::Code {
-                        fenced,
-                        info,
-                        code,
-                        range,
-                    } => {
+                    (
+                        Block::Code {
+                            fenced,
+                            info,
+                            code,
+                            range,
+                        },
+                        None,
+                    ) => Some((*fenced, &**info, &**code, range)),
+                    _ => None,
+                };
+                match block {
+                    _ if code.is_some() => {
+                        let Some((fenced, info, code, range)) = code else {
+                            continue;
+                        };
                         let code = Code {
-                            fenced: *fenced,
+                            fenced,
                             info,
                             code,
                             range,
@@ -1093,6 +1135,10 @@ impl<'a> Walker<'a> {
                         }
                         prev_paragraph = None;
                     }
+                    Block::Paragraph { text, .. } => {
+                        prev_paragraph = (i > 0).then_some(&**text);
+                        inner_list = None;
+                    }
                     Block::List {
                         ordered: o,
                         items: sub,
@@ -1116,13 +1162,17 @@ impl<'a> Walker<'a> {
             }
             // A step of the procedure whose code all turned out to be output or reference
             // (a request for another tool, a sample response) is still done by hand.
-            if !made_step && steps_here && (has_fence || group) && !title.is_empty() {
+            if !made_step
+                && (steps_here || item.task.is_some())
+                && (has_fence || group)
+                && !title.is_empty()
+            {
                 let detail = self.detail(item);
-                self.push_step(Step::manual(
-                    with_context(context, title.to_string()),
-                    line,
-                    detail,
-                ));
+                let mut step = Step::manual(with_context(context, title.to_string()), line, detail);
+                if item.task.is_some() {
+                    step.kind = StepKind::Check;
+                }
+                self.push_step(step);
                 made_step = true;
             }
             if top && !made_step {
@@ -1132,6 +1182,29 @@ impl<'a> Walker<'a> {
             self.alternative_next = false;
         }
         last
+    }
+
+    /// Command lines written under an item, indented past its text but not far enough for
+    /// CommonMark to make them a code block (`- [ ] Pull` then `    git pull`): the item's code.
+    fn indented_commands(&self, item: &Item, range: &Range<usize>) -> Option<String> {
+        let content = content_column(self.src, item.range.start)?;
+        let line_start = self
+            .src
+            .get(..range.start)?
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let raw = self.src.get(line_start..range.end)?;
+        let mut commands = String::new();
+        for line in raw.lines().filter(|l| !l.trim().is_empty()) {
+            let indent = line.len() - line.trim_start_matches(' ').len();
+            let t = line.trim();
+            if indent <= content || t.contains('`') || t.contains("](") || !is_command_line(t) {
+                return None;
+            }
+            commands.push_str(t);
+            commands.push('\n');
+        }
+        (!commands.is_empty()).then_some(commands)
     }
 
     /// The Markdown of an item after its first line: nested bullets and notes.
@@ -1480,6 +1553,28 @@ fn read_code(
     (vars, dangerous)
 }
 
+/// The column an item's text starts at: after its marker (`-`, `*`, `+`, `1.`, `1)`) and the
+/// spaces that follow it. `None` when `at` is not the start of a marker at the margin of plain
+/// text (inside a quote, say).
+fn content_column(src: &str, at: usize) -> Option<usize> {
+    let line_start = src.get(..at)?.rfind('\n').map_or(0, |i| i + 1);
+    let before = src.get(line_start..at)?;
+    if !before.bytes().all(|b| b == b' ') {
+        return None;
+    }
+    let rest = src.get(at..)?;
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let marker = match rest.as_bytes().get(digits) {
+        Some(b'.' | b')') if digits > 0 => digits + 1,
+        Some(b'-' | b'*' | b'+') if digits == 0 => 1,
+        _ => return None,
+    };
+    let spaces = rest[marker..].bytes().take_while(|&b| b == b' ').count();
+    // Five or more spaces start indented code inside the item: the text sits one space in.
+    let gap = if (1..=4).contains(&spaces) { spaces } else { 1 };
+    Some(before.len() + marker + gap)
+}
+
 /// Whether a block would produce any step (a task item, a numbered item, a runnable fence).
 fn has_steps(block: &Block) -> bool {
     match block {
@@ -1501,6 +1596,11 @@ fn has_steps(block: &Block) -> bool {
         }
         _ => false,
     }
+}
+
+/// A code line that is only `...` (or `…`): the author's "and so on", never a command.
+fn is_elision(line: &str) -> bool {
+    matches!(line.trim(), "..." | "…" | "[...]")
 }
 
 fn only_comments(code: &str) -> bool {
