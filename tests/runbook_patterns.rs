@@ -475,6 +475,12 @@ fn values_the_prose_says_to_replace_are_inputs() {
         Some("echo MYYY BRANCH_NAMES\n")
     );
     assert!(untouched[0].inputs.is_empty());
+    // Said in a blockquote.
+    let quoted = phase_steps(&rb, "Quoted");
+    assert_eq!(
+        quoted[0].code.as_deref(),
+        Some("deploy --release <REL_ID>\n")
+    );
 }
 
 #[test]
@@ -522,4 +528,22 @@ fn braced_placeholders_are_inputs_and_elisions_do_not_run() {
     assert!(steps[1].detail.contains("`...`"), "{}", steps[1].detail);
     // awk bodies, curl's %{…}, ${VAR} and brace expansions are shell, not placeholders.
     assert_eq!(steps[2].inputs, ["BASE_URL"]);
+}
+
+#[test]
+fn version_notations_and_declared_example_versions_are_inputs() {
+    let rb = load("19-version-notations");
+    let tag = &phase_steps(&rb, "Tag")[0];
+    assert_eq!(
+        tag.code.as_deref(),
+        Some(
+            "git tag -s v<VERSION> -m \"Release <VERSION>\"\ntbump --no-tag <NEXT_VERSION>-dev\ngit push origin release-<YY_MM_x>\ngit checkout 4.x\n"
+        )
+    );
+    assert_eq!(tag.inputs, ["VERSION", "NEXT_VERSION", "YY_MM_x"]);
+    let branch = &phase_steps(&rb, "Branch")[0];
+    assert_eq!(
+        branch.code.as_deref(),
+        Some("git checkout <VERSION_MAJOR>.x\ngit checkout -b <VERSION>-proposal\n")
+    );
 }

@@ -24,6 +24,7 @@ use crate::runbook::fence::{info_lang, parse_info};
 use crate::runbook::heading::{HeadingPlan, heading_plan};
 use crate::runbook::inputs::{CodeVars, Dialect, strip_shell_comments, vars_in};
 use crate::runbook::model::{Attrs, Choice, Phase, Step, StepKind};
+use crate::runbook::notation::{declared_example, notations};
 use crate::runbook::prose::{announces_output, introduces_explanation, is_instruction};
 use crate::runbook::shape::{
     Shape, block_shape, has_prompts, is_command_line, labelled_shell_is_output, needs_a_person,
@@ -103,9 +104,10 @@ pub struct Walker<'a> {
     /// Every heading (start offset, words without numbering): an overview item that names a
     /// later heading is that section's summary, not a step of its own.
     headings: Vec<(usize, String)>,
-    /// Values the prose says to replace ("Replace `YY` with the year"), with the phase whose
-    /// code they stand in (`None`: the whole runbook, said before any heading).
-    named: Vec<(Option<usize>, String)>,
+    /// Values the prose says to replace ("Replace `YY` with the year") and example versions it
+    /// declares: the phase whose code they stand in (`None`: the whole runbook), the text as
+    /// written and the placeholder that takes its place.
+    named: Vec<(Option<usize>, String, String)>,
 }
 
 impl<'a> Walker<'a> {
@@ -210,6 +212,7 @@ impl<'a> Walker<'a> {
                     next_list = self.list(*ordered, *start > 1, items, &[], true, lead);
                 }
                 Block::Other { range } => {
+                    self.note_named_in_quote(range);
                     let html = self.src.get(range.clone()).unwrap_or("");
                     // `<details><summary><h2>Step</h2>` folds a section of the procedure away,
                     // it does not make it optional.
@@ -810,17 +813,64 @@ impl<'a> Walker<'a> {
                     after.get(..60).unwrap_or(after).contains("replaced with")
                 });
             if said {
+                let with = format!("<{}>", placeholder_name(token));
                 self.named
-                    .push((self.open.last().copied(), token.to_string()));
+                    .push((self.open.last().copied(), token.to_string(), with));
             }
         }
+        // "Examples will use the fictional release version 11.22.33": in the code, that
+        // version and its major branch (`11.x`) are the release being cut.
+        if let Some(version) = declared_example(text) {
+            let bare = version.trim_start_matches('v');
+            self.named
+                .push((None, version.to_string(), "<VERSION>".to_string()));
+            if let Some((major, _)) = bare.split_once('.') {
+                self.named
+                    .push((None, format!("{major}.x"), "<VERSION_MAJOR>.x".to_string()));
+            }
+        }
+    }
+
+    /// A blockquote's text and inline code, for the values it says to replace ("> … referred to
+    /// as `YY.MM.MICRO`, this should be replaced with the version").
+    fn note_named_in_quote(&mut self, range: &Range<usize>) {
+        let raw = self.src.get(range.clone()).unwrap_or("");
+        if !raw.trim_start().starts_with('>') {
+            return;
+        }
+        let text: String = raw
+            .lines()
+            .map(|l| l.trim_start().trim_start_matches('>').trim())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let spans = Spans {
+            code: text
+                .split('`')
+                .skip(1)
+                .step_by(2)
+                .map(Cow::Borrowed)
+                .collect(),
+            linked: 0,
+        };
+        self.note_named(&text, &spans);
     }
 
     /// Where a named value stands in the code of its phase (or any phase, when named before the
     /// first heading), it becomes a `<placeholder>`: an input asked for once, passed as data.
     fn named_placeholders(&mut self) {
-        for (scope, token) in std::mem::take(&mut self.named) {
-            let name = placeholder_name(&token);
+        let mut named = std::mem::take(&mut self.named);
+        // Version notations in any step's code (`tbump x.y.z`) stand for the release too.
+        let code: Vec<&str> = (self.out.phases.iter())
+            .flat_map(|p| &p.steps)
+            .filter(|s| s.kind == StepKind::Shell)
+            .filter_map(|s| s.code.as_deref())
+            .collect();
+        for (token, with) in notations(&code.join("\n")) {
+            if !named.iter().any(|(_, t, _)| *t == token) {
+                named.push((None, token, with));
+            }
+        }
+        for (scope, token, with) in named {
             for i in 0..self.out.phases.len() {
                 let mut at = Some(i);
                 let inside = scope.is_none()
@@ -839,7 +889,7 @@ impl<'a> Walker<'a> {
                         continue;
                     }
                     let Some(code) = &step.code else { continue };
-                    let Some(replaced) = replace_token(code, &token, &format!("<{name}>")) else {
+                    let Some(replaced) = replace_token(code, &token, &with) else {
                         continue;
                     };
                     let vars = vars_in(&strip_shell_comments(&replaced), Dialect::Shell);

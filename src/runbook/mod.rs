@@ -19,6 +19,7 @@ mod lint;
 mod lint_steps;
 mod markdown;
 pub mod model;
+mod notation;
 mod prose;
 mod shape;
 pub mod source;

@@ -1,0 +1,143 @@
+//! Version notations: release runbooks write the version they cut as a pattern (`x.y.z`,
+//! `vX.Y.Z`, `YY.MM.MICRO`, `x.y.z+1` for the next one) or as a made-up example they declare
+//! ("Examples will use the fictional release version 11.22.33"). Run as written, a tag named
+//! `x.y.z` would be pushed; each notation is an input instead, asked for once.
+
+/// The words a notation is made of, each a part of a version or a date.
+const PARTS: &[&str] = &[
+    "x", "y", "z", "yy", "yyyy", "mm", "dd", "major", "minor", "patch", "micro",
+];
+
+/// Where a version notation stands in `code`: each as a `(notation, placeholder text)` pair,
+/// in order of first appearance, the longest first where one holds another (`x.y.z+1` before
+/// `x.y.z`). `x.y.z` in any case is `<VERSION>`, `x.y.z+1` is `<NEXT_VERSION>`, others are
+/// named after themselves (`YY.MM.MICRO` → `<YY_MM_MICRO>`). A leading `v` stays as written
+/// (`vX.Y.Z` → `v<VERSION>`).
+pub fn notations(code: &str) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = Vec::new();
+    let bytes = code.as_bytes();
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'.' || b == b'_';
+    let mut i = 0;
+    while i < bytes.len() {
+        if !word(bytes[i]) || i > 0 && word(bytes[i - 1]) {
+            i += 1;
+            continue;
+        }
+        let end = i + bytes[i..].iter().take_while(|&&b| word(b)).count();
+        let token = code[i..end].trim_end_matches('.');
+        let bare = token.strip_prefix('v').unwrap_or(token);
+        if is_notation(bare) {
+            let next = code[i + token.len()..].starts_with("+1");
+            let name = if next {
+                "NEXT_VERSION".to_string()
+            } else if bare.eq_ignore_ascii_case("x.y.z") {
+                "VERSION".to_string()
+            } else {
+                bare.replace('.', "_")
+            };
+            let v = &token[..token.len() - bare.len()];
+            let text = if next {
+                format!("{token}+1")
+            } else {
+                token.to_string()
+            };
+            if !found.iter().any(|(t, _)| *t == text) {
+                found.push((text, format!("{v}<{name}>")));
+            }
+        }
+        i = end;
+    }
+    // `x.y.z+1` is replaced before the `x.y.z` it starts with.
+    found.sort_by_key(|(t, _)| std::cmp::Reverse(t.ends_with("+1")));
+    found
+}
+
+/// `X.Y.Z`, `x.y.z`, `X.Y.0`, `YY.MM.MICRO`, `YY.MM.x`, `X.Y`: two or more parts, the first a
+/// notation word, the last possibly `0` or `x`. Numbered forms (`1.7.x`, `11.x`) are left
+/// alone: branches are really named like that.
+fn is_notation(token: &str) -> bool {
+    let parts: Vec<&str> = token.split('.').collect();
+    let part = |p: &str| PARTS.iter().any(|w| w.eq_ignore_ascii_case(p));
+    let last = parts.len().saturating_sub(1);
+    parts.len() >= 2
+        && parts.len() <= 4
+        && parts
+            .iter()
+            .enumerate()
+            .all(|(k, p)| part(p) || k == last && k > 0 && (*p == "0" || *p == "x"))
+        // Both cases mixed in one word (`Yy`) is a word, not a notation.
+        && parts
+            .iter()
+            .all(|p| p.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+                || p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+}
+
+/// The made-up version a runbook says its examples use ("Examples will use the fictional
+/// release version 11.22.33."): that version, in the code, is the release being cut.
+pub fn declared_example(text: &str) -> Option<&str> {
+    let lower = text.to_ascii_lowercase();
+    let declares = lower.contains("version")
+        && (lower.contains("fictional") || lower.contains("examples will use"));
+    if !declares {
+        return None;
+    }
+    text.split(|c: char| c.is_whitespace() || c == '`' || c == ',')
+        .map(|w| w.trim_end_matches(['.', ':', ';', ')']))
+        .find(|w| {
+            let parts: Vec<&str> = w.trim_start_matches('v').split('.').collect();
+            parts.len() == 3
+                && parts
+                    .iter()
+                    .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(code: &str) -> Vec<(String, String)> {
+        notations(code)
+    }
+
+    #[test]
+    fn letter_notations_are_inputs_and_numbered_branches_are_not() {
+        assert_eq!(
+            pairs("tbump x.y.z-beta.1 && tbump --no-tag x.y.z+1-0.dev && git tag vX.Y.Z"),
+            [
+                ("x.y.z+1".to_string(), "<NEXT_VERSION>".to_string()),
+                ("x.y.z".to_string(), "<VERSION>".to_string()),
+                ("vX.Y.Z".to_string(), "v<VERSION>".to_string()),
+            ]
+        );
+        assert_eq!(
+            pairs("git push upstream changelog-YY.MM.MICRO release-X.Y.0"),
+            [
+                ("YY.MM.MICRO".to_string(), "<YY_MM_MICRO>".to_string()),
+                ("X.Y.0".to_string(), "<X_Y_0>".to_string()),
+            ]
+        );
+        for plain in [
+            "git checkout 11.x",
+            "RELEASE_TAG=v1.7.x-rc.1",
+            "cp a.py b.py",
+            "ls x.yz",
+            "echo Yy.Mm",
+            "kubectl get -o jsonpath={.x.y}",
+        ] {
+            assert!(pairs(plain).is_empty(), "{plain}");
+        }
+    }
+
+    #[test]
+    fn a_declared_example_version_is_found() {
+        assert_eq!(
+            declared_example("Examples will use the fictional release version 11.22.33."),
+            Some("11.22.33")
+        );
+        assert_eq!(
+            declared_example("We released version 1.2.3 last week."),
+            None
+        );
+    }
+}
