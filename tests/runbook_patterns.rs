@@ -547,3 +547,21 @@ fn version_notations_and_declared_example_versions_are_inputs() {
         Some("git checkout <VERSION_MAJOR>.x\ngit checkout -b <VERSION>-proposal\n")
     );
 }
+
+#[test]
+fn one_value_written_in_several_styles_is_one_input() {
+    let rb = load("20-input-spellings");
+    let evict = &phase_steps(&rb, "Evict it")[0];
+    assert_eq!(
+        evict.code.as_deref(),
+        Some(
+            "kubectl delete pod <pod-name> -n <NAMESPACE> --grace-period=60\nkubectl get pods -n {NAMESPACE} -l cluster=<CLUSTER>,name=<CLUSTER_NAME>\n"
+        )
+    );
+    assert_eq!(
+        evict.inputs,
+        ["pod-name", "NAMESPACE", "CLUSTER", "CLUSTER_NAME"]
+    );
+    let names: Vec<&str> = rb.vars.iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(names, ["pod-name", "NAMESPACE", "CLUSTER", "CLUSTER_NAME"]);
+}

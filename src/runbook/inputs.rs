@@ -156,6 +156,52 @@ fn placeholders<'a>(text: &'a str, out: &mut Vec<(usize, Cow<'a, str>)>) {
     }
 }
 
+/// How an input is spelled without its style: `pod-name`, `pod_name` and `POD_NAME` are one
+/// value written three ways.
+pub fn spelling_key(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c == '-' {
+                '_'
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .collect()
+}
+
+/// `code` with each `<placeholder>` and `{placeholder}` whose name `respell` gives another
+/// spelling written that way, or `None` when none changes.
+pub fn respell_placeholders(
+    code: &str,
+    respell: impl Fn(&str) -> Option<String>,
+) -> Option<String> {
+    let mut out = String::with_capacity(code.len());
+    let mut copied = 0;
+    for (at, b) in code.bytes().enumerate() {
+        if at < copied || b != b'<' && b != b'{' {
+            continue;
+        }
+        let found = if b == b'<' {
+            placeholder_at(code, at).map(|(n, len)| (n.into_owned(), len))
+        } else {
+            brace_placeholder_at(code, at).map(|(n, len)| (n.to_string(), len))
+        };
+        let Some((name, len)) = found else { continue };
+        // Several-word placeholders are named by their words, not written with them.
+        let Some(new) = respell(&name).filter(|_| code[at + 1..at + len - 1] == *name) else {
+            continue;
+        };
+        out.push_str(&code[copied..at + 1]);
+        out.push_str(&new);
+        copied = at + len - 1;
+    }
+    (copied > 0).then(|| {
+        out.push_str(&code[copied..]);
+        out
+    })
+}
+
 /// The `{NAMESPACE}` placeholder that starts at byte `at` of `text` (which holds a `{`): many
 /// runbooks write placeholders in single braces (`recovery-{USERNAME}-1`, `{cluster-name}`).
 /// Returns the name and the length of its text. Not placeholders: `${VAR}`, `{{ template }}`,

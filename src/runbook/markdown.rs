@@ -22,7 +22,9 @@ use crate::runbook::danger::{danger_in, danger_reason, names_production};
 use crate::runbook::diagnostic::Diagnostic;
 use crate::runbook::fence::{info_lang, parse_info};
 use crate::runbook::heading::{HeadingPlan, heading_plan};
-use crate::runbook::inputs::{CodeVars, Dialect, strip_shell_comments, vars_in};
+use crate::runbook::inputs::{
+    CodeVars, Dialect, respell_placeholders, spelling_key, strip_shell_comments, vars_in,
+};
 use crate::runbook::model::{Attrs, Choice, Phase, Step, StepKind};
 use crate::runbook::notation::{declared_example, notations};
 use crate::runbook::prose::{announces_output, introduces_explanation, is_instruction};
@@ -237,7 +239,41 @@ impl<'a> Walker<'a> {
         self.numbered_headings();
         self.heading_choices();
         self.named_placeholders();
+        self.merge_spellings();
         self.out
+    }
+
+    /// One value written in several styles (`<pod-name>` here, `<pod_name>` there,
+    /// `<NAMESPACE>` and `<namespace>`) is one input, spelled as it is first written.
+    fn merge_spellings(&mut self) {
+        let mut first: Vec<(String, String)> = Vec::new();
+        for step in self.out.phases.iter().flat_map(|p| &p.steps) {
+            for name in &step.inputs {
+                let key = spelling_key(name);
+                if !first.iter().any(|(k, _)| *k == key) {
+                    first.push((key, name.clone()));
+                }
+            }
+        }
+        let respell = |name: &str| {
+            let key = spelling_key(name);
+            first
+                .iter()
+                .find(|(k, n)| *k == key && n != name)
+                .map(|(_, n)| n.clone())
+        };
+        for step in self.out.phases.iter_mut().flat_map(|p| &mut p.steps) {
+            if !step.inputs.iter().any(|n| respell(n).is_some()) {
+                continue;
+            }
+            let Some(code) = step.code.as_deref() else {
+                continue;
+            };
+            if let Some(code) = respell_placeholders(code, respell) {
+                step.inputs = read_code(&code, step.kind, false, false).0.inputs;
+                step.code = Some(code);
+            }
+        }
     }
 
     fn heading(&mut self, level: u8, text: &str, range: &Range<usize>) {
