@@ -565,3 +565,52 @@ fn one_value_written_in_several_styles_is_one_input() {
     let names: Vec<&str> = rb.vars.iter().map(|v| v.name.as_str()).collect();
     assert_eq!(names, ["pod-name", "NAMESPACE", "CLUSTER", "CLUSTER_NAME"]);
 }
+
+#[test]
+fn commands_that_never_end_are_said_so_and_what_follows_them_is_the_next_step() {
+    let rb = load("21-never-ending");
+    let watch = &phase_steps(&rb, "Watch the logs")[0];
+    assert!(
+        watch.detail.starts_with("Runs until you stop it"),
+        "{}",
+        watch.detail
+    );
+    let profile = phase_steps(&rb, "Profile it");
+    assert_eq!(
+        kinds_titles(&profile),
+        [
+            (
+                StepKind::Shell,
+                "Forward the port, then take a profile".into()
+            ),
+            (
+                StepKind::Shell,
+                "Forward the port, then take a profile (then, while it runs)".into()
+            ),
+        ]
+    );
+    assert_eq!(
+        profile[0].code.as_deref(),
+        Some("kubectl port-forward pod/<api-pod> 6060\n")
+    );
+    assert_eq!(profile[0].inputs, ["api-pod"]);
+    assert_eq!(profile[0].dangerous, None);
+    assert!(
+        profile[1]
+            .code
+            .as_deref()
+            .is_some_and(|c| c.starts_with("curl"))
+    );
+    assert!(profile[1].inputs.is_empty());
+    assert!(
+        profile[1].dangerous.is_some(),
+        "the rm -rf went with its line"
+    );
+    assert!(
+        profile[1]
+            .detail
+            .contains("kubectl port-forward pod/<api-pod> 6060")
+    );
+    // Sent to the background: the block goes on by itself.
+    assert_eq!(phase_steps(&rb, "In the background").len(), 1);
+}

@@ -30,7 +30,7 @@ use crate::runbook::notation::{declared_example, notations};
 use crate::runbook::prose::{announces_output, introduces_explanation, is_instruction};
 use crate::runbook::shape::{
     Shape, block_shape, has_prompts, is_command_line, labelled_shell_is_output, needs_a_person,
-    never_ends, prompt_split,
+    never_ends, prompt_split, tunnel_line,
 };
 use crate::runbook::source::LineIndex;
 use crate::runbook::title::{
@@ -238,9 +238,60 @@ impl<'a> Walker<'a> {
         self.flush_steps();
         self.numbered_headings();
         self.heading_choices();
+        self.split_after_tunnel();
         self.named_placeholders();
         self.merge_spellings();
         self.out
+    }
+
+    /// A block that opens a tunnel and then uses it (`kubectl port-forward`, then `curl
+    /// localhost:…`) would never reach its later lines: they become the next step, run while
+    /// the first keeps going.
+    fn split_after_tunnel(&mut self) {
+        for k in 0..self.out.phases.len() {
+            let mut at = Some(k);
+            let mut in_production = false;
+            while let Some(p) = at {
+                in_production |= self.production.get(p).copied().unwrap_or(false);
+                at = self.out.phases[p].parent;
+            }
+            let phase = &mut self.out.phases[k];
+            let mut i = 0;
+            while i < phase.steps.len() {
+                let step = &phase.steps[i];
+                let code = step.code.as_deref().unwrap_or("");
+                let split = (step.kind == StepKind::Shell && !code.contains("<<"))
+                    .then(|| tunnel_line(code))
+                    .flatten()
+                    .filter(|&at| code.lines().skip(at + 1).any(|l| !l.trim().is_empty()));
+                let Some(at) = split else {
+                    i += 1;
+                    continue;
+                };
+                let mut lines = code.lines();
+                let first: String = lines
+                    .by_ref()
+                    .take(at + 1)
+                    .map(|l| format!("{l}\n"))
+                    .collect();
+                let rest: String = lines.map(|l| format!("{l}\n")).collect();
+                let blocking = first.lines().last().unwrap_or("").trim().to_string();
+                let mut then = step.clone();
+                then.title = format!("{} (then, while it runs)", step.title);
+                then.detail = format!("Runs while the step before keeps `{blocking}` going.");
+                let confirm = step.attrs.confirm;
+                let (vars, dangerous) = read_code(&rest, StepKind::Shell, confirm, in_production);
+                (then.inputs, then.sets, then.dangerous) = (vars.inputs, vars.sets, dangerous);
+                then.code = Some(rest);
+                then.expected_output = None;
+                let step = &mut phase.steps[i];
+                let (vars, dangerous) = read_code(&first, StepKind::Shell, confirm, in_production);
+                (step.inputs, step.sets, step.dangerous) = (vars.inputs, vars.sets, dangerous);
+                step.code = Some(first);
+                phase.steps.insert(i + 1, then);
+                i += 2;
+            }
+        }
     }
 
     /// One value written in several styles (`<pod-name>` here, `<pod_name>` there,

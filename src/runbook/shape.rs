@@ -5,6 +5,8 @@
 //! pipes), and is not when it is built like output or data (JSON, `key: value`, tables, log
 //! lines, stack traces, sentences).
 
+use crate::runbook::words::statements;
+
 /// Programs that make a line a command with nothing else to show for it (`git status`,
 /// `make`): a booster for lines without flags or paths, never a gate.
 const KNOWN: &[&str] = &[
@@ -426,22 +428,47 @@ pub fn at_a_repl_prompt(code: &str) -> bool {
 }
 
 /// Whether commands follow or watch without end (`tail -f`, `watch`, `kubectl port-forward`,
-/// `… logs -f`): the step runs until the captain stops it with `c`.
+/// `… logs -f`, `pm2 monit`, also after `&&`): the step runs until the captain stops it with `c`.
 pub fn never_ends(commands: &str) -> bool {
-    commands.lines().any(|line| {
-        let words: Vec<&str> = line.split_whitespace().collect();
-        let p = program_index(&words);
-        let program = words.get(p).copied().unwrap_or("");
-        let rest = &words[(p + 1).min(words.len())..];
-        let follows = rest
-            .iter()
-            .any(|w| matches!(*w, "-f" | "-F" | "--follow" | "-fn"));
-        matches!(program, "watch")
-            || program == "tail" && follows
-            || rest.contains(&"port-forward")
-            || rest.contains(&"logs") && (follows || program == "pm2")
-            || program == "journalctl" && follows
+    commands
+        .lines()
+        .any(|line| !backgrounded(line) && statements(line).any(statement_never_ends))
+}
+
+/// The index (among `commands.lines()`) of a line that opens a tunnel the lines after it use
+/// (`kubectl port-forward pod/api 6060`, then `curl localhost:6060`): it never ends, so they
+/// would never run in the same step. Only a whole line in the foreground counts.
+pub fn tunnel_line(commands: &str) -> Option<usize> {
+    commands.lines().position(|line| {
+        let whole = line.matches('\'').count() % 2 == 0
+            && line.matches('"').count() % 2 == 0
+            && !line.trim_end().ends_with('\\');
+        whole
+            && !backgrounded(line)
+            && statements(line).any(|s| s.split_whitespace().any(|w| w == "port-forward"))
     })
+}
+
+/// `… &`: sent to the background, the script goes on.
+fn backgrounded(line: &str) -> bool {
+    let t = line.trim_end();
+    t.ends_with('&') && !t.ends_with("&&")
+}
+
+fn statement_never_ends(statement: &str) -> bool {
+    let words: Vec<&str> = statement.split_whitespace().collect();
+    let p = program_index(&words);
+    let program = words.get(p).copied().unwrap_or("");
+    let rest = &words[(p + 1).min(words.len())..];
+    let follows = rest
+        .iter()
+        .any(|w| matches!(*w, "-f" | "-F" | "--follow" | "-fn"));
+    matches!(program, "watch")
+        || program == "tail" && follows
+        || rest.contains(&"port-forward")
+        || rest.contains(&"logs") && (follows || program == "pm2")
+        || program == "pm2" && rest.first() == Some(&"monit")
+        || program == "journalctl" && follows
 }
 
 /// Why a block cannot run unattended, if it opens something that waits for a person: an
@@ -570,5 +597,17 @@ mod tests {
         assert!(never_ends("kubectl -n x port-forward svc/db 5432\n"));
         assert!(never_ends("pm2 logs\n") && never_ends("watch kubectl get pods\n"));
         assert!(!never_ends("tail -n 50 app.log\nkubectl logs api-0\n"));
+        assert!(never_ends(
+            "systemctl status pg && tail -f /var/log/pg.log\n"
+        ));
+        assert!(never_ends("pnpm reload && pm2 logs\n") && never_ends("pm2 monit\n"));
+        assert_eq!(
+            tunnel_line("cd x\nkubectl port-forward pod/a 6060\ncurl localhost:6060\n"),
+            Some(1)
+        );
+        assert_eq!(tunnel_line("watch -n 5 '\nkubectl port-forward x'\n"), None);
+        assert!(!never_ends(
+            "kubectl port-forward svc/db 5432 &\npsql -h localhost\n"
+        ));
     }
 }
