@@ -614,3 +614,27 @@ fn commands_that_never_end_are_said_so_and_what_follows_them_is_the_next_step() 
     // Sent to the background: the block goes on by itself.
     assert_eq!(phase_steps(&rb, "In the background").len(), 1);
 }
+
+#[test]
+fn a_stand_in_assigned_to_a_variable_is_the_input_of_its_name() {
+    let rb = load("22-stand-ins");
+    let store = &phase_steps(&rb, "Store the outputs")[0];
+    assert_eq!(
+        store.code.as_deref(),
+        Some(
+            "sg_id=<sg_id>\nparam_group=<param_group>\nsubnet_group=<subnet_group>\nsubnet_group2=<subnet_group2>\n"
+        )
+    );
+    assert_eq!(
+        store.inputs,
+        ["sg_id", "param_group", "subnet_group", "subnet_group2"]
+    );
+    let creds = &phase_steps(&rb, "Credentials")[0];
+    // A placeholder that names its value stays.
+    assert_eq!(
+        creds.inputs,
+        ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "staging-url"]
+    );
+    let secret = rb.vars.iter().find(|v| v.name == "AWS_SECRET_ACCESS_KEY");
+    assert!(secret.is_some_and(|v| v.secret));
+}

@@ -202,6 +202,79 @@ pub fn respell_placeholders(
     })
 }
 
+/// `code` where a line assigns a stand-in instead of a value (`SG_ID=<replace_with_output>`,
+/// `export AWS_SECRET_ACCESS_KEY="..."`, or one placeholder given to several variables)
+/// assigns the input of the variable's own name (`SG_ID=<SG_ID>`): three such lines are three
+/// values, not one. A placeholder that names its value (`URL=<staging-url>`) stays. `None`
+/// when no line changes.
+pub fn name_stand_ins(code: &str) -> Option<String> {
+    let lines: Vec<(&str, Option<StandIn>)> = code
+        .split_inclusive('\n')
+        .map(|l| (l, StandIn::of(l.trim_end_matches('\n'))))
+        .collect();
+    let shared = |stand_in: &str| {
+        let mut names = lines
+            .iter()
+            .filter_map(|(_, a)| a.as_ref())
+            .filter(|a| a.value == stand_in)
+            .map(|a| &a.name);
+        names.next().is_some_and(|first| names.any(|n| n != first))
+    };
+    let mut changed = false;
+    let mut out = String::with_capacity(code.len() + 16);
+    for (line, a) in &lines {
+        match a {
+            Some(a)
+                if matches!(a.value.as_str(), "..." | "…")
+                    || a.value.to_ascii_lowercase().starts_with("replace")
+                    || shared(&a.value) =>
+            {
+                changed = true;
+                let export = if a.export { "export " } else { "" };
+                let name = &a.name;
+                out.push_str(&format!("{}{export}{name}=<{name}>", &line[..a.indent]));
+                out.push_str(&line[line.trim_end_matches('\n').len()..]);
+            }
+            _ => out.push_str(line),
+        }
+    }
+    changed.then_some(out)
+}
+
+/// A line that assigns a placeholder or `...` to a variable, as [`name_stand_ins`] reads it.
+struct StandIn {
+    indent: usize,
+    export: bool,
+    name: String,
+    /// The placeholder's name, or `...`.
+    value: String,
+}
+
+impl StandIn {
+    fn of(line: &str) -> Option<Self> {
+        let t = line.trim();
+        let indent = line.len() - line.trim_start().len();
+        let (export, rest) = match t.strip_prefix("export ") {
+            Some(rest) => (true, rest.trim_start()),
+            None => (false, t),
+        };
+        let (name, value) = rest.split_once('=')?;
+        let value = value.trim_matches(|c| c == '"' || c == '\'');
+        let value = if matches!(value, "..." | "…") {
+            value.to_string()
+        } else {
+            let (p, len) = placeholder_at(value, 0).filter(|_| value.starts_with('<'))?;
+            (len == value.len()).then(|| p.into_owned())?
+        };
+        is_ident(name).then(|| StandIn {
+            indent,
+            export,
+            name: name.to_string(),
+            value,
+        })
+    }
+}
+
 /// The `{NAMESPACE}` placeholder that starts at byte `at` of `text` (which holds a `{`): many
 /// runbooks write placeholders in single braces (`recovery-{USERNAME}-1`, `{cluster-name}`).
 /// Returns the name and the length of its text. Not placeholders: `${VAR}`, `{{ template }}`,

@@ -23,7 +23,8 @@ use crate::runbook::diagnostic::Diagnostic;
 use crate::runbook::fence::{info_lang, parse_info};
 use crate::runbook::heading::{HeadingPlan, heading_plan};
 use crate::runbook::inputs::{
-    CodeVars, Dialect, respell_placeholders, spelling_key, strip_shell_comments, vars_in,
+    CodeVars, Dialect, name_stand_ins, respell_placeholders, spelling_key, strip_shell_comments,
+    vars_in,
 };
 use crate::runbook::model::{Attrs, Choice, Phase, Step, StepKind};
 use crate::runbook::notation::{declared_example, notations};
@@ -625,6 +626,10 @@ impl<'a> Walker<'a> {
                     kept
                 } else {
                     commands
+                };
+                let commands = match kind {
+                    StepKind::Shell => name_stand_ins(&commands).unwrap_or(commands),
+                    _ => commands,
                 };
                 let in_production = self.open.iter().any(|&i| self.production[i]);
                 let (vars, dangerous) =
