@@ -638,3 +638,51 @@ fn a_stand_in_assigned_to_a_variable_is_the_input_of_its_name() {
     let secret = rb.vars.iter().find(|v| v.name == "AWS_SECRET_ACCESS_KEY");
     assert!(secret.is_some_and(|v| v.secret));
 }
+
+#[test]
+fn a_block_is_titled_by_what_leads_into_it_past_examples_caveats_and_labels() {
+    let rb = load("23-lead-ins");
+    let title = |phase: &str, n: usize| phase_steps(&rb, phase)[n].title.clone();
+    // "For example:" leads in but says nothing: the sentence before does.
+    assert_eq!(title("Tag", 0), "Check out the release by its tag");
+    // An example list between the lead-in and its block.
+    assert_eq!(
+        title("Find the instance", 0),
+        "Find the instance the snapshot came from by"
+    );
+    // A caveat right before the block titles it only when nothing else leads in.
+    assert_eq!(
+        title("Find the instance", 1),
+        "Apply the DNS change with the following command."
+    );
+    // A quoted label, and a one-item list that labels the block after it.
+    assert_eq!(
+        title("Log in", 0),
+        "(One-time) Install the CLI with homebrew"
+    );
+    assert_eq!(title("Log in", 1), "Number of open orders");
+    // Quoted output in between: the lead-in was not this block's.
+    assert_eq!(title("Quoted output", 0), "shopctl health --all");
+    // A second block in an item takes the sentence before it, past a quoted note, or the
+    // item's unused sentence; never "(2)".
+    let start = phase_steps(&rb, "Start");
+    assert_eq!(
+        kinds_titles(&start),
+        [
+            (
+                StepKind::Shell,
+                "Clone the config and start the web client.".into()
+            ),
+            (
+                StepKind::Shell,
+                "Start placeholder instances for the web client.".into()
+            ),
+            (StepKind::Shell, "Regenerate the cluster files.".into()),
+            (
+                StepKind::Shell,
+                "First ensure git status is clean, then generate the files and restore the rest."
+                    .into()
+            ),
+        ]
+    );
+}

@@ -35,8 +35,8 @@ use crate::runbook::shape::{
 };
 use crate::runbook::source::LineIndex;
 use crate::runbook::title::{
-    code_title, heading_words, is_bare_label, is_numbered_heading, leading_comment,
-    sentence_for_title, short_title, strip_numbering, with_context,
+    code_title, heading_words, is_bare_label, is_caveat, is_numbered_heading, leading_comment,
+    quote_label, sentence_for_title, short_title, strip_numbering, with_context,
 };
 
 /// What the walk produces; ids and vars are filled in afterwards by [`crate::runbook::parse`].
@@ -98,6 +98,11 @@ pub struct Walker<'a> {
     /// The last prose of the current phase and how many steps it titled: a block is never
     /// titled by its own code when text comes before it.
     last_text: Option<(String, usize)>,
+    /// The last paragraph of the current phase that leads into a block ("Find the instance
+    /// by:"), and how many steps had been made when it was read: when examples, a caveat or a
+    /// label stand between it and the block, it still titles the block, unless a step came
+    /// between.
+    lead_in: Option<(String, usize)>,
     /// Choices made so far (their group numbers).
     choices: usize,
     /// A paragraph said "Or" / "Alternatively": the next step is an alternative to the last.
@@ -131,6 +136,7 @@ impl<'a> Walker<'a> {
             made: 0,
             pending: (0, Vec::new()),
             last_text: None,
+            lead_in: None,
             choices: 0,
             alternative_next: false,
             details: 0,
@@ -189,6 +195,10 @@ impl<'a> Walker<'a> {
                         let bare_or = or && text.split_whitespace().count() == 1;
                         self.last_text = (!bare_or).then(|| (text.to_string(), 0));
                         next_lead = Some(&**text);
+                        let leads = text.trim_end().ends_with(':') || is_instruction(text);
+                        if leads && !is_bare_label(text) && !is_caveat(text) {
+                            self.lead_in = Some((text.to_string(), self.made));
+                        }
                     }
                 }
                 Block::Code {
@@ -212,11 +222,34 @@ impl<'a> Walker<'a> {
                 } => {
                     // `2.` after a fence at the margin goes on with the procedure it broke.
                     let lead = if *ordered && *start > 1 { None } else { lead };
+                    let made = self.made;
                     next_list = self.list(*ordered, *start > 1, items, &[], true, lead);
+                    // "- Number of commits:" then a block: the item labels it.
+                    let label = match items.last().and_then(|i| i.blocks.first()) {
+                        Some(Block::Paragraph { text, .. })
+                            if self.made == made && text.trim_end().ends_with(':') =>
+                        {
+                            Some(text)
+                        }
+                        _ => None,
+                    };
+                    if let Some(text) = label {
+                        self.last_text = Some((text.to_string(), 0));
+                        next_lead = Some(&**text);
+                    }
                 }
                 Block::Other { range } => {
                     self.note_named_in_quote(range);
                     let html = self.src.get(range.clone()).unwrap_or("");
+                    // `> **(One-time) Login:**` labels the block after it.
+                    if let Some(label) = quote_label(html) {
+                        self.last_text = Some((label, 0));
+                        next_lead = Some(html);
+                    } else {
+                        // Quoted output or a table between: what led in before is not this
+                        // block's.
+                        self.lead_in = None;
+                    }
                     // `<details><summary><h2>Step</h2>` folds a section of the procedure away,
                     // it does not make it optional.
                     let section = html.contains("<summary><h") || html.contains("<summary>\n<h");
@@ -336,6 +369,7 @@ impl<'a> Walker<'a> {
             _ => text,
         };
         self.last_text = None;
+        self.lead_in = None;
         if level == 1 && self.out.title.is_none() && self.out.phases.is_empty() {
             self.out.title = Some(text.to_string());
             return;
@@ -521,10 +555,17 @@ impl<'a> Walker<'a> {
     fn prose_title(&mut self) -> Option<String> {
         let (text, uses) = self.last_text.as_mut()?;
         *uses += 1;
-        if *uses > 1 || is_bare_label(text) {
+        if *uses > 1 || is_bare_label(text) || is_caveat(text) {
             return None;
         }
         Some(short_title(sentence_for_title(text)).into_owned())
+    }
+
+    /// The paragraph that led into this block from further up, when only examples, a caveat
+    /// or a label stand between them and no step was made since.
+    fn earlier_lead(&mut self) -> Option<String> {
+        let (text, made) = self.lead_in.take()?;
+        (made == self.made).then(|| short_title(sentence_for_title(&text)).into_owned())
     }
 
     /// A top-level code block: a step, the expected output of the step before, the code of
@@ -553,7 +594,9 @@ impl<'a> Walker<'a> {
             {
                 None
             }
-            Reading::Step { .. } | Reading::ByHand { .. } if lead.is_some() => self.prose_title(),
+            Reading::Step { .. } | Reading::ByHand { .. } if lead.is_some() => {
+                self.prose_title().or_else(|| self.earlier_lead())
+            }
             // Only a numbered heading names a step ("1. Install portainer"); another names the
             // phase, and the block's own first line says more.
             Reading::Step { .. } | Reading::ByHand { .. } if heading_before => self
@@ -562,6 +605,7 @@ impl<'a> Walker<'a> {
                 .map(|&p| self.out.phases[p].title.as_str())
                 .filter(|t| is_numbered_heading(t))
                 .map(|t| short_title(strip_numbering(t)).into_owned()),
+            Reading::Step { .. } | Reading::ByHand { .. } => self.earlier_lead(),
             _ => None,
         };
         let line = self.lines.line(block.range.start);
@@ -1221,6 +1265,8 @@ impl<'a> Walker<'a> {
             // Blocks in the item: fences are steps (the first takes the item's title, later ones
             // the paragraph just before them, or the title numbered); nested lists walk on.
             let mut prev_paragraph: Option<&str> = None;
+            // The last paragraph that titled no block: it still says what a later one does.
+            let mut unused: Option<&str> = None;
             let mut nth = 0;
             let mut inner_list: Option<ItemStep> = None;
             for (i, block) in item.blocks.iter().enumerate() {
@@ -1259,9 +1305,9 @@ impl<'a> Walker<'a> {
                             },
                             None => reading,
                         };
-                        let own = match (nth, prev_paragraph) {
+                        let own = match (nth, prev_paragraph.or(unused)) {
                             (0, _) if !made_step || item.task.is_some() => title.clone(),
-                            (_, Some(p)) => short_title(p),
+                            (_, Some(p)) => short_title(sentence_for_title(p)),
                             _ => Cow::Owned(format!("{title} ({})", nth + 2)),
                         };
                         let at = if nth == 0 {
@@ -1274,13 +1320,24 @@ impl<'a> Walker<'a> {
                             self.push_step(step);
                             nth += 1;
                             made_step = true;
+                            if nth > 1 {
+                                unused = None;
+                            }
                         }
                         prev_paragraph = None;
                     }
                     Block::Paragraph { text, .. } => {
                         prev_paragraph = (i > 0).then_some(&**text);
+                        unused = prev_paragraph.or(unused);
                         inner_list = None;
                     }
+                    // A quoted note between a sentence and its block (`> Todo: …`) leaves the
+                    // sentence leading into the block.
+                    Block::Other { range }
+                        if self
+                            .src
+                            .get(range.clone())
+                            .is_some_and(|q| q.starts_with('>')) => {}
                     Block::List {
                         ordered: o,
                         items: sub,

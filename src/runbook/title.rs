@@ -78,13 +78,44 @@ pub(crate) fn short_title(text: &str) -> Cow<'_, str> {
 }
 
 /// The sentence of a paragraph that says what the block under it does: the last one when it
-/// leads into the block ("…, then run the upgrade script:"), else the first.
+/// leads into the block ("…, then run the upgrade script:"), else the first. A closing "For
+/// example:" leads into the block but says nothing about it: the sentence before does.
 pub(crate) fn sentence_for_title(text: &str) -> &str {
-    let sentences = sentences(text.trim());
+    let mut sentences = sentences(text.trim());
+    if sentences.len() > 1 && sentences.last().is_some_and(|l| is_bare_label(l)) {
+        sentences.pop();
+        if let Some(before) = sentences.last() {
+            return before;
+        }
+    }
     match sentences.last() {
         Some(last) if sentences.len() > 1 && last.trim_end().ends_with(':') => last,
         _ => sentences.first().copied().unwrap_or(text),
     }
+}
+
+/// "Please be aware that …", "Note: …", "Remember to …": a caveat about the block, which
+/// titles it only when nothing else leads into it.
+pub(crate) fn is_caveat(text: &str) -> bool {
+    let lower = text
+        .trim_start()
+        .trim_start_matches(['*', '_', '>', ' '])
+        .to_ascii_lowercase();
+    [
+        "please be aware",
+        "be aware",
+        "please note",
+        "note:",
+        "note that",
+        "note,",
+        "remember",
+        "warning",
+        "caution",
+        "important:",
+        "beware",
+    ]
+    .iter()
+    .any(|c| lower.starts_with(c))
 }
 
 /// A paragraph cut into sentences at `. `, `! `, `? `, not after "e.g.", "i.e.", "etc." or a
@@ -137,7 +168,14 @@ pub(crate) fn heading_words(text: &str) -> String {
 /// "Example", "Example:", "Example of output": a label, not a title.
 pub(crate) fn is_bare_label(text: &str) -> bool {
     let t = text.trim().trim_end_matches(':').to_ascii_lowercase();
-    t == "example" || t == "examples" || t.starts_with("example of") || t == "for example"
+    t == "example"
+        || t == "examples"
+        || t.starts_with("example of")
+        || t == "for example"
+        || t == "for instance"
+        || t == "e.g."
+        || t == "like this"
+        || t == "like so"
 }
 
 pub(crate) fn with_context(context: &[String], title: String) -> String {
@@ -146,4 +184,36 @@ pub(crate) fn with_context(context: &[String], title: String) -> String {
     } else {
         format!("{} › {title}", context.join(" › "))
     }
+}
+/// A short blockquote that labels the block after it (`> **(One-time) Login:**`), as plain
+/// text without its markup; `None` for a quote that says more than a label.
+pub(crate) fn quote_label(raw: &str) -> Option<String> {
+    let lines: Vec<&str> = raw.lines().filter(|l| !l.trim().is_empty()).collect();
+    let [line] = lines.as_slice() else {
+        return None;
+    };
+    let md = line.trim_start().strip_prefix('>')?.trim();
+    // `[text](url)` → `text`; emphasis and code marks go.
+    let mut text = String::with_capacity(md.len());
+    let mut rest = md;
+    while let Some(open) = rest.find('[') {
+        text.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.split_once("](") {
+            Some((label, tail)) if !label.contains('[') => {
+                text.push_str(label);
+                rest = tail.split_once(')').map_or("", |(_, t)| t);
+            }
+            _ => {
+                text.push('[');
+                rest = after;
+            }
+        }
+    }
+    text.push_str(rest);
+    let text = text.replace(['*', '`'], "").replace("__", "");
+    let text = text.trim().trim_end_matches(':').trim();
+    let words = text.split_whitespace().count();
+    ((1..=12).contains(&words) && md.trim_end_matches(['*', '_']).ends_with(':'))
+        .then(|| text.to_string())
 }
