@@ -686,3 +686,45 @@ fn a_block_is_titled_by_what_leads_into_it_past_examples_caveats_and_labels() {
         ]
     );
 }
+
+#[test]
+fn steps_for_one_case_are_optional_and_gates_on_what_came_before_are_not() {
+    let rb = load("24-conditions");
+    let optional =
+        |phase: &str| -> Vec<bool> { phase_steps(&rb, phase).iter().map(|s| s.optional).collect() };
+    // "If a … is …" and "Otherwise, if …": a step for one case.
+    assert_eq!(optional("Mitigate"), [true, true]);
+    // "If none, …" is a gate on the check before; an item under a condition is optional;
+    // "(optional)" reaches the fence that fell out of its item.
+    let upgrade = phase_steps(&rb, "Upgrade");
+    let flags: Vec<(String, bool)> = upgrade
+        .iter()
+        .map(|s| (s.title.clone(), s.optional))
+        .collect();
+    assert_eq!(
+        flags,
+        [
+            ("Check the upgrade first".to_string(), false),
+            (
+                "If none, the --check option can be removed to start the actual upgrade".into(),
+                false
+            ),
+            (
+                "For each compromised key › If it is a long-term key, disable it in the console."
+                    .into(),
+                true
+            ),
+            (
+                "For each compromised key › Rotate the application secret.".into(),
+                false
+            ),
+            (
+                "(optional) Warm the cache now rather than waiting for the hourly job".into(),
+                true
+            ),
+        ]
+    );
+    assert_eq!(upgrade[4].code.as_deref(), Some("./warm-cache\n"));
+    // A section that says it is only for one case.
+    assert_eq!(optional("Delete the old database"), [true]);
+}

@@ -146,26 +146,49 @@ pub(crate) fn says_optional(title: &str) -> bool {
         "if the step",
         "if everything",
         "if all",
-        "if it ",
         "if successful",
+        "if so",
+        "if the above",
+        "if the previous",
         "if no ",
     ]
     .iter()
-    .any(|g| t.starts_with(g));
-    let conditional = [
-        "if you ",
-        "in case ",
-        "if needed",
-        "if necessary",
-        "if required",
-    ]
-    .iter()
-    .any(|p| t.starts_with(p))
+    .any(|g| t.starts_with(g))
+        || t.starts_with("if ") && {
+            // "If none, remove --check to start the upgrade", "If you're satisfied with the
+            // plan, apply it": the condition is the outcome of what came before.
+            let clause = t.split([',', ';']).next().unwrap_or(&t);
+            [
+                "if none",
+                "satisfied",
+                "happy with",
+                "looks good",
+                "look good",
+                "looks ok",
+                "succeeded",
+                "works",
+                "worked",
+                "went well",
+                "passed",
+                "no errors",
+                "no warnings",
+                "approved",
+            ]
+            .iter()
+            .any(|g| clause.contains(g))
+        };
+    // "If a PDB is causing …", "Otherwise, if …", "In case …": a step for one case only.
+    let conditional = ["if ", "otherwise, if ", "otherwise if ", "in case "]
+        .iter()
+        .any(|p| t.starts_with(p))
         || [
             "only to be used if",
             "if you don't",
             "if you do not",
             "if you haven't",
+            "if you need to",
+            "if you want to",
+            "if you wish to",
             "(if needed)",
             "(if necessary)",
             "(if required)",

@@ -103,6 +103,9 @@ pub struct Walker<'a> {
     /// label stand between it and the block, it still titles the block, unless a step came
     /// between.
     lead_in: Option<(String, usize)>,
+    /// The current section said its steps are for one case ("this is only to be used if
+    /// …"): they are optional.
+    section_conditional: bool,
     /// Choices made so far (their group numbers).
     choices: usize,
     /// A paragraph said "Or" / "Alternatively": the next step is an alternative to the last.
@@ -137,6 +140,7 @@ impl<'a> Walker<'a> {
             pending: (0, Vec::new()),
             last_text: None,
             lead_in: None,
+            section_conditional: false,
             choices: 0,
             alternative_next: false,
             details: 0,
@@ -180,6 +184,10 @@ impl<'a> Walker<'a> {
                 } => {
                     let or = offers_an_alternative(text);
                     self.alternative_next |= or;
+                    let lower = text.to_ascii_lowercase();
+                    self.section_conditional |= ["only to be used if", "only use this if"]
+                        .iter()
+                        .any(|p| lower.contains(p));
                     self.note_named(text, spans);
                     // A paragraph ending in ":" or before a block introduces it.
                     let leads_into = text.trim_end().ends_with(':')
@@ -214,6 +222,10 @@ impl<'a> Walker<'a> {
                         range,
                     };
                     self.top_code(&block, lead, after_list, heading_before);
+                    // The paragraph right before a block led into that block, run or not.
+                    if lead.is_some() {
+                        self.lead_in = None;
+                    }
                 }
                 Block::List {
                     ordered,
@@ -370,6 +382,7 @@ impl<'a> Walker<'a> {
         };
         self.last_text = None;
         self.lead_in = None;
+        self.section_conditional = false;
         if level == 1 && self.out.title.is_none() && self.out.phases.is_empty() {
             self.out.title = Some(text.to_string());
             return;
@@ -443,7 +456,11 @@ impl<'a> Walker<'a> {
             self.pending.0 = phase;
             self.alternative_next = false;
         }
-        step.optional |= self.details > 0 || says_optional(&step.title);
+        // "If the resource cannot be replaced, either › Restore it from a backup": an item
+        // under a condition is as optional as the condition.
+        step.optional |= self.details > 0
+            || self.section_conditional
+            || step.title.split(" › ").any(says_optional);
         if step.estimate_secs.is_none() {
             step.estimate_secs = step_estimate(&step.title);
         }
@@ -632,8 +649,16 @@ impl<'a> Walker<'a> {
         }
         let (title, line) = (step.title.clone(), step.line);
         if let Some(made) = self.make(block, reading, title, line) {
-            let detail = std::mem::take(&mut self.pending.1[item.at].detail);
-            self.pending.1[item.at] = Step { detail, ..made };
+            // The item's step keeps what its text said: detail, "(optional)", its choice.
+            let item = &mut self.pending.1[item.at];
+            let joined = Step {
+                detail: std::mem::take(&mut item.detail),
+                optional: item.optional || made.optional,
+                choice: item.choice.take(),
+                estimate_secs: item.estimate_secs.or(made.estimate_secs),
+                ..made
+            };
+            *item = joined;
         }
         Ok(())
     }
