@@ -728,3 +728,29 @@ fn steps_for_one_case_are_optional_and_gates_on_what_came_before_are_not() {
     // A section that says it is only for one case.
     assert_eq!(optional("Delete the old database"), [true]);
 }
+
+#[test]
+fn data_the_prose_says_to_put_in_a_file_is_a_step() {
+    let rb = load("25-files-to-create");
+    let plan = phase_steps(&rb, "Plan");
+    assert_eq!(
+        kinds_titles(&plan),
+        [
+            (StepKind::Manual, "Create /tmp/topics.json".into()),
+            (StepKind::Shell, "Then generate the plan".into()),
+        ]
+    );
+    assert!(
+        plan[0]
+            .detail
+            .contains("\"topics\": [{\"topic\": \"orders\"}]")
+    );
+    assert_eq!(plan[0].code, None, "data is never run");
+    let configure = phase_steps(&rb, "Configure");
+    assert_eq!(
+        kinds_titles(&configure),
+        [(StepKind::Manual, "Create /etc/app.conf.new".into())]
+    );
+    assert!(configure[0].detail.contains("log-bin=mysql-bin"));
+    assert!(phase_steps(&rb, "Sample output").is_empty());
+}

@@ -28,7 +28,9 @@ use crate::runbook::inputs::{
 };
 use crate::runbook::model::{Attrs, Choice, Phase, Step, StepKind};
 use crate::runbook::notation::{declared_example, notations};
-use crate::runbook::prose::{announces_output, introduces_explanation, is_instruction};
+use crate::runbook::prose::{
+    announces_output, file_to_create, introduces_explanation, is_instruction,
+};
 use crate::runbook::shape::{
     Shape, block_shape, has_prompts, is_command_line, labelled_shell_is_output, needs_a_person,
     never_ends, prompt_split, tunnel_line,
@@ -103,6 +105,9 @@ pub struct Walker<'a> {
     /// label stand between it and the block, it still titles the block, unless a step came
     /// between.
     lead_in: Option<(String, usize)>,
+    /// The file the prose of the current phase says to create with the next data block, and
+    /// how many steps had been made then.
+    file_lead: Option<(String, usize)>,
     /// The current section said its steps are for one case ("this is only to be used if
     /// …"): they are optional.
     section_conditional: bool,
@@ -141,6 +146,7 @@ impl<'a> Walker<'a> {
             last_text: None,
             lead_in: None,
             section_conditional: false,
+            file_lead: None,
             choices: 0,
             alternative_next: false,
             details: 0,
@@ -188,9 +194,18 @@ impl<'a> Walker<'a> {
                     self.section_conditional |= ["only to be used if", "only use this if"]
                         .iter()
                         .any(|p| lower.contains(p));
+                    if let Some(path) = file_to_create(text) {
+                        self.file_lead = Some((path.to_string(), self.made));
+                    }
                     self.note_named(text, spans);
                     // A paragraph ending in ":" or before a block introduces it.
+                    // "Apply these changes with the following command." leads into the
+                    // block below it, even with a caveat between them.
+                    let points_below = ["the following command", "the command below"]
+                        .iter()
+                        .any(|p| lower.contains(p));
                     let leads_into = text.trim_end().ends_with(':')
+                        || points_below
                         || matches!(
                             blocks.get(i + 1),
                             Some(Block::Code { .. } | Block::List { .. })
@@ -383,6 +398,7 @@ impl<'a> Walker<'a> {
         self.last_text = None;
         self.lead_in = None;
         self.section_conditional = false;
+        self.file_lead = None;
         if level == 1 && self.out.title.is_none() && self.out.phases.is_empty() {
             self.out.title = Some(text.to_string());
             return;
@@ -626,6 +642,21 @@ impl<'a> Walker<'a> {
             _ => None,
         };
         let line = self.lines.line(block.range.start);
+        // Data the prose says to put in a file ("put it in `/tmp/topics.json`:") is a step:
+        // the next command reads that file.
+        let data = !matches!(reading, Reading::Step { .. } | Reading::ByHand { .. });
+        if data
+            && let Some((path, made)) = self.file_lead.take()
+            && made == self.made
+        {
+            let content = block.code.trim_end();
+            self.push_step(Step::manual(
+                format!("Create {path}"),
+                line,
+                format!("Put this in `{path}`:\n\n```\n{content}\n```"),
+            ));
+            return;
+        }
         if let Some(step) = self.make(block, reading, title.unwrap_or_default(), line) {
             self.push_step(step);
         }

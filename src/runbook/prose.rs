@@ -466,6 +466,37 @@ pub fn introduces_explanation(text: &str) -> bool {
     .any(|cue| t.contains(cue))
 }
 
+/// The file a sentence says to create with the block that follows ("put it in
+/// `/tmp/topics.json`:", "create a file - e.g. /var/tmp/dns.json, with the following code",
+/// "Create a new configuration file on server1 in /etc/my.cnf.new"): its path.
+pub fn file_to_create(text: &str) -> Option<&str> {
+    let lower = text.to_ascii_lowercase();
+    let says = [
+        "create a file",
+        "create the file",
+        "create a new",
+        "put it in",
+        "put this in",
+        "save it",
+        "save this",
+        "save the following",
+        "write it to",
+        "write this to",
+    ]
+    .iter()
+    .any(|p| lower.contains(p));
+    if !says {
+        return None;
+    }
+    text.split(|c: char| c.is_whitespace() || c == '`' || c == ',')
+        .map(|w| w.trim_end_matches(['.', ':', ';', ')']))
+        .find(|w| {
+            (w.starts_with('/') || w.starts_with("~/") || w.starts_with("./"))
+                && w.len() > 2
+                && !w.contains("://")
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
