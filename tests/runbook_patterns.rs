@@ -754,3 +754,29 @@ fn data_the_prose_says_to_put_in_a_file_is_a_step() {
     assert!(configure[0].detail.contains("log-bin=mysql-bin"));
     assert!(phase_steps(&rb, "Sample output").is_empty());
 }
+
+#[test]
+fn lines_typed_as_another_user_or_on_another_machine_are_done_by_hand() {
+    let rb = load("26-other-users-and-hosts");
+    let init = phase_steps(&rb, "Initialise");
+    assert_eq!(init[0].kind, StepKind::Manual);
+    // `# su` and the `# ` lines after `exit` stay: the restart is not lost.
+    assert_eq!(
+        init[0].code.as_deref(),
+        Some(
+            "su postgres\n/usr/lib/postgresql/17/bin/initdb -D /srv/pg/17/main\nexit\nsystemctl restart postgresql@17-main\n"
+        )
+    );
+    assert!(init[0].detail.contains("switches user"));
+    assert!(init[1].detail.contains("another user"));
+    // Still in postgres' shell, though this block does not say `su`.
+    assert_eq!(init[1].kind, StepKind::Manual);
+    let cut = phase_steps(&rb, "Cut over");
+    let kinds: Vec<StepKind> = cut.iter().map(|s| s.kind).collect();
+    assert_eq!(
+        kinds,
+        [StepKind::Manual, StepKind::Manual, StepKind::Shell],
+        "server1 and server2 are other machines; a bare prompt is here"
+    );
+    assert!(cut[1].detail.contains("another machine"));
+}

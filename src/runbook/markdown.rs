@@ -32,8 +32,8 @@ use crate::runbook::prose::{
     announces_output, file_to_create, introduces_explanation, is_instruction,
 };
 use crate::runbook::shape::{
-    Shape, block_shape, has_prompts, is_command_line, labelled_shell_is_output, needs_a_person,
-    never_ends, prompt_split, tunnel_line,
+    Shape, block_shape, has_prompts, in_another_users_shell, is_command_line,
+    labelled_shell_is_output, needs_a_person, never_ends, prompt_host, prompt_split, tunnel_line,
 };
 use crate::runbook::source::LineIndex;
 use crate::runbook::title::{
@@ -108,6 +108,9 @@ pub struct Walker<'a> {
     /// The file the prose of the current phase says to create with the next data block, and
     /// how many steps had been made then.
     file_lead: Option<(String, usize)>,
+    /// Machines the runbook's prompts name (`server1:# `, `server2:$ `): with two or more,
+    /// a block typed at one of them is done there by hand, not run here.
+    hosts: Vec<String>,
     /// The current section said its steps are for one case ("this is only to be used if
     /// …"): they are optional.
     section_conditional: bool,
@@ -147,6 +150,7 @@ impl<'a> Walker<'a> {
             lead_in: None,
             section_conditional: false,
             file_lead: None,
+            hosts: Vec::new(),
             choices: 0,
             alternative_next: false,
             details: 0,
@@ -156,6 +160,13 @@ impl<'a> Walker<'a> {
     }
 
     pub fn walk(mut self, blocks: &[Block]) -> Walked {
+        for line in self.src.lines() {
+            if let Some(host) = prompt_host(line)
+                && !self.hosts.iter().any(|h| h == host)
+            {
+                self.hosts.push(host.to_string());
+            }
+        }
         self.headings = blocks
             .iter()
             .filter_map(|b| match b {
@@ -869,7 +880,8 @@ impl<'a> Walker<'a> {
                         lang.name()
                     )));
                 }
-                if let Some(why) = needs_a_person(&split.commands) {
+                if let Some(why) = needs_a_person(&split.commands).or_else(|| self.elsewhere(code))
+                {
                     return Reading::ByHand {
                         why,
                         code: split.commands,
@@ -918,6 +930,16 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// Why a transcript cannot run here: its prompt is another user's shell, or one of the
+    /// several machines the runbook works on.
+    fn elsewhere(&self, code: &str) -> Option<&'static str> {
+        if in_another_users_shell(code) {
+            return Some("is typed as another user");
+        }
+        let remote = self.hosts.len() > 1 && code.lines().any(|l| prompt_host(l).is_some());
+        remote.then_some("is typed on another machine, named by its prompt")
+    }
+
     /// An unlabelled block (bare or `no-highlight` fence, indented code, prompt-less
     /// `console`): commands when its shape says so, else output or reference.
     fn unlabelled(&mut self, code: &str, output_lead: bool) -> Reading {
@@ -942,7 +964,7 @@ impl<'a> Walker<'a> {
                 } else {
                     (code.to_string(), None)
                 };
-                if let Some(why) = needs_a_person(&commands) {
+                if let Some(why) = needs_a_person(&commands).or_else(|| self.elsewhere(code)) {
                     return Reading::ByHand {
                         why,
                         code: commands,

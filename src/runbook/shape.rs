@@ -334,7 +334,9 @@ fn strip_prompt(line: &str, hash_prompts: bool) -> Option<&str> {
         return Some(rest);
     }
     if hash_prompts && let Some(rest) = t.strip_prefix("# ") {
-        return is_command_line(rest).then_some(rest);
+        // `# su postgres` … `# exit`: switching user and back are commands too.
+        let switch = rest == "exit" || rest.starts_with("su ");
+        return (switch || is_command_line(rest)).then_some(rest);
     }
     // `(venv) $ cmd`, `(postgres)# cmd`.
     if t.starts_with('(')
@@ -367,14 +369,26 @@ fn strip_sign(rest: &str) -> Option<&str> {
 /// Whether any line of `code` begins with a shell prompt; `# ` counts only where `hash` says a
 /// label does not make it a comment (never in a `bash` fence).
 pub fn has_prompts(code: &str, hash: bool) -> bool {
-    let hash = hash && !code.lines().any(|l| strip_prompt(l, false).is_some());
+    let hash = hash && root_transcript(code);
     code.lines().any(|l| strip_prompt(l, hash).is_some())
+}
+
+/// Whether `# ` may be a prompt: no other prompt in the block ends in `$`. A transcript that
+/// switches user (`# su postgres`, then `(postgres)# initdb …`) keeps its `# ` lines; one with
+/// `$ ` prompts has comments there.
+fn root_transcript(code: &str) -> bool {
+    !code.lines().any(|l| {
+        strip_prompt(l, false).is_some_and(|rest| {
+            let t = l.trim_start();
+            t[..t.len() - rest.len()].trim_end().ends_with('$')
+        })
+    })
 }
 
 /// Splits a transcript into its commands (prompt lines, with `\` continuations) and the
 /// output shown between them; `hash` as for [`has_prompts`].
 pub fn prompt_split(code: &str, hash: bool) -> (String, Option<String>) {
-    let hash = hash && !code.lines().any(|l| strip_prompt(l, false).is_some());
+    let hash = hash && root_transcript(code);
     let mut commands: Vec<&str> = Vec::new();
     let mut output: Vec<&str> = Vec::new();
     let mut continuing = false;
@@ -425,6 +439,45 @@ pub fn at_a_repl_prompt(code: &str) -> bool {
             || l.split_once("> ")
                 .is_some_and(|(head, _)| head.contains(":6379") || head.ends_with("=#"))
     })
+}
+
+/// Whether a transcript's prompt names another user's root-style shell (`(postgres)# initdb`,
+/// after an earlier `su postgres`): those lines run as that user, which a step cannot do.
+pub fn in_another_users_shell(code: &str) -> bool {
+    code.lines().map(str::trim_start).any(|t| {
+        t.strip_prefix('(')
+            .and_then(|rest| rest.split_once(')'))
+            .is_some_and(|(user, rest)| {
+                !user.is_empty()
+                    && user
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                    && rest.trim_start().starts_with("# ")
+            })
+    })
+}
+
+/// The machine a prompt names: `server2:$ cmd` → `server2`, `[root@db1 tmp]# cmd` → `db1`,
+/// `deploy@web-01:~$ cmd` → `web-01`. `None` for prompts that name no host (`$ `, `~/x$ `).
+pub fn prompt_host(line: &str) -> Option<&str> {
+    let t = line.trim_start();
+    let head = if let Some(rest) = t.strip_prefix('[') {
+        rest.split_once(']')?.0.split_whitespace().next()?
+    } else {
+        let (head, _) = t.split_once(' ')?;
+        head.strip_suffix(['$', '#'])?
+    };
+    let host = head.split_once('@').map_or(head, |(_, h)| h);
+    let host = host.split(':').next()?;
+    let named = !host.is_empty()
+        && host.len() < 64
+        && host != "localhost"
+        && host.starts_with(|c: char| c.is_ascii_alphabetic())
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_');
+    // `server1:# ` and `user@host` name a machine; a bare word before `$` is a directory.
+    (named && (head.contains(':') || head.contains('@'))).then_some(host)
 }
 
 /// Whether commands follow or watch without end (`tail -f`, `watch`, `kubectl port-forward`,
