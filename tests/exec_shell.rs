@@ -16,6 +16,7 @@ fn job(dir: &std::path::Path, script: &str) -> ShellJob {
         output_path: dir.join("output/s.1.log"),
         masker: Default::default(),
         capture_vars: false,
+        program: env!("CARGO_BIN_EXE_flightdeck").into(),
     }
 }
 
@@ -35,13 +36,17 @@ async fn run_with_pgid(
 ) -> ((OutputRing, Vec<&'static str>, Outcome), i32) {
     let (tx, mut rx) = mpsc::channel(64);
     let running = spawn(job, tx).expect("spawns");
-    let pgid = running.pgid;
+    let mut pgid = running.pgid();
     let mut ring = OutputRing::new(1000);
     let mut signals = Vec::new();
     let start = Instant::now();
     let mut cancelled = false;
     loop {
         let ev = tokio::time::timeout(Duration::from_millis(100), rx.recv()).await;
+        if pgid == 0 {
+            // Known once the step's supervisor has started it.
+            pgid = running.pgid();
+        }
         if let Some(after) = cancel_after
             && !cancelled
             && start.elapsed() >= after
@@ -61,6 +66,7 @@ async fn run_with_pgid(
                 return ((ring, signals, outcome), pgid);
             }
             Ok(Some(ExecEvent::Progress { .. })) => {}
+            Ok(Some(ExecEvent::Lost { .. })) => panic!("the step's supervisor was lost"),
             Ok(None) => panic!("channel closed before Finished"),
             Err(_) => {}
         }

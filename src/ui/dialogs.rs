@@ -212,7 +212,7 @@ pub fn render(frame: &mut Frame, screen: Rect, app: &App) {
                 Line::from(opts),
                 Line::raw(""),
                 Line::styled(
-                    "←/→ choose · Enter · Esc back. A step left running keeps writing its output file; the journal records it as interrupted.",
+                    "←/→ choose · Enter · Esc back. Shell steps left running go on; running flightdeck on this run again follows them. SQL and HTTP steps cannot: they are cancelled.",
                     t.dim,
                 ),
             ];
