@@ -67,6 +67,14 @@ impl OutputFile {
         }
     }
 
+    /// Bytes in the file so far.
+    pub fn written(&self) -> u64 {
+        match &self.0 {
+            Inner::Plain(w) => w.bytes,
+            Inner::Masked(w) => w.get_ref().bytes,
+        }
+    }
+
     /// Flushes everything and returns (bytes in the file, sha256 of the file).
     pub fn finish(self) -> std::io::Result<(u64, String)> {
         let h = match self.0 {
@@ -174,9 +182,9 @@ impl OutputSink {
         }
     }
 
-    /// Notes a failure that is not the file's own, reported with the outcome.
-    pub fn fail(&mut self, error: String) {
-        self.error = Some(error);
+    /// Bytes in the file so far; `None` when there is no file (it could not be written).
+    pub fn in_file(&self) -> Option<u64> {
+        self.file.as_ref().map(OutputFile::written)
     }
 
     /// Closes the file: (bytes, sha256 of the file as written, error). Without a file, the

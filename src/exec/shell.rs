@@ -372,10 +372,10 @@ fn signal_group(pgid: i32, sig: Signal) {
     }
 }
 
-/// Reads the supervisor's frames: chunks go on to the screen (a slot in the UI's queue is
-/// waited for, so a slow screen slows the step as a pipe would), the process group is noted,
-/// and the outcome is handed to `end`. A closed UI must not stop the reading: the supervisor
-/// would block.
+/// Reads the supervisor's frames: the output file's new bytes (or the chunk itself, when the
+/// file could not be written) go on to the screen, a slot in the UI's queue waited for each,
+/// so a slow screen slows the step as a pipe would; the process group is noted, and the
+/// outcome handed to `end`. A closed UI must not stop the reading: the supervisor would block.
 async fn relay(
     stdout: impl AsyncRead + Unpin,
     step: StepRef,
@@ -384,6 +384,7 @@ async fn relay(
     end: oneshot::Sender<Option<Outcome>>,
 ) {
     let mut stdout = tokio::io::BufReader::with_capacity(64 * 1024, stdout);
+    let mut file = FileTail::default();
     let mut outcome = None;
     loop {
         let mut head = [0u8; 5];
@@ -401,16 +402,24 @@ async fn relay(
         {
             break;
         }
+        let output = |chunk, stderr| ExecEvent::Output {
+            step_id: step.step_id.clone(),
+            attempt: step.attempt,
+            chunk,
+            stderr,
+        };
         match head[0] {
-            frame::STDOUT | frame::STDERR => {
-                let _ = events
-                    .send(ExecEvent::Output {
-                        step_id: step.step_id.clone(),
-                        attempt: step.attempt,
-                        chunk: payload,
-                        stderr: head[0] == frame::STDERR,
-                    })
-                    .await;
+            kind @ (frame::STDOUT_TO | frame::STDERR_TO) => {
+                let to = payload
+                    .get(..8)
+                    .and_then(|b| b.try_into().ok())
+                    .map_or(0, u64::from_le_bytes);
+                while let Some(chunk) = file.read_to(&step.output_path, to) {
+                    let _ = events.send(output(chunk, kind == frame::STDERR_TO)).await;
+                }
+            }
+            kind @ (frame::STDOUT | frame::STDERR) => {
+                let _ = events.send(output(payload, kind == frame::STDERR)).await;
             }
             frame::PGID => {
                 let id = std::str::from_utf8(&payload)
@@ -423,6 +432,42 @@ async fn relay(
         }
     }
     let _ = end.send(outcome);
+}
+
+/// The cockpit's read position in a step's output file. Reads are plain blocking reads from
+/// the page cache, the file having just been written: cheaper than a trip through tokio's
+/// blocking pool.
+#[derive(Default)]
+struct FileTail {
+    file: Option<std::fs::File>,
+    at: u64,
+}
+
+impl FileTail {
+    /// The next piece (at most [`CHUNK`]) of the bytes before `to` not read yet; `None` when
+    /// there are none (or the file cannot be read: the screen then misses them, the file not).
+    fn read_to(&mut self, path: &std::path::Path, to: u64) -> Option<Vec<u8>> {
+        use std::io::Read;
+        if self.at >= to {
+            return None;
+        }
+        if self.file.is_none() {
+            self.file = std::fs::File::open(path).ok();
+        }
+        let want = (to - self.at).min(CHUNK as u64) as usize;
+        let mut buf = Vec::with_capacity(want);
+        let n = self
+            .file
+            .as_mut()?
+            .take(want as u64)
+            .read_to_end(&mut buf)
+            .ok()?;
+        if n == 0 {
+            return None;
+        }
+        self.at += n as u64;
+        Some(buf)
+    }
 }
 
 /// A 1 MiB pipe absorbs scheduling gaps of the reader, so a fast producer is not stalled

@@ -4,8 +4,9 @@
 //! hangup, `kill -9`, a panic or an OOM kill of the cockpit).
 //!
 //! It writes each chunk to the output file as it arrives (page cache, no buffering), then
-//! forwards it to the cockpit over its stdout, framed; once the cockpit is gone (the pipe
-//! breaks) it keeps writing the file alone. At the end it writes the status file
+//! tells the cockpit over its stdout, framed, how far the file has grown (the cockpit reads
+//! the new bytes from the page cache: one copy fewer than sending them through a pipe); once
+//! the cockpit is gone (the pipe breaks) it keeps writing the file alone. At the end it writes the status file
 //! ([`crate::journal::supervised`]), then the outcome frame, and exits, which releases the
 //! lock it held (its stdin, locked by the cockpit before the start).
 
@@ -34,9 +35,13 @@ const LATE: Duration = Duration::from_secs(1);
 /// Frame kinds on the supervisor's stdout: a one-byte kind, a little-endian u32 length, the
 /// payload.
 pub mod frame {
-    /// A chunk the step wrote to stdout.
+    /// The step wrote to stdout: the output file now holds this many bytes (u64, LE).
+    pub const STDOUT_TO: u8 = b'o';
+    /// The step wrote to stderr: the output file now holds this many bytes (u64, LE).
+    pub const STDERR_TO: u8 = b'e';
+    /// A chunk the step wrote to stdout, when the output file could not be written.
     pub const STDOUT: u8 = b'O';
-    /// A chunk the step wrote to stderr.
+    /// A chunk the step wrote to stderr, when the output file could not be written.
     pub const STDERR: u8 = b'E';
     /// The step's process group id, as decimal text.
     pub const PGID: u8 = b'P';
@@ -240,11 +245,7 @@ fn read_pipe(mut pipe: File, kind: u8, link: &Mutex<Link>) {
                 if link.closed {
                     return;
                 }
-                if kind == frame::STDOUT {
-                    link.last.push(&buf[..n]);
-                }
-                link.file.write(&buf[..n]);
-                link.send(kind, &buf[..n]);
+                link.take(kind == frame::STDERR, &buf[..n]);
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(_) => return,
@@ -270,6 +271,20 @@ struct Link {
 }
 
 impl Link {
+    /// A chunk of the step's output: to the file, then word of it to the cockpit.
+    fn take(&mut self, stderr: bool, chunk: &[u8]) {
+        if !stderr {
+            self.last.push(chunk);
+        }
+        self.file.write(chunk);
+        match (self.file.in_file(), stderr) {
+            (Some(len), false) => self.send(frame::STDOUT_TO, &len.to_le_bytes()),
+            (Some(len), true) => self.send(frame::STDERR_TO, &len.to_le_bytes()),
+            (None, false) => self.send(frame::STDOUT, chunk),
+            (None, true) => self.send(frame::STDERR, chunk),
+        }
+    }
+
     fn send(&mut self, kind: u8, payload: &[u8]) {
         let Some(out) = self.cockpit.as_mut() else {
             return;
