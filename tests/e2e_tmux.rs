@@ -102,6 +102,20 @@ fn tmux_available() -> bool {
     found
 }
 
+/// `flightdeck journal verify` passes on the run.
+fn assert_verifies(run: &Path) {
+    let verify = Command::new(env!("CARGO_BIN_EXE_flightdeck"))
+        .args(["journal", "verify"])
+        .arg(run)
+        .output()
+        .expect("verify runs");
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+}
+
 fn only_run(home: &Path) -> std::path::PathBuf {
     let runs: Vec<_> = std::fs::read_dir(home.join("runs"))
         .expect("runs dir")
@@ -219,16 +233,7 @@ fn walk_the_demo_quit_and_resume() {
         finished[1].0.contains("watch-the-rollout") && finished[1].2 == Some(2),
         "cancelled by SIGINT: {finished:?}"
     );
-    let verify = Command::new(bin)
-        .args(["journal", "verify"])
-        .arg(&run)
-        .output()
-        .expect("verify runs");
-    assert!(
-        verify.status.success(),
-        "{}",
-        String::from_utf8_lossy(&verify.stderr)
-    );
+    assert_verifies(&run);
     let output =
         std::fs::read_to_string(run.join("output").join(format!("{}.1.log", finished[0].0)))
             .expect("output file");
@@ -556,16 +561,7 @@ fn step_outlives_the_cockpit(ending: Ending) {
             .any(|e| matches!(e.kind, EventKind::StepInterrupted { .. })),
         "{events:#?}"
     );
-    let verify = Command::new(bin)
-        .args(["journal", "verify"])
-        .arg(&run)
-        .output()
-        .expect("verify runs");
-    assert!(
-        verify.status.success(),
-        "{}",
-        String::from_utf8_lossy(&verify.stderr)
-    );
+    assert_verifies(&run);
 }
 
 /// The highest `line N` on a screen.
