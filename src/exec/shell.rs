@@ -1,7 +1,8 @@
 //! Shell steps, seen from the cockpit: each runs under its own supervisor process
 //! ([`crate::exec::supervisor`]) that owns its process group, output file and exit status; the
-//! cockpit streams what the supervisor forwards, or follows the output file of a step it
-//! re-attached to, and cancels by escalating signals to the step's process group.
+//! cockpit reads the output file as the supervisor reports it grows (or, for a step it
+//! re-attached to, as it finds it grown), and cancels by escalating signals to the step's
+//! process group.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 use serde::{Deserialize, Serialize};
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt};
+use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::exec::supervisor::frame;
@@ -26,7 +27,7 @@ pub const CANCEL_STAGE: Duration = Duration::from_secs(5);
 const FOLLOW: Duration = Duration::from_millis(150);
 /// What a re-attached step's pane shows of the output written before: the last 4 MiB.
 const BACKLOG: u64 = 4 * 1024 * 1024;
-/// Read size when following a file: a flood is a few hundred messages, not millions.
+/// Read size from the output file: a flood is a few hundred messages, not millions.
 const CHUNK: usize = 256 * 1024;
 
 /// What to run.
@@ -317,50 +318,27 @@ impl StepRef {
     /// records the end (`Some`) or is gone without a word (`None`). Looks every [`FOLLOW`]
     /// while the step runs; reads on without waiting while there is more.
     async fn follow(&self, events: &mpsc::Sender<ExecEvent>) -> Option<Outcome> {
-        let mut file = None;
+        let mut tail = FileTail::default();
+        let len = || std::fs::metadata(&self.output_path).map_or(0, |m| m.len());
+        tail.start_near(&self.output_path, len().saturating_sub(BACKLOG));
         loop {
-            if file.is_none()
-                && let Ok(mut f) = tokio::fs::File::open(&self.output_path).await
-            {
-                let len = f.metadata().await.map_or(0, |m| m.len());
-                let from = len.saturating_sub(BACKLOG);
-                if from > 0 {
-                    // Start on a line boundary: the cut line is not shown.
-                    let _ = f.seek(std::io::SeekFrom::Start(from)).await;
-                    let mut byte = [0u8; 1];
-                    while f.read(&mut byte).await.unwrap_or(0) == 1 && byte[0] != b'\n' {}
-                }
-                file = Some(f);
-            }
             // The probe before the read: output written before the status is then read too.
             let probe = supervised::probe(&self.output_path);
-            if let Some(f) = file.as_mut() {
-                self.read_on(f, events).await;
+            let to = len();
+            while let Some(chunk) = tail.read_to(&self.output_path, to) {
+                let _ = events
+                    .send(ExecEvent::Output {
+                        step_id: self.step_id.clone(),
+                        attempt: self.attempt,
+                        chunk,
+                        stderr: false,
+                    })
+                    .await;
             }
             match probe {
                 Probe::Running { .. } => tokio::time::sleep(FOLLOW).await,
                 Probe::Ended(end) => return Some(Outcome::ended(end)),
                 Probe::Gone => return None,
-            }
-        }
-    }
-
-    /// Sends what `file` holds from where it stands to its end.
-    async fn read_on(&self, file: &mut tokio::fs::File, events: &mpsc::Sender<ExecEvent>) {
-        loop {
-            let mut buf = Vec::with_capacity(CHUNK);
-            match file.read_buf(&mut buf).await {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {
-                    let _ = events
-                        .send(ExecEvent::Output {
-                            step_id: self.step_id.clone(),
-                            attempt: self.attempt,
-                            chunk: buf,
-                            stderr: false,
-                        })
-                        .await;
-                }
             }
         }
     }
@@ -444,6 +422,25 @@ struct FileTail {
 }
 
 impl FileTail {
+    /// Starts at the first line that begins at or after `from` (the cut line is not shown).
+    fn start_near(&mut self, path: &std::path::Path, from: u64) {
+        use std::io::{Read, Seek, SeekFrom};
+        if from == 0 {
+            return;
+        }
+        let Ok(mut file) = std::fs::File::open(path) else {
+            return;
+        };
+        let mut buf = vec![0u8; 64 * 1024];
+        let n = file
+            .seek(SeekFrom::Start(from - 1))
+            .and_then(|_| file.read(&mut buf))
+            .unwrap_or(0);
+        let skip = memchr::memchr(b'\n', &buf[..n]).map_or(n, |i| i + 1);
+        self.at = from - 1 + skip as u64;
+        self.file = file.seek(SeekFrom::Start(self.at)).ok().map(|_| file);
+    }
+
     /// The next piece (at most [`CHUNK`]) of the bytes before `to` not read yet; `None` when
     /// there are none (or the file cannot be read: the screen then misses them, the file not).
     fn read_to(&mut self, path: &std::path::Path, to: u64) -> Option<Vec<u8>> {
