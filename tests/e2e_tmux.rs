@@ -334,7 +334,14 @@ fn quit_and_leave_a_step_running_keeps_its_output_whole() {
     // Quit while it floods: the handover must not lose or repeat a line.
     tmux.wait_for(&["100000"], Duration::from_secs(30));
     tmux.keys(&["q"]);
-    tmux.wait_for(&["Quit, leave them running"], Duration::from_secs(10));
+    tmux.wait_for(
+        &[
+            "Quit, leave them running",
+            "Shell steps left running go on",
+            "Esc back",
+        ],
+        Duration::from_secs(10),
+    );
     tmux.keys(&["Right", "Right", "Enter"]);
     tmux.wait_for(&["EXITED 0"], Duration::from_secs(30));
 
