@@ -29,7 +29,8 @@ pub enum JournalCommand {
         /// Run id, unique prefix of one, `latest`, or run folder.
         run: String,
     },
-    /// Test harness: open RUN and append N notes, printing each seq once durable.
+    /// Test harness: open RUN and append N notes, printing `seq N` once each is durable and
+    /// `shown B`, the output bytes the `--step` has sent so far (`started SEQ ATTEMPT` first).
     #[command(name = "__append-loop", hide = true)]
     AppendLoop {
         run: String,
