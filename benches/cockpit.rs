@@ -107,6 +107,8 @@ fn headless_flood(dir: &Path, lines: u64) -> (Duration, Vec<Duration>) {
     let events = read_events(&run_dir).expect("events");
     let state = replay(&rb, &events).expect("replay");
     let mut app = App::new(rb, state, "bench".into(), run_dir.clone(), Utc::now());
+    // The step runs under `flightdeck supervise`, which this bench binary is not.
+    app.program = env!("CARGO_BIN_EXE_flightdeck").into();
     let writer = JournalWriter::spawn(journal).expect("writer");
     let flushes = Arc::new(Mutex::new(Vec::new()));
     let backend = TimingBackend {

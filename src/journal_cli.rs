@@ -29,9 +29,16 @@ pub enum JournalCommand {
         /// Run id, unique prefix of one, `latest`, or run folder.
         run: String,
     },
-    /// Test harness: open RUN and append N notes, printing each seq once durable.
+    /// Test harness: open RUN and append N notes, printing `seq N` once each is durable and
+    /// `shown B`, the output bytes the `--step` has sent so far (`started SEQ ATTEMPT` first).
     #[command(name = "__append-loop", hide = true)]
-    AppendLoop { run: String, count: u64 },
+    AppendLoop {
+        run: String,
+        count: u64,
+        /// Also run a shell step under its supervisor while appending (`tests/journal_crash.rs`).
+        #[arg(long)]
+        step: Option<String>,
+    },
 }
 
 /// Report formats of `export`.
@@ -65,7 +72,9 @@ pub fn journal(home: Option<&Path>, command: JournalCommand) -> ExitCode {
         JournalCommand::List => list(home),
         JournalCommand::Show { run } => show(home, &run),
         JournalCommand::Verify { run } => verify(home, &run),
-        JournalCommand::AppendLoop { run, count } => append_loop(home, &run, count),
+        JournalCommand::AppendLoop { run, count, step } => {
+            append_loop(home, &run, count, step.as_deref())
+        }
     };
     result.unwrap_or_else(|code| code)
 }
@@ -151,12 +160,72 @@ fn verify(home: Option<&Path>, run: &str) -> Result<ExitCode, ExitCode> {
     }
 }
 
-fn append_loop(home: Option<&Path>, run: &str, count: u64) -> Result<ExitCode, ExitCode> {
+fn append_loop(
+    home: Option<&Path>,
+    run: &str,
+    count: u64,
+    script: Option<&str>,
+) -> Result<ExitCode, ExitCode> {
     let dir = resolve(home, run)?;
-    let (mut journal, _, repaired) = Journal::open(&dir, "crash-test").map_err(fail)?;
+    let (mut journal, events, repaired) = Journal::open(&dir, "crash-test").map_err(fail)?;
     if let Some(msg) = repaired {
         eprintln!("flightdeck: {msg}");
     }
+    let say = |line: String| {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{line}").and_then(|()| out.flush()).is_ok()
+    };
+    // The step's output as a screen would get it: the bytes received so far.
+    let shown = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(fail)?;
+    let _running = match script {
+        Some(script) => {
+            let attempt = 1 + events
+                .iter()
+                .filter(|e| {
+                    e.step.as_deref() == Some(LOOP_STEP)
+                        && matches!(e.kind, EventKind::StepStarted { .. })
+                })
+                .count() as u32;
+            let kind = EventKind::StepStarted {
+                attempt,
+                command: None,
+            };
+            let event = journal.append(kind, Some(LOOP_STEP)).map_err(fail)?;
+            let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+            let _inside = rt.enter();
+            let running = flightdeck::exec::shell::spawn(
+                flightdeck::exec::shell::ShellJob {
+                    step_id: LOOP_STEP.into(),
+                    attempt,
+                    script: script.into(),
+                    env: Vec::new(),
+                    workdir: dir.clone(),
+                    output_path: journal.output_path(LOOP_STEP, attempt),
+                    masker: Default::default(),
+                    capture_vars: false,
+                    program: std::env::current_exe().map_err(fail)?,
+                },
+                tx,
+            )
+            .map_err(fail)?;
+            let counter = shown.clone();
+            rt.spawn(async move {
+                while let Some(ev) = rx.recv().await {
+                    if let flightdeck::exec::shell::ExecEvent::Output { chunk, .. } = ev {
+                        counter.fetch_add(chunk.len() as u64, std::sync::atomic::Ordering::SeqCst);
+                    }
+                }
+            });
+            say(format!("started {} {attempt}", event.seq));
+            Some(running)
+        }
+        None => None,
+    };
     for n in 0..count {
         let text = format!(
             "append-loop note {n}: {}",
@@ -165,16 +234,16 @@ fn append_loop(home: Option<&Path>, run: &str, count: u64) -> Result<ExitCode, E
         let event = journal
             .append(EventKind::Note { text }, None)
             .map_err(fail)?;
-        let mut out = std::io::stdout().lock();
-        if writeln!(out, "{}", event.seq)
-            .and_then(|()| out.flush())
-            .is_err()
-        {
+        let seen = shown.load(std::sync::atomic::Ordering::SeqCst);
+        if !say(format!("seq {}", event.seq)) || !say(format!("shown {seen}")) {
             break;
         }
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// The step `__append-loop --step` runs.
+const LOOP_STEP: &str = "count";
 
 /// Runs `export`.
 pub fn export(

@@ -43,14 +43,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Append stdin to a step's output file, masked, for a step left running after quit.
+    /// Supervise one shell step for the cockpit that starts it: run it, record its output and
+    /// its end in the run folder, whatever becomes of the cockpit.
     #[command(hide = true)]
-    RelayOutput {
+    Supervise {
+        /// A private file describing the step; deleted once read.
         #[arg(long)]
-        file: PathBuf,
-        /// A private file with the secrets to mask; deleted once read.
-        #[arg(long)]
-        secrets: Option<PathBuf>,
+        job: PathBuf,
     },
     /// Serve the demo runbook's health endpoint and webhook on 127.0.0.1 (used by its steps).
     #[command(hide = true)]
@@ -209,12 +208,10 @@ fn main() -> ExitCode {
             }
         },
         Command::Plan { file, format } => plan(&file, format),
-        Command::RelayOutput { file, secrets } => {
-            match flightdeck::exec::leave::relay(&file, secrets.as_deref()) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(_) => ExitCode::from(1),
-            }
-        }
+        Command::Supervise { job } => match flightdeck::exec::supervisor::supervise(&job) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(_) => ExitCode::from(1),
+        },
         Command::DemoEndpoint {
             port,
             owner,

@@ -308,6 +308,7 @@ fn inferred_commands_are_shown_once_before_they_first_run() {
             bytes: 0,
             output_sha256: String::new(),
             last_lines: Vec::new(),
+            ended_at: None,
         },
         step: Some(id),
     }]);
@@ -470,7 +471,7 @@ fn a_begun_rollback_is_walked_whole_and_ad_hoc_steps_do_not_begin_it() {
 }
 
 #[test]
-fn quit_with_a_running_step_asks_and_can_leave_it_interrupted() {
+fn quit_with_a_running_step_asks_and_can_leave_it_running() {
     let mut r = rig("runbooks/demo.md");
     r.select("Warm the caches");
     let id = r.app.selected_step().expect("step").id.clone();
@@ -486,12 +487,47 @@ fn quit_with_a_running_step_asks_and_can_leave_it_interrupted() {
     r.press(key(KeyCode::Right));
     r.press(key(KeyCode::Right));
     let fx = r.press(key(KeyCode::Enter));
-    assert_eq!(fx.last(), Some(&Effect::Quit));
-    r.settle(fx);
+    // Nothing is journaled: the step runs on under its supervisor, and the next cockpit
+    // re-attaches to it.
+    assert_eq!(fx, [Effect::Quit]);
     assert_eq!(
         r.app.run.steps.get(&id).map(|s| s.status),
-        Some(StepStatus::Interrupted)
+        Some(StepStatus::Running)
     );
+
+    // A cockpit opened on the same state follows the step again once it is up.
+    let run = r.app.run.clone();
+    let mut next = flightdeck::app::state::App::new(
+        r.app.runbook.clone(),
+        run,
+        "next".into(),
+        r.app.run_dir.clone(),
+        chrono::Utc::now(),
+    );
+    let fx = flightdeck::app::update::update(&mut next, flightdeck::app::action::Action::Started);
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Attach { step_id, attempt: 1 } if *step_id == id)),
+        "{fx:?}"
+    );
+    assert_eq!(next.running.get(&id), Some(&1));
+
+    // Its supervisor gone without a word: interrupted.
+    let fx = flightdeck::app::update::update(
+        &mut next,
+        flightdeck::app::action::Action::Exec(flightdeck::exec::shell::ExecEvent::Lost {
+            step_id: id.clone(),
+            attempt: 1,
+        }),
+    );
+    assert!(
+        fx.iter().any(|e| matches!(
+            e,
+            Effect::Append { kind: flightdeck::journal::EventKind::StepInterrupted { attempt: 1 }, step: Some(s) } if *s == id
+        )),
+        "{fx:?}"
+    );
+    assert!(next.running.is_empty());
 }
 
 #[test]

@@ -102,6 +102,20 @@ fn tmux_available() -> bool {
     found
 }
 
+/// `flightdeck journal verify` passes on the run.
+fn assert_verifies(run: &Path) {
+    let verify = Command::new(env!("CARGO_BIN_EXE_flightdeck"))
+        .args(["journal", "verify"])
+        .arg(run)
+        .output()
+        .expect("verify runs");
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+}
+
 fn only_run(home: &Path) -> std::path::PathBuf {
     let runs: Vec<_> = std::fs::read_dir(home.join("runs"))
         .expect("runs dir")
@@ -219,16 +233,7 @@ fn walk_the_demo_quit_and_resume() {
         finished[1].0.contains("watch-the-rollout") && finished[1].2 == Some(2),
         "cancelled by SIGINT: {finished:?}"
     );
-    let verify = Command::new(bin)
-        .args(["journal", "verify"])
-        .arg(&run)
-        .output()
-        .expect("verify runs");
-    assert!(
-        verify.status.success(),
-        "{}",
-        String::from_utf8_lossy(&verify.stderr)
-    );
+    assert_verifies(&run);
     let output =
         std::fs::read_to_string(run.join("output").join(format!("{}.1.log", finished[0].0)))
             .expect("output file");
@@ -329,7 +334,14 @@ fn quit_and_leave_a_step_running_keeps_its_output_whole() {
     // Quit while it floods: the handover must not lose or repeat a line.
     tmux.wait_for(&["100000"], Duration::from_secs(30));
     tmux.keys(&["q"]);
-    tmux.wait_for(&["Quit, leave them running"], Duration::from_secs(10));
+    tmux.wait_for(
+        &[
+            "Quit, leave them running",
+            "Shell steps left running go on",
+            "Esc back",
+        ],
+        Duration::from_secs(10),
+    );
     tmux.keys(&["Right", "Right", "Enter"]);
     tmux.wait_for(&["EXITED 0"], Duration::from_secs(30));
 
@@ -346,10 +358,10 @@ fn quit_and_leave_a_step_running_keeps_its_output_whole() {
     let run = only_run(home.path());
     let events = flightdeck::journal::read_events(&run).expect("events");
     assert!(
-        events
+        !events
             .iter()
-            .any(|e| matches!(e.kind, EventKind::StepInterrupted { attempt: 1 })),
-        "left running, it is journaled as interrupted"
+            .any(|e| matches!(e.kind, EventKind::StepInterrupted { .. })),
+        "left running, it is not interrupted: the next cockpit re-attaches"
     );
     // Every line reached the output file exactly once, across the handover.
     let output = std::fs::read_dir(run.join("output"))
@@ -391,4 +403,199 @@ fn quit_and_leave_a_step_running_keeps_its_output_whole() {
             })
             .unwrap_or_default();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// How the cockpit goes away while a step runs.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Ending {
+    /// `kill -9`: nothing of the cockpit runs on its way out.
+    Kill,
+    /// A hangup (a dropped SSH session).
+    Hangup,
+    /// `kill -9`, and the step ends before a cockpit opens the run again.
+    KillAndEndAlone,
+}
+
+const NUMBERED: usize = 50;
+
+/// A step prints a numbered line every 100 ms for 5 s; the cockpit goes after about 1 s. The
+/// step runs on, its output file already holds every line the screen showed, and a resumed
+/// cockpit follows it to its real end (or finds the end recorded): `step_finished` exit 0,
+/// every line once and in order, a journal that verifies.
+fn step_outlives_the_cockpit(ending: Ending) {
+    use flightdeck::journal::supervised::{Probe, probe};
+    if !tmux_available() {
+        return;
+    }
+    let home = tempfile::tempdir().expect("tempdir");
+    let book = home.path().join("numbered.md");
+    std::fs::write(
+        &book,
+        format!(
+            "# Outlive\n\n## Count\n\nCount slowly:\n\n```bash\nfor i in $(seq 1 {NUMBERED}); do echo \"line $i\"; sleep 0.1; done\n```\n"
+        ),
+    )
+    .expect("runbook");
+    let tmux = Tmux {
+        socket: format!("fd-outlive-{ending:?}-{}", std::process::id()),
+    };
+    let bin = env!("CARGO_BIN_EXE_flightdeck");
+    let run_cmd = |extra: &str| {
+        format!(
+            "FLIGHTDECK_HOME={} FLIGHTDECK_CONFIG=/nonexistent FLIGHTDECK_OPERATOR=e2e TERM=xterm-256color {bin} run {} {extra}; echo EXITED $?; sleep 30",
+            home.path().display(),
+            book.display()
+        )
+    };
+    tmux.start(&run_cmd("--new"));
+    tmux.wait_for(
+        &["Checklist 0/1", "shell  Count slowly"],
+        Duration::from_secs(30),
+    );
+    tmux.keys(&["Enter"]);
+    // About a second in: ten lines on screen.
+    tmux.wait_for(&["line 10", "Checklist 0/1"], Duration::from_secs(30));
+    let run = only_run(home.path());
+    let lock = std::fs::read_to_string(run.join("lock")).expect("lock file");
+    let pid: i32 = lock
+        .split("pid ")
+        .nth(1)
+        .and_then(|r| r.split(',').next())
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no pid in the lock file: {lock}"));
+    let before = tmux.screen();
+    let signal = if ending == Ending::Hangup {
+        "-HUP"
+    } else {
+        "-KILL"
+    };
+    let killed = Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    // A killed cockpit leaves its last frame on screen: every line it drew counts.
+    let shown = shown_lines(&before).max(shown_lines(&tmux.screen()));
+    assert!(shown >= 10, "{before}");
+    tmux.wait_for(&["EXITED"], Duration::from_secs(30));
+
+    // The step's process runs on, and the file has every line the screen showed.
+    let output = std::fs::read_dir(run.join("output"))
+        .expect("output dir")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().ends_with(".1.log"))
+        .expect("output file");
+    let Probe::Running { pgid } = probe(&output) else {
+        panic!("the step's supervisor is gone: {:?}", probe(&output));
+    };
+    assert!(
+        pgid > 0 && Path::new(&format!("/proc/{pgid}")).exists(),
+        "the step's process {pgid} is alive"
+    );
+    let text = std::fs::read_to_string(&output).expect("output");
+    let expected_shown: String = (1..=shown).map(|i| format!("line {i}\n")).collect();
+    assert!(
+        text.starts_with(&expected_shown),
+        "lines 1..={shown} were on screen before the kill; the file holds:\n{text}"
+    );
+
+    if ending == Ending::KillAndEndAlone {
+        let start = Instant::now();
+        while matches!(probe(&output), Probe::Running { .. }) {
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "the step did not end"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    tmux.cmd(&["kill-session", "-t", "fd"]);
+    std::thread::sleep(Duration::from_millis(200));
+    tmux.start(&run_cmd("--resume latest"));
+    if ending != Ending::KillAndEndAlone {
+        // Running, and followed live: lines written after the kill arrive on screen.
+        let later = format!("line {}", (shown + 5).clamp(20, NUMBERED - 10));
+        let screen = tmux.wait_for(&["Checklist 0/1", &later], Duration::from_secs(30));
+        let row = screen
+            .lines()
+            .find(|l| l.contains("shell  Count slowly"))
+            .unwrap_or_default();
+        assert!(
+            ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
+                .iter()
+                .any(|s| row.contains(s)),
+            "the step shows as running: {row}\n{screen}"
+        );
+    }
+    let mut done = vec!["Checklist 1/1", "✓ shell  Count slowly"];
+    let last = format!("line {NUMBERED}");
+    if ending != Ending::KillAndEndAlone {
+        // Followed to the end (an earlier session's output is not loaded into the pane).
+        done.push(&last);
+    }
+    tmux.wait_for(&done, Duration::from_secs(30));
+    tmux.keys(&["q"]);
+    tmux.wait_for(&["EXITED 0"], Duration::from_secs(30));
+
+    let all: String = (1..=NUMBERED).map(|i| format!("line {i}\n")).collect();
+    assert_eq!(
+        std::fs::read_to_string(&output).expect("output"),
+        all,
+        "every line once, in order"
+    );
+    let events = flightdeck::journal::read_events(&run).expect("journal reads");
+    let finished: Vec<_> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::StepFinished {
+                exit_code,
+                ended_at,
+                bytes,
+                ..
+            } => Some((*exit_code, ended_at.is_some(), *bytes)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        finished,
+        [(Some(0), ending == Ending::KillAndEndAlone, all.len() as u64)],
+        "{events:#?}"
+    );
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::StepInterrupted { .. })),
+        "{events:#?}"
+    );
+    assert_verifies(&run);
+}
+
+/// The highest `line N` on a screen.
+fn shown_lines(screen: &str) -> usize {
+    screen
+        .split("line ")
+        .skip(1)
+        .filter_map(|r| {
+            let digits: String = r.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_step_outlives_kill_9_and_is_followed_after_resume() {
+    step_outlives_the_cockpit(Ending::Kill);
+}
+
+#[test]
+fn a_step_outlives_a_hangup_and_is_followed_after_resume() {
+    step_outlives_the_cockpit(Ending::Hangup);
+}
+
+#[test]
+fn a_step_that_ended_while_no_cockpit_was_open_is_journaled_with_its_real_end() {
+    step_outlives_the_cockpit(Ending::KillAndEndAlone);
 }

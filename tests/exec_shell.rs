@@ -16,6 +16,7 @@ fn job(dir: &std::path::Path, script: &str) -> ShellJob {
         output_path: dir.join("output/s.1.log"),
         masker: Default::default(),
         capture_vars: false,
+        program: env!("CARGO_BIN_EXE_flightdeck").into(),
     }
 }
 
@@ -35,13 +36,17 @@ async fn run_with_pgid(
 ) -> ((OutputRing, Vec<&'static str>, Outcome), i32) {
     let (tx, mut rx) = mpsc::channel(64);
     let running = spawn(job, tx).expect("spawns");
-    let pgid = running.pgid;
+    let mut pgid = running.pgid();
     let mut ring = OutputRing::new(1000);
     let mut signals = Vec::new();
     let start = Instant::now();
     let mut cancelled = false;
     loop {
         let ev = tokio::time::timeout(Duration::from_millis(100), rx.recv()).await;
+        if pgid == 0 {
+            // Known once the step's supervisor has started it.
+            pgid = running.pgid();
+        }
         if let Some(after) = cancel_after
             && !cancelled
             && start.elapsed() >= after
@@ -61,6 +66,7 @@ async fn run_with_pgid(
                 return ((ring, signals, outcome), pgid);
             }
             Ok(Some(ExecEvent::Progress { .. })) => {}
+            Ok(Some(ExecEvent::Lost { .. })) => panic!("the step's supervisor was lost"),
             Ok(None) => panic!("channel closed before Finished"),
             Err(_) => {}
         }
@@ -276,4 +282,61 @@ async fn capture_survives_child_shells_exit_traps_ifs_and_noclobber() {
         "{:?}",
         outcome.vars
     );
+}
+
+/// A second cockpit takes up a step another one started (as after a crash): it follows the
+/// output file from the step's start, `c` signals the step's process group, and the end it
+/// reports is the supervisor's, with the output file's real size and hash.
+#[tokio::test]
+async fn an_attached_step_is_followed_and_cancelled_through_its_process_group() {
+    use flightdeck::journal::supervised::{Probe, probe};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let job = job(dir.path(), "echo first; sleep 30 & echo started; wait");
+    let output = job.output_path.clone();
+    let (tx, _first_cockpit) = mpsc::channel(64);
+    let _started = spawn(job, tx).expect("spawns");
+    let start = Instant::now();
+    let pgid = loop {
+        if let Probe::Running { pgid } = probe(&output)
+            && pgid > 0
+        {
+            break pgid;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            probe(&output)
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+
+    let (tx, mut rx) = mpsc::channel(64);
+    let attached = flightdeck::exec::shell::attach("s".into(), 1, output.clone(), pgid, tx);
+    let mut ring = OutputRing::new(100);
+    let mut signals = Vec::new();
+    let outcome = loop {
+        let ev = tokio::time::timeout(Duration::from_secs(15), rx.recv())
+            .await
+            .expect("the attached step ends")
+            .expect("event");
+        match ev {
+            ExecEvent::Output { chunk, .. } => {
+                ring.push_chunk(&chunk, false);
+                if ring.rfind("started").is_some() && signals.is_empty() {
+                    attached.cancel();
+                }
+            }
+            ExecEvent::Signalled { signal, .. } => signals.push(signal),
+            ExecEvent::Finished { outcome, .. } => break outcome,
+            other => panic!("unexpected {other:?}"),
+        }
+    };
+    assert_eq!(signals.first(), Some(&"SIGINT"));
+    assert!(
+        outcome.signal == Some(2) || outcome.exit_code == Some(130),
+        "{outcome:?}"
+    );
+    let file = std::fs::read(&output).expect("output file");
+    assert_eq!(file, b"first\nstarted\n");
+    assert_eq!(outcome.bytes, file.len() as u64);
 }

@@ -1,7 +1,10 @@
-//! Crash safety: a writer process is killed with SIGKILL at random points while it appends;
-//! every event whose append returned (the child printed its seq) must be there after reopening,
-//! and a torn tail is repaired. The writer preallocates NUL padding, which a kill leaves behind;
-//! a torn line is written where a real one would be, at the end of the text, before the padding.
+//! Crash safety: a writer process is killed with SIGKILL at random points while it appends and
+//! a shell step it started runs under its supervisor; every event whose append returned (the
+//! child printed its seq) must be there after reopening, a torn tail is repaired, the step's
+//! output file holds every byte the writer had received when it died, and once the step ends
+//! the reopened journal records its real end with the whole output. The writer preallocates
+//! NUL padding, which a kill leaves behind; a torn line is written where a real one would be,
+//! at the end of the text, before the padding.
 
 use std::fs::{self, OpenOptions};
 use std::io::{BufRead, BufReader, Read};
@@ -9,6 +12,7 @@ use std::os::unix::fs::FileExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use flightdeck::journal::supervised::{Probe, probe};
 use flightdeck::journal::{EventKind, Journal, padding, verify};
 use flightdeck::runbook;
 
@@ -22,6 +26,11 @@ impl Rng {
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n
     }
 }
+
+/// Kill points: each round kills the writer once, at a random moment.
+const ROUNDS: usize = 200;
+/// Rounds written to one run before the next one starts.
+const RUN_ROUNDS: usize = 20;
 
 #[test]
 fn sigkill_at_random_points_loses_no_durable_event() {
@@ -39,19 +48,34 @@ fn sigkill_at_random_points_loses_no_durable_event() {
     let home = tempfile::tempdir().unwrap();
     let text = "# Crash\n\n- [ ] survive\n";
     let rb = runbook::parse(text, "crash.md");
-    let journal = Journal::create(home.path(), &rb, text, "setup").unwrap();
-    let dir = journal.run_dir().to_path_buf();
-    let run_id = journal.run_id().to_string();
-    drop(journal);
+    let (mut dir, mut run_id) = (std::path::PathBuf::new(), String::new());
 
+    // About 0.1 s of numbered lines in bursts, so that kills land before, during and after it.
+    let script = "for i in $(seq 1 2000); do echo \"line $i\"; [ $((i % 100)) = 0 ] && sleep 0.005; done; true";
+    let whole: String = (1..=2000).map(|i| format!("line {i}\n")).collect();
     let mut durable_total = 0usize;
     let mut repairs = 0usize;
     let mut padded = 0usize;
-    for round in 0..20 {
+    let mut mid_step = 0usize;
+    for round in 0..ROUNDS {
+        if round % RUN_ROUNDS == 0 {
+            // A fresh run now and then: reopening reads every event, and a run of all 200
+            // rounds would make the test quadratic.
+            let journal = Journal::create(home.path(), &rb, text, "setup").unwrap();
+            dir = journal.run_dir().to_path_buf();
+            run_id = journal.run_id().to_string();
+        }
         let mut child = Command::new(env!("CARGO_BIN_EXE_flightdeck"))
             .args(["--home"])
             .arg(home.path())
-            .args(["journal", "__append-loop", &run_id, "1000000"])
+            .args([
+                "journal",
+                "__append-loop",
+                &run_id,
+                "1000000",
+                "--step",
+                script,
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -68,8 +92,42 @@ fn sigkill_at_random_points_loses_no_durable_event() {
         child.kill().unwrap(); // SIGKILL on Unix
         child.wait().unwrap();
         out.read_to_string(&mut printed).unwrap();
-        let durable: Vec<u64> = printed.lines().map(|l| l.parse().unwrap()).collect();
+        let mut durable: Vec<u64> = Vec::new();
+        let (mut started, mut shown) = (None::<(u64, u32)>, 0u64);
+        for line in printed.lines() {
+            let mut words = line.split(' ');
+            let (kind, a, b) = (words.next(), words.next(), words.next());
+            let n = |w: Option<&str>| w.and_then(|w| w.parse::<u64>().ok()).unwrap();
+            match kind {
+                Some("seq") => durable.push(n(a)),
+                Some("shown") => shown = n(a),
+                Some("started") => started = Some((n(a), n(b) as u32)),
+                _ => panic!("round {round}: unexpected line {line}"),
+            }
+        }
         durable_total += durable.len();
+        if let Some((_, attempt)) = started {
+            // What the output file holds at once, while the step may still write more.
+            let output = dir.join(format!("output/count.{attempt}.log"));
+            let now = fs::read(&output).unwrap_or_default();
+            assert!(
+                now.len() as u64 >= shown && whole.as_bytes().starts_with(&now[..shown as usize]),
+                "round {round}: {shown} bytes were received before the kill, the file has {}",
+                now.len()
+            );
+            if (now.len() as u64) < whole.len() as u64 {
+                mid_step += 1;
+            }
+            // The step runs on without the writer: wait (bounded) for its end.
+            let start = std::time::Instant::now();
+            while matches!(probe(&output), Probe::Running { .. }) {
+                assert!(
+                    start.elapsed() < Duration::from_secs(20),
+                    "round {round}: the step did not end"
+                );
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
 
         // After any append the file is padded, and a kill leaves the padding as it is.
         let path = dir.join("journal.jsonl");
@@ -97,7 +155,46 @@ fn sigkill_at_random_points_loses_no_durable_event() {
             f.write_all_at(&torn, text_len as u64).unwrap();
         }
 
+        let before = flightdeck::journal::read_events(&dir).unwrap().len();
         let (j, events, repaired) = Journal::open(&dir, "checker").unwrap();
+        if let Some((seq, attempt)) = started {
+            assert!(
+                matches!(&events[(seq - 1) as usize].kind, EventKind::StepStarted { attempt: a, .. } if *a == attempt),
+                "round {round}: step_started {seq} is missing"
+            );
+            let ended = events.iter().find_map(|e| match &e.kind {
+                EventKind::StepFinished {
+                    attempt: a,
+                    exit_code,
+                    bytes,
+                    output_sha256,
+                    ended_at,
+                    ..
+                } if *a == attempt && e.step.as_deref() == Some("count") => Some((
+                    *exit_code,
+                    *bytes,
+                    output_sha256.clone(),
+                    ended_at.is_some(),
+                )),
+                _ => None,
+            });
+            let output = fs::read(dir.join(format!("output/count.{attempt}.log"))).unwrap();
+            assert_eq!(
+                output,
+                whole.as_bytes(),
+                "round {round}: every output byte, once, in order"
+            );
+            assert_eq!(
+                ended,
+                Some((
+                    Some(0),
+                    whole.len() as u64,
+                    flightdeck::journal::event::sha256_hex(whole.as_bytes()),
+                    true
+                )),
+                "round {round}: the real end is journaled"
+            );
+        }
         for seq in &durable {
             let e = &events[(*seq - 1) as usize];
             assert_eq!(e.seq, *seq, "round {round}: seq {seq} is missing");
@@ -108,10 +205,11 @@ fn sigkill_at_random_points_loses_no_durable_event() {
         }
         if let Some(msg) = &repaired {
             repairs += 1;
+            // Opening appends the repair first, then what settles the step.
             let Some(EventKind::JournalRepaired {
                 torn_bytes,
                 moved_to,
-            }) = events.last().map(|e| &e.kind)
+            }) = events[before..].first().map(|e| &e.kind)
             else {
                 panic!("round {round}: repair said ({msg}) but not recorded")
             };
@@ -140,7 +238,13 @@ fn sigkill_at_random_points_loses_no_durable_event() {
         durable_total > 20,
         "the writer hardly ran: {durable_total} appends"
     );
-    assert!(repairs >= 10, "only {repairs} repairs");
-    assert!(padded >= 10, "only {padded} kills left padding");
-    eprintln!("{durable_total} durable appends over 20 kills, {repairs} repairs, {padded} padded");
+    assert!(repairs >= ROUNDS / 2, "only {repairs} repairs");
+    assert!(padded >= ROUNDS / 2, "only {padded} kills left padding");
+    assert!(
+        mid_step >= 10,
+        "only {mid_step} kills landed while the step wrote"
+    );
+    eprintln!(
+        "{durable_total} durable appends over {ROUNDS} kills, {repairs} repairs, {padded} padded, {mid_step} mid-step"
+    );
 }

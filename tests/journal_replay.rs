@@ -54,6 +54,7 @@ fn events() -> (runbook::Runbook, Vec<Event>, [String; 4]) {
             bytes: 10,
             output_sha256: "0".repeat(64),
             last_lines: vec!["boom".into()],
+            ended_at: None,
         },
         Some(&deploy),
     );
@@ -73,6 +74,7 @@ fn events() -> (runbook::Runbook, Vec<Event>, [String; 4]) {
             bytes: 12,
             output_sha256: "1".repeat(64),
             last_lines: vec!["deployed".into()],
+            ended_at: None,
         },
         Some(&deploy),
     );
@@ -309,7 +311,7 @@ fn running_step_is_interrupted_when_the_writer_is_gone() {
     let (rb, events, [_, deploy, ..]) = events();
     let mut s = replay(&rb, &events[..4]).unwrap();
     assert_eq!(s.steps[&deploy].status, StepStatus::Running);
-    s.mark_interrupted();
+    s.mark_interrupted(|_, _| false);
     assert_eq!(s.steps[&deploy].status, StepStatus::Interrupted);
 }
 

@@ -51,6 +51,11 @@ pub enum Effect {
         attempt: u32,
         job: Job,
     },
+    /// Follow a step whose supervisor outlived the cockpit that started it.
+    Attach {
+        step_id: String,
+        attempt: u32,
+    },
     Cancel {
         step_id: String,
     },
@@ -64,7 +69,5 @@ pub enum Effect {
         body: String,
     },
     Export,
-    /// Hand running shell steps over to relays so they outlive the cockpit (before `Quit`).
-    LeaveRunning,
     Quit,
 }

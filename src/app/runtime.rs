@@ -27,6 +27,7 @@ use crate::exec::shell::{self, ExecEvent, Outcome, Running, ShellJob};
 use crate::exec::sql::{self, SqlJob};
 use crate::journal::EventKind;
 use crate::journal::secrets::Masker;
+use crate::journal::supervised::{self, Probe};
 use crate::journal::{JournalWriter, export, runs};
 
 /// Shortest time between two frames under a flood of output.
@@ -141,13 +142,13 @@ where
             () = sleep_until(tick_at) => Some(Action::Tick(Utc::now())),
             () = sleep_until(draw_at) => None,
             _ = sigterm.recv() => {
-                tracing::info!("SIGTERM: closing the journal and exiting");
+                tracing::info!("SIGTERM: leaving shell steps running, closing the journal and exiting");
                 break;
             }
             _ = sighup.recv() => {
-                // A dropped SSH session must not kill a two-hour index build.
-                tracing::info!("SIGHUP: leaving steps running, closing the journal and exiting");
-                leave_running(&mut handles, &mut exec_rx).await;
+                // A dropped SSH session must not kill a two-hour index build: shell steps
+                // belong to their supervisors and run on; a later cockpit re-attaches.
+                tracing::info!("SIGHUP: leaving shell steps running, closing the journal and exiting");
                 break;
             }
         };
@@ -165,14 +166,13 @@ where
         for action in batch {
             dirty = true;
             log_action(&action);
-            if let Action::Exec(ExecEvent::Finished { step_id, .. }) = &action {
+            if let Action::Exec(
+                ExecEvent::Finished { step_id, .. } | ExecEvent::Lost { step_id, .. },
+            ) = &action
+            {
                 handles.remove(step_id);
             }
             for effect in update(app, action) {
-                if effect == Effect::LeaveRunning {
-                    leave_running(&mut handles, &mut exec_rx).await;
-                    continue;
-                }
                 if perform(
                     effect,
                     app,
@@ -223,67 +223,35 @@ pub(crate) fn start_monitors(
     )
 }
 
-/// Hands every shell step that can run on to its relay; those are no longer ours to stop.
-/// Step events keep being drained meanwhile: a step blocked on a full channel could not reach
-/// the point where it hands its pipes over.
-async fn leave_running(
-    handles: &mut HashMap<String, Running>,
-    exec_rx: &mut mpsc::Receiver<ExecEvent>,
-) {
-    let all: Vec<(String, Running)> = handles
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let handover = async {
-        let mut left = Vec::new();
-        for (id, h) in &all {
-            match tokio::time::timeout(Duration::from_secs(5), h.leave()).await {
-                Ok(Ok(())) => left.push(id.clone()),
-                Ok(Err(e)) => tracing::warn!(step = %id, "cannot leave the step running: {e}"),
-                Err(_) => {
-                    tracing::warn!(step = %id, "cannot leave the step running: handover timed out")
-                }
-            }
-        }
-        left
-    };
-    futures_util::pin_mut!(handover);
-    let left = loop {
-        tokio::select! {
-            left = &mut handover => break left,
-            // The screen is going away: what it would have shown is in the output files.
-            Some(_) = exec_rx.recv() => {}
-        }
-    };
-    for id in left {
-        handles.remove(&id);
-    }
-}
-
-/// On the way out (quit, SIGTERM, SIGHUP): steps still running are journaled as interrupted;
-/// those not handed over to a relay are stopped.
+/// On the way out (quit, SIGTERM, SIGHUP): shell steps run on under their supervisors (the
+/// journal keeps them running; the next cockpit re-attaches). Steps that are not processes
+/// (a statement on the server, an HTTP poll) cannot outlive the cockpit: they are journaled as
+/// interrupted and stopped by request, and waited for a little so that nothing keeps running
+/// unseen.
 async fn stop_running(
     app: &App,
     writer: &JournalWriter,
     handles: &HashMap<String, Running>,
     exec_rx: &mut mpsc::Receiver<ExecEvent>,
 ) {
+    let mut waiting = Vec::new();
     for (id, attempt) in &app.running {
+        let handle = handles.get(id);
+        if handle.is_some_and(|h| h.outlives) {
+            tracing::info!(step = %id, attempt, "step left running under its supervisor");
+            continue;
+        }
         tracing::info!(step = %id, attempt, "step interrupted by exit");
         let _ = writer.append(
             EventKind::StepInterrupted { attempt: *attempt },
             Some(id),
             Box::new(|_| {}),
         );
+        if let Some(h) = handle {
+            h.cancel();
+            waiting.push(id.as_str());
+        }
     }
-    handles.values().for_each(Running::terminate);
-    // Steps that are not processes (a statement on the server) stop by request: wait a little
-    // for them to say so, so that nothing keeps running unseen.
-    let mut waiting: Vec<&String> = handles
-        .iter()
-        .filter(|(_, h)| h.pgid == 0)
-        .map(|(id, _)| id)
-        .collect();
     let deadline = Instant::now() + Duration::from_secs(3);
     while !waiting.is_empty() {
         match tokio::time::timeout_at(deadline, exec_rx.recv()).await {
@@ -404,12 +372,11 @@ fn perform(
                         env: {
                             // Steps may call flightdeck itself (the demo serves its endpoint so,
                             // for as long as this cockpit lives).
-                            if let Ok(exe) = std::env::current_exe() {
-                                env.push(("FLIGHTDECK_EXE".into(), exe.display().to_string()));
-                            }
+                            env.push(("FLIGHTDECK_EXE".into(), app.program.display().to_string()));
                             env.push(("FLIGHTDECK_PID".into(), std::process::id().to_string()));
                             env
                         },
+                        program: app.program.clone(),
                         output_path,
                         step_id: step_id.clone(),
                         attempt,
@@ -463,6 +430,17 @@ fn perform(
                 }
             }
         }
+        Effect::Attach { step_id, attempt } => {
+            let output_path = crate::journal::file::output_path(&app.run_dir, &step_id, attempt);
+            let pgid = match supervised::probe(&output_path) {
+                Probe::Running { pgid } => pgid,
+                Probe::Ended(_) | Probe::Gone => 0,
+            };
+            tracing::info!(step = %step_id, attempt, pgid, "re-attached to a step left running");
+            let handle =
+                shell::attach(step_id.clone(), attempt, output_path, pgid, exec_tx.clone());
+            handles.insert(step_id, handle);
+        }
         Effect::Cancel { step_id } => {
             if let Some(h) = handles.get(&step_id) {
                 h.cancel();
@@ -496,8 +474,6 @@ fn perform(
                 let _ = tx.send(Action::Notified { hook, result });
             });
         }
-        // Awaited by the loop itself before anything else runs.
-        Effect::LeaveRunning => {}
         Effect::Quit => return true,
     }
     false

@@ -183,6 +183,9 @@ pub struct App {
     pub pending_adhoc: std::collections::HashSet<String>,
     /// `run_finished` has been sent to the journal (it may not be durable yet).
     pub finish_sent: bool,
+    /// The flightdeck binary that supervises shell steps (`flightdeck supervise`): this very
+    /// binary, or in benchmarks and tests the one cargo built.
+    pub program: PathBuf,
 }
 
 impl App {
@@ -233,6 +236,7 @@ impl App {
             read_only: false,
             pending_adhoc: std::collections::HashSet::new(),
             finish_sent: false,
+            program: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("flightdeck")),
         };
         // Inputs the journal already has come back with the run; secret ones (masked there)
         // are asked for again.

@@ -14,14 +14,11 @@ use crate::app::prepare::prepare;
 use crate::app::state::{App, Dialog, InputField, Pane, RING_LINES, Row, StepLog, TextPurpose};
 use crate::exec::ring::OutputRing;
 use crate::exec::shell::ExecEvent;
-use crate::journal::event::EventKind;
+use crate::journal::event::{EventKind, LAST_LINES};
 use crate::journal::replay::StepStatus;
 use crate::journal::secrets::MASK;
 use crate::runbook::StepKind;
 use crate::ui::layout;
-
-/// Lines of output kept in `step_finished`.
-const LAST_LINES: usize = 10;
 
 /// Applies one action; returns what the runtime must do.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
@@ -123,6 +120,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.journal_error = Some(error);
         }
         Action::Started => {
+            reattach(app, &mut fx);
             if app.run.last_seq <= 1
                 && let Some(post) = crate::app::hooks::post_for(app, "run_started", &[])
             {
@@ -587,6 +585,34 @@ fn launch(app: &mut App, step_id: &str, fx: &mut Vec<Effect>) {
     );
 }
 
+/// Steps the journal has running when the cockpit opens still have their supervisor (opening
+/// the journal settled the others): follow them again, as if this cockpit had started them.
+fn reattach(app: &mut App, fx: &mut Vec<Effect>) {
+    let running: Vec<(String, u32)> = app
+        .run
+        .steps
+        .iter()
+        .filter(|(id, s)| s.status == StepStatus::Running && !app.running.contains_key(*id))
+        .map(|(id, s)| (id.clone(), s.attempts))
+        .collect();
+    for (id, attempt) in running {
+        app.running.insert(id.clone(), attempt);
+        app.logs.insert(
+            id.clone(),
+            StepLog {
+                ring: OutputRing::new(RING_LINES),
+                attempt,
+                signal: None,
+            },
+        );
+        app.last_started = Some(id.clone());
+        fx.push(Effect::Attach {
+            step_id: id,
+            attempt,
+        });
+    }
+}
+
 fn exec_event(app: &mut App, ev: ExecEvent, fx: &mut Vec<Effect>) {
     match ev {
         ExecEvent::Output {
@@ -648,6 +674,7 @@ fn exec_event(app: &mut App, ev: ExecEvent, fx: &mut Vec<Effect>) {
                 bytes: outcome.bytes,
                 output_sha256: outcome.output_sha256,
                 last_lines,
+                ended_at: None,
             };
             append(app, kind, Some(&step_id), fx);
             for (name, value) in handed {
@@ -665,6 +692,22 @@ fn exec_event(app: &mut App, ev: ExecEvent, fx: &mut Vec<Effect>) {
                 );
             }
             // After "cancel them, then quit": quit once nothing runs any more.
+            if app.quit && app.running.is_empty() {
+                fx.push(Effect::Quit);
+            }
+        }
+        ExecEvent::Lost { step_id, attempt } => {
+            app.running.remove(&step_id);
+            app.progress.remove(&step_id);
+            app.message = Some(format!(
+                "{step_id}: its supervisor went away without recording the end; interrupted"
+            ));
+            append(
+                app,
+                EventKind::StepInterrupted { attempt },
+                Some(&step_id),
+                fx,
+            );
             if app.quit && app.running.is_empty() {
                 fx.push(Effect::Quit);
             }
@@ -888,15 +931,11 @@ fn quit_choice(app: &mut App, choice: usize, fx: &mut Vec<Effect>) {
             fx.extend(ids.into_iter().map(|step_id| Effect::Cancel { step_id }));
         }
         _ => {
-            // They run on, their output still going to their files; the journal records them
-            // as interrupted, since no cockpit follows them any more.
+            // Shell steps run on under their supervisors, still running in the journal: the
+            // next cockpit on this run re-attaches. SQL and HTTP steps cannot: on the way out
+            // they are stopped and journaled as interrupted.
             app.pending_starts.clear();
-            let running: Vec<(String, u32)> = app.running.drain().collect();
-            for (id, attempt) in running {
-                append(app, EventKind::StepInterrupted { attempt }, Some(&id), fx);
-            }
             app.quit = true;
-            fx.push(Effect::LeaveRunning);
             fx.push(Effect::Quit);
         }
     }

@@ -1,11 +1,11 @@
-//! Running steps: child processes in their own process group, output to a file in full and to
-//! the screen through a bounded ring. Every process-handling detail lives here, so that
-//! re-attaching to steps left running can be added in one place.
+//! Running steps: shell steps under a supervisor process of their own (process group, output
+//! file, exit status), SQL/HTTP/notify steps on the cockpit's tasks; output to a file in full
+//! and to the screen through a bounded ring. Re-attaching to a step whose supervisor outlived
+//! its cockpit is `shell::attach`.
 
 pub mod capture;
 pub mod http;
 pub mod job;
-pub mod leave;
 pub mod notify;
 pub mod output;
 pub mod request;
@@ -13,4 +13,5 @@ pub mod ring;
 pub mod shell;
 pub mod sql;
 pub mod substitute;
+pub mod supervisor;
 pub mod table;

@@ -1,5 +1,7 @@
 //! A step's output file: everything the step printed, secrets masked, counted and hashed as
 //! written, so `step_finished` can carry the byte count and sha256 of exactly the file on disk.
+//! Each chunk is written through to the page cache as it comes (no buffer in the process): a
+//! crash of whoever writes it loses nothing the screen showed.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -9,9 +11,6 @@ use tokio::sync::mpsc;
 
 use crate::exec::shell::{ExecEvent, Outcome, Running};
 use crate::journal::secrets::{Masker, MaskingWriter};
-
-/// Buffer size of the file writer.
-const BUFFER: usize = 64 * 1024;
 
 /// A file writer that hashes and counts what reaches the file.
 struct HashingWriter {
@@ -37,8 +36,8 @@ impl Write for HashingWriter {
 pub struct OutputFile(Inner);
 
 enum Inner {
-    Plain(std::io::BufWriter<HashingWriter>),
-    Masked(MaskingWriter<std::io::BufWriter<HashingWriter>>),
+    Plain(HashingWriter),
+    Masked(MaskingWriter<HashingWriter>),
 }
 
 impl OutputFile {
@@ -49,14 +48,11 @@ impl OutputFile {
         }
         let f = std::fs::File::create(path)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        let w = std::io::BufWriter::with_capacity(
-            BUFFER,
-            HashingWriter {
-                inner: f,
-                hasher: Sha256::new(),
-                bytes: 0,
-            },
-        );
+        let w = HashingWriter {
+            inner: f,
+            hasher: Sha256::new(),
+            bytes: 0,
+        };
         Ok(OutputFile(if masker.is_empty() {
             Inner::Plain(w)
         } else {
@@ -71,13 +67,20 @@ impl OutputFile {
         }
     }
 
+    /// Bytes in the file so far.
+    pub fn written(&self) -> u64 {
+        match &self.0 {
+            Inner::Plain(w) => w.bytes,
+            Inner::Masked(w) => w.get_ref().bytes,
+        }
+    }
+
     /// Flushes everything and returns (bytes in the file, sha256 of the file).
     pub fn finish(self) -> std::io::Result<(u64, String)> {
-        let buffered = match self.0 {
+        let h = match self.0 {
             Inner::Plain(w) => w,
             Inner::Masked(w) => w.finish()?,
         };
-        let h = buffered.into_inner().map_err(|e| e.into_error())?;
         Ok((h.bytes, hex::encode(h.hasher.finalize())))
     }
 }
@@ -143,7 +146,7 @@ where
             })
             .await;
     });
-    Running::new(cancel_tx, 0)
+    Running::new(cancel_tx)
 }
 
 /// The output file as a step writes it: a file that cannot be created or written is reported
@@ -179,9 +182,9 @@ impl OutputSink {
         }
     }
 
-    /// Notes a failure that is not the file's own, reported with the outcome.
-    pub fn fail(&mut self, error: String) {
-        self.error = Some(error);
+    /// Bytes in the file so far; `None` when there is no file (it could not be written).
+    pub fn in_file(&self) -> Option<u64> {
+        self.file.as_ref().map(OutputFile::written)
     }
 
     /// Closes the file: (bytes, sha256 of the file as written, error). Without a file, the

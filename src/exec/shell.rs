@@ -1,27 +1,33 @@
-//! Shell steps: `bash -c` (or `sh`) in a process group of its own, output streamed to the step's
-//! output file in full and to the UI in chunks, cancel by escalating signals.
+//! Shell steps, seen from the cockpit: each runs under its own supervisor process
+//! ([`crate::exec::supervisor`]) that owns its process group, output file and exit status; the
+//! cockpit reads the output file as the supervisor reports it grows (or, for a step it
+//! re-attached to, as it finds it grown), and cancels by escalating signals to the step's
+//! process group.
 
 use std::path::PathBuf;
-use std::process::Stdio;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::time::Duration;
 
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
+use serde::{Deserialize, Serialize};
 
-use tokio::io::AsyncReadExt;
-use tokio::net::unix::pipe;
-use tokio::process::{Child, Command};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::sync::{mpsc, oneshot};
 
-use crate::exec::capture::VarCapture;
-use crate::exec::output::OutputSink;
+use crate::exec::supervisor::frame;
 use crate::journal::secrets::Masker;
+use crate::journal::supervised::{self, Probe, StepEnd};
 
 /// How long each cancel stage waits before the next, harder signal.
 pub const CANCEL_STAGE: Duration = Duration::from_secs(5);
-/// Read size: a flood is a few hundred messages, not millions; and with the UI channel's 64
-/// slots, at most 16 MiB wait for the screen however fast a step prints.
+/// How often a re-attached step's file and status are looked at while it runs (no pipe tells
+/// this cockpit when it grows).
+const FOLLOW: Duration = Duration::from_millis(150);
+/// What a re-attached step's pane shows of the output written before: the last 4 MiB.
+const BACKLOG: u64 = 4 * 1024 * 1024;
+/// Read size from the output file: a flood is a few hundred messages, not millions.
 const CHUNK: usize = 256 * 1024;
 
 /// What to run.
@@ -38,6 +44,9 @@ pub struct ShellJob {
     pub masker: Masker,
     /// Record the variables the script sets ([`crate::exec::capture`]).
     pub capture_vars: bool,
+    /// The flightdeck binary that supervises the step (`flightdeck supervise`): this very
+    /// binary in the cockpit, the built one in tests and benchmarks.
+    pub program: PathBuf,
 }
 
 /// What a running step reports back to the task that owns the state.
@@ -67,10 +76,12 @@ pub enum ExecEvent {
         attempt: u32,
         outcome: Outcome,
     },
+    /// The step's supervisor went away without recording how the step ended: interrupted.
+    Lost { step_id: String, attempt: u32 },
 }
 
 /// How a step's process ended.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Outcome {
     pub exit_code: Option<i32>,
     pub signal: Option<i32>,
@@ -89,440 +100,380 @@ impl Outcome {
     pub fn succeeded(&self) -> bool {
         self.exit_code == Some(0) && self.error.is_none()
     }
+
+    /// What a supervisor's status file says (no variables, no last line: those travel only
+    /// to the cockpit that started the step).
+    fn ended(end: StepEnd) -> Outcome {
+        Outcome {
+            exit_code: end.exit_code,
+            signal: end.signal,
+            duration_ms: end.duration_ms,
+            bytes: end.bytes,
+            output_sha256: end.output_sha256,
+            error: end.error,
+            ..Outcome::default()
+        }
+    }
 }
 
-/// A handle on a running step; dropping it does not stop the process.
+/// A handle on a running step; dropping it does not stop the step.
 #[derive(Debug, Clone)]
 pub struct Running {
     cancel: mpsc::Sender<()>,
-    /// Asks the step to carry on without the cockpit; the reply says whether it could.
-    leave: Option<mpsc::Sender<oneshot::Sender<Result<(), String>>>>,
-    pub pgid: i32,
+    /// The step's process group, 0 until known (and for steps that are not processes).
+    pgid: Arc<AtomicI32>,
+    /// A shell step under its supervisor: it runs on when the cockpit goes.
+    pub outlives: bool,
 }
 
 impl Running {
-    /// A handle whose cancel requests arrive on the other end of `cancel`; `pgid` 0 for steps
-    /// that are not processes.
-    pub fn new(cancel: mpsc::Sender<()>, pgid: i32) -> Self {
+    /// A handle on a step that is not a process, whose cancel requests arrive on the other
+    /// end of `cancel`.
+    pub fn new(cancel: mpsc::Sender<()>) -> Self {
         Running {
             cancel,
-            leave: None,
-            pgid,
+            pgid: Arc::default(),
+            outlives: false,
         }
     }
 
-    /// Lets the step run on after the cockpit exits: its output keeps going to its output file
-    /// through a detached relay ([`crate::exec::leave`]). Resolves once the handover is done;
-    /// an error (or a step that is not a process) means it will stop with the cockpit.
-    pub async fn leave(&self) -> Result<(), String> {
-        let Some(leave) = &self.leave else {
-            return Err("only shell steps can run on without the cockpit".into());
-        };
-        let (tx, rx) = oneshot::channel();
-        leave
-            .send(tx)
-            .await
-            .map_err(|_| "the step has already ended".to_string())?;
-        rx.await
-            .map_err(|_| "the step ended during the handover".to_string())?
+    /// The step's process group (0 while its supervisor has not said it yet).
+    pub fn pgid(&self) -> i32 {
+        self.pgid.load(Ordering::Relaxed)
     }
 
-    /// Stops the step when the cockpit exits under it: SIGTERM to a process group at once; a
-    /// cancel (PostgreSQL's cancel request, an HTTP poll stopped) for other steps.
-    pub fn terminate(&self) {
-        if self.pgid > 0 {
-            let _ = killpg(Pid::from_raw(self.pgid), Signal::SIGTERM);
-        } else {
-            let _ = self.cancel.try_send(());
-        }
-    }
-
-    /// Starts the cancel escalation (SIGINT, then SIGTERM and SIGKILL after [`CANCEL_STAGE`]).
+    /// Starts the cancel escalation (SIGINT, then SIGTERM and SIGKILL after [`CANCEL_STAGE`]);
+    /// for steps that are not processes, their own cancel (PostgreSQL's cancel request, an
+    /// HTTP poll stopped).
     pub fn cancel(&self) {
         let _ = self.cancel.try_send(());
     }
 }
 
-/// Starts the job and returns at once; events arrive on `events` until `Finished`.
+/// Starts the job under its supervisor and returns at once; events arrive on `events` until
+/// `Finished` (or `Lost`, when the supervisor died without a word).
 pub fn spawn(job: ShellJob, events: mpsc::Sender<ExecEvent>) -> Result<Running, String> {
-    let capture = if job.capture_vars {
-        match VarCapture::new(&job.step_id) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                tracing::warn!("variables of {} will not be captured: {e}", job.step_id);
-                None
-            }
-        }
-    } else {
-        None
+    let mut child = crate::exec::supervisor::start(&job)
+        .map_err(|e| format!("cannot start the step's supervisor: {e}"))?;
+    let Some(stdout) = child.stdout.take() else {
+        return Err("the step's supervisor has no output pipe".into());
     };
-    let (capture, capture_env) = capture.map_or((None, Vec::new()), |(c, env)| (Some(c), env));
-    let mut child =
-        start(&job, &capture_env).map_err(|e| format!("cannot start the shell: {e}"))?;
-    let pgid = child.id().map_or(0, |p| p as i32);
     let (cancel_tx, cancel_rx) = mpsc::channel(1);
-    let (leave_tx, leave_rx) = mpsc::channel(1);
+    let handle = Running {
+        cancel: cancel_tx,
+        pgid: Arc::default(),
+        outlives: true,
+    };
+    let step = StepRef {
+        step_id: job.step_id,
+        attempt: job.attempt,
+        output_path: job.output_path,
+    };
+    let pgid = handle.pgid.clone();
     tokio::spawn(async move {
-        let started = Instant::now();
-        let sink = Arc::new(Mutex::new(Sink {
-            file: OutputSink::create(&job.output_path, &job.masker),
-            last: LastLine::default(),
-        }));
-        let (stop_tx, stop_rx) = watch::channel(false);
-        let mut readers = Vec::new();
-        let pipes = [
-            child.stdout.take().map(|p| (p.into_owned_fd(), false)),
-            child.stderr.take().map(|p| (p.into_owned_fd(), true)),
-        ];
-        for (pipe, stderr) in pipes.into_iter().flatten() {
-            let pipe = match pipe.and_then(pipe::Receiver::from_owned_fd) {
-                Ok(p) => p,
-                Err(e) => {
-                    let which = if stderr { "stderr" } else { "stdout" };
-                    lock(&sink)
-                        .file
-                        .fail(format!("cannot read the step's {which}: {e}"));
-                    continue;
+        let (end_tx, end_rx) = oneshot::channel();
+        tokio::spawn(relay(
+            stdout,
+            step.clone(),
+            events.clone(),
+            pgid.clone(),
+            end_tx,
+        ));
+        let end = step
+            .watch_over(
+                &pgid,
+                cancel_rx,
+                async { end_rx.await.ok().flatten() },
+                &events,
+            )
+            .await;
+        let _ = child.wait().await;
+        step.report(end, &events).await;
+    });
+    Ok(handle)
+}
+
+/// Takes up a step whose supervisor still runs (a resume, or a second cockpit after a crash):
+/// its pane follows the output file, `c` signals its process group `pgid`, and its real end
+/// arrives as `Finished` once the supervisor has recorded it.
+pub fn attach(
+    step_id: String,
+    attempt: u32,
+    output_path: PathBuf,
+    pgid: i32,
+    events: mpsc::Sender<ExecEvent>,
+) -> Running {
+    let (cancel_tx, cancel_rx) = mpsc::channel(1);
+    let handle = Running {
+        cancel: cancel_tx,
+        pgid: Arc::new(AtomicI32::new(pgid)),
+        outlives: true,
+    };
+    let step = StepRef {
+        step_id,
+        attempt,
+        output_path,
+    };
+    let pgid = handle.pgid.clone();
+    tokio::spawn(async move {
+        let end = step
+            .watch_over(&pgid, cancel_rx, step.follow(&events), &events)
+            .await;
+        step.report(end, &events).await;
+    });
+    handle
+}
+
+/// Which attempt of which step, and its output file (beside which its supervisor keeps its
+/// lock and status).
+#[derive(Debug, Clone)]
+struct StepRef {
+    step_id: String,
+    attempt: u32,
+    output_path: PathBuf,
+}
+
+impl StepRef {
+    /// Waits for `end`, escalating signals to the process group when asked to cancel.
+    async fn watch_over<T>(
+        &self,
+        pgid: &AtomicI32,
+        mut cancel: mpsc::Receiver<()>,
+        end: impl std::future::Future<Output = T>,
+        events: &mpsc::Sender<ExecEvent>,
+    ) -> T {
+        let stages = [Signal::SIGINT, Signal::SIGTERM, Signal::SIGKILL];
+        let mut stage = 0usize;
+        let mut deadline: Option<tokio::time::Instant> = None;
+        tokio::pin!(end);
+        loop {
+            let next_stage = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(d).await,
+                    None => std::future::pending().await,
                 }
             };
-            widen_pipe(&pipe);
-            let reader = Reader {
-                sink: sink.clone(),
-                events: events.clone(),
-                step_id: job.step_id.clone(),
-                attempt: job.attempt,
-                stderr,
-            };
-            readers.push(tokio::spawn(reader.run(pipe, stop_rx.clone())));
-        }
-        let status = match supervise(&mut child, pgid, cancel_rx, leave_rx, &job, &events).await {
-            Ended::Exited(status) => status,
-            Ended::Leave(reply) => {
-                // Stop reading, let the file catch up, then give the pipes to relays.
-                let _ = stop_tx.send(true);
-                let mut pipes = Vec::new();
-                for r in readers {
-                    if let Ok(Some(p)) = r.await {
-                        pipes.extend(p.into_blocking_fd().ok());
+            tokio::select! {
+                // An end already seen wins over a cancel request that came with it.
+                biased;
+                out = &mut end => {
+                    // A cancelled step goes entirely: background jobs of the shell ignore SIGINT.
+                    if stage > 0 {
+                        signal_group(pgid.load(Ordering::Relaxed), Signal::SIGKILL);
                     }
+                    return out;
                 }
-                let _ = lock(&sink).finish();
-                let result = crate::exec::leave::hand_over(pipes, &job.output_path, &job.masker);
-                tracing::info!(step = %job.step_id, ok = result.is_ok(), "step left running");
-                // The variable dumps stay with the process; they are deleted when this drops.
-                drop(capture);
-                let _ = reply.send(result);
-                return;
+                Some(()) = cancel.recv(), if stage == 0 => {
+                    self.signal(pgid, stages[0], events).await;
+                    stage = 1;
+                    deadline = Some(tokio::time::Instant::now() + CANCEL_STAGE);
+                }
+                () = next_stage, if stage > 0 && stage < stages.len() => {
+                    self.signal(pgid, stages[stage], events).await;
+                    stage += 1;
+                    deadline = (stage < stages.len()).then(|| tokio::time::Instant::now() + CANCEL_STAGE);
+                }
             }
-        };
-        // Grandchildren may hold the pipes open after the shell exits: give them a moment,
-        // then stop reading (the pipes close, and what they still write is lost).
-        let late = tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            let _ = stop_tx.send(true);
-        });
-        for r in readers {
-            let _ = r.await;
         }
-        late.abort();
-        let (bytes, output_sha256, write_error, last_stdout_line) = lock(&sink).finish();
-        let mut outcome = Outcome {
-            bytes,
-            output_sha256,
-            duration_ms: started.elapsed().as_millis() as u64,
-            error: write_error,
-            vars: capture.map(VarCapture::collect).unwrap_or_default(),
-            last_stdout_line,
-            ..Outcome::default()
+    }
+
+    async fn signal(&self, pgid: &AtomicI32, sig: Signal, events: &mpsc::Sender<ExecEvent>) {
+        signal_group(pgid.load(Ordering::Relaxed), sig);
+        let name = match sig {
+            Signal::SIGINT => "SIGINT",
+            Signal::SIGTERM => "SIGTERM",
+            _ => "SIGKILL",
         };
-        match status {
-            Ok(status) => {
-                use std::os::unix::process::ExitStatusExt;
-                outcome.exit_code = status.code();
-                outcome.signal = status.signal();
-            }
-            Err(e) => outcome.error = Some(format!("cannot wait for the process: {e}")),
-        }
         let _ = events
-            .send(ExecEvent::Finished {
-                step_id: job.step_id,
-                attempt: job.attempt,
-                outcome,
+            .send(ExecEvent::Signalled {
+                step_id: self.step_id.clone(),
+                attempt: self.attempt,
+                signal: name,
             })
             .await;
-    });
-    Ok(Running {
-        cancel: cancel_tx,
-        leave: Some(leave_tx),
-        pgid,
-    })
-}
-
-/// How supervision ended: the process exited, or the cockpit asked to leave it running.
-enum Ended {
-    Exited(std::io::Result<std::process::ExitStatus>),
-    Leave(oneshot::Sender<Result<(), String>>),
-}
-
-fn start(job: &ShellJob, capture_env: &[(String, String)]) -> std::io::Result<Child> {
-    let mut last_err = None;
-    for shell in ["bash", "sh"] {
-        let mut cmd = Command::new(shell);
-        cmd.arg("-c")
-            .arg(&job.script)
-            .current_dir(&job.workdir)
-            .envs(job.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .envs(capture_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .process_group(0)
-            .kill_on_drop(false);
-        match cmd.spawn() {
-            Ok(child) => return Ok(child),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => last_err = Some(e),
-            Err(e) => return Err(e),
-        }
     }
-    Err(last_err.unwrap_or_else(|| std::io::Error::other("no shell found")))
-}
 
-/// Waits for the child, escalating signals to its process group when asked to cancel.
-async fn supervise(
-    child: &mut Child,
-    pgid: i32,
-    mut cancel: mpsc::Receiver<()>,
-    mut leave: mpsc::Receiver<oneshot::Sender<Result<(), String>>>,
-    job: &ShellJob,
-    events: &mpsc::Sender<ExecEvent>,
-) -> Ended {
-    let stages = [Signal::SIGINT, Signal::SIGTERM, Signal::SIGKILL];
-    let mut stage = 0usize;
-    let mut deadline: Option<tokio::time::Instant> = None;
-    loop {
-        let next_stage = async {
-            match deadline {
-                Some(d) => tokio::time::sleep_until(d).await,
-                None => std::future::pending().await,
-            }
+    /// Sends the end: the outcome the supervisor gave, else what its status file says, else
+    /// the step is lost (its supervisor died without recording the end).
+    async fn report(self, end: Option<Outcome>, events: &mpsc::Sender<ExecEvent>) {
+        let end = end.or_else(|| match supervised::probe(&self.output_path) {
+            Probe::Ended(end) => Some(Outcome::ended(end)),
+            Probe::Running { .. } | Probe::Gone => None,
+        });
+        let ev = match end {
+            Some(outcome) => ExecEvent::Finished {
+                step_id: self.step_id,
+                attempt: self.attempt,
+                outcome,
+            },
+            None => ExecEvent::Lost {
+                step_id: self.step_id,
+                attempt: self.attempt,
+            },
         };
-        tokio::select! {
-            // An exit already seen wins over a leave or cancel request that came with it.
-            biased;
-            status = child.wait() => {
-                // A cancelled step goes entirely: background jobs of the shell ignore SIGINT.
-                if stage > 0 && pgid > 0 {
-                    let _ = killpg(Pid::from_raw(pgid), Signal::SIGKILL);
-                }
-                return Ended::Exited(status);
+        let _ = events.send(ev).await;
+    }
+
+    /// Follows the output file of a step this cockpit did not start until its supervisor
+    /// records the end (`Some`) or is gone without a word (`None`). Looks every [`FOLLOW`]
+    /// while the step runs; reads on without waiting while there is more.
+    async fn follow(&self, events: &mpsc::Sender<ExecEvent>) -> Option<Outcome> {
+        let mut tail = FileTail::default();
+        let len = || std::fs::metadata(&self.output_path).map_or(0, |m| m.len());
+        tail.start_near(&self.output_path, len().saturating_sub(BACKLOG));
+        loop {
+            // The probe before the read: output written before the status is then read too.
+            let probe = supervised::probe(&self.output_path);
+            let to = len();
+            while let Some(chunk) = tail.read_to(&self.output_path, to) {
+                let _ = events
+                    .send(ExecEvent::Output {
+                        step_id: self.step_id.clone(),
+                        attempt: self.attempt,
+                        chunk,
+                        stderr: false,
+                    })
+                    .await;
             }
-            Some(reply) = leave.recv(), if stage == 0 => return Ended::Leave(reply),
-            Some(()) = cancel.recv(), if stage == 0 => {
-                signal(pgid, stages[0], job, events).await;
-                stage = 1;
-                deadline = Some(tokio::time::Instant::now() + CANCEL_STAGE);
-            }
-            () = next_stage, if stage > 0 && stage < stages.len() => {
-                signal(pgid, stages[stage], job, events).await;
-                stage += 1;
-                deadline = (stage < stages.len()).then(|| tokio::time::Instant::now() + CANCEL_STAGE);
+            match probe {
+                Probe::Running { .. } => tokio::time::sleep(FOLLOW).await,
+                Probe::Ended(end) => return Some(Outcome::ended(end)),
+                Probe::Gone => return None,
             }
         }
     }
 }
 
-async fn signal(pgid: i32, sig: Signal, job: &ShellJob, events: &mpsc::Sender<ExecEvent>) {
+fn signal_group(pgid: i32, sig: Signal) {
     if pgid > 0 {
         let _ = killpg(Pid::from_raw(pgid), sig);
     }
-    let name = match sig {
-        Signal::SIGINT => "SIGINT",
-        Signal::SIGTERM => "SIGTERM",
-        _ => "SIGKILL",
-    };
-    let _ = events
-        .send(ExecEvent::Signalled {
-            step_id: job.step_id.clone(),
-            attempt: job.attempt,
-            signal: name,
-        })
-        .await;
+}
+
+/// Reads the supervisor's frames: the output file's new bytes (or the chunk itself, when the
+/// file could not be written) go on to the screen, a slot in the UI's queue waited for each,
+/// so a slow screen slows the step as a pipe would; the process group is noted, and the
+/// outcome handed to `end`. A closed UI must not stop the reading: the supervisor would block.
+async fn relay(
+    stdout: impl AsyncRead + Unpin,
+    step: StepRef,
+    events: mpsc::Sender<ExecEvent>,
+    pgid: Arc<AtomicI32>,
+    end: oneshot::Sender<Option<Outcome>>,
+) {
+    let mut stdout = tokio::io::BufReader::with_capacity(64 * 1024, stdout);
+    let mut file = FileTail::default();
+    let mut outcome = None;
+    loop {
+        let mut head = [0u8; 5];
+        if stdout.read_exact(&mut head).await.is_err() {
+            break;
+        }
+        let len = u32::from_le_bytes([head[1], head[2], head[3], head[4]]) as usize;
+        let mut payload = Vec::with_capacity(len);
+        if (&mut stdout)
+            .take(len as u64)
+            .read_to_end(&mut payload)
+            .await
+            .is_err()
+            || payload.len() != len
+        {
+            break;
+        }
+        let output = |chunk, stderr| ExecEvent::Output {
+            step_id: step.step_id.clone(),
+            attempt: step.attempt,
+            chunk,
+            stderr,
+        };
+        match head[0] {
+            kind @ (frame::STDOUT_TO | frame::STDERR_TO) => {
+                let to = payload
+                    .get(..8)
+                    .and_then(|b| b.try_into().ok())
+                    .map_or(0, u64::from_le_bytes);
+                while let Some(chunk) = file.read_to(&step.output_path, to) {
+                    let _ = events.send(output(chunk, kind == frame::STDERR_TO)).await;
+                }
+            }
+            kind @ (frame::STDOUT | frame::STDERR) => {
+                let _ = events.send(output(payload, kind == frame::STDERR)).await;
+            }
+            frame::PGID => {
+                let id = std::str::from_utf8(&payload)
+                    .ok()
+                    .and_then(|t| t.parse().ok());
+                pgid.store(id.unwrap_or(0), Ordering::Relaxed);
+            }
+            frame::END => outcome = serde_json::from_slice(&payload).ok(),
+            _ => {}
+        }
+    }
+    let _ = end.send(outcome);
+}
+
+/// The cockpit's read position in a step's output file. Reads are plain blocking reads from
+/// the page cache, the file having just been written: cheaper than a trip through tokio's
+/// blocking pool.
+#[derive(Default)]
+struct FileTail {
+    file: Option<std::fs::File>,
+    at: u64,
+}
+
+impl FileTail {
+    /// Starts at the first line that begins at or after `from` (the cut line is not shown).
+    fn start_near(&mut self, path: &std::path::Path, from: u64) {
+        use std::io::{Read, Seek, SeekFrom};
+        if from == 0 {
+            return;
+        }
+        let Ok(mut file) = std::fs::File::open(path) else {
+            return;
+        };
+        let mut buf = vec![0u8; 64 * 1024];
+        let n = file
+            .seek(SeekFrom::Start(from - 1))
+            .and_then(|_| file.read(&mut buf))
+            .unwrap_or(0);
+        let skip = memchr::memchr(b'\n', &buf[..n]).map_or(n, |i| i + 1);
+        self.at = from - 1 + skip as u64;
+        self.file = file.seek(SeekFrom::Start(self.at)).ok().map(|_| file);
+    }
+
+    /// The next piece (at most [`CHUNK`]) of the bytes before `to` not read yet; `None` when
+    /// there are none (or the file cannot be read: the screen then misses them, the file not).
+    fn read_to(&mut self, path: &std::path::Path, to: u64) -> Option<Vec<u8>> {
+        use std::io::Read;
+        if self.at >= to {
+            return None;
+        }
+        if self.file.is_none() {
+            self.file = std::fs::File::open(path).ok();
+        }
+        let want = (to - self.at).min(CHUNK as u64) as usize;
+        let mut buf = Vec::with_capacity(want);
+        let n = self
+            .file
+            .as_mut()?
+            .take(want as u64)
+            .read_to_end(&mut buf)
+            .ok()?;
+        if n == 0 {
+            return None;
+        }
+        self.at += n as u64;
+        Some(buf)
+    }
 }
 
 /// A 1 MiB pipe absorbs scheduling gaps of the reader, so a fast producer is not stalled
 /// every 64 KiB (Linux only; elsewhere the default stays).
-fn widen_pipe(pipe: &impl std::os::fd::AsFd) {
+pub(crate) fn widen_pipe(pipe: &impl std::os::fd::AsFd) {
     #[cfg(target_os = "linux")]
     {
         let _ = nix::fcntl::fcntl(pipe, nix::fcntl::FcntlArg::F_SETPIPE_SZ(1 << 20));
     }
     #[cfg(not(target_os = "linux"))]
     let _ = pipe;
-}
-
-/// One pipe of a step: what it reads goes to the shared [`Sink`] and on to the screen, from
-/// the same task (no hop between threads per chunk).
-struct Reader {
-    sink: Arc<Mutex<Sink>>,
-    events: mpsc::Sender<ExecEvent>,
-    step_id: String,
-    attempt: u32,
-    stderr: bool,
-}
-
-impl Reader {
-    /// Reads until end of file; when `stop` turns true, returns the pipe itself (still open)
-    /// so that it can be handed over.
-    async fn run(
-        self,
-        mut pipe: pipe::Receiver,
-        mut stop: watch::Receiver<bool>,
-    ) -> Option<pipe::Receiver> {
-        loop {
-            // Unfilled capacity: a read costs no zeroing of a buffer it mostly leaves unused.
-            let mut buf = Vec::with_capacity(CHUNK);
-            tokio::select! {
-                biased;
-                Ok(()) = stop.changed() => return Some(pipe),
-                r = pipe.read_buf(&mut buf) => match r {
-                    Ok(0) | Err(_) => return None,
-                    Ok(n) => {
-                        if n < CHUNK / 4 {
-                            // A line or two: do not keep a whole chunk's memory for it.
-                            buf.shrink_to_fit();
-                        }
-                        // A slot in the UI's queue first, then file and queue under one
-                        // lock: the screen gets the two streams in the order the file does,
-                        // and nothing waits while holding the lock. The screen is best
-                        // effort: a closed UI must not stop the capture.
-                        let slot = self.events.reserve().await.ok();
-                        let mut sink = lock(&self.sink);
-                        sink.take(&buf, self.stderr);
-                        if let Some(slot) = slot {
-                            slot.send(ExecEvent::Output {
-                                step_id: self.step_id.clone(),
-                                attempt: self.attempt,
-                                chunk: buf,
-                                stderr: self.stderr,
-                            });
-                        }
-                        drop(sink);
-                    }
-                },
-            }
-        }
-    }
-}
-
-fn lock(sink: &Mutex<Sink>) -> std::sync::MutexGuard<'_, Sink> {
-    sink.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Where both pipes' chunks go, in the order they are read: the output file (masked when there
-/// are secrets, counted and hashed as written) and the last stdout line. Writes are plain
-/// blocking writes to the page cache: cheaper than a trip through tokio's blocking pool.
-struct Sink {
-    file: OutputSink,
-    last: LastLine,
-}
-
-impl Sink {
-    fn take(&mut self, chunk: &[u8], stderr: bool) {
-        if !stderr {
-            self.last.push(chunk);
-        }
-        self.file.write(chunk);
-    }
-
-    /// Closes the file: (bytes, sha256 of the file as written, error, last stdout line).
-    fn finish(&mut self) -> (u64, String, Option<String>, Option<String>) {
-        let (bytes, sha, error) = self.file.finish();
-        let last = std::mem::take(&mut self.last).finish();
-        (bytes, sha, error, last)
-    }
-}
-
-/// The last non-empty line of a byte stream, without keeping the stream: a chunk costs one
-/// backwards search for its last line, not a pass over every line (floods are millions).
-#[derive(Default)]
-struct LastLine {
-    /// The line being written (after the last newline seen).
-    current: Vec<u8>,
-    last: Vec<u8>,
-}
-
-impl LastLine {
-    /// Longest line kept; a longer one is not a value anyone captures.
-    const MAX: usize = 64 * 1024;
-
-    fn push(&mut self, chunk: &[u8]) {
-        let Some(end) = memchr::memrchr(b'\n', chunk) else {
-            self.extend_current(chunk);
-            return;
-        };
-        // Complete lines end at `end`; walk back to the last one that is not blank.
-        let mut hi = end;
-        loop {
-            let lo = memchr::memrchr(b'\n', &chunk[..hi]).map_or(0, |i| i + 1);
-            if lo == 0 {
-                // The first line of the chunk continues the one in progress.
-                self.extend_current(&chunk[..hi]);
-                if !self.current.trim_ascii().is_empty() {
-                    std::mem::swap(&mut self.last, &mut self.current);
-                }
-                break;
-            }
-            let line = &chunk[lo..hi];
-            if !line.trim_ascii().is_empty() {
-                self.last.clear();
-                self.last
-                    .extend_from_slice(&line[..line.len().min(Self::MAX)]);
-                break;
-            }
-            hi = lo - 1;
-        }
-        self.current.clear();
-        self.extend_current(&chunk[end + 1..]);
-    }
-
-    fn extend_current(&mut self, bytes: &[u8]) {
-        let room = Self::MAX.saturating_sub(self.current.len());
-        self.current
-            .extend_from_slice(&bytes[..bytes.len().min(room)]);
-    }
-
-    fn finish(mut self) -> Option<String> {
-        if !self.current.trim_ascii().is_empty() {
-            std::mem::swap(&mut self.last, &mut self.current);
-        }
-        let line = String::from_utf8_lossy(self.last.trim_ascii()).into_owned();
-        (!line.is_empty()).then_some(line)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::LastLine;
-
-    fn last(chunks: &[&str]) -> Option<String> {
-        let mut l = LastLine::default();
-        for c in chunks {
-            l.push(c.as_bytes());
-        }
-        l.finish()
-    }
-
-    #[test]
-    fn finds_the_last_non_empty_line_across_chunks() {
-        assert_eq!(last(&["a\nb\n"]), Some("b".into()));
-        assert_eq!(last(&["a\nbe", "ta\n\n  \n"]), Some("beta".into()));
-        assert_eq!(last(&["one\n", "\n", "\n"]), Some("one".into()));
-        assert_eq!(
-            last(&["x\ntail without newline"]),
-            Some("tail without newline".into())
-        );
-        assert_eq!(last(&["par", "tial", "\n"]), Some("partial".into()));
-        assert_eq!(last(&["\n\n"]), None);
-        assert_eq!(last(&[]), None);
-    }
 }

@@ -12,6 +12,9 @@ use sha2::{Digest, Sha256};
 /// The `prev` of the first line: no line comes before it.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// How many of its last output lines a `step_finished` carries.
+pub const LAST_LINES: usize = 10;
+
 /// What separates a line's hashed bytes from its hash.
 pub const HASH_MARK: &str = ",\"hash\":\"";
 
@@ -84,6 +87,11 @@ pub enum EventKind {
         bytes: u64,
         output_sha256: String,
         last_lines: Vec<String>,
+        /// Set only when the step ended while no cockpit was open (its supervisor recorded the
+        /// end): when it really ended. The event's `ts` is when a cockpit observed it after
+        /// the fact. Absent in journals written before it existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ended_at: Option<DateTime<Utc>>,
     },
     /// The captain confirmed the step (a check, a manual step, or a result they accept).
     StepAcknowledged {
@@ -361,6 +369,7 @@ impl Event {
                 signal,
                 duration_ms,
                 bytes,
+                ended_at,
                 ..
             } => {
                 let how = match (exit_code, signal) {
@@ -369,8 +378,14 @@ impl Event {
                     (None, Some(sig)) => format!("killed by signal {sig}"),
                     (None, None) => "ended without an exit code".to_string(),
                 };
+                let seen = ended_at.map_or(String::new(), |t| {
+                    format!(
+                        " (ended {} while no cockpit was open, observed after the fact)",
+                        t.to_rfc3339_opts(SecondsFormat::Millis, true)
+                    )
+                });
                 on(format!(
-                    "{how} in {}, {bytes} bytes of output",
+                    "{how} in {}, {bytes} bytes of output{seen}",
                     human_ms(*duration_ms)
                 ))
             }

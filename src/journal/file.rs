@@ -16,6 +16,7 @@ use crate::journal::event::{self, Event, EventKind, GENESIS};
 use crate::journal::padding::{self, Tail};
 use crate::journal::runs;
 use crate::journal::secrets::{MASK, Masker};
+use crate::journal::supervised::{self, Probe};
 use crate::runbook::Runbook;
 
 /// The journal's file name in a run folder.
@@ -144,8 +145,11 @@ impl Journal {
     }
 
     /// Opens an existing run for writing: takes the lock, checks every line and the chain,
-    /// repairs a torn last line, and records `step_interrupted` for every step whose attempt was
-    /// still running (its writer is gone: we hold the lock).
+    /// repairs a torn last line, and settles every step whose attempt was still running (its
+    /// writer is gone: we hold the lock) by what its supervisor left ([`supervised::probe`]):
+    /// still running, it stays so (the cockpit re-attaches); ended while no cockpit was open,
+    /// its real end is recorded as `step_finished` with `ended_at`; gone without a word,
+    /// `step_interrupted`.
     ///
     /// Returns the journal, every event (repair and interruption events included), and the
     /// repair message to show once, if a repair happened. Any damage other than a torn last line
@@ -227,8 +231,39 @@ impl Journal {
             events.push(e);
         }
         for (step, attempt) in running_steps(&events) {
-            let e = journal.append_at(EventKind::StepInterrupted { attempt }, Some(&step), ts)?;
-            events.push(e);
+            let output = output_path(run_dir, &step, attempt);
+            let end = match supervised::probe(&output) {
+                // Its supervisor runs on: the cockpit re-attaches to it.
+                Probe::Running { .. } => continue,
+                Probe::Ended(end) => end,
+                Probe::Gone => {
+                    let e = journal.append_at(
+                        EventKind::StepInterrupted { attempt },
+                        Some(&step),
+                        ts,
+                    )?;
+                    events.push(e);
+                    continue;
+                }
+            };
+            let error = end.error.clone();
+            let kind = EventKind::StepFinished {
+                attempt,
+                exit_code: end.exit_code,
+                signal: end.signal,
+                duration_ms: end.duration_ms,
+                bytes: end.bytes,
+                output_sha256: end.output_sha256,
+                last_lines: supervised::last_lines_of(&output, event::LAST_LINES),
+                ended_at: Some(end.ended_at),
+            };
+            events.push(journal.append_at(kind, Some(&step), ts)?);
+            if let Some(e) = error {
+                // As in the cockpit: output not captured in full never passes as succeeded.
+                let note = format!("output capture failed: {e}");
+                let kind = EventKind::StepFailedManual { note };
+                events.push(journal.append_at(kind, Some(&step), ts)?);
+            }
         }
         Ok((journal, events, message))
     }

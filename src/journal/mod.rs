@@ -14,6 +14,7 @@ pub mod padding;
 pub mod replay;
 pub mod runs;
 pub mod secrets;
+pub mod supervised;
 pub mod writer;
 
 use std::fs;

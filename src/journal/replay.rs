@@ -468,12 +468,13 @@ impl RunState {
         phase.finished = finished.filter(|_| done == phase.step_ids.len());
     }
 
-    /// Steps still `Running` become `Interrupted`: call it when the journal's writer is gone
-    /// (nobody holds the lock). [`super::Journal::open`] records it durably instead.
-    pub fn mark_interrupted(&mut self) {
+    /// Steps still `Running` become `Interrupted`, but for those `runs_on(id, attempt)` says
+    /// still run (a supervisor outlived the cockpit): call it when the journal's writer is
+    /// gone (nobody holds the lock). [`super::Journal::open`] records it durably instead.
+    pub fn mark_interrupted(&mut self, runs_on: impl Fn(&str, u32) -> bool) {
         let mut touched = Vec::new();
-        for step in self.steps.values_mut() {
-            if step.status == StepStatus::Running {
+        for (id, step) in self.steps.iter_mut() {
+            if step.status == StepStatus::Running && !runs_on(id, step.attempts) {
                 step.status = StepStatus::Interrupted;
                 touched.push(step.phase);
             }

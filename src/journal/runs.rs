@@ -214,7 +214,8 @@ impl LoadedRun {
 }
 
 /// Reads a run without taking its lock. When nobody holds the lock, steps still running are
-/// shown as interrupted ([`RunState::mark_interrupted`]): their writer is gone.
+/// shown as interrupted ([`RunState::mark_interrupted`]): their writer is gone; a shell step
+/// whose supervisor still runs stays running.
 pub fn load_run(run_dir: &Path) -> Result<LoadedRun, LoadRunError> {
     let events = file::read_events(run_dir)?;
     let copy = run_dir.join(RUNBOOK_FILE);
@@ -234,7 +235,13 @@ pub fn load_run(run_dir: &Path) -> Result<LoadedRun, LoadRunError> {
     } else if file::is_locked(run_dir) {
         RunStatus::Active
     } else {
-        state.mark_interrupted();
+        state.mark_interrupted(|id, attempt| {
+            let output = file::output_path(run_dir, id, attempt);
+            matches!(
+                super::supervised::probe(&output),
+                super::supervised::Probe::Running { .. }
+            )
+        });
         RunStatus::Abandoned
     };
     Ok(LoadedRun {

@@ -133,6 +133,11 @@ impl<W: Write> MaskingWriter<W> {
         self.inner.write_all(self.masker.mask(&text).as_bytes())
     }
 
+    /// The inner writer (what has reached it so far).
+    pub fn get_ref(&self) -> &W {
+        &self.inner
+    }
+
     /// Writes what is still held (a last line without newline) and returns the inner writer.
     pub fn finish(mut self) -> io::Result<W> {
         let n = self.pending.len();

@@ -211,14 +211,14 @@ pub fn render(frame: &mut Frame, screen: Rect, app: &App) {
                 Line::raw(""),
                 Line::from(opts),
                 Line::raw(""),
-                Line::styled(
-                    "←/→ choose · Enter · Esc back. A step left running keeps writing its output file; the journal records it as interrupted.",
-                    t.dim,
+                Line::raw(
+                    "Shell steps left running go on; `flightdeck run` on this runbook again follows them. SQL and HTTP steps cannot outlive flightdeck: they are cancelled.",
                 ),
+                Line::styled("←/→ choose · Enter · Esc back", t.dim),
             ];
             show(
                 frame,
-                centered(screen, 80, 7),
+                centered(screen, 80, 9),
                 Paragraph::new(lines).wrap(Wrap { trim: false }),
                 " Quit? ",
                 app,

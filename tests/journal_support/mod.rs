@@ -77,6 +77,7 @@ pub fn shell(
             bytes: written.len() as u64,
             output_sha256: sha256_hex(&written),
             last_lines,
+            ended_at: None,
         },
         Some(id),
         end,

@@ -115,6 +115,7 @@ impl Rig {
                 .join(format!("output/{step_id}.{attempt}.log")),
             masker: Default::default(),
             capture_vars,
+            program: env!("CARGO_BIN_EXE_flightdeck").into(),
         };
         let _running = shell::spawn(job, tx).expect("spawn");
         loop {

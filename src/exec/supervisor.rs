@@ -1,0 +1,388 @@
+//! The supervisor of a shell step: `flightdeck supervise`, a small process of its own that
+//! starts the step's shell in a process group, owns its pipes, its output file and its exit
+//! status, so that the step's fate never depends on the cockpit that started it (a quit, a
+//! hangup, `kill -9`, a panic or an OOM kill of the cockpit).
+//!
+//! It writes each chunk to the output file as it arrives (page cache, no buffering), then
+//! tells the cockpit over its stdout, framed, how far the file has grown (the cockpit reads
+//! the new bytes from the page cache: one copy fewer than sending them through a pipe); once
+//! the cockpit is gone (the pipe breaks) it keeps writing the file alone. At the end it writes the status file
+//! ([`crate::journal::supervised`]), then the outcome frame, and exits, which releases the
+//! lock it held (its stdin, locked by the cockpit before the start).
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::exec::capture::VarCapture;
+use crate::exec::output::OutputSink;
+use crate::exec::shell::{Outcome, ShellJob};
+use crate::journal::secrets::Masker;
+use crate::journal::supervised::{self, StepEnd};
+
+/// Read size: a flood is a few hundred frames, not millions.
+const CHUNK: usize = 256 * 1024;
+/// How long the pipes may stay open after the shell exited (grandchildren holding them).
+const LATE: Duration = Duration::from_secs(1);
+
+/// Frame kinds on the supervisor's stdout: a one-byte kind, a little-endian u32 length, the
+/// payload.
+pub mod frame {
+    /// The step wrote to stdout: the output file now holds this many bytes (u64, LE).
+    pub const STDOUT_TO: u8 = b'o';
+    /// The step wrote to stderr: the output file now holds this many bytes (u64, LE).
+    pub const STDERR_TO: u8 = b'e';
+    /// A chunk the step wrote to stdout, when the output file could not be written.
+    pub const STDOUT: u8 = b'O';
+    /// A chunk the step wrote to stderr, when the output file could not be written.
+    pub const STDERR: u8 = b'E';
+    /// The step's process group id, as decimal text.
+    pub const PGID: u8 = b'P';
+    /// The [`super::Outcome`] as JSON: the last frame.
+    pub const END: u8 = b'F';
+}
+
+/// What the cockpit hands the supervisor: everything needed to run the step on its own. It
+/// travels in a private (0600) file the supervisor reads and deletes at once: the environment
+/// and the secrets must not show in a process listing.
+#[derive(Debug, Serialize, Deserialize)]
+struct Spec {
+    step_id: String,
+    script: String,
+    env: Vec<(String, String)>,
+    workdir: PathBuf,
+    output_path: PathBuf,
+    secrets: Vec<String>,
+    capture_vars: bool,
+}
+
+/// Starts the supervisor of `job`: its lock is taken here, before the process exists, and
+/// handed over as its stdin, so the run folder never shows a step as gone while it starts.
+pub fn start(job: &ShellJob) -> std::io::Result<tokio::process::Child> {
+    let lock = supervised::take_lock(&job.output_path)?;
+    let spec = Spec {
+        step_id: job.step_id.clone(),
+        script: job.script.clone(),
+        env: job.env.clone(),
+        workdir: job.workdir.clone(),
+        output_path: job.output_path.clone(),
+        secrets: job.masker.secrets().to_vec(),
+        capture_vars: job.capture_vars,
+    };
+    let spec_path = write_spec(&spec)?;
+    let child = tokio::process::Command::new(&job.program)
+        .arg("supervise")
+        .arg("--job")
+        .arg(&spec_path)
+        .stdin(Stdio::from(lock))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        // Its own process group: the terminal's hangup and Ctrl-C do not reach it.
+        .process_group(0)
+        .kill_on_drop(false)
+        .spawn();
+    if child.is_err() {
+        let _ = std::fs::remove_file(&spec_path);
+    }
+    child
+}
+
+fn write_spec(spec: &Spec) -> std::io::Result<PathBuf> {
+    use std::os::unix::fs::OpenOptionsExt;
+    static SPECS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = SPECS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = crate::exec::capture::private_dir()?
+        .join(format!("supervise-{}-{n}.json", std::process::id()));
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)?;
+    f.write_all(&serde_json::to_vec(spec).map_err(std::io::Error::other)?)?;
+    Ok(path)
+}
+
+/// The supervisor process itself (`flightdeck supervise --job FILE`): runs the step to its end
+/// and records it. Errors are only those before the step could start; they are recorded in the
+/// status file too when the output path is known.
+pub fn supervise(spec_path: &Path) -> Result<(), String> {
+    let text = std::fs::read(spec_path).map_err(|e| format!("{}: {e}", spec_path.display()));
+    let _ = std::fs::remove_file(spec_path);
+    let spec: Spec = serde_json::from_slice(&text?).map_err(|e| format!("bad job file: {e}"))?;
+    let started = Instant::now();
+    let dup = |fd: std::os::fd::BorrowedFd<'_>| fd.try_clone_to_owned().map(File::from);
+    let mut lock = dup(std::io::stdin().as_fd()).map_err(|e| format!("no lock: {e}"))?;
+    let cockpit = dup(std::io::stdout().as_fd()).ok();
+    if let Some(c) = &cockpit {
+        crate::exec::shell::widen_pipe(c);
+    }
+    let mut masker = Masker::default();
+    for s in &spec.secrets {
+        masker.add(s);
+    }
+    let link = Arc::new(Mutex::new(Link {
+        file: OutputSink::create(&spec.output_path, &masker),
+        last: LastLine::default(),
+        cockpit,
+        closed: false,
+    }));
+    let capture = if spec.capture_vars {
+        VarCapture::new(&spec.step_id).ok()
+    } else {
+        None
+    };
+    let (capture, capture_env) = capture.map_or((None, Vec::new()), |(c, env)| (Some(c), env));
+    let mut outcome = Outcome::default();
+    match start_shell(&spec, &capture_env) {
+        Ok(mut child) => {
+            let pgid = child.id() as i32;
+            let _ = supervised::note_pgid(&mut lock, pgid);
+            locked(&link).send(frame::PGID, pgid.to_string().as_bytes());
+            let (done_tx, done_rx) = mpsc::channel();
+            let mut readers = 0;
+            for (pipe, kind) in [
+                (
+                    child.stdout.take().map(|p| File::from(OwnedFd::from(p))),
+                    frame::STDOUT,
+                ),
+                (
+                    child.stderr.take().map(|p| File::from(OwnedFd::from(p))),
+                    frame::STDERR,
+                ),
+            ] {
+                let Some(pipe) = pipe else { continue };
+                crate::exec::shell::widen_pipe(&pipe);
+                let (link, done) = (link.clone(), done_tx.clone());
+                readers += 1;
+                std::thread::spawn(move || {
+                    read_pipe(pipe, kind, &link);
+                    let _ = done.send(());
+                });
+            }
+            let status = child.wait();
+            // Grandchildren may hold the pipes open after the shell exits: give them a
+            // moment, then stop recording (what they still write is lost).
+            let deadline = Instant::now() + LATE;
+            for _ in 0..readers {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if done_rx.recv_timeout(left).is_err() {
+                    break;
+                }
+            }
+            match status {
+                Ok(status) => {
+                    use std::os::unix::process::ExitStatusExt;
+                    outcome.exit_code = status.code();
+                    outcome.signal = status.signal();
+                }
+                Err(e) => outcome.error = Some(format!("cannot wait for the process: {e}")),
+            }
+        }
+        Err(e) => outcome.error = Some(format!("cannot start the shell: {e}")),
+    }
+    let mut link = locked(&link);
+    link.closed = true;
+    let (bytes, sha, write_error) = link.file.finish();
+    outcome.duration_ms = started.elapsed().as_millis() as u64;
+    outcome.bytes = bytes;
+    outcome.output_sha256 = sha;
+    outcome.error = outcome.error.take().or(write_error);
+    outcome.last_stdout_line = std::mem::take(&mut link.last).finish();
+    outcome.vars = capture.map(VarCapture::collect).unwrap_or_default();
+    let end = StepEnd {
+        exit_code: outcome.exit_code,
+        signal: outcome.signal,
+        ended_at: StepEnd::now(),
+        duration_ms: outcome.duration_ms,
+        bytes: outcome.bytes,
+        output_sha256: outcome.output_sha256.clone(),
+        error: outcome.error.clone(),
+    };
+    // The status first: a cockpit that misses the last frame still finds the end.
+    let _ = end.write(&supervised::status_path(&spec.output_path));
+    let json = serde_json::to_vec(&outcome).unwrap_or_default();
+    link.send(frame::END, &json);
+    Ok(())
+}
+
+fn start_shell(spec: &Spec, capture_env: &[(String, String)]) -> std::io::Result<Child> {
+    let mut last_err = None;
+    for shell in ["bash", "sh"] {
+        let mut cmd = Command::new(shell);
+        cmd.arg("-c")
+            .arg(&spec.script)
+            .current_dir(&spec.workdir)
+            .envs(spec.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .envs(capture_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0);
+        match cmd.spawn() {
+            Ok(child) => return Ok(child),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => last_err = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last_err.unwrap_or_else(|| std::io::Error::other("no shell found")))
+}
+
+/// One pipe of the step, read until end of file: each chunk to the file, then to the cockpit.
+fn read_pipe(mut pipe: File, kind: u8, link: &Mutex<Link>) {
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        match pipe.read(&mut buf) {
+            Ok(0) => return,
+            Ok(n) => {
+                let mut link = locked(link);
+                if link.closed {
+                    return;
+                }
+                link.take(kind == frame::STDERR, &buf[..n]);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return,
+        }
+    }
+}
+
+fn locked(link: &Mutex<Link>) -> std::sync::MutexGuard<'_, Link> {
+    link.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Where both pipes' chunks go, in the order they are read, under one lock: the output file
+/// (masked, counted and hashed as written), the last stdout line, and the cockpit while it is
+/// there. The file is written before the cockpit sees a chunk, so the screen never shows a
+/// byte the file does not hold.
+struct Link {
+    file: OutputSink,
+    last: LastLine,
+    /// The pipe to the cockpit; dropped when it breaks (the cockpit went away).
+    cockpit: Option<File>,
+    /// The step has been recorded: late chunks are dropped.
+    closed: bool,
+}
+
+impl Link {
+    /// A chunk of the step's output: to the file, then word of it to the cockpit.
+    fn take(&mut self, stderr: bool, chunk: &[u8]) {
+        if !stderr {
+            self.last.push(chunk);
+        }
+        self.file.write(chunk);
+        match (self.file.in_file(), stderr) {
+            (Some(len), false) => self.send(frame::STDOUT_TO, &len.to_le_bytes()),
+            (Some(len), true) => self.send(frame::STDERR_TO, &len.to_le_bytes()),
+            (None, false) => self.send(frame::STDOUT, chunk),
+            (None, true) => self.send(frame::STDERR, chunk),
+        }
+    }
+
+    fn send(&mut self, kind: u8, payload: &[u8]) {
+        let Some(out) = self.cockpit.as_mut() else {
+            return;
+        };
+        let len = u32::try_from(payload.len()).unwrap_or(u32::MAX);
+        let mut head = [kind, 0, 0, 0, 0];
+        head[1..].copy_from_slice(&len.to_le_bytes());
+        if out
+            .write_all(&head)
+            .and_then(|()| out.write_all(payload))
+            .is_err()
+        {
+            self.cockpit = None;
+        }
+    }
+}
+
+/// The last non-empty line of a byte stream, without keeping the stream: a chunk costs one
+/// backwards search for its last line, not a pass over every line (floods are millions).
+#[derive(Default)]
+struct LastLine {
+    /// The line being written (after the last newline seen).
+    current: Vec<u8>,
+    last: Vec<u8>,
+}
+
+impl LastLine {
+    /// Longest line kept; a longer one is not a value anyone captures.
+    const MAX: usize = 64 * 1024;
+
+    fn push(&mut self, chunk: &[u8]) {
+        let Some(end) = memchr::memrchr(b'\n', chunk) else {
+            self.extend_current(chunk);
+            return;
+        };
+        // Complete lines end at `end`; walk back to the last one that is not blank.
+        let mut hi = end;
+        loop {
+            let lo = memchr::memrchr(b'\n', &chunk[..hi]).map_or(0, |i| i + 1);
+            if lo == 0 {
+                // The first line of the chunk continues the one in progress.
+                self.extend_current(&chunk[..hi]);
+                if !self.current.trim_ascii().is_empty() {
+                    std::mem::swap(&mut self.last, &mut self.current);
+                }
+                break;
+            }
+            let line = &chunk[lo..hi];
+            if !line.trim_ascii().is_empty() {
+                self.last.clear();
+                self.last
+                    .extend_from_slice(&line[..line.len().min(Self::MAX)]);
+                break;
+            }
+            hi = lo - 1;
+        }
+        self.current.clear();
+        self.extend_current(&chunk[end + 1..]);
+    }
+
+    fn extend_current(&mut self, bytes: &[u8]) {
+        let room = Self::MAX.saturating_sub(self.current.len());
+        self.current
+            .extend_from_slice(&bytes[..bytes.len().min(room)]);
+    }
+
+    fn finish(mut self) -> Option<String> {
+        if !self.current.trim_ascii().is_empty() {
+            std::mem::swap(&mut self.last, &mut self.current);
+        }
+        let line = String::from_utf8_lossy(self.last.trim_ascii()).into_owned();
+        (!line.is_empty()).then_some(line)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LastLine;
+
+    fn last(chunks: &[&str]) -> Option<String> {
+        let mut l = LastLine::default();
+        for c in chunks {
+            l.push(c.as_bytes());
+        }
+        l.finish()
+    }
+
+    #[test]
+    fn finds_the_last_non_empty_line_across_chunks() {
+        assert_eq!(last(&["a\nb\n"]), Some("b".into()));
+        assert_eq!(last(&["a\nbe", "ta\n\n  \n"]), Some("beta".into()));
+        assert_eq!(last(&["one\n", "\n", "\n"]), Some("one".into()));
+        assert_eq!(
+            last(&["x\ntail without newline"]),
+            Some("tail without newline".into())
+        );
+        assert_eq!(last(&["par", "tial", "\n"]), Some("partial".into()));
+        assert_eq!(last(&["\n\n"]), None);
+        assert_eq!(last(&[]), None);
+    }
+}
