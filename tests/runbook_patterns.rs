@@ -780,3 +780,53 @@ fn lines_typed_as_another_user_or_on_another_machine_are_done_by_hand() {
     );
     assert!(cut[1].detail.contains("another machine"));
 }
+
+#[test]
+fn an_item_that_runs_a_command_and_then_a_block_is_two_steps() {
+    let rb = load("27-command-and-block");
+    let steps = &rb.phases[0].steps;
+    let got: Vec<(StepKind, &str, Option<&str>, bool)> = steps
+        .iter()
+        .map(|s| (s.kind, s.title.as_str(), s.code.as_deref(), s.optional))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                StepKind::Shell,
+                "Commit the changes to .authors.yml",
+                Some("git add .authors.yml && git commit -m \"Update .authors.yml\"\n"),
+                false
+            ),
+            (
+                StepKind::Shell,
+                "Rerun rever --activities authors --force <VERSION>",
+                Some("rever --activities authors --force <VERSION>\n"),
+                false
+            ),
+            (
+                StepKind::Shell,
+                "Check that .mailmap is correct by running",
+                Some("git shortlog -se\n"),
+                false
+            ),
+            // A short "repeat … if needed" is all conditional.
+            (
+                StepKind::Manual,
+                "Repeat steps 1 and 2 if needed.",
+                None,
+                true
+            ),
+            // A command mentioned as already run is no step.
+            (
+                StepKind::Shell,
+                "Once you have run rever --activities changelog with no errors, revert the last commit",
+                Some("git reset --soft HEAD~1\n"),
+                false
+            ),
+        ]
+    );
+    // The condition after a heading's number.
+    let fix = phase_steps(&rb, "2.7. If necessary, fix issues on the release branch");
+    assert!(fix[0].optional);
+}

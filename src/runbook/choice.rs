@@ -134,7 +134,8 @@ pub(crate) fn offers_an_alternative(text: &str) -> bool {
 /// "(optional) …", "[Optional] …", "Optionally, …", "Optional: …", "… (optional)": a step the
 /// runbook leaves to the captain.
 pub(crate) fn says_optional(title: &str) -> bool {
-    let t = title
+    // "2.7. If necessary, fix issues": the condition follows the number.
+    let t = crate::runbook::title::strip_numbering(title)
         .trim()
         .trim_start_matches(['*', '_'])
         .to_ascii_lowercase();
@@ -194,7 +195,19 @@ pub(crate) fn says_optional(title: &str) -> bool {
             "(if required)",
         ]
         .iter()
-        .any(|p| t.contains(p));
+        .any(|p| t.contains(p))
+        || {
+            // "Repeat steps 3 and 5 if needed": a short instruction that is all conditional
+            // (a trailing "if necessary" on a longer one qualifies only its last part).
+            let body = t.trim_end_matches(['.', '!', ')']);
+            let trailing = ["if needed", "if necessary", "if required"]
+                .iter()
+                .any(|c| body.ends_with(c));
+            let again = ["repeat", "retry", "redo", "rerun"]
+                .iter()
+                .any(|v| t.starts_with(v));
+            trailing && (again || body.split_whitespace().count() <= 6)
+        };
     [
         "(optional)",
         "[optional]",

@@ -1288,7 +1288,33 @@ impl<'a> Walker<'a> {
                 }
                 continue;
             }
-            if wants_step {
+            // "Rerun `rever … --force` and finally check the result by running:" then a block:
+            // the inline command is a step of its own, and the block takes the rest.
+            let split = (!wants_step && has_fence && steps_here && item.task.is_none())
+                .then(|| {
+                    let c = command.as_deref()?.trim();
+                    let at = title.find(c)? + c.len();
+                    let rest = title[at..].trim_start_matches([',', ';', ' ']);
+                    let rest = ["and ", "then ", "finally ", "after that "]
+                        .iter()
+                        .fold(rest, |r, w| r.strip_prefix(w).unwrap_or(r));
+                    let mut chars = rest.chars();
+                    let rest: String = chars
+                        .next()
+                        .map(|f| f.to_uppercase().chain(chars).collect())
+                        .unwrap_or_default();
+                    // "Once you have run `x`, revert …" mentions a command already run.
+                    let head = title[..at].to_ascii_lowercase();
+                    let done = ["once ", "after ", "when ", "if "]
+                        .iter()
+                        .any(|w| head.starts_with(w))
+                        || head.contains("have ");
+                    (!rest.is_empty() && !done).then(|| (title[..at].to_string(), rest))
+                })
+                .flatten();
+            let fence_title = split.as_ref().map(|(_, rest)| rest.clone());
+            if wants_step || split.is_some() {
+                let title = split.map_or(title.clone(), |(head, _)| Cow::Owned(head));
                 let detail = self.detail(item);
                 let kind = match (item.task, &command) {
                     (Some(_), _) => StepKind::Check,
@@ -1384,6 +1410,9 @@ impl<'a> Walker<'a> {
                             None => reading,
                         };
                         let own = match (nth, prev_paragraph.or(unused)) {
+                            (0, _) if fence_title.is_some() => {
+                                Cow::Owned(fence_title.clone().unwrap_or_default())
+                            }
                             (0, _) if !made_step || item.task.is_some() => title.clone(),
                             (_, Some(p)) => short_title(sentence_for_title(p)),
                             _ => Cow::Owned(format!("{title} ({})", nth + 2)),
