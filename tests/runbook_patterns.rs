@@ -830,3 +830,40 @@ fn an_item_that_runs_a_command_and_then_a_block_is_two_steps() {
     let fix = phase_steps(&rb, "2.7. If necessary, fix issues on the release branch");
     assert!(fix[0].optional);
 }
+
+#[test]
+fn an_instruction_before_a_task_list_a_console_request_and_a_conditional_group() {
+    let rb = load("28-sections-and-requests");
+    use StepKind::{Check, Manual};
+    assert_eq!(
+        kinds_titles(&phase_steps(&rb, "Dependencies")),
+        [
+            (
+                Manual,
+                "Update the Python dependencies in requirements.txt by following the README."
+                    .into()
+            ),
+            (Check, "searchlib".into()),
+            (Check, "clientlib".into()),
+        ]
+    );
+    // A Dev Tools request is done by hand, shown as the step's code, never expected output.
+    let nodes = phase_steps(&rb, "Check the nodes");
+    assert_eq!(
+        kinds_titles(&nodes),
+        [(Manual, "Query the nodes to find the cluster manager".into())]
+    );
+    assert!(
+        nodes[0]
+            .code
+            .as_deref()
+            .is_some_and(|c| c.starts_with("GET \"/_cat/nodes"))
+    );
+    assert!(nodes[0].detail.contains("console"));
+    // Every step under a conditional item is for that case only.
+    let optional: Vec<bool> = phase_steps(&rb, "Mitigate")
+        .iter()
+        .map(|s| s.optional)
+        .collect();
+    assert_eq!(optional, [true, true, false]);
+}

@@ -32,7 +32,7 @@ use crate::runbook::prose::{
     announces_output, file_to_create, introduces_explanation, is_instruction,
 };
 use crate::runbook::shape::{
-    Shape, block_shape, has_prompts, in_another_users_shell, is_command_line,
+    Shape, block_shape, has_prompts, in_another_users_shell, is_command_line, is_console_request,
     labelled_shell_is_output, needs_a_person, never_ends, prompt_host, prompt_split, tunnel_line,
 };
 use crate::runbook::source::LineIndex;
@@ -221,8 +221,18 @@ impl<'a> Walker<'a> {
                             blocks.get(i + 1),
                             Some(Block::Code { .. } | Block::List { .. })
                         );
+                    // The section's steps that follow are a list (of tasks, say), not the
+                    // block this paragraph's own words describe.
+                    let steps_follow = || {
+                        blocks[i + 1..]
+                            .iter()
+                            .take_while(|b| !matches!(b, Block::Heading { .. }))
+                            .find(|b| has_steps(b))
+                            .is_some_and(|b| matches!(b, Block::List { .. }))
+                    };
                     if !self.paragraph(text, spans, range, leads_into)
-                        && (leads_into || !self.instruction_between_steps(text, range))
+                        && (leads_into
+                            || !self.instruction_between_steps(text, range, steps_follow()))
                     {
                         self.describe(range.clone());
                         // A bare "OR" titles nothing: the block after it has its own title.
@@ -846,7 +856,18 @@ impl<'a> Walker<'a> {
         }
         let code = block.code;
         let output_lead = lead.is_some_and(announces_output);
-        match Label::of(&lang_word) {
+        let label = Label::of(&lang_word);
+        let shell_like = matches!(
+            label,
+            Label::Runs(CodeLang::Shell | CodeLang::Console) | Label::Unlabelled
+        );
+        if shell_like && !output_lead && is_console_request(code) {
+            return Reading::ByHand {
+                why: "is a request to send from the cluster's console (Dev Tools)",
+                code: code.trim_end().to_string() + "\n",
+            };
+        }
+        match label {
             Label::Runs(lang @ (CodeLang::Shell | CodeLang::Console)) => {
                 let split = split_code(code, lang);
                 if lang == CodeLang::Console && split.commands.trim().is_empty() {
@@ -1116,9 +1137,21 @@ impl<'a> Walker<'a> {
 
     /// An instruction written as a paragraph between the steps of a section ("Finally, run a
     /// preferred replica election.") is a manual step there; returns whether it made one.
-    fn instruction_between_steps(&mut self, text: &str, range: &Range<usize>) -> bool {
+    fn instruction_between_steps(
+        &mut self,
+        text: &str,
+        range: &Range<usize>,
+        steps_follow: bool,
+    ) -> bool {
         let phase = self.open.last().copied();
-        let has_steps = phase == Some(self.pending.0) && !self.pending.1.is_empty();
+        let lower = text.to_ascii_lowercase();
+        // Before the section's first step, an instruction that does not introduce what follows
+        // ("Update the dependencies by following the README.", then the task list) is one.
+        let forward = text.trim_end().ends_with(':')
+            || lower.contains("the following")
+            || lower.contains("below");
+        let has_steps =
+            phase == Some(self.pending.0) && !self.pending.1.is_empty() || steps_follow && !forward;
         let first = text
             .split_whitespace()
             .next()
@@ -1461,6 +1494,15 @@ impl<'a> Walker<'a> {
                         let before = self.made;
                         inner_list = self.list(*o, false, sub, &ctx, false, prev_paragraph);
                         made_step |= self.made > before;
+                        // "If a webhook is preventing the deletion:" over its numbered steps:
+                        // they are all for that case.
+                        if says_optional(&title) {
+                            let new = (self.made - before).min(self.pending.1.len());
+                            let from = self.pending.1.len() - new;
+                            self.pending.1[from..]
+                                .iter_mut()
+                                .for_each(|s| s.optional = true);
+                        }
                         prev_paragraph = None;
                     }
                     _ => prev_paragraph = None,

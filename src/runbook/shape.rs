@@ -331,7 +331,15 @@ fn strip_prompt(line: &str, hash_prompts: bool) -> Option<&str> {
         return Some("");
     }
     if let Some(rest) = t.strip_prefix("$ ") {
-        return Some(rest);
+        // `$ ~/upgrade$ ll`: a copied prompt after the author's own.
+        let copied =
+            rest.starts_with('~') || rest.split(' ').next().is_some_and(|w| w.contains('@'));
+        return Some(
+            copied
+                .then(|| strip_prompt(rest, false))
+                .flatten()
+                .unwrap_or(rest),
+        );
     }
     if hash_prompts && let Some(rest) = t.strip_prefix("# ") {
         // `# su postgres` … `# exit`: switching user and back are commands too.
@@ -478,6 +486,19 @@ pub fn prompt_host(line: &str) -> Option<&str> {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_');
     // `server1:# ` and `user@host` name a machine; a bare word before `$` is a directory.
     (named && (head.contains(':') || head.contains('@'))).then_some(host)
+}
+
+/// Whether a block is a request typed into a cluster's console (OpenSearch / Kibana Dev
+/// Tools: `GET "/_cat/nodes?v"`, `PUT _cluster/settings`), not a shell command nor its output.
+pub fn is_console_request(code: &str) -> bool {
+    let Some(first) = code.lines().map(str::trim).find(|l| !l.is_empty()) else {
+        return false;
+    };
+    let mut words = first.split_whitespace();
+    let method = words.next().unwrap_or("");
+    let path = words.next().unwrap_or("").trim_start_matches('"');
+    matches!(method, "GET" | "PUT" | "POST" | "DELETE" | "HEAD" | "PATCH")
+        && (path.starts_with('/') || path.starts_with('_'))
 }
 
 /// Whether commands follow or watch without end (`tail -f`, `watch`, `kubectl port-forward`,
