@@ -867,3 +867,16 @@ fn an_instruction_before_a_task_list_a_console_request_and_a_conditional_group()
         .collect();
     assert_eq!(optional, [true, true, false]);
 }
+
+#[test]
+fn numbered_headings_named_by_a_way_and_a_purpose_are_a_choice() {
+    let rb = load("29-purpose-headings");
+    let group = |phase: &str| phase_steps(&rb, phase)[0].choice.as_ref().map(|c| c.group);
+    let manual = group("1. Manual updates - Used for dependencies and env variables.");
+    assert!(manual.is_some());
+    assert_eq!(
+        manual,
+        group("2. Rolling updates - Used for changes to code.")
+    );
+    assert_eq!(group("3. Updating Node"), None);
+}

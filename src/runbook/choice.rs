@@ -30,7 +30,19 @@ pub(crate) fn way_label(text: &str) -> Option<&'static str> {
 /// Whether two sibling headings name alternatives: both an "Option …" / "Method …" /
 /// per-OS heading, or one title with different trailing parentheses.
 pub(crate) fn are_alternatives(a: &str, b: &str) -> bool {
-    if names_an_option(a) && names_an_option(b) || differ_by_variant(a, b) {
+    // "1. Manual Updates - Used for …" / "2. Rolling updates - Used for …": the names, without
+    // their numbers and what each is used for.
+    let name = |t: &str| -> String {
+        let t = crate::runbook::title::strip_numbering(t);
+        [" - ", " – ", " — ", ": "]
+            .iter()
+            .fold(t, |t, sep| t.split(sep).next().unwrap_or(t))
+            .to_string()
+    };
+    if names_an_option(a) && names_an_option(b)
+        || differ_by_variant(a, b)
+        || differ_by_variant(&name(a), &name(b))
+    {
         return true;
     }
     let stem = |t: &str| {
@@ -62,7 +74,7 @@ pub(crate) const VARIANTS: &[&[&str]] = &[
     &["mysql", "postgres", "postgresql", "mariadb", "sqlite"],
     &["major", "minor", "patch"],
     &["helm", "manifest", "manifests", "docker", "podman"],
-    &["manual", "manually", "automated", "automatic"],
+    &["manual", "manually", "automated", "automatic", "rolling"],
 ];
 
 /// `Managing credentials for MySQL instances` / `… for Postgres instances`, `Major/Minor
