@@ -637,6 +637,15 @@ fn a_stand_in_assigned_to_a_variable_is_the_input_of_its_name() {
     );
     let secret = rb.vars.iter().find(|v| v.name == "AWS_SECRET_ACCESS_KEY");
     assert!(secret.is_some_and(|v| v.secret));
+    // A comment that says to set the variable makes its value an example.
+    let versions = &phase_steps(&rb, "Versions")[0];
+    assert_eq!(
+        versions.code.as_deref(),
+        Some(
+            "# Set $NEWVER to the version being installed\nNEWVER=<NEWVER>\nKEEP=4.5.0\nwget https://example.com/app-v$NEWVER.tar.gz\n"
+        )
+    );
+    assert_eq!(versions.inputs, ["NEWVER"]);
 }
 
 #[test]

@@ -216,18 +216,29 @@ pub fn name_stand_ins(code: &str) -> Option<String> {
         let mut names = lines
             .iter()
             .filter_map(|(_, a)| a.as_ref())
-            .filter(|a| a.value == stand_in)
+            .filter(|a| !a.literal && a.value == stand_in)
             .map(|a| &a.name);
         names.next().is_some_and(|first| names.any(|n| n != first))
     };
     let mut changed = false;
     let mut out = String::with_capacity(code.len() + 16);
-    for (line, a) in &lines {
+    for (i, (line, a)) in lines.iter().enumerate() {
+        // `# Set $NEWVER to the version being installed` over `NEWVER=4.5.0`: an example value.
+        let told = |name: &str| {
+            let before = i.checked_sub(1).map_or("", |b| lines[b].0).trim_start();
+            let lower = before.to_ascii_lowercase();
+            let name = name.to_ascii_lowercase();
+            before.starts_with('#')
+                && (lower.contains(&format!("set ${name} to"))
+                    || lower.contains(&format!("set {name} to")))
+        };
         match a {
             Some(a)
-                if matches!(a.value.as_str(), "..." | "…")
-                    || a.value.to_ascii_lowercase().starts_with("replace")
-                    || shared(&a.value) =>
+                if a.literal && told(&a.name)
+                    || !a.literal
+                        && (matches!(a.value.as_str(), "..." | "…")
+                            || a.value.to_ascii_lowercase().starts_with("replace")
+                            || shared(&a.value)) =>
             {
                 changed = true;
                 let export = if a.export { "export " } else { "" };
@@ -246,8 +257,10 @@ struct StandIn {
     indent: usize,
     export: bool,
     name: String,
-    /// The placeholder's name, or `...`.
+    /// The placeholder's name, `...`, or a literal value.
     value: String,
+    /// `value` is a literal the author wrote, not a stand-in.
+    literal: bool,
 }
 
 impl StandIn {
@@ -260,17 +273,25 @@ impl StandIn {
         };
         let (name, value) = rest.split_once('=')?;
         let value = value.trim_matches(|c| c == '"' || c == '\'');
-        let value = if matches!(value, "..." | "…") {
-            value.to_string()
-        } else {
-            let (p, len) = placeholder_at(value, 0).filter(|_| value.starts_with('<'))?;
-            (len == value.len()).then(|| p.into_owned())?
+        let placeholder = placeholder_at(value, 0)
+            .filter(|(_, len)| value.starts_with('<') && *len == value.len())
+            .map(|(p, _)| p.into_owned());
+        // A plain literal (`4.5.0`), not a computed value (`$(…)`, `$X`, a pipeline).
+        let literal = placeholder.is_none()
+            && !matches!(value, "..." | "…")
+            && !value.is_empty()
+            && !value.contains(['$', '`', ' ', '|', ';', '&', '(', '<', '>']);
+        let value = match placeholder {
+            Some(p) => p,
+            None if literal || matches!(value, "..." | "…") => value.to_string(),
+            None => return None,
         };
         is_ident(name).then(|| StandIn {
             indent,
             export,
             name: name.to_string(),
             value,
+            literal,
         })
     }
 }
