@@ -69,7 +69,10 @@ async fn record(hooks: PathBuf, body: Bytes) -> impl IntoResponse {
             .append(true)
             .open(&hooks)
             .await?;
-        f.write_all(&[&body[..], b"\n"].concat()).await
+        f.write_all(&[&body[..], b"\n"].concat()).await?;
+        // tokio's file hands the bytes to a blocking task: only `flush` waits until they are
+        // written, so the reply never arrives before the line is in the file.
+        f.flush().await
     };
     match written.await {
         Ok(()) => json(StatusCode::OK, "{\"ok\":true}".into()),
