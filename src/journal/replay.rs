@@ -388,6 +388,7 @@ impl RunState {
                 exit_code,
                 duration_ms,
                 last_lines,
+                ended_at,
                 ..
             } => {
                 step.status = if *exit_code == Some(0) {
@@ -397,7 +398,8 @@ impl RunState {
                 };
                 step.attempts = step.attempts.max(*attempt);
                 step.last_exit = *exit_code;
-                step.finished = Some(ts);
+                // Ended while no cockpit was open: `ts` is only when a cockpit noticed.
+                step.finished = Some(ended_at.unwrap_or(ts));
                 step.duration_ms = Some(*duration_ms);
                 step.last_lines.clone_from(last_lines);
             }
