@@ -104,7 +104,8 @@ fn held_by_supervisor(path: &Path) -> Option<i32> {
 }
 
 /// Creates and locks the lock file of a step about to start: the caller hands this open file
-/// to the supervisor, which keeps the lock for as long as it lives.
+/// to the supervisor, which keeps the lock for as long as it lives. It is emptied only once
+/// locked: a take that fails on a held lock leaves the live supervisor's pgid readable.
 pub fn take_lock(output: &Path) -> std::io::Result<File> {
     let path = lock_path(output);
     if let Some(dir) = path.parent() {
@@ -114,7 +115,8 @@ pub fn take_lock(output: &Path) -> std::io::Result<File> {
         .read(true)
         .write(true)
         .create(true)
-        .truncate(true)
+        // Emptied once locked, not before: see above.
+        .truncate(false)
         .open(&path)?;
     file.try_lock().map_err(|e| match e {
         std::fs::TryLockError::WouldBlock => {
@@ -122,6 +124,7 @@ pub fn take_lock(output: &Path) -> std::io::Result<File> {
         }
         std::fs::TryLockError::Error(e) => e,
     })?;
+    file.set_len(0)?;
     Ok(file)
 }
 
@@ -185,6 +188,31 @@ mod tests {
         assert_eq!(probe(&s), Probe::Ended(end));
         drop(take_lock(&t).expect("lock"));
         assert_eq!(probe(&t), Probe::Gone);
+    }
+
+    #[test]
+    fn a_failed_take_leaves_the_holders_pgid() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let s = dir.path().join("s.1.log");
+        let mut lock = take_lock(&s).expect("lock");
+        note_pgid(&mut lock, 4242).expect("pgid");
+        let err = take_lock(&s).expect_err("the lock is held");
+        assert!(
+            err.to_string().contains("held by another supervisor"),
+            "{err}"
+        );
+        assert_eq!(probe(&s), Probe::Running { pgid: 4242 });
+        assert_eq!(
+            std::fs::read_to_string(lock_path(&s)).expect("lock file"),
+            "4242"
+        );
+        // Once free, a new take starts from an empty file.
+        drop(lock);
+        drop(take_lock(&s).expect("lock"));
+        assert_eq!(
+            std::fs::read_to_string(lock_path(&s)).expect("lock file"),
+            ""
+        );
     }
 
     #[test]
