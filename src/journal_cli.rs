@@ -226,7 +226,7 @@ fn append_loop(
                     output_path: journal.output_path(LOOP_STEP, attempt),
                     masker: Default::default(),
                     capture_vars: false,
-                    program: std::env::current_exe().map_err(fail)?,
+                    program: flightdeck::exec::supervisor::this_binary(),
                 },
                 tx,
             )

@@ -599,3 +599,48 @@ fn a_step_outlives_a_hangup_and_is_followed_after_resume() {
 fn a_step_that_ended_while_no_cockpit_was_open_is_journaled_with_its_real_end() {
     step_outlives_the_cockpit(Ending::KillAndEndAlone);
 }
+
+/// The installed binary is replaced while a cockpit runs (an upgrade mid-release): shell
+/// steps still start, their supervisors coming from the cockpit's own image.
+#[test]
+fn steps_still_run_after_the_binary_is_replaced_mid_run() {
+    if !tmux_available() {
+        return;
+    }
+    let home = tempfile::tempdir().expect("tempdir");
+    let book = home.path().join("replace.md");
+    std::fs::write(
+        &book,
+        "# Replace\n\n## Go\n\nSay hi:\n\n```bash\necho replaced-binary-ok\n```\n",
+    )
+    .expect("runbook");
+    let bin = home.path().join("flightdeck");
+    std::fs::copy(env!("CARGO_BIN_EXE_flightdeck"), &bin).expect("copy of the binary");
+    let tmux = Tmux {
+        socket: format!("fd-replace-{}", std::process::id()),
+    };
+    tmux.start(&format!(
+        "FLIGHTDECK_HOME={} FLIGHTDECK_CONFIG=/nonexistent FLIGHTDECK_OPERATOR=e2e TERM=xterm-256color {} run {} --new; echo EXITED $?; sleep 30",
+        home.path().display(),
+        bin.display(),
+        book.display()
+    ));
+    tmux.wait_for(&["Checklist 0/1", "shell  Say hi"], Duration::from_secs(30));
+    // An upgrade: a new file renamed over the old one; this one cannot supervise anything.
+    let new = home.path().join("flightdeck.new");
+    std::fs::write(
+        &new,
+        "#!/bin/sh\necho not the binary you started >&2\nexit 1\n",
+    )
+    .expect("new");
+    std::fs::set_permissions(&new, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    std::fs::rename(&new, &bin).expect("replace");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(
+        &["Checklist 1/1", "✓ shell  Say hi", "replaced-binary-ok"],
+        Duration::from_secs(30),
+    );
+    tmux.keys(&["q"]);
+    tmux.wait_for(&["EXITED 0"], Duration::from_secs(30));
+}

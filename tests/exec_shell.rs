@@ -340,3 +340,56 @@ async fn an_attached_step_is_followed_and_cancelled_through_its_process_group() 
     assert_eq!(file, b"first\nstarted\n");
     assert_eq!(outcome.bytes, file.len() as u64);
 }
+
+/// A supervisor that fails before it can start the step is explained: what it said is in
+/// `output/<step>.<n>.supervisor.log`, and the step is lost, not finished.
+#[tokio::test]
+async fn a_failed_supervisor_leaves_its_errors_in_the_run_folder() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    // The real supervisor, its job file taken away first (as a cleaner of /tmp would).
+    let wrapper = dir.path().join("supervise-without-job");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nrm -f \"$3\"\nexec '{}' \"$@\"\n",
+            env!("CARGO_BIN_EXE_flightdeck")
+        ),
+    )
+    .expect("wrapper");
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let mut job = job(dir.path(), "echo never");
+    job.program = wrapper;
+    let output = job.output_path.clone();
+    let (tx, mut rx) = mpsc::channel(64);
+    let _running = spawn(job, tx).expect("spawns");
+    let ev = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("an end")
+        .expect("event");
+    assert!(matches!(ev, ExecEvent::Lost { .. }), "{ev:?}");
+    let log = std::fs::read_to_string(dir.path().join("output/s.1.supervisor.log")).expect("log");
+    assert!(log.starts_with("flightdeck supervise: "), "{log}");
+    assert!(log.contains("supervise-"), "names the job file: {log}");
+    assert!(!output.exists(), "the step never ran");
+}
+
+/// A supervisor with nothing to say leaves no log behind.
+#[tokio::test]
+async fn a_supervisor_without_errors_leaves_no_log() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_, _, outcome) = run(job(dir.path(), "echo hi"), None, Duration::from_secs(10)).await;
+    assert_eq!(outcome.exit_code, Some(0));
+    assert!(dir.path().join("output/s.1.log").exists());
+    assert!(!dir.path().join("output/s.1.supervisor.log").exists());
+}
+
+#[test]
+fn supervisors_start_from_the_cockpits_own_image_on_linux() {
+    let program = flightdeck::exec::supervisor::this_binary();
+    if cfg!(target_os = "linux") {
+        assert_eq!(program, std::path::Path::new("/proc/self/exe"));
+    } else {
+        assert_eq!(program, std::env::current_exe().expect("exe"));
+    }
+}

@@ -77,13 +77,16 @@ pub fn start(job: &ShellJob) -> std::io::Result<tokio::process::Child> {
         capture_vars: job.capture_vars,
     };
     let spec_path = write_spec(&spec)?;
+    // Its errors go to a file in the run folder: a supervisor that fails is explainable.
+    let log = std::fs::File::create(supervised::log_path(&job.output_path))
+        .map_or_else(|_| Stdio::null(), Stdio::from);
     let child = tokio::process::Command::new(&job.program)
         .arg("supervise")
         .arg("--job")
         .arg(&spec_path)
         .stdin(Stdio::from(lock))
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(log)
         // Its own process group: the terminal's hangup and Ctrl-C do not reach it.
         .process_group(0)
         .kill_on_drop(false)
@@ -92,6 +95,17 @@ pub fn start(job: &ShellJob) -> std::io::Result<tokio::process::Child> {
         let _ = std::fs::remove_file(&spec_path);
     }
     child
+}
+
+/// The binary to start a supervisor from: on Linux the cockpit's own image
+/// (`/proc/self/exe`), which stays runnable when the installed file is replaced or removed
+/// mid-run; elsewhere the path it was started from.
+pub fn this_binary() -> PathBuf {
+    let own = Path::new("/proc/self/exe");
+    if cfg!(target_os = "linux") && own.exists() {
+        return own.to_path_buf();
+    }
+    std::env::current_exe().unwrap_or_else(|_| PathBuf::from("flightdeck"))
 }
 
 fn write_spec(spec: &Spec) -> std::io::Result<PathBuf> {
@@ -143,7 +157,9 @@ pub fn supervise(spec_path: &Path) -> Result<(), String> {
     match start_shell(&spec, &capture_env) {
         Ok(mut child) => {
             let pgid = child.id() as i32;
-            let _ = supervised::note_pgid(&mut lock, pgid);
+            if let Err(e) = supervised::note_pgid(&mut lock, pgid) {
+                eprintln!("flightdeck supervise: cannot note the process group: {e}");
+            }
             locked(&link).send(frame::PGID, pgid.to_string().as_bytes());
             let (done_tx, done_rx) = mpsc::channel();
             let mut readers = 0;
@@ -206,7 +222,17 @@ pub fn supervise(spec_path: &Path) -> Result<(), String> {
         error: outcome.error.clone(),
     };
     // The status first: a cockpit that misses the last frame still finds the end.
-    let _ = end.write(&supervised::status_path(&spec.output_path));
+    if let Err(e) = end.write(&supervised::status_path(&spec.output_path)) {
+        eprintln!("flightdeck supervise: cannot write the status file: {e}");
+    }
+    if let Some(e) = &outcome.error {
+        eprintln!("flightdeck supervise: {e}");
+    }
+    // Nothing went wrong that it could tell: no log left behind.
+    let log = supervised::log_path(&spec.output_path);
+    if std::fs::metadata(&log).is_ok_and(|m| m.len() == 0) {
+        let _ = std::fs::remove_file(&log);
+    }
     let json = serde_json::to_vec(&outcome).unwrap_or_default();
     link.send(frame::END, &json);
     Ok(())

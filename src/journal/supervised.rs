@@ -7,6 +7,9 @@
 //! - `output/<step>.<n>.status.json`: written (whole, by rename) when the step has ended and
 //!   its output file is complete, before the lock is released.
 //!
+//! - `output/<step>.<n>.supervisor.log`: the supervisor's own errors (its stderr), so that a
+//!   supervisor that failed to start or died is explainable; removed when it stays empty.
+//!
 //! A lock nobody holds and no status file: the supervisor is gone without knowing the end, and
 //! the step is interrupted.
 
@@ -25,6 +28,11 @@ pub fn lock_path(output: &Path) -> PathBuf {
 /// The status file the supervisor writes when the attempt writing `output` has ended.
 pub fn status_path(output: &Path) -> PathBuf {
     output.with_extension("status.json")
+}
+
+/// Where the supervisor of the attempt writing `output` writes its own errors.
+pub fn log_path(output: &Path) -> PathBuf {
+    output.with_extension("supervisor.log")
 }
 
 /// How a supervised step ended, as its supervisor saw it: what `step_finished` needs when no
