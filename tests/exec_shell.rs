@@ -393,3 +393,79 @@ fn supervisors_start_from_the_cockpits_own_image_on_linux() {
         assert_eq!(program, std::env::current_exe().expect("exe"));
     }
 }
+
+/// A step attached before its supervisor had noted the process group (pgid 0): a cancel
+/// claims no signal while the group is unknown, then finds it in the lock file once the
+/// supervisor writes it, and really signals it.
+#[tokio::test]
+async fn a_cancel_before_the_process_group_is_known_waits_for_it() {
+    use flightdeck::journal::supervised::{StepEnd, note_pgid, status_path, take_lock};
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let output = dir.path().join("output/s.1.log");
+    // A supervisor as it starts: the lock held, no process group written yet.
+    let mut lock = take_lock(&output).expect("lock");
+    std::fs::write(&output, "").expect("output");
+    let (tx, mut rx) = mpsc::channel(64);
+    let attached = flightdeck::exec::shell::attach("s".into(), 1, output.clone(), 0, tx);
+    attached.cancel();
+    let quiet = tokio::time::timeout(Duration::from_millis(400), rx.recv()).await;
+    assert!(quiet.is_err(), "no signal can have been sent: {quiet:?}");
+    assert_eq!(attached.pgid(), 0);
+
+    // The step's process group appears and is noted in the lock file.
+    let mut step = std::process::Command::new("sleep")
+        .arg("30")
+        .process_group(0)
+        .spawn()
+        .expect("sleep");
+    let pgid = step.id() as i32;
+    note_pgid(&mut lock, pgid).expect("pgid");
+    let ev = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .expect("the cancel goes on")
+        .expect("event");
+    assert!(
+        matches!(
+            ev,
+            ExecEvent::Signalled {
+                signal: "SIGINT",
+                ..
+            }
+        ),
+        "{ev:?}"
+    );
+    assert_eq!(attached.pgid(), pgid);
+    let status = step.wait().expect("sleep ends");
+    assert_eq!(status.signal(), Some(2), "SIGINT reached the group");
+
+    // The supervisor records the end and goes: the attached step finishes.
+    StepEnd {
+        exit_code: None,
+        signal: Some(2),
+        ended_at: StepEnd::now(),
+        duration_ms: 1,
+        bytes: 0,
+        output_sha256: String::new(),
+        error: None,
+    }
+    .write(&status_path(&output))
+    .expect("status");
+    drop(lock);
+    loop {
+        let ev = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .expect("an end")
+            .expect("event");
+        match ev {
+            ExecEvent::Finished { outcome, .. } => {
+                assert_eq!(outcome.signal, Some(2));
+                break;
+            }
+            ExecEvent::Signalled { signal, .. } => {
+                panic!("{signal} claimed for a group that is gone")
+            }
+            _ => {}
+        }
+    }
+}

@@ -22,6 +22,8 @@ use crate::journal::supervised::{self, Probe, StepEnd};
 
 /// How long each cancel stage waits before the next, harder signal.
 pub const CANCEL_STAGE: Duration = Duration::from_secs(5);
+/// How often a cancel asked for before the step's process group is known looks for it again.
+const PGID_RETRY: Duration = Duration::from_millis(100);
 /// How often a re-attached step's file and status are looked at while it runs (no pipe tells
 /// this cockpit when it grows).
 const FOLLOW: Duration = Duration::from_millis(150);
@@ -245,6 +247,8 @@ impl StepRef {
         let stages = [Signal::SIGINT, Signal::SIGTERM, Signal::SIGKILL];
         let mut stage = 0usize;
         let mut deadline: Option<tokio::time::Instant> = None;
+        // Asked to cancel before the process group was known: SIGINT goes once it is.
+        let mut wanted = false;
         tokio::pin!(end);
         loop {
             let next_stage = async {
@@ -263,22 +267,39 @@ impl StepRef {
                     }
                     return out;
                 }
-                Some(()) = cancel.recv(), if stage == 0 => {
-                    self.signal(pgid, stages[0], events).await;
-                    stage = 1;
-                    deadline = Some(tokio::time::Instant::now() + CANCEL_STAGE);
+                Some(()) = cancel.recv(), if stage == 0 && !wanted => {
+                    wanted = true;
+                    deadline = Some(tokio::time::Instant::now());
                 }
-                () = next_stage, if stage > 0 && stage < stages.len() => {
-                    self.signal(pgid, stages[stage], events).await;
-                    stage += 1;
-                    deadline = (stage < stages.len()).then(|| tokio::time::Instant::now() + CANCEL_STAGE);
+                () = next_stage, if wanted && stage < stages.len() => {
+                    let sent = self.signal(pgid, stages[stage], events).await;
+                    let now = tokio::time::Instant::now();
+                    if stage == 0 && !sent {
+                        // No group to signal yet: the escalation starts once there is one.
+                        deadline = Some(now + PGID_RETRY);
+                    } else {
+                        stage += 1;
+                        deadline = (stage < stages.len()).then(|| now + CANCEL_STAGE);
+                    }
                 }
             }
         }
     }
 
-    async fn signal(&self, pgid: &AtomicI32, sig: Signal, events: &mpsc::Sender<ExecEvent>) {
-        signal_group(pgid.load(Ordering::Relaxed), sig);
+    /// Signals the step's process group and says so on `events`; whether it was sent. A
+    /// group not known yet is looked up in the supervisor's lock file first (a step attached
+    /// before its supervisor had noted it); an unknown or gone group is not signalled, and
+    /// nothing claims it was.
+    async fn signal(
+        &self,
+        pgid: &AtomicI32,
+        sig: Signal,
+        events: &mpsc::Sender<ExecEvent>,
+    ) -> bool {
+        let id = known_pgid(pgid, &self.output_path);
+        if !signal_group(id, sig) {
+            return false;
+        }
         let name = match sig {
             Signal::SIGINT => "SIGINT",
             Signal::SIGTERM => "SIGTERM",
@@ -291,6 +312,7 @@ impl StepRef {
                 signal: name,
             })
             .await;
+        true
     }
 
     /// Sends the end: the outcome the supervisor gave, else what its status file says, else
@@ -344,10 +366,25 @@ impl StepRef {
     }
 }
 
-fn signal_group(pgid: i32, sig: Signal) {
-    if pgid > 0 {
-        let _ = killpg(Pid::from_raw(pgid), sig);
+/// The step's process group: the one noted, else the one its supervisor wrote in the lock
+/// file since (kept for next time); 0 while neither knows it.
+fn known_pgid(pgid: &AtomicI32, output: &std::path::Path) -> i32 {
+    let noted = pgid.load(Ordering::Relaxed);
+    if noted > 0 {
+        return noted;
     }
+    match supervised::probe(output) {
+        Probe::Running { pgid: found } if found > 0 => {
+            pgid.store(found, Ordering::Relaxed);
+            found
+        }
+        _ => 0,
+    }
+}
+
+/// Sends `sig` to the process group; whether it was delivered (an unknown group is not).
+fn signal_group(pgid: i32, sig: Signal) -> bool {
+    pgid > 0 && killpg(Pid::from_raw(pgid), sig).is_ok()
 }
 
 /// Reads the supervisor's frames: the output file's new bytes (or the chunk itself, when the
