@@ -674,7 +674,7 @@ fn exec_event(app: &mut App, ev: ExecEvent, fx: &mut Vec<Effect>) {
                 bytes: outcome.bytes,
                 output_sha256: outcome.output_sha256,
                 last_lines,
-                ended_at: None,
+                ended_at: outcome.ended_at,
             };
             append(app, kind, Some(&step_id), fx);
             for (name, value) in handed {

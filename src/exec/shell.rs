@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 use serde::{Deserialize, Serialize};
@@ -18,7 +19,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::exec::supervisor::frame;
 use crate::journal::secrets::Masker;
-use crate::journal::supervised::{self, Probe, StepEnd};
+use crate::journal::supervised::{self, Probe, StepEnd, StepValues};
 
 /// How long each cancel stage waits before the next, harder signal.
 pub const CANCEL_STAGE: Duration = Duration::from_secs(5);
@@ -96,6 +97,10 @@ pub struct Outcome {
     pub vars: Vec<(String, String)>,
     /// The last non-empty line the step wrote to stdout (for `capture=NAME`).
     pub last_stdout_line: Option<String>,
+    /// Set when the step had ended before this cockpit attached (no cockpit was open): when
+    /// it really ended, for `step_finished`'s `ended_at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<DateTime<Utc>>,
 }
 
 impl Outcome {
@@ -103,9 +108,11 @@ impl Outcome {
         self.exit_code == Some(0) && self.error.is_none()
     }
 
-    /// What a supervisor's status file says (no variables, no last line: those travel only
-    /// to the cockpit that started the step).
-    fn ended(end: StepEnd) -> Outcome {
+    /// What a supervisor's status file and values file say of the attempt writing `output`:
+    /// the same outcome its END frame carried. `unobserved`: it had ended before this
+    /// cockpit looked, so its real end time goes with it.
+    fn ended(end: StepEnd, output: &std::path::Path, unobserved: bool) -> Outcome {
+        let values = StepValues::read(&supervised::values_path(output)).unwrap_or_default();
         Outcome {
             exit_code: end.exit_code,
             signal: end.signal,
@@ -113,7 +120,9 @@ impl Outcome {
             bytes: end.bytes,
             output_sha256: end.output_sha256,
             error: end.error,
-            ..Outcome::default()
+            vars: values.vars,
+            last_stdout_line: values.last_stdout_line,
+            ended_at: unobserved.then_some(end.ended_at),
         }
     }
 }
@@ -319,7 +328,7 @@ impl StepRef {
     /// the step is lost (its supervisor died without recording the end).
     async fn report(self, end: Option<Outcome>, events: &mpsc::Sender<ExecEvent>) {
         let end = end.or_else(|| match supervised::probe(&self.output_path) {
-            Probe::Ended(end) => Some(Outcome::ended(end)),
+            Probe::Ended(end) => Some(Outcome::ended(end, &self.output_path, false)),
             Probe::Running { .. } | Probe::Gone => None,
         });
         let ev = match end {
@@ -334,6 +343,8 @@ impl StepRef {
             },
         };
         let _ = events.send(ev).await;
+        // Handed to this cockpit, which journals them (secrets masked) with the end.
+        let _ = std::fs::remove_file(supervised::values_path(&self.output_path));
     }
 
     /// Follows the output file of a step this cockpit did not start until its supervisor
@@ -343,6 +354,7 @@ impl StepRef {
         let mut tail = FileTail::default();
         let len = || std::fs::metadata(&self.output_path).map_or(0, |m| m.len());
         tail.start_near(&self.output_path, len().saturating_sub(BACKLOG));
+        let mut first = true;
         loop {
             // The probe before the read: output written before the status is then read too.
             let probe = supervised::probe(&self.output_path);
@@ -359,9 +371,10 @@ impl StepRef {
             }
             match probe {
                 Probe::Running { .. } => tokio::time::sleep(FOLLOW).await,
-                Probe::Ended(end) => return Some(Outcome::ended(end)),
+                Probe::Ended(end) => return Some(Outcome::ended(end, &self.output_path, first)),
                 Probe::Gone => return None,
             }
+            first = false;
         }
     }
 }

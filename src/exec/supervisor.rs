@@ -221,6 +221,17 @@ pub fn supervise(spec_path: &Path) -> Result<(), String> {
         output_sha256: outcome.output_sha256.clone(),
         error: outcome.error.clone(),
     };
+    // What the step hands on, before the status: a cockpit that finishes the step after
+    // the fact hands it on as this one's cockpit would.
+    let values = supervised::StepValues {
+        vars: outcome.vars.clone(),
+        last_stdout_line: outcome.last_stdout_line.clone(),
+    };
+    if values != supervised::StepValues::default()
+        && let Err(e) = values.write(&supervised::values_path(&spec.output_path))
+    {
+        eprintln!("flightdeck supervise: cannot write the values file: {e}");
+    }
     // The status first: a cockpit that misses the last frame still finds the end.
     if let Err(e) = end.write(&supervised::status_path(&spec.output_path)) {
         eprintln!("flightdeck supervise: cannot write the status file: {e}");

@@ -7,6 +7,10 @@
 //! - `output/<step>.<n>.status.json`: written (whole, by rename) when the step has ended and
 //!   its output file is complete, before the lock is released.
 //!
+//! - `output/<step>.<n>.values.json` (0600): what the step hands on (the variables it set, its
+//!   working folder, its last stdout line), written before the status file for a cockpit that
+//!   finishes the step after the fact; they may be secrets, so never in the status file nor
+//!   the journal unmasked; the cockpit that journals the end deletes it;
 //! - `output/<step>.<n>.supervisor.log`: the supervisor's own errors (its stderr), so that a
 //!   supervisor that failed to start or died is explainable; removed when it stays empty.
 //!
@@ -28,6 +32,45 @@ pub fn lock_path(output: &Path) -> PathBuf {
 /// The status file the supervisor writes when the attempt writing `output` has ended.
 pub fn status_path(output: &Path) -> PathBuf {
     output.with_extension("status.json")
+}
+
+/// The private file of what the attempt writing `output` hands on ([`StepValues`]).
+pub fn values_path(output: &Path) -> PathBuf {
+    output.with_extension("values.json")
+}
+
+/// What a supervised step hands to the steps after it, as its supervisor collected it: the
+/// part of the outcome the status file does not hold (it may hold secrets).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepValues {
+    /// Variables the script set or changed, its final folder among them
+    /// ([`crate::exec::capture::CWD`]).
+    pub vars: Vec<(String, String)>,
+    pub last_stdout_line: Option<String>,
+}
+
+impl StepValues {
+    /// Writes the file whole and private (0600, a fresh temporary file renamed over it).
+    pub fn write(&self, path: &Path) -> std::io::Result<()> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let tmp = path.with_extension("tmp-values");
+        let _ = std::fs::remove_file(&tmp);
+        let json = serde_json::to_vec(self).map_err(std::io::Error::other)?;
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        f.write_all(&json)?;
+        drop(f);
+        std::fs::rename(&tmp, path)
+    }
+
+    /// The values file, when there is a readable one (none: the step handed nothing on).
+    pub fn read(path: &Path) -> Option<StepValues> {
+        let bytes = std::fs::read(path).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
 }
 
 /// Where the supervisor of the attempt writing `output` writes its own errors.
