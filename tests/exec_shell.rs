@@ -469,3 +469,50 @@ async fn a_cancel_before_the_process_group_is_known_waits_for_it() {
         }
     }
 }
+
+/// With secrets in the run the output file is masked line by line, yet a prompt without a
+/// newline reaches the screen while the step waits, not only once its line ends.
+#[tokio::test]
+async fn a_prompt_shows_while_the_step_waits_when_output_is_masked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut job = job(
+        dir.path(),
+        "printf 'Continue? '; sleep 1.5; echo \"yes CANARY-prompt-77\"",
+    );
+    job.masker.add("CANARY-prompt-77");
+    let output = job.output_path.clone();
+    let (tx, mut rx) = mpsc::channel(64);
+    let _running = spawn(job, tx).expect("spawns");
+    let start = Instant::now();
+    let mut chunks: Vec<(Duration, String)> = Vec::new();
+    loop {
+        let ev = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .expect("the step ends")
+            .expect("event");
+        match ev {
+            ExecEvent::Output { chunk, .. } => chunks.push((
+                start.elapsed(),
+                String::from_utf8_lossy(&chunk).into_owned(),
+            )),
+            ExecEvent::Finished { outcome, .. } => {
+                assert_eq!(outcome.exit_code, Some(0));
+                break;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(
+        chunks.first().map(|(_, c)| c.as_str()),
+        Some("Continue? "),
+        "{chunks:?}"
+    );
+    assert!(
+        chunks[0].0 < Duration::from_millis(1200),
+        "shown while the step waited: {chunks:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&output).expect("output"),
+        "Continue? yes ••••\n"
+    );
+}

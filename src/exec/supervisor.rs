@@ -31,6 +31,9 @@ use crate::journal::supervised::{self, StepEnd};
 const CHUNK: usize = 256 * 1024;
 /// How long the pipes may stay open after the shell exited (grandchildren holding them).
 const LATE: Duration = Duration::from_secs(1);
+/// The longest a partial line (a prompt, a progress bar) waits for its newline before the
+/// masked output file gets it ([`crate::journal::secrets::MaskingWriter::release_held`]).
+const HOLD: Duration = Duration::from_millis(100);
 
 /// Frame kinds on the supervisor's stdout: a one-byte kind, a little-endian u32 length, the
 /// payload.
@@ -146,6 +149,7 @@ pub fn supervise(spec_path: &Path) -> Result<(), String> {
         last: LastLine::default(),
         cockpit,
         closed: false,
+        last_stderr: false,
     }));
     let capture = if spec.capture_vars {
         VarCapture::new(&spec.step_id).ok()
@@ -181,6 +185,10 @@ pub fn supervise(spec_path: &Path) -> Result<(), String> {
                     read_pipe(pipe, kind, &link);
                     let _ = done.send(());
                 });
+            }
+            if !masker.is_empty() {
+                let link = link.clone();
+                std::thread::spawn(move || release_held(&link));
             }
             let status = child.wait();
             // Grandchildren may hold the pipes open after the shell exits: give them a
@@ -290,6 +298,29 @@ fn read_pipe(mut pipe: File, kind: u8, link: &Mutex<Link>) {
     }
 }
 
+/// Lets out what the masked file holds of a partial line once it has waited [`HOLD`], and
+/// tells the cockpit, until the step is recorded.
+fn release_held(link: &Mutex<Link>) {
+    loop {
+        // Looked at every fifth of HOLD: nothing waits longer than HOLD in all.
+        std::thread::sleep(HOLD / 5);
+        let mut link = locked(link);
+        if link.closed {
+            return;
+        }
+        if link.file.release_held(HOLD - HOLD / 5)
+            && let Some(len) = link.file.in_file()
+        {
+            let kind = if link.last_stderr {
+                frame::STDERR_TO
+            } else {
+                frame::STDOUT_TO
+            };
+            link.send(kind, &len.to_le_bytes());
+        }
+    }
+}
+
 fn locked(link: &Mutex<Link>) -> std::sync::MutexGuard<'_, Link> {
     link.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -305,11 +336,14 @@ struct Link {
     cockpit: Option<File>,
     /// The step has been recorded: late chunks are dropped.
     closed: bool,
+    /// Whether the last chunk came from stderr: what held bytes let out later are shown as.
+    last_stderr: bool,
 }
 
 impl Link {
     /// A chunk of the step's output: to the file, then word of it to the cockpit.
     fn take(&mut self, stderr: bool, chunk: &[u8]) {
+        self.last_stderr = stderr;
         if !stderr {
             self.last.push(chunk);
         }
