@@ -142,6 +142,24 @@ fn show(home: Option<&Path>, run: &str) -> Result<ExitCode, ExitCode> {
             run.describe(e, false)
         );
     }
+    for (id, end) in &run.unjournaled {
+        let title = run
+            .runbook
+            .step(id)
+            .map_or(id.as_str(), |s| s.title.as_str());
+        let how = match (end.exit_code, end.signal) {
+            (Some(0), _) => "succeeded".to_string(),
+            (Some(code), _) => format!("failed with exit code {code}"),
+            (None, Some(sig)) => format!("killed by signal {sig}"),
+            (None, None) => "ended without an exit code".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "{}  {:<12} {title}: {how} while no cockpit was open (not journaled yet: the next cockpit records it)",
+            end.ended_at.format("%Y-%m-%d %H:%M:%S"),
+            "supervisor",
+        );
+    }
     Ok(emit(&out))
 }
 
@@ -208,7 +226,7 @@ fn append_loop(
                     output_path: journal.output_path(LOOP_STEP, attempt),
                     masker: Default::default(),
                     capture_vars: false,
-                    program: std::env::current_exe().map_err(fail)?,
+                    program: flightdeck::exec::supervisor::this_binary(),
                 },
                 tx,
             )

@@ -208,9 +208,13 @@ fn main() -> ExitCode {
             }
         },
         Command::Plan { file, format } => plan(&file, format),
+        // Its stderr is the step's `.supervisor.log` in the run folder.
         Command::Supervise { job } => match flightdeck::exec::supervisor::supervise(&job) {
             Ok(()) => ExitCode::SUCCESS,
-            Err(_) => ExitCode::from(1),
+            Err(e) => {
+                eprintln!("flightdeck supervise: {e}");
+                ExitCode::from(1)
+            }
         },
         Command::DemoEndpoint {
             port,

@@ -599,3 +599,183 @@ fn a_step_outlives_a_hangup_and_is_followed_after_resume() {
 fn a_step_that_ended_while_no_cockpit_was_open_is_journaled_with_its_real_end() {
     step_outlives_the_cockpit(Ending::KillAndEndAlone);
 }
+
+/// The installed binary is replaced while a cockpit runs (an upgrade mid-release): shell
+/// steps still start, their supervisors coming from the cockpit's own image.
+#[test]
+fn steps_still_run_after_the_binary_is_replaced_mid_run() {
+    if !tmux_available() {
+        return;
+    }
+    let home = tempfile::tempdir().expect("tempdir");
+    let book = home.path().join("replace.md");
+    std::fs::write(
+        &book,
+        "# Replace\n\n## Go\n\nSay hi:\n\n```bash\necho replaced-binary-ok\n```\n",
+    )
+    .expect("runbook");
+    let bin = home.path().join("flightdeck");
+    std::fs::copy(env!("CARGO_BIN_EXE_flightdeck"), &bin).expect("copy of the binary");
+    let tmux = Tmux {
+        socket: format!("fd-replace-{}", std::process::id()),
+    };
+    tmux.start(&format!(
+        "FLIGHTDECK_HOME={} FLIGHTDECK_CONFIG=/nonexistent FLIGHTDECK_OPERATOR=e2e TERM=xterm-256color {} run {} --new; echo EXITED $?; sleep 30",
+        home.path().display(),
+        bin.display(),
+        book.display()
+    ));
+    tmux.wait_for(&["Checklist 0/1", "shell  Say hi"], Duration::from_secs(30));
+    // An upgrade: a new file renamed over the old one; this one cannot supervise anything.
+    let new = home.path().join("flightdeck.new");
+    std::fs::write(
+        &new,
+        "#!/bin/sh\necho not the binary you started >&2\nexit 1\n",
+    )
+    .expect("new");
+    std::fs::set_permissions(&new, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    std::fs::rename(&new, &bin).expect("replace");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(
+        &["Checklist 1/1", "✓ shell  Say hi", "replaced-binary-ok"],
+        Duration::from_secs(30),
+    );
+    tmux.keys(&["q"]);
+    tmux.wait_for(&["EXITED 0"], Duration::from_secs(30));
+}
+
+/// What a step hands on reaches the next step when the step ended while no cockpit was open:
+/// its variables (a secret among them, never in the journal unmasked) and the folder it
+/// `cd`'d to come back through the resumed cockpit, as for a step it saw end. The secret is
+/// made at run time: the runbook's text (journaled as the command) never holds it.
+#[test]
+fn values_of_a_step_that_ended_unobserved_are_handed_on_after_resume() {
+    use flightdeck::journal::supervised::{Probe, probe};
+    use std::os::unix::fs::PermissionsExt;
+    if !tmux_available() {
+        return;
+    }
+    let home = tempfile::tempdir().expect("tempdir");
+    let seen = home.path().join("seen.txt");
+    let book = home.path().join("carry.md");
+    std::fs::write(
+        &book,
+        format!(
+            "# Carry\n\n## Go\n\nSet things:\n\n```bash\nsleep 2; cd /tmp && export DEPLOY_TOKEN=tok-$((6000 + 21))-carried RELEASE_TAG=v9.1.7; echo set\n```\n\nUse them:\n\n```bash\necho \"$DEPLOY_TOKEN $RELEASE_TAG $(pwd)\" > {}\n```\n",
+            seen.display()
+        ),
+    )
+    .expect("runbook");
+    let tmux = Tmux {
+        socket: format!("fd-carry-{}", std::process::id()),
+    };
+    let bin = env!("CARGO_BIN_EXE_flightdeck");
+    let run_cmd = |extra: &str| {
+        format!(
+            "FLIGHTDECK_HOME={} FLIGHTDECK_CONFIG=/nonexistent FLIGHTDECK_OPERATOR=e2e TERM=xterm-256color {bin} run {} {extra}; echo EXITED $?; sleep 30",
+            home.path().display(),
+            book.display()
+        )
+    };
+    tmux.start(&run_cmd("--new"));
+    tmux.wait_for(
+        &["Checklist 0/2", "shell  Set things"],
+        Duration::from_secs(30),
+    );
+    tmux.keys(&["Enter"]);
+    let run = only_run(home.path());
+    let output = run.join("output").join("go.set-things.1.log");
+    let start = Instant::now();
+    while !matches!(probe(&output), Probe::Running { pgid } if pgid > 0) {
+        assert!(start.elapsed() < Duration::from_secs(20), "the step starts");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let lock = std::fs::read_to_string(run.join("lock")).expect("lock file");
+    let pid = lock
+        .split("pid ")
+        .nth(1)
+        .and_then(|r| r.split(',').next())
+        .map(str::trim)
+        .unwrap_or_else(|| panic!("no pid in the lock file: {lock}"))
+        .to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-KILL", &pid])
+            .status()
+            .expect("kill")
+            .success()
+    );
+    tmux.wait_for(&["EXITED"], Duration::from_secs(30));
+    while matches!(probe(&output), Probe::Running { .. }) {
+        assert!(start.elapsed() < Duration::from_secs(30), "the step ends");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Its values wait beside the status, private; the status does not hold them.
+    let values = run.join("output").join("go.set-things.1.values.json");
+    let mode = std::fs::metadata(&values)
+        .expect("values file")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    assert!(
+        std::fs::read_to_string(&values)
+            .expect("values")
+            .contains("tok-6021-carried")
+    );
+    let status = std::fs::read_to_string(run.join("output").join("go.set-things.1.status.json"))
+        .expect("status");
+    assert!(!status.contains("tok-6021-carried"), "{status}");
+
+    tmux.cmd(&["kill-session", "-t", "fd"]);
+    std::thread::sleep(Duration::from_millis(200));
+    tmux.start(&run_cmd("--resume latest"));
+    tmux.wait_for(
+        &["Checklist 1/2", "✓ shell  Set things"],
+        Duration::from_secs(30),
+    );
+    tmux.keys(&["Down", "Enter"]);
+    tmux.wait_for(&["Checklist 2/2"], Duration::from_secs(30));
+    tmux.keys(&["q"]);
+    tmux.wait_for(&["EXITED"], Duration::from_secs(30));
+
+    assert_eq!(
+        std::fs::read_to_string(&seen).expect("the next step ran"),
+        "tok-6021-carried v9.1.7 /tmp\n"
+    );
+    assert!(!values.exists(), "handed on, then removed");
+    let journal = std::fs::read_to_string(run.join("journal.jsonl")).expect("journal");
+    assert!(
+        !journal.contains("tok-6021-carried"),
+        "a secret in the journal"
+    );
+    let events = flightdeck::journal::read_events(&run).expect("journal reads");
+    let set: Vec<(String, String)> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::InputSet { name, value, .. } => Some((name.clone(), value.clone())),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        set.contains(&("DEPLOY_TOKEN".into(), "••••".into())),
+        "{set:?}"
+    );
+    assert!(
+        set.contains(&("RELEASE_TAG".into(), "v9.1.7".into())),
+        "{set:?}"
+    );
+    assert!(
+        set.contains(&(flightdeck::app::values::WORKDIR.into(), "/tmp".into())),
+        "{set:?}"
+    );
+    let finished: Vec<bool> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::StepFinished { ended_at, .. } => Some(ended_at.is_some()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(finished, [true, false], "{events:#?}");
+    assert_verifies(&run);
+}

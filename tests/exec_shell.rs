@@ -340,3 +340,179 @@ async fn an_attached_step_is_followed_and_cancelled_through_its_process_group() 
     assert_eq!(file, b"first\nstarted\n");
     assert_eq!(outcome.bytes, file.len() as u64);
 }
+
+/// A supervisor that fails before it can start the step is explained: what it said is in
+/// `output/<step>.<n>.supervisor.log`, and the step is lost, not finished.
+#[tokio::test]
+async fn a_failed_supervisor_leaves_its_errors_in_the_run_folder() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    // The real supervisor, its job file taken away first (as a cleaner of /tmp would).
+    let wrapper = dir.path().join("supervise-without-job");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nrm -f \"$3\"\nexec '{}' \"$@\"\n",
+            env!("CARGO_BIN_EXE_flightdeck")
+        ),
+    )
+    .expect("wrapper");
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let mut job = job(dir.path(), "echo never");
+    job.program = wrapper;
+    let output = job.output_path.clone();
+    let (tx, mut rx) = mpsc::channel(64);
+    let _running = spawn(job, tx).expect("spawns");
+    let ev = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("an end")
+        .expect("event");
+    assert!(matches!(ev, ExecEvent::Lost { .. }), "{ev:?}");
+    let log = std::fs::read_to_string(dir.path().join("output/s.1.supervisor.log")).expect("log");
+    assert!(log.starts_with("flightdeck supervise: "), "{log}");
+    assert!(log.contains("supervise-"), "names the job file: {log}");
+    assert!(!output.exists(), "the step never ran");
+}
+
+/// A supervisor with nothing to say leaves no log behind.
+#[tokio::test]
+async fn a_supervisor_without_errors_leaves_no_log() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_, _, outcome) = run(job(dir.path(), "echo hi"), None, Duration::from_secs(10)).await;
+    assert_eq!(outcome.exit_code, Some(0));
+    assert!(dir.path().join("output/s.1.log").exists());
+    assert!(!dir.path().join("output/s.1.supervisor.log").exists());
+}
+
+#[test]
+fn supervisors_start_from_the_cockpits_own_image_on_linux() {
+    let program = flightdeck::exec::supervisor::this_binary();
+    if cfg!(target_os = "linux") {
+        assert_eq!(program, std::path::Path::new("/proc/self/exe"));
+    } else {
+        assert_eq!(program, std::env::current_exe().expect("exe"));
+    }
+}
+
+/// A step attached before its supervisor had noted the process group (pgid 0): a cancel
+/// claims no signal while the group is unknown, then finds it in the lock file once the
+/// supervisor writes it, and really signals it.
+#[tokio::test]
+async fn a_cancel_before_the_process_group_is_known_waits_for_it() {
+    use flightdeck::journal::supervised::{StepEnd, note_pgid, status_path, take_lock};
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let output = dir.path().join("output/s.1.log");
+    // A supervisor as it starts: the lock held, no process group written yet.
+    let mut lock = take_lock(&output).expect("lock");
+    std::fs::write(&output, "").expect("output");
+    let (tx, mut rx) = mpsc::channel(64);
+    let attached = flightdeck::exec::shell::attach("s".into(), 1, output.clone(), 0, tx);
+    attached.cancel();
+    let quiet = tokio::time::timeout(Duration::from_millis(400), rx.recv()).await;
+    assert!(quiet.is_err(), "no signal can have been sent: {quiet:?}");
+    assert_eq!(attached.pgid(), 0);
+
+    // The step's process group appears and is noted in the lock file.
+    let mut step = std::process::Command::new("sleep")
+        .arg("30")
+        .process_group(0)
+        .spawn()
+        .expect("sleep");
+    let pgid = step.id() as i32;
+    note_pgid(&mut lock, pgid).expect("pgid");
+    let ev = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .expect("the cancel goes on")
+        .expect("event");
+    assert!(
+        matches!(
+            ev,
+            ExecEvent::Signalled {
+                signal: "SIGINT",
+                ..
+            }
+        ),
+        "{ev:?}"
+    );
+    assert_eq!(attached.pgid(), pgid);
+    let status = step.wait().expect("sleep ends");
+    assert_eq!(status.signal(), Some(2), "SIGINT reached the group");
+
+    // The supervisor records the end and goes: the attached step finishes.
+    StepEnd {
+        exit_code: None,
+        signal: Some(2),
+        ended_at: StepEnd::now(),
+        duration_ms: 1,
+        bytes: 0,
+        output_sha256: String::new(),
+        error: None,
+    }
+    .write(&status_path(&output))
+    .expect("status");
+    drop(lock);
+    loop {
+        let ev = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .expect("an end")
+            .expect("event");
+        match ev {
+            ExecEvent::Finished { outcome, .. } => {
+                assert_eq!(outcome.signal, Some(2));
+                break;
+            }
+            ExecEvent::Signalled { signal, .. } => {
+                panic!("{signal} claimed for a group that is gone")
+            }
+            _ => {}
+        }
+    }
+}
+
+/// With secrets in the run the output file is masked line by line, yet a prompt without a
+/// newline reaches the screen while the step waits, not only once its line ends.
+#[tokio::test]
+async fn a_prompt_shows_while_the_step_waits_when_output_is_masked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut job = job(
+        dir.path(),
+        "printf 'Continue? '; sleep 1.5; echo \"yes CANARY-prompt-77\"",
+    );
+    job.masker.add("CANARY-prompt-77");
+    let output = job.output_path.clone();
+    let (tx, mut rx) = mpsc::channel(64);
+    let _running = spawn(job, tx).expect("spawns");
+    let start = Instant::now();
+    let mut chunks: Vec<(Duration, String)> = Vec::new();
+    loop {
+        let ev = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .expect("the step ends")
+            .expect("event");
+        match ev {
+            ExecEvent::Output { chunk, .. } => chunks.push((
+                start.elapsed(),
+                String::from_utf8_lossy(&chunk).into_owned(),
+            )),
+            ExecEvent::Finished { outcome, .. } => {
+                assert_eq!(outcome.exit_code, Some(0));
+                break;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(
+        chunks.first().map(|(_, c)| c.as_str()),
+        Some("Continue? "),
+        "{chunks:?}"
+    );
+    assert!(
+        chunks[0].0 < Duration::from_millis(1200),
+        "shown while the step waited: {chunks:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&output).expect("output"),
+        "Continue? yes ••••\n"
+    );
+}

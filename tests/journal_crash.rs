@@ -2,7 +2,8 @@
 //! a shell step it started runs under its supervisor; every event whose append returned (the
 //! child printed its seq) must be there after reopening, a torn tail is repaired, the step's
 //! output file holds every byte the writer had received when it died, and once the step ends
-//! the reopened journal records its real end with the whole output. The writer preallocates
+//! its supervisor has recorded its real end with the whole output (reopening leaves the step
+//! for the cockpit to finish, never interrupted). The writer preallocates
 //! NUL padding, which a kill leaves behind; a torn line is written where a real one would be,
 //! at the end of the text, before the padding.
 
@@ -162,37 +163,38 @@ fn sigkill_at_random_points_loses_no_durable_event() {
                 matches!(&events[(seq - 1) as usize].kind, EventKind::StepStarted { attempt: a, .. } if *a == attempt),
                 "round {round}: step_started {seq} is missing"
             );
-            let ended = events.iter().find_map(|e| match &e.kind {
-                EventKind::StepFinished {
-                    attempt: a,
-                    exit_code,
-                    bytes,
-                    output_sha256,
-                    ended_at,
-                    ..
-                } if *a == attempt && e.step.as_deref() == Some("count") => Some((
-                    *exit_code,
-                    *bytes,
-                    output_sha256.clone(),
-                    ended_at.is_some(),
-                )),
-                _ => None,
-            });
-            let output = fs::read(dir.join(format!("output/count.{attempt}.log"))).unwrap();
+            // Opening leaves an ended step to the cockpit that re-attaches (it journals the
+            // end as for any step): no `step_interrupted`, no end made up here. The end the
+            // supervisor recorded is the real one, with the whole output.
+            assert!(
+                !events[(seq as usize)..]
+                    .iter()
+                    .any(|e| e.step.as_deref() == Some("count")
+                        && matches!(
+                            e.kind,
+                            EventKind::StepInterrupted { .. } | EventKind::StepFinished { .. }
+                        )),
+                "round {round}: opening settled a step its supervisor finished"
+            );
+            let output_path = dir.join(format!("output/count.{attempt}.log"));
+            let output = fs::read(&output_path).unwrap();
             assert_eq!(
                 output,
                 whole.as_bytes(),
                 "round {round}: every output byte, once, in order"
             );
+            let Probe::Ended(end) = probe(&output_path) else {
+                panic!("round {round}: no end recorded: {:?}", probe(&output_path));
+            };
             assert_eq!(
-                ended,
-                Some((
+                (end.exit_code, end.bytes, end.output_sha256, end.error),
+                (
                     Some(0),
                     whole.len() as u64,
                     flightdeck::journal::event::sha256_hex(whole.as_bytes()),
-                    true
-                )),
-                "round {round}: the real end is journaled"
+                    None
+                ),
+                "round {round}: the real end is recorded"
             );
         }
         for seq in &durable {

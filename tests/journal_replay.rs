@@ -327,3 +327,20 @@ fn step_event_without_step_is_rejected() {
         }
     );
 }
+
+#[test]
+fn a_step_that_ended_unobserved_finishes_at_its_real_end() {
+    let (rb, mut events, [_, deploy, ..]) = events();
+    // The second attempt's end was seen by a later cockpit at 02:06; it really ended at 01:59.
+    let EventKind::StepFinished { ended_at, .. } = &mut events[6].kind else {
+        panic!("event 7 is step_finished: {:?}", events[6].kind);
+    };
+    *ended_at = Some(t(1, 59, 30));
+    let s = replay(&rb, &events[..7]).unwrap();
+    assert_eq!(s.steps[&deploy].status, StepStatus::Succeeded);
+    assert_eq!(s.steps[&deploy].finished, Some(t(1, 59, 30)));
+    assert_eq!(events[6].ts, t(2, 6, 0));
+    // Without `ended_at` the event's time stands.
+    let s = replay(&rb, &events[..5]).unwrap();
+    assert_eq!(s.steps[&deploy].finished, Some(t(2, 4, 0)));
+}

@@ -140,3 +140,70 @@ fn resume_finds_the_run_matches_steps_by_id_and_marks_interrupted() {
     assert_eq!(again.events.len(), 7);
     assert!(again.messages.is_empty());
 }
+
+/// A shell step left running by a killed cockpit ends while no cockpit is open: every
+/// read-only view shows its real result (not "interrupted"), and none of them writes.
+#[test]
+fn read_only_views_show_a_step_that_ended_unobserved_as_finished() {
+    use flightdeck::journal::runs::load_run;
+    use flightdeck::journal::supervised::{Probe, probe};
+    use std::process::Command;
+    use std::time::{Duration, Instant};
+
+    const RB: &str = "# Unobserved\n\n## Run\n\n```bash {id=count}\necho hi\n```\n";
+    let home = tempfile::tempdir().unwrap();
+    let rb = runbook::parse(RB, "unobserved.md");
+    let j = Journal::create(home.path(), &rb, RB, "alice").unwrap();
+    let (dir, run_id) = (j.run_dir().to_path_buf(), j.run_id().to_string());
+    drop(j);
+    let fd = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_flightdeck"))
+            .arg("--home")
+            .arg(home.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // A writer that starts the step under its supervisor and exits at once.
+    let script = "echo one; sleep 0.3; echo two; exit 3";
+    let out = fd(&["journal", "__append-loop", &run_id, "0", "--step", script]);
+    assert!(out.status.success(), "{out:?}");
+    let output = dir.join("output/count.1.log");
+    let start = Instant::now();
+    while matches!(probe(&output), Probe::Running { .. }) {
+        assert!(start.elapsed() < Duration::from_secs(20), "the step ends");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let Probe::Ended(end) = probe(&output) else {
+        panic!("the supervisor left a status file");
+    };
+    let journal_before = fs::read(dir.join("journal.jsonl")).unwrap();
+
+    let run = load_run(&dir).unwrap();
+    let step = &run.state.steps["count"];
+    assert_eq!(step.status, StepStatus::Failed, "not interrupted");
+    assert_eq!(step.last_exit, Some(3));
+    assert_eq!(step.last_lines, ["one", "two"]);
+    assert_eq!(step.finished, Some(end.ended_at));
+    assert!(step.duration_ms.unwrap() >= 300, "{step:?}");
+    assert_eq!(run.unjournaled.len(), 1);
+    assert_eq!(run.unjournaled[0].0, "count");
+
+    let show = String::from_utf8(fd(&["journal", "show", &run_id]).stdout).unwrap();
+    assert!(
+        show.contains("echo hi: failed with exit code 3 while no cockpit was open"),
+        "{show}"
+    );
+    let list = String::from_utf8(fd(&["journal", "list"]).stdout).unwrap();
+    assert!(list.contains("abandoned"), "{list}");
+    let json = String::from_utf8(fd(&["export", &run_id, "--format", "json"]).stdout).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let found = json.to_string();
+    assert!(found.contains("\"failed\""), "{found}");
+    assert!(!found.contains("\"interrupted\""), "{found}");
+    assert_eq!(
+        fs::read(dir.join("journal.jsonl")).unwrap(),
+        journal_before,
+        "read-only views write nothing"
+    );
+}

@@ -372,7 +372,7 @@ fn perform(
                         env: {
                             // Steps may call flightdeck itself (the demo serves its endpoint so,
                             // for as long as this cockpit lives).
-                            env.push(("FLIGHTDECK_EXE".into(), app.program.display().to_string()));
+                            env.push(("FLIGHTDECK_EXE".into(), app.exe_path.display().to_string()));
                             env.push(("FLIGHTDECK_PID".into(), std::process::id().to_string()));
                             env
                         },

@@ -184,8 +184,12 @@ pub struct App {
     /// `run_finished` has been sent to the journal (it may not be durable yet).
     pub finish_sent: bool,
     /// The flightdeck binary that supervises shell steps (`flightdeck supervise`): this very
-    /// binary, or in benchmarks and tests the one cargo built.
+    /// binary ([`crate::exec::supervisor::this_binary`]), or in benchmarks and tests the one
+    /// cargo built.
     pub program: PathBuf,
+    /// The path this cockpit was started from, for steps that call flightdeck themselves
+    /// (`FLIGHTDECK_EXE`): `/proc/self/exe` would name their own shell.
+    pub exe_path: PathBuf,
 }
 
 impl App {
@@ -236,7 +240,8 @@ impl App {
             read_only: false,
             pending_adhoc: std::collections::HashSet::new(),
             finish_sent: false,
-            program: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("flightdeck")),
+            program: crate::exec::supervisor::this_binary(),
+            exe_path: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("flightdeck")),
         };
         // Inputs the journal already has come back with the run; secret ones (masked there)
         // are asked for again.

@@ -674,7 +674,7 @@ fn exec_event(app: &mut App, ev: ExecEvent, fx: &mut Vec<Effect>) {
                 bytes: outcome.bytes,
                 output_sha256: outcome.output_sha256,
                 last_lines,
-                ended_at: None,
+                ended_at: outcome.ended_at,
             };
             append(app, kind, Some(&step_id), fx);
             for (name, value) in handed {
@@ -699,8 +699,11 @@ fn exec_event(app: &mut App, ev: ExecEvent, fx: &mut Vec<Effect>) {
         ExecEvent::Lost { step_id, attempt } => {
             app.running.remove(&step_id);
             app.progress.remove(&step_id);
+            let output = crate::journal::file::output_path(&app.run_dir, &step_id, attempt);
+            let log = crate::journal::supervised::log_path(&output);
             app.message = Some(format!(
-                "{step_id}: its supervisor went away without recording the end; interrupted"
+                "{step_id}: its supervisor went away without recording the end; interrupted (its errors, if any: {})",
+                log.display()
             ));
             append(
                 app,

@@ -67,6 +67,15 @@ impl OutputFile {
         }
     }
 
+    /// Lets out a partial line held for masking once it has waited `after`
+    /// ([`MaskingWriter::release_held`]); whether the file grew.
+    pub fn release_held(&mut self, after: std::time::Duration) -> std::io::Result<bool> {
+        match &mut self.0 {
+            Inner::Plain(_) => Ok(false),
+            Inner::Masked(w) => w.release_held(after),
+        }
+    }
+
     /// Bytes in the file so far.
     pub fn written(&self) -> u64 {
         match &self.0 {
@@ -179,6 +188,22 @@ impl OutputSink {
         {
             self.error = Some(format!("cannot write {}: {e}", self.shown));
             self.file = None;
+        }
+    }
+
+    /// Lets out a partial line held for masking once it has waited `after`; whether the file
+    /// grew. A write error ends the file as [`OutputSink::write`]'s would.
+    pub fn release_held(&mut self, after: std::time::Duration) -> bool {
+        let Some(f) = self.file.as_mut() else {
+            return false;
+        };
+        match f.release_held(after) {
+            Ok(grew) => grew,
+            Err(e) => {
+                self.error = Some(format!("cannot write {}: {e}", self.shown));
+                self.file = None;
+                false
+            }
         }
     }
 

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 use serde::{Deserialize, Serialize};
@@ -18,10 +19,12 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::exec::supervisor::frame;
 use crate::journal::secrets::Masker;
-use crate::journal::supervised::{self, Probe, StepEnd};
+use crate::journal::supervised::{self, Probe, StepEnd, StepValues};
 
 /// How long each cancel stage waits before the next, harder signal.
 pub const CANCEL_STAGE: Duration = Duration::from_secs(5);
+/// How often a cancel asked for before the step's process group is known looks for it again.
+const PGID_RETRY: Duration = Duration::from_millis(100);
 /// How often a re-attached step's file and status are looked at while it runs (no pipe tells
 /// this cockpit when it grows).
 const FOLLOW: Duration = Duration::from_millis(150);
@@ -94,6 +97,10 @@ pub struct Outcome {
     pub vars: Vec<(String, String)>,
     /// The last non-empty line the step wrote to stdout (for `capture=NAME`).
     pub last_stdout_line: Option<String>,
+    /// Set when the step had ended before this cockpit attached (no cockpit was open): when
+    /// it really ended, for `step_finished`'s `ended_at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<DateTime<Utc>>,
 }
 
 impl Outcome {
@@ -101,9 +108,11 @@ impl Outcome {
         self.exit_code == Some(0) && self.error.is_none()
     }
 
-    /// What a supervisor's status file says (no variables, no last line: those travel only
-    /// to the cockpit that started the step).
-    fn ended(end: StepEnd) -> Outcome {
+    /// What a supervisor's status file and values file say of the attempt writing `output`:
+    /// the same outcome its END frame carried. `unobserved`: it had ended before this
+    /// cockpit looked, so its real end time goes with it.
+    fn ended(end: StepEnd, output: &std::path::Path, unobserved: bool) -> Outcome {
+        let values = StepValues::read(&supervised::values_path(output)).unwrap_or_default();
         Outcome {
             exit_code: end.exit_code,
             signal: end.signal,
@@ -111,7 +120,9 @@ impl Outcome {
             bytes: end.bytes,
             output_sha256: end.output_sha256,
             error: end.error,
-            ..Outcome::default()
+            vars: values.vars,
+            last_stdout_line: values.last_stdout_line,
+            ended_at: unobserved.then_some(end.ended_at),
         }
     }
 }
@@ -245,6 +256,8 @@ impl StepRef {
         let stages = [Signal::SIGINT, Signal::SIGTERM, Signal::SIGKILL];
         let mut stage = 0usize;
         let mut deadline: Option<tokio::time::Instant> = None;
+        // Asked to cancel before the process group was known: SIGINT goes once it is.
+        let mut wanted = false;
         tokio::pin!(end);
         loop {
             let next_stage = async {
@@ -263,22 +276,39 @@ impl StepRef {
                     }
                     return out;
                 }
-                Some(()) = cancel.recv(), if stage == 0 => {
-                    self.signal(pgid, stages[0], events).await;
-                    stage = 1;
-                    deadline = Some(tokio::time::Instant::now() + CANCEL_STAGE);
+                Some(()) = cancel.recv(), if stage == 0 && !wanted => {
+                    wanted = true;
+                    deadline = Some(tokio::time::Instant::now());
                 }
-                () = next_stage, if stage > 0 && stage < stages.len() => {
-                    self.signal(pgid, stages[stage], events).await;
-                    stage += 1;
-                    deadline = (stage < stages.len()).then(|| tokio::time::Instant::now() + CANCEL_STAGE);
+                () = next_stage, if wanted && stage < stages.len() => {
+                    let sent = self.signal(pgid, stages[stage], events).await;
+                    let now = tokio::time::Instant::now();
+                    if stage == 0 && !sent {
+                        // No group to signal yet: the escalation starts once there is one.
+                        deadline = Some(now + PGID_RETRY);
+                    } else {
+                        stage += 1;
+                        deadline = (stage < stages.len()).then(|| now + CANCEL_STAGE);
+                    }
                 }
             }
         }
     }
 
-    async fn signal(&self, pgid: &AtomicI32, sig: Signal, events: &mpsc::Sender<ExecEvent>) {
-        signal_group(pgid.load(Ordering::Relaxed), sig);
+    /// Signals the step's process group and says so on `events`; whether it was sent. A
+    /// group not known yet is looked up in the supervisor's lock file first (a step attached
+    /// before its supervisor had noted it); an unknown or gone group is not signalled, and
+    /// nothing claims it was.
+    async fn signal(
+        &self,
+        pgid: &AtomicI32,
+        sig: Signal,
+        events: &mpsc::Sender<ExecEvent>,
+    ) -> bool {
+        let id = known_pgid(pgid, &self.output_path);
+        if !signal_group(id, sig) {
+            return false;
+        }
         let name = match sig {
             Signal::SIGINT => "SIGINT",
             Signal::SIGTERM => "SIGTERM",
@@ -291,13 +321,14 @@ impl StepRef {
                 signal: name,
             })
             .await;
+        true
     }
 
     /// Sends the end: the outcome the supervisor gave, else what its status file says, else
     /// the step is lost (its supervisor died without recording the end).
     async fn report(self, end: Option<Outcome>, events: &mpsc::Sender<ExecEvent>) {
         let end = end.or_else(|| match supervised::probe(&self.output_path) {
-            Probe::Ended(end) => Some(Outcome::ended(end)),
+            Probe::Ended(end) => Some(Outcome::ended(end, &self.output_path, false)),
             Probe::Running { .. } | Probe::Gone => None,
         });
         let ev = match end {
@@ -312,6 +343,8 @@ impl StepRef {
             },
         };
         let _ = events.send(ev).await;
+        // Handed to this cockpit, which journals them (secrets masked) with the end.
+        let _ = std::fs::remove_file(supervised::values_path(&self.output_path));
     }
 
     /// Follows the output file of a step this cockpit did not start until its supervisor
@@ -321,6 +354,7 @@ impl StepRef {
         let mut tail = FileTail::default();
         let len = || std::fs::metadata(&self.output_path).map_or(0, |m| m.len());
         tail.start_near(&self.output_path, len().saturating_sub(BACKLOG));
+        let mut first = true;
         loop {
             // The probe before the read: output written before the status is then read too.
             let probe = supervised::probe(&self.output_path);
@@ -337,17 +371,33 @@ impl StepRef {
             }
             match probe {
                 Probe::Running { .. } => tokio::time::sleep(FOLLOW).await,
-                Probe::Ended(end) => return Some(Outcome::ended(end)),
+                Probe::Ended(end) => return Some(Outcome::ended(end, &self.output_path, first)),
                 Probe::Gone => return None,
             }
+            first = false;
         }
     }
 }
 
-fn signal_group(pgid: i32, sig: Signal) {
-    if pgid > 0 {
-        let _ = killpg(Pid::from_raw(pgid), sig);
+/// The step's process group: the one noted, else the one its supervisor wrote in the lock
+/// file since (kept for next time); 0 while neither knows it.
+fn known_pgid(pgid: &AtomicI32, output: &std::path::Path) -> i32 {
+    let noted = pgid.load(Ordering::Relaxed);
+    if noted > 0 {
+        return noted;
     }
+    match supervised::probe(output) {
+        Probe::Running { pgid: found } if found > 0 => {
+            pgid.store(found, Ordering::Relaxed);
+            found
+        }
+        _ => 0,
+    }
+}
+
+/// Sends `sig` to the process group; whether it was delivered (an unknown group is not).
+fn signal_group(pgid: i32, sig: Signal) -> bool {
+    pgid > 0 && killpg(Pid::from_raw(pgid), sig).is_ok()
 }
 
 /// Reads the supervisor's frames: the output file's new bytes (or the chunk itself, when the

@@ -31,6 +31,9 @@ use crate::journal::supervised::{self, StepEnd};
 const CHUNK: usize = 256 * 1024;
 /// How long the pipes may stay open after the shell exited (grandchildren holding them).
 const LATE: Duration = Duration::from_secs(1);
+/// The longest a partial line (a prompt, a progress bar) waits for its newline before the
+/// masked output file gets it ([`crate::journal::secrets::MaskingWriter::release_held`]).
+const HOLD: Duration = Duration::from_millis(100);
 
 /// Frame kinds on the supervisor's stdout: a one-byte kind, a little-endian u32 length, the
 /// payload.
@@ -77,13 +80,16 @@ pub fn start(job: &ShellJob) -> std::io::Result<tokio::process::Child> {
         capture_vars: job.capture_vars,
     };
     let spec_path = write_spec(&spec)?;
+    // Its errors go to a file in the run folder: a supervisor that fails is explainable.
+    let log = std::fs::File::create(supervised::log_path(&job.output_path))
+        .map_or_else(|_| Stdio::null(), Stdio::from);
     let child = tokio::process::Command::new(&job.program)
         .arg("supervise")
         .arg("--job")
         .arg(&spec_path)
         .stdin(Stdio::from(lock))
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(log)
         // Its own process group: the terminal's hangup and Ctrl-C do not reach it.
         .process_group(0)
         .kill_on_drop(false)
@@ -92,6 +98,17 @@ pub fn start(job: &ShellJob) -> std::io::Result<tokio::process::Child> {
         let _ = std::fs::remove_file(&spec_path);
     }
     child
+}
+
+/// The binary to start a supervisor from: on Linux the cockpit's own image
+/// (`/proc/self/exe`), which stays runnable when the installed file is replaced or removed
+/// mid-run; elsewhere the path it was started from.
+pub fn this_binary() -> PathBuf {
+    let own = Path::new("/proc/self/exe");
+    if cfg!(target_os = "linux") && own.exists() {
+        return own.to_path_buf();
+    }
+    std::env::current_exe().unwrap_or_else(|_| PathBuf::from("flightdeck"))
 }
 
 fn write_spec(spec: &Spec) -> std::io::Result<PathBuf> {
@@ -132,6 +149,7 @@ pub fn supervise(spec_path: &Path) -> Result<(), String> {
         last: LastLine::default(),
         cockpit,
         closed: false,
+        last_stderr: false,
     }));
     let capture = if spec.capture_vars {
         VarCapture::new(&spec.step_id).ok()
@@ -143,7 +161,9 @@ pub fn supervise(spec_path: &Path) -> Result<(), String> {
     match start_shell(&spec, &capture_env) {
         Ok(mut child) => {
             let pgid = child.id() as i32;
-            let _ = supervised::note_pgid(&mut lock, pgid);
+            if let Err(e) = supervised::note_pgid(&mut lock, pgid) {
+                eprintln!("flightdeck supervise: cannot note the process group: {e}");
+            }
             locked(&link).send(frame::PGID, pgid.to_string().as_bytes());
             let (done_tx, done_rx) = mpsc::channel();
             let mut readers = 0;
@@ -165,6 +185,10 @@ pub fn supervise(spec_path: &Path) -> Result<(), String> {
                     read_pipe(pipe, kind, &link);
                     let _ = done.send(());
                 });
+            }
+            if !masker.is_empty() {
+                let link = link.clone();
+                std::thread::spawn(move || release_held(&link));
             }
             let status = child.wait();
             // Grandchildren may hold the pipes open after the shell exits: give them a
@@ -205,8 +229,29 @@ pub fn supervise(spec_path: &Path) -> Result<(), String> {
         output_sha256: outcome.output_sha256.clone(),
         error: outcome.error.clone(),
     };
+    // What the step hands on, before the status: a cockpit that finishes the step after
+    // the fact hands it on as this one's cockpit would.
+    let values = supervised::StepValues {
+        vars: outcome.vars.clone(),
+        last_stdout_line: outcome.last_stdout_line.clone(),
+    };
+    if values != supervised::StepValues::default()
+        && let Err(e) = values.write(&supervised::values_path(&spec.output_path))
+    {
+        eprintln!("flightdeck supervise: cannot write the values file: {e}");
+    }
     // The status first: a cockpit that misses the last frame still finds the end.
-    let _ = end.write(&supervised::status_path(&spec.output_path));
+    if let Err(e) = end.write(&supervised::status_path(&spec.output_path)) {
+        eprintln!("flightdeck supervise: cannot write the status file: {e}");
+    }
+    if let Some(e) = &outcome.error {
+        eprintln!("flightdeck supervise: {e}");
+    }
+    // Nothing went wrong that it could tell: no log left behind.
+    let log = supervised::log_path(&spec.output_path);
+    if std::fs::metadata(&log).is_ok_and(|m| m.len() == 0) {
+        let _ = std::fs::remove_file(&log);
+    }
     let json = serde_json::to_vec(&outcome).unwrap_or_default();
     link.send(frame::END, &json);
     Ok(())
@@ -253,6 +298,29 @@ fn read_pipe(mut pipe: File, kind: u8, link: &Mutex<Link>) {
     }
 }
 
+/// Lets out what the masked file holds of a partial line once it has waited [`HOLD`], and
+/// tells the cockpit, until the step is recorded.
+fn release_held(link: &Mutex<Link>) {
+    loop {
+        // Looked at every fifth of HOLD: nothing waits longer than HOLD in all.
+        std::thread::sleep(HOLD / 5);
+        let mut link = locked(link);
+        if link.closed {
+            return;
+        }
+        if link.file.release_held(HOLD - HOLD / 5)
+            && let Some(len) = link.file.in_file()
+        {
+            let kind = if link.last_stderr {
+                frame::STDERR_TO
+            } else {
+                frame::STDOUT_TO
+            };
+            link.send(kind, &len.to_le_bytes());
+        }
+    }
+}
+
 fn locked(link: &Mutex<Link>) -> std::sync::MutexGuard<'_, Link> {
     link.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -268,11 +336,14 @@ struct Link {
     cockpit: Option<File>,
     /// The step has been recorded: late chunks are dropped.
     closed: bool,
+    /// Whether the last chunk came from stderr: what held bytes let out later are shown as.
+    last_stderr: bool,
 }
 
 impl Link {
     /// A chunk of the step's output: to the file, then word of it to the cockpit.
     fn take(&mut self, stderr: bool, chunk: &[u8]) {
+        self.last_stderr = stderr;
         if !stderr {
             self.last.push(chunk);
         }

@@ -145,11 +145,11 @@ impl Journal {
     }
 
     /// Opens an existing run for writing: takes the lock, checks every line and the chain,
-    /// repairs a torn last line, and settles every step whose attempt was still running (its
+    /// repairs a torn last line, and looks at every step whose attempt was still running (its
     /// writer is gone: we hold the lock) by what its supervisor left ([`supervised::probe`]):
-    /// still running, it stays so (the cockpit re-attaches); ended while no cockpit was open,
-    /// its real end is recorded as `step_finished` with `ended_at`; gone without a word,
-    /// `step_interrupted`.
+    /// still running or ended while no cockpit was open, it stays running in the journal (the
+    /// cockpit re-attaches and journals its real end, `ended_at` set, through the same path
+    /// as any end); gone without a word, `step_interrupted`.
     ///
     /// Returns the journal, every event (repair and interruption events included), and the
     /// repair message to show once, if a repair happened. Any damage other than a torn last line
@@ -232,37 +232,13 @@ impl Journal {
         }
         for (step, attempt) in running_steps(&events) {
             let output = output_path(run_dir, &step, attempt);
-            let end = match supervised::probe(&output) {
-                // Its supervisor runs on: the cockpit re-attaches to it.
-                Probe::Running { .. } => continue,
-                Probe::Ended(end) => end,
-                Probe::Gone => {
-                    let e = journal.append_at(
-                        EventKind::StepInterrupted { attempt },
-                        Some(&step),
-                        ts,
-                    )?;
-                    events.push(e);
-                    continue;
-                }
-            };
-            let error = end.error.clone();
-            let kind = EventKind::StepFinished {
-                attempt,
-                exit_code: end.exit_code,
-                signal: end.signal,
-                duration_ms: end.duration_ms,
-                bytes: end.bytes,
-                output_sha256: end.output_sha256,
-                last_lines: supervised::last_lines_of(&output, event::LAST_LINES),
-                ended_at: Some(end.ended_at),
-            };
-            events.push(journal.append_at(kind, Some(&step), ts)?);
-            if let Some(e) = error {
-                // As in the cockpit: output not captured in full never passes as succeeded.
-                let note = format!("output capture failed: {e}");
-                let kind = EventKind::StepFailedManual { note };
-                events.push(journal.append_at(kind, Some(&step), ts)?);
+            // A supervisor that runs on, or that recorded the end, leaves the step to the
+            // cockpit: it re-attaches and journals the end as for a step it started, values
+            // handed on included. Only a step nobody can finish is settled here.
+            if supervised::probe(&output) == Probe::Gone {
+                let e =
+                    journal.append_at(EventKind::StepInterrupted { attempt }, Some(&step), ts)?;
+                events.push(e);
             }
         }
         Ok((journal, events, message))

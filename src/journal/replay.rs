@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::journal::event::{Event, EventKind};
 use crate::journal::secrets::MASK;
+use crate::journal::supervised::StepEnd;
 use crate::runbook::{Runbook, Window};
 
 /// Where a step stands.
@@ -388,6 +389,7 @@ impl RunState {
                 exit_code,
                 duration_ms,
                 last_lines,
+                ended_at,
                 ..
             } => {
                 step.status = if *exit_code == Some(0) {
@@ -397,7 +399,8 @@ impl RunState {
                 };
                 step.attempts = step.attempts.max(*attempt);
                 step.last_exit = *exit_code;
-                step.finished = Some(ts);
+                // Ended while no cockpit was open: `ts` is only when a cockpit noticed.
+                step.finished = Some(ended_at.unwrap_or(ts));
                 step.duration_ms = Some(*duration_ms);
                 step.last_lines.clone_from(last_lines);
             }
@@ -482,6 +485,32 @@ impl RunState {
         for phase in touched {
             self.refresh_phase(phase);
         }
+    }
+
+    /// A step the journal still shows running whose supervisor recorded its end while no
+    /// cockpit was open: shown as the `step_finished` the next cockpit will journal says (and
+    /// failed when its output was not captured in full), for readers that must not write.
+    pub fn finish_unjournaled(&mut self, id: &str, end: &StepEnd, last_lines: Vec<String>) {
+        let Some(step) = self.steps.get_mut(id) else {
+            return;
+        };
+        if step.status != StepStatus::Running {
+            return;
+        }
+        step.status = match (&end.error, end.exit_code) {
+            (None, Some(0)) => StepStatus::Succeeded,
+            _ => StepStatus::Failed,
+        };
+        step.last_exit = end.exit_code;
+        step.finished = Some(end.ended_at);
+        step.duration_ms = Some(end.duration_ms);
+        step.last_lines = last_lines;
+        if let Some(e) = &end.error {
+            step.notes
+                .push(format!("failed: output capture failed: {e}"));
+        }
+        let phase = step.phase;
+        self.refresh_phase(phase);
     }
 
     /// (done, total): done counts succeeded, acknowledged and skipped steps.

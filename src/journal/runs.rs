@@ -9,7 +9,8 @@ use serde::Serialize;
 
 use crate::journal::event::EventKind;
 use crate::journal::file::{self, JOURNAL_FILE, JournalError, RUNBOOK_FILE, io_err};
-use crate::journal::replay::{self, RunState};
+use crate::journal::replay::{self, RunState, StepStatus};
+use crate::journal::supervised::{self, Probe, StepEnd};
 use crate::runbook::{self, Runbook};
 
 /// The environment variable that overrides the data directory (tests, several installations).
@@ -198,6 +199,9 @@ pub struct LoadedRun {
     pub events: Vec<crate::journal::Event>,
     pub state: RunState,
     pub status: RunStatus,
+    /// Steps that ended while no cockpit was open, by their supervisor's status file: the
+    /// journal does not say so yet (the next cockpit will); `state` already shows them ended.
+    pub unjournaled: Vec<(String, StepEnd)>,
 }
 
 impl LoadedRun {
@@ -213,9 +217,10 @@ impl LoadedRun {
     }
 }
 
-/// Reads a run without taking its lock. When nobody holds the lock, steps still running are
-/// shown as interrupted ([`RunState::mark_interrupted`]): their writer is gone; a shell step
-/// whose supervisor still runs stays running.
+/// Reads a run without taking its lock, and writes nothing. When nobody holds the lock, steps
+/// still running are settled as their supervisors left them ([`settle_unwritten`]): a shell
+/// step whose supervisor still runs stays running, one that ended shows its real result, the
+/// others are interrupted (their writer is gone).
 pub fn load_run(run_dir: &Path) -> Result<LoadedRun, LoadRunError> {
     let events = file::read_events(run_dir)?;
     let copy = run_dir.join(RUNBOOK_FILE);
@@ -230,18 +235,13 @@ pub fn load_run(run_dir: &Path) -> Result<LoadedRun, LoadRunError> {
     let mut runbook = runbook::parse(&text, &source);
     runbook.add_adhoc_steps(&events);
     let mut state = replay::replay(&runbook, &events)?;
+    let mut unjournaled = Vec::new();
     let status = if state.finished.is_some() {
         RunStatus::Finished
     } else if file::is_locked(run_dir) {
         RunStatus::Active
     } else {
-        state.mark_interrupted(|id, attempt| {
-            let output = file::output_path(run_dir, id, attempt);
-            matches!(
-                super::supervised::probe(&output),
-                super::supervised::Probe::Running { .. }
-            )
-        });
+        unjournaled = settle_unwritten(run_dir, &mut state);
         RunStatus::Abandoned
     };
     Ok(LoadedRun {
@@ -250,7 +250,36 @@ pub fn load_run(run_dir: &Path) -> Result<LoadedRun, LoadRunError> {
         events,
         state,
         status,
+        unjournaled,
     })
+}
+
+/// The steps of a run nobody writes that the journal still shows running, as their
+/// supervisors left them: still running, ended (shown finished with their real result, as
+/// the next cockpit will journal them), or gone (interrupted). Nothing is written.
+fn settle_unwritten(run_dir: &Path, state: &mut RunState) -> Vec<(String, StepEnd)> {
+    let running: Vec<(String, u32)> = state
+        .steps
+        .iter()
+        .filter(|(_, s)| s.status == StepStatus::Running)
+        .map(|(id, s)| (id.clone(), s.attempts))
+        .collect();
+    let mut still_running = Vec::new();
+    let mut ended = Vec::new();
+    for (id, attempt) in running {
+        let output = file::output_path(run_dir, &id, attempt);
+        match supervised::probe(&output) {
+            Probe::Running { .. } => still_running.push(id),
+            Probe::Ended(end) => {
+                let lines = supervised::last_lines_of(&output, crate::journal::event::LAST_LINES);
+                state.finish_unjournaled(&id, &end, lines);
+                ended.push((id, end));
+            }
+            Probe::Gone => {}
+        }
+    }
+    state.mark_interrupted(|id, _| still_running.iter().any(|r| r == id));
+    ended
 }
 
 /// Why a run could not be read back.

@@ -2,6 +2,7 @@
 //! output files; so is the password of any `scheme://user:password@host` URL.
 
 use std::io::{self, Write};
+use std::time::{Duration, Instant};
 
 /// What a secret is written as, everywhere.
 pub const MASK: &str = "••••";
@@ -108,11 +109,15 @@ pub fn url_encoded(value: &str) -> String {
 ///
 /// Lines are held until their newline so that a secret split across two reads is still seen; a
 /// line longer than 64 KiB is masked and written in pieces (a secret straddling that cut is not
-/// masked — no real secret sits in such a line).
+/// masked — no real secret sits in such a line). A partial line (a prompt, a `\r` progress bar)
+/// is let out by [`MaskingWriter::release_held`] once it has waited, all but a tail that could
+/// still become a secret.
 pub struct MaskingWriter<W: Write> {
     inner: W,
     masker: Masker,
     pending: Vec<u8>,
+    /// Since when the oldest byte of `pending` has waited.
+    held_since: Option<Instant>,
 }
 
 const MAX_PENDING: usize = 64 * 1024;
@@ -124,7 +129,23 @@ impl<W: Write> MaskingWriter<W> {
             inner,
             masker,
             pending: Vec::new(),
+            held_since: None,
         }
+    }
+
+    /// Writes the held partial line once it has waited `after`, but for the longest tail that
+    /// could be the start of a secret (or of a URL whose password is not complete yet), and
+    /// never a secret cut in two nor half a character. Whether anything was written.
+    pub fn release_held(&mut self, after: Duration) -> io::Result<bool> {
+        if self.held_since.is_none_or(|t| t.elapsed() < after) {
+            return Ok(false);
+        }
+        let cut = safe_cut(&self.pending, &self.masker.secrets);
+        if cut > 0 {
+            self.emit(cut)?;
+        }
+        self.held_since = (!self.pending.is_empty()).then(Instant::now);
+        Ok(cut > 0)
     }
 
     fn emit(&mut self, upto: usize) -> io::Result<()> {
@@ -149,19 +170,86 @@ impl<W: Write> MaskingWriter<W> {
 
 impl<W: Write> Write for MaskingWriter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let was_empty = self.pending.is_empty();
         self.pending.extend_from_slice(buf);
+        let mut emitted = false;
         if let Some(nl) = self.pending.iter().rposition(|&b| b == b'\n') {
             self.emit(nl + 1)?;
+            emitted = true;
         }
         if self.pending.len() > MAX_PENDING {
             let n = self.pending.len();
             self.emit(n)?;
+            emitted = true;
+        }
+        if self.pending.is_empty() {
+            self.held_since = None;
+        } else if emitted || was_empty {
+            self.held_since = Some(Instant::now());
         }
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
+    }
+}
+
+/// Where held bytes may be cut: before the longest tail that is the start of a secret or of
+/// a `scheme://user:password@` whose password may go on, moved back out of any whole secret
+/// it would split and to a character boundary.
+fn safe_cut(pending: &[u8], secrets: &[String]) -> usize {
+    let mut keep = url_tail(pending);
+    for s in secrets {
+        let s = s.as_bytes();
+        let longest = (1..s.len().min(pending.len() + 1))
+            .rev()
+            .find(|&k| pending.ends_with(&s[..k]));
+        keep = keep.max(longest.unwrap_or(0));
+    }
+    let mut cut = pending.len() - keep;
+    // A secret the cut would split stays whole on the held side.
+    while let Some(start) = secrets.iter().find_map(|s| {
+        let s = s.as_bytes();
+        (cut.saturating_sub(s.len() - 1)..cut)
+            .find(|&i| pending[i..].starts_with(s) && i + s.len() > cut)
+    }) {
+        cut = start;
+    }
+    match std::str::from_utf8(&pending[..cut]) {
+        Err(e) if e.error_len().is_none() => e.valid_up_to(),
+        _ => cut,
+    }
+}
+
+/// How many bytes at the end of `pending` could be part of a URL whose password
+/// [`mask_url_passwords`] must see whole: the last word when it holds `://`, else a trailing
+/// scheme (`postgres`, `postgres:`, `postgres:/`) that `://` may still follow.
+fn url_tail(pending: &[u8]) -> usize {
+    let word_start = pending
+        .iter()
+        .rposition(u8::is_ascii_whitespace)
+        .map_or(0, |i| i + 1);
+    let word = &pending[word_start..];
+    if word.windows(3).any(|w| w == b"://") {
+        return word.len();
+    }
+    let body = word
+        .strip_suffix(b":/")
+        .or_else(|| word.strip_suffix(b":"))
+        .unwrap_or(word);
+    let scheme = body
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_alphanumeric() || b"+.-".contains(b))
+        .count();
+    let starts_alpha = body
+        .get(body.len() - scheme)
+        .is_some_and(u8::is_ascii_alphabetic);
+    if scheme > 0 && starts_alpha {
+        word.len() - (body.len() - scheme)
+    } else {
+        0
     }
 }
 
@@ -201,5 +289,67 @@ mod tests {
         w.write_all(b"RY-123 ok\nlast CANARY-123").unwrap();
         let out = String::from_utf8(w.finish().unwrap()).unwrap();
         assert_eq!(out, "token •••• ok\nlast ••••");
+    }
+
+    fn held(secret: &str, chunks: &[&[u8]]) -> (MaskingWriter<Vec<u8>>, String) {
+        let mut m = Masker::default();
+        m.add(secret);
+        let mut w = MaskingWriter::new(Vec::new(), m);
+        for c in chunks {
+            w.write_all(c).unwrap();
+        }
+        w.release_held(Duration::ZERO).unwrap();
+        let out = String::from_utf8_lossy(w.get_ref()).into_owned();
+        (w, out)
+    }
+
+    #[test]
+    fn a_prompt_or_progress_bar_is_let_out_once_it_has_waited() {
+        let mut m = Masker::default();
+        m.add("CANARY-123");
+        let mut w = MaskingWriter::new(Vec::new(), m);
+        w.write_all(b"Continue? [y/N] ").unwrap();
+        assert!(!w.release_held(Duration::from_secs(60)).unwrap(), "not yet");
+        assert!(w.get_ref().is_empty());
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(w.release_held(Duration::from_millis(20)).unwrap());
+        assert_eq!(w.get_ref(), b"Continue? [y/N] ");
+        let (_, out) = held("CANARY-123", &[b"\r 10%\r 20%"]);
+        assert_eq!(out, "\r 10%\r 20%");
+    }
+
+    #[test]
+    fn what_could_become_a_secret_is_held_back() {
+        let (mut w, out) = held("CANARY-123", &[b"token 50% CANA"]);
+        assert_eq!(out, "token 50% ");
+        w.write_all(b"RY-123 done\n").unwrap();
+        let out = String::from_utf8(w.finish().unwrap()).unwrap();
+        assert_eq!(out, "token 50% •••• done\n");
+        // A whole secret at the end is masked, never cut in two by a tail that looks like one.
+        // (`12#` ends the text and starts the secret: cut there, the secret would leak half.)
+        let (w, out) = held("12#12#", &[b"xx 12#12#"]);
+        assert_eq!(out, "xx ");
+        assert_eq!(String::from_utf8(w.finish().unwrap()).unwrap(), "xx ••••");
+    }
+
+    #[test]
+    fn a_url_whose_password_may_go_on_is_held_back() {
+        let (mut w, out) = held("CANARY-123", &[b"connecting postgres://app:s3c"]);
+        assert_eq!(out, "connecting ");
+        w.write_all(b"r3t@db/x\n").unwrap();
+        let out = String::from_utf8(w.finish().unwrap()).unwrap();
+        assert_eq!(out, "connecting postgres://app:••••@db/x\n");
+        let (_, out) = held("CANARY-123", &[b"url=postgres:"]);
+        assert_eq!(out, "url=");
+    }
+
+    #[test]
+    fn half_a_character_is_held_back() {
+        let e = "é".as_bytes();
+        let (mut w, out) = held("CANARY-123", &[b"caf", &e[..1]]);
+        assert_eq!(out, "caf");
+        w.write_all(&e[1..]).unwrap();
+        let out = String::from_utf8(w.finish().unwrap()).unwrap();
+        assert_eq!(out, "café");
     }
 }

@@ -7,6 +7,13 @@
 //! - `output/<step>.<n>.status.json`: written (whole, by rename) when the step has ended and
 //!   its output file is complete, before the lock is released.
 //!
+//! - `output/<step>.<n>.values.json` (0600): what the step hands on (the variables it set, its
+//!   working folder, its last stdout line), written before the status file for a cockpit that
+//!   finishes the step after the fact; they may be secrets, so never in the status file nor
+//!   the journal unmasked; the cockpit that journals the end deletes it;
+//! - `output/<step>.<n>.supervisor.log`: the supervisor's own errors (its stderr), so that a
+//!   supervisor that failed to start or died is explainable; removed when it stays empty.
+//!
 //! A lock nobody holds and no status file: the supervisor is gone without knowing the end, and
 //! the step is interrupted.
 
@@ -25,6 +32,50 @@ pub fn lock_path(output: &Path) -> PathBuf {
 /// The status file the supervisor writes when the attempt writing `output` has ended.
 pub fn status_path(output: &Path) -> PathBuf {
     output.with_extension("status.json")
+}
+
+/// The private file of what the attempt writing `output` hands on ([`StepValues`]).
+pub fn values_path(output: &Path) -> PathBuf {
+    output.with_extension("values.json")
+}
+
+/// What a supervised step hands to the steps after it, as its supervisor collected it: the
+/// part of the outcome the status file does not hold (it may hold secrets).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepValues {
+    /// Variables the script set or changed, its final folder among them
+    /// ([`crate::exec::capture::CWD`]).
+    pub vars: Vec<(String, String)>,
+    pub last_stdout_line: Option<String>,
+}
+
+impl StepValues {
+    /// Writes the file whole and private (0600, a fresh temporary file renamed over it).
+    pub fn write(&self, path: &Path) -> std::io::Result<()> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let tmp = path.with_extension("tmp-values");
+        let _ = std::fs::remove_file(&tmp);
+        let json = serde_json::to_vec(self).map_err(std::io::Error::other)?;
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        f.write_all(&json)?;
+        drop(f);
+        std::fs::rename(&tmp, path)
+    }
+
+    /// The values file, when there is a readable one (none: the step handed nothing on).
+    pub fn read(path: &Path) -> Option<StepValues> {
+        let bytes = std::fs::read(path).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+}
+
+/// Where the supervisor of the attempt writing `output` writes its own errors.
+pub fn log_path(output: &Path) -> PathBuf {
+    output.with_extension("supervisor.log")
 }
 
 /// How a supervised step ended, as its supervisor saw it: what `step_finished` needs when no
@@ -104,7 +155,8 @@ fn held_by_supervisor(path: &Path) -> Option<i32> {
 }
 
 /// Creates and locks the lock file of a step about to start: the caller hands this open file
-/// to the supervisor, which keeps the lock for as long as it lives.
+/// to the supervisor, which keeps the lock for as long as it lives. It is emptied only once
+/// locked: a take that fails on a held lock leaves the live supervisor's pgid readable.
 pub fn take_lock(output: &Path) -> std::io::Result<File> {
     let path = lock_path(output);
     if let Some(dir) = path.parent() {
@@ -114,7 +166,8 @@ pub fn take_lock(output: &Path) -> std::io::Result<File> {
         .read(true)
         .write(true)
         .create(true)
-        .truncate(true)
+        // Emptied once locked, not before: see above.
+        .truncate(false)
         .open(&path)?;
     file.try_lock().map_err(|e| match e {
         std::fs::TryLockError::WouldBlock => {
@@ -122,6 +175,7 @@ pub fn take_lock(output: &Path) -> std::io::Result<File> {
         }
         std::fs::TryLockError::Error(e) => e,
     })?;
+    file.set_len(0)?;
     Ok(file)
 }
 
@@ -185,6 +239,31 @@ mod tests {
         assert_eq!(probe(&s), Probe::Ended(end));
         drop(take_lock(&t).expect("lock"));
         assert_eq!(probe(&t), Probe::Gone);
+    }
+
+    #[test]
+    fn a_failed_take_leaves_the_holders_pgid() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let s = dir.path().join("s.1.log");
+        let mut lock = take_lock(&s).expect("lock");
+        note_pgid(&mut lock, 4242).expect("pgid");
+        let err = take_lock(&s).expect_err("the lock is held");
+        assert!(
+            err.to_string().contains("held by another supervisor"),
+            "{err}"
+        );
+        assert_eq!(probe(&s), Probe::Running { pgid: 4242 });
+        assert_eq!(
+            std::fs::read_to_string(lock_path(&s)).expect("lock file"),
+            "4242"
+        );
+        // Once free, a new take starts from an empty file.
+        drop(lock);
+        drop(take_lock(&s).expect("lock"));
+        assert_eq!(
+            std::fs::read_to_string(lock_path(&s)).expect("lock file"),
+            ""
+        );
     }
 
     #[test]
