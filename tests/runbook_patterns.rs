@@ -528,6 +528,8 @@ fn braced_placeholders_are_inputs_and_elisions_do_not_run() {
     assert!(steps[1].detail.contains("`...`"), "{}", steps[1].detail);
     // awk bodies, curl's %{…}, ${VAR} and brace expansions are shell, not placeholders.
     assert_eq!(steps[2].inputs, ["BASE_URL"]);
+    // Nor jq's shorthand objects or Perl's hashes.
+    assert!(steps[3].inputs.is_empty(), "{:?}", steps[3].inputs);
 }
 
 #[test]
@@ -545,6 +547,12 @@ fn version_notations_and_declared_example_versions_are_inputs() {
     assert_eq!(
         branch.code.as_deref(),
         Some("git checkout <VERSION_MAJOR>.x\ngit checkout -b <VERSION>-proposal\n")
+    );
+    // The version the cue names, in tags too; an earlier version in the sentence stays.
+    let cli = &phase_steps(&rb, "Tag the CLI")[0];
+    assert_eq!(
+        cli.code.as_deref(),
+        Some("pip install helper==2.4.1\ngit tag v<VERSION> && git push origin v<VERSION>\n")
     );
 }
 
@@ -613,6 +621,8 @@ fn commands_that_never_end_are_said_so_and_what_follows_them_is_the_next_step() 
     );
     // Sent to the background: the block goes on by itself.
     assert_eq!(phase_steps(&rb, "In the background").len(), 1);
+    // Lines that use what the tunnel's part sets stay with it: a new shell would lose `$POD`.
+    assert_eq!(phase_steps(&rb, "Tunnel to a pod found first").len(), 1);
 }
 
 #[test]
@@ -646,6 +656,9 @@ fn a_stand_in_assigned_to_a_variable_is_the_input_of_its_name() {
         )
     );
     assert_eq!(versions.inputs, ["NEWVER"]);
+    // A comment that sets a real value leaves it.
+    let real = &phase_steps(&rb, "Real values")[0];
+    assert!(real.inputs.is_empty(), "{:?}", real.inputs);
 }
 
 #[test]
@@ -672,6 +685,11 @@ fn a_block_is_titled_by_what_leads_into_it_past_examples_caveats_and_labels() {
     assert_eq!(title("Log in", 1), "Number of open orders");
     // Quoted output in between: the lead-in was not this block's.
     assert_eq!(title("Quoted output", 0), "shopctl health --all");
+    // A sentence that leads in with ":" is no caveat, whatever its first word.
+    assert_eq!(
+        title("Purge", 0),
+        "Remember to flush the CDN cache afterwards"
+    );
     // A second block in an item takes the sentence before it, past a quoted note, or the
     // item's unused sentence; never "(2)".
     let start = phase_steps(&rb, "Start");
@@ -736,6 +754,8 @@ fn steps_for_one_case_are_optional_and_gates_on_what_came_before_are_not() {
     assert_eq!(upgrade[4].code.as_deref(), Some("./warm-cache\n"));
     // A section that says it is only for one case.
     assert_eq!(optional("Delete the old database"), [true]);
+    // Conditions on the outcome of the step before are gates.
+    assert_eq!(optional("Gates"), [false, false, false, true]);
 }
 
 #[test]
@@ -762,6 +782,14 @@ fn data_the_prose_says_to_put_in_a_file_is_a_step() {
     );
     assert!(configure[0].detail.contains("log-bin=mysql-bin"));
     assert!(phase_steps(&rb, "Sample output").is_empty());
+    // The verb and the path must be in one sentence.
+    assert!(
+        phase_steps(&rb, "Logs")
+            .iter()
+            .all(|s| !s.title.starts_with("Create /")),
+        "{:?}",
+        kinds_titles(&phase_steps(&rb, "Logs"))
+    );
 }
 
 #[test]
@@ -838,6 +866,14 @@ fn an_item_that_runs_a_command_and_then_a_block_is_two_steps() {
     // The condition after a heading's number.
     let fix = phase_steps(&rb, "2.7. If necessary, fix issues on the release branch");
     assert!(fix[0].optional);
+    // A purpose clause stays with the command; the block's part starts after it.
+    assert_eq!(
+        kinds_titles(&phase_steps(&rb, "Plan and apply")),
+        [
+            (StepKind::Shell, "Run terraform plan -out plan.bin".into()),
+            (StepKind::Shell, "Apply them with".into()),
+        ]
+    );
 }
 
 #[test]
@@ -875,6 +911,14 @@ fn an_instruction_before_a_task_list_a_console_request_and_a_conditional_group()
         .map(|s| s.optional)
         .collect();
     assert_eq!(optional, [true, true, false]);
+    // A paragraph that introduces the task list is not a step of its own.
+    assert_eq!(
+        kinds_titles(&phase_steps(&rb, "Before the deploy")),
+        [
+            (Check, "Backup is recent".into()),
+            (Check, "On-call knows".into())
+        ]
+    );
 }
 
 #[test]
@@ -888,4 +932,15 @@ fn numbered_headings_named_by_a_way_and_a_purpose_are_a_choice() {
         group("2. Rolling updates - Used for changes to code.")
     );
     assert_eq!(group("3. Updating Node"), None);
+}
+
+#[test]
+fn a_virtualenv_prompt_and_a_mail_link_name_no_other_user_or_machine() {
+    let rb = load("30-local-prompts");
+    let build = &phase_steps(&rb, "Build")[0];
+    assert_eq!(build.kind, StepKind::Shell);
+    assert_eq!(
+        build.code.as_deref(),
+        Some("make build\npip install -r requirements.txt\n")
+    );
 }

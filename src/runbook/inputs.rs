@@ -224,13 +224,21 @@ pub fn name_stand_ins(code: &str) -> Option<String> {
     let mut out = String::with_capacity(code.len() + 16);
     for (i, (line, a)) in lines.iter().enumerate() {
         // `# Set $NEWVER to the version being installed` over `NEWVER=4.5.0`: an example value.
+        // Only a comment that starts so and says whose value it is (a version, yours, the
+        // desired one); `# Set KUBECONFIG to the admin config` sets a real value.
         let told = |name: &str| {
             let before = i.checked_sub(1).map_or("", |b| lines[b].0).trim_start();
-            let lower = before.to_ascii_lowercase();
+            let lower = before
+                .trim_start_matches('#')
+                .trim_start()
+                .to_ascii_lowercase();
             let name = name.to_ascii_lowercase();
-            before.starts_with('#')
-                && (lower.contains(&format!("set ${name} to"))
-                    || lower.contains(&format!("set {name} to")))
+            let sets = lower.starts_with(&format!("set ${name} to "))
+                || lower.starts_with(&format!("set {name} to "));
+            let example = ["version", "your ", "desired", "e.g."]
+                .iter()
+                .any(|w| lower.contains(w));
+            before.starts_with('#') && sets && example
         };
         match a {
             Some(a)
@@ -299,12 +307,18 @@ impl StandIn {
 /// The `{NAMESPACE}` placeholder that starts at byte `at` of `text` (which holds a `{`): many
 /// runbooks write placeholders in single braces (`recovery-{USERNAME}-1`, `{cluster-name}`).
 /// Returns the name and the length of its text. Not placeholders: `${VAR}`, `{{ template }}`,
-/// `@{u}`, `%{http_code}`, `#{ruby}`, brace expansions (`{a,b}`, `{1..3}`), `{}`, and one plain
-/// lowercase word (`awk '{print}'`, `jq '{name}'`): a name needs a capital, or a digit, `_` or
-/// `-` and no quote right before it (`'{rollout_percentage}'` is a jsonb path).
+/// `@{u}`, `%{http_code}`, `#{ruby}`, `$ENV{HOME}`, brace expansions (`{a,b}`, `{1..3}`), `{}`,
+/// one plain lowercase word (`awk '{print}'`, `jq '{name}'`) and CamelCase (`jq '{InstanceId}'`):
+/// a name is in capitals, or has a digit, `_` or `-` and no quote right before it
+/// (`'{rollout_percentage}'` is a jsonb path).
 pub fn brace_placeholder_at(text: &str, at: usize) -> Option<(&str, usize)> {
     let body = text.get(at + 1..)?;
-    if text[..at].ends_with(['$', '{', '@', '%', '#', '\\']) {
+    // `$ENV{HOME}` (Perl), `x{A}`: glued to a word, it is that language's syntax.
+    let glued = text[..at]
+        .chars()
+        .next_back()
+        .is_some_and(|c| c.is_alphanumeric() || c == '_');
+    if glued || text[..at].ends_with(['$', '{', '@', '%', '#', '\\']) {
         return None;
     }
     let len = body
@@ -313,8 +327,10 @@ pub fn brace_placeholder_at(text: &str, at: usize) -> Option<(&str, usize)> {
         .count();
     let name = &body[..len];
     let closed = body[len..].starts_with('}') && !body[len + 1..].starts_with('}');
-    // A lowercase name right after a quote is data: a jsonb path (`'{rollout_percentage}'`).
-    let capital = name.bytes().any(|b| b.is_ascii_uppercase());
+    // A lowercase name right after a quote is data: a jsonb path (`'{rollout_percentage}'`);
+    // a CamelCase one is jq's shorthand object (`{InstanceId}`).
+    let camel = name.bytes().any(|b| b.is_ascii_lowercase());
+    let capital = !camel && name.bytes().any(|b| b.is_ascii_uppercase());
     let quoted = text[..at].ends_with(['\'', '"']);
     let marked = capital
         || !quoted

@@ -174,6 +174,18 @@ impl<'a> Walker<'a> {
                 _ => None,
             })
             .collect();
+        // Per block: whether the next block of its section that makes steps is a list (of tasks,
+        // say) rather than a block the paragraph's own words describe. One backward pass.
+        let mut list_next = vec![false; blocks.len()];
+        let mut next: Option<bool> = None;
+        for (i, block) in blocks.iter().enumerate().rev() {
+            list_next[i] = next.unwrap_or(false);
+            if matches!(block, Block::Heading { .. }) {
+                next = None;
+            } else if has_steps(block) {
+                next = Some(matches!(block, Block::List { .. }));
+            }
+        }
         // The paragraph just before the current block, and the step of the last item of a
         // list just before it.
         let mut lead: Option<&str> = None;
@@ -221,18 +233,9 @@ impl<'a> Walker<'a> {
                             blocks.get(i + 1),
                             Some(Block::Code { .. } | Block::List { .. })
                         );
-                    // The section's steps that follow are a list (of tasks, say), not the
-                    // block this paragraph's own words describe.
-                    let steps_follow = || {
-                        blocks[i + 1..]
-                            .iter()
-                            .take_while(|b| !matches!(b, Block::Heading { .. }))
-                            .find(|b| has_steps(b))
-                            .is_some_and(|b| matches!(b, Block::List { .. }))
-                    };
                     if !self.paragraph(text, spans, range, leads_into)
                         && (leads_into
-                            || !self.instruction_between_steps(text, range, steps_follow()))
+                            || !self.instruction_between_steps(text, range, list_next[i]))
                     {
                         self.describe(range.clone());
                         // A bare "OR" titles nothing: the block after it has its own title.
@@ -350,6 +353,17 @@ impl<'a> Walker<'a> {
                     i += 1;
                     continue;
                 };
+                // The later lines run in a shell of their own: they cannot use what the first
+                // part sets (`POD=$(…)`), so such a block stays whole.
+                let mut probe = code.lines();
+                let head: String = probe.by_ref().take(at + 1).collect::<Vec<_>>().join("\n");
+                let tail: String = probe.collect::<Vec<_>>().join("\n");
+                let sets = read_code(&head, StepKind::Shell, false, false).0.sets;
+                let uses = read_code(&tail, StepKind::Shell, false, false).0.inputs;
+                if sets.iter().any(|s| uses.contains(s)) {
+                    i += 1;
+                    continue;
+                }
                 let mut lines = code.lines();
                 let first: String = lines
                     .by_ref()
@@ -365,8 +379,9 @@ impl<'a> Walker<'a> {
                 let (vars, dangerous) = read_code(&rest, StepKind::Shell, confirm, in_production);
                 (then.inputs, then.sets, then.dangerous) = (vars.inputs, vars.sets, dangerous);
                 then.code = Some(rest);
-                then.expected_output = None;
                 let step = &mut phase.steps[i];
+                // Output shown after the block is what the later lines print.
+                step.expected_output = None;
                 let (vars, dangerous) = read_code(&first, StepKind::Shell, confirm, in_production);
                 (step.inputs, step.sets, step.dangerous) = (vars.inputs, vars.sets, dangerous);
                 step.code = Some(first);
@@ -607,9 +622,14 @@ impl<'a> Walker<'a> {
     /// A title for a block with no item of its own: the prose right before it, once; a second
     /// block under the same prose, or a bare "Example:", is titled by its own first line.
     fn prose_title(&mut self) -> Option<String> {
+        let earlier = self
+            .lead_in
+            .as_ref()
+            .is_some_and(|(_, made)| *made == self.made);
         let (text, uses) = self.last_text.as_mut()?;
         *uses += 1;
-        if *uses > 1 || is_bare_label(text) || is_caveat(text) {
+        // A caveat ("Please be aware …") titles the block only when no lead-in came before.
+        if *uses > 1 || is_bare_label(text) || is_caveat(text) && earlier {
             return None;
         }
         Some(short_title(sentence_for_title(text)).into_owned())
@@ -665,7 +685,8 @@ impl<'a> Walker<'a> {
         let line = self.lines.line(block.range.start);
         // Data the prose says to put in a file ("put it in `/tmp/topics.json`:") is a step:
         // the next command reads that file.
-        let data = !matches!(reading, Reading::Step { .. } | Reading::ByHand { .. });
+        let data = !matches!(reading, Reading::Step { .. } | Reading::ByHand { .. })
+            && !lead.is_some_and(announces_output);
         if data
             && let Some((path, made)) = self.file_lead.take()
             && made == self.made
@@ -1057,8 +1078,11 @@ impl<'a> Walker<'a> {
         // version and its major branch (`11.x`) are the release being cut.
         if let Some(version) = declared_example(text) {
             let bare = version.trim_start_matches('v');
+            // `git tag v11.22.33`: the tag form first, so the `v` stays as written.
             self.named
-                .push((None, version.to_string(), "<VERSION>".to_string()));
+                .push((None, format!("v{bare}"), "v<VERSION>".to_string()));
+            self.named
+                .push((None, bare.to_string(), "<VERSION>".to_string()));
             if let Some((major, _)) = bare.split_once('.') {
                 self.named
                     .push((None, format!("{major}.x"), "<VERSION_MAJOR>.x".to_string()));
@@ -1148,8 +1172,16 @@ impl<'a> Walker<'a> {
         // Before the section's first step, an instruction that does not introduce what follows
         // ("Update the dependencies by following the README.", then the task list) is one.
         let forward = text.trim_end().ends_with(':')
-            || lower.contains("the following")
-            || lower.contains("below");
+            || [
+                "the following",
+                "below",
+                "these",
+                "each of",
+                "checklist",
+                "the list",
+            ]
+            .iter()
+            .any(|w| lower.contains(w));
         let has_steps =
             phase == Some(self.pending.0) && !self.pending.1.is_empty() || steps_follow && !forward;
         let first = text
@@ -1328,6 +1360,15 @@ impl<'a> Walker<'a> {
                     let c = command.as_deref()?.trim();
                     let at = title.find(c)? + c.len();
                     let rest = title[at..].trim_start_matches([',', ';', ' ']);
+                    // "Run `plan` to review the changes, and apply them with:": the purpose
+                    // clause belongs to the command; the block's part starts after it.
+                    let rest = match rest.strip_prefix("to ").or(rest.strip_prefix("so that ")) {
+                        Some(purpose) => [", and ", ", then ", " and then ", "; "]
+                            .iter()
+                            .find_map(|sep| purpose.split_once(sep).map(|(_, r)| r))
+                            .unwrap_or(""),
+                        None => rest,
+                    };
                     let rest = ["and ", "then ", "finally ", "after that "]
                         .iter()
                         .fold(rest, |r, w| r.strip_prefix(w).unwrap_or(r));

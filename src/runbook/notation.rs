@@ -81,7 +81,15 @@ pub fn declared_example(text: &str) -> Option<&str> {
     if !declares {
         return None;
     }
-    text.split(|c: char| c.is_whitespace() || c == '`' || c == ',')
+    // The version the cue names, not an earlier one ("Tested with 2.4.1. Examples will use
+    // the fictional release version 11.22.33.").
+    let cue = ["fictional", "examples will use"]
+        .iter()
+        .filter_map(|c| lower.find(c))
+        .min()
+        .unwrap_or(0);
+    text[cue..]
+        .split(|c: char| c.is_whitespace() || c == '`' || c == ',')
         .map(|w| w.trim_end_matches(['.', ':', ';', ')']))
         .find(|w| {
             let parts: Vec<&str> = w.trim_start_matches('v').split('.').collect();
@@ -138,6 +146,10 @@ mod tests {
         assert_eq!(
             declared_example("We released version 1.2.3 last week."),
             None
+        );
+        assert_eq!(
+            declared_example("Tested with 2.4.1. Examples will use the fictional version 9.8.7."),
+            Some("9.8.7")
         );
     }
 }

@@ -470,30 +470,38 @@ pub fn introduces_explanation(text: &str) -> bool {
 /// `/tmp/topics.json`:", "create a file - e.g. /var/tmp/dns.json, with the following code",
 /// "Create a new configuration file on server1 in /etc/my.cnf.new"): its path.
 pub fn file_to_create(text: &str) -> Option<&str> {
-    let lower = text.to_ascii_lowercase();
-    let says = [
-        "create a file",
-        "create the file",
-        "create a new",
-        "put it in",
-        "put this in",
-        "save it",
-        "save this",
-        "save the following",
-        "write it to",
-        "write this to",
-    ]
-    .iter()
-    .any(|p| lower.contains(p));
-    if !says {
-        return None;
-    }
-    text.split(|c: char| c.is_whitespace() || c == '`' || c == ',')
-        .map(|w| w.trim_end_matches(['.', ':', ';', ')']))
-        .find(|w| {
-            (w.starts_with('/') || w.starts_with("~/") || w.starts_with("./"))
-                && w.len() > 2
-                && !w.contains("://")
+    // The verb and the path in one sentence: "Create a new incident ticket. The service logs
+    // to /var/log/app.log:" names no file to create.
+    crate::runbook::title::sentences(text)
+        .into_iter()
+        .find_map(|sentence| {
+            let lower = sentence.to_ascii_lowercase();
+            let says = [
+                "create a file",
+                "create the file",
+                "put it in",
+                "put this in",
+                "save it",
+                "save this",
+                "save the following",
+                "write it to",
+                "write this to",
+            ]
+            .iter()
+            .any(|p| lower.contains(p))
+                || lower.contains("create a new")
+                    && (lower.contains("file") || lower.contains("config"));
+            if !says {
+                return None;
+            }
+            sentence
+                .split(|c: char| c.is_whitespace() || c == '`' || c == ',')
+                .map(|w| w.trim_end_matches(['.', ':', ';', ')']))
+                .find(|w| {
+                    (w.starts_with('/') || w.starts_with("~/") || w.starts_with("./"))
+                        && w.len() > 2
+                        && !w.contains("://")
+                })
         })
 }
 

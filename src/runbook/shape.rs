@@ -450,7 +450,8 @@ pub fn at_a_repl_prompt(code: &str) -> bool {
 }
 
 /// Whether a transcript's prompt names another user's root-style shell (`(postgres)# initdb`,
-/// after an earlier `su postgres`): those lines run as that user, which a step cannot do.
+/// as written after a `su postgres`, in this block or an earlier one): those lines run as that
+/// user, which a step cannot do. A virtualenv prompt (`(venv) $ `, `(venv) # `) is no user.
 pub fn in_another_users_shell(code: &str) -> bool {
     code.lines().map(str::trim_start).any(|t| {
         t.strip_prefix('(')
@@ -460,7 +461,7 @@ pub fn in_another_users_shell(code: &str) -> bool {
                     && user
                         .bytes()
                         .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-                    && rest.trim_start().starts_with("# ")
+                    && rest.starts_with("# ")
             })
     })
 }
@@ -470,7 +471,12 @@ pub fn in_another_users_shell(code: &str) -> bool {
 pub fn prompt_host(line: &str) -> Option<&str> {
     let t = line.trim_start();
     let head = if let Some(rest) = t.strip_prefix('[') {
-        rest.split_once(']')?.0.split_whitespace().next()?
+        // `[root@db1 tmp]# `: the bracket is followed by the sign, never by `(` (a link).
+        let (inside, after) = rest.split_once(']')?;
+        if !(after.starts_with("# ") || after.starts_with("$ ")) {
+            return None;
+        }
+        inside.split_whitespace().next()?
     } else {
         let (head, _) = t.split_once(' ')?;
         head.strip_suffix(['$', '#'])?

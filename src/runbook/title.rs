@@ -97,6 +97,10 @@ pub(crate) fn sentence_for_title(text: &str) -> &str {
 /// "Please be aware that …", "Note: …", "Remember to …": a caveat about the block, which
 /// titles it only when nothing else leads into it.
 pub(crate) fn is_caveat(text: &str) -> bool {
+    // "Remember to flush the cache afterwards:" leads into its block.
+    if text.trim_end().ends_with(':') {
+        return false;
+    }
     let lower = text
         .trim_start()
         .trim_start_matches(['*', '_', '>', ' '])
