@@ -516,3 +516,74 @@ async fn a_prompt_shows_while_the_step_waits_when_output_is_masked() {
         "Continue? yes ••••\n"
     );
 }
+
+/// Issue 18: a step's pipes and exit status do not depend on the cockpit. A cockpit that is
+/// alive but does not read its pipe (stopped, or blocked on a dead terminal) lets the step run
+/// to its end: the supervisor never blocks on it, and once the pipe is read again the frames
+/// that waited say how far the file grew, the last one the whole file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cockpit_that_does_not_read_does_not_stop_the_step() {
+    use flightdeck::exec::supervisor::{frame, start};
+    use flightdeck::journal::supervised::{StepEnd, status_path};
+    use tokio::io::AsyncReadExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    // One write per line (bash's echo): far more frames than the widened pipe to the
+    // cockpit holds (a frame per read, 13 bytes; 1 MiB).
+    let job = job(
+        dir.path(),
+        "for ((i = 1; i <= 400000; i++)); do echo $i; done",
+    );
+    let output = job.output_path.clone();
+    let mut child = start(&job).expect("starts");
+    let status = status_path(&output);
+    let begun = Instant::now();
+    let end = loop {
+        if let Some(end) = StepEnd::read(&status) {
+            break end;
+        }
+        if begun.elapsed() > Duration::from_secs(90) {
+            let _ = child.start_kill();
+            panic!("the step did not end while the cockpit was not reading");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(end.exit_code, Some(0), "{end:?}");
+    let file = std::fs::read(&output).expect("output");
+    let expected: String = (1..=400_000).map(|i| format!("{i}\n")).collect();
+    assert!(file == expected.as_bytes(), "every line is in the file");
+    assert_eq!(end.bytes, file.len() as u64);
+
+    // Now the cockpit reads: the frames that waited come, the last offset is the whole file.
+    let mut pipe = child.stdout.take().expect("pipe");
+    let mut frames = Vec::new();
+    tokio::time::timeout(Duration::from_secs(30), pipe.read_to_end(&mut frames))
+        .await
+        .expect("the supervisor goes")
+        .expect("read");
+    let (mut last_offset, mut ended, mut at) = (None, false, 0);
+    while at < frames.len() {
+        assert!(!ended, "nothing after the end frame");
+        let kind = frames[at];
+        let len = u32::from_le_bytes(frames[at + 1..at + 5].try_into().expect("head")) as usize;
+        let payload = &frames[at + 5..at + 5 + len];
+        match kind {
+            frame::STDOUT_TO | frame::STDERR_TO => {
+                let to = u64::from_le_bytes(payload.try_into().expect("an offset"));
+                assert!(last_offset.is_none_or(|l| l <= to), "offsets only grow");
+                last_offset = Some(to);
+            }
+            frame::PGID => {}
+            frame::END => {
+                let outcome: Outcome = serde_json::from_slice(payload).expect("outcome");
+                assert_eq!(outcome.exit_code, Some(0));
+                ended = true;
+            }
+            other => panic!("unexpected frame {other}"),
+        }
+        at += 5 + len;
+    }
+    assert_eq!(at, frames.len(), "whole frames only");
+    assert_eq!(last_offset, Some(file.len() as u64));
+    assert!(ended, "the end frame comes once the pipe is read");
+    assert!(child.wait().await.expect("exits").success());
+}

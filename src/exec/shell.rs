@@ -401,9 +401,12 @@ fn signal_group(pgid: i32, sig: Signal) -> bool {
 }
 
 /// Reads the supervisor's frames: the output file's new bytes (or the chunk itself, when the
-/// file could not be written) go on to the screen, a slot in the UI's queue waited for each,
-/// so a slow screen slows the step as a pipe would; the process group is noted, and the
-/// outcome handed to `end`. A closed UI must not stop the reading: the supervisor would block.
+/// file could not be written) go on to the screen, a slot in the UI's queue waited for each;
+/// the process group is noted, and the outcome handed to `end`. A slow screen never slows the
+/// step: the supervisor does not wait for this pipe, and while it is full it keeps only the
+/// latest offset of each stream, sent once there is room, so the screen catches up on the
+/// file (a chunk sent whole, when the file could not be written, is dropped instead). A
+/// closed UI must not stop the reading: the outcome frame would wait in a full pipe.
 async fn relay(
     stdout: impl AsyncRead + Unpin,
     step: StepRef,

@@ -6,9 +6,13 @@
 //! It writes each chunk to the output file as it arrives (page cache, no buffering), then
 //! tells the cockpit over its stdout, framed, how far the file has grown (the cockpit reads
 //! the new bytes from the page cache: one copy fewer than sending them through a pipe); once
-//! the cockpit is gone (the pipe breaks) it keeps writing the file alone. At the end it writes the status file
-//! ([`crate::journal::supervised`]), then the outcome frame, and exits, which releases the
-//! lock it held (its stdin, locked by the cockpit before the start).
+//! the cockpit is gone (the pipe breaks) it keeps writing the file alone. It never waits for
+//! the cockpit: its end of the pipe is non-blocking, and while the pipe is full (a cockpit
+//! stopped, or stuck writing to a dead terminal) only the latest offset of each stream waits
+//! to be sent ([`Cockpit`]). At the end it writes the status file
+//! ([`crate::journal::supervised`]), releases the lock it held (its stdin, locked by the
+//! cockpit before the start), sends the outcome frame if the cockpit takes it within
+//! [`LINGER`], and exits.
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -34,6 +38,12 @@ const LATE: Duration = Duration::from_secs(1);
 /// The longest a partial line (a prompt, a progress bar) waits for its newline before the
 /// masked output file gets it ([`crate::journal::secrets::MaskingWriter::release_held`]).
 const HOLD: Duration = Duration::from_millis(100);
+/// How often what waits for room in the pipe to the cockpit is tried again (and held bytes
+/// looked at).
+const TICK: Duration = Duration::from_millis(20);
+/// How long, once the step is recorded, the frames that still wait for a full pipe to the
+/// cockpit may keep the supervisor: after that the status file alone tells the end.
+const LINGER: Duration = Duration::from_secs(10);
 
 /// Frame kinds on the supervisor's stdout: a one-byte kind, a little-endian u32 length, the
 /// payload.
@@ -139,6 +149,11 @@ pub fn supervise(spec_path: &Path) -> Result<(), String> {
     let cockpit = dup(std::io::stdout().as_fd()).ok();
     if let Some(c) = &cockpit {
         crate::exec::shell::widen_pipe(c);
+        if let Err(e) = set_nonblocking(c) {
+            eprintln!(
+                "flightdeck supervise: cannot make the pipe to the cockpit non-blocking: {e}"
+            );
+        }
     }
     let mut masker = Masker::default();
     for s in &spec.secrets {
@@ -147,7 +162,7 @@ pub fn supervise(spec_path: &Path) -> Result<(), String> {
     let link = Arc::new(Mutex::new(Link {
         file: OutputSink::create(&spec.output_path, &masker),
         last: LastLine::default(),
-        cockpit,
+        cockpit: Cockpit::new(cockpit),
         closed: false,
         last_stderr: false,
     }));
@@ -164,7 +179,9 @@ pub fn supervise(spec_path: &Path) -> Result<(), String> {
             if let Err(e) = supervised::note_pgid(&mut lock, pgid) {
                 eprintln!("flightdeck supervise: cannot note the process group: {e}");
             }
-            locked(&link).send(frame::PGID, pgid.to_string().as_bytes());
+            locked(&link)
+                .cockpit
+                .frame(frame::PGID, pgid.to_string().as_bytes());
             let (done_tx, done_rx) = mpsc::channel();
             let mut readers = 0;
             for (pipe, kind) in [
@@ -186,9 +203,9 @@ pub fn supervise(spec_path: &Path) -> Result<(), String> {
                     let _ = done.send(());
                 });
             }
-            if !masker.is_empty() {
-                let link = link.clone();
-                std::thread::spawn(move || release_held(&link));
+            {
+                let (link, masked) = (link.clone(), !masker.is_empty());
+                std::thread::spawn(move || tick(&link, masked));
             }
             let status = child.wait();
             // Grandchildren may hold the pipes open after the shell exits: give them a
@@ -213,6 +230,8 @@ pub fn supervise(spec_path: &Path) -> Result<(), String> {
     }
     let mut link = locked(&link);
     link.closed = true;
+    // Taken out: the end is sent without the lock, and nothing else sends any more.
+    let mut cockpit = std::mem::replace(&mut link.cockpit, Cockpit::new(None));
     let (bytes, sha, write_error) = link.file.finish();
     outcome.duration_ms = started.elapsed().as_millis() as u64;
     outcome.bytes = bytes;
@@ -252,8 +271,12 @@ pub fn supervise(spec_path: &Path) -> Result<(), String> {
     if std::fs::metadata(&log).is_ok_and(|m| m.len() == 0) {
         let _ = std::fs::remove_file(&log);
     }
+    // Recorded: a cockpit that looks now finds the end, even while this one still waits to
+    // tell its own cockpit.
+    drop(link);
+    let _ = lock.unlock();
     let json = serde_json::to_vec(&outcome).unwrap_or_default();
-    link.send(frame::END, &json);
+    cockpit.end(&json, Instant::now() + LINGER);
     Ok(())
 }
 
@@ -298,27 +321,35 @@ fn read_pipe(mut pipe: File, kind: u8, link: &Mutex<Link>) {
     }
 }
 
-/// Lets out what the masked file holds of a partial line once it has waited [`HOLD`], and
-/// tells the cockpit, until the step is recorded.
-fn release_held(link: &Mutex<Link>) {
+/// Every [`TICK`] until the step is recorded: sends what waited for room in the pipe to the
+/// cockpit, and (`masked`) lets out what the masked file holds of a partial line once it has
+/// waited [`HOLD`], telling the cockpit.
+fn tick(link: &Mutex<Link>, masked: bool) {
     loop {
-        // Looked at every fifth of HOLD: nothing waits longer than HOLD in all.
-        std::thread::sleep(HOLD / 5);
+        std::thread::sleep(TICK);
         let mut link = locked(link);
         if link.closed {
             return;
         }
-        if link.file.release_held(HOLD - HOLD / 5)
+        // Looked at every TICK: nothing waits longer than HOLD in all.
+        if masked
+            && link.file.release_held(HOLD - TICK)
             && let Some(len) = link.file.in_file()
         {
-            let kind = if link.last_stderr {
-                frame::STDERR_TO
-            } else {
-                frame::STDOUT_TO
-            };
-            link.send(kind, &len.to_le_bytes());
+            let stderr = link.last_stderr;
+            link.cockpit.offset(stderr, len);
+        } else {
+            link.cockpit.flush();
         }
     }
+}
+
+/// Makes the supervisor's end of the pipe to the cockpit non-blocking: a cockpit that does
+/// not read must not stop the step.
+fn set_nonblocking(pipe: &File) -> nix::Result<()> {
+    use nix::fcntl::{FcntlArg, OFlag, fcntl};
+    let flags = OFlag::from_bits_retain(fcntl(pipe, FcntlArg::F_GETFL)?);
+    fcntl(pipe, FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK)).map(drop)
 }
 
 fn locked(link: &Mutex<Link>) -> std::sync::MutexGuard<'_, Link> {
@@ -332,8 +363,8 @@ fn locked(link: &Mutex<Link>) -> std::sync::MutexGuard<'_, Link> {
 struct Link {
     file: OutputSink,
     last: LastLine,
-    /// The pipe to the cockpit; dropped when it breaks (the cockpit went away).
-    cockpit: Option<File>,
+    /// The pipe to the cockpit.
+    cockpit: Cockpit,
     /// The step has been recorded: late chunks are dropped.
     closed: bool,
     /// Whether the last chunk came from stderr: what held bytes let out later are shown as.
@@ -348,27 +379,158 @@ impl Link {
             self.last.push(chunk);
         }
         self.file.write(chunk);
-        match (self.file.in_file(), stderr) {
-            (Some(len), false) => self.send(frame::STDOUT_TO, &len.to_le_bytes()),
-            (Some(len), true) => self.send(frame::STDERR_TO, &len.to_le_bytes()),
-            (None, false) => self.send(frame::STDOUT, chunk),
-            (None, true) => self.send(frame::STDERR, chunk),
+        match self.file.in_file() {
+            Some(len) => self.cockpit.offset(stderr, len),
+            // Dropped when the pipe is full: nothing else holds it to send later.
+            None if stderr => self.cockpit.frame(frame::STDERR, chunk),
+            None => self.cockpit.frame(frame::STDOUT, chunk),
+        }
+    }
+}
+
+/// The supervisor's end of the pipe to the cockpit, non-blocking: nothing here waits for
+/// the cockpit. When the pipe is full, the latest offset of each stream waits (the offsets
+/// are cumulative: a later one says all an earlier one did) and goes once there is room, on
+/// the next chunk or [`TICK`]. Frames are written whole: a frame the pipe took only part of
+/// has its rest sent before anything else.
+struct Cockpit {
+    /// Dropped when the pipe breaks (the cockpit went away).
+    pipe: Option<File>,
+    /// The unsent rest of a frame written in part.
+    rest: Vec<u8>,
+    /// The latest offset of stdout and of stderr not sent yet.
+    offsets: [Option<u64>; 2],
+}
+
+/// What became of a frame.
+#[derive(PartialEq)]
+enum Sent {
+    /// Written, or begun (its rest waits in [`Cockpit::rest`]).
+    Yes,
+    /// The pipe is full: nothing of it was written.
+    Full,
+    /// No cockpit any more.
+    Gone,
+}
+
+impl Cockpit {
+    fn new(pipe: Option<File>) -> Self {
+        Self {
+            pipe,
+            rest: Vec::new(),
+            offsets: [None; 2],
         }
     }
 
-    fn send(&mut self, kind: u8, payload: &[u8]) {
-        let Some(out) = self.cockpit.as_mut() else {
-            return;
+    /// The output file now holds `len` bytes, the last of them from stdout or stderr.
+    fn offset(&mut self, stderr: bool, len: u64) {
+        if self.pipe.is_some() {
+            self.offsets[usize::from(stderr)] = Some(len);
+            self.flush();
+        }
+    }
+
+    /// Sends a frame after what waits, if there is room for it now; else it is dropped.
+    fn frame(&mut self, kind: u8, payload: &[u8]) {
+        self.flush();
+        if self.idle() {
+            self.write(kind, payload);
+        }
+    }
+
+    /// Nothing waits to be sent.
+    fn idle(&self) -> bool {
+        self.rest.is_empty() && self.offsets == [None; 2]
+    }
+
+    /// Sends what waits, as far as the pipe takes it: the rest of a frame begun, then the
+    /// offsets, the smaller first (they only grow).
+    fn flush(&mut self) {
+        while !self.rest.is_empty() {
+            let Some(pipe) = &self.pipe else { return };
+            match (&*pipe).write(&self.rest) {
+                Ok(0) => return,
+                Ok(n) => drop(self.rest.drain(..n)),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
+                Err(_) => self.gone(),
+            }
+        }
+        loop {
+            let next = match self.offsets {
+                [Some(o), Some(e)] => usize::from(e < o),
+                [Some(_), None] => 0,
+                [None, Some(_)] => 1,
+                [None, None] => return,
+            };
+            let Some(len) = self.offsets[next] else {
+                return;
+            };
+            let kind = [frame::STDOUT_TO, frame::STDERR_TO][next];
+            match self.write(kind, &len.to_le_bytes()) {
+                Sent::Yes => self.offsets[next] = None,
+                Sent::Full | Sent::Gone => return,
+            }
+            if !self.rest.is_empty() {
+                return;
+            }
+        }
+    }
+
+    /// Writes one frame in one write (a pipe takes a small one whole or not at all); what
+    /// it did not take of a large one waits in `rest`.
+    fn write(&mut self, kind: u8, payload: &[u8]) -> Sent {
+        let Some(pipe) = &self.pipe else {
+            return Sent::Gone;
         };
         let len = u32::try_from(payload.len()).unwrap_or(u32::MAX);
-        let mut head = [kind, 0, 0, 0, 0];
-        head[1..].copy_from_slice(&len.to_le_bytes());
-        if out
-            .write_all(&head)
-            .and_then(|()| out.write_all(payload))
-            .is_err()
-        {
-            self.cockpit = None;
+        let mut bytes = Vec::with_capacity(5 + payload.len());
+        bytes.push(kind);
+        bytes.extend_from_slice(&len.to_le_bytes());
+        bytes.extend_from_slice(payload);
+        loop {
+            match (&*pipe).write(&bytes) {
+                Ok(n) => {
+                    self.rest = bytes.split_off(n);
+                    return Sent::Yes;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Sent::Full,
+                Err(_) => {
+                    self.gone();
+                    return Sent::Gone;
+                }
+            }
+        }
+    }
+
+    fn gone(&mut self) {
+        self.pipe = None;
+        self.rest.clear();
+        self.offsets = [None; 2];
+    }
+
+    /// The last frame, the outcome, after what still waits: tried until `deadline` while
+    /// the pipe is full, then given up (the status file holds the end).
+    fn end(&mut self, outcome: &[u8], deadline: Instant) {
+        let mut end = Some(outcome);
+        loop {
+            self.flush();
+            if self.pipe.is_none() {
+                return;
+            }
+            if self.idle() {
+                let Some(json) = end.take() else { return };
+                if self.write(frame::END, json) == Sent::Full {
+                    end = Some(json);
+                } else {
+                    continue;
+                }
+            }
+            if Instant::now() >= deadline {
+                return;
+            }
+            std::thread::sleep(TICK / 4);
         }
     }
 }
@@ -433,7 +595,55 @@ impl LastLine {
 
 #[cfg(test)]
 mod tests {
-    use super::LastLine;
+    use super::{Cockpit, LastLine, frame, set_nonblocking};
+    use std::io::Read;
+    use std::time::{Duration, Instant};
+
+    /// A cockpit that does not read: nothing blocks, a frame the pipe took in part is
+    /// finished first, the offsets that waited come coalesced (ascending, the last the
+    /// latest), and the end after them once the pipe is read.
+    #[test]
+    fn a_full_pipe_never_blocks_and_keeps_the_frames_whole() {
+        let (mut reader, writer) = std::io::pipe().expect("pipe");
+        let writer = std::fs::File::from(std::os::fd::OwnedFd::from(writer));
+        set_nonblocking(&writer).expect("non-blocking");
+        let mut cockpit = Cockpit::new(Some(writer));
+        let big = vec![b'x'; 512 * 1024];
+        cockpit.frame(frame::STDOUT, &big);
+        assert!(!cockpit.rest.is_empty(), "the pipe took only part of it");
+        for i in 1..=100_000u64 {
+            cockpit.offset(i % 3 == 0, i);
+        }
+        // Dropped, not waited for: the pipe is full.
+        cockpit.frame(frame::PGID, b"1");
+        assert!(!cockpit.idle());
+        let read = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            let mut all = Vec::new();
+            reader.read_to_end(&mut all).expect("read");
+            all
+        });
+        cockpit.end(b"{}", Instant::now() + Duration::from_secs(10));
+        drop(cockpit);
+        let all = read.join().expect("reader");
+        let mut frames = Vec::new();
+        let mut at = 0;
+        while at < all.len() {
+            let len = u32::from_le_bytes(all[at + 1..at + 5].try_into().expect("head")) as usize;
+            frames.push((all[at], all[at + 5..at + 5 + len].to_vec()));
+            at += 5 + len;
+        }
+        assert_eq!(at, all.len());
+        assert_eq!(frames[0], (frame::STDOUT, big));
+        assert_eq!(frames.last(), Some(&(frame::END, b"{}".to_vec())));
+        let offsets: Vec<(u8, u64)> = frames[1..frames.len() - 1]
+            .iter()
+            .map(|(k, p)| (*k, u64::from_le_bytes(p[..].try_into().expect("offset"))))
+            .collect();
+        assert!(offsets.windows(2).all(|w| w[0].1 <= w[1].1), "{offsets:?}");
+        assert_eq!(offsets.last().map(|o| o.1), Some(100_000));
+        assert!(offsets.len() <= 2, "coalesced: {offsets:?}");
+    }
 
     fn last(chunks: &[&str]) -> Option<String> {
         let mut l = LastLine::default();
