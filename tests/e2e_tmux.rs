@@ -323,12 +323,7 @@ fn quit_and_leave_a_step_running_keeps_its_output_whole() {
     let tmux = Tmux {
         socket: format!("fd-leave-{}", std::process::id()),
     };
-    let bin = env!("CARGO_BIN_EXE_flightdeck");
-    tmux.start(&format!(
-        "FLIGHTDECK_HOME={} FLIGHTDECK_CONFIG=/nonexistent FLIGHTDECK_OPERATOR=e2e TERM=xterm-256color {bin} run {} --new; echo EXITED $?; sleep 30",
-        home.path().display(),
-        book.display()
-    ));
+    tmux.start(&cockpit_line(home.path(), &book, "--new"));
     tmux.wait_for(&["Checklist 0/1"], Duration::from_secs(30));
     tmux.keys(&["Enter"]);
     // Quit while it floods: the handover must not lose or repeat a line.
@@ -439,14 +434,7 @@ fn step_outlives_the_cockpit(ending: Ending) {
     let tmux = Tmux {
         socket: format!("fd-outlive-{ending:?}-{}", std::process::id()),
     };
-    let bin = env!("CARGO_BIN_EXE_flightdeck");
-    let run_cmd = |extra: &str| {
-        format!(
-            "FLIGHTDECK_HOME={} FLIGHTDECK_CONFIG=/nonexistent FLIGHTDECK_OPERATOR=e2e TERM=xterm-256color {bin} run {} {extra}; echo EXITED $?; sleep 30",
-            home.path().display(),
-            book.display()
-        )
-    };
+    let run_cmd = |extra: &str| cockpit_line(home.path(), &book, extra);
     tmux.start(&run_cmd("--new"));
     tmux.wait_for(
         &["Checklist 0/1", "shell  Count slowly"],
@@ -670,14 +658,7 @@ fn values_of_a_step_that_ended_unobserved_are_handed_on_after_resume() {
     let tmux = Tmux {
         socket: format!("fd-carry-{}", std::process::id()),
     };
-    let bin = env!("CARGO_BIN_EXE_flightdeck");
-    let run_cmd = |extra: &str| {
-        format!(
-            "FLIGHTDECK_HOME={} FLIGHTDECK_CONFIG=/nonexistent FLIGHTDECK_OPERATOR=e2e TERM=xterm-256color {bin} run {} {extra}; echo EXITED $?; sleep 30",
-            home.path().display(),
-            book.display()
-        )
-    };
+    let run_cmd = |extra: &str| cockpit_line(home.path(), &book, extra);
     tmux.start(&run_cmd("--new"));
     tmux.wait_for(
         &["Checklist 0/2", "shell  Set things"],
@@ -778,4 +759,15 @@ fn values_of_a_step_that_ended_unobserved_are_handed_on_after_resume() {
         .collect();
     assert_eq!(finished, [true, false], "{events:#?}");
     assert_verifies(&run);
+}
+
+/// The shell line that runs the real binary on `book` in its own home, then says how it exited
+/// and keeps the pane open long enough to read it.
+fn cockpit_line(home: &std::path::Path, book: &std::path::Path, extra: &str) -> String {
+    let bin = env!("CARGO_BIN_EXE_flightdeck");
+    format!(
+        "FLIGHTDECK_HOME={} FLIGHTDECK_CONFIG=/nonexistent FLIGHTDECK_OPERATOR=e2e TERM=xterm-256color {bin} run {} {extra}; echo EXITED $?; sleep 30",
+        home.display(),
+        book.display()
+    )
 }
