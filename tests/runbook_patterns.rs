@@ -690,6 +690,11 @@ fn a_block_is_titled_by_what_leads_into_it_past_examples_caveats_and_labels() {
         title("Purge", 0),
         "Remember to flush the CDN cache afterwards"
     );
+    // A heading that says only where it is ("Step 10") is titled by what its text says.
+    assert_eq!(
+        title("Step 10", 0),
+        "To see the change, open the DNS console and search for the restored database."
+    );
     // A second block in an item takes the sentence before it, past a quoted note, or the
     // item's unused sentence; never "(2)".
     let start = phase_steps(&rb, "Start");

@@ -1649,11 +1649,22 @@ impl<'a> Walker<'a> {
         for i in made {
             let phase = &mut self.out.phases[i];
             let title = strip_numbering(&phase.title);
-            let step = Step::manual(
-                short_title(title).into_owned(),
-                phase.line,
-                phase.description.clone(),
-            );
+            // "### Step 10" says only where it is: its first sentence says what to do.
+            let bare = title
+                .to_ascii_lowercase()
+                .strip_prefix("step ")
+                .is_some_and(|n| {
+                    n.trim_end_matches([':', '.'])
+                        .bytes()
+                        .all(|b| b.is_ascii_digit())
+                });
+            let first_para = phase.description.split("\n\n").next().unwrap_or("").trim();
+            let title = if bare && !first_para.is_empty() {
+                short_title(sentence_for_title(first_para)).into_owned()
+            } else {
+                short_title(title).into_owned()
+            };
+            let step = Step::manual(title, phase.line, phase.description.clone());
             phase.steps.push(step);
         }
     }
