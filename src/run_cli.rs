@@ -105,12 +105,21 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         );
     }
 
+    // An unfinished run whose shell step still runs is worth a word before starting anew:
+    // the same migration must not be started twice unknowingly.
+    let mut left_running: Option<(String, Vec<String>)> = None;
     let resume_dir = match (&args.resume, args.new) {
         (Some(spec), _) => Some(runs::resolve(&home, spec)?),
-        (None, true) => None,
-        (None, false) => match runs::find_resumable(&home, &args.file)? {
-            Some(dir) if ask_resume(&dir)? => Some(dir),
-            _ => None,
+        (None, new) => match runs::find_resumable(&home, &args.file)? {
+            Some(dir) if !new && ask_resume(&dir)? => Some(dir),
+            Some(dir) => {
+                let running = still_running(&dir);
+                if !running.is_empty() {
+                    left_running = Some((runs::run_id_of(&dir), running));
+                }
+                None
+            }
+            None => None,
         },
     };
     let (journal, runbook, state, messages) = match resume_dir {
@@ -132,6 +141,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     app.keymap = keymap;
     app.theme = theme;
     app.message = (!messages.is_empty()).then(|| messages.join("; "));
+    if let Some((id, running)) = left_running {
+        app.message = Some(format!(
+            "this is a new run; run {id} still has a step running: {} (resume it with `flightdeck run {} --resume {id}`)",
+            running.join(", "),
+            args.file.display()
+        ));
+    }
     tracing::info!(run = %run_id, runbook = %args.file.display(), operator = %app.operator, "cockpit opened");
     let writer = JournalWriter::spawn(journal).context("cannot start the journal writer")?;
     let result = runtime::run(app, writer, workdir);
@@ -144,12 +160,33 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The titles of an unfinished run's steps that still run (their supervisor lives).
+fn still_running(dir: &Path) -> Vec<String> {
+    runs::load_run(dir)
+        .map(|run| running_titles(&run))
+        .unwrap_or_default()
+}
+
+fn running_titles(run: &runs::LoadedRun) -> Vec<String> {
+    run.state
+        .steps
+        .iter()
+        .filter(|(_, s)| s.status == flightdeck::journal::replay::StepStatus::Running)
+        .map(|(id, _)| run.runbook.step(id).map_or(id.clone(), |s| s.title.clone()))
+        .collect()
+}
+
 /// Asks on the terminal whether to resume an unfinished run; refuses to guess without one.
 fn ask_resume(dir: &Path) -> anyhow::Result<bool> {
     let id = runs::run_id_of(dir);
     let summary = runs::load_run(dir).map(|r| {
         let (done, total) = r.state.done_count();
-        format!("{done}/{total} done")
+        let running = running_titles(&r);
+        if running.is_empty() {
+            format!("{done}/{total} done")
+        } else {
+            format!("{done}/{total} done, still running: {}", running.join(", "))
+        }
     });
     let summary = summary.unwrap_or_else(|e| e.to_string());
     if !std::io::stdin().is_terminal() {

@@ -444,13 +444,7 @@ fn step_outlives_the_cockpit(ending: Ending) {
     // About a second in: ten lines on screen.
     tmux.wait_for(&["line 10", "Checklist 0/1"], Duration::from_secs(30));
     let run = only_run(home.path());
-    let lock = std::fs::read_to_string(run.join("lock")).expect("lock file");
-    let pid: i32 = lock
-        .split("pid ")
-        .nth(1)
-        .and_then(|r| r.split(',').next())
-        .and_then(|p| p.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no pid in the lock file: {lock}"));
+    let pid = cockpit_pid(&run);
     let before = tmux.screen();
     let signal = if ending == Ending::Hangup {
         "-HUP"
@@ -770,4 +764,82 @@ fn cockpit_line(home: &std::path::Path, book: &std::path::Path, extra: &str) -> 
         home.display(),
         book.display()
     )
+}
+
+/// The pid of the cockpit that holds a run, from the run's lock file.
+fn cockpit_pid(run: &Path) -> i32 {
+    let lock = std::fs::read_to_string(run.join("lock")).expect("lock file");
+    lock.split("pid ")
+        .nth(1)
+        .and_then(|r| r.split(',').next())
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no pid in the lock file: {lock}"))
+}
+
+#[test]
+fn starting_anew_beside_a_step_still_running_says_so() {
+    if !tmux_available() {
+        return;
+    }
+    let home = tempfile::tempdir().expect("tempdir");
+    let book = home.path().join("twice.md");
+    std::fs::write(
+        &book,
+        "# Twice\n\n## Migrate\n\nCount slowly:\n\n```bash\nfor i in $(seq 1 60); do echo \"line $i\"; sleep 0.1; done\n```\n",
+    )
+    .expect("runbook");
+    let tmux = Tmux {
+        socket: format!("fd-twice-{}", std::process::id()),
+    };
+    tmux.start(&cockpit_line(home.path(), &book, "--new"));
+    tmux.wait_for(
+        &["Checklist 0/1", "shell  Count slowly"],
+        Duration::from_secs(30),
+    );
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&["line 5", "Checklist 0/1"], Duration::from_secs(30));
+    let pid = cockpit_pid(&only_run(home.path()));
+    let killed = Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    tmux.wait_for(&["EXITED"], Duration::from_secs(30));
+    tmux.cmd(&["kill-session", "-t", "fd"]);
+    std::thread::sleep(Duration::from_millis(200));
+
+    // The prompt names the step that still runs; starting anew says so in the cockpit.
+    tmux.start(&cockpit_line(home.path(), &book, ""));
+    tmux.wait_for(
+        &["still running: Count slowly", "Resume it? [Y/n]"],
+        Duration::from_secs(30),
+    );
+    tmux.keys(&["n"]);
+    tmux.wait_for(
+        &[
+            "this is a new run",
+            "still has a step running",
+            "Checklist 0/1",
+        ],
+        Duration::from_secs(30),
+    );
+    tmux.keys(&["q"]);
+    tmux.wait_for(&["EXITED 0"], Duration::from_secs(30));
+    // The first run's step is not this test's to finish: stop its group.
+    let first = std::fs::read_dir(home.path().join("runs"))
+        .expect("runs")
+        .flatten()
+        .map(|e| e.path().join("output"))
+        .flat_map(|o| std::fs::read_dir(o).into_iter().flatten().flatten())
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().ends_with(".1.log"));
+    if let Some(output) = first
+        && let flightdeck::journal::supervised::Probe::Running { pgid } =
+            flightdeck::journal::supervised::probe(&output)
+        && pgid > 0
+    {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{pgid}")])
+            .status();
+    }
 }
