@@ -587,3 +587,37 @@ async fn a_cockpit_that_does_not_read_does_not_stop_the_step() {
     assert!(ended, "the end frame comes once the pipe is read");
     assert!(child.wait().await.expect("exits").success());
 }
+
+/// Voluntary context switches of every thread of process `pid`: how often it woke up.
+fn wake_ups(pid: u32) -> u64 {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).expect("tasks");
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("status")).ok())
+        .filter_map(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        })
+        .sum()
+}
+
+#[tokio::test]
+async fn a_quiet_step_costs_its_supervisor_no_wake_ups() {
+    use flightdeck::exec::supervisor::start;
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Masked output and a partial line: the ticker has work only until it is let out.
+    let mut job = job(dir.path(), "printf 'Password: '; sleep 3");
+    job.masker.add("hunter2-secret");
+    let mut child = start(&job).expect("starts");
+    let pid = child.id().expect("pid");
+    // Past the start and past the partial line's release (at most about 100 ms).
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let before = wake_ups(pid);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let during = wake_ups(pid) - before;
+    // A ticker on a fixed 20 ms period would wake about 50 times in that second.
+    assert!(during < 10, "{during} wake-ups in a quiet second");
+    let _ = child.start_kill();
+    let _ = child.wait().await;
+}

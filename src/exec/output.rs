@@ -76,6 +76,14 @@ impl OutputFile {
         }
     }
 
+    /// Whether masking holds back a partial line.
+    pub fn holding(&self) -> bool {
+        match &self.0 {
+            Inner::Plain(_) => false,
+            Inner::Masked(w) => w.holding(),
+        }
+    }
+
     /// Bytes in the file so far.
     pub fn written(&self) -> u64 {
         match &self.0 {
@@ -208,6 +216,10 @@ impl OutputSink {
     }
 
     /// Bytes in the file so far; `None` when there is no file (it could not be written).
+    pub fn holding(&self) -> bool {
+        self.file.as_ref().is_some_and(OutputFile::holding)
+    }
+
     pub fn in_file(&self) -> Option<u64> {
         self.file.as_ref().map(OutputFile::written)
     }

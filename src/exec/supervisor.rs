@@ -20,7 +20,7 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, PoisonError, mpsc};
+use std::sync::{Arc, Condvar, Mutex, PoisonError, mpsc};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -159,13 +159,16 @@ pub fn supervise(spec_path: &Path) -> Result<(), String> {
     for s in &spec.secrets {
         masker.add(s);
     }
-    let link = Arc::new(Mutex::new(Link {
-        file: OutputSink::create(&spec.output_path, &masker),
-        last: LastLine::default(),
-        cockpit: Cockpit::new(cockpit),
-        closed: false,
-        last_stderr: false,
-    }));
+    let link = Arc::new(Shared {
+        link: Mutex::new(Link {
+            file: OutputSink::create(&spec.output_path, &masker),
+            last: LastLine::default(),
+            cockpit: Cockpit::new(cockpit),
+            closed: false,
+            last_stderr: false,
+        }),
+        waiting: Condvar::new(),
+    });
     let capture = if spec.capture_vars {
         VarCapture::new(&spec.step_id).ok()
     } else {
@@ -179,7 +182,7 @@ pub fn supervise(spec_path: &Path) -> Result<(), String> {
             if let Err(e) = supervised::note_pgid(&mut lock, pgid) {
                 eprintln!("flightdeck supervise: cannot note the process group: {e}");
             }
-            locked(&link)
+            locked(&link.link)
                 .cockpit
                 .frame(frame::PGID, pgid.to_string().as_bytes());
             let (done_tx, done_rx) = mpsc::channel();
@@ -228,8 +231,10 @@ pub fn supervise(spec_path: &Path) -> Result<(), String> {
         }
         Err(e) => outcome.error = Some(format!("cannot start the shell: {e}")),
     }
-    let mut link = locked(&link);
+    let shared = link;
+    let mut link = locked(&shared.link);
     link.closed = true;
+    shared.waiting.notify_all();
     // Taken out: the end is sent without the lock, and nothing else sends any more.
     let mut cockpit = std::mem::replace(&mut link.cockpit, Cockpit::new(None));
     let (bytes, sha, write_error) = link.file.finish();
@@ -303,17 +308,21 @@ fn start_shell(spec: &Spec, capture_env: &[(String, String)]) -> std::io::Result
 }
 
 /// One pipe of the step, read until end of file: each chunk to the file, then to the cockpit.
-fn read_pipe(mut pipe: File, kind: u8, link: &Mutex<Link>) {
+fn read_pipe(mut pipe: File, kind: u8, shared: &Shared) {
     let mut buf = vec![0u8; CHUNK];
     loop {
         match pipe.read(&mut buf) {
             Ok(0) => return,
             Ok(n) => {
-                let mut link = locked(link);
+                let mut link = locked(&shared.link);
                 if link.closed {
                     return;
                 }
                 link.take(kind == frame::STDERR, &buf[..n]);
+                // Something now waits for the pipe or for its newline: wake the ticker.
+                if link.waits() {
+                    shared.waiting.notify_one();
+                }
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(_) => return,
@@ -321,13 +330,25 @@ fn read_pipe(mut pipe: File, kind: u8, link: &Mutex<Link>) {
     }
 }
 
-/// Every [`TICK`] until the step is recorded: sends what waited for room in the pipe to the
-/// cockpit, and (`masked`) lets out what the masked file holds of a partial line once it has
-/// waited [`HOLD`], telling the cockpit.
-fn tick(link: &Mutex<Link>, masked: bool) {
+/// Every [`TICK`] while something waits, until the step is recorded: sends what waited for
+/// room in the pipe to the cockpit, and (`masked`) lets out what the masked file holds of a
+/// partial line once it has waited [`HOLD`], telling the cockpit. Asleep while nothing waits:
+/// a quiet step costs no wake-ups.
+fn tick(shared: &Shared, masked: bool) {
+    let mut link = locked(&shared.link);
     loop {
+        while !link.closed && !link.waits() {
+            link = shared
+                .waiting
+                .wait(link)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        if link.closed {
+            return;
+        }
+        drop(link);
         std::thread::sleep(TICK);
-        let mut link = locked(link);
+        link = locked(&shared.link);
         if link.closed {
             return;
         }
@@ -356,6 +377,13 @@ fn locked(link: &Mutex<Link>) -> std::sync::MutexGuard<'_, Link> {
     link.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// The link and what the ticker waits on: told when something starts waiting for the pipe
+/// or for a newline.
+struct Shared {
+    link: Mutex<Link>,
+    waiting: Condvar,
+}
+
 /// Where both pipes' chunks go, in the order they are read, under one lock: the output file
 /// (masked, counted and hashed as written), the last stdout line, and the cockpit while it is
 /// there. The file is written before the cockpit sees a chunk, so the screen never shows a
@@ -372,6 +400,12 @@ struct Link {
 }
 
 impl Link {
+    /// Whether something waits for the ticker: offsets or a frame the pipe had no room for,
+    /// or a partial line the masked file holds back.
+    fn waits(&self) -> bool {
+        self.cockpit.waiting() || self.file.holding()
+    }
+
     /// A chunk of the step's output: to the file, then word of it to the cockpit.
     fn take(&mut self, stderr: bool, chunk: &[u8]) {
         self.last_stderr = stderr;
@@ -420,6 +454,11 @@ impl Cockpit {
             rest: Vec::new(),
             offsets: [None; 2],
         }
+    }
+
+    /// Whether anything waits for room in the pipe.
+    fn waiting(&self) -> bool {
+        self.pipe.is_some() && (!self.rest.is_empty() || self.offsets.iter().any(Option::is_some))
     }
 
     /// The output file now holds `len` bytes, the last of them from stdout or stderr.

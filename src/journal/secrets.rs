@@ -148,6 +148,11 @@ impl<W: Write> MaskingWriter<W> {
         Ok(cut > 0)
     }
 
+    /// Whether a partial line waits for its newline (or for [`Self::release_held`]).
+    pub fn holding(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
     fn emit(&mut self, upto: usize) -> io::Result<()> {
         let chunk: Vec<u8> = self.pending.drain(..upto).collect();
         let text = String::from_utf8_lossy(&chunk);
