@@ -216,7 +216,7 @@ pub fn name_stand_ins(code: &str) -> Option<String> {
         let mut names = lines
             .iter()
             .filter_map(|(_, a)| a.as_ref())
-            .filter(|a| !a.literal && a.value == stand_in)
+            .filter(|a| matches!(&a.value, Assigned::Placeholder(p) if p == stand_in))
             .map(|a| &a.name);
         names.next().is_some_and(|first| names.any(|n| n != first))
     };
@@ -240,14 +240,13 @@ pub fn name_stand_ins(code: &str) -> Option<String> {
                 .any(|w| lower.contains(w));
             before.starts_with('#') && sets && example
         };
+        let stand_in = a.as_ref().is_some_and(|a| match &a.value {
+            Assigned::Elided => true,
+            Assigned::Placeholder(p) => p.to_ascii_lowercase().starts_with("replace") || shared(p),
+            Assigned::Literal => told(&a.name),
+        });
         match a {
-            Some(a)
-                if a.literal && told(&a.name)
-                    || !a.literal
-                        && (matches!(a.value.as_str(), "..." | "…")
-                            || a.value.to_ascii_lowercase().starts_with("replace")
-                            || shared(&a.value)) =>
-            {
+            Some(a) if stand_in => {
                 changed = true;
                 let export = if a.export { "export " } else { "" };
                 let name = &a.name;
@@ -260,15 +259,23 @@ pub fn name_stand_ins(code: &str) -> Option<String> {
     changed.then_some(out)
 }
 
-/// A line that assigns a placeholder or `...` to a variable, as [`name_stand_ins`] reads it.
+/// A line that assigns a placeholder, `...` or a literal to a variable, as [`name_stand_ins`]
+/// reads it.
 struct StandIn {
     indent: usize,
     export: bool,
     name: String,
-    /// The placeholder's name, `...`, or a literal value.
-    value: String,
-    /// `value` is a literal the author wrote, not a stand-in.
-    literal: bool,
+    value: Assigned,
+}
+
+/// What a [`StandIn`] line assigns.
+enum Assigned {
+    /// `<name>`: the placeholder's name.
+    Placeholder(String),
+    /// `...` or `…`.
+    Elided,
+    /// A plain literal the author wrote (`4.5.0`).
+    Literal,
 }
 
 impl StandIn {
@@ -284,14 +291,15 @@ impl StandIn {
         let placeholder = placeholder_at(value, 0)
             .filter(|(_, len)| value.starts_with('<') && *len == value.len())
             .map(|(p, _)| p.into_owned());
-        // A plain literal (`4.5.0`), not a computed value (`$(…)`, `$X`, a pipeline).
-        let literal = placeholder.is_none()
-            && !matches!(value, "..." | "…")
-            && !value.is_empty()
-            && !value.contains(['$', '`', ' ', '|', ';', '&', '(', '<', '>']);
         let value = match placeholder {
-            Some(p) => p,
-            None if literal || matches!(value, "..." | "…") => value.to_string(),
+            Some(p) => Assigned::Placeholder(p),
+            None if matches!(value, "..." | "…") => Assigned::Elided,
+            // A plain literal (`4.5.0`), not a computed value (`$(…)`, `$X`, a pipeline).
+            None if !value.is_empty()
+                && !value.contains(['$', '`', ' ', '|', ';', '&', '(', '<', '>']) =>
+            {
+                Assigned::Literal
+            }
             None => return None,
         };
         is_ident(name).then(|| StandIn {
@@ -299,7 +307,6 @@ impl StandIn {
             export,
             name: name.to_string(),
             value,
-            literal,
         })
     }
 }
