@@ -88,16 +88,13 @@ pub fn declared_example(text: &str) -> Option<&str> {
         .filter_map(|c| lower.find(c))
         .min()
         .unwrap_or(0);
-    text[cue..]
-        .split(|c: char| c.is_whitespace() || c == '`' || c == ',')
-        .map(|w| w.trim_end_matches(['.', ':', ';', ')']))
-        .find(|w| {
-            let parts: Vec<&str> = w.trim_start_matches('v').split('.').collect();
-            parts.len() == 3
-                && parts
-                    .iter()
-                    .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-        })
+    crate::runbook::prose::tokens(&text[cue..]).find(|w| {
+        let parts: Vec<&str> = w.trim_start_matches('v').split('.').collect();
+        parts.len() == 3
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    })
 }
 
 #[cfg(test)]

@@ -466,6 +466,13 @@ pub fn introduces_explanation(text: &str) -> bool {
     .any(|cue| t.contains(cue))
 }
 
+/// The words of prose as tokens to pick a path or a version from: split at blanks, backticks
+/// and commas, without the punctuation that ends a sentence or a clause.
+pub fn tokens(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| c.is_whitespace() || c == '`' || c == ',')
+        .map(|w| w.trim_end_matches(['.', ':', ';', ')']))
+}
+
 /// The file a sentence says to create with the block that follows ("put it in
 /// `/tmp/topics.json`:", "create a file - e.g. /var/tmp/dns.json, with the following code",
 /// "Create a new configuration file on server1 in /etc/my.cnf.new"): its path.
@@ -494,14 +501,11 @@ pub fn file_to_create(text: &str) -> Option<&str> {
             if !says {
                 return None;
             }
-            sentence
-                .split(|c: char| c.is_whitespace() || c == '`' || c == ',')
-                .map(|w| w.trim_end_matches(['.', ':', ';', ')']))
-                .find(|w| {
-                    (w.starts_with('/') || w.starts_with("~/") || w.starts_with("./"))
-                        && w.len() > 2
-                        && !w.contains("://")
-                })
+            tokens(sentence).find(|w| {
+                (w.starts_with('/') || w.starts_with("~/") || w.starts_with("./"))
+                    && w.len() > 2
+                    && !w.contains("://")
+            })
         })
 }
 
