@@ -353,17 +353,6 @@ impl<'a> Walker<'a> {
                     i += 1;
                     continue;
                 };
-                // The later lines run in a shell of their own: they cannot use what the first
-                // part sets (`POD=$(…)`), so such a block stays whole.
-                let mut probe = code.lines();
-                let head: String = probe.by_ref().take(at + 1).collect::<Vec<_>>().join("\n");
-                let tail: String = probe.collect::<Vec<_>>().join("\n");
-                let sets = read_code(&head, StepKind::Shell, false, false).0.sets;
-                let uses = read_code(&tail, StepKind::Shell, false, false).0.inputs;
-                if sets.iter().any(|s| uses.contains(s)) {
-                    i += 1;
-                    continue;
-                }
                 let mut lines = code.lines();
                 let first: String = lines
                     .by_ref()
@@ -371,19 +360,26 @@ impl<'a> Walker<'a> {
                     .map(|l| format!("{l}\n"))
                     .collect();
                 let rest: String = lines.map(|l| format!("{l}\n")).collect();
+                let confirm = step.attrs.confirm;
+                let (head, head_danger) =
+                    read_code(&first, StepKind::Shell, confirm, in_production);
+                let (tail, tail_danger) = read_code(&rest, StepKind::Shell, confirm, in_production);
+                // The later lines run in a shell of their own: they cannot use what the first
+                // part sets (`POD=$(…)`), so such a block stays whole.
+                if head.sets.iter().any(|s| tail.inputs.contains(s)) {
+                    i += 1;
+                    continue;
+                }
                 let blocking = first.lines().last().unwrap_or("").trim().to_string();
                 let mut then = step.clone();
                 then.title = format!("{} (then, while it runs)", step.title);
                 then.detail = format!("Runs while the step before keeps `{blocking}` going.");
-                let confirm = step.attrs.confirm;
-                let (vars, dangerous) = read_code(&rest, StepKind::Shell, confirm, in_production);
-                (then.inputs, then.sets, then.dangerous) = (vars.inputs, vars.sets, dangerous);
+                (then.inputs, then.sets, then.dangerous) = (tail.inputs, tail.sets, tail_danger);
                 then.code = Some(rest);
                 let step = &mut phase.steps[i];
                 // Output shown after the block is what the later lines print.
                 step.expected_output = None;
-                let (vars, dangerous) = read_code(&first, StepKind::Shell, confirm, in_production);
-                (step.inputs, step.sets, step.dangerous) = (vars.inputs, vars.sets, dangerous);
+                (step.inputs, step.sets, step.dangerous) = (head.inputs, head.sets, head_danger);
                 step.code = Some(first);
                 phase.steps.insert(i + 1, then);
                 i += 2;
