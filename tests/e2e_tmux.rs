@@ -56,8 +56,18 @@ impl Tmux {
         }
     }
 
+    /// The pane as text; when tmux cannot capture it (the session or server is gone), its
+    /// error instead, so a failed wait says why the screen is empty.
     fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "fd"]).stdout).into_owned()
+        let out = self.cmd(&["capture-pane", "-p", "-t", "fd"]);
+        if out.status.success() {
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        } else {
+            format!(
+                "(tmux capture-pane failed: {})",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )
+        }
     }
 
     /// Waits (bounded) until one capture shows every text of `texts`: a frame drawn in part
@@ -76,6 +86,27 @@ impl Tmux {
             );
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+}
+
+/// Waits (bounded) until the process `pid` is gone: a cockpit killed with SIGKILL leaves the
+/// terminal mid-frame, so what the shell prints after it is no sure sign of its end.
+fn wait_gone(pid: i32, limit: Duration) {
+    let start = Instant::now();
+    loop {
+        // Gone, or a zombie its shell has yet to reap.
+        let gone = std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
+            stat.rsplit_once(") ")
+                .is_some_and(|(_, state)| state.starts_with('Z'))
+        });
+        if gone {
+            return;
+        }
+        assert!(
+            start.elapsed() < limit,
+            "process {pid} still runs after {limit:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -459,7 +490,7 @@ fn step_outlives_the_cockpit(ending: Ending) {
     // A killed cockpit leaves its last frame on screen: every line it drew counts.
     let shown = shown_lines(&before).max(shown_lines(&tmux.screen()));
     assert!(shown >= 10, "{before}");
-    tmux.wait_for(&["EXITED"], Duration::from_secs(30));
+    wait_gone(pid, Duration::from_secs(30));
 
     // The step's process runs on, and the file has every line the screen showed.
     let output = std::fs::read_dir(run.join("output"))
@@ -666,22 +697,15 @@ fn values_of_a_step_that_ended_unobserved_are_handed_on_after_resume() {
         assert!(start.elapsed() < Duration::from_secs(20), "the step starts");
         std::thread::sleep(Duration::from_millis(20));
     }
-    let lock = std::fs::read_to_string(run.join("lock")).expect("lock file");
-    let pid = lock
-        .split("pid ")
-        .nth(1)
-        .and_then(|r| r.split(',').next())
-        .map(str::trim)
-        .unwrap_or_else(|| panic!("no pid in the lock file: {lock}"))
-        .to_string();
+    let pid = cockpit_pid(&run);
     assert!(
         Command::new("kill")
-            .args(["-KILL", &pid])
+            .args(["-KILL", &pid.to_string()])
             .status()
             .expect("kill")
             .success()
     );
-    tmux.wait_for(&["EXITED"], Duration::from_secs(30));
+    wait_gone(pid, Duration::from_secs(30));
     while matches!(probe(&output), Probe::Running { .. }) {
         assert!(start.elapsed() < Duration::from_secs(30), "the step ends");
         std::thread::sleep(Duration::from_millis(50));
@@ -804,7 +828,7 @@ fn starting_anew_beside_a_step_still_running_says_so() {
         .status()
         .expect("kill runs");
     assert!(killed.success());
-    tmux.wait_for(&["EXITED"], Duration::from_secs(30));
+    wait_gone(pid, Duration::from_secs(30));
     tmux.cmd(&["kill-session", "-t", "fd"]);
     std::thread::sleep(Duration::from_millis(200));
 
