@@ -554,6 +554,25 @@ fn version_notations_and_declared_example_versions_are_inputs() {
         cli.code.as_deref(),
         Some("pip install helper==2.4.1\ngit tag v<VERSION> && git push origin v<VERSION>\n")
     );
+    // A tag under "For example:" is the reader's own; a range outside an example stays.
+    let docs = phase_steps(&rb, "Check out the release");
+    assert_eq!(
+        docs[0].code.as_deref(),
+        Some("git fetch --tags && git checkout v<VERSION>\n")
+    );
+    assert_eq!(docs[0].inputs, ["VERSION"]);
+    assert_eq!(
+        docs[1].code.as_deref(),
+        Some("git diff v3.1.0..v3.2.1 --stat\n")
+    );
+    // A walkthrough of an example release: its version, the one before and the one after.
+    let branch = &phase_steps(&rb, "Branch off")[0];
+    assert_eq!(
+        branch.code.as_deref(),
+        Some(
+            "git checkout -b release-<VERSION>\ngit log release-<PREVIOUS_VERSION>..release-<VERSION> --oneline | wc -l\necho -n \"<NEXT_VERSION>\" > .version\npython3.12 -m build\n"
+        )
+    );
 }
 
 #[test]

@@ -27,7 +27,7 @@ use crate::runbook::inputs::{
     vars_in,
 };
 use crate::runbook::model::{Attrs, Choice, Phase, Step, StepKind};
-use crate::runbook::notation::{declared_example, notations};
+use crate::runbook::notation::{declared_example, example_version, neighbour_versions, notations};
 use crate::runbook::prose::{
     announces_output, file_to_create, introduces_explanation, is_instruction,
 };
@@ -38,7 +38,7 @@ use crate::runbook::shape::{
 use crate::runbook::source::LineIndex;
 use crate::runbook::title::{
     code_title, heading_words, is_bare_label, is_caveat, is_numbered_heading, leading_comment,
-    quote_label, sentence_for_title, short_title, strip_numbering, with_context,
+    quote_label, sentence_for_title, sentences, short_title, strip_numbering, with_context,
 };
 
 /// What the walk produces; ids and vars are filled in afterwards by [`crate::runbook::parse`].
@@ -127,6 +127,9 @@ pub struct Walker<'a> {
     /// declares: the phase whose code they stand in (`None`: the whole runbook), the text as
     /// written and the placeholder that takes its place.
     named: Vec<(Option<usize>, String, String)>,
+    /// The example version a runbook declares it walks through ("an example of releasing
+    /// NixOS 19.09"), and the sentence that declares it.
+    declared: Option<(String, String)>,
 }
 
 impl<'a> Walker<'a> {
@@ -156,6 +159,7 @@ impl<'a> Walker<'a> {
             details: 0,
             headings: Vec::new(),
             named: Vec::new(),
+            declared: None,
         }
     }
 
@@ -695,7 +699,10 @@ impl<'a> Walker<'a> {
             ));
             return;
         }
-        if let Some(step) = self.make(block, reading, title.unwrap_or_default(), line) {
+        if let Some(mut step) = self.make(block, reading, title.unwrap_or_default(), line) {
+            if lead.is_some_and(offers_an_example) {
+                ask_for_example_version(&mut step);
+            }
             self.push_step(step);
         }
     }
@@ -1074,6 +1081,7 @@ impl<'a> Walker<'a> {
         // version and its major branch (`11.x`) are the release being cut.
         if let Some(version) = declared_example(text) {
             let bare = version.trim_start_matches('v');
+            self.declared = Some((bare.to_string(), text.to_string()));
             // `git tag v11.22.33`: the tag form first, so the `v` stays as written.
             self.named
                 .push((None, format!("v{bare}"), "v<VERSION>".to_string()));
@@ -1123,6 +1131,14 @@ impl<'a> Walker<'a> {
         for (token, with) in notations(&code.join("\n")) {
             if !named.iter().any(|(_, t, _)| *t == token) {
                 named.push((None, token, with));
+            }
+        }
+        // Beside a declared example version, the example's previous and next releases
+        // (`release-19.03..release-19.09`, `echo 20.03 > .version`) are examples too.
+        if let Some((version, said)) = &self.declared {
+            for (other, name) in neighbour_versions(&code.join("\n"), version, said) {
+                named.push((None, format!("v{other}"), format!("v<{name}>")));
+                named.push((None, other, format!("<{name}>")));
             }
         }
         for (scope, token, with) in named {
@@ -1811,6 +1827,35 @@ fn placeholder_name(token: &str) -> String {
 
 /// `code` with every whole occurrence of `token` (not glued to a letter, digit or `_`) replaced,
 /// or `None` when it has none.
+/// Prose that ends by offering the block as an example ("… specifying its tag. For example:").
+fn offers_an_example(lead: &str) -> bool {
+    sentences(lead.trim())
+        .last()
+        .is_some_and(|s| is_bare_label(s))
+}
+
+/// The release version in an example block is the reader's own: `git checkout v4.5.0` asks
+/// for `VERSION` instead of checking out the example's.
+fn ask_for_example_version(step: &mut Step) {
+    if step.kind != StepKind::Shell {
+        return;
+    }
+    let Some(code) = step.code.as_deref() else {
+        return;
+    };
+    let Some(version) = example_version(code) else {
+        return;
+    };
+    let tagged = replace_token(code, &format!("v{version}"), "v<VERSION>");
+    let Some(replaced) =
+        replace_token(tagged.as_deref().unwrap_or(code), version, "<VERSION>").or(tagged)
+    else {
+        return;
+    };
+    step.inputs = vars_in(&strip_shell_comments(&replaced), Dialect::Shell).inputs;
+    step.code = Some(replaced);
+}
+
 fn replace_token(code: &str, token: &str, with: &str) -> Option<String> {
     let glued = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
     let mut out = String::with_capacity(code.len());

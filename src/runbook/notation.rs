@@ -76,25 +76,88 @@ fn is_notation(token: &str) -> bool {
 /// release version 11.22.33."): that version, in the code, is the release being cut.
 pub fn declared_example(text: &str) -> Option<&str> {
     let lower = text.to_ascii_lowercase();
-    let declares = lower.contains("version")
-        && (lower.contains("fictional") || lower.contains("examples will use"));
-    if !declares {
-        return None;
-    }
+    let versioned = lower.contains("version");
     // The version the cue names, not an earlier one ("Tested with 2.4.1. Examples will use
     // the fictional release version 11.22.33.").
-    let cue = ["fictional", "examples will use"]
-        .iter()
-        .filter_map(|c| lower.find(c))
-        .min()
-        .unwrap_or(0);
-    crate::runbook::prose::tokens(&text[cue..]).find(|w| {
-        let parts: Vec<&str> = w.trim_start_matches('v').split('.').collect();
-        parts.len() == 3
-            && parts
-                .iter()
-                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-    })
+    let cue = [
+        ("fictional", versioned),
+        ("examples will use", versioned),
+        ("example of releasing", true),
+    ]
+    .iter()
+    .filter(|(_, holds)| *holds)
+    .filter_map(|(c, _)| lower.find(c))
+    .min()?;
+    crate::runbook::prose::tokens(&text[cue..]).find(|w| numeric_parts(w).is_some())
+}
+
+/// The parts of `19.09`, `4.5.0` or `v4.5.0`: two or three, all digits.
+fn numeric_parts(word: &str) -> Option<Vec<&str>> {
+    let parts: Vec<&str> = word.strip_prefix('v').unwrap_or(word).split('.').collect();
+    ((2..=3).contains(&parts.len())
+        && parts
+            .iter()
+            .all(|p| (1..=4).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit())))
+    .then_some(parts)
+}
+
+/// Versions in `code` shaped like the declared example `version` (the same number of parts,
+/// each as wide) are the example's neighbours: the one below is `PREVIOUS_VERSION`, the one
+/// above `NEXT_VERSION`. Only when each side has exactly one, and never a version the
+/// declaring sentence names for something else ("Tested with 2.4.1.").
+pub fn neighbour_versions(code: &str, version: &str, said: &str) -> Vec<(String, &'static str)> {
+    let Some(own) = numeric_parts(version) else {
+        return Vec::new();
+    };
+    let width: Vec<usize> = own.iter().map(|p| p.len()).collect();
+    let mut others: Vec<&str> = code
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.'))
+        .flat_map(|w| w.split(".."))
+        .map(|w| w.trim_matches('.'))
+        .map(|w| w.strip_prefix('v').unwrap_or(w))
+        .filter(|w| *w != version && !said.contains(w))
+        .filter(|w| {
+            numeric_parts(w).is_some_and(|p| p.iter().map(|x| x.len()).eq(width.iter().copied()))
+        })
+        .collect();
+    others.sort_unstable();
+    others.dedup();
+    let key = |v: &str| -> Vec<u32> { v.split('.').filter_map(|p| p.parse().ok()).collect() };
+    let (below, above): (Vec<&str>, Vec<&str>) = others.iter().partition(|o| key(o) < key(version));
+    let mut out = Vec::new();
+    if let [one] = below.as_slice() {
+        out.push((one.to_string(), "PREVIOUS_VERSION"));
+    }
+    if let [one] = above.as_slice() {
+        out.push((one.to_string(), "NEXT_VERSION"));
+    }
+    out
+}
+
+/// The one concrete release version in a block the prose offers as an example ("Check out
+/// the desired release by specifying its tag. For example:", then `git checkout v4.5.0`): the
+/// reader is meant to type their own. `None` when the block holds no version or several, which
+/// would be a range or a pair the prose must name.
+pub fn example_version(code: &str) -> Option<&str> {
+    let mut found = code
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.'))
+        .map(|w| w.trim_end_matches('.'))
+        .filter(|w| is_release_version(w));
+    let first = found.next()?;
+    let bare = first.trim_start_matches('v');
+    found
+        .all(|w| w.trim_start_matches('v') == bare)
+        .then_some(bare)
+}
+
+/// `4.5.0` or `v4.5.0`: three numeric parts, as releases are tagged. Two parts (`3.12`) are
+/// as often a tool's version as a release's, four an address.
+fn is_release_version(word: &str) -> bool {
+    let parts: Vec<&str> = word.strip_prefix('v').unwrap_or(word).split('.').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| (1..=4).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 #[cfg(test)]
@@ -135,6 +198,26 @@ mod tests {
     }
 
     #[test]
+    fn an_example_block_holds_one_version_or_none() {
+        assert_eq!(
+            example_version("cd /opt/netbox && sudo git checkout v4.5.0"),
+            Some("4.5.0")
+        );
+        assert_eq!(
+            example_version("git checkout v4.5.0 && echo 4.5.0"),
+            Some("4.5.0")
+        );
+        for none in [
+            "git diff v4.4.10..v4.5.0",
+            "PYTHON=/usr/bin/python3.12 ./upgrade.sh",
+            "ping 10.0.0.1",
+            "ls -la",
+        ] {
+            assert_eq!(example_version(none), None, "{none}");
+        }
+    }
+
+    #[test]
     fn a_declared_example_version_is_found() {
         assert_eq!(
             declared_example("Examples will use the fictional release version 11.22.33."),
@@ -147,6 +230,26 @@ mod tests {
         assert_eq!(
             declared_example("Tested with 2.4.1. Examples will use the fictional version 9.8.7."),
             Some("9.8.7")
+        );
+        assert_eq!(
+            declared_example("Going through an example of releasing NixOS 19.09:"),
+            Some("19.09")
+        );
+        assert_eq!(
+            neighbour_versions(
+                "git log release-19.03..release-19.09\necho 20.03 > .version\npip install a==1.2",
+                "19.09",
+                "an example of releasing 19.09"
+            ),
+            [
+                ("19.03".to_string(), "PREVIOUS_VERSION"),
+                ("20.03".to_string(), "NEXT_VERSION")
+            ]
+        );
+        // Two candidates on one side: none is guessed.
+        assert_eq!(
+            neighbour_versions("git log 18.09 19.03 20.03", "19.09", ""),
+            [("20.03".to_string(), "NEXT_VERSION")]
         );
     }
 }
