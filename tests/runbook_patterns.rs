@@ -968,3 +968,52 @@ fn a_virtualenv_prompt_and_a_mail_link_name_no_other_user_or_machine() {
         Some("make build\npip install -r requirements.txt\n")
     );
 }
+
+#[test]
+fn a_long_item_is_titled_by_its_instruction_and_the_rest_is_detail() {
+    let rb = load("31-long-items");
+    let steps = phase_steps(&rb, "Upgrade a node");
+    use StepKind::{Manual, Shell};
+    assert_eq!(
+        kinds_titles(&steps),
+        [
+            (Manual, "Stop the node you are upgrading".into()),
+            (
+                Shell,
+                "Query the nodes endpoint to see which node leads the cluster".into()
+            ),
+            (
+                Shell,
+                "You can confirm the real version by calling the nodes API, as in the following command"
+                    .into()
+            ),
+            (Manual, "Update the team's alias file".into()),
+            (Manual, "Tag the release. Push it.".into()),
+            (
+                Manual,
+                "Restart the node once the new image is in place (optional)".into()
+            ),
+        ]
+    );
+    assert!(
+        steps[0]
+            .detail
+            .starts_with("Do not delete the volume that belongs to the container"),
+        "{}",
+        steps[0].detail
+    );
+    assert!(
+        steps[1]
+            .detail
+            .starts_with("The command below asks only for the name"),
+        "{}",
+        steps[1].detail
+    );
+    assert_eq!(
+        steps[3].detail,
+        "Prior art: the pull request from the last cycle"
+    );
+    // What the whole item says still counts: "(optional)" in its first sentence.
+    assert!(steps[5].optional);
+    assert!(steps[5].detail.contains("rejoins the cluster"));
+}

@@ -37,8 +37,9 @@ use crate::runbook::shape::{
 };
 use crate::runbook::source::LineIndex;
 use crate::runbook::title::{
-    code_title, heading_words, is_bare_label, is_caveat, is_numbered_heading, leading_comment,
-    quote_label, sentence_for_title, sentences, short_title, strip_numbering, with_context,
+    code_title, heading_words, is_bare_label, is_caveat, is_numbered_heading, item_title,
+    leading_comment, quote_label, sentence_for_title, sentences, short_title, strip_numbering,
+    with_context,
 };
 
 /// What the walk produces; ids and vars are filled in afterwards by [`crate::runbook::parse`].
@@ -1400,8 +1401,8 @@ impl<'a> Walker<'a> {
                 .flatten();
             let fence_title = split.as_ref().map(|(_, rest)| rest.clone());
             if wants_step || split.is_some() {
-                let title = split.map_or(title.clone(), |(head, _)| Cow::Owned(head));
-                let detail = self.detail(item);
+                let whole = split.map_or(title.clone(), |(head, _)| Cow::Owned(head));
+                let (title, detail) = self.item_text(item, &whole, para_range);
                 let kind = match (item.task, &command) {
                     (Some(_), _) => StepKind::Check,
                     (None, Some(_)) => StepKind::Shell,
@@ -1426,8 +1427,9 @@ impl<'a> Walker<'a> {
                     detail,
                     inferred: kind == StepKind::Shell,
                     choice: None,
-                    optional: false,
-                    estimate_secs: None,
+                    // Read on the whole item: "(optional)" or "(~2 min)" may close it.
+                    optional: says_optional(&whole),
+                    estimate_secs: step_estimate(&whole),
                 });
                 last = Some(ItemStep {
                     at,
@@ -1499,7 +1501,9 @@ impl<'a> Walker<'a> {
                             (0, _) if fence_title.is_some() => {
                                 Cow::Owned(fence_title.clone().unwrap_or_default())
                             }
-                            (0, _) if !made_step || item.task.is_some() => title.clone(),
+                            (0, _) if !made_step || item.task.is_some() => {
+                                Cow::Borrowed(item_title(&title).0)
+                            }
                             (_, Some(p)) => short_title(sentence_for_title(p)),
                             _ => Cow::Owned(format!("{title} ({})", nth + 2)),
                         };
@@ -1509,7 +1513,14 @@ impl<'a> Walker<'a> {
                             self.lines.line(range.start)
                         };
                         let own = with_context(context, own.into_owned());
-                        if let Some(step) = self.make(&code, reading, own, at) {
+                        if let Some(mut step) = self.make(&code, reading, own, at) {
+                            // What the item says after its instruction is the step's detail.
+                            if nth == 0
+                                && step.detail.is_empty()
+                                && let (_, Some(rest)) = item_title(&title)
+                            {
+                                step.detail = rest.to_string();
+                            }
                             self.push_step(step);
                             nth += 1;
                             made_step = true;
@@ -1542,7 +1553,7 @@ impl<'a> Walker<'a> {
                         }
                         let mut ctx = context.to_vec();
                         if ordered && item.task.is_none() && !has_fence && !title.is_empty() {
-                            ctx.push(title.to_string());
+                            ctx.push(item_title(&title).0.to_string());
                         }
                         let before = self.made;
                         inner_list = self.list(*o, false, sub, &ctx, false, prev_paragraph);
@@ -1568,8 +1579,10 @@ impl<'a> Walker<'a> {
                 && (has_fence || group)
                 && !title.is_empty()
             {
-                let detail = self.detail(item);
-                let mut step = Step::manual(with_context(context, title.to_string()), line, detail);
+                let (short, detail) = self.item_text(item, &title, para_range);
+                let mut step = Step::manual(with_context(context, short.to_string()), line, detail);
+                step.optional = says_optional(&title);
+                step.estimate_secs = step_estimate(&title);
                 if item.task.is_some() {
                     step.kind = StepKind::Check;
                 }
@@ -1606,6 +1619,30 @@ impl<'a> Walker<'a> {
             commands.push('\n');
         }
         (!commands.is_empty()).then_some(commands)
+    }
+
+    /// A step's title and detail from its item: a long first paragraph is titled by its
+    /// first sentence, and the sentences after it lead the detail.
+    fn item_text<'t>(
+        &self,
+        item: &Item,
+        text: &'t str,
+        paragraph: Option<&Range<usize>>,
+    ) -> (&'t str, String) {
+        let (title, rest) = item_title(text);
+        let Some(rest) = rest else {
+            return (title, self.detail(item));
+        };
+        let after = paragraph
+            .and_then(|p| self.src.get(p.end..item.range.end))
+            .map(dedent)
+            .unwrap_or_default();
+        let after = after.trim();
+        if after.is_empty() {
+            (title, rest.to_string())
+        } else {
+            (title, format!("{rest}\n\n{after}"))
+        }
     }
 
     /// The Markdown of an item after its first line: nested bullets and notes.

@@ -90,7 +90,57 @@ pub(crate) fn sentence_for_title(text: &str) -> &str {
     }
     match sentences.last() {
         Some(last) if sentences.len() > 1 && last.trim_end().ends_with(':') => last,
-        _ => sentences.first().copied().unwrap_or(text),
+        // "In the example output, the node reports 7.10.2. You can confirm the version by
+        // calling `/_nodes`, as in the following command. See Nodes API.": the sentence that
+        // points at the block, when the first only states.
+        _ => match sentences.first() {
+            Some(first) if !crate::runbook::prose::is_instruction(first) => sentences
+                .iter()
+                .skip(1)
+                .find(|s| points_at_a_command(s))
+                .unwrap_or(first),
+            Some(first) => first,
+            None => text,
+        },
+    }
+}
+
+/// "… as in the following command", "run the command below": a sentence about the block.
+fn points_at_a_command(sentence: &str) -> bool {
+    let lower = sentence.to_ascii_lowercase();
+    [
+        "following command",
+        "command below",
+        "commands below",
+        "with this command",
+        "as follows",
+    ]
+    .iter()
+    .any(|p| lower.contains(p))
+}
+
+/// A list item's title: the paragraph when it is short, else its first sentence, the
+/// instruction ("Stop the node you are upgrading."), or what comes before a `<br>`; the
+/// sentences after it (caveats, background, "The following command …") go in the detail.
+pub(crate) fn item_title(text: &str) -> (&str, Option<&str>) {
+    /// Longer than this, a title no longer fits beside the checklist's marks.
+    const LONG: usize = 100;
+    let text = text.trim();
+    // An explicit line break ends the title: what follows is a note or a link.
+    if let Some((first, rest)) = text.split_once("<br>")
+        && !first.trim().is_empty()
+    {
+        let rest = rest.trim();
+        return (first.trim(), (!rest.is_empty()).then_some(rest));
+    }
+    let all = sentences(text);
+    match all.first() {
+        Some(first) if text.len() > LONG && all.len() > 1 => {
+            let end = first.as_ptr() as usize - text.as_ptr() as usize + first.len();
+            let rest = text[end..].trim_start_matches(['.', '!', '?']).trim();
+            (first, (!rest.is_empty()).then_some(rest))
+        }
+        _ => (text, None),
     }
 }
 
