@@ -709,6 +709,12 @@ fn a_block_is_titled_by_what_leads_into_it_past_examples_caveats_and_labels() {
         title("Purge", 0),
         "Remember to flush the CDN cache afterwards"
     );
+    // Of two paragraphs about the block below, the one that says what it does titles it;
+    // the one that adds ("will also …") is a caveat.
+    assert_eq!(
+        title("Delete the old instance", 0),
+        "The command below deletes the old instance, once the restored one serves."
+    );
     // A heading that says only where it is ("Step 10") is titled by what its text says.
     assert_eq!(
         title("Step 10", 0),

@@ -37,9 +37,9 @@ use crate::runbook::shape::{
 };
 use crate::runbook::source::LineIndex;
 use crate::runbook::title::{
-    code_title, heading_words, is_bare_label, is_caveat, is_numbered_heading, item_title,
-    leading_comment, quote_label, sentence_for_title, sentences, short_title, strip_numbering,
-    with_context,
+    code_title, describes_the_block_below, heading_words, is_bare_label, is_caveat,
+    is_numbered_heading, item_title, leading_comment, quote_label, sentence_for_title, sentences,
+    short_title, strip_numbering, with_context,
 };
 
 /// What the walk produces; ids and vars are filled in afterwards by [`crate::runbook::parse`].
@@ -247,7 +247,9 @@ impl<'a> Walker<'a> {
                         let bare_or = or && text.split_whitespace().count() == 1;
                         self.last_text = (!bare_or).then(|| (text.to_string(), 0));
                         next_lead = Some(&**text);
-                        let leads = text.trim_end().ends_with(':') || is_instruction(text);
+                        let leads = text.trim_end().ends_with(':')
+                            || is_instruction(text)
+                            || describes_the_block_below(text);
                         if leads && !is_bare_label(text) && !is_caveat(text) {
                             self.lead_in = Some((text.to_string(), self.made));
                         }

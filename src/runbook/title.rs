@@ -170,6 +170,25 @@ pub(crate) fn is_caveat(text: &str) -> bool {
     ]
     .iter()
     .any(|c| lower.starts_with(c))
+        // "The command below will also create a snapshot …": an addition to what an earlier
+        // paragraph said the block does.
+        || lower.split_whitespace().take(6).any(|w| w == "also")
+}
+
+/// "The command below will delete a database instance, …": a paragraph that says what the
+/// block under it does, and so titles it, though it is no instruction.
+pub(crate) fn describes_the_block_below(text: &str) -> bool {
+    let lower = text.trim_start().to_ascii_lowercase();
+    [
+        "the command below",
+        "the commands below",
+        "the following command",
+        "the following commands",
+        "the script below",
+        "the query below",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
 }
 
 /// A paragraph cut into sentences at `. `, `! `, `? `, not after "e.g.", "i.e.", "etc." or a
