@@ -44,6 +44,8 @@ pub struct StepJson<'a> {
     pub optional: bool,
     /// How long the step says it takes.
     pub estimate_secs: Option<u64>,
+    /// What the step runs once for, each time with new inputs ("each commit …").
+    pub repeat: Option<&'a str>,
 }
 
 /// Builds the JSON view of a runbook.
@@ -77,6 +79,7 @@ pub fn plan_json(rb: &Runbook) -> PlanJson<'_> {
                         choice: s.choice.as_ref(),
                         optional: s.optional,
                         estimate_secs: s.estimate_secs,
+                        repeat: s.repeat.as_deref(),
                     })
                     .collect(),
             })
@@ -145,6 +148,9 @@ pub fn plan_text(rb: &Runbook) -> String {
             }
             if s.optional {
                 out.push_str("  (optional)");
+            }
+            if let Some(each) = &s.repeat {
+                let _ = write!(out, "  (repeat for {each})");
             }
             if let Some(e) = s.estimate_secs {
                 let _ = write!(out, "  (~{})", human_secs(e));

@@ -321,6 +321,71 @@ fn inferred_commands_are_shown_once_before_they_first_run() {
     );
 }
 
+/// A step that repeats "for each commit" runs again on Enter once it has succeeded, asking
+/// for its inputs anew each time; the value given last is the one it runs with.
+#[test]
+fn a_step_that_repeats_asks_for_its_inputs_again() {
+    let mut r = rig("tests/patterns/32-repeat-for-each.md");
+    r.select("Cherry-pick the fixes to the release branch");
+    r.press(key(KeyCode::Enter));
+    assert!(
+        matches!(&r.app.dialog, Some(Dialog::Inputs { fields, .. }) if fields[0].name == "commit"),
+        "{:?}",
+        r.app.dialog
+    );
+    let id = r
+        .app
+        .selected_step()
+        .map(|s| s.id.clone())
+        .expect("selected");
+    r.typed("abc123");
+    let fx = r.press(key(KeyCode::Enter));
+    r.settle(fx);
+    r.app.running.clear();
+    r.app.pending_starts.clear();
+    r.settle(vec![Effect::Append {
+        kind: flightdeck::journal::EventKind::StepFinished {
+            attempt: 1,
+            exit_code: Some(0),
+            signal: None,
+            duration_ms: 5,
+            bytes: 0,
+            output_sha256: String::new(),
+            last_lines: Vec::new(),
+            ended_at: None,
+        },
+        step: Some(id.clone()),
+    }]);
+    assert_eq!(r.app.status_of(&id), StepStatus::Succeeded);
+    // The selection stays on it, where Enter repeats it.
+    assert_eq!(
+        r.app.selected_step().map(|s| s.id.as_str()),
+        Some(id.as_str())
+    );
+    // Enter again: the next commit, asked in an empty field.
+    r.press(key(KeyCode::Enter));
+    let Some(Dialog::Inputs { fields, run, .. }) = &r.app.dialog else {
+        panic!("asks for the next value: {:?}", r.app.dialog);
+    };
+    assert!(*run && fields.len() == 1 && fields[0].value.is_empty());
+    r.typed("def456");
+    let fx = r.press(key(KeyCode::Enter));
+    let launched = fx.iter().any(|e| {
+        matches!(
+            e,
+            Effect::Append {
+                kind: flightdeck::journal::EventKind::StepStarted { .. },
+                ..
+            }
+        )
+    });
+    assert!(launched, "runs again: {fx:?}");
+    assert_eq!(
+        r.app.values.get("commit").map(String::as_str),
+        Some("def456")
+    );
+}
+
 /// Taking one option of a choice skips the other options' steps, journaled with the option
 /// taken; `n` never walks into them, nor into optional steps.
 #[test]

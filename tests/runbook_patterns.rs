@@ -1023,3 +1023,32 @@ fn a_long_item_is_titled_by_its_instruction_and_the_rest_is_detail() {
     assert!(steps[5].optional);
     assert!(steps[5].detail.contains("rejoins the cluster"));
 }
+
+#[test]
+fn lines_said_to_repeat_for_each_value_are_a_step_that_repeats() {
+    let rb = load("32-repeat-for-each");
+    let pick = phase_steps(&rb, "Cherry-pick");
+    assert_eq!(
+        kinds_titles(&pick),
+        [
+            (
+                StepKind::Shell,
+                "Cherry-pick the fixes to the release branch".into()
+            ),
+            (StepKind::Shell, "Push the branch".into()),
+        ]
+    );
+    assert_eq!(
+        pick[0].repeat.as_deref(),
+        Some("each commit you want in the release")
+    );
+    assert_eq!(pick[0].inputs, ["commit"]);
+    assert_eq!(pick[1].repeat, None);
+    assert_eq!(pick[1].code.as_deref(), Some("git push origin release-2\n"));
+    // A block that repeats whole stays one step.
+    let restart = phase_steps(&rb, "Restart");
+    assert_eq!(restart.len(), 1);
+    assert_eq!(restart[0].repeat.as_deref(), Some("every instance"));
+    // A comment before any command says nothing of the lines above it.
+    assert_eq!(phase_steps(&rb, "Not a repeat")[0].repeat, None);
+}

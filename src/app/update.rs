@@ -98,8 +98,15 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 (_, Some(id))
                     if Some(&id) == selected_before.as_ref() && app.status_of(&id).is_done() =>
                 {
-                    // The captain's step is done: move on to the next one that needs work.
-                    if let Some(row) = next_pending_after(app, app.selected) {
+                    // The captain's step is done: move on to the next one that needs work,
+                    // unless it repeats for each value and succeeded; then Enter runs it for
+                    // the next value and `n` moves on.
+                    let repeats = app.runbook.step(&id).is_some_and(|s| s.repeat.is_some())
+                        && app.status_of(&id) == StepStatus::Succeeded;
+                    if repeats {
+                        app.message =
+                            Some("done for one: Enter runs it for the next, `n` moves on".into());
+                    } else if let Some(row) = next_pending_after(app, app.selected) {
                         app.reveal(row);
                     }
                 }
@@ -454,6 +461,8 @@ fn run_selected(app: &mut App, rerun: bool, fx: &mut Vec<Effect>) {
         _ => {
             if app.running.contains_key(&step.id) || app.pending_starts.contains_key(&step.id) {
                 app.message = Some("already running; `c` cancels it".into());
+            } else if status == StepStatus::Succeeded && step.repeat.is_some() && !rerun {
+                repeat(app, &step);
             } else if status == StepStatus::Succeeded && !rerun {
                 app.message = Some("already succeeded; `r` runs it again".into());
             } else {
@@ -461,6 +470,31 @@ fn run_selected(app: &mut App, rerun: bool, fx: &mut Vec<Effect>) {
             }
         }
     }
+}
+
+/// Enter on a step that repeats ("for each commit …") and has run: it runs again, with its
+/// inputs asked anew, so that each run takes the next value.
+fn repeat(app: &mut App, step: &crate::runbook::Step) {
+    let fields: Vec<InputField> = step
+        .inputs
+        .iter()
+        .map(|name| InputField {
+            secret: app.is_secret(name),
+            prompt: None,
+            value: String::new(),
+            name: name.clone(),
+        })
+        .collect();
+    if fields.is_empty() {
+        app.message = Some("already succeeded; `r` runs it again".into());
+        return;
+    }
+    app.dialog = Some(Dialog::Inputs {
+        step_id: step.id.clone(),
+        fields,
+        focus: 0,
+        run: true,
+    });
 }
 
 /// `i`: a form with every input of the selected step, filled with the values it has now.

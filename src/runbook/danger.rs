@@ -322,6 +322,11 @@ pub const RULES: &[Rule] = &[
     ),
     // Package registries: a version unpublished or yanked cannot be published again.
     rule("unpublishes an npm package", "npm|yarn|pnpm ... unpublish"),
+    rule(
+        "publishes a package version, which can never be published again",
+        "npm|yarn|pnpm|cargo|poetry|gem ... publish|push",
+    )
+    .unless("gem ... push ... --help"),
     rule("yanks a published gem", "gem ... yank"),
     // Application frameworks' database tasks.
     rule(
@@ -375,7 +380,9 @@ pub const RULES: &[Rule] = &[
     rule(
         "forces past a safety check",
         "--force*|--accept-data-loss|--yes-i-really-mean-it|--yes-i-really-really-mean-it",
-    ),
+    )
+    // Where `--force` only redoes work: rever's activities, a reinstall, a rebuild.
+    .unless("rever|--force-reinstall|--force-rm|--force-recreate"),
 ];
 
 /// Statements that change a schema or run migrations: dangerous when they target production.
@@ -809,6 +816,11 @@ mod tests {
             "supabase db reset --local --yes",
             "npm run test:smoke -- --env production",
             "echo 'Dropping is not done here'",
+            "rever --activities authors --force 24.1.0",
+            "pip install --force-reinstall shop",
+            "docker compose up -d --force-recreate",
+            "npm publish --dry-run",
+            "yarn run build",
         ] {
             assert_eq!(danger_reason(code, true, false), None, "{code}");
         }
@@ -1134,6 +1146,14 @@ mod tests {
             "gh release delete v1.2.3 --yes",
         ),
         ("unpublishes an npm package", "npm unpublish shop@1.2.3"),
+        (
+            "publishes a package version, which can never be published again",
+            "npm publish --access public",
+        ),
+        (
+            "publishes a package version, which can never be published again",
+            "cargo publish -p shop-core",
+        ),
         ("yanks a published gem", "gem yank shop -v 1.2.3"),
         (
             "drops or reloads a Rails database",
@@ -1303,7 +1323,6 @@ mod tests {
         "crontab -l",
         "find . -name '*.log'",
         "dd if=/dev/sda bs=512 count=1 | hexdump -C",
-        "npm publish --access public",
         "journalctl -u api --since today",
         "vault kv get secret/shop",
         "etcdctl endpoint health",

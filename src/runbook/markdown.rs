@@ -33,7 +33,8 @@ use crate::runbook::prose::{
 };
 use crate::runbook::shape::{
     Shape, block_shape, has_prompts, in_another_users_shell, is_command_line, is_console_request,
-    labelled_shell_is_output, needs_a_person, never_ends, prompt_host, prompt_split, tunnel_line,
+    labelled_shell_is_output, needs_a_person, never_ends, prompt_host, prompt_split, repeat_line,
+    tunnel_line,
 };
 use crate::runbook::source::LineIndex;
 use crate::runbook::title::{
@@ -330,16 +331,18 @@ impl<'a> Walker<'a> {
         self.flush_steps();
         self.numbered_headings();
         self.heading_choices();
-        self.split_after_tunnel();
+        self.split_steps();
         self.named_placeholders();
         self.merge_spellings();
         self.out
     }
 
-    /// A block that opens a tunnel and then uses it (`kubectl port-forward`, then `curl
-    /// localhost:…`) would never reach its later lines: they become the next step, run while
-    /// the first keeps going.
-    fn split_after_tunnel(&mut self) {
+    /// Blocks that are two steps as written. One that opens a tunnel and then uses it
+    /// (`kubectl port-forward`, then `curl localhost:…`) would never reach its later lines:
+    /// they become the next step, run while the first keeps going. One whose lines say
+    /// `# repeat for each commit …` runs those lines once per value, and the lines after them
+    /// once, after the last.
+    fn split_steps(&mut self) {
         for k in 0..self.out.phases.len() {
             let mut at = Some(k);
             let mut in_production = false;
@@ -352,14 +355,20 @@ impl<'a> Walker<'a> {
             while i < phase.steps.len() {
                 let step = &phase.steps[i];
                 let code = step.code.as_deref().unwrap_or("");
-                let split = (step.kind == StepKind::Shell && !code.contains("<<"))
-                    .then(|| tunnel_line(code))
-                    .flatten()
-                    .filter(|&at| code.lines().skip(at + 1).any(|l| !l.trim().is_empty()));
-                let Some(at) = split else {
+                let shell = step.kind == StepKind::Shell && !code.contains("<<");
+                let tunnel = shell.then(|| tunnel_line(code)).flatten();
+                let repeat = shell.then(|| repeat_line(code)).flatten();
+                let Some(at) = tunnel.or(repeat.as_ref().map(|(at, _)| *at)) else {
                     i += 1;
                     continue;
                 };
+                let has_rest = code.lines().skip(at + 1).any(|l| !l.trim().is_empty());
+                if !has_rest {
+                    // The whole block repeats.
+                    phase.steps[i].repeat = repeat.filter(|_| tunnel.is_none()).map(|(_, e)| e);
+                    i += 1;
+                    continue;
+                }
                 let mut lines = code.lines();
                 let first: String = lines
                     .by_ref()
@@ -377,10 +386,25 @@ impl<'a> Walker<'a> {
                     i += 1;
                     continue;
                 }
-                let blocking = first.lines().last().unwrap_or("").trim().to_string();
                 let mut then = step.clone();
-                then.title = format!("{} (then, while it runs)", step.title);
-                then.detail = format!("Runs while the step before keeps `{blocking}` going.");
+                if tunnel.is_some() {
+                    let blocking = first.lines().last().unwrap_or("").trim().to_string();
+                    then.title = format!("{} (then, while it runs)", step.title);
+                    then.detail = format!("Runs while the step before keeps `{blocking}` going.");
+                } else {
+                    // "Cherry-pick the changes … and then push the changes": each half its own.
+                    let (once, after) = match step.title.split_once(" and then ") {
+                        Some((once, after)) => (once.to_string(), capitalized(after)),
+                        None => (
+                            step.title.clone(),
+                            format!("{} (after the last repeat)", step.title),
+                        ),
+                    };
+                    then.title = after;
+                    then.detail = String::new();
+                    phase.steps[i].title = once;
+                    phase.steps[i].repeat = repeat.map(|(_, each)| each);
+                }
                 (then.inputs, then.sets, then.dangerous) = (tail.inputs, tail.sets, tail_danger);
                 then.code = Some(rest);
                 let step = &mut phase.steps[i];
@@ -812,6 +836,7 @@ impl<'a> Walker<'a> {
                     choice: None,
                     optional: false,
                     estimate_secs: None,
+                    repeat: None,
                 })
             }
             Reading::ByHand { why, code } => {
@@ -836,6 +861,7 @@ impl<'a> Walker<'a> {
                     choice: None,
                     optional: false,
                     estimate_secs: None,
+                    repeat: None,
                 })
             }
             Reading::Output(output) => {
@@ -1387,11 +1413,7 @@ impl<'a> Walker<'a> {
                     let rest = ["and ", "then ", "finally ", "after that "]
                         .iter()
                         .fold(rest, |r, w| r.strip_prefix(w).unwrap_or(r));
-                    let mut chars = rest.chars();
-                    let rest: String = chars
-                        .next()
-                        .map(|f| f.to_uppercase().chain(chars).collect())
-                        .unwrap_or_default();
+                    let rest = capitalized(rest);
                     // "Once you have run `x`, revert …" mentions a command already run.
                     let head = title[..at].to_ascii_lowercase();
                     let done = ["once ", "after ", "when ", "if "]
@@ -1432,6 +1454,7 @@ impl<'a> Walker<'a> {
                     // Read on the whole item: "(optional)" or "(~2 min)" may close it.
                     optional: says_optional(&whole),
                     estimate_secs: step_estimate(&whole),
+                    repeat: None,
                 });
                 last = Some(ItemStep {
                     at,
@@ -1866,6 +1889,15 @@ fn placeholder_name(token: &str) -> String {
 
 /// `code` with every whole occurrence of `token` (not glued to a letter, digit or `_`) replaced,
 /// or `None` when it has none.
+/// "push the changes" → "Push the changes": a clause made a title.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|f| f.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// Prose that ends by offering the block as an example ("… specifying its tag. For example:").
 fn offers_an_example(lead: &str) -> bool {
     sentences(lead.trim())

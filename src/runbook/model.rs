@@ -102,6 +102,9 @@ pub struct Step {
     /// How long the step says it takes ("Watch the dashboards for 10 minutes", "(takes ~5
     /// min)"): the cockpit times it against this.
     pub estimate_secs: Option<u64>,
+    /// "# repeat for each commit you want in the release": the step runs once per value, and
+    /// each run asks for its inputs again. Holds what it repeats for ("each commit …").
+    pub repeat: Option<String>,
 }
 
 /// One option of a choice between alternatives.
@@ -132,6 +135,7 @@ impl Step {
             choice: None,
             optional: false,
             estimate_secs: None,
+            repeat: None,
         }
     }
 
@@ -244,6 +248,7 @@ impl Runbook {
             choice: None,
             optional: false,
             estimate_secs: None,
+            repeat: None,
         };
         self.phases[phase.min(last)].steps.push(step);
     }

@@ -529,6 +529,36 @@ pub fn tunnel_line(commands: &str) -> Option<usize> {
     })
 }
 
+/// The index (among `commands.lines()`) of a comment that says the lines above it are
+/// repeated (`# repeat for each commit that you want to include`), after at least one
+/// command, and what they repeat for ("each commit that you want to include").
+pub fn repeat_line(commands: &str) -> Option<(usize, String)> {
+    let mut commanded = false;
+    for (i, line) in commands.lines().enumerate() {
+        let t = line.trim();
+        let Some(comment) = t.strip_prefix('#') else {
+            commanded |= !t.is_empty();
+            continue;
+        };
+        let lower = comment.trim().to_ascii_lowercase();
+        let said = [
+            "repeat this for ",
+            "repeat for ",
+            "repeat these for ",
+            "do this for ",
+        ]
+        .iter()
+        .find_map(|p| lower.strip_prefix(p));
+        let each = said
+            .filter(|e| e.starts_with("each ") || e.starts_with("every "))
+            .map(|e| e.trim_end_matches(['.', ':']).to_string());
+        if commanded && let Some(each) = each {
+            return Some((i, each));
+        }
+    }
+    None
+}
+
 /// `… &`: sent to the background, the script goes on.
 fn backgrounded(line: &str) -> bool {
     let t = line.trim_end();

@@ -79,7 +79,13 @@ fn step_lines(app: &App, step: &Step) -> Vec<Line<'static>> {
     }
     if step.optional {
         out.push(Line::styled(
-            "optional (inside <details>): `n` passes it; run or skip it when wanted",
+            "optional: `n` passes it; run or skip it when wanted",
+            t.dim,
+        ));
+    }
+    if let Some(each) = &step.repeat {
+        out.push(Line::styled(
+            format!("↻ repeats for {each}: Enter runs it again with new inputs; `n` moves on"),
             t.dim,
         ));
     }
