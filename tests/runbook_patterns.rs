@@ -1052,3 +1052,56 @@ fn lines_said_to_repeat_for_each_value_are_a_step_that_repeats() {
     // A comment before any command says nothing of the lines above it.
     assert_eq!(phase_steps(&rb, "Not a repeat")[0].repeat, None);
 }
+
+#[test]
+fn instructions_over_what_is_no_command_are_done_by_hand() {
+    let rb = load("33-done-by-hand");
+    use StepKind::{Manual, Shell};
+    let moved = phase_steps(&rb, "Move the data directory");
+    // "The command:" says nothing: the sentence before it titles the block.
+    assert_eq!(
+        moved[0].title,
+        "Right after installation the new server runs beside the old one"
+    );
+    // Square brackets the author meant filled in are inputs; the shell's own stay.
+    assert_eq!(
+        moved[1].code.as_deref(),
+        Some(
+            "sudo systemctl stop postgresql@<old version>-<cluster>\nsudo systemctl stop postgresql@<new version>-<cluster>\nif [ -d /srv/<mountpoint> ]; then ls /srv/<mountpoint>; fi\n"
+        )
+    );
+    assert_eq!(
+        moved[1].inputs,
+        ["OLD_VERSION", "cluster", "NEW_VERSION", "mountpoint"]
+    );
+    // An instruction over a diff is done by hand, the diff in view.
+    let restart = phase_steps(&rb, "Step 4: restart the member with the new binary");
+    assert_eq!(
+        kinds_titles(&restart),
+        [
+            (
+                Manual,
+                "Restart the member with the same flags but the new binary.".into()
+            ),
+            (Shell, "Verify that the member is healthy".into()),
+        ]
+    );
+    assert!(restart[0].detail.contains("+store-new --name s1"));
+    // A heading that says to repeat earlier steps is a step before its check.
+    assert_eq!(
+        kinds_titles(&phase_steps(
+            &rb,
+            "Step 5: repeat step 4 for the other members"
+        )),
+        [
+            (Manual, "Repeat step 4 for the other members".into()),
+            (Shell, "storectl endpoint health --cluster".into()),
+        ]
+    );
+    let clean = phase_steps(&rb, "Clean up");
+    assert_eq!(
+        kinds_titles(&clean),
+        [(Manual, "(optional) uninstall the old packages".into())]
+    );
+    assert!(clean[0].optional);
+}

@@ -351,6 +351,44 @@ pub fn brace_placeholder_at(text: &str, at: usize) -> Option<(&str, usize)> {
     .then_some((name, len + 2))
 }
 
+/// Square-bracket placeholders written in shell code (`postgresql@[old version]-[cluster]`,
+/// `/srv/[mountpoint]/pgsql`), each as its text with the brackets: what the author meant the
+/// reader to fill in, read as `<old version>` would be. Shell's own brackets are not: tests
+/// (`[ -f x ]`, `[[ … ]]`), globs and classes (`[0-9]*`, `[A-Za-z]`, `[[:space:]]`), array
+/// indexes (`${a[i]}`, `arr[key]`), jq paths (`.[0]`, `.items[]`).
+pub fn bracket_placeholders(code: &str) -> Vec<&str> {
+    let mut found: Vec<&str> = Vec::new();
+    for at in memchr::memchr_iter(b'[', code.as_bytes()) {
+        let before = code[..at].chars().next_back();
+        if before.is_some_and(|c| c.is_alphanumeric() || "_$.[]{}\\".contains(c)) {
+            continue;
+        }
+        let Some(len) = code[at + 1..].find(']') else {
+            continue;
+        };
+        let body = &code[at + 1..at + 1 + len];
+        let after = code[at + 2 + len..].chars().next();
+        if after.is_some_and(|c| "*?+{[".contains(c) || c.is_alphanumeric()) {
+            continue;
+        }
+        let words: Vec<&str> = body.split([' ', '-', '_']).collect();
+        let shaped = body.len() >= 4
+            && body.len() <= MAX_PLACEHOLDER_BYTES
+            && body.starts_with(|c: char| c.is_ascii_alphabetic())
+            && body
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b" -_".contains(&b))
+            // `[A-Za-z]` is a class of ranges, not a name.
+            && words.iter().all(|w| w.len() >= 2)
+            && words.len() <= MAX_PLACEHOLDER_WORDS;
+        let text = &code[at..at + 2 + len];
+        if shaped && !found.contains(&text) {
+            found.push(text);
+        }
+    }
+    found
+}
+
 /// Most words a placeholder holds (`<token from the vault>` has four), and its longest text.
 const MAX_PLACEHOLDER_WORDS: usize = 8;
 const MAX_PLACEHOLDER_BYTES: usize = 80;
@@ -728,6 +766,34 @@ fn comment_start(line: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn square_brackets_name_values_only_where_the_shell_has_none() {
+        assert_eq!(
+            bracket_placeholders(
+                "systemctl stop postgresql@[old version]-[cluster]\ninitdb -D [mountpoint]/pgsql/[new version]"
+            ),
+            [
+                "[old version]",
+                "[cluster]",
+                "[mountpoint]",
+                "[new version]"
+            ]
+        );
+        for shell in [
+            "[ -f /etc/x ] && echo y",
+            "[[ $a == b ]]",
+            "ls [0-9]*",
+            "grep '[A-Za-z]' f",
+            "grep -E '^[[:space:]]' f",
+            "echo ${arr[index]}",
+            "jq '.items[] | .name'",
+            "echo \"$map[key]\"",
+            "ls [abc]",
+        ] {
+            assert!(bracket_placeholders(shell).is_empty(), "{shell}");
+        }
+    }
 
     #[test]
     fn statements_behind_any_whitespace_trim_removes_are_read() {

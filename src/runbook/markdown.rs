@@ -23,8 +23,8 @@ use crate::runbook::diagnostic::Diagnostic;
 use crate::runbook::fence::{info_lang, parse_info};
 use crate::runbook::heading::{HeadingPlan, heading_plan};
 use crate::runbook::inputs::{
-    CodeVars, Dialect, name_stand_ins, respell_placeholders, spelling_key, strip_shell_comments,
-    vars_in,
+    CodeVars, Dialect, bracket_placeholders, name_stand_ins, respell_placeholders, spelling_key,
+    strip_shell_comments, vars_in,
 };
 use crate::runbook::model::{Attrs, Choice, Phase, Step, StepKind};
 use crate::runbook::notation::{declared_example, example_version, neighbour_versions, notations};
@@ -726,6 +726,25 @@ impl<'a> Walker<'a> {
             ));
             return;
         }
+        // A block an instruction leads into that is neither commands nor output ("Edit
+        // `postgresql.conf`:" over its lines, "(optional) uninstall the old cluster" over a
+        // note) is that instruction, done by hand with the block in view.
+        // A fence labelled as plain text or output is what the author chose to show only.
+        let shown_only = block.fenced
+            && matches!(
+                &*info_lang(block.info),
+                "text" | "txt" | "plain" | "plaintext" | "output" | "log" | "logs"
+            );
+        if data
+            && !shown_only
+            && matches!(reading, Reading::Reference(_) | Reading::Output(_))
+            && lead.is_some_and(|l| is_instruction(l) && !offers_an_example(l) && !is_label(l))
+            && let Some(title) = self.prose_title()
+        {
+            let content = block.code.trim_end();
+            self.push_step(Step::manual(title, line, format!("```\n{content}\n```")));
+            return;
+        }
         if let Some(mut step) = self.make(block, reading, title.unwrap_or_default(), line) {
             if lead.is_some_and(offers_an_example) {
                 ask_for_example_version(&mut step);
@@ -1150,6 +1169,29 @@ impl<'a> Walker<'a> {
     /// Where a named value stands in the code of its phase (or any phase, when named before the
     /// first heading), it becomes a `<placeholder>`: an input asked for once, passed as data.
     fn named_placeholders(&mut self) {
+        // `postgresql@[old version]-[cluster]`: square brackets the author meant to be filled
+        // in read as `<old version>`.
+        for step in self.out.phases.iter_mut().flat_map(|p| &mut p.steps) {
+            let Some(code) = step
+                .code
+                .as_deref()
+                .filter(|_| step.kind == StepKind::Shell)
+            else {
+                continue;
+            };
+            let mut replaced: Option<String> = None;
+            for token in bracket_placeholders(code) {
+                let with = format!("<{}>", &token[1..token.len() - 1]);
+                let current = replaced.as_deref().unwrap_or(code);
+                if let Some(next) = replace_token(current, token, &with) {
+                    replaced = Some(next);
+                }
+            }
+            if let Some(replaced) = replaced {
+                step.inputs = vars_in(&strip_shell_comments(&replaced), Dialect::Shell).inputs;
+                step.code = Some(replaced);
+            }
+        }
         let mut named = std::mem::take(&mut self.named);
         // Version notations in any step's code (`tbump x.y.z`) stand for the release too.
         let code: Vec<&str> = (self.out.phases.iter())
@@ -1741,6 +1783,43 @@ impl<'a> Walker<'a> {
             let step = Step::manual(title, phase.line, phase.description.clone());
             phase.steps.push(step);
         }
+        // "Step 5: repeat step 3 and step 4 for the rest of the members" over a check of the
+        // result: the repeat is done by hand before that check.
+        for phase in &mut self.out.phases {
+            let title = strip_numbering(&phase.title);
+            let title = strip_step_label(title);
+            if phase.steps.is_empty() || !title.to_ascii_lowercase().starts_with("repeat ") {
+                continue;
+            }
+            let step = Step::manual(
+                capitalized(&title.replace('*', "")),
+                phase.line,
+                String::new(),
+            );
+            // The block under such a heading was titled by it; it is the check, not the repeat.
+            let heading = short_title(strip_numbering(&phase.title)).into_owned();
+            if let Some(first) = phase.steps.first_mut()
+                && first.title == heading
+                && let Some(code) = &first.code
+            {
+                first.title = code_title(code, CodeLang::Shell);
+            }
+            phase.steps.insert(0, step);
+        }
+    }
+}
+
+/// "Step 5: repeat …" → "repeat …": a heading's label that says only where it is.
+fn strip_step_label(title: &str) -> &str {
+    let lower = title.to_ascii_lowercase();
+    let Some(rest) = lower.strip_prefix("step ") else {
+        return title;
+    };
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let after = &rest[digits..];
+    match after.strip_prefix(':').or(after.strip_prefix('.')) {
+        Some(tail) if digits > 0 => title[title.len() - tail.len()..].trim_start(),
+        _ => title,
     }
 }
 
@@ -1887,8 +1966,21 @@ fn placeholder_name(token: &str) -> String {
         .collect()
 }
 
-/// `code` with every whole occurrence of `token` (not glued to a letter, digit or `_`) replaced,
-/// or `None` when it has none.
+/// "**Log Format (JSON):**": a few capitalised words naming what follows, though the first
+/// may be a verb.
+fn is_label(text: &str) -> bool {
+    let t = text.trim();
+    let words: Vec<&str> = t.split_whitespace().collect();
+    t.ends_with(':')
+        && words.len() <= 5
+        && words.iter().all(|w| {
+            w.trim_start_matches(['(', '*', '_'])
+                .chars()
+                .next()
+                .is_none_or(|c| !c.is_alphabetic() || c.is_uppercase())
+        })
+}
+
 /// "push the changes" → "Push the changes": a clause made a title.
 fn capitalized(text: &str) -> String {
     let mut chars = text.chars();
@@ -1927,6 +2019,8 @@ fn ask_for_example_version(step: &mut Step) {
     step.code = Some(replaced);
 }
 
+/// `code` with every whole occurrence of `token` (not glued to a letter, digit or `_`) replaced,
+/// or `None` when it has none.
 fn replace_token(code: &str, token: &str, with: &str) -> Option<String> {
     let glued = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
     let mut out = String::with_capacity(code.len());

@@ -363,8 +363,8 @@ fn starts_with_a_verb(text: &str) -> bool {
         }
     });
     let mut word = words.next();
-    // `T-30m Announce …`, `Step 3: Tag …`
-    if word.is_some_and(is_time_marker) {
+    // `T-30m Announce …`, `Step 3: Tag …`, `(optional) uninstall …`
+    if word.is_some_and(|w| is_time_marker(w) || w.eq_ignore_ascii_case("optional")) {
         word = words.next();
     }
     for _ in 0..2 {

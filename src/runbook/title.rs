@@ -82,7 +82,10 @@ pub(crate) fn short_title(text: &str) -> Cow<'_, str> {
 /// example:" leads into the block but says nothing about it: the sentence before does.
 pub(crate) fn sentence_for_title(text: &str) -> &str {
     let mut sentences = sentences(text.trim());
-    if sentences.len() > 1 && sentences.last().is_some_and(|l| is_bare_label(l)) {
+    // "For example:", and "The command:" too short to say anything of its own.
+    let says_nothing =
+        |l: &str| is_bare_label(l) || l.ends_with(':') && l.split_whitespace().count() <= 2;
+    if sentences.len() > 1 && sentences.last().is_some_and(|l| says_nothing(l)) {
         sentences.pop();
         if let Some(before) = sentences.last() {
             return before;
