@@ -1105,3 +1105,41 @@ fn instructions_over_what_is_no_command_are_done_by_hand() {
     );
     assert!(clean[0].optional);
 }
+
+#[test]
+fn myst_tabs_are_read_as_markdown_and_are_one_choice() {
+    let rb = load("34-myst-tabs");
+    let install = phase_steps(&rb, "Install the tools");
+    let seen: Vec<(String, Option<String>)> = install
+        .iter()
+        .map(|s| (s.title.clone(), s.choice.as_ref().map(|c| c.option.clone())))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("Install the AWS CLI".to_string(), Some("AWS".to_string())),
+            (
+                "gcloud components install kubectl".to_string(),
+                Some("Google Cloud".to_string())
+            ),
+            ("Check the tools are on your path".to_string(), None),
+        ]
+    );
+    assert_eq!(install[0].code.as_deref(), Some("pip install awscli\n"));
+    // Lines point into the file, past the tab's `:sync:` option.
+    assert_eq!(install[0].line, 12);
+    // A later tab set with the same tabs is the same choice; the paragraph before a set
+    // leads into each tab.
+    let config = phase_steps(&rb, "Write the config");
+    assert_eq!(config.len(), 2);
+    assert!(
+        config
+            .iter()
+            .all(|s| s.kind == StepKind::Manual && s.title == "Create cluster.yaml and fill it in")
+    );
+    assert_eq!(
+        config[0].choice.as_ref().map(|c| c.group),
+        install[0].choice.as_ref().map(|c| c.group)
+    );
+    assert!(config[1].detail.contains("provider: gcp"));
+}

@@ -96,6 +96,36 @@ pub fn parse_blocks(src: &str) -> Vec<Block<'_>> {
     stacks.blocks
 }
 
+/// Parses the Markdown at `range` of `src` (a MyST tab's body, say), its byte ranges pointing
+/// into `src` like those of the whole document.
+pub fn parse_blocks_at(src: &str, range: Range<usize>) -> Vec<Block<'_>> {
+    let Some(text) = src.get(range.clone()) else {
+        return Vec::new();
+    };
+    let mut blocks = parse_blocks(text);
+    shift(&mut blocks, range.start);
+    blocks
+}
+
+fn shift(blocks: &mut [Block<'_>], by: usize) {
+    let moved = |r: &mut Range<usize>| *r = r.start + by..r.end + by;
+    for block in blocks {
+        match block {
+            Block::Heading { range, .. }
+            | Block::Paragraph { range, .. }
+            | Block::Code { range, .. }
+            | Block::FrontMatter { range, .. }
+            | Block::Other { range } => moved(range),
+            Block::List { items, .. } => {
+                for item in items {
+                    moved(&mut item.range);
+                    shift(&mut item.blocks, by);
+                }
+            }
+        }
+    }
+}
+
 /// Reads blocks until the end tag `until` (or the end of input), pushing them on the stack.
 fn collect_blocks<'a>(
     events: &mut Events<'a>,

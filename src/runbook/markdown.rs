@@ -15,7 +15,7 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use crate::runbook::blocks::{Block, Item, Spans};
+use crate::runbook::blocks::{Block, Item, Spans, parse_blocks_at};
 use crate::runbook::choice::{are_alternatives, offers_an_alternative, says_optional, way_label};
 use crate::runbook::command::{CodeLang, Label, split_code};
 use crate::runbook::danger::{danger_in, danger_reason, names_production};
@@ -132,7 +132,16 @@ pub struct Walker<'a> {
     /// The example version a runbook declares it walks through ("an example of releasing
     /// NixOS 19.09"), and the sentence that declares it.
     declared: Option<(String, String)>,
+    /// The MyST tab being walked: its steps are that option of the tab set's choice.
+    tab: Option<Choice>,
+    /// The choice each set of tab names made, so that later tab sets with the same tabs join it.
+    tab_groups: Vec<(Vec<String>, usize)>,
+    /// How many tab sets the walk is inside: deeper ones stay reference (see `MAX_TAB_DEPTH`).
+    tab_depth: usize,
 }
+
+/// Tab sets nested deeper than this are shown, not read: each level is a recursion.
+const MAX_TAB_DEPTH: usize = 4;
 
 impl<'a> Walker<'a> {
     pub fn new(src: &'a str, lines: &'a LineIndex) -> Self {
@@ -162,6 +171,9 @@ impl<'a> Walker<'a> {
             headings: Vec::new(),
             named: Vec::new(),
             declared: None,
+            tab: None,
+            tab_groups: Vec::new(),
+            tab_depth: 0,
         }
     }
 
@@ -180,6 +192,19 @@ impl<'a> Walker<'a> {
                 _ => None,
             })
             .collect();
+        self.walk_blocks(blocks, None);
+        self.flush_steps();
+        self.numbered_headings();
+        self.heading_choices();
+        self.split_steps();
+        self.named_placeholders();
+        self.merge_spellings();
+        self.out
+    }
+
+    /// The walk over one sequence of blocks: the document's, or a MyST tab's body, which the
+    /// paragraph before its tab set (`lead`) leads into.
+    fn walk_blocks(&mut self, blocks: &[Block<'_>], lead: Option<&str>) {
         // Per block: whether the next block of its section that makes steps is a list (of tasks,
         // say) rather than a block the paragraph's own words describe. One backward pass.
         let mut list_next = vec![false; blocks.len()];
@@ -194,7 +219,7 @@ impl<'a> Walker<'a> {
         }
         // The paragraph just before the current block, and the step of the last item of a
         // list just before it.
-        let mut lead: Option<&str> = None;
+        let mut lead: Option<&str> = lead;
         let mut after_list: Option<ItemStep> = None;
         // A heading right before a block ("##### 1. Install portainer:") titles it.
         let mut after_heading = false;
@@ -254,6 +279,16 @@ impl<'a> Walker<'a> {
                         if leads && !is_bare_label(text) && !is_caveat(text) {
                             self.lead_in = Some((text.to_string(), self.made));
                         }
+                    }
+                }
+                Block::Code {
+                    fenced: true,
+                    info,
+                    range,
+                    ..
+                } if info.trim() == "{tab-set}" && self.tab_depth < MAX_TAB_DEPTH => {
+                    if let Some(body) = fence_body(self.src, range) {
+                        self.tab_set(body, lead);
                     }
                 }
                 Block::Code {
@@ -328,13 +363,51 @@ impl<'a> Walker<'a> {
             lead = next_lead;
             after_list = next_list;
         }
-        self.flush_steps();
-        self.numbered_headings();
-        self.heading_choices();
-        self.split_steps();
-        self.named_placeholders();
-        self.merge_spellings();
-        self.out
+    }
+
+    /// A MyST ```` ```{tab-set} ```` of ```` ````{tab-item} AWS ```` fences: each tab's body is
+    /// read as the Markdown it is, and its steps are that tab's option of one choice. Tab sets
+    /// whose tabs have the same names are one choice: the captain picks AWS once.
+    fn tab_set(&mut self, body: Range<usize>, lead: Option<&str>) {
+        let tabs: Vec<(String, Range<usize>)> = parse_blocks_at(self.src, body)
+            .iter()
+            .filter_map(|b| match b {
+                Block::Code { info, range, .. } => {
+                    let name = info.trim().strip_prefix("{tab-item}")?.trim();
+                    let body = fence_body(self.src, range)?;
+                    Some((name.to_string(), past_options(self.src, body)))
+                }
+                _ => None,
+            })
+            .collect();
+        let names: Vec<String> = tabs.iter().map(|(n, _)| n.clone()).collect();
+        // Each tab starts where the set starts: after the paragraph that leads into it.
+        let prose = self.last_text.clone();
+        if tabs.len() < 2 {
+            self.tab_depth += 1;
+            for (_, range) in tabs {
+                self.walk_blocks(&parse_blocks_at(self.src, range), lead);
+            }
+            self.tab_depth -= 1;
+            return;
+        }
+        let group = match self.tab_groups.iter().find(|(n, _)| *n == names) {
+            Some((_, g)) => *g,
+            None => {
+                self.choices += 1;
+                self.tab_groups.push((names, self.choices));
+                self.choices
+            }
+        };
+        let outer = self.tab.take();
+        self.tab_depth += 1;
+        for (option, range) in tabs {
+            self.tab = Some(Choice { group, option });
+            self.last_text = prose.clone();
+            self.walk_blocks(&parse_blocks_at(self.src, range), lead);
+        }
+        self.tab_depth -= 1;
+        self.tab = outer;
     }
 
     /// Blocks that are two steps as written. One that opens a tunnel and then uses it
@@ -540,6 +613,9 @@ impl<'a> Walker<'a> {
         step.optional |= self.details > 0
             || self.section_conditional
             || step.title.split(" › ").any(says_optional);
+        if step.choice.is_none() {
+            step.choice = self.tab.clone();
+        }
         if step.estimate_secs.is_none() {
             step.estimate_secs = step_estimate(&step.title);
         }
@@ -1964,6 +2040,38 @@ fn placeholder_name(token: &str) -> String {
             }
         })
         .collect()
+}
+
+/// A MyST directive's body without the option lines it opens with (`:sync: aws-key`).
+fn past_options(src: &str, body: Range<usize>) -> Range<usize> {
+    let mut start = body.start;
+    for line in src.get(body.clone()).unwrap_or("").split_inclusive('\n') {
+        let t = line.trim();
+        let option = t
+            .strip_prefix(':')
+            .and_then(|r| r.split_once(':'))
+            .is_some_and(|(key, _)| !key.is_empty() && !key.contains(' '));
+        if !option {
+            break;
+        }
+        start += line.len();
+    }
+    start..body.end
+}
+
+/// The bytes between a fence's opening line and its closing one.
+fn fence_body(src: &str, fence: &Range<usize>) -> Option<Range<usize>> {
+    let text = src.get(fence.clone())?;
+    let open = text.find('\n')? + 1;
+    let inner = text[open..].trim_end_matches('\n');
+    let last = inner.rfind('\n').map_or(0, |i| i + 1);
+    let closing = inner[last..].trim_start();
+    let end = if closing.starts_with("```") || closing.starts_with("~~~") {
+        last
+    } else {
+        inner.len()
+    };
+    Some(fence.start + open..fence.start + open + end)
 }
 
 /// "**Log Format (JSON):**": a few capitalised words naming what follows, though the first
