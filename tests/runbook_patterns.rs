@@ -73,7 +73,7 @@ fn p2_indented_code_and_continued_paragraphs_run() {
     assert_eq!(
         kinds_titles(&steps)[..2],
         [
-            (StepKind::Shell, "Generate the plan on a broker".into()),
+            (StepKind::Shell, "Generate the plan".into()),
             (StepKind::Shell, "Then start it".into()),
         ]
     );
@@ -1142,4 +1142,40 @@ fn myst_tabs_are_read_as_markdown_and_are_one_choice() {
         install[0].choice.as_ref().map(|c| c.group)
     );
     assert!(config[1].detail.contains("provider: gcp"));
+}
+
+#[test]
+fn commands_the_prose_says_run_on_another_machine_are_done_by_hand() {
+    let rb = load("35-other-machines");
+    use StepKind::{Manual, Shell};
+    // "On each broker" holds for the paragraphs after it, until one says "your laptop".
+    let brokers = phase_steps(&rb, "On the brokers");
+    assert_eq!(
+        kinds_titles(&brokers),
+        [
+            (
+                Manual,
+                "On each broker, stop the consumer before the move".into()
+            ),
+            (Manual, "Then check that it stopped".into()),
+            (
+                Shell,
+                "From your laptop, confirm the topic is drained".into()
+            ),
+        ]
+    );
+    assert_eq!(
+        brokers[0].code.as_deref(),
+        Some("systemctl stop queue-consumer\n")
+    );
+    // A heading ends it; "the server side" names no machine.
+    let switch = phase_steps(&rb, "Switch over");
+    assert_eq!(
+        switch.iter().map(|s| s.kind).collect::<Vec<_>>(),
+        [Shell, Shell]
+    );
+    assert_eq!(
+        brokers[0].detail,
+        "Do this in your own terminal: it runs on another machine, which the prose names."
+    );
 }

@@ -29,7 +29,7 @@ use crate::runbook::inputs::{
 use crate::runbook::model::{Attrs, Choice, Phase, Step, StepKind};
 use crate::runbook::notation::{declared_example, example_version, neighbour_versions, notations};
 use crate::runbook::prose::{
-    announces_output, file_to_create, introduces_explanation, is_instruction,
+    announces_output, file_to_create, introduces_explanation, is_instruction, names_a_machine,
 };
 use crate::runbook::shape::{
     Shape, block_shape, has_prompts, in_another_users_shell, is_command_line, is_console_request,
@@ -116,6 +116,9 @@ pub struct Walker<'a> {
     /// The current section said its steps are for one case ("this is only to be used if
     /// …"): they are optional.
     section_conditional: bool,
+    /// The prose of this section says its commands run on another machine ("On a kafka
+    /// broker, go to …", "run this on your old server"): its blocks are done by hand there.
+    remote_section: bool,
     /// Choices made so far (their group numbers).
     choices: usize,
     /// A paragraph said "Or" / "Alternatively": the next step is an alternative to the last.
@@ -163,6 +166,7 @@ impl<'a> Walker<'a> {
             last_text: None,
             lead_in: None,
             section_conditional: false,
+            remote_section: false,
             file_lead: None,
             hosts: Vec::new(),
             choices: 0,
@@ -250,6 +254,11 @@ impl<'a> Walker<'a> {
                         .any(|p| lower.contains(p));
                     if let Some(path) = file_to_create(text) {
                         self.file_lead = Some((path.to_string(), self.made));
+                    }
+                    match names_a_machine(text) {
+                        Some(true) => self.remote_section = true,
+                        Some(false) => self.remote_section = false,
+                        None => {}
                     }
                     self.note_named(text, spans);
                     // A paragraph ending in ":" or before a block introduces it.
@@ -534,6 +543,7 @@ impl<'a> Walker<'a> {
         self.last_text = None;
         self.lead_in = None;
         self.section_conditional = false;
+        self.remote_section = false;
         self.file_lead = None;
         if level == 1 && self.out.title.is_none() && self.out.phases.is_empty() {
             self.out.title = Some(text.to_string());
@@ -1104,6 +1114,9 @@ impl<'a> Walker<'a> {
     fn elsewhere(&self, code: &str) -> Option<&'static str> {
         if in_another_users_shell(code) {
             return Some("is typed as another user");
+        }
+        if self.remote_section {
+            return Some("runs on another machine, which the prose names");
         }
         let remote = self.hosts.len() > 1 && code.lines().any(|l| prompt_host(l).is_some());
         remote.then_some("is typed on another machine, named by its prompt")

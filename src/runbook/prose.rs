@@ -340,14 +340,33 @@ pub fn is_instruction(text: &str) -> bool {
 
 /// What follows a leading clause: "After the PR is merged, create …" → "create …".
 fn after_a_clause(text: &str) -> Option<&str> {
-    let first = text.split_whitespace().next()?.to_ascii_lowercase();
+    let mut words = text.split_whitespace();
+    let first = words.next()?.to_ascii_lowercase();
+    let first = first.trim_matches(|c: char| !c.is_alphanumeric());
     let clause = [
         "after", "once", "when", "if", "before", "as", "while", "until",
     ];
-    if !clause.contains(&first.trim_matches(|c: char| !c.is_alphanumeric())) {
+    // "For each topic you want to move, go to …"
+    let each = first == "for"
+        && words
+            .next()
+            .is_some_and(|w| ["each", "every", "all"].contains(&w.to_ascii_lowercase().as_str()));
+    if !clause.contains(&first) && !each {
         return None;
     }
-    text.split_once(", ").map(|(_, rest)| rest)
+    // The clause ends at the first comma outside parentheses ("(eg, the large ones), go …").
+    let mut depth = 0i32;
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth <= 0 && text[i + 1..].starts_with(char::is_whitespace) => {
+                return Some(text[i + 1..].trim_start());
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 fn starts_with_a_verb(text: &str) -> bool {
@@ -382,6 +401,73 @@ pub fn is_time_marker(word: &str) -> bool {
     w.len() >= 2
         && (w.starts_with("T-") || w.starts_with("T+"))
         && w[2..].starts_with(|c: char| c.is_ascii_digit())
+}
+
+/// Where a paragraph says commands run: `Some(true)` on another machine ("On a kafka
+/// broker, go to …", "Run this on your old server:"), `Some(false)` here ("locally", "on your
+/// laptop"), `None` when it says neither.
+pub fn names_a_machine(text: &str) -> Option<bool> {
+    const MACHINES: &[&str] = &[
+        "broker", "node", "host", "server", "machine", "box", "vm", "bastion", "jumphost",
+    ];
+    const HERE: &[&str] = &["laptop", "workstation", "computer", "desktop"];
+    let lower = text.to_ascii_lowercase();
+    let here = [
+        "locally",
+        "local machine",
+        "your laptop",
+        "your workstation",
+        "your computer",
+    ];
+    if here.iter().any(|h| lower.contains(h)) {
+        return Some(false);
+    }
+    let words: Vec<&str> = lower.split_whitespace().collect();
+    for (i, w) in words.iter().enumerate() {
+        if *w != "on" {
+            continue;
+        }
+        let Some(det) = words.get(i + 1) else { break };
+        if !["a", "an", "the", "your", "each", "every", "one"].contains(det) {
+            continue;
+        }
+        // Up to three words before the noun: "on the old database server,".
+        for j in i + 2..(i + 6).min(words.len()) {
+            let bare = words[j].trim_end_matches([',', ':', '.', ';', ')']);
+            let noun = bare.strip_suffix('s').unwrap_or(bare);
+            // "on your machine" is this one; "on your old machine" another.
+            if HERE.contains(&noun) || *det == "your" && j == i + 2 && noun == "machine" {
+                return Some(false);
+            }
+            // "on your old system", "on the new system": one of two machines.
+            let paired = noun == "system"
+                && j > i + 2
+                && [
+                    "old",
+                    "new",
+                    "source",
+                    "target",
+                    "destination",
+                    "other",
+                    "remote",
+                ]
+                .contains(&words[j - 1]);
+            if MACHINES.contains(&noun) || paired {
+                // "on the server side", "on the host name": no machine.
+                const PARTS: &[&str] = &[
+                    "side", "name", "names", "key", "keys", "address", "port", "file", "list",
+                    "group", "groups", "pool", "type", "count", "config",
+                ];
+                let ended = bare.len() < words[j].len();
+                let part = !ended
+                    && words.get(j + 1).is_some_and(|n| {
+                        PARTS.contains(&n.trim_end_matches([',', ':', '.', ';', ')']))
+                    });
+                return (!part).then_some(true);
+            }
+        }
+    }
+    None
 }
 
 /// Whether a paragraph announces output rather than a command: what follows it is what the
@@ -512,6 +598,34 @@ pub fn file_to_create(text: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prose_names_the_machine_commands_run_on() {
+        for remote in [
+            "On a kafka broker, go to `/srv/kafka/bin`, generate a plan:",
+            "Run the following on your old machine:",
+            "Then, on the new database server, restore the dump:",
+            "Log in on each node and restart the agent.",
+            "Then on the new system, create an empty database:",
+        ] {
+            assert_eq!(names_a_machine(remote), Some(true), "{remote}");
+        }
+        for here in [
+            "Run this locally:",
+            "On your laptop, install the CLI:",
+            "Collect the dump on your machine through kubectl cp:",
+        ] {
+            assert_eq!(names_a_machine(here), Some(false), "{here}");
+        }
+        for neither in [
+            "On the server side, requests are retried.",
+            "Run the migration:",
+            "Depending on the host name, pick a region.",
+            "Install the package on the system.",
+        ] {
+            assert_eq!(names_a_machine(neither), None, "{neither}");
+        }
+    }
 
     #[test]
     fn instructions_start_with_a_verb() {
