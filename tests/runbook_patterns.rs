@@ -1179,3 +1179,67 @@ fn commands_the_prose_says_run_on_another_machine_are_done_by_hand() {
         "Do this in your own terminal: it runs on another machine, which the prose names."
     );
 }
+
+#[test]
+fn an_overview_that_later_sections_spell_out_is_their_summary() {
+    let rb = load("36-overview-list");
+    // Four of five items come back below (a heading names the task, a block runs the command,
+    // "the instructions below"): the list is the summary, shown with its phase.
+    assert!(phase_steps(&rb, "In short").is_empty());
+    let short = rb.phases.iter().find(|p| p.title == "In short");
+    assert!(
+        short.is_some_and(|p| p.description.contains("5. Point the DNS at the new host.")),
+        "{short:?}"
+    );
+    let steps: Vec<&str> = rb
+        .phases
+        .iter()
+        .flat_map(|p| p.steps.iter())
+        .map(|s| s.code.as_deref().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "systemctl stop 'shop-*.service'\n",
+            "pg_dump -Fc shop -f shop.dump\n",
+            "rsync -a uploads/ new-host:uploads/\n",
+            "bin/rails assets:precompile\n",
+        ]
+    );
+}
+
+#[test]
+fn sql_after_a_block_that_opens_a_database_shell_is_typed_there() {
+    let rb = load("37-database-session");
+    use StepKind::{Manual, Sql};
+    // A shell in a container and an interactive psql wait for a person.
+    let connect = phase_steps(&rb, "Connect");
+    assert_eq!(
+        connect
+            .iter()
+            .map(|s| (s.kind, s.detail.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            (
+                Manual,
+                "Do this in your own terminal: it opens a shell in a container."
+            ),
+            (
+                Manual,
+                "Do this in your own terminal: it opens an interactive database shell."
+            ),
+        ]
+    );
+    // The sql blocks of the sections after it are typed in that shell, a destroyer still marked.
+    let create = phase_steps(&rb, "Create the new role");
+    assert_eq!(create[0].kind, Manual);
+    assert_eq!(
+        create[0].detail,
+        "Do this in your own terminal: it is typed in the database shell a block before opens."
+    );
+    let drop = phase_steps(&rb, "Drop the old role");
+    assert_eq!(drop[0].kind, Manual);
+    assert!(drop[0].dangerous.is_some());
+    // A heading above the section where it was opened ends the session.
+    assert_eq!(phase_steps(&rb, "Afterwards")[0].kind, Sql);
+}

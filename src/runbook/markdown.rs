@@ -32,15 +32,15 @@ use crate::runbook::prose::{
     announces_output, file_to_create, introduces_explanation, is_instruction, names_a_machine,
 };
 use crate::runbook::shape::{
-    Shape, block_shape, has_prompts, in_another_users_shell, is_command_line, is_console_request,
-    labelled_shell_is_output, needs_a_person, never_ends, prompt_host, prompt_split, repeat_line,
-    tunnel_line,
+    DATABASE_SHELL, Shape, block_shape, has_prompts, in_another_users_shell, is_command_line,
+    is_console_request, labelled_shell_is_output, needs_a_person, never_ends, prompt_host,
+    prompt_split, repeat_line, tunnel_line,
 };
 use crate::runbook::source::LineIndex;
 use crate::runbook::title::{
     code_title, describes_the_block_below, heading_words, is_bare_label, is_caveat,
-    is_numbered_heading, item_title, leading_comment, quote_label, sentence_for_title, sentences,
-    short_title, strip_numbering, with_context,
+    is_numbered_heading, item_title, leading_comment, names_the_same_task, quote_label,
+    sentence_for_title, sentences, short_title, strip_numbering, with_context,
 };
 
 /// What the walk produces; ids and vars are filled in afterwards by [`crate::runbook::parse`].
@@ -70,7 +70,12 @@ enum Reading {
         inferred: bool,
     },
     /// Commands that wait for a person (an editor, a database shell): a manual step.
-    ByHand { why: &'static str, code: String },
+    /// `sql`: the code is SQL typed in a database shell, read for danger as SQL.
+    ByHand {
+        why: &'static str,
+        code: String,
+        sql: bool,
+    },
     /// What a step prints: the expected output of the step before it.
     Output(String),
     /// Reference text; with a warning for `check` when it was a candidate.
@@ -119,6 +124,9 @@ pub struct Walker<'a> {
     /// The prose of this section says its commands run on another machine ("On a kafka
     /// broker, go to …", "run this on your old server"): its blocks are done by hand there.
     remote_section: bool,
+    /// A block opened an interactive database shell (`mysql --host … -p`): the `sql` blocks
+    /// after it are typed there, until a heading at this level or above.
+    db_session: Option<u8>,
     /// Choices made so far (their group numbers).
     choices: usize,
     /// A paragraph said "Or" / "Alternatively": the next step is an alternative to the last.
@@ -127,7 +135,7 @@ pub struct Walker<'a> {
     details: usize,
     /// Every heading (start offset, words without numbering): an overview item that names a
     /// later heading is that section's summary, not a step of its own.
-    headings: Vec<(usize, String)>,
+    headings: Vec<(usize, String, String)>,
     /// Values the prose says to replace ("Replace `YY` with the year") and example versions it
     /// declares: the phase whose code they stand in (`None`: the whole runbook), the text as
     /// written and the placeholder that takes its place.
@@ -167,6 +175,7 @@ impl<'a> Walker<'a> {
             lead_in: None,
             section_conditional: false,
             remote_section: false,
+            db_session: None,
             file_lead: None,
             hosts: Vec::new(),
             choices: 0,
@@ -192,7 +201,9 @@ impl<'a> Walker<'a> {
         self.headings = blocks
             .iter()
             .filter_map(|b| match b {
-                Block::Heading { text, range, .. } => Some((range.start, heading_words(text))),
+                Block::Heading { text, range, .. } => {
+                    Some((range.start, heading_words(text), text.to_string()))
+                }
                 _ => None,
             })
             .collect();
@@ -545,6 +556,9 @@ impl<'a> Walker<'a> {
         self.section_conditional = false;
         self.remote_section = false;
         self.file_lead = None;
+        if self.db_session.is_some_and(|end| level <= end) {
+            self.db_session = None;
+        }
         if level == 1 && self.out.title.is_none() && self.out.phases.is_empty() {
             self.out.title = Some(text.to_string());
             return;
@@ -944,12 +958,16 @@ impl<'a> Walker<'a> {
                     repeat: None,
                 })
             }
-            Reading::ByHand { why, code } => {
+            Reading::ByHand { why, code, sql } => {
                 let title = if title.is_empty() {
                     code_title(&code, CodeLang::Shell)
                 } else {
                     title
                 };
+                // Typed by hand, yet a destroyer is still marked: the captain reads the ⚠.
+                let kind = if sql { StepKind::Sql } else { StepKind::Shell };
+                let in_production = self.open.iter().any(|&i| self.production[i]);
+                let (_, dangerous) = read_code(&code, kind, false, in_production);
                 Some(Step {
                     id: String::new(),
                     kind: StepKind::Manual,
@@ -960,7 +978,7 @@ impl<'a> Walker<'a> {
                     inputs: Vec::new(),
                     sets: Vec::new(),
                     attrs: info.attrs,
-                    dangerous: None,
+                    dangerous,
                     detail: format!("Do this in your own terminal: it {why}."),
                     inferred: true,
                     choice: None,
@@ -1023,6 +1041,7 @@ impl<'a> Walker<'a> {
             return Reading::ByHand {
                 why: "is a request to send from the cluster's console (Dev Tools)",
                 code: code.trim_end().to_string() + "\n",
+                sql: false,
             };
         }
         match label {
@@ -1061,9 +1080,11 @@ impl<'a> Walker<'a> {
                 }
                 if let Some(why) = needs_a_person(&split.commands).or_else(|| self.elsewhere(code))
                 {
+                    self.note_session(why);
                     return Reading::ByHand {
                         why,
                         code: split.commands,
+                        sql: false,
                     };
                 }
                 Reading::Step {
@@ -1079,6 +1100,13 @@ impl<'a> Walker<'a> {
                         "{} block is empty: nothing to run",
                         lang.name()
                     )));
+                }
+                if lang == CodeLang::Sql && self.db_session.is_some() {
+                    return Reading::ByHand {
+                        why: "is typed in the database shell a block before opens",
+                        code: code.to_string(),
+                        sql: true,
+                    };
                 }
                 Reading::Step {
                     lang,
@@ -1109,6 +1137,15 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// A block opened a database shell: the `sql` blocks after it are typed in it, through the
+    /// sibling sections, up to a heading above the current section.
+    fn note_session(&mut self, why: &str) {
+        if why == DATABASE_SHELL {
+            let current = self.open.last().map_or(1, |&i| self.out.phases[i].level);
+            self.db_session = Some(current.saturating_sub(1).max(1));
+        }
+    }
+
     /// Why a transcript cannot run here: its prompt is another user's shell, or one of the
     /// several machines the runbook works on.
     fn elsewhere(&self, code: &str) -> Option<&'static str> {
@@ -1135,6 +1172,7 @@ impl<'a> Walker<'a> {
             return Reading::ByHand {
                 why,
                 code: code.trim_end().to_string() + "\n",
+                sql: false,
             };
         }
         match block_shape(code) {
@@ -1147,9 +1185,11 @@ impl<'a> Walker<'a> {
                     (code.to_string(), None)
                 };
                 if let Some(why) = needs_a_person(&commands).or_else(|| self.elsewhere(code)) {
+                    self.note_session(why);
                     return Reading::ByHand {
                         why,
                         code: commands,
+                        sql: false,
                     };
                 }
                 Reading::Step {
@@ -1429,6 +1469,27 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// Whether a later part of the runbook spells out an item: it says "below", a later heading
+    /// names its task, or a later block runs its command.
+    fn spelled_out_later(&self, item: &Item) -> bool {
+        let Some(Block::Paragraph { text, spans, .. }) = item.blocks.first() else {
+            return false;
+        };
+        let lower = text.to_ascii_lowercase();
+        if lower.contains("see below") || lower.contains("instructions below") {
+            return true;
+        }
+        let after = item.range.end;
+        let later = self.src.get(after..).unwrap_or("");
+        self.headings
+            .iter()
+            .any(|(at, _, h)| *at > after && names_the_same_task(text, h))
+            || spans
+                .code
+                .iter()
+                .any(|c| c.trim().len() >= 8 && c.contains(' ') && later.contains(c.trim()))
+    }
+
     /// Walks a list: task items are checks; numbered items, and the bullets of a list that reads
     /// as a procedure, are manual steps or, when they are a command, shell steps; fences inside
     /// items are steps titled by their item. Lists of facts, links and options are reference.
@@ -1444,6 +1505,19 @@ impl<'a> Walker<'a> {
         lead: Option<&str>,
     ) -> Option<ItemStep> {
         let steps_here = continued || list_is_procedure(ordered, items, lead);
+        // An overview ("Basic steps" over "Detailed steps"): a later part of the runbook spells
+        // out several of its items, so the list is their summary and the sections are the steps.
+        // An overview is flat: one sentence or two per item, no code or sub-steps of its own.
+        let flat = items
+            .iter()
+            .all(|i| matches!(i.blocks[..], [Block::Paragraph { .. }]));
+        let overview = steps_here && top && flat && items.len() >= 4 && {
+            let later = items
+                .iter()
+                .filter(|item| item.task.is_none() && self.spelled_out_later(item))
+                .count();
+            later >= 2 && later * 4 >= items.len()
+        };
         let mut last = None;
         let mut prev_way: Option<&str> = None;
         for item in items {
@@ -1517,9 +1591,9 @@ impl<'a> Walker<'a> {
                         && self
                             .headings
                             .iter()
-                            .any(|(at, h)| *at > item.range.start && *h == words)
+                            .any(|(at, h, _)| *at > item.range.start && *h == words)
                 };
-            if summary && item.task.is_none() && steps_here {
+            if (summary || overview) && item.task.is_none() && steps_here {
                 if top {
                     self.describe(item.range.clone());
                 }

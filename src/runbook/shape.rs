@@ -581,6 +581,10 @@ fn statement_never_ends(statement: &str) -> bool {
         || program == "journalctl" && follows
 }
 
+/// What [`needs_a_person`] says of a block that opens a database shell: the `sql` blocks after
+/// it are typed there.
+pub const DATABASE_SHELL: &str = "opens an interactive database shell";
+
 /// Why a block cannot run unattended, if it opens something that waits for a person: an
 /// editor, a switch of user, a database or Redis shell fed by the lines after it.
 pub fn needs_a_person(commands: &str) -> Option<&'static str> {
@@ -612,9 +616,27 @@ pub fn needs_a_person(commands: &str) -> Option<&'static str> {
             ) || w.starts_with("--command=")
                 || w.starts_with("<<")
         });
+        // Fed by the lines after it, or left open for the next blocks to be typed in.
         let fed = lines.get(i + 1).is_some_and(|next| !is_command_line(next));
-        if shell.contains(&program) && !runs_a_command && fed {
-            return Some("opens an interactive database shell");
+        // (`redis-cli flushall` runs its words; `psql appdb` opens a session on one.)
+        let left_open = i + 1 == lines.len() && ["psql", "mysql"].contains(&program);
+        if shell.contains(&program) && !runs_a_command && (fed || left_open) {
+            return Some(DATABASE_SHELL);
+        }
+        // `kubectl exec -it pod -- bash`: a shell in a container, waiting for its user.
+        // Also behind a wrapper: `gds aws prod -- kubectl exec -it jumpbox -- bash`.
+        let exec = words
+            .iter()
+            .any(|w| ["kubectl", "oc", "docker", "podman"].contains(w))
+            && words[p + 1..].contains(&"exec")
+            && words[p + 1..]
+                .iter()
+                .any(|w| ["-it", "-ti", "--tty", "-t"].contains(w));
+        let shell_last = words
+            .last()
+            .is_some_and(|w| ["bash", "sh", "zsh", "ash", "/bin/bash", "/bin/sh"].contains(w));
+        if exec && shell_last {
+            return Some("opens a shell in a container");
         }
     }
     None
@@ -701,6 +723,13 @@ mod tests {
         assert!(needs_a_person("sudo -u postgres psql\nSELECT 1;\n\\q\n").is_some());
         assert!(needs_a_person("psql -c 'select 1'\n").is_none());
         assert!(needs_a_person("redis-cli flushall\n").is_none());
+        // A session left open for the blocks after it; a shell in a container.
+        assert_eq!(
+            needs_a_person("psql --host db.internal appdb\n"),
+            Some(DATABASE_SHELL)
+        );
+        assert!(needs_a_person("gds aws prod -- kubectl exec -it box -- bash\n").is_some());
+        assert!(needs_a_person("kubectl exec box -- ls /data\n").is_none());
         assert!(needs_a_person("kubectl get pods\n").is_none());
         assert!(needs_a_person("mysql> FLUSH TABLES WITH READ LOCK;\n").is_some());
         assert!(never_ends("sudo tail -f /var/log/syslog\n"));

@@ -241,6 +241,44 @@ pub(crate) fn heading_words(text: &str) -> String {
         .join(" ")
 }
 
+/// Whether an overview item and a later heading name one task: "Create a new user (in
+/// Production)" and "Create new user for Postgres database" share three words; "Delete the old
+/// users" and "Deleting the old user" share all the heading's words, read without endings.
+pub(crate) fn names_the_same_task(item: &str, heading: &str) -> bool {
+    let heading = task_words(heading);
+    if heading.len() < 2 {
+        return false;
+    }
+    let item = task_words(item);
+    let shared = heading.iter().filter(|w| item.contains(w)).count();
+    shared == heading.len() || shared >= 3
+}
+
+/// The words that say what a task is, without their endings ("deleting" → "delet").
+fn task_words(text: &str) -> Vec<String> {
+    const FILLER: &[&str] = &[
+        "a", "an", "the", "to", "of", "in", "on", "for", "and", "or", "with", "into", "from", "by",
+        "at", "is", "are", "be", "your", "you", "it", "this", "that", "all", "each", "any", "if",
+        "as", "up", "step", "steps",
+    ];
+    let mut words: Vec<String> = Vec::new();
+    for w in text.split(|c: char| !c.is_alphanumeric()) {
+        let w = w.to_lowercase();
+        if w.is_empty() || FILLER.contains(&w.as_str()) || w.chars().all(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        let stem = ["ing", "ed", "es", "s", "e"]
+            .iter()
+            .find_map(|end| w.strip_suffix(end).filter(|s| s.len() >= 3))
+            .unwrap_or(&w)
+            .to_string();
+        if !words.contains(&stem) {
+            words.push(stem);
+        }
+    }
+    words
+}
+
 /// "Example", "Example:", "Example of output": a label, not a title.
 pub(crate) fn is_bare_label(text: &str) -> bool {
     let t = text.trim().trim_end_matches(':').to_ascii_lowercase();
