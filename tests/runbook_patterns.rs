@@ -1178,6 +1178,14 @@ fn commands_the_prose_says_run_on_another_machine_are_done_by_hand() {
         brokers[0].detail,
         "Do this in your own terminal: it runs on another machine, which the prose names."
     );
+    // An item that logs into a machine: its inline command and the code after it are typed there.
+    let reload = phase_steps(&rb, "Reload the proxy");
+    assert_eq!(
+        reload.iter().map(|s| s.kind).collect::<Vec<_>>(),
+        [Manual, Manual, Manual]
+    );
+    assert_eq!(reload[1].code.as_deref(), Some("nginx -t\n"));
+    assert_eq!(reload[2].code.as_deref(), Some("nginx -s reload\n"));
 }
 
 #[test]

@@ -1530,6 +1530,11 @@ impl<'a> Walker<'a> {
             if let Some(spans) = spans {
                 self.note_named(&title, spans);
             }
+            // "SSH into the instance and enter sudo": this item and the code after it are
+            // typed there.
+            if let Some(remote) = names_a_machine(&title) {
+                self.remote_section = remote;
+            }
             let line = self.lines.line(item.range.start);
             // Code in the item: runnable fences, and command lines indented under the item
             // that CommonMark reads as a paragraph (`- [ ] Pull\n\n    git pull`).
@@ -1632,10 +1637,21 @@ impl<'a> Walker<'a> {
             if wants_step || split.is_some() {
                 let whole = split.map_or(title.clone(), |(head, _)| Cow::Owned(head));
                 let (title, detail) = self.item_text(item, &whole, para_range);
+                let by_hand = item.task.is_none() && command.is_some() && self.remote_section;
                 let kind = match (item.task, &command) {
                     (Some(_), _) => StepKind::Check,
-                    (None, Some(_)) => StepKind::Shell,
-                    (None, None) => StepKind::Manual,
+                    (None, Some(_)) if !by_hand => StepKind::Shell,
+                    (None, _) => StepKind::Manual,
+                };
+                let detail = if by_hand {
+                    let elsewhere = "Do this in your own terminal: it runs on another machine, which the prose names.";
+                    if detail.is_empty() {
+                        elsewhere.to_string()
+                    } else {
+                        format!("{elsewhere}\n\n{detail}")
+                    }
+                } else {
+                    detail
                 };
                 let in_production = self.open.iter().any(|&i| self.production[i]);
                 let (vars, dangerous) = match (&command, kind) {
@@ -1647,7 +1663,7 @@ impl<'a> Walker<'a> {
                     kind,
                     title: with_context(context, title.to_string()),
                     line,
-                    code: command.filter(|_| kind == StepKind::Shell),
+                    code: command.filter(|_| kind == StepKind::Shell || by_hand),
                     expected_output: None,
                     inputs: vars.inputs,
                     sets: vars.sets,

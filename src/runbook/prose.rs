@@ -423,6 +423,9 @@ pub fn names_a_machine(text: &str) -> Option<bool> {
         return Some(false);
     }
     let words: Vec<&str> = lower.split_whitespace().collect();
+    if logs_in_elsewhere(&words) {
+        return Some(true);
+    }
     for (i, w) in words.iter().enumerate() {
         if *w != "on" {
             continue;
@@ -468,6 +471,67 @@ pub fn names_a_machine(text: &str) -> Option<bool> {
         }
     }
     None
+}
+
+/// "SSH into the instance", "log into the rust-central-station server and run this", "login
+/// to central station, and run the following": the commands after it are typed there. Not "the
+/// key used to ssh into the nodes", nor "log in to the AWS console".
+fn logs_in_elsewhere(words: &[&str]) -> bool {
+    const MACHINES: &[&str] = &[
+        "server", "instance", "vm", "host", "box", "machine", "node", "bastion", "jumphost",
+        "broker",
+    ];
+    const NOT_A_SHELL: &[&str] = &[
+        "console",
+        "account",
+        "aws",
+        "google",
+        "github",
+        "dashboard",
+        "cluster",
+        "registry",
+        "portal",
+        "ui",
+        "website",
+        "browser",
+        "web",
+        "vault",
+        "app",
+        "interface",
+    ];
+    let bare = |w: &str| w.trim_matches(|c: char| !c.is_alphanumeric()).to_string();
+    for i in 0..words.len() {
+        let rest = match (words[i], words.get(i + 1).copied()) {
+            ("ssh", Some("into" | "to" | "onto")) => i + 2,
+            ("log" | "logged", Some("into" | "onto")) | ("login", Some("to" | "into")) => i + 2,
+            ("log", Some("in" | "on")) if words.get(i + 2) == Some(&"to") => i + 3,
+            _ => continue,
+        };
+        // "a key that can be used to ssh into the nodes" describes; it does not instruct.
+        if i > 0 && ["to", "can", "used"].contains(&bare(words[i - 1]).as_str()) {
+            continue;
+        }
+        let place: Vec<String> = words[rest..words.len().min(rest + 5)]
+            .iter()
+            .map(|w| bare(w))
+            .collect();
+        if place.iter().any(|w| NOT_A_SHELL.contains(&w.as_str())) {
+            continue;
+        }
+        let runs_there = words[rest..].windows(2).take(6).any(|p| {
+            p[0].trim_start_matches(',') == "and"
+                && ["run", "enter", "navigate"].contains(&bare(p[1]).as_str())
+        });
+        if words[i] == "ssh"
+            || runs_there
+            || place
+                .iter()
+                .any(|w| MACHINES.contains(&w.strip_suffix('s').unwrap_or(w)))
+        {
+            return true;
+        }
+    }
+    false
 }
 
 /// Whether a paragraph announces output rather than a command: what follows it is what the
@@ -607,6 +671,9 @@ mod tests {
             "Then, on the new database server, restore the dump:",
             "Log in on each node and restart the agent.",
             "Then on the new system, create an empty database:",
+            "SSH into the instance and enter sudo",
+            "(optional) login to central station, and run the following.",
+            "To publish it, log into the rust-central-station server and run this command:",
         ] {
             assert_eq!(names_a_machine(remote), Some(true), "{remote}");
         }
@@ -622,6 +689,9 @@ mod tests {
             "Run the migration:",
             "Depending on the host name, pick a region.",
             "Install the package on the system.",
+            "A key that can be used to ssh into the kubernetes nodes.",
+            "First, log in to the relevant AWS Console environment:",
+            "Login to an OCP cluster",
         ] {
             assert_eq!(names_a_machine(neither), None, "{neither}");
         }
