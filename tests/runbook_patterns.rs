@@ -1251,3 +1251,29 @@ fn sql_after_a_block_that_opens_a_database_shell_is_typed_there() {
     // A heading above the section where it was opened ends the session.
     assert_eq!(phase_steps(&rb, "Afterwards")[0].kind, Sql);
 }
+
+#[test]
+fn what_the_reader_should_or_will_want_to_do_is_an_instruction() {
+    let rb = load("38-you-should");
+    use StepKind::{Manual, Shell};
+    assert_eq!(
+        kinds_titles(&phase_steps(&rb, "Tag it")),
+        [
+            (Shell, "git cherry-pick \"$COMMIT\"".into()),
+            (
+                Manual,
+                "You will also want to push the branch and make sure it passes CI.".into()
+            ),
+            (Shell, "After that, tag it".into()),
+        ]
+    );
+    // A heading over "you should repeat …" is one optional step, said once.
+    let repeat = phase_steps(&rb, "Repeat in the other regions (if necessary)");
+    assert_eq!(
+        repeat
+            .iter()
+            .map(|s| (s.kind, s.optional))
+            .collect::<Vec<_>>(),
+        [(Manual, true)]
+    );
+}

@@ -1967,7 +1967,9 @@ impl<'a> Walker<'a> {
         for phase in &mut self.out.phases {
             let title = strip_numbering(&phase.title);
             let title = strip_step_label(title);
-            if phase.steps.is_empty() || !title.to_ascii_lowercase().starts_with("repeat ") {
+            // (A heading that is its own step already says it.)
+            let own = phase.steps.first().is_some_and(|s| s.line == phase.line);
+            if phase.steps.is_empty() || own || !title.to_ascii_lowercase().starts_with("repeat ") {
                 continue;
             }
             let step = Step::manual(

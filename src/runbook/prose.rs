@@ -382,6 +382,33 @@ fn starts_with_a_verb(text: &str) -> bool {
         }
     });
     let mut word = words.next();
+    // "You will also want to push …", "You should also copy …", "You'll need to restart …".
+    if word.is_some_and(|w| w.eq_ignore_ascii_case("you") || w.eq_ignore_ascii_case("you'll")) {
+        let mut modal = word.is_some_and(|w| w.eq_ignore_ascii_case("you'll"));
+        let mut needs_to = modal;
+        word = words.next();
+        while let Some(w) = word.map(str::to_ascii_lowercase) {
+            match w.as_str() {
+                "will" => (modal, needs_to) = (true, true),
+                "should" | "must" => modal = true,
+                "also" | "then" | "now" | "first" => {}
+                "want" | "need" | "have" if modal => needs_to = false,
+                "to" if modal && !needs_to => {}
+                _ => break,
+            }
+            word = words.next();
+        }
+        // "You should see …", "You will be prompted …": what happens, not what to do.
+        let expects = [
+            "see", "be", "get", "have", "notice", "receive", "find", "expect",
+        ];
+        if !modal
+            || needs_to
+            || word.is_some_and(|w| expects.contains(&w.to_ascii_lowercase().as_str()))
+        {
+            return false;
+        }
+    }
     // `T-30m Announce …`, `Step 3: Tag …`, `(optional) uninstall …`
     if word.is_some_and(|w| is_time_marker(w) || w.eq_ignore_ascii_case("optional")) {
         word = words.next();
@@ -709,6 +736,9 @@ mod tests {
             "Please notify the on-call",
             "SSH into the bastion",
             "Proceed to checkout → verify payment flow",
+            "You will also want to push the branch to GitHub and ensure it passes CI.",
+            "You should also copy over the `.env.production` file, which contains secrets.",
+            "You'll need to restart the workers.",
         ] {
             assert!(is_instruction(t), "{t}");
         }
@@ -719,6 +749,10 @@ mod tests {
             "Via an anonymous tip",
             "Automatically determines the version",
             "**Start:** \"Deploying v1 to prod\"",
+            "You should now be able to use the Bash Prompt",
+            "You will be prompted for the password.",
+            "You should see three nodes.",
+            "You will want the logs later.",
         ] {
             assert!(!is_instruction(t), "{t}");
         }
