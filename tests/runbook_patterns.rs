@@ -1276,4 +1276,13 @@ fn what_the_reader_should_or_will_want_to_do_is_an_instruction() {
             .collect::<Vec<_>>(),
         [(Manual, true)]
     );
+    // A section "Sometimes we need …" is for an occasion: its steps are optional.
+    let patch = phase_steps(&rb, "Patch release");
+    assert_eq!(
+        patch
+            .iter()
+            .map(|s| (s.kind, s.optional))
+            .collect::<Vec<_>>(),
+        [(Shell, true), (Manual, true)]
+    );
 }

@@ -260,9 +260,16 @@ impl<'a> Walker<'a> {
                     let or = offers_an_alternative(text);
                     self.alternative_next |= or;
                     let lower = text.to_ascii_lowercase();
-                    self.section_conditional |= ["only to be used if", "only use this if"]
-                        .iter()
-                        .any(|p| lower.contains(p));
+                    // "Sometimes we need to do a patch release, …" right under the heading: the
+                    // section is for an occasion, not for every run.
+                    let occasional = heading_before
+                        && ["sometimes ", "occasionally ", "in rare cases", "rarely, "]
+                            .iter()
+                            .any(|p| lower.starts_with(p));
+                    self.section_conditional |= occasional
+                        || ["only to be used if", "only use this if"]
+                            .iter()
+                            .any(|p| lower.contains(p));
                     if let Some(path) = file_to_create(text) {
                         self.file_lead = Some((path.to_string(), self.made));
                     }
