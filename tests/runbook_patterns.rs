@@ -1286,3 +1286,33 @@ fn what_the_reader_should_or_will_want_to_do_is_an_instruction() {
         [(Shell, true), (Manual, true)]
     );
 }
+
+#[test]
+fn conditions_and_alternatives_are_read_where_they_stand() {
+    let rb = load("39-conditions-in-place");
+    let steps = phase_steps(&rb, "Respond");
+    let shape: Vec<(bool, bool)> = steps
+        .iter()
+        .map(|s| (s.optional, s.choice.is_some()))
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            // "(if required)" qualifies "legal", not the notification.
+            (false, false),
+            // "Based on the audit results, if …": its sub-steps are for that case.
+            (true, false),
+            (true, false),
+            // "either: …, or; …": one choice.
+            (true, true),
+            (true, true),
+            (false, false),
+        ],
+        "{:?}",
+        kinds_titles(&steps)
+    );
+    assert_eq!(
+        steps[3].choice.as_ref().map(|c| c.group),
+        steps[4].choice.as_ref().map(|c| c.group)
+    );
+}

@@ -151,6 +151,17 @@ pub(crate) fn says_optional(title: &str) -> bool {
         .trim()
         .trim_start_matches(['*', '_'])
         .to_ascii_lowercase();
+    // "Based on the above results, if …": the condition after a short leading phrase.
+    let t = match t.split_once(", ") {
+        Some((head, rest))
+            if rest.starts_with("if ")
+                && !head.contains("if ")
+                && head.split_whitespace().count() <= 5 =>
+        {
+            rest.to_string()
+        }
+        _ => t,
+    };
     // "If that looks good, …", "If the step above succeeded, …": a gate on the step before,
     // which the captain checks; the step itself is still to do.
     let gate = [
@@ -231,12 +242,14 @@ pub(crate) fn says_optional(title: &str) -> bool {
             "if you need to",
             "if you want to",
             "if you wish to",
-            "(if needed)",
-            "(if necessary)",
-            "(if required)",
         ]
         .iter()
         .any(|p| t.contains(p))
+        // "Repeat in the other environments (if necessary)"; not "Notify stakeholders including
+        // (if required) legal", where it qualifies one word.
+        || ["(if needed)", "(if necessary)", "(if required)"]
+            .iter()
+            .any(|p| t.trim_end_matches(['.', ':', ' ']).ends_with(p))
         || {
             // "Repeat steps 3 and 5 if needed": a short instruction that is all conditional
             // (a trailing "if necessary" on a longer one qualifies only its last part).

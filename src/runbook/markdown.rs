@@ -1527,6 +1527,7 @@ impl<'a> Walker<'a> {
         };
         let mut last = None;
         let mut prev_way: Option<&str> = None;
+        let mut prev_or = false;
         for item in items {
             let (title, spans, para_range) = match item.blocks.first() {
                 Some(Block::Paragraph {
@@ -1587,12 +1588,19 @@ impl<'a> Walker<'a> {
             // "Or, force delete the pod", or "Manual: …" after "Automated: …": an alternative to
             // the item before.
             let way = way_label(&title);
-            if (offers_an_alternative(&title) || way.is_some() && prev_way.is_some())
+            if (offers_an_alternative(&title) || way.is_some() && prev_way.is_some() || prev_or)
                 && !self.pending.1.is_empty()
             {
                 self.alternative_next = true;
             }
             prev_way = way;
+            // "1. Restore the resource from a known good backup, or;" "2. Prepare a new one":
+            // the item after it is its alternative.
+            prev_or = title
+                .trim_end_matches(|c: char| !c.is_alphanumeric())
+                .rsplit(|c: char| !c.is_alphanumeric())
+                .next()
+                .is_some_and(|w| w.eq_ignore_ascii_case("or"));
             // An overview item that a later section spells out ("Start the release (see
             // below)", or the words of a later heading) is that section's summary.
             let summary = title.to_ascii_lowercase().contains("see below")
