@@ -97,6 +97,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         (None, _) => Span::styled("· journal writing ", t.warn),
     };
     spans.push(journal);
+    if let Some(share) = &app.share {
+        let style = if share.fork.is_some() {
+            t.crit
+        } else if share.behind() > 0 || share.offline.is_some() {
+            t.warn
+        } else {
+            t.dim
+        };
+        spans.push(Span::styled(format!("· {} ", share.label()), style));
+    }
     if let Some(msg) = &app.message {
         spans.push(Span::styled(format!("· {msg} "), t.warn));
     } else {
