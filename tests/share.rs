@@ -535,3 +535,113 @@ async fn list_and_export_share_work_from_an_empty_data_dir() {
         "nothing was written to the empty data dir"
     );
 }
+
+#[tokio::test]
+async fn a_flood_of_output_is_coalesced_and_the_shared_copy_is_the_file_at_the_end() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let journal = small_run(home.path());
+    let run_dir = journal.run_dir().to_path_buf();
+    let run_id = journal.run_id().to_string();
+    drop(journal);
+    let mut p = start(&db.url, &run_dir, "alice");
+    p.synced(1).await;
+    let path = file::output_path(&run_dir, "go.flood", 1);
+    let mut written = Vec::new();
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&path).expect("output file");
+        // 4 MiB in 2 000 writes, each told to the pusher as the cockpit would.
+        for n in 0..2000 {
+            let chunk = format!("{n:05} {}\n", "y".repeat(2090));
+            f.write_all(chunk.as_bytes()).expect("write");
+            written.extend_from_slice(chunk.as_bytes());
+            p.share.output_grew("go.flood", 1);
+        }
+    }
+    p.share.output_ended("go.flood", 1);
+    eventually("the flood shared whole", || async {
+        shared_output(&db, &run_id, "go.flood", 1).await == written
+    })
+    .await;
+    // Rows follow each other exactly: no gap, no overlap, numbered in order.
+    let rows = db
+        .client()
+        .await
+        .client
+        .query(
+            "SELECT chunk_no, byte_offset, length(bytes) FROM flightdeck.output WHERE run_id = $1 ORDER BY chunk_no",
+            &[&run_id],
+        )
+        .await
+        .expect("rows");
+    let mut next = 0i64;
+    for (i, r) in rows.iter().enumerate() {
+        assert_eq!(r.get::<_, i32>(0), i as i32);
+        assert_eq!(
+            r.get::<_, i64>(1),
+            next,
+            "chunk {i} starts where the last ended"
+        );
+        next += i64::from(r.get::<_, i32>(2));
+    }
+    assert_eq!(next, written.len() as i64);
+    assert!(
+        rows.len() < 2000,
+        "2 000 notes became {} rows: coalesced",
+        rows.len()
+    );
+}
+
+#[tokio::test]
+async fn each_pushed_batch_is_notified_on_the_runs_channel() {
+    use futures_util::StreamExt;
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let journal = small_run(home.path());
+    let run_dir = journal.run_dir().to_path_buf();
+    let run_id = journal.run_id().to_string();
+    let writer = JournalWriter::spawn(journal).expect("writer");
+    // A follower-to-be: LISTEN on the run's channel before anything is pushed.
+    let (client, mut conn) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls)
+        .await
+        .expect("listen session");
+    let (tx, mut notes) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut messages = futures_util::stream::poll_fn(move |cx| conn.poll_message(cx));
+        while let Some(Ok(m)) = messages.next().await {
+            if let tokio_postgres::AsyncMessage::Notification(n) = m {
+                let _ = tx.send((n.channel().to_string(), n.payload().to_string()));
+            }
+        }
+    });
+    let channel = flightdeck::share::channel(&run_id);
+    client
+        .batch_execute(&format!("LISTEN {channel}"))
+        .await
+        .expect("listen");
+    let mut p = start(&db.url, &run_dir, "alice");
+    let share = p.share.clone();
+    writer.on_durable(Box::new(move |seq| share.durable(seq)));
+    for n in 0..3 {
+        writer.append_wait(note(n), None).expect("append");
+    }
+    p.synced(4).await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut last = 0u64;
+    while last < 4 {
+        let (ch, payload) = tokio::time::timeout_at(deadline, notes.recv())
+            .await
+            .expect("a notification within 30 s")
+            .expect("the session lives");
+        assert_eq!(ch, channel);
+        let seq: u64 = payload.parse().expect("the payload is a seq");
+        assert!(seq > last, "in order: {seq} after {last}");
+        last = seq;
+    }
+    writer.close().expect("close");
+}
