@@ -278,7 +278,23 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
                     report(status.clone());
                     reported = Some(status.clone());
                 }
-                tokio::time::sleep(backoff).await;
+                // Wait before retrying, but keep the count behind current meanwhile: the
+                // captain sees it grow while the database is away.
+                let retry_at = Instant::now() + backoff;
+                loop {
+                    tokio::select! {
+                        () = tokio::time::sleep_until(retry_at) => break,
+                        () = share.inner.wake.notified() => {
+                            if let Ok(p) = share.inner.pending.lock() {
+                                status.durable = p.durable;
+                            }
+                            if reported.as_ref() != Some(&status) {
+                                report(status.clone());
+                                reported = Some(status.clone());
+                            }
+                        }
+                    }
+                }
                 backoff = (backoff * 2).min(BACKOFF_MAX);
             }
         }
