@@ -23,6 +23,31 @@ impl Tmux {
             .expect("tmux runs")
     }
 
+    /// Starts the session; a server still shutting down from the last one can refuse the
+    /// first tries.
+    fn start(&self, line: &str) {
+        let mut last = String::new();
+        for _ in 0..10 {
+            let out = self.cmd(&[
+                "new-session",
+                "-d",
+                "-s",
+                "fd",
+                "-x",
+                "160",
+                "-y",
+                "45",
+                line,
+            ]);
+            if out.status.success() {
+                return;
+            }
+            last = String::from_utf8_lossy(&out.stderr).into_owned();
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        panic!("tmux new-session: {last}");
+    }
+
     fn screen(&self) -> String {
         String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "fd"]).stdout).into_owned()
     }
@@ -86,18 +111,7 @@ async fn the_cockpit_shares_its_run_and_a_steps_whole_output() {
         book.display(),
         db.url
     );
-    let started = tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "fd",
-        "-x",
-        "160",
-        "-y",
-        "45",
-        &line,
-    ]);
-    assert!(started.status.success());
+    tmux.start(&line);
     tmux.wait_for(&["Checklist 0/2", "share ok"]);
     tmux.keys(&["Enter"]);
     tmux.wait_for(&["Checklist 1/2"]);
@@ -163,5 +177,81 @@ async fn the_cockpit_shares_its_run_and_a_steps_whole_output() {
     assert!(
         ["finished", "abandoned"].contains(&status.as_str()),
         "{status}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_resumed_with_flightdeck_share_uploads_its_whole_journal() {
+    if !tmux_available() {
+        return;
+    }
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let book = home.path().join("book.md");
+    std::fs::write(&book, BOOK).expect("runbook");
+    let tmux = Tmux(format!("fd-share-resume-{}", std::process::id()));
+    let cockpit = |extra: &str| {
+        format!(
+            "FLIGHTDECK_HOME={} FLIGHTDECK_CONFIG=/nonexistent FLIGHTDECK_OPERATOR=e2e TERM=xterm-256color {extra} {} run {}",
+            home.path().display(),
+            env!("CARGO_BIN_EXE_flightdeck"),
+            book.display(),
+        )
+    };
+    // First without sharing: one step acknowledged, then quit.
+    let first = format!("{} --new; echo EXITED $?; sleep 30", cockpit(""));
+    tmux.start(&first);
+    let screen = tmux.wait_for(&["Checklist 0/2"]);
+    assert!(
+        !screen.contains("share ok") && !screen.contains("share:"),
+        "{screen}"
+    );
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&["Checklist 1/2"]);
+    tmux.keys(&["q"]);
+    tmux.wait_for(&["EXITED 0"]);
+    let _ = tmux.cmd(&["kill-server"]);
+
+    // Resumed with FLIGHTDECK_SHARE: everything so far goes up, and what follows.
+    let second = format!(
+        "{} --resume latest; echo EXITED $?; sleep 30",
+        cockpit(&format!("FLIGHTDECK_SHARE='{}'", db.url))
+    );
+    tmux.start(&second);
+    tmux.wait_for(&["Checklist 1/2", "share ok"]);
+    tmux.keys(&["q"]);
+    tmux.wait_for(&["EXITED 0"]);
+
+    let runs: Vec<_> = std::fs::read_dir(home.path().join("runs"))
+        .expect("runs")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(runs.len(), 1);
+    let run_id = flightdeck::journal::runs::run_id_of(&runs[0]);
+    let bytes = std::fs::read(runs[0].join("journal.jsonl")).expect("journal");
+    let local: Vec<String> = String::from_utf8_lossy(flightdeck::journal::padding::text(&bytes))
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert!(local.iter().any(|l| l.contains("\"type\":\"run_resumed\"")));
+    let shared: Vec<String> = db
+        .client()
+        .await
+        .client
+        .query(
+            "SELECT line FROM flightdeck.events WHERE run_id = $1 ORDER BY seq",
+            &[&run_id],
+        )
+        .await
+        .expect("events")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        shared, local,
+        "the whole journal, the part before sharing included"
     );
 }
