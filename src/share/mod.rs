@@ -84,9 +84,22 @@ pub fn channel(run_id: &str) -> String {
     format!("flightdeck_run_{}", &hash[..16])
 }
 
-/// The URL as it may be shown: scheme, host and database, never the password.
+/// The URL as it may be shown: never the password, whether in `user:password@` or as a
+/// `password=` parameter (URL query or key/value string).
 pub fn display_url(url: &str) -> String {
-    crate::journal::secrets::mask_url_passwords(url)
+    let masked = crate::journal::secrets::mask_url_passwords(url);
+    let mut out = String::with_capacity(masked.len());
+    let mut rest = masked.as_str();
+    while let Some(at) = rest.find("password=") {
+        let start = at + "password=".len();
+        out.push_str(&rest[..start]);
+        out.push_str(crate::journal::secrets::MASK);
+        let value = &rest[start..];
+        let end = value.find(['&', ' ']).unwrap_or(value.len());
+        rest = &value[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Opens a session to the share with the same TLS handling as SQL steps.
@@ -119,5 +132,14 @@ mod tests {
         s.fork = Some(7);
         assert_eq!(s.label(), "share: FORK at seq 7");
         assert!(channel("2026-11-21T041207Z-go-live").len() <= 63);
+        assert_eq!(
+            display_url("host=db user=fd password=hunter2 dbname=ops"),
+            "host=db user=fd password=•••• dbname=ops"
+        );
+        assert_eq!(
+            display_url("postgres://fd@db/ops?password=hunter2&sslmode=require"),
+            "postgres://fd@db/ops?password=••••&sslmode=require"
+        );
+        assert!(!display_url("postgres://fd:hunter2@db/ops").contains("hunter2"));
     }
 }
