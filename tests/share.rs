@@ -645,3 +645,40 @@ async fn each_pushed_batch_is_notified_on_the_runs_channel() {
     }
     writer.close().expect("close");
 }
+
+#[tokio::test]
+async fn closing_while_offline_gives_up_at_once_and_says_how_far_behind() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let proxy = Proxy::start(upstream(&db.url)).await;
+    let home = tempfile::tempdir().expect("tempdir");
+    let journal = small_run(home.path());
+    let run_dir = journal.run_dir().to_path_buf();
+    let writer = JournalWriter::spawn(journal).expect("writer");
+    let mut p = start(&proxy.url(&db.url), &run_dir, "alice");
+    let share = p.share.clone();
+    writer.on_durable(Box::new(move |seq| share.durable(seq)));
+    p.synced(1).await;
+    proxy.cut();
+    for n in 0..5 {
+        writer.append_wait(note(n), None).expect("append");
+    }
+    p.until("offline", |s| s.offline.is_some() && s.durable == 6)
+        .await;
+    writer.close().expect("close");
+    // Within a minute it either gave up by itself (Some) or was stopped (None).
+    let last = p
+        .pusher
+        .finish(std::time::Duration::from_secs(60))
+        .await
+        .expect("the pusher ends by itself when closing offline");
+    assert_eq!((last.acked, last.behind()), (1, 5));
+    // Nothing beyond seq 1 reached the database; the next cockpit pushes the rest.
+    proxy.restore();
+    let run_id = flightdeck::journal::runs::run_id_of(&run_dir);
+    assert_eq!(shared_lines(&db, &run_id).await.len(), 1);
+    let mut next = start(&db.url, &run_dir, "alice");
+    next.synced(6).await;
+    assert_same(&db, &run_dir).await;
+}

@@ -278,6 +278,11 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
                     report(status.clone());
                     reported = Some(status.clone());
                 }
+                if todo.closing {
+                    // The cockpit is closing: no retries; the next cockpit on this run
+                    // catches up from the local journal.
+                    return status;
+                }
                 // Wait before retrying, but keep the count behind current meanwhile: the
                 // captain sees it grow while the database is away.
                 let retry_at = Instant::now() + backoff;
@@ -285,8 +290,16 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
                     tokio::select! {
                         () = tokio::time::sleep_until(retry_at) => break,
                         () = share.inner.wake.notified() => {
-                            if let Ok(p) = share.inner.pending.lock() {
-                                status.durable = p.durable;
+                            let closing = match share.inner.pending.lock() {
+                                Ok(p) => {
+                                    status.durable = p.durable;
+                                    p.closing
+                                }
+                                Err(_) => true,
+                            };
+                            if closing {
+                                // One last try now, rather than after the wait.
+                                break;
                             }
                             if reported.as_ref() != Some(&status) {
                                 report(status.clone());
