@@ -16,7 +16,13 @@ use crate::emit::emit;
 #[derive(Subcommand)]
 pub enum JournalCommand {
     /// Runs, newest first: id, state, progress, started, last event, runbook.
-    List,
+    ///
+    /// With --share URL: the runs shared to that database (any machine, empty data dir).
+    List {
+        /// List the runs shared to this PostgreSQL URL instead of the local ones.
+        #[arg(long, value_name = "URL")]
+        share: Option<String>,
+    },
     /// The event timeline of a run, for a person.
     ///
     /// RUN is a run id, a unique prefix of one, `latest`, or a path to a run folder.
@@ -25,9 +31,15 @@ pub enum JournalCommand {
         run: String,
     },
     /// Recompute the hash chain: exit 0 with the head hash, exit 1 naming the first bad line.
+    ///
+    /// With --share URL: also compare the local journal with its shared copy line by line
+    /// (a deleted tail on either side included) and name the first difference.
     Verify {
         /// Run id, unique prefix of one, `latest`, or run folder.
         run: String,
+        /// Compare with the copy shared to this PostgreSQL URL.
+        #[arg(long, value_name = "URL")]
+        share: Option<String>,
     },
     /// Test harness: open RUN and append N notes, printing `seq N` once each is durable and
     /// `shown B`, the output bytes the `--step` has sent so far (`started SEQ ATTEMPT` first).
@@ -69,9 +81,14 @@ fn load(home: Option<&Path>, run: &str) -> Result<LoadedRun, ExitCode> {
 /// Runs a `journal` subcommand.
 pub fn journal(home: Option<&Path>, command: JournalCommand) -> ExitCode {
     let result = match command {
-        JournalCommand::List => list(home),
+        JournalCommand::List { share: Some(url) } => Ok(crate::share_cli::list(&url)),
+        JournalCommand::List { share: None } => list(home),
+        JournalCommand::Verify {
+            run,
+            share: Some(url),
+        } => Ok(crate::share_cli::verify(home, &url, &run)),
         JournalCommand::Show { run } => show(home, &run),
-        JournalCommand::Verify { run } => verify(home, &run),
+        JournalCommand::Verify { run, share: None } => verify(home, &run),
         JournalCommand::AppendLoop { run, count, step } => {
             append_loop(home, &run, count, step.as_deref())
         }
@@ -281,6 +298,11 @@ pub fn export(
             Err(e) => return fail(format!("cannot encode the run as JSON: {e}")),
         },
     };
+    write_report(&text, output)
+}
+
+/// Writes a report to `output`, else to stdout.
+pub fn write_report(text: &str, output: Option<&Path>) -> ExitCode {
     match output {
         Some(path) => match std::fs::write(path, text) {
             Ok(()) => ExitCode::SUCCESS,
@@ -289,6 +311,6 @@ pub fn export(
                 path.display()
             )),
         },
-        None => emit(&text),
+        None => emit(text),
     }
 }

@@ -13,5 +13,6 @@ pub mod journal;
 pub mod monitor;
 pub mod plan;
 pub mod runbook;
+pub mod share;
 pub mod tls;
 pub mod ui;

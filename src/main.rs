@@ -3,6 +3,7 @@
 mod emit;
 mod journal_cli;
 mod run_cli;
+mod share_cli;
 mod terminal;
 mod watch_cli;
 
@@ -26,7 +27,8 @@ Examples:
   flightdeck plan go-live.md --format json    the same, for scripts
   flightdeck check runbooks/*.md              lint runbooks (exit 1 on errors)
   flightdeck journal list                     runs, newest first
-  flightdeck export latest -o handoff.md      the handoff report of the latest run";
+  flightdeck export latest -o handoff.md      the handoff report of the latest run
+  flightdeck run go-live.md --share \"$DB\"     share the run with the team through PostgreSQL";
 
 /// A terminal cockpit for running release and go-live runbooks live.
 #[derive(Parser)]
@@ -92,6 +94,23 @@ enum Command {
         /// dark, light, high-contrast, or a theme file (NO_COLOR gives monochrome).
         #[arg(long, value_name = "NAME|PATH")]
         theme: Option<String>,
+        /// Share the run through this PostgreSQL URL (libpq URL, `sslmode` honoured): every
+        /// event is pushed after its local fsync; on --resume the whole journal is uploaded.
+        #[arg(
+            long,
+            env = "FLIGHTDECK_SHARE",
+            hide_env_values = true,
+            value_name = "URL"
+        )]
+        share: Option<String>,
+    },
+    /// Share runs through PostgreSQL: the DDL for a DBA, and a check of what works.
+    #[command(
+        after_help = "Examples:\n  flightdeck share sql | psql \"$ADMIN_URL\"\n  flightdeck share check postgres://fd@db.internal/ops?sslmode=verify-full"
+    )]
+    Share {
+        #[command(subcommand)]
+        command: share_cli::ShareCommand,
     },
     /// Print the checklist a runbook gives: phases, steps, inputs, dangerous steps.
     #[command(
@@ -148,6 +167,9 @@ enum Command {
         /// Write the report to FILE instead of standard output.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Export the run shared to this PostgreSQL URL (no local copy needed).
+        #[arg(long, value_name = "URL")]
+        share: Option<String>,
     },
 }
 
@@ -168,6 +190,9 @@ fn main() -> ExitCode {
             operator: None,
             workdir: None,
             theme: None,
+            share: std::env::var("FLIGHTDECK_SHARE")
+                .ok()
+                .filter(|s| !s.is_empty()),
         },
         (None, None) => {
             let _ = <Cli as clap::CommandFactory>::command().print_help();
@@ -182,6 +207,7 @@ fn main() -> ExitCode {
             operator,
             workdir,
             theme,
+            share,
         } => {
             let args = run_cli::RunArgs {
                 file,
@@ -191,6 +217,7 @@ fn main() -> ExitCode {
                 operator,
                 workdir,
                 theme,
+                share,
             };
             match run_cli::run(args) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -230,10 +257,18 @@ fn main() -> ExitCode {
         },
         Command::Check { files } => check(&files),
         Command::Journal { command } => journal_cli::journal(cli.home.as_deref(), command),
+        Command::Share { command } => share_cli::share_command(command),
         Command::Export {
             run,
             format,
             output,
+            share: Some(url),
+        } => share_cli::export(&url, &run, format, output.as_deref()),
+        Command::Export {
+            run,
+            format,
+            output,
+            share: None,
         } => journal_cli::export(cli.home.as_deref(), &run, format, output.as_deref()),
     }
 }

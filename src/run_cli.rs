@@ -22,6 +22,8 @@ pub struct RunArgs {
     pub operator: Option<String>,
     pub workdir: Option<PathBuf>,
     pub theme: Option<String>,
+    /// `--share URL` or `$FLIGHTDECK_SHARE`; else the front matter's `share:`.
+    pub share: Option<String>,
 }
 
 /// `<config dir>/config.toml` (or `$FLIGHTDECK_CONFIG`): operator, theme and `[keys]`.
@@ -140,6 +142,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let mut app = App::new(runbook, state, operator, run_dir, Utc::now());
     app.keymap = keymap;
     app.theme = theme;
+    app.share_url = args.share.clone().or_else(|| {
+        app.runbook
+            .front_matter
+            .as_ref()
+            .and_then(|f| f.share.clone())
+            .filter(|s| !s.trim().is_empty())
+    });
     app.message = (!messages.is_empty()).then(|| messages.join("; "));
     if let Some((id, running)) = left_running {
         app.message = Some(format!(

@@ -34,6 +34,8 @@ pub enum Action {
     Exported(Result<String, String>),
     /// A metric reading or log lines from the monitoring tasks.
     Monitor(crate::monitor::sample::MonitorEvent),
+    /// Where the shared copy of the run stands (the pusher reports each change).
+    Share(crate::share::ShareStatus),
     /// `flightdeck watch`: the followed journal has new events; this is the replayed run.
     Followed(Box<crate::journal::replay::RunState>),
 }

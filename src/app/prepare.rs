@@ -190,6 +190,35 @@ fn url_refs(url: &str) -> Vec<String> {
     names
 }
 
+/// The share URL with its inputs filled (`share: $SHARE_DB`): a run input, else the
+/// environment; `None` while one has no value yet.
+pub fn share_url(app: &App, template: &str) -> Option<String> {
+    let mut missing = false;
+    let url = fill(
+        template,
+        true,
+        |n| {
+            let v = value(app, n);
+            missing |= v.is_none();
+            v
+        },
+        str::to_string,
+    );
+    (!missing && !url.trim().is_empty()).then_some(url)
+}
+
+/// The inputs the share URL reads that have no value yet (neither a run input nor set in the
+/// environment): asked once when the cockpit opens, as secrets.
+pub fn share_inputs(app: &App) -> Vec<String> {
+    app.share_url
+        .as_deref()
+        .map(url_refs)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|n| !app.values.contains_key(n))
+        .collect()
+}
+
 /// A run input, else the process environment (connection strings often live there).
 fn value(app: &App, name: &str) -> Option<String> {
     app.values

@@ -29,9 +29,12 @@ use crate::journal::EventKind;
 use crate::journal::secrets::Masker;
 use crate::journal::supervised::{self, Probe};
 use crate::journal::{JournalWriter, export, runs};
+use crate::share::{Pusher, Share, ShareConfig};
 
 /// Shortest time between two frames under a flood of output.
 const FRAME: Duration = Duration::from_millis(33);
+/// How long a shared run's pusher may take to catch up when the cockpit closes.
+const SHARE_FLUSH: Duration = Duration::from_secs(3);
 /// Spinner speed while a step runs.
 const SPIN: Duration = Duration::from_millis(120);
 
@@ -55,6 +58,7 @@ pub fn run(mut app: App, writer: JournalWriter, workdir: PathBuf) -> anyhow::Res
         .worker_threads(2)
         .enable_all()
         .build()?;
+    let mut pusher = None;
     let result = rt.block_on(async {
         let mut terminal = ratatui::try_init()?;
         // Terminals that speak the kitty keyboard protocol report Ctrl-Enter (save a note);
@@ -67,17 +71,28 @@ pub fn run(mut app: App, writer: JournalWriter, workdir: PathBuf) -> anyhow::Res
             .is_ok();
         let _guard = TerminalGuard(enhanced);
         let _ = execute!(std::io::stdout(), EnableMouseCapture);
-        event_loop(
+        event_loop_sharing(
             &mut terminal,
             EventStream::new(),
             &mut app,
             &writer,
             &workdir,
+            &mut pusher,
         )
         .await
     });
     // Every queued append is made durable before we go.
     let closed = writer.close();
+    // Then the shared copy gets a little while to catch up (it says so in its row).
+    if let Some(pusher) = pusher {
+        if let Some(status) = rt.block_on(pusher.finish(SHARE_FLUSH)) {
+            tracing::info!(behind = status.behind(), fork = ?status.fork, "share: closed");
+        } else {
+            tracing::warn!(
+                "share: not caught up on exit; the next cockpit on this run pushes the rest"
+            );
+        }
+    }
     rt.shutdown_timeout(Duration::from_millis(200));
     result?;
     closed
@@ -86,13 +101,37 @@ pub fn run(mut app: App, writer: JournalWriter, workdir: PathBuf) -> anyhow::Res
 }
 
 /// The loop itself, over any backend and any source of terminal events: the real terminal
-/// in `run`, a `TestBackend` and scripted keys in benchmarks.
+/// in `run`, a `TestBackend` and scripted keys in benchmarks. A shared run's pusher is given
+/// a little while to catch up at the end.
 pub async fn event_loop<B, K>(
+    terminal: &mut Terminal<B>,
+    keys: K,
+    app: &mut App,
+    writer: &JournalWriter,
+    workdir: &Path,
+) -> anyhow::Result<()>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    K: Stream<Item = std::io::Result<TermEvent>> + Unpin,
+{
+    let mut pusher = None;
+    let result = event_loop_sharing(terminal, keys, app, writer, workdir, &mut pusher).await;
+    if let Some(pusher) = pusher {
+        pusher.finish(SHARE_FLUSH).await;
+    }
+    result
+}
+
+/// [`event_loop`], leaving the pusher of a shared run (started once `app.share_url` has a
+/// value) in `pusher` for the caller to finish after the journal is closed.
+pub async fn event_loop_sharing<B, K>(
     terminal: &mut Terminal<B>,
     mut keys: K,
     app: &mut App,
     writer: &JournalWriter,
     workdir: &Path,
+    pusher: &mut Option<Pusher>,
 ) -> anyhow::Result<()>
 where
     B: Backend,
@@ -119,6 +158,7 @@ where
             .collect()
     };
     let mut db_seen = db_values(app);
+    let mut share = start_share(app, writer, &tx, pusher);
 
     // Handled by the loop like any other action, once the first frame is up.
     let _ = tx.send(Action::Started);
@@ -172,6 +212,18 @@ where
             {
                 handles.remove(step_id);
             }
+            if let (Some(share), Action::Exec(ev)) = (&share, &action) {
+                match ev {
+                    ExecEvent::Output {
+                        step_id, attempt, ..
+                    } => share.output_grew(step_id, *attempt),
+                    ExecEvent::Finished {
+                        step_id, attempt, ..
+                    }
+                    | ExecEvent::Lost { step_id, attempt } => share.output_ended(step_id, *attempt),
+                    _ => {}
+                }
+            }
             for effect in update(app, action) {
                 if perform(
                     effect,
@@ -187,6 +239,9 @@ where
                     return Ok(());
                 }
             }
+        }
+        if share.is_none() && app.share_url.is_some() {
+            share = start_share(app, writer, &tx, pusher);
         }
         if !db_inputs.is_empty() {
             let now = db_values(app);
@@ -204,6 +259,35 @@ where
     }
     stop_running(app, writer, &handles, &mut exec_rx).await;
     Ok(())
+}
+
+/// Starts the pusher of a shared run once its URL has a value: it is told each durable seq by
+/// the journal writer's thread and reports its status as [`Action::Share`].
+fn start_share(
+    app: &App,
+    writer: &JournalWriter,
+    tx: &mpsc::UnboundedSender<Action>,
+    pusher: &mut Option<Pusher>,
+) -> Option<Share> {
+    let template = app.share_url.as_deref()?;
+    let url = crate::app::prepare::share_url(app, template)?;
+    let report_tx = tx.clone();
+    let (share, started) = Share::start(
+        ShareConfig {
+            url,
+            run_dir: app.run_dir.clone(),
+            run_id: runs::run_id_of(&app.run_dir),
+            captain: app.operator.clone(),
+        },
+        std::sync::Arc::new(move |status| {
+            let _ = report_tx.send(Action::Share(status));
+        }),
+    );
+    let durable = share.clone();
+    writer.on_durable(Box::new(move |seq| durable.durable(seq)));
+    tracing::info!(run = %runs::run_id_of(&app.run_dir), "share: pushing the run");
+    *pusher = Some(started);
+    Some(share)
 }
 
 /// Starts the samplers and log followers of the runbook, each reading arriving as an action;

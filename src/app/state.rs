@@ -190,6 +190,11 @@ pub struct App {
     /// The path this cockpit was started from, for steps that call flightdeck themselves
     /// (`FLIGHTDECK_EXE`): `/proc/self/exe` would name their own shell.
     pub exe_path: PathBuf,
+    /// Where the run is shared (`--share`, `FLIGHTDECK_SHARE`, front-matter `share:`); may read
+    /// an input (`$SHARE_DB`): the pusher starts once it has a value.
+    pub share_url: Option<String>,
+    /// Where the shared copy stands, as the pusher last reported it (the status bar shows it).
+    pub share: Option<crate::share::ShareStatus>,
 }
 
 impl App {
@@ -242,6 +247,8 @@ impl App {
             finish_sent: false,
             program: crate::exec::supervisor::this_binary(),
             exe_path: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("flightdeck")),
+            share_url: None,
+            share: None,
         };
         // Inputs the journal already has come back with the run; secret ones (masked there)
         // are asked for again.
@@ -392,6 +399,19 @@ impl App {
     /// database connection string (a password, whatever it is called).
     pub fn is_secret(&self, name: &str) -> bool {
         self.runbook.is_secret(name)
+            || self.share_url.as_deref().is_some_and(|url| {
+                let mut found = false;
+                crate::exec::substitute::fill(
+                    url,
+                    true,
+                    |n| {
+                        found |= n == name;
+                        None
+                    },
+                    str::to_string,
+                );
+                found
+            })
             || self.runbook.front_matter.as_ref().is_some_and(|f| {
                 f.databases.values().any(|url| {
                     let mut found = false;

@@ -128,6 +128,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Started => {
             reattach(app, &mut fx);
+            ask_share_inputs(app);
             if app.run.last_seq <= 1
                 && let Some(post) = crate::app::hooks::post_for(app, "run_started", &[])
             {
@@ -144,6 +145,15 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.message = Some(format!("handoff report written to {path}"))
         }
         Action::Exported(Err(e)) => app.message = Some(format!("export failed: {e}")),
+        Action::Share(status) => {
+            if let (Some(seq), None) = (status.fork, app.share.as_ref().and_then(|s| s.fork)) {
+                app.message = Some(format!(
+                    "SHARE FORK at seq {seq}: the shared copy holds a different line; pushing stopped, nothing overwritten (`flightdeck journal verify --share URL {}`)",
+                    app.run.run_id
+                ));
+            }
+            app.share = Some(status);
+        }
     }
     fx
 }
@@ -471,6 +481,33 @@ fn run_selected(app: &mut App, rerun: bool, fx: &mut Vec<Effect>) {
         }
     }
 }
+
+/// A share URL that reads inputs (`share: $SHARE_DB`) without values: asked once, as
+/// secrets, when the cockpit opens; the pusher starts when they are saved.
+fn ask_share_inputs(app: &mut App) {
+    let names = crate::app::prepare::share_inputs(app);
+    if names.is_empty() || app.dialog.is_some() {
+        return;
+    }
+    let fields = names
+        .into_iter()
+        .map(|name| InputField {
+            secret: true,
+            prompt: Some(format!("{name} (PostgreSQL URL the run is shared to)")),
+            value: String::new(),
+            name,
+        })
+        .collect();
+    app.dialog = Some(Dialog::Inputs {
+        step_id: SHARE_DIALOG.into(),
+        fields,
+        focus: 0,
+        run: false,
+    });
+}
+
+/// What the share inputs' form says it is for.
+const SHARE_DIALOG: &str = "Sharing this run";
 
 /// Enter on a step that repeats ("for each commit …") and has run: it runs again, with its
 /// inputs asked anew, so that each run takes the next value.

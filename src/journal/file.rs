@@ -319,6 +319,11 @@ impl Journal {
         self.operator = operator.to_string();
     }
 
+    /// The seq of the last durable line (0 before any).
+    pub fn last_seq(&self) -> u64 {
+        self.next_seq - 1
+    }
+
     /// The hash of the last line written: the journal's head.
     pub fn head(&self) -> &str {
         &self.head

@@ -19,7 +19,11 @@ enum Request {
     },
     AddSecret(String),
     SetOperator(String),
+    Listen(Listener),
 }
+
+/// Told each seq that became durable (a shared run's pusher), on the writer thread.
+pub type Listener = Box<dyn FnMut(u64) + Send + 'static>;
 
 /// A handle on the writer thread. Dropping every handle (or [`JournalWriter::close`]) ends it.
 pub struct JournalWriter {
@@ -35,13 +39,22 @@ impl JournalWriter {
             .name(format!("journal {}", journal.run_id()))
             .spawn(move || {
                 let mut journal = journal;
+                let mut listener: Option<Listener> = None;
                 for request in rx {
                     match request {
                         Request::Append { kind, step, reply } => {
-                            reply(journal.append(kind, step.as_deref()));
+                            let result = journal.append(kind, step.as_deref());
+                            if let (Ok(event), Some(listen)) = (&result, listener.as_mut()) {
+                                listen(event.seq);
+                            }
+                            reply(result);
                         }
                         Request::AddSecret(value) => journal.add_secret(&value),
                         Request::SetOperator(op) => journal.set_operator(&op),
+                        Request::Listen(mut listen) => {
+                            listen(journal.last_seq());
+                            listener = Some(listen);
+                        }
                     }
                 }
                 journal
@@ -81,6 +94,12 @@ impl JournalWriter {
     /// Masks `value` in every later event (see [`Journal::add_secret`]).
     pub fn add_secret(&self, value: &str) {
         let _ = self.tx.send(Request::AddSecret(value.to_string()));
+    }
+
+    /// `listen` is told the last durable seq now, then each new one as soon as it is synced,
+    /// before the append's reply: a shared run's pusher never waits on the UI task.
+    pub fn on_durable(&self, listen: Listener) {
+        let _ = self.tx.send(Request::Listen(listen));
     }
 
     /// Later events carry `operator` (after a handoff).

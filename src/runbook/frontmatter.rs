@@ -41,6 +41,8 @@ pub struct FrontMatter {
     /// Title of the rollback phase when it is not called "Rollback …".
     pub rollback_phase: Option<String>,
     pub notify: Option<NotifySpec>,
+    /// Share the run through this PostgreSQL URL (may read an input: `$SHARE_DB`).
+    pub share: Option<String>,
     #[serde(flatten)]
     pub unknown: Unknown,
 }
@@ -139,6 +141,7 @@ pub const FLIGHTDECK_KEYS: &[&str] = &[
     "rollback_when",
     "rollback_phase",
     "notify",
+    "share",
 ];
 
 /// Keys that Jekyll (and Just the Docs), Hugo, MkDocs (Material), Docusaurus and the like read.

@@ -54,6 +54,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     if !crit.is_empty() {
         spans.push(Span::styled(format!("✖ CRIT {} ", crit.join(", ")), t.crit));
     }
+    // A fork of the shared copy is as loud: the team no longer sees this run's truth.
+    if let Some(share) = app.share.as_ref().filter(|s| s.fork.is_some()) {
+        spans.push(Span::styled(format!("✖ {} ", share.label()), t.crit));
+    }
     if let Some(start) = app.run.started {
         let end = app.run.finished.unwrap_or(app.now);
         spans.push(Span::styled(format!("· {} ", clock(end - start)), t.text));
@@ -97,6 +101,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         (None, _) => Span::styled("· journal writing ", t.warn),
     };
     spans.push(journal);
+    // Behind, offline or in sync: after the journal's own word.
+    if let Some(share) = app.share.as_ref().filter(|s| s.fork.is_none()) {
+        let style = if share.behind() > 0 || share.offline.is_some() {
+            t.warn
+        } else {
+            t.dim
+        };
+        spans.push(Span::styled(format!("· {} ", share.label()), style));
+    }
     if let Some(msg) = &app.message {
         spans.push(Span::styled(format!("· {msg} "), t.warn));
     } else {

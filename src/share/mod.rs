@@ -1,0 +1,145 @@
+//! Sharing a run through PostgreSQL: the local journal stays the first write, and its exact
+//! lines are pushed, in seq order, to tables a team already runs (`flightdeck.runs`,
+//! `.events`, `.output`). The database is a replica and a meeting point, never the only copy.
+//!
+//! [`schema`] creates and migrates the tables, [`local`] reads what may be pushed from the run
+//! folder, [`pusher`] is the captain's task that pushes it, [`remote`] reads the shared copy
+//! back (`journal list/verify --share`, `export --share`), [`check`] says what works.
+
+pub mod check;
+pub mod local;
+pub mod pusher;
+pub mod remote;
+pub mod schema;
+
+use std::time::Duration;
+
+pub use pusher::{Pusher, Share, ShareConfig};
+
+/// How long one call to the database may take before the share counts as offline.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long connecting may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Where the shared copy stands, as the captain's status bar shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShareStatus {
+    /// The last seq durable in the local journal.
+    pub durable: u64,
+    /// The last seq the database has acknowledged (committed).
+    pub acked: u64,
+    /// Why the last attempt failed, while the database cannot be reached.
+    pub offline: Option<String>,
+    /// The shared copy holds a different line at this seq: pushing stopped, nothing overwritten.
+    pub fork: Option<u64>,
+}
+
+impl ShareStatus {
+    /// Events durable here that the database does not have yet.
+    pub fn behind(&self) -> u64 {
+        self.durable.saturating_sub(self.acked)
+    }
+
+    /// The words of the status bar: `share ok`, `share: 12 behind`, `share: FORK at seq 7`.
+    pub fn label(&self) -> String {
+        match (self.fork, self.behind()) {
+            (Some(seq), _) => format!("share: FORK at seq {seq}"),
+            (None, 0) if self.offline.is_none() => "share ok".into(),
+            (None, 0) => "share: offline".into(),
+            (None, n) => format!("share: {n} behind"),
+        }
+    }
+}
+
+/// Why talking to the shared copy failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ShareError {
+    #[error(transparent)]
+    Db(#[from] crate::db::DbError),
+    #[error("timed out after {0:?}")]
+    Timeout(Duration),
+    #[error(
+        "the shared schema is at version {0}, newer than this flightdeck knows ({latest}); upgrade flightdeck",
+        latest = schema::latest()
+    )]
+    NewerSchema(i32),
+    #[error("{0}")]
+    Local(String),
+    #[error(
+        "run {0} is not in the shared database; `flightdeck journal list --share URL` lists the shared runs"
+    )]
+    NoRun(String),
+}
+
+impl From<tokio_postgres::Error> for ShareError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        ShareError::Db(e.into())
+    }
+}
+
+/// The NOTIFY channel of a run: a follower LISTENs on it and gets each pushed batch's last
+/// seq. Channel names are identifiers of at most 63 bytes, so the run id is hashed.
+pub fn channel(run_id: &str) -> String {
+    let hash = crate::journal::event::sha256_hex(run_id.as_bytes());
+    format!("flightdeck_run_{}", &hash[..16])
+}
+
+/// The URL as it may be shown: never the password, whether in `user:password@` or as a
+/// `password=` parameter (URL query or key/value string).
+pub fn display_url(url: &str) -> String {
+    let masked = crate::journal::secrets::mask_url_passwords(url);
+    let mut out = String::with_capacity(masked.len());
+    let mut rest = masked.as_str();
+    while let Some(at) = rest.find("password=") {
+        let start = at + "password=".len();
+        out.push_str(&rest[..start]);
+        out.push_str(crate::journal::secrets::MASK);
+        let value = &rest[start..];
+        let end = value.find(['&', ' ']).unwrap_or(value.len());
+        rest = &value[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Opens a session to the share with the same TLS handling as SQL steps.
+pub async fn connect(url: &str) -> Result<crate::db::Db, ShareError> {
+    Ok(crate::db::connect(url, CONNECT_TIMEOUT).await?)
+}
+
+/// Runs `fut` under [`CALL_TIMEOUT`].
+pub async fn timed<T>(fut: impl Future<Output = Result<T, ShareError>>) -> Result<T, ShareError> {
+    tokio::time::timeout(CALL_TIMEOUT, fut)
+        .await
+        .map_err(|_| ShareError::Timeout(CALL_TIMEOUT))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_say_what_a_captain_needs() {
+        let mut s = ShareStatus {
+            durable: 12,
+            acked: 12,
+            offline: None,
+            fork: None,
+        };
+        assert_eq!(s.label(), "share ok");
+        s.acked = 0;
+        assert_eq!(s.label(), "share: 12 behind");
+        s.fork = Some(7);
+        assert_eq!(s.label(), "share: FORK at seq 7");
+        assert!(channel("2026-11-21T041207Z-go-live").len() <= 63);
+        assert_eq!(
+            display_url("host=db user=fd password=hunter2 dbname=ops"),
+            "host=db user=fd password=•••• dbname=ops"
+        );
+        assert_eq!(
+            display_url("postgres://fd@db/ops?password=hunter2&sslmode=require"),
+            "postgres://fd@db/ops?password=••••&sslmode=require"
+        );
+        assert!(!display_url("postgres://fd:hunter2@db/ops").contains("hunter2"));
+    }
+}

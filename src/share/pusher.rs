@@ -1,0 +1,605 @@
+//! The captain's pusher: a tokio task that copies the run to the shared database after the
+//! local fsync, in seq order, and never makes the captain wait.
+//!
+//! The cockpit only tells it things through [`Share`] (a mutex held for an insert and a
+//! `Notify`): "seq N is durable" from the journal writer's thread, "step X's output grew" or
+//! "ended" from the event loop. The task reads the lines and bytes from the run folder itself,
+//! so a flood of output costs the captain nothing but those notes, and an outage costs nothing
+//! at all: the task retries with capped backoff and catches up from the server's own max seq.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+use crate::db::Db;
+use crate::journal::file::{self, RUNBOOK_FILE};
+
+use super::local::{self, LocalJournal};
+use super::{ShareError, ShareStatus, channel, schema, timed};
+
+/// Lines per transaction.
+const BATCH: usize = 500;
+/// Bytes per output row.
+const CHUNK: usize = 256 * 1024;
+/// Output rows per step per pass, so that one flooding step does not hold the others back.
+const CHUNKS_PER_PASS: usize = 4;
+/// A running step's output is pushed at most this often (a few updates a second).
+const OUTPUT_EVERY: Duration = Duration::from_millis(300);
+/// The first and the longest wait before reconnecting.
+const BACKOFF_MIN: Duration = Duration::from_millis(250);
+const BACKOFF_MAX: Duration = Duration::from_secs(15);
+
+/// What the pusher needs to know about the run.
+#[derive(Debug, Clone)]
+pub struct ShareConfig {
+    /// A libpq URL or key/value string; `sslmode` as SQL steps read it.
+    pub url: String,
+    pub run_dir: PathBuf,
+    pub run_id: String,
+    /// Who shares it (the runs row's `captain`).
+    pub captain: String,
+}
+
+/// Called with the new status whenever it changes (forward it into the UI's channel).
+pub type Report = Arc<dyn Fn(ShareStatus) + Send + Sync>;
+
+/// The cockpit's handle: cheap to clone, never blocks beyond a short mutex.
+#[derive(Clone)]
+pub struct Share {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pending: Mutex<Pending>,
+    wake: Notify,
+}
+
+#[derive(Default)]
+struct Pending {
+    durable: u64,
+    /// Output to push: (step, attempt) → (generation, ended).
+    outputs: BTreeMap<(String, u32), (u64, bool)>,
+    generation: u64,
+    closing: bool,
+}
+
+/// The running task; [`Pusher::finish`] lets it catch up for a while, then stops it.
+pub struct Pusher {
+    share: Share,
+    task: tokio::task::JoinHandle<ShareStatus>,
+}
+
+impl Share {
+    /// Starts the pusher on the current tokio runtime. Every output file already in the run
+    /// folder is offered too, so attaching a share later uploads everything.
+    pub fn start(config: ShareConfig, report: Report) -> (Share, Pusher) {
+        let durable = local::line_count(&config.run_dir).unwrap_or(0);
+        let mut pending = Pending {
+            durable,
+            ..Pending::default()
+        };
+        for key in local::output_files(&config.run_dir) {
+            pending.outputs.insert(key, (0, true));
+        }
+        let share = Share {
+            inner: Arc::new(Inner {
+                pending: Mutex::new(pending),
+                wake: Notify::new(),
+            }),
+        };
+        let task = tokio::spawn(run(config, share.clone(), report));
+        (share.clone(), Pusher { share, task })
+    }
+
+    fn with(&self, f: impl FnOnce(&mut Pending)) {
+        if let Ok(mut p) = self.inner.pending.lock() {
+            f(&mut p);
+        }
+        self.inner.wake.notify_one();
+    }
+
+    /// Seq `seq` is durable in the local journal: it may be pushed.
+    pub fn durable(&self, seq: u64) {
+        self.with(|p| p.durable = p.durable.max(seq));
+    }
+
+    /// The output file of `step`'s attempt grew.
+    pub fn output_grew(&self, step: &str, attempt: u32) {
+        self.mark(step, attempt, false);
+    }
+
+    /// The attempt ended: its output file is complete; push all of it.
+    pub fn output_ended(&self, step: &str, attempt: u32) {
+        self.mark(step, attempt, true);
+    }
+
+    fn mark(&self, step: &str, attempt: u32, ended: bool) {
+        self.with(|p| {
+            p.generation += 1;
+            let generation = p.generation;
+            let entry = p
+                .outputs
+                .entry((step.to_string(), attempt))
+                .or_insert((generation, ended));
+            *entry = (generation, entry.1 || ended);
+        });
+    }
+}
+
+impl Pusher {
+    /// Lets the pusher catch up for at most `within`, marks the shared run as left by its
+    /// captain (unless finished), and stops it. Returns where the shared copy stood.
+    pub async fn finish(self, within: Duration) -> Option<ShareStatus> {
+        self.share.with(|p| p.closing = true);
+        let mut task = self.task;
+        match tokio::time::timeout(within, &mut task).await {
+            Ok(Ok(status)) => Some(status),
+            Ok(Err(_)) => None,
+            Err(_) => {
+                task.abort();
+                None
+            }
+        }
+    }
+}
+
+/// A snapshot of what is to do.
+struct Todo {
+    durable: u64,
+    outputs: Vec<((String, u32), (u64, bool))>,
+    closing: bool,
+}
+
+/// The task: wait for work, push it, report; reconnect with backoff on any failure.
+async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
+    let mut push = Push {
+        journal: LocalJournal::new(&config.run_dir),
+        config,
+        db: None,
+        acked: None,
+        sent: HashMap::new(),
+        last_output: HashMap::new(),
+        closed_row: false,
+    };
+    let mut status = ShareStatus {
+        durable: 0,
+        acked: 0,
+        offline: None,
+        fork: None,
+    };
+    let mut reported: Option<ShareStatus> = None;
+    let mut backoff = BACKOFF_MIN;
+    loop {
+        let todo = {
+            let Ok(p) = share.inner.pending.lock() else {
+                return status;
+            };
+            Todo {
+                durable: p.durable,
+                outputs: p.outputs.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+                closing: p.closing,
+            }
+        };
+        status.durable = todo.durable;
+        if reported.as_ref() != Some(&status) {
+            report(status.clone());
+            reported = Some(status.clone());
+        }
+        if status.fork.is_some() {
+            // Pushing stopped for good: nothing is overwritten, nothing more is sent.
+            if todo.closing {
+                return status;
+            }
+            share.inner.wake.notified().await;
+            continue;
+        }
+        let now = Instant::now();
+        let due: Vec<_> = todo
+            .outputs
+            .iter()
+            .filter(|(key, (_, ended))| {
+                todo.closing
+                    || *ended
+                    || push
+                        .last_output
+                        .get(key)
+                        .is_none_or(|t| now.duration_since(*t) >= OUTPUT_EVERY)
+            })
+            .cloned()
+            .collect();
+        let events_due = push.acked.is_none_or(|a| a < todo.durable);
+        let closing_due = todo.closing && !push.closed_row;
+        if !events_due && due.is_empty() && !closing_due {
+            if todo.closing && todo.outputs.is_empty() {
+                return status;
+            }
+            match todo
+                .outputs
+                .iter()
+                .map(|(k, _)| push.last_output.get(k))
+                .min()
+            {
+                // Only rate-limited output waits: until the earliest may go, or news.
+                Some(Some(t)) if !todo.outputs.is_empty() => {
+                    let at = *t + OUTPUT_EVERY;
+                    tokio::select! {
+                        () = tokio::time::sleep_until(at) => {}
+                        () = share.inner.wake.notified() => {}
+                    }
+                }
+                _ => share.inner.wake.notified().await,
+            }
+            continue;
+        }
+        let result = async {
+            if events_due {
+                push.events(todo.durable, &mut status).await?;
+            }
+            for (key, (generation, ended)) in &due {
+                if push.output(key, *ended).await? {
+                    // Fully pushed: forget it unless it grew again meanwhile.
+                    if let Ok(mut p) = share.inner.pending.lock()
+                        && p.outputs.get(key).is_some_and(|(g, _)| g == generation)
+                    {
+                        p.outputs.remove(key);
+                    }
+                }
+            }
+            let (more_events, more_output) = match share.inner.pending.lock() {
+                Ok(p) => (p.durable > push.acked.unwrap_or(0), !p.outputs.is_empty()),
+                Err(_) => (false, false),
+            };
+            if todo.closing && !more_events && !more_output && !push.closed_row {
+                push.close_row().await?;
+            }
+            Ok::<(), PushError>(())
+        }
+        .await;
+        match result {
+            Ok(()) => {
+                backoff = BACKOFF_MIN;
+                status.offline = None;
+            }
+            Err(Fork(seq)) => {
+                tracing::error!(run = %push.config.run_id, seq, "share: the shared copy holds a different line: FORK; pushing stopped, nothing overwritten");
+                status.fork = Some(seq);
+            }
+            Err(Failed(e)) => {
+                tracing::warn!(run = %push.config.run_id, error = %e, retry_in = ?backoff, "share: offline");
+                push.db = None;
+                push.acked = None;
+                push.sent.clear();
+                status.offline = Some(e.to_string());
+                if reported.as_ref() != Some(&status) {
+                    report(status.clone());
+                    reported = Some(status.clone());
+                }
+                if todo.closing {
+                    // The cockpit is closing: no retries; the next cockpit on this run
+                    // catches up from the local journal.
+                    return status;
+                }
+                // Wait before retrying, but keep the count behind current meanwhile: the
+                // captain sees it grow while the database is away.
+                let retry_at = Instant::now() + backoff;
+                loop {
+                    tokio::select! {
+                        () = tokio::time::sleep_until(retry_at) => break,
+                        () = share.inner.wake.notified() => {
+                            let closing = match share.inner.pending.lock() {
+                                Ok(p) => {
+                                    status.durable = p.durable;
+                                    p.closing
+                                }
+                                Err(_) => true,
+                            };
+                            if closing {
+                                // One last try now, rather than after the wait.
+                                break;
+                            }
+                            if reported.as_ref() != Some(&status) {
+                                report(status.clone());
+                                reported = Some(status.clone());
+                            }
+                        }
+                    }
+                }
+                backoff = (backoff * 2).min(BACKOFF_MAX);
+            }
+        }
+    }
+}
+
+use PushError::{Failed, Fork};
+
+/// A push stops for a fork (for good) or a failure (retried).
+enum PushError {
+    Fork(u64),
+    Failed(ShareError),
+}
+
+impl From<ShareError> for PushError {
+    fn from(e: ShareError) -> Self {
+        Failed(e)
+    }
+}
+
+impl From<tokio_postgres::Error> for PushError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        Failed(e.into())
+    }
+}
+
+struct Push {
+    config: ShareConfig,
+    db: Option<Db>,
+    /// The shared copy's last seq, known once connected.
+    acked: Option<u64>,
+    journal: LocalJournal,
+    /// Per output: the next chunk number and byte offset the server expects.
+    sent: HashMap<(String, u32), (i32, i64)>,
+    last_output: HashMap<(String, u32), Instant>,
+    closed_row: bool,
+}
+
+impl Push {
+    /// The session, connected and handshaken: schema current, runs row there, the server's
+    /// head compared with ours.
+    async fn db(&mut self) -> Result<&mut Db, PushError> {
+        if self.db.is_none() || self.db.as_ref().is_some_and(Db::is_closed) {
+            self.acked = None;
+            self.sent.clear();
+            let mut db = timed(super::connect(&self.config.url)).await?;
+            timed(schema::ensure(&mut db.client)).await?;
+            self.acked = Some(self.handshake(&db).await?);
+            self.db = Some(db);
+        }
+        self.db
+            .as_mut()
+            .ok_or_else(|| Failed(ShareError::Local("no session".into())))
+    }
+
+    /// Upserts the runs row and finds where the shared copy stands: its max seq, checked
+    /// against the local line at that seq.
+    async fn handshake(&mut self, db: &Db) -> Result<u64, PushError> {
+        let c = &self.config;
+        let first = self.journal.lines(0, 1, 1)?;
+        let first = first
+            .first()
+            .ok_or_else(|| Failed(ShareError::Local("the journal is empty".into())))?;
+        let event = crate::journal::event::decode_line(first.text.as_bytes())
+            .map_err(|e| Failed(ShareError::Local(e.to_string())))?;
+        let (title, sha) = match &event.kind {
+            crate::journal::EventKind::RunStarted {
+                runbook_title,
+                runbook_sha256,
+                ..
+            } => (runbook_title.clone(), runbook_sha256.clone()),
+            _ => (String::new(), String::new()),
+        };
+        let runbook_path = c.run_dir.join(RUNBOOK_FILE);
+        let runbook = std::fs::read_to_string(&runbook_path).map_err(|e| {
+            Failed(ShareError::Local(format!(
+                "{}: {e}",
+                runbook_path.display()
+            )))
+        })?;
+        let sha_now = crate::journal::event::sha256_hex(runbook.as_bytes());
+        let sha = if sha_now == sha { sha } else { sha_now };
+        timed(async {
+            db.client
+                .execute(
+                    "INSERT INTO flightdeck.runs
+                       (run_id, title, runbook_sha256, runbook, captain, status, started_at)
+                     VALUES ($1, $2, $3, $4, $5, 'active', ($6::text)::timestamptz)
+                     ON CONFLICT (run_id) DO UPDATE SET
+                       runbook_sha256 = excluded.runbook_sha256, runbook = excluded.runbook,
+                       captain = excluded.captain,
+                       status = CASE WHEN flightdeck.runs.status = 'finished' THEN 'finished' ELSE 'active' END,
+                       updated_at = now()",
+                    &[&c.run_id, &title, &sha, &runbook, &c.captain, &event.ts.to_rfc3339()],
+                )
+                .await?;
+            Ok(())
+        })
+        .await?;
+        let server_max: i64 = timed(async {
+            Ok(db
+                .client
+                .query_one(
+                    "SELECT coalesce(max(seq), 0) FROM flightdeck.events WHERE run_id = $1",
+                    &[&c.run_id],
+                )
+                .await?
+                .get(0))
+        })
+        .await?;
+        let server_max = server_max.max(0) as u64;
+        let local_count = local::line_count(&c.run_dir)?;
+        if server_max > local_count {
+            // The shared copy holds lines this journal does not: it lost its tail, or
+            // another writer appended. Either way pushing would diverge.
+            return Err(Fork(local_count + 1));
+        }
+        if server_max == 0 {
+            return Ok(0);
+        }
+        let ours = self.journal.lines(server_max - 1, server_max, 1)?;
+        let theirs: String = timed(async {
+            Ok(db
+                .client
+                .query_one(
+                    "SELECT hash FROM flightdeck.events WHERE run_id = $1 AND seq = $2",
+                    &[&c.run_id, &(server_max as i64)],
+                )
+                .await?
+                .get(0))
+        })
+        .await?;
+        match ours.first() {
+            Some(line) if line.hash == theirs => Ok(server_max),
+            _ => Err(Fork(server_max)),
+        }
+    }
+
+    /// Pushes every line up to `durable`, a batch per transaction.
+    async fn events(&mut self, durable: u64, status: &mut ShareStatus) -> Result<(), PushError> {
+        self.db().await?;
+        while let Some(acked) = self.acked.filter(|a| *a < durable) {
+            let lines = self.journal.lines(acked, durable, BATCH)?;
+            let Some(last) = lines.last().cloned() else {
+                break;
+            };
+            let run_id = self.config.run_id.clone();
+            let db = self
+                .db
+                .as_mut()
+                .ok_or_else(|| Failed(ShareError::Local("no session".into())))?;
+            let outcome = tokio::time::timeout(super::CALL_TIMEOUT, async {
+                let tx = db.client.transaction().await?;
+                let seqs: Vec<i64> = lines.iter().map(|l| l.seq as i64).collect();
+                let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+                let hashes: Vec<&str> = lines.iter().map(|l| l.hash.as_str()).collect();
+                let inserted = tx
+                    .query(
+                        "INSERT INTO flightdeck.events (run_id, seq, line, hash)
+                         SELECT $1, s, l, h FROM unnest($2::bigint[], $3::text[], $4::text[]) AS t(s, l, h)
+                         ON CONFLICT (run_id, seq) DO NOTHING
+                         RETURNING seq",
+                        &[&run_id, &seqs, &texts, &hashes],
+                    )
+                    .await?;
+                if inserted.len() < lines.len() {
+                    // Rows already there: the same line (a retry) or a fork.
+                    let stored = tx
+                        .query(
+                            "SELECT seq, hash FROM flightdeck.events
+                             WHERE run_id = $1 AND seq = ANY($2) ORDER BY seq",
+                            &[&run_id, &seqs],
+                        )
+                        .await?;
+                    let by_seq: HashMap<i64, String> =
+                        stored.iter().map(|r| (r.get(0), r.get(1))).collect();
+                    if let Some(line) = lines
+                        .iter()
+                        .find(|l| by_seq.get(&(l.seq as i64)).is_some_and(|h| *h != l.hash))
+                    {
+                        tx.rollback().await?;
+                        return Ok::<_, ShareError>(Some(line.seq));
+                    }
+                }
+                let finished = lines.iter().any(|l| l.finishes);
+                tx.execute(
+                    "UPDATE flightdeck.runs SET last_seq = $2, head_hash = $3,
+                       status = CASE WHEN $4 THEN 'finished' ELSE status END, updated_at = now()
+                     WHERE run_id = $1 AND last_seq < $2",
+                    &[&run_id, &(last.seq as i64), &last.hash, &finished],
+                )
+                .await?;
+                tx.execute(
+                    "SELECT pg_notify($1, $2)",
+                    &[&channel(&run_id), &last.seq.to_string()],
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(None)
+            })
+            .await
+            .map_err(|_| Failed(ShareError::Timeout(super::CALL_TIMEOUT)))??;
+            if let Some(seq) = outcome {
+                return Err(Fork(seq));
+            }
+            self.acked = Some(last.seq);
+            status.acked = last.seq;
+        }
+        if let Some(a) = self.acked {
+            status.acked = a;
+        }
+        Ok(())
+    }
+
+    /// Pushes new bytes of one output file; true when the shared copy holds all of an ended
+    /// attempt's file (or everything there is, for a running one).
+    async fn output(&mut self, key: &(String, u32), ended: bool) -> Result<bool, PushError> {
+        self.db().await?;
+        let run_id = self.config.run_id.clone();
+        let path = file::output_path(&self.config.run_dir, &key.0, key.1);
+        let db = self
+            .db
+            .as_mut()
+            .ok_or_else(|| Failed(ShareError::Local("no session".into())))?;
+        let (mut chunk_no, mut offset) = match self.sent.get(key) {
+            Some(at) => *at,
+            None => {
+                let row = timed(async {
+                    Ok(db
+                        .client
+                        .query_one(
+                            "SELECT coalesce(max(chunk_no) + 1, 0),
+                                    coalesce(max(byte_offset + length(bytes)), 0)::bigint
+                             FROM flightdeck.output
+                             WHERE run_id = $1 AND step_id = $2 AND attempt = $3",
+                            &[&run_id, &key.0, &(key.1 as i32)],
+                        )
+                        .await?)
+                })
+                .await?;
+                (row.get(0), row.get(1))
+            }
+        };
+        let mut complete = false;
+        for _ in 0..CHUNKS_PER_PASS {
+            let (bytes, len) = local::read_at(&path, offset as u64, CHUNK)
+                .map_err(|e| Failed(ShareError::Local(format!("{}: {e}", path.display()))))?;
+            if bytes.is_empty() {
+                complete = offset as u64 >= len;
+                break;
+            }
+            timed(async {
+                db.client
+                    .execute(
+                        "INSERT INTO flightdeck.output
+                           (run_id, step_id, attempt, chunk_no, byte_offset, bytes)
+                         VALUES ($1, $2, $3, $4, $5, $6)
+                         ON CONFLICT DO NOTHING",
+                        &[&run_id, &key.0, &(key.1 as i32), &chunk_no, &offset, &bytes],
+                    )
+                    .await?;
+                Ok(())
+            })
+            .await?;
+            chunk_no += 1;
+            offset += bytes.len() as i64;
+            self.sent.insert(key.clone(), (chunk_no, offset));
+        }
+        self.sent.insert(key.clone(), (chunk_no, offset));
+        self.last_output.insert(key.clone(), Instant::now());
+        if complete && ended {
+            self.last_output.remove(key);
+        }
+        Ok(complete)
+    }
+
+    /// The captain left: the shared run is no longer active (unless it finished).
+    async fn close_row(&mut self) -> Result<(), PushError> {
+        let run_id = self.config.run_id.clone();
+        let db = self.db().await?;
+        timed(async {
+            db.client
+                .execute(
+                    "UPDATE flightdeck.runs SET status = 'abandoned', updated_at = now()
+                     WHERE run_id = $1 AND status = 'active'",
+                    &[&run_id],
+                )
+                .await?;
+            Ok(())
+        })
+        .await?;
+        self.closed_row = true;
+        Ok(())
+    }
+}

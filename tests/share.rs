@@ -1,0 +1,684 @@
+//! Sharing a run through the real PostgreSQL: the pushed rows are the local lines byte for
+//! byte, re-pushing is idempotent, a fork is caught and nothing is overwritten, an outage
+//! loses and duplicates nothing, a journal shared later is uploaded whole, secrets never
+//! leave the machine, and the shared copy reads back (`verify`, `list`, `export`).
+
+mod journal_support;
+mod services;
+mod share_support;
+
+use std::path::Path;
+use std::process::Command;
+
+use flightdeck::journal::{EventKind, Journal, JournalWriter, file, padding};
+use flightdeck::share::schema;
+use share_support::{Proxy, TestDb, eventually, start, upstream};
+
+/// The local journal's lines, without newlines.
+fn local_lines(run_dir: &Path) -> Vec<String> {
+    let bytes = std::fs::read(run_dir.join(file::JOURNAL_FILE)).expect("journal");
+    String::from_utf8(padding::text(&bytes).to_vec())
+        .expect("utf-8")
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+async fn shared_lines(db: &TestDb, run_id: &str) -> Vec<(i64, String, String)> {
+    db.client()
+        .await
+        .client
+        .query(
+            "SELECT seq, line, hash FROM flightdeck.events WHERE run_id = $1 ORDER BY seq",
+            &[&run_id],
+        )
+        .await
+        .expect("events")
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect()
+}
+
+async fn shared_output(db: &TestDb, run_id: &str, step: &str, attempt: i32) -> Vec<u8> {
+    db.client()
+        .await
+        .client
+        .query(
+            "SELECT bytes FROM flightdeck.output WHERE run_id = $1 AND step_id = $2 AND attempt = $3 ORDER BY chunk_no",
+            &[&run_id, &step, &attempt],
+        )
+        .await
+        .expect("output")
+        .iter()
+        .flat_map(|r| r.get::<_, Vec<u8>>(0))
+        .collect()
+}
+
+/// Every row's line equals the local line with the same seq, byte for byte, and there are no
+/// more rows than lines.
+async fn assert_same(db: &TestDb, run_dir: &Path) {
+    let run_id = flightdeck::journal::runs::run_id_of(run_dir);
+    let local = local_lines(run_dir);
+    let shared = shared_lines(db, &run_id).await;
+    assert_eq!(shared.len(), local.len(), "one row per local line");
+    for (i, (seq, line, hash)) in shared.iter().enumerate() {
+        assert_eq!(*seq, i as i64 + 1);
+        assert_eq!(line, &local[i], "line {seq}");
+        let event = flightdeck::journal::event::decode_line(line.as_bytes()).expect("line");
+        assert_eq!(hash, &event.hash);
+    }
+    let row = db
+        .client()
+        .await
+        .client
+        .query_one(
+            "SELECT last_seq, head_hash FROM flightdeck.runs WHERE run_id = $1",
+            &[&run_id],
+        )
+        .await
+        .expect("runs row");
+    assert_eq!(row.get::<_, i64>(0), local.len() as i64);
+    let head = flightdeck::journal::verify(run_dir).expect("local chain");
+    assert_eq!(row.get::<_, String>(1), head);
+}
+
+fn note(n: u64) -> EventKind {
+    EventKind::Note {
+        text: format!("note {n}: {}", "x".repeat((n % 5 * 30) as usize)),
+    }
+}
+
+fn small_run(home: &Path) -> Journal {
+    let text = "# Share test\n\n## Go\n\n- [ ] look\n\n```bash\necho hi\n```\n";
+    let rb = flightdeck::runbook::parse(text, "share-test.md");
+    Journal::create(home, &rb, text, "alice").expect("create")
+}
+
+#[tokio::test]
+async fn a_live_run_is_pushed_line_for_line_after_each_fsync() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let journal = small_run(home.path());
+    let run_dir = journal.run_dir().to_path_buf();
+    let writer = JournalWriter::spawn(journal).expect("writer");
+    let mut p = start(&db.url, &run_dir, "alice");
+    let share = p.share.clone();
+    writer.on_durable(Box::new(move |seq| share.durable(seq)));
+    for n in 0..40 {
+        writer.append_wait(note(n), None).expect("append");
+    }
+    let status = p.synced(41).await;
+    assert_eq!((status.durable, status.acked, status.fork), (41, 41, None));
+    assert_same(&db, &run_dir).await;
+    // The schema was created on first use, at the version this build knows.
+    let version = schema::version(&db.client().await.client)
+        .await
+        .expect("version");
+    assert_eq!(version, Some(schema::latest()));
+    writer.close().expect("close");
+    p.pusher.finish(std::time::Duration::from_secs(10)).await;
+    let status: String = db
+        .client()
+        .await
+        .client
+        .query_one("SELECT status FROM flightdeck.runs", &[])
+        .await
+        .expect("row")
+        .get(0);
+    assert_eq!(status, "abandoned", "a captain who left without finishing");
+}
+
+#[tokio::test]
+async fn a_journal_shared_later_is_uploaded_whole_with_its_output_and_no_secret() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let run_dir = journal_support::scripted_run(home.path());
+    let lines = local_lines(&run_dir).len() as u64;
+    assert!(lines > 20, "a real run: {lines} lines");
+    let mut p = start(&db.url, &run_dir, "bob");
+    p.synced(lines).await;
+    assert_same(&db, &run_dir).await;
+    let run_id = flightdeck::journal::runs::run_id_of(&run_dir);
+    // Every output file, as it is on disk (already masked).
+    let outputs = flightdeck::share::local::output_files(&run_dir);
+    assert!(!outputs.is_empty());
+    for (step, attempt) in &outputs {
+        let local = std::fs::read(file::output_path(&run_dir, step, *attempt)).expect("output");
+        eventually(&format!("output of {step}.{attempt} shared"), || async {
+            shared_output(&db, &run_id, step, *attempt as i32).await == local
+        })
+        .await;
+    }
+    // The canary secret is in no shared table, in any form.
+    let c = db.client().await;
+    for table in ["runs", "events", "output"] {
+        let text: String = c
+            .client
+            .query_one(
+                &format!(
+                    "SELECT coalesce(string_agg(t::text, E'\\n'), '') FROM flightdeck.{table} t"
+                ),
+                &[],
+            )
+            .await
+            .expect("dump")
+            .get(0);
+        assert!(!text.is_empty(), "{table} has rows");
+        for secret in [journal_support::CANARY, journal_support::URL_CANARY] {
+            assert!(!text.contains(secret), "{secret} leaked into {table}");
+        }
+    }
+    let bytes: i64 = c
+        .client
+        .query_one(
+            "SELECT count(*) FROM flightdeck.output WHERE position($1::bytea in bytes) > 0",
+            &[&journal_support::CANARY.as_bytes()],
+        )
+        .await
+        .expect("search")
+        .get(0);
+    assert_eq!(bytes, 0);
+}
+
+#[tokio::test]
+async fn pushing_twice_at_once_is_idempotent() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let run_dir = journal_support::scripted_run(home.path());
+    let lines = local_lines(&run_dir).len() as u64;
+    // Two pushers race over the same lines: the loser's inserts meet equal rows.
+    let mut a = start(&db.url, &run_dir, "bob");
+    let mut b = start(&db.url, &run_dir, "bob");
+    let (sa, sb) = tokio::join!(a.synced(lines), b.synced(lines));
+    assert_eq!((sa.fork, sb.fork), (None, None));
+    assert_same(&db, &run_dir).await;
+    // A third, later, finds everything there and adds nothing.
+    let mut c = start(&db.url, &run_dir, "bob");
+    c.synced(lines).await;
+    assert_same(&db, &run_dir).await;
+}
+
+#[tokio::test]
+async fn a_fork_is_shown_and_nothing_is_overwritten() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let journal = small_run(home.path());
+    let run_dir = journal.run_dir().to_path_buf();
+    let run_id = journal.run_id().to_string();
+    let writer = JournalWriter::spawn(journal).expect("writer");
+    let mut p = start(&db.url, &run_dir, "alice");
+    let share = p.share.clone();
+    writer.on_durable(Box::new(move |seq| share.durable(seq)));
+    for n in 0..5 {
+        writer.append_wait(note(n), None).expect("append");
+    }
+    p.synced(6).await;
+    // Another writer got seq 7 into the shared copy first.
+    let bogus = "{\"seq\":7,\"forged\":true}";
+    db.client()
+        .await
+        .client
+        .execute(
+            "INSERT INTO flightdeck.events (run_id, seq, line, hash) VALUES ($1, 7, $2, 'f00d')",
+            &[&run_id, &bogus],
+        )
+        .await
+        .expect("forge");
+    writer.append_wait(note(6), None).expect("append 7");
+    writer.append_wait(note(7), None).expect("append 8");
+    let status = p.until("a fork", |s| s.fork.is_some()).await;
+    assert_eq!(status.fork, Some(7));
+    assert_eq!(status.label(), "share: FORK at seq 7");
+    let shared = shared_lines(&db, &run_id).await;
+    assert_eq!(shared.len(), 7, "nothing after the fork was pushed");
+    assert_eq!(shared[6].1, bogus, "the stored row is not overwritten");
+    // A cockpit opened later on the same journal sees it too: its head differs.
+    writer.close().expect("close");
+    p.pusher.finish(std::time::Duration::from_secs(5)).await;
+    let mut again = start(&db.url, &run_dir, "alice");
+    let status = again
+        .until("a fork on reopening", |s| s.fork.is_some())
+        .await;
+    assert_eq!(status.fork, Some(7));
+    assert_eq!(shared_lines(&db, &run_id).await[6].1, bogus);
+}
+
+#[tokio::test]
+async fn a_tampered_shared_head_is_a_fork_for_the_next_cockpit() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let run_dir = journal_support::scripted_run(home.path());
+    let run_id = flightdeck::journal::runs::run_id_of(&run_dir);
+    let lines = local_lines(&run_dir).len() as u64;
+    let mut p = start(&db.url, &run_dir, "bob");
+    p.synced(lines).await;
+    p.pusher.finish(std::time::Duration::from_secs(5)).await;
+    let c = db.client().await;
+    c.client
+        .execute(
+            "UPDATE flightdeck.events SET line = replace(line, 'note', 'NOTE'), hash = repeat('e', 64) WHERE run_id = $1 AND seq = $2",
+            &[&run_id, &(lines as i64)],
+        )
+        .await
+        .expect("tamper");
+    let tampered = shared_lines(&db, &run_id).await;
+    let mut again = start(&db.url, &run_dir, "bob");
+    let status = again.until("a fork", |s| s.fork.is_some()).await;
+    assert_eq!(status.fork, Some(lines));
+    assert_eq!(
+        shared_lines(&db, &run_id).await,
+        tampered,
+        "nothing overwritten"
+    );
+}
+
+#[tokio::test]
+async fn an_outage_loses_and_duplicates_nothing() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let proxy = Proxy::start(upstream(&db.url)).await;
+    let url = proxy.url(&db.url);
+    let home = tempfile::tempdir().expect("tempdir");
+    let journal = small_run(home.path());
+    let run_dir = journal.run_dir().to_path_buf();
+    let writer = JournalWriter::spawn(journal).expect("writer");
+    let mut p = start(&url, &run_dir, "alice");
+    let share = p.share.clone();
+    writer.on_durable(Box::new(move |seq| share.durable(seq)));
+    for n in 0..10 {
+        writer.append_wait(note(n), None).expect("append");
+    }
+    p.synced(11).await;
+    // The network goes away mid-run; the captain keeps appending, unblocked.
+    proxy.cut();
+    for n in 10..30 {
+        writer
+            .append_wait(note(n), None)
+            .expect("append while offline");
+    }
+    let offline = p
+        .until("offline and behind", |s| {
+            s.offline.is_some() && s.behind() > 0
+        })
+        .await;
+    assert!(offline.label().ends_with("behind"), "{}", offline.label());
+    proxy.restore();
+    for n in 30..35 {
+        writer.append_wait(note(n), None).expect("append");
+    }
+    let back = p.synced(36).await;
+    assert_eq!(back.label(), "share ok");
+    assert_same(&db, &run_dir).await;
+    assert!(
+        proxy.accepted.load(std::sync::atomic::Ordering::SeqCst) >= 2,
+        "it reconnected"
+    );
+    writer.close().expect("close");
+}
+
+fn flightdeck(home: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_flightdeck"));
+    c.env("FLIGHTDECK_HOME", home)
+        .env_remove("FLIGHTDECK_SHARE");
+    c
+}
+
+fn out(c: &mut Command) -> (i32, String, String) {
+    let o = c.output().expect("run flightdeck");
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn share_sql_applies_to_an_empty_database_and_a_pusher_needs_no_create_after() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let (code, sql, err) = out(flightdeck(home.path()).args(["share", "sql"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(sql.contains("CREATE TABLE flightdeck.events"), "{sql}");
+    let c = db.client().await;
+    c.client.batch_execute(&sql).await.expect("the DDL applies");
+    assert_eq!(
+        schema::version(&c.client).await.expect("version"),
+        Some(schema::latest())
+    );
+    // A role with only the grants the DDL's comment names can share a run.
+    let role = format!("fd_share_role_{}", std::process::id());
+    c.client
+        .batch_execute(&format!(
+            "DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN;
+             REVOKE CREATE ON DATABASE {db} FROM PUBLIC;
+             GRANT USAGE ON SCHEMA flightdeck TO {role};
+             GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA flightdeck TO {role};",
+            db = db
+                .url
+                .rsplit('/')
+                .next()
+                .and_then(|s| s.split('?').next())
+                .expect("db")
+        ))
+        .await
+        .expect("role");
+    let role_url = db.url.replacen("postgres@", &format!("{role}@"), 1);
+    let run_dir = journal_support::scripted_run(home.path());
+    let lines = local_lines(&run_dir).len() as u64;
+    let mut p = start(&role_url, &run_dir, "bob");
+    p.synced(lines).await;
+    p.pusher.finish(std::time::Duration::from_secs(5)).await;
+    assert_same(&db, &run_dir).await;
+    let (code, text, _) = out(flightdeck(home.path()).args(["share", "check", &role_url]));
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("ok   permissions"), "{text}");
+    drop(c);
+    let admin = db.client().await;
+    let _ = admin
+        .client
+        .batch_execute(&format!(
+            "DROP OWNED BY {role}; DROP ROLE IF EXISTS {role};"
+        ))
+        .await;
+}
+
+#[tokio::test]
+async fn share_check_says_what_works_and_fails_on_a_bad_url() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let (code, text, err) = out(flightdeck(home.path()).args(["share", "check", &db.url]));
+    assert_eq!(code, 0, "{text}{err}");
+    for what in ["connect", "tls", "schema", "permissions", "listen"] {
+        assert!(text.contains(&format!("ok   {what}")), "{what}: {text}");
+    }
+    assert!(text.contains("not there yet"), "{text}");
+    // Nothing listens on port 1.
+    let bad = share_support::with_database(&db.url, "x").replace(&upstream(&db.url), "127.0.0.1:1");
+    let (code, text, _) = out(flightdeck(home.path()).args(["share", "check", &bad]));
+    assert_eq!(code, 1, "{text}");
+    assert!(text.starts_with("FAIL connect"), "{text}");
+    // A database that does not exist.
+    let missing = share_support::with_database(&db.url, "fd_share_no_such_db");
+    let (code, text, _) = out(flightdeck(home.path()).args(["share", "check", &missing]));
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("does not exist"), "{text}");
+}
+
+#[tokio::test]
+async fn verify_share_names_a_deleted_tail_and_a_changed_line() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let run_dir = journal_support::scripted_run(home.path());
+    let run_id = flightdeck::journal::runs::run_id_of(&run_dir);
+    let lines = local_lines(&run_dir).len() as u64;
+    let mut p = start(&db.url, &run_dir, "bob");
+    p.synced(lines).await;
+    p.pusher.finish(std::time::Duration::from_secs(5)).await;
+    let verify = |home: &Path| {
+        out(flightdeck(home).args(["journal", "verify", "--share", &db.url, &run_id]))
+    };
+    let (code, text, err) = verify(home.path());
+    assert_eq!(code, 0, "{text}{err}");
+    assert!(text.contains(&format!("agree ({lines} lines)")), "{text}");
+
+    // The local journal loses its last line: its own chain still checks out.
+    let other = tempfile::tempdir().expect("tempdir");
+    let copy = other.path().join("runs").join(&run_id);
+    std::fs::create_dir_all(&copy).expect("mkdir");
+    std::fs::copy(run_dir.join("runbook.md"), copy.join("runbook.md")).expect("copy");
+    let local = local_lines(&run_dir);
+    let cut: String = local[..local.len() - 1]
+        .iter()
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(copy.join(file::JOURNAL_FILE), cut).expect("truncate");
+    assert!(
+        flightdeck::journal::verify(&copy).is_ok(),
+        "the chain alone cannot tell"
+    );
+    let (code, _, err) = verify(other.path());
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(&format!(
+            "line {lines}: in the shared copy but not in the local journal"
+        )),
+        "{err}"
+    );
+
+    // The shared copy loses its tail: the runs row's head still says where it ended.
+    let c = db.client().await;
+    let removed = c
+        .client
+        .execute(
+            "DELETE FROM flightdeck.events WHERE run_id = $1 AND seq >= $2",
+            &[&run_id, &(lines as i64 - 1)],
+        )
+        .await
+        .expect("delete tail");
+    assert_eq!(removed, 2);
+    let (code, _, err) = verify(home.path());
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(&format!("line {}: missing from the shared copy", lines - 1)),
+        "{err}"
+    );
+
+    // Put it back, then change one line in the shared copy.
+    let mut again = start(&db.url, &run_dir, "bob");
+    again.synced(lines).await;
+    again.pusher.finish(std::time::Duration::from_secs(5)).await;
+    assert_eq!(verify(home.path()).0, 0);
+    c.client
+        .execute(
+            "UPDATE flightdeck.events SET line = replace(line, 'alice', 'mallory') WHERE run_id = $1 AND seq = 3",
+            &[&run_id],
+        )
+        .await
+        .expect("change a line");
+    let (code, _, err) = verify(home.path());
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("line 3: the shared copy differs from the local journal"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn list_and_export_share_work_from_an_empty_data_dir() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let run_dir = journal_support::scripted_run(home.path());
+    let run_id = flightdeck::journal::runs::run_id_of(&run_dir);
+    let lines = local_lines(&run_dir).len() as u64;
+    let mut p = start(&db.url, &run_dir, "bob");
+    p.synced(lines).await;
+    p.pusher.finish(std::time::Duration::from_secs(5)).await;
+    let empty = tempfile::tempdir().expect("tempdir");
+    let (code, text, err) =
+        out(flightdeck(empty.path()).args(["journal", "list", "--share", &db.url]));
+    assert_eq!(code, 0, "{err}");
+    assert!(text.contains(&run_id), "{text}");
+    assert!(text.contains(&format!(" {lines}  ")), "{text}");
+    for format in ["md", "json"] {
+        let (code, local, err) =
+            out(flightdeck(home.path()).args(["export", &run_id, "--format", format]));
+        assert_eq!(code, 0, "{err}");
+        let (code, shared, err) = out(flightdeck(empty.path())
+            .args(["export", "--share", &db.url, &run_id, "--format", format]));
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(shared, local, "{format} export from the share");
+    }
+    assert!(
+        std::fs::read_dir(empty.path())
+            .expect("empty")
+            .next()
+            .is_none(),
+        "nothing was written to the empty data dir"
+    );
+}
+
+#[tokio::test]
+async fn a_flood_of_output_is_coalesced_and_the_shared_copy_is_the_file_at_the_end() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let journal = small_run(home.path());
+    let run_dir = journal.run_dir().to_path_buf();
+    let run_id = journal.run_id().to_string();
+    drop(journal);
+    let mut p = start(&db.url, &run_dir, "alice");
+    p.synced(1).await;
+    let path = file::output_path(&run_dir, "go.flood", 1);
+    let mut written = Vec::new();
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&path).expect("output file");
+        // 4 MiB in 2 000 writes, each told to the pusher as the cockpit would.
+        for n in 0..2000 {
+            let chunk = format!("{n:05} {}\n", "y".repeat(2090));
+            f.write_all(chunk.as_bytes()).expect("write");
+            written.extend_from_slice(chunk.as_bytes());
+            p.share.output_grew("go.flood", 1);
+        }
+    }
+    p.share.output_ended("go.flood", 1);
+    eventually("the flood shared whole", || async {
+        shared_output(&db, &run_id, "go.flood", 1).await == written
+    })
+    .await;
+    // Rows follow each other exactly: no gap, no overlap, numbered in order.
+    let rows = db
+        .client()
+        .await
+        .client
+        .query(
+            "SELECT chunk_no, byte_offset, length(bytes) FROM flightdeck.output WHERE run_id = $1 ORDER BY chunk_no",
+            &[&run_id],
+        )
+        .await
+        .expect("rows");
+    let mut next = 0i64;
+    for (i, r) in rows.iter().enumerate() {
+        assert_eq!(r.get::<_, i32>(0), i as i32);
+        assert_eq!(
+            r.get::<_, i64>(1),
+            next,
+            "chunk {i} starts where the last ended"
+        );
+        next += i64::from(r.get::<_, i32>(2));
+    }
+    assert_eq!(next, written.len() as i64);
+    assert!(
+        rows.len() < 2000,
+        "2 000 notes became {} rows: coalesced",
+        rows.len()
+    );
+}
+
+#[tokio::test]
+async fn each_pushed_batch_is_notified_on_the_runs_channel() {
+    use futures_util::StreamExt;
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let journal = small_run(home.path());
+    let run_dir = journal.run_dir().to_path_buf();
+    let run_id = journal.run_id().to_string();
+    let writer = JournalWriter::spawn(journal).expect("writer");
+    // A follower-to-be: LISTEN on the run's channel before anything is pushed.
+    let (client, mut conn) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls)
+        .await
+        .expect("listen session");
+    let (tx, mut notes) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut messages = futures_util::stream::poll_fn(move |cx| conn.poll_message(cx));
+        while let Some(Ok(m)) = messages.next().await {
+            if let tokio_postgres::AsyncMessage::Notification(n) = m {
+                let _ = tx.send((n.channel().to_string(), n.payload().to_string()));
+            }
+        }
+    });
+    let channel = flightdeck::share::channel(&run_id);
+    client
+        .batch_execute(&format!("LISTEN {channel}"))
+        .await
+        .expect("listen");
+    let mut p = start(&db.url, &run_dir, "alice");
+    let share = p.share.clone();
+    writer.on_durable(Box::new(move |seq| share.durable(seq)));
+    for n in 0..3 {
+        writer.append_wait(note(n), None).expect("append");
+    }
+    p.synced(4).await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut last = 0u64;
+    while last < 4 {
+        let (ch, payload) = tokio::time::timeout_at(deadline, notes.recv())
+            .await
+            .expect("a notification within 30 s")
+            .expect("the session lives");
+        assert_eq!(ch, channel);
+        let seq: u64 = payload.parse().expect("the payload is a seq");
+        assert!(seq > last, "in order: {seq} after {last}");
+        last = seq;
+    }
+    writer.close().expect("close");
+}
+
+#[tokio::test]
+async fn closing_while_offline_gives_up_at_once_and_says_how_far_behind() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let proxy = Proxy::start(upstream(&db.url)).await;
+    let home = tempfile::tempdir().expect("tempdir");
+    let journal = small_run(home.path());
+    let run_dir = journal.run_dir().to_path_buf();
+    let writer = JournalWriter::spawn(journal).expect("writer");
+    let mut p = start(&proxy.url(&db.url), &run_dir, "alice");
+    let share = p.share.clone();
+    writer.on_durable(Box::new(move |seq| share.durable(seq)));
+    p.synced(1).await;
+    proxy.cut();
+    for n in 0..5 {
+        writer.append_wait(note(n), None).expect("append");
+    }
+    p.until("offline", |s| s.offline.is_some() && s.durable == 6)
+        .await;
+    writer.close().expect("close");
+    // Within a minute it either gave up by itself (Some) or was stopped (None).
+    let last = p
+        .pusher
+        .finish(std::time::Duration::from_secs(60))
+        .await
+        .expect("the pusher ends by itself when closing offline");
+    assert_eq!((last.acked, last.behind()), (1, 5));
+    // Nothing beyond seq 1 reached the database; the next cockpit pushes the rest.
+    proxy.restore();
+    let run_id = flightdeck::journal::runs::run_id_of(&run_dir);
+    assert_eq!(shared_lines(&db, &run_id).await.len(), 1);
+    let mut next = start(&db.url, &run_dir, "alice");
+    next.synced(6).await;
+    assert_same(&db, &run_dir).await;
+}
