@@ -2085,6 +2085,18 @@ fn item_command(text: &str, spans: &Spans<'_>, raw: Option<&str>) -> Option<Stri
         }
     }
     let only = only_command(spans)?;
+    // "Once you have successfully run `x`, review …": a command already done, not this step's.
+    let head = text
+        .split(only)
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if ["have run ", "have successfully run ", "after running ", "having run "]
+        .iter()
+        .any(|done| head.ends_with(done))
+    {
+        return None;
+    }
     // A lone program name ("… using `sed`") names a tool, not a command to run.
     if !only.contains(' ') && !runs_a_command(text) {
         return None;
