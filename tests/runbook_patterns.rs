@@ -678,6 +678,15 @@ fn a_stand_in_assigned_to_a_variable_is_the_input_of_its_name() {
     // A comment that sets a real value leaves it.
     let real = &phase_steps(&rb, "Real values")[0];
     assert!(real.inputs.is_empty(), "{:?}", real.inputs);
+    // A comment that offers the value "e.g.:" makes it an example too.
+    let offered = &phase_steps(&rb, "Offered as an example")[0];
+    assert_eq!(offered.inputs, ["RELEASE_TAG"]);
+    assert!(
+        offered
+            .code
+            .as_deref()
+            .is_some_and(|c| c.contains("export RELEASE_TAG=<RELEASE_TAG>\n"))
+    );
 }
 
 #[test]
@@ -1284,6 +1293,14 @@ fn what_the_reader_should_or_will_want_to_do_is_an_instruction() {
             .map(|s| (s.kind, s.optional))
             .collect::<Vec<_>>(),
         [(Shell, true), (Manual, true)]
+    );
+    // "Once you have run `x`, review …": x is done; the review is by hand.
+    assert_eq!(
+        phase_steps(&rb, "Authors")
+            .iter()
+            .map(|s| (s.kind, s.code.as_deref()))
+            .collect::<Vec<_>>(),
+        [(Shell, Some("make authors\n")), (Manual, None)]
     );
 }
 

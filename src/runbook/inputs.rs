@@ -238,7 +238,11 @@ pub fn name_stand_ins(code: &str) -> Option<String> {
             let example = ["version", "your ", "desired", "e.g."]
                 .iter()
                 .any(|w| lower.contains(w));
-            before.starts_with('#') && sets && example
+            // `# Export the tag of the release to be cut, e.g.:` over `export RELEASE_TAG=v1.0.1`.
+            let offered = ["e.g.:", "e.g.", "for example:", "for instance:"]
+                .iter()
+                .any(|w| lower.trim_end().ends_with(w));
+            before.starts_with('#') && (sets && example || offered)
         };
         let stand_in = a.as_ref().is_some_and(|a| match &a.value {
             Assigned::Elided => true,
