@@ -1195,6 +1195,28 @@ fn commands_the_prose_says_run_on_another_machine_are_done_by_hand() {
     );
     assert_eq!(reload[1].code.as_deref(), Some("nginx -t\n"));
     assert_eq!(reload[2].code.as_deref(), Some("nginx -s reload\n"));
+    // "**OR**" after an instruction with no block: that side is done by hand, one choice; a
+    // block's `# Remote` part is typed on the other machine.
+    let certs = phase_steps(&rb, "Certificates");
+    assert_eq!(
+        certs
+            .iter()
+            .map(|s| (s.kind, s.choice.as_ref().map(|c| c.group)))
+            .collect::<Vec<_>>(),
+        [(Manual, Some(1)), (Shell, Some(1)), (Manual, Some(1))]
+    );
+    assert_eq!(
+        certs[0].title,
+        "Get the certificates from the vault and install them."
+    );
+    assert_eq!(
+        certs[1].code.as_deref(),
+        Some("# Local\nscp -r old-proxy:/etc/nginx/ssl ./\nscp -r ./ssl new-proxy:/tmp/\n\n")
+    );
+    assert_eq!(
+        certs[2].code.as_deref(),
+        Some("# Remote\nmv /tmp/ssl /etc/nginx/\n")
+    );
 }
 
 #[test]

@@ -34,7 +34,7 @@ use crate::runbook::prose::{
 use crate::runbook::shape::{
     DATABASE_SHELL, Shape, block_shape, has_prompts, in_another_users_shell, is_command_line,
     is_console_request, labelled_shell_is_output, needs_a_person, never_ends, prompt_host,
-    prompt_split, repeat_line, tunnel_line,
+    prompt_split, remote_part, repeat_line, tunnel_line,
 };
 use crate::runbook::source::LineIndex;
 use crate::runbook::title::{
@@ -458,7 +458,8 @@ impl<'a> Walker<'a> {
                 let shell = step.kind == StepKind::Shell && !code.contains("<<");
                 let tunnel = shell.then(|| tunnel_line(code)).flatten();
                 let repeat = shell.then(|| repeat_line(code)).flatten();
-                let Some(at) = tunnel.or(repeat.as_ref().map(|(at, _)| *at)) else {
+                let remote = shell.then(|| remote_part(code)).flatten();
+                let Some(at) = tunnel.or(repeat.as_ref().map(|(at, _)| *at)).or(remote) else {
                     i += 1;
                     continue;
                 };
@@ -487,7 +488,15 @@ impl<'a> Walker<'a> {
                     continue;
                 }
                 let mut then = step.clone();
-                if tunnel.is_some() {
+                if tunnel.is_none() && repeat.is_none() {
+                    // `# Remote`: the lines after it are typed on the other machine.
+                    then.kind = StepKind::Manual;
+                    then.title = format!("{} (on the remote machine)", step.title);
+                    then.detail = "Do this in your own terminal: it runs on another machine, \
+                                   which its comment names."
+                        .to_string();
+                    then.inferred = true;
+                } else if tunnel.is_some() {
                     let blocking = first.lines().last().unwrap_or("").trim().to_string();
                     then.title = format!("{} (then, while it runs)", step.title);
                     then.detail = format!("Runs while the step before keeps `{blocking}` going.");
@@ -506,6 +515,9 @@ impl<'a> Walker<'a> {
                     phase.steps[i].repeat = repeat.map(|(_, each)| each);
                 }
                 (then.inputs, then.sets, then.dangerous) = (tail.inputs, tail.sets, tail_danger);
+                if then.kind == StepKind::Manual {
+                    (then.inputs, then.sets) = (Vec::new(), Vec::new());
+                }
                 then.code = Some(rest);
                 let step = &mut phase.steps[i];
                 // Output shown after the block is what the later lines print.
@@ -1718,6 +1730,7 @@ impl<'a> Walker<'a> {
             // Blocks in the item: fences are steps (the first takes the item's title, later ones
             // the paragraph just before them, or the title numbered); nested lists walk on.
             let mut prev_paragraph: Option<&str> = None;
+            let mut prev_line = line;
             // The last paragraph that titled no block: it still says what a later one does.
             let mut unused: Option<&str> = None;
             let mut nth = 0;
@@ -1791,8 +1804,25 @@ impl<'a> Walker<'a> {
                         }
                         prev_paragraph = None;
                     }
-                    Block::Paragraph { text, .. } => {
+                    // "Get the certificates from the vault." "**OR**" "Move over the existing
+                    // ones:" and a block: the side with no block is done by hand, and the two
+                    // are one choice.
+                    Block::Paragraph { text, .. } if i > 0 && offers_an_alternative(text) => {
+                        if let Some(p) = prev_paragraph.filter(|p| is_instruction(p)) {
+                            let own = short_title(sentence_for_title(p)).into_owned();
+                            let step =
+                                Step::manual(with_context(context, own), prev_line, p.to_string());
+                            self.push_step(step);
+                            made_step = true;
+                            nth += 1;
+                        }
+                        self.alternative_next = made_step;
+                        prev_paragraph = None;
+                        unused = None;
+                    }
+                    Block::Paragraph { text, range, .. } => {
                         prev_paragraph = (i > 0).then_some(&**text);
+                        prev_line = self.lines.line(range.start);
                         unused = prev_paragraph.or(unused);
                         inner_list = None;
                     }

@@ -559,6 +559,53 @@ pub fn repeat_line(commands: &str) -> Option<(usize, String)> {
     None
 }
 
+/// The index (among `commands.lines()`) of the last line typed here when a block's comments
+/// split it between two machines: `# Local` over commands, then `# Remote` over the ones
+/// typed on the other machine.
+pub fn remote_part(commands: &str) -> Option<usize> {
+    let place = |line: &str| {
+        let c = line.trim().strip_prefix('#')?;
+        let c = c.trim().trim_end_matches(':').to_ascii_lowercase();
+        let local = [
+            "local",
+            "locally",
+            "on your machine",
+            "on your laptop",
+            "on local",
+        ];
+        let remote = [
+            "remote",
+            "on remote",
+            "on the remote",
+            "remotely",
+            "on the server",
+            "on the target",
+            "on the target server",
+            "on the remote server",
+            "on the new server",
+        ];
+        if local.contains(&c.as_str()) {
+            Some(false)
+        } else if remote.contains(&c.as_str()) {
+            Some(true)
+        } else {
+            None
+        }
+    };
+    let mut local_seen = false;
+    let mut commanded = false;
+    for (i, line) in commands.lines().enumerate() {
+        match place(line) {
+            Some(false) => local_seen = true,
+            Some(true) if local_seen && commanded && i > 0 => return Some(i - 1),
+            _ => {
+                commanded |= local_seen && !line.trim().is_empty() && !line.trim().starts_with('#')
+            }
+        }
+    }
+    None
+}
+
 /// `… &`: sent to the background, the script goes on.
 fn backgrounded(line: &str) -> bool {
     let t = line.trim_end();
