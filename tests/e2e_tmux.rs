@@ -417,17 +417,51 @@ fn quit_and_leave_a_step_running_keeps_its_output_whole() {
         std::thread::sleep(Duration::from_millis(100));
     }
     // The variable dumps of a step left running are not left behind (they hold its environment).
+    // The supervisor removes them before it writes the status file; once it is gone, what is
+    // left is left behind. A dump of a process still alive after that belongs to the same test
+    // run at the same time from another checkout (the folder is per user, not per checkout).
     use std::os::unix::fs::MetadataExt;
+    let status = output.with_extension("status.json");
+    let start = Instant::now();
+    while !status.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no status file {}",
+            status.display()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let uid = std::fs::metadata("/proc/self").map_or(0, |m| m.uid());
-    let leftovers: Vec<String> =
+    let dumps = || -> Vec<(String, bool)> {
         std::fs::read_dir(std::env::temp_dir().join(format!("flightdeck-{uid}")))
             .map(|d| {
                 d.flatten()
                     .map(|e| e.file_name().to_string_lossy().into_owned())
                     .filter(|n| n.contains("count_loudly_then_slowly"))
+                    .map(|n| {
+                        let alive = n
+                            .strip_prefix("vars-")
+                            .and_then(|r| r.split('-').next())
+                            .is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
+                        (n, alive)
+                    })
                     .collect()
             })
-            .unwrap_or_default();
+            .unwrap_or_default()
+    };
+    let start = Instant::now();
+    let leftovers = loop {
+        let all = dumps();
+        let alive = all.iter().any(|(_, alive)| *alive);
+        if !alive || start.elapsed() > Duration::from_secs(10) {
+            break all
+                .into_iter()
+                .filter(|(_, alive)| !alive)
+                .map(|(n, _)| n)
+                .collect::<Vec<_>>();
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
