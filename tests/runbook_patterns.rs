@@ -687,6 +687,16 @@ fn a_stand_in_assigned_to_a_variable_is_the_input_of_its_name() {
             .as_deref()
             .is_some_and(|c| c.contains("export RELEASE_TAG=<RELEASE_TAG>\n"))
     );
+    // A value the lead-in offers "(e.g. shop-api)" for the reader's own is an input where it
+    // stands whole.
+    let prose = &phase_steps(&rb, "Offered in the prose")[0];
+    assert_eq!(prose.inputs, ["application"]);
+    assert!(
+        prose
+            .code
+            .as_deref()
+            .is_some_and(|c| c.ends_with("| grep <application>\n"))
+    );
 }
 
 #[test]

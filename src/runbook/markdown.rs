@@ -30,6 +30,7 @@ use crate::runbook::model::{Attrs, Choice, Phase, Step, StepKind};
 use crate::runbook::notation::{declared_example, example_version, neighbour_versions, notations};
 use crate::runbook::prose::{
     announces_output, file_to_create, introduces_explanation, is_instruction, names_a_machine,
+    offered_example,
 };
 use crate::runbook::shape::{
     DATABASE_SHELL, Shape, block_shape, has_prompts, in_another_users_shell, is_command_line,
@@ -939,6 +940,14 @@ impl<'a> Walker<'a> {
                 };
                 let commands = match kind {
                     StepKind::Shell => name_stand_ins(&commands).unwrap_or(commands),
+                    _ => commands,
+                };
+                // "for your application (e.g. local-links-manager)" over `… | grep
+                // local-links-manager`: the example stands for the reader's own value.
+                let commands = match (kind, offered_example(&title)) {
+                    (StepKind::Shell, Some((noun, value))) => {
+                        replace_word(&commands, value, &format!("<{noun}>")).unwrap_or(commands)
+                    }
                     _ => commands,
                 };
                 let in_production = self.open.iter().any(|&i| self.production[i]);
@@ -2150,6 +2159,28 @@ fn item_command(text: &str, spans: &Spans<'_>, raw: Option<&str>) -> Option<Stri
         .any(|lead| text.contains(&format!("{lead}{only}")));
     let told = runs_a_command(text) || labelled || named;
     (bare || told).then(|| format!("{only}\n"))
+}
+
+/// `code` with `word` replaced where it stands whole (not inside a longer name); `None` when
+/// it does not.
+fn replace_word(code: &str, word: &str, with: &str) -> Option<String> {
+    let part = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/');
+    let mut out = String::with_capacity(code.len());
+    let mut copied = 0;
+    for (at, _) in code.match_indices(word) {
+        let before = code[..at].chars().next_back();
+        let after = code[at + word.len()..].chars().next();
+        if before.is_some_and(part) || after.is_some_and(part) {
+            continue;
+        }
+        out.push_str(&code[copied..at]);
+        out.push_str(with);
+        copied = at + word.len();
+    }
+    (copied > 0).then(|| {
+        out.push_str(&code[copied..]);
+        out
+    })
 }
 
 /// The time a step's text gives it: "for 10 minutes", "(takes ~3 min)", "wait 30s".

@@ -561,6 +561,32 @@ fn logs_in_elsewhere(words: &[&str]) -> bool {
     false
 }
 
+/// The value a sentence offers as an example of something the reader has their own of:
+/// "for your application (e.g. local-links-manager)" → `("application", "local-links-manager")`.
+pub fn offered_example(text: &str) -> Option<(String, &str)> {
+    let lower = text.to_ascii_lowercase();
+    let open = ["(e.g. ", "(e.g., ", "(for example "]
+        .iter()
+        .find_map(|p| lower.find(p).map(|at| (at, p.len())))?;
+    let rest = &text[open.0 + open.1..];
+    let value = rest[..rest.find(')')?].trim();
+    // (A value with digits is a version or an id, which the notation rules read.)
+    let token = value.len() >= 3
+        && !value.chars().any(|c| c.is_ascii_digit())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'));
+    let noun = text[..open.0]
+        .split_whitespace()
+        .next_back()?
+        .trim_matches(|c: char| !c.is_alphanumeric());
+    let named = noun.len() >= 3
+        && noun.chars().all(|c| c.is_ascii_alphabetic())
+        && !["the", "and", "for", "with", "one", "some", "any"]
+            .contains(&noun.to_ascii_lowercase().as_str());
+    (token && named).then(|| (noun.to_ascii_lowercase(), value))
+}
+
 /// Whether a paragraph announces output rather than a command: what follows it is what the
 /// captain should see, not something to run.
 pub fn announces_output(text: &str) -> bool {
@@ -689,6 +715,23 @@ pub fn file_to_create(text: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_example_the_reader_has_their_own_of() {
+        assert_eq!(
+            offered_example(
+                "Retrieve the snapshots for your application (e.g. local-links-manager):"
+            ),
+            Some(("application".into(), "local-links-manager"))
+        );
+        assert_eq!(offered_example("Pick a region (e.g. a cheap one)"), None);
+        assert_eq!(offered_example("Restart it (e.g. with systemctl)"), None);
+        assert_eq!(offered_example("Restart the service."), None);
+        assert_eq!(
+            offered_example("Land it on the major branch (e.g. 11.x)"),
+            None
+        );
+    }
 
     #[test]
     fn prose_names_the_machine_commands_run_on() {
