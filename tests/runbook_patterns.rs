@@ -1284,7 +1284,7 @@ fn sql_after_a_block_that_opens_a_database_shell_is_typed_there() {
     assert_eq!(create[0].kind, Manual);
     assert_eq!(
         create[0].detail,
-        "Do this in your own terminal: it is typed in the database shell a block before opens."
+        "Do this in your own terminal: it is typed in the database shell an earlier block opened."
     );
     let drop = phase_steps(&rb, "Drop the old role");
     assert_eq!(drop[0].kind, Manual);

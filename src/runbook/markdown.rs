@@ -1131,7 +1131,7 @@ impl<'a> Walker<'a> {
                 }
                 if lang == CodeLang::Sql && self.db_session.is_some() {
                     return Reading::ByHand {
-                        why: "is typed in the database shell a block before opens",
+                        why: "is typed in the database shell an earlier block opened",
                         code: code.to_string(),
                         sql: true,
                     };
