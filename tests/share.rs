@@ -12,7 +12,7 @@ use std::process::Command;
 
 use flightdeck::journal::{EventKind, Journal, JournalWriter, file, padding};
 use flightdeck::share::schema;
-use share_support::{Proxy, TestDb, eventually, start, upstream};
+use share_support::{Proxy, TestDb, database_of, eventually, start, upstream, with_user};
 
 /// The local journal's lines, without newlines.
 fn local_lines(run_dir: &Path) -> Vec<String> {
@@ -272,7 +272,10 @@ async fn a_tampered_shared_head_is_a_fork_for_the_next_cockpit() {
         .await
         .expect("tamper");
     let tampered = shared_lines(&db, &run_id).await;
-    let mut again = start(&db.url, &run_dir, "bob");
+    let row_before = runs_row(&db, &run_id).await;
+    // Another captain on another copy of the runbook: a fork at handshake changes nothing.
+    std::fs::write(run_dir.join("runbook.md"), "# Someone else's runbook\n").expect("runbook");
+    let mut again = start(&db.url, &run_dir, "mallory");
     let status = again.until("a fork", |s| s.fork.is_some()).await;
     assert_eq!(status.fork, Some(lines));
     assert_eq!(
@@ -280,6 +283,65 @@ async fn a_tampered_shared_head_is_a_fork_for_the_next_cockpit() {
         tampered,
         "nothing overwritten"
     );
+    assert_eq!(
+        runs_row(&db, &run_id).await,
+        row_before,
+        "the runs row is unchanged after a fork"
+    );
+}
+
+/// The runs row's metadata, as text: (captain, status, runbook_sha256, runbook, updated_at).
+async fn runs_row(db: &TestDb, run_id: &str) -> Vec<String> {
+    let row = db
+        .client()
+        .await
+        .client
+        .query_one(
+            "SELECT captain, status, runbook_sha256, runbook, updated_at::text
+             FROM flightdeck.runs WHERE run_id = $1",
+            &[&run_id],
+        )
+        .await
+        .expect("runs row");
+    (0..5).map(|i| row.get::<_, String>(i)).collect()
+}
+
+#[tokio::test]
+async fn the_runbook_is_uploaded_with_its_passwords_masked() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let share_url = with_user(&db.url, "captain", "SharePwCanary77");
+    let text = format!(
+        "---\ndatabases:\n  prod: postgres://app:DbPwCanary11@db.internal/prod\n  \
+         ops: \"host=db.internal password=KvPwCanary22 dbname=ops\"\nshare: {share_url}\n---\n\
+         # Masked\n\n## Go\n\n- [ ] look\n"
+    );
+    let rb = flightdeck::runbook::parse(&text, "masked.md");
+    let journal = Journal::create(home.path(), &rb, &text, "alice").expect("create");
+    let run_dir = journal.run_dir().to_path_buf();
+    let run_id = journal.run_id().to_string();
+    drop(journal);
+    let mut p = start(&db.url, &run_dir, "alice");
+    p.synced(1).await;
+    let c = db.client().await;
+    let (runbook, sha): (String, String) = {
+        let r = c
+            .client
+            .query_one(
+                "SELECT runbook, runbook_sha256 FROM flightdeck.runs WHERE run_id = $1",
+                &[&run_id],
+            )
+            .await
+            .expect("runs row");
+        (r.get(0), r.get(1))
+    };
+    for secret in ["DbPwCanary11", "KvPwCanary22", "SharePwCanary77"] {
+        assert!(!runbook.contains(secret), "{secret} uploaded: {runbook}");
+    }
+    assert!(runbook.contains("# Masked"), "{runbook}");
+    assert_eq!(sha, flightdeck::journal::event::sha256_hex(text.as_bytes()));
 }
 
 #[tokio::test]
@@ -359,23 +421,30 @@ async fn share_sql_applies_to_an_empty_database_and_a_pusher_needs_no_create_aft
         Some(schema::latest())
     );
     // A role with only the grants the DDL's comment names can share a run.
+    // A password, so that the role logs in under scram as under trust.
     let role = format!("fd_share_role_{}", std::process::id());
+    let password = "fd-role-pw-0417";
     c.client
         .batch_execute(&format!(
-            "DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN;
+            "DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN PASSWORD '{password}';
              REVOKE CREATE ON DATABASE {db} FROM PUBLIC;
              GRANT USAGE ON SCHEMA flightdeck TO {role};
              GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA flightdeck TO {role};",
-            db = db
-                .url
-                .rsplit('/')
-                .next()
-                .and_then(|s| s.split('?').next())
-                .expect("db")
+            db = database_of(&db.url)
         ))
         .await
         .expect("role");
-    let role_url = db.url.replacen("postgres@", &format!("{role}@"), 1);
+    let role_url = with_user(&db.url, &role, password);
+    assert_ne!(role_url, db.url, "the pusher really logs in as the role");
+    let who: String = flightdeck::db::connect(&role_url, std::time::Duration::from_secs(5))
+        .await
+        .expect("the role logs in")
+        .client
+        .query_one("SELECT current_user::text", &[])
+        .await
+        .expect("current_user")
+        .get(0);
+    assert_eq!(who, role);
     let run_dir = journal_support::scripted_run(home.path());
     let lines = local_lines(&run_dir).len() as u64;
     let mut p = start(&role_url, &run_dir, "bob");

@@ -2086,14 +2086,15 @@ fn item_command(text: &str, spans: &Spans<'_>, raw: Option<&str>) -> Option<Stri
     }
     let only = only_command(spans)?;
     // "Once you have successfully run `x`, review …": a command already done, not this step's.
-    let head = text
-        .split(only)
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    if ["have run ", "have successfully run ", "after running ", "having run "]
-        .iter()
-        .any(|done| head.ends_with(done))
+    let head = text.split(only).next().unwrap_or("").to_ascii_lowercase();
+    if [
+        "have run ",
+        "have successfully run ",
+        "after running ",
+        "having run ",
+    ]
+    .iter()
+    .any(|done| head.ends_with(done))
     {
         return None;
     }

@@ -85,21 +85,31 @@ pub fn channel(run_id: &str) -> String {
 }
 
 /// The URL as it may be shown: never the password, whether in `user:password@` or as a
-/// `password=` parameter (URL query or key/value string).
+/// `password=` parameter (URL query or key/value string, quoted or not).
 pub fn display_url(url: &str) -> String {
-    let masked = crate::journal::secrets::mask_url_passwords(url);
-    let mut out = String::with_capacity(masked.len());
-    let mut rest = masked.as_str();
-    while let Some(at) = rest.find("password=") {
-        let start = at + "password=".len();
-        out.push_str(&rest[..start]);
-        out.push_str(crate::journal::secrets::MASK);
-        let value = &rest[start..];
-        let end = value.find(['&', ' ']).unwrap_or(value.len());
-        rest = &value[end..];
+    crate::journal::secrets::mask_url_passwords(url)
+}
+
+/// What of a share URL must be masked wherever it could be printed: the password (as libpq
+/// reads it, URL or key/value form) and the whole URL.
+pub fn url_secrets(url: &str) -> Vec<String> {
+    let mut out = vec![url.to_string()];
+    if let Ok(cfg) = url.parse::<tokio_postgres::Config>()
+        && let Some(pw) = cfg.get_password()
+    {
+        out.push(String::from_utf8_lossy(pw).into_owned());
     }
-    out.push_str(rest);
     out
+}
+
+/// Checks the URL's syntax, before anything connects: `Err` is one line naming the fix.
+pub fn check_url_syntax(url: &str) -> Result<(), String> {
+    url.parse::<tokio_postgres::Config>().map(|_| ()).map_err(|e| {
+        format!(
+            "share URL {} is not a PostgreSQL connection string ({e}); write it as postgres://user:password@host:5432/db or host=… dbname=…",
+            display_url(url)
+        )
+    })
 }
 
 /// Opens a session to the share with the same TLS handling as SQL steps.
@@ -141,5 +151,14 @@ mod tests {
             "postgres://fd@db/ops?password=••••&sslmode=require"
         );
         assert!(!display_url("postgres://fd:hunter2@db/ops").contains("hunter2"));
+        assert_eq!(
+            display_url("host=db password='a b' dbname=ops"),
+            "host=db password=•••• dbname=ops"
+        );
+        let secrets = url_secrets("postgres://fd:hunter%202@db/ops");
+        assert!(secrets.contains(&"hunter 2".to_string()), "{secrets:?}");
+        assert!(url_secrets("host=db password='a b'").contains(&"a b".to_string()));
+        assert!(check_url_syntax("postgres://fd@db/ops").is_ok());
+        assert!(check_url_syntax("postgres://fd@db:notaport/ops").is_err());
     }
 }

@@ -355,7 +355,7 @@ impl Push {
             self.sent.clear();
             let mut db = timed(super::connect(&self.config.url)).await?;
             timed(schema::ensure(&mut db.client)).await?;
-            self.acked = Some(self.handshake(&db).await?);
+            self.acked = Some(self.handshake(&mut db).await?);
             self.db = Some(db);
         }
         self.db
@@ -363,9 +363,10 @@ impl Push {
             .ok_or_else(|| Failed(ShareError::Local("no session".into())))
     }
 
-    /// Upserts the runs row and finds where the shared copy stands: its max seq, checked
-    /// against the local line at that seq.
-    async fn handshake(&mut self, db: &Db) -> Result<u64, PushError> {
+    /// Creates or locks the runs row and finds where the shared copy stands: no hole below
+    /// its max seq, and the line at that seq the same as ours; only then is the row's
+    /// metadata (runbook, captain, status) updated.
+    async fn handshake(&mut self, db: &mut Db) -> Result<u64, PushError> {
         let c = &self.config;
         let first = self.journal.lines(0, 1, 1)?;
         let first = first
@@ -373,13 +374,9 @@ impl Push {
             .ok_or_else(|| Failed(ShareError::Local("the journal is empty".into())))?;
         let event = crate::journal::event::decode_line(first.text.as_bytes())
             .map_err(|e| Failed(ShareError::Local(e.to_string())))?;
-        let (title, sha) = match &event.kind {
-            crate::journal::EventKind::RunStarted {
-                runbook_title,
-                runbook_sha256,
-                ..
-            } => (runbook_title.clone(), runbook_sha256.clone()),
-            _ => (String::new(), String::new()),
+        let title = match &event.kind {
+            crate::journal::EventKind::RunStarted { runbook_title, .. } => runbook_title.clone(),
+            _ => String::new(),
         };
         let runbook_path = c.run_dir.join(RUNBOOK_FILE);
         let runbook = std::fs::read_to_string(&runbook_path).map_err(|e| {
@@ -388,62 +385,97 @@ impl Push {
                 runbook_path.display()
             )))
         })?;
-        let sha_now = crate::journal::event::sha256_hex(runbook.as_bytes());
-        let sha = if sha_now == sha { sha } else { sha_now };
-        timed(async {
-            db.client
-                .execute(
-                    "INSERT INTO flightdeck.runs
-                       (run_id, title, runbook_sha256, runbook, captain, status, started_at)
-                     VALUES ($1, $2, $3, $4, $5, 'active', ($6::text)::timestamptz)
-                     ON CONFLICT (run_id) DO UPDATE SET
-                       runbook_sha256 = excluded.runbook_sha256, runbook = excluded.runbook,
-                       captain = excluded.captain,
-                       status = CASE WHEN flightdeck.runs.status = 'finished' THEN 'finished' ELSE 'active' END,
-                       updated_at = now()",
-                    &[&c.run_id, &title, &sha, &runbook, &c.captain, &event.ts.to_rfc3339()],
+        let sha = crate::journal::event::sha256_hex(runbook.as_bytes());
+        // The runbook leaves the machine masked: a front-matter `databases:`/`share:` URL
+        // with a password, or the share URL itself, is never uploaded as written.
+        let mut masker = crate::journal::secrets::Masker::default();
+        for secret in super::url_secrets(&c.url) {
+            masker.add(&secret);
+        }
+        let runbook = masker.mask(&runbook);
+        let local_count = local::line_count(&c.run_dir)?;
+        let run_id = c.run_id.clone();
+        let captain = c.captain.clone();
+        let started = event.ts.to_rfc3339();
+        let journal = &mut self.journal;
+        // One transaction: the row is created if new, else locked; its metadata is changed
+        // only once the shared head matches ours, so a forking cockpit changes nothing.
+        let outcome = tokio::time::timeout(super::CALL_TIMEOUT, async {
+            let tx = db.client.transaction().await?;
+            tx.execute(
+                "INSERT INTO flightdeck.runs
+                   (run_id, title, runbook_sha256, runbook, captain, status, started_at)
+                 VALUES ($1, $2, $3, $4, $5, 'active', ($6::text)::timestamptz)
+                 ON CONFLICT (run_id) DO NOTHING",
+                &[&run_id, &title, &sha, &runbook, &captain, &started],
+            )
+            .await?;
+            tx.execute(
+                "SELECT 1 FROM flightdeck.runs WHERE run_id = $1 FOR UPDATE",
+                &[&run_id],
+            )
+            .await?;
+            let row = tx
+                .query_one(
+                    "SELECT coalesce(max(seq), 0), count(*) FROM flightdeck.events WHERE run_id = $1",
+                    &[&run_id],
                 )
                 .await?;
-            Ok(())
+            let server_max: i64 = row.try_get(0)?;
+            let server_count: i64 = row.try_get(1)?;
+            let server_max = server_max.max(0) as u64;
+            if server_max > local_count {
+                // The shared copy holds lines this journal does not: it lost its tail, or
+                // another writer appended. Either way pushing would diverge.
+                return Ok::<_, ShareError>(Err(local_count + 1));
+            }
+            let mut resume = server_max;
+            if server_count as u64 != server_max {
+                // A hole in the shared copy (a row deleted there): pushing resumes below it,
+                // refilling it; the rows above are compared line by line as they conflict.
+                let first_missing: i64 = tx
+                    .query_one(
+                        "SELECT coalesce(min(s), 1) FROM generate_series(1, $2::bigint) AS s
+                         WHERE NOT EXISTS (SELECT 1 FROM flightdeck.events
+                                           WHERE run_id = $1 AND seq = s)",
+                        &[&run_id, &(server_max as i64)],
+                    )
+                    .await?
+                    .try_get(0)?;
+                resume = (first_missing.max(1) - 1) as u64;
+            }
+            if resume > 0 {
+                let ours = journal.lines(resume - 1, resume, 1)?;
+                let theirs = tx
+                    .query_one(
+                        "SELECT hash, line FROM flightdeck.events WHERE run_id = $1 AND seq = $2",
+                        &[&run_id, &(resume as i64)],
+                    )
+                    .await?;
+                let (hash, line): (String, String) = (theirs.try_get(0)?, theirs.try_get(1)?);
+                if !ours
+                    .first()
+                    .is_some_and(|l| l.hash == hash && l.text == line)
+                {
+                    return Ok(Err(resume));
+                }
+            }
+            tx.execute(
+                "UPDATE flightdeck.runs SET
+                   runbook_sha256 = $2, runbook = $3, captain = $4,
+                   status = CASE WHEN status = 'finished' THEN 'finished' ELSE 'active' END,
+                   updated_at = now()
+                 WHERE run_id = $1",
+                &[&run_id, &sha, &runbook, &captain],
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(Ok(resume))
         })
-        .await?;
-        let server_max: i64 = timed(async {
-            Ok(db
-                .client
-                .query_one(
-                    "SELECT coalesce(max(seq), 0) FROM flightdeck.events WHERE run_id = $1",
-                    &[&c.run_id],
-                )
-                .await?
-                .get(0))
-        })
-        .await?;
-        let server_max = server_max.max(0) as u64;
-        let local_count = local::line_count(&c.run_dir)?;
-        if server_max > local_count {
-            // The shared copy holds lines this journal does not: it lost its tail, or
-            // another writer appended. Either way pushing would diverge.
-            return Err(Fork(local_count + 1));
-        }
-        if server_max == 0 {
-            return Ok(0);
-        }
-        let ours = self.journal.lines(server_max - 1, server_max, 1)?;
-        let theirs: String = timed(async {
-            Ok(db
-                .client
-                .query_one(
-                    "SELECT hash FROM flightdeck.events WHERE run_id = $1 AND seq = $2",
-                    &[&c.run_id, &(server_max as i64)],
-                )
-                .await?
-                .get(0))
-        })
-        .await?;
-        match ours.first() {
-            Some(line) if line.hash == theirs => Ok(server_max),
-            _ => Err(Fork(server_max)),
-        }
+        .await
+        .map_err(|_| Failed(ShareError::Timeout(super::CALL_TIMEOUT)))?
+        .map_err(Failed)?;
+        outcome.map_err(Fork)
     }
 
     /// Pushes every line up to `durable`, a batch per transaction.
@@ -477,17 +509,22 @@ impl Push {
                     // Rows already there: the same line (a retry) or a fork.
                     let stored = tx
                         .query(
-                            "SELECT seq, hash FROM flightdeck.events
+                            "SELECT seq, hash, line FROM flightdeck.events
                              WHERE run_id = $1 AND seq = ANY($2) ORDER BY seq",
                             &[&run_id, &seqs],
                         )
                         .await?;
-                    let by_seq: HashMap<i64, String> =
-                        stored.iter().map(|r| (r.get(0), r.get(1))).collect();
-                    if let Some(line) = lines
-                        .iter()
-                        .find(|l| by_seq.get(&(l.seq as i64)).is_some_and(|h| *h != l.hash))
-                    {
+                    let mut by_seq: HashMap<i64, (String, String)> = HashMap::new();
+                    for r in &stored {
+                        by_seq.insert(r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?));
+                    }
+                    // The same seq with another hash or another line is a fork: compared
+                    // whole, never trusted on the hash alone.
+                    if let Some(line) = lines.iter().find(|l| {
+                        by_seq
+                            .get(&(l.seq as i64))
+                            .is_some_and(|(h, t)| *h != l.hash || *t != l.text)
+                    }) {
                         tx.rollback().await?;
                         return Ok::<_, ShareError>(Some(line.seq));
                     }

@@ -246,3 +246,19 @@ pub fn upstream(url: &str) -> String {
         format!("{host}:5432")
     }
 }
+
+/// `url` (a `postgres://` URL) logging in as `user` with `password` instead of its own user.
+pub fn with_user(url: &str, user: &str, password: &str) -> String {
+    let (scheme, rest) = url.split_once("://").expect("a postgres:// URL");
+    let host = rest.split_once('@').map_or(rest, |(_, h)| h);
+    format!("{scheme}://{user}:{password}@{host}")
+}
+
+/// The database name of a `postgres://…/db?…` URL.
+pub fn database_of(url: &str) -> String {
+    url.rsplit('/')
+        .next()
+        .and_then(|s| s.split('?').next())
+        .expect("a database in the URL")
+        .to_string()
+}
