@@ -751,3 +751,54 @@ async fn closing_while_offline_gives_up_at_once_and_says_how_far_behind() {
     next.synced(6).await;
     assert_same(&db, &run_dir).await;
 }
+
+#[tokio::test]
+async fn a_failure_retrying_cannot_cure_says_so_with_its_fix() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let journal = small_run(home.path());
+    let run_dir = journal.run_dir().to_path_buf();
+    drop(journal);
+    let missing = share_support::with_database(&db.url, "fd_share_no_such_database");
+    let mut p = start(&missing, &run_dir, "alice");
+    let status = p.until("a problem", |s| s.problem.is_some()).await;
+    let problem = status.problem.clone().expect("problem");
+    assert!(problem.contains("3D000"), "{problem}");
+    assert!(
+        problem.contains("create it or correct the URL"),
+        "{problem}"
+    );
+    assert_eq!(status.label(), "share: FAILED");
+    // A URL that is no connection string at all is named as such, without connecting.
+    let mut bad = start("postgres://fd@db:notaport/ops", &run_dir, "alice");
+    let status = bad.until("a problem", |s| s.problem.is_some()).await;
+    let problem = status.problem.expect("problem");
+    assert!(
+        problem.contains("not a PostgreSQL connection string"),
+        "{problem}"
+    );
+}
+
+#[test]
+fn run_refuses_a_malformed_share_url_before_the_cockpit_opens() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let book = home.path().join("book.md");
+    std::fs::write(&book, "# T\n\n- [ ] look\n").expect("runbook");
+    let (code, stdout, stderr) = out(flightdeck(home.path()).args([
+        "run",
+        book.to_str().expect("path"),
+        "--new",
+        "--share",
+        "postgres://fd:hunter2pw@db:notaport/ops",
+    ]));
+    assert_ne!(code, 0, "{stdout}{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    assert!(
+        stderr.contains("not a PostgreSQL connection string"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2pw"), "{stderr}");
+    assert!(!home.path().join("runs").exists(), "nothing created");
+}

@@ -159,6 +159,10 @@ where
     };
     let mut db_seen = db_values(app);
     let mut share = start_share(app, writer, &tx, pusher, &mut masker);
+    app.share_waiting = share
+        .is_none()
+        .then(|| crate::app::prepare::share_waiting(app))
+        .flatten();
 
     // Handled by the loop like any other action, once the first frame is up.
     let _ = tx.send(Action::Started);
@@ -242,6 +246,10 @@ where
         }
         if share.is_none() && app.share_url.is_some() {
             share = start_share(app, writer, &tx, pusher, &mut masker);
+            app.share_waiting = share
+                .is_none()
+                .then(|| crate::app::prepare::share_waiting(app))
+                .flatten();
         }
         if !db_inputs.is_empty() {
             let now = db_values(app);

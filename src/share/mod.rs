@@ -32,6 +32,10 @@ pub struct ShareStatus {
     pub offline: Option<String>,
     /// The shared copy holds a different line at this seq: pushing stopped, nothing overwritten.
     pub fork: Option<u64>,
+    /// A failure that retrying will not cure (wrong password, no grants, no such database,
+    /// a newer schema, a bad URL, an unreadable journal, a pusher that died), with its fix:
+    /// shown on the message line.
+    pub problem: Option<String>,
 }
 
 impl ShareStatus {
@@ -44,6 +48,7 @@ impl ShareStatus {
     pub fn label(&self) -> String {
         match (self.fork, self.behind()) {
             (Some(seq), _) => format!("share: FORK at seq {seq}"),
+            (None, _) if self.problem.is_some() => "share: FAILED".into(),
             (None, 0) if self.offline.is_none() => "share ok".into(),
             (None, 0) => "share: offline".into(),
             (None, n) => format!("share: {n} behind"),
@@ -69,6 +74,36 @@ pub enum ShareError {
         "run {0} is not in the shared database; `flightdeck journal list --share URL` lists the shared runs"
     )]
     NoRun(String),
+    #[error("{0}")]
+    BadUrl(String),
+}
+
+impl ShareError {
+    /// For a failure that retrying will not cure, one line saying what and how to fix it;
+    /// `None` for what may pass by itself (the network, a restart, a timeout).
+    pub fn needs_fix(&self) -> Option<String> {
+        let code = match self {
+            ShareError::Db(db) => db.code.clone(),
+            ShareError::Timeout(_) => return None,
+            other => return Some(other.to_string()),
+        };
+        let fix = match code.as_deref()? {
+            c if c.starts_with("28") => {
+                "the share URL's user or password is refused; correct them in the share URL"
+            }
+            "3D000" => {
+                "the share URL names a database that does not exist; create it or correct the URL"
+            }
+            "42501" => {
+                "the share URL's role lacks a grant; `flightdeck share sql` prints the schema and the grants to give it"
+            }
+            "3F000" | "42P01" => {
+                "the shared tables are missing; `flightdeck share sql` prints the schema to create"
+            }
+            _ => return None,
+        };
+        Some(format!("{self}: {fix}"))
+    }
 }
 
 impl From<tokio_postgres::Error> for ShareError {
@@ -135,10 +170,13 @@ mod tests {
             acked: 12,
             offline: None,
             fork: None,
+            problem: None,
         };
         assert_eq!(s.label(), "share ok");
         s.acked = 0;
         assert_eq!(s.label(), "share: 12 behind");
+        s.problem = Some("password refused".into());
+        assert_eq!(s.label(), "share: FAILED");
         s.fork = Some(7);
         assert_eq!(s.label(), "share: FORK at seq 7");
         assert!(channel("2026-11-21T041207Z-go-live").len() <= 63);

@@ -91,7 +91,7 @@ impl Share {
                 wake: Notify::new(),
             }),
         };
-        let task = tokio::spawn(run(config, share.clone(), report));
+        let task = tokio::spawn(watched(config, share.clone(), report));
         (share.clone(), Pusher { share, task })
     }
 
@@ -154,6 +154,48 @@ struct Todo {
     closing: bool,
 }
 
+/// Runs [`run`] on a task of its own and watches it: a pusher that panics says so, loudly,
+/// instead of leaving the last status (`share ok`) on screen.
+async fn watched(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
+    /// Stops the inner task when the watcher is stopped ([`Pusher::finish`] aborts it).
+    struct AbortOnDrop(tokio::task::JoinHandle<ShareStatus>);
+    impl Drop for AbortOnDrop {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
+    let mut inner = AbortOnDrop(tokio::spawn(run(config, share.clone(), report.clone())));
+    match (&mut inner.0).await {
+        Ok(status) => status,
+        Err(e) => {
+            let reason = if e.is_panic() {
+                let payload = e.into_panic();
+                payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a panic".into())
+            } else {
+                e.to_string()
+            };
+            tracing::error!(error = %reason, "share: the pusher stopped");
+            let durable = share.inner.pending.lock().map_or(0, |p| p.durable);
+            let message = format!(
+                "the share pusher stopped ({reason}); nothing more is pushed: reopen the run to share it again (the log has the details)"
+            );
+            let status = ShareStatus {
+                durable,
+                acked: 0,
+                offline: Some(message.clone()),
+                fork: None,
+                problem: Some(message),
+            };
+            report(status.clone());
+            status
+        }
+    }
+}
+
 /// The task: wait for work, push it, report; reconnect with backoff on any failure.
 async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
     let mut push = Push {
@@ -170,6 +212,7 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
         acked: 0,
         offline: None,
         fork: None,
+        problem: None,
     };
     let mut reported: Option<ShareStatus> = None;
     let mut backoff = BACKOFF_MIN;
@@ -263,6 +306,7 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
             Ok(()) => {
                 backoff = BACKOFF_MIN;
                 status.offline = None;
+                status.problem = None;
             }
             Err(Fork(seq)) => {
                 tracing::error!(run = %push.config.run_id, seq, "share: the shared copy holds a different line: FORK; pushing stopped, nothing overwritten");
@@ -274,6 +318,7 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
                 push.acked = None;
                 push.sent.clear();
                 status.offline = Some(e.to_string());
+                status.problem = e.needs_fix();
                 if reported.as_ref() != Some(&status) {
                     report(status.clone());
                     reported = Some(status.clone());
@@ -353,6 +398,7 @@ impl Push {
         if self.db.is_none() || self.db.as_ref().is_some_and(Db::is_closed) {
             self.acked = None;
             self.sent.clear();
+            super::check_url_syntax(&self.config.url).map_err(|e| Failed(ShareError::BadUrl(e)))?;
             let mut db = timed(super::connect(&self.config.url)).await?;
             timed(schema::ensure(&mut db.client)).await?;
             self.acked = Some(self.handshake(&mut db).await?);
