@@ -802,3 +802,53 @@ fn run_refuses_a_malformed_share_url_before_the_cockpit_opens() {
     assert!(!stderr.contains("hunter2pw"), "{stderr}");
     assert!(!home.path().join("runs").exists(), "nothing created");
 }
+
+#[tokio::test]
+async fn a_shared_output_that_does_not_add_up_to_the_file_is_said_loudly() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let run_dir = journal_support::scripted_run(home.path());
+    let run_id = flightdeck::journal::runs::run_id_of(&run_dir);
+    let lines = local_lines(&run_dir).len() as u64;
+    let mut p = start(&db.url, &run_dir, "bob");
+    p.synced(lines).await;
+    let (step, attempt) = flightdeck::share::local::output_files(&run_dir)
+        .into_iter()
+        .next()
+        .expect("an output file");
+    let local = std::fs::read(file::output_path(&run_dir, &step, attempt)).expect("output");
+    assert!(!local.is_empty());
+    eventually("the output shared", || async {
+        shared_output(&db, &run_id, &step, attempt as i32).await == local
+    })
+    .await;
+    p.pusher.finish(std::time::Duration::from_secs(5)).await;
+    // A chunk goes missing from the shared copy (a late insert that never came, a hand).
+    let c = db.client().await;
+    c.client
+        .execute(
+            "INSERT INTO flightdeck.output (run_id, step_id, attempt, chunk_no, byte_offset, bytes)
+             SELECT run_id, step_id, attempt, max(chunk_no) + 1, max(byte_offset + length(bytes)), '\\x78797a'::bytea
+             FROM flightdeck.output WHERE run_id = $1 AND step_id = $2 AND attempt = $3
+             GROUP BY run_id, step_id, attempt",
+            &[&run_id, &step, &(attempt as i32)],
+        )
+        .await
+        .expect("damage");
+    let mut again = start(&db.url, &run_dir, "bob");
+    let status = again
+        .until("the divergence said", |s| s.problem.is_some())
+        .await;
+    let problem = status.problem.clone().expect("problem");
+    assert!(
+        problem.contains(&format!("shared output of step {step} attempt {attempt}")),
+        "{problem}"
+    );
+    assert!(
+        problem.contains("DELETE FROM flightdeck.output"),
+        "{problem}"
+    );
+    assert_eq!(status.label(), "share: FAILED");
+}

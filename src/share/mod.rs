@@ -76,6 +76,8 @@ pub enum ShareError {
     NoRun(String),
     #[error("{0}")]
     BadUrl(String),
+    #[error("{0}")]
+    OutputDiverged(String),
 }
 
 impl ShareError {

@@ -361,6 +361,14 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
 
 use PushError::{Failed, Fork};
 
+/// The shared copy of an output file no longer adds up to the local file.
+fn diverged(run_id: &str, key: &(String, u32), at: i64) -> ShareError {
+    ShareError::OutputDiverged(format!(
+        "the shared output of step {} attempt {} differs from the local file near byte {at}; delete its rows (DELETE FROM flightdeck.output WHERE run_id = '{run_id}' AND step_id = '{}' AND attempt = {}) and the next push uploads it again",
+        key.0, key.1, key.0, key.1
+    ))
+}
+
 /// A push stops for a fork (for good) or a failure (retried).
 enum PushError {
     Fork(u64),
@@ -631,33 +639,84 @@ impl Push {
                         .await?)
                 })
                 .await?;
-                (row.get(0), row.get(1))
+                (row.try_get(0)?, row.try_get(1)?)
             }
         };
         let mut complete = false;
+        let mut file_len = 0i64;
         for _ in 0..CHUNKS_PER_PASS {
             let (bytes, len) = local::read_at(&path, offset as u64, CHUNK)
                 .map_err(|e| Failed(ShareError::Local(format!("{}: {e}", path.display()))))?;
+            file_len = len as i64;
             if bytes.is_empty() {
                 complete = offset as u64 >= len;
                 break;
             }
-            timed(async {
-                db.client
-                    .execute(
+            let stored = timed(async {
+                let inserted = db
+                    .client
+                    .query(
                         "INSERT INTO flightdeck.output
                            (run_id, step_id, attempt, chunk_no, byte_offset, bytes)
                          VALUES ($1, $2, $3, $4, $5, $6)
-                         ON CONFLICT DO NOTHING",
+                         ON CONFLICT DO NOTHING
+                         RETURNING byte_offset, length(bytes)::bigint",
                         &[&run_id, &key.0, &(key.1 as i32), &chunk_no, &offset, &bytes],
                     )
                     .await?;
-                Ok(())
+                let row = match inserted.into_iter().next() {
+                    Some(row) => row,
+                    // Already there: an earlier session's insert that committed late. Where
+                    // it ends is where the next chunk starts, whatever we sent.
+                    None => {
+                        db.client
+                            .query_one(
+                                "SELECT byte_offset, length(bytes)::bigint FROM flightdeck.output
+                                 WHERE run_id = $1 AND step_id = $2 AND attempt = $3 AND chunk_no = $4",
+                                &[&run_id, &key.0, &(key.1 as i32), &chunk_no],
+                            )
+                            .await?
+                    }
+                };
+                Ok((row.try_get::<_, i64>(0)?, row.try_get::<_, i64>(1)?))
             })
             .await?;
+            if stored.0 != offset {
+                return Err(Failed(diverged(&run_id, key, offset)));
+            }
             chunk_no += 1;
-            offset += bytes.len() as i64;
+            offset += stored.1;
             self.sent.insert(key.clone(), (chunk_no, offset));
+        }
+        if complete && ended {
+            // The attempt is over and its file all sent: the shared chunks must add up to
+            // the file, without a hole or an overlap, else it is said loudly.
+            let (sum, count, next, gaps): (i64, i64, i64, i64) = timed(async {
+                let row = db
+                    .client
+                    .query_one(
+                        "SELECT coalesce(sum(len), 0)::bigint, count(*),
+                                coalesce(max(chunk_no) + 1, 0)::bigint,
+                                count(*) FILTER (WHERE byte_offset <> ends - len)
+                         FROM (SELECT chunk_no, byte_offset, length(bytes)::bigint AS len,
+                                      sum(length(bytes)) OVER (ORDER BY chunk_no) AS ends
+                               FROM flightdeck.output
+                               WHERE run_id = $1 AND step_id = $2 AND attempt = $3) AS t",
+                        &[&run_id, &key.0, &(key.1 as i32)],
+                    )
+                    .await?;
+                Ok((
+                    row.try_get(0)?,
+                    row.try_get(1)?,
+                    row.try_get(2)?,
+                    row.try_get(3)?,
+                ))
+            })
+            .await?;
+            if sum != file_len || count != next || gaps != 0 {
+                tracing::error!(run = %run_id, step = %key.0, attempt = key.1, shared = sum, local = file_len, "share: output diverged");
+                return Err(Failed(diverged(&run_id, key, sum.min(file_len))));
+            }
         }
         self.sent.insert(key.clone(), (chunk_no, offset));
         self.last_output.insert(key.clone(), Instant::now());
