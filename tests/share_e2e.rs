@@ -11,6 +11,21 @@ use share_support::TestDb;
 
 const BOOK: &str = "# Shared e2e\n\n## Go\n\n- [ ] Look at the dashboards\n\nPrint the lines:\n\n```bash\nfor i in $(seq 1 3000); do echo \"output line $i\"; done\n```\n";
 
+/// What the cockpit pushed after `q` had only its last 3 s to get there: a fresh pusher on
+/// the same run folder catches up (bounded) before the test looks, so nothing depends on
+/// the cockpit's timing. It adds only what is missing; a fork or divergence would fail here.
+async fn catch_up(url: &str, run_dir: &std::path::Path) {
+    let bytes = std::fs::read(run_dir.join("journal.jsonl")).expect("journal");
+    let lines = String::from_utf8_lossy(flightdeck::journal::padding::text(&bytes))
+        .lines()
+        .count() as u64;
+    let mut p = share_support::start(url, run_dir, "e2e");
+    let status = p.synced(lines).await;
+    assert_eq!((status.fork, status.problem), (None, None));
+    let last = p.pusher.finish(Duration::from_secs(60)).await;
+    assert!(last.is_some(), "the catch-up pusher finished");
+}
+
 struct Tmux(String);
 
 impl Tmux {
@@ -129,6 +144,7 @@ async fn the_cockpit_shares_its_run_and_a_steps_whole_output() {
     assert_eq!(runs.len(), 1);
     let run_dir = &runs[0];
     let run_id = flightdeck::journal::runs::run_id_of(run_dir);
+    catch_up(&db.url, run_dir).await;
     let bytes = std::fs::read(run_dir.join("journal.jsonl")).expect("journal");
     let local: Vec<String> = String::from_utf8_lossy(flightdeck::journal::padding::text(&bytes))
         .lines()
@@ -231,6 +247,7 @@ async fn a_run_resumed_with_flightdeck_share_uploads_its_whole_journal() {
         .collect();
     assert_eq!(runs.len(), 1);
     let run_id = flightdeck::journal::runs::run_id_of(&runs[0]);
+    catch_up(&db.url, &runs[0]).await;
     let bytes = std::fs::read(runs[0].join("journal.jsonl")).expect("journal");
     let local: Vec<String> = String::from_utf8_lossy(flightdeck::journal::padding::text(&bytes))
         .lines()
@@ -324,7 +341,8 @@ async fn a_step_that_runs_env_does_not_leak_the_share_url() {
     assert!(local.contains("the password: ••••"), "{local}");
     let journal = std::fs::read(run_dir.join("journal.jsonl")).expect("journal");
     assert!(!String::from_utf8_lossy(&journal).contains(&password));
-    // What reached the database: wait (bounded) for the whole file, then look for the password.
+    catch_up(&url, run_dir).await;
+    // What reached the database: the whole file, and nowhere the password.
     share_support::eventually("the output shared", || async {
         let c = db.client().await;
         let shared: Vec<u8> = c
