@@ -76,18 +76,15 @@ pub struct Pusher {
 impl Share {
     /// Starts the pusher on the current tokio runtime. Every output file already in the run
     /// folder is offered too, so attaching a share later uploads everything.
+    ///
+    /// Nothing is read here (this runs on the UI task): the durable seq starts at 0 and
+    /// comes from [`Share::durable`] (the journal writer tells it at once), never from the
+    /// file, which may hold a line written but not yet synced; the output files are listed
+    /// by the task, off the runtime's workers.
     pub fn start(config: ShareConfig, report: Report) -> (Share, Pusher) {
-        let durable = local::line_count(&config.run_dir).unwrap_or(0);
-        let mut pending = Pending {
-            durable,
-            ..Pending::default()
-        };
-        for key in local::output_files(&config.run_dir) {
-            pending.outputs.insert(key, (0, true));
-        }
         let share = Share {
             inner: Arc::new(Inner {
-                pending: Mutex::new(pending),
+                pending: Mutex::new(Pending::default()),
                 wake: Notify::new(),
             }),
         };
@@ -216,6 +213,15 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
     };
     let mut reported: Option<ShareStatus> = None;
     let mut backoff = BACKOFF_MIN;
+    let dir = push.config.run_dir.clone();
+    let outputs = tokio::task::spawn_blocking(move || local::output_files(&dir))
+        .await
+        .unwrap_or_default();
+    if let Ok(mut p) = share.inner.pending.lock() {
+        for key in outputs {
+            p.outputs.entry(key).or_insert((0, true));
+        }
+    }
     loop {
         let todo = {
             let Ok(p) = share.inner.pending.lock() else {
@@ -432,13 +438,16 @@ impl Push {
             crate::journal::EventKind::RunStarted { runbook_title, .. } => runbook_title.clone(),
             _ => String::new(),
         };
-        let runbook_path = c.run_dir.join(RUNBOOK_FILE);
-        let runbook = std::fs::read_to_string(&runbook_path).map_err(|e| {
-            Failed(ShareError::Local(format!(
-                "{}: {e}",
-                runbook_path.display()
-            )))
-        })?;
+        // Whole-file reads, off the runtime's workers.
+        let run_dir = c.run_dir.clone();
+        let (runbook, local_count) = tokio::task::spawn_blocking(move || {
+            let runbook_path = run_dir.join(RUNBOOK_FILE);
+            let runbook = std::fs::read_to_string(&runbook_path)
+                .map_err(|e| ShareError::Local(format!("{}: {e}", runbook_path.display())))?;
+            Ok::<_, ShareError>((runbook, local::line_count(&run_dir)?))
+        })
+        .await
+        .map_err(|e| Failed(ShareError::Local(format!("reading the run folder: {e}"))))??;
         let sha = crate::journal::event::sha256_hex(runbook.as_bytes());
         // The runbook leaves the machine masked: a front-matter `databases:`/`share:` URL
         // with a password, or the share URL itself, is never uploaded as written.
@@ -447,7 +456,6 @@ impl Push {
             masker.add(&secret);
         }
         let runbook = masker.mask(&runbook);
-        let local_count = local::line_count(&c.run_dir)?;
         let run_id = c.run_id.clone();
         let captain = c.captain.clone();
         let started = event.ts.to_rfc3339();
