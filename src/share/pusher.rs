@@ -93,10 +93,21 @@ impl Share {
     }
 
     fn with(&self, f: impl FnOnce(&mut Pending)) {
-        if let Ok(mut p) = self.inner.pending.lock() {
-            f(&mut p);
+        self.with_wake(|p| {
+            f(p);
+            true
+        });
+    }
+
+    /// Applies `f`, and wakes the task only when `f` says the news needs it.
+    fn with_wake(&self, f: impl FnOnce(&mut Pending) -> bool) {
+        let wake = match self.inner.pending.lock() {
+            Ok(mut p) => f(&mut p),
+            Err(_) => true,
+        };
+        if wake {
+            self.inner.wake.notify_one();
         }
-        self.inner.wake.notify_one();
     }
 
     /// Seq `seq` is durable in the local journal: it may be pushed.
@@ -114,15 +125,25 @@ impl Share {
         self.mark(step, attempt, true);
     }
 
+    /// Notes that an output grew or ended. The task is woken only for a new entry or one
+    /// that just ended: growth of one it already knows is picked up by its own cadence
+    /// ([`OUTPUT_EVERY`]), not by a wake per chunk of output.
     fn mark(&self, step: &str, attempt: u32, ended: bool) {
-        self.with(|p| {
+        self.with_wake(|p| {
             p.generation += 1;
             let generation = p.generation;
-            let entry = p
-                .outputs
-                .entry((step.to_string(), attempt))
-                .or_insert((generation, ended));
-            *entry = (generation, entry.1 || ended);
+            match p.outputs.get_mut(&(step.to_string(), attempt)) {
+                Some(entry) => {
+                    let news = ended && !entry.1;
+                    *entry = (generation, entry.1 || ended);
+                    news
+                }
+                None => {
+                    p.outputs
+                        .insert((step.to_string(), attempt), (generation, ended));
+                    true
+                }
+            }
         });
     }
 }
