@@ -54,9 +54,9 @@ pub async fn check(url: &str) -> Vec<Finding> {
             "connect",
             format!(
                 "as {} to database {} (PostgreSQL {})",
-                r.get::<_, String>(0),
-                r.get::<_, String>(1),
-                r.get::<_, String>(2)
+                r.try_get::<_, String>(0).unwrap_or_default(),
+                r.try_get::<_, String>(1).unwrap_or_default(),
+                r.try_get::<_, String>(2).unwrap_or_default()
             ),
         )),
         Err(e) => out.push(finding(false, "connect", e.to_string())),
@@ -70,10 +70,13 @@ pub async fn check(url: &str) -> Vec<Finding> {
         )
         .await;
     out.push(match tls {
-        Ok(r) if r.get::<_, bool>(0) => finding(
+        Ok(r) if r.try_get::<_, bool>(0).unwrap_or(false) => finding(
             true,
             "tls",
-            format!("sslmode={mode}; encrypted ({})", r.get::<_, String>(1)),
+            format!(
+                "sslmode={mode}; encrypted ({})",
+                r.try_get::<_, String>(1).unwrap_or_default()
+            ),
         ),
         Ok(_) if mode == "disable" => finding(
             true,
@@ -145,7 +148,7 @@ pub async fn check(url: &str) -> Vec<Finding> {
             )
             .await
             .map(|r| {
-                if r.get::<_, bool>(0) {
+                if r.try_get::<_, bool>(0).unwrap_or(false) {
                     finding(true, "permissions", "CREATE on the database: the schema can be created")
                 } else {
                     finding(
@@ -168,8 +171,8 @@ pub async fn check(url: &str) -> Vec<Finding> {
             .map(|rows| {
                 let missing: Vec<String> = rows
                     .iter()
-                    .filter(|r| !r.get::<_, bool>(1))
-                    .map(|r| r.get::<_, String>(0))
+                    .filter(|r| !r.try_get::<_, bool>(1).unwrap_or(false))
+                    .map(|r| r.try_get::<_, String>(0).unwrap_or_default())
                     .collect();
                 if missing.is_empty() {
                     finding(

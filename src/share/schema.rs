@@ -93,14 +93,14 @@ pub async fn version(client: &Client) -> Result<Option<i32>, ShareError> {
             &[],
         )
         .await?
-        .get(0);
+        .try_get(0)?;
     if !present {
         return Ok(None);
     }
     let v: Option<i32> = client
         .query_one("SELECT max(version) FROM flightdeck.schema_version", &[])
         .await?
-        .get(0);
+        .try_get(0)?;
     Ok(Some(v.unwrap_or(0)))
 }
 
@@ -122,7 +122,7 @@ pub async fn ensure(client: &mut Client) -> Result<(), ShareError> {
             &[],
         )
         .await?
-        .get(0);
+        .try_get(0)?;
     for (i, m) in MIGRATIONS.iter().enumerate().skip(have.max(0) as usize) {
         tx.batch_execute(m).await?;
         tx.execute(
