@@ -21,8 +21,10 @@ pub enum ShareCommand {
     ///
     /// Exit status: 0 when everything a captain needs works, 1 otherwise.
     Check {
-        /// A libpq URL (`postgres://user@host/db?sslmode=verify-full`) or key/value string.
-        url: String,
+        /// A libpq URL (`postgres://user@host/db?sslmode=verify-full`) or key/value string;
+        /// without it (or `-`), `$FLIGHTDECK_SHARE`, which keeps the password out of `ps`
+        /// and shell history; `$NAME` (quoted) reads that variable.
+        url: Option<String>,
     },
 }
 
@@ -49,6 +51,10 @@ pub fn share_command(command: ShareCommand) -> ExitCode {
     match command {
         ShareCommand::Sql => emit(&share::schema::sql()),
         ShareCommand::Check { url } => {
+            let url = match share::resolve_url(url.as_deref()) {
+                Ok(u) => u,
+                Err(e) => return fail(e),
+            };
             let rt = match runtime() {
                 Ok(rt) => rt,
                 Err(code) => return code,
@@ -71,6 +77,11 @@ pub fn share_command(command: ShareCommand) -> ExitCode {
 
 /// `journal list --share URL`: the shared runs, newest first.
 pub fn list(url: &str) -> ExitCode {
+    let url = match share::resolve_url(Some(url)) {
+        Ok(u) => u,
+        Err(e) => return fail(e),
+    };
+    let url = url.as_str();
     let result = runtime().and_then(|rt| {
         rt.block_on(async {
             let db = session(url).await?;
@@ -107,6 +118,11 @@ pub fn list(url: &str) -> ExitCode {
 
 /// `export --share URL RUN`: the handoff report of a shared run, rebuilt from its lines.
 pub fn export(url: &str, run: &str, format: ExportFormat, output: Option<&Path>) -> ExitCode {
+    let url = match share::resolve_url(Some(url)) {
+        Ok(u) => u,
+        Err(e) => return fail(e),
+    };
+    let url = url.as_str();
     let result = runtime().and_then(|rt| {
         rt.block_on(async {
             let db = session(url).await?;
@@ -135,6 +151,11 @@ pub fn export(url: &str, run: &str, format: ExportFormat, output: Option<&Path>)
 /// `journal verify --share URL RUN`: the local journal (checked on its own first) against the
 /// shared copy, line by line; exit 1 naming the first difference.
 pub fn verify(home: Option<&Path>, url: &str, run: &str) -> ExitCode {
+    let url = match share::resolve_url(Some(url)) {
+        Ok(u) => u,
+        Err(e) => return fail(e),
+    };
+    let url = url.as_str();
     let dir = match runs::home_dir(home)
         .map_err(|e| e.to_string())
         .and_then(|h| runs::resolve(&h, run).map_err(|e| e.to_string()))

@@ -852,3 +852,41 @@ async fn a_shared_output_that_does_not_add_up_to_the_file_is_said_loudly() {
     );
     assert_eq!(status.label(), "share: FAILED");
 }
+
+#[tokio::test]
+async fn the_share_commands_read_the_url_from_flightdeck_share() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let run_dir = journal_support::scripted_run(home.path());
+    let run_id = flightdeck::journal::runs::run_id_of(&run_dir);
+    let lines = local_lines(&run_dir).len() as u64;
+    let mut p = start(&db.url, &run_dir, "bob");
+    p.synced(lines).await;
+    p.pusher.finish(std::time::Duration::from_secs(10)).await;
+    let (code, text, err) = out(flightdeck(home.path())
+        .env("FLIGHTDECK_SHARE", &db.url)
+        .args(["share", "check"]));
+    assert_eq!(code, 0, "{text}{err}");
+    let (code, text, err) = out(flightdeck(home.path())
+        .env("FLIGHTDECK_SHARE", &db.url)
+        .args(["journal", "list", "--share", "-"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(text.contains(&run_id), "{text}");
+    let (code, _, err) = out(flightdeck(home.path())
+        .env("FD_TEST_OTHER_SHARE", &db.url)
+        .args([
+            "journal",
+            "verify",
+            &run_id,
+            "--share",
+            "$FD_TEST_OTHER_SHARE",
+        ]));
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = out(flightdeck(home.path())
+        .env_remove("FLIGHTDECK_SHARE")
+        .args(["share", "check"]));
+    assert_ne!(code, 0);
+    assert!(err.contains("$FLIGHTDECK_SHARE is not set"), "{err}");
+}

@@ -139,6 +139,34 @@ pub fn url_secrets(url: &str) -> Vec<String> {
     out
 }
 
+/// The environment variable a share URL is read from when not given on the command line
+/// (where `ps` and shell history would keep its password).
+pub const SHARE_ENV: &str = "FLIGHTDECK_SHARE";
+
+/// The URL a `--share` argument means: `-` (or no argument) reads `$FLIGHTDECK_SHARE`,
+/// `$NAME` or `${NAME}` reads that variable, anything else is the URL itself.
+pub fn resolve_url(arg: Option<&str>) -> Result<String, String> {
+    let name = match arg.map(str::trim) {
+        None | Some("-") => SHARE_ENV.to_string(),
+        Some(a) => match a
+            .strip_prefix("${")
+            .and_then(|r| r.strip_suffix('}'))
+            .or_else(|| a.strip_prefix('$'))
+        {
+            Some(n) if crate::exec::substitute::is_env_name(n) => n.to_string(),
+            _ => return Ok(a.to_string()),
+        },
+    };
+    std::env::var(&name)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .ok_or_else(|| {
+            format!(
+                "no share URL: ${name} is not set; set it (export {name}=postgres://…) or give the URL"
+            )
+        })
+}
+
 /// Checks the URL's syntax, before anything connects: `Err` is one line naming the fix.
 pub fn check_url_syntax(url: &str) -> Result<(), String> {
     url.parse::<tokio_postgres::Config>().map(|_| ()).map_err(|e| {
