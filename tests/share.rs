@@ -454,6 +454,16 @@ async fn share_sql_applies_to_an_empty_database_and_a_pusher_needs_no_create_aft
     let (code, text, _) = out(flightdeck(home.path()).args(["share", "check", &role_url]));
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("ok   permissions"), "{text}");
+    // Without SELECT on the version table the pusher cannot start: check says so.
+    c.client
+        .batch_execute(&format!(
+            "REVOKE SELECT ON flightdeck.schema_version FROM {role}"
+        ))
+        .await
+        .expect("revoke");
+    let (code, text, _) = out(flightdeck(home.path()).args(["share", "check", &role_url]));
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("schema_version"), "{text}");
     drop(c);
     let admin = db.client().await;
     let _ = admin

@@ -41,6 +41,26 @@ pub async fn check(url: &str) -> Vec<Finding> {
             return out;
         }
     };
+    // Every query below may hang on a server that accepted the connection: the whole round
+    // is bounded, and a timeout is a finding of its own.
+    if tokio::time::timeout(super::CALL_TIMEOUT, after_connect(&db, url, &mut out))
+        .await
+        .is_err()
+    {
+        out.push(finding(
+            false,
+            "timeout",
+            format!(
+                "the database stopped answering within {:?}; check its load and locks",
+                super::CALL_TIMEOUT
+            ),
+        ));
+    }
+    out
+}
+
+/// The findings once connected.
+async fn after_connect(db: &crate::db::Db, url: &str, out: &mut Vec<Finding>) {
     let who = db
         .client
         .query_one(
@@ -161,8 +181,11 @@ pub async fn check(url: &str) -> Vec<Finding> {
     } else {
         db.client
             .query(
-                "SELECT p || ' on flightdeck.' || t, has_table_privilege('flightdeck.' || t, p)
-                   FROM (VALUES ('runs', 'SELECT'), ('runs', 'INSERT'), ('runs', 'UPDATE'),
+                "SELECT 'USAGE on schema flightdeck', has_schema_privilege('flightdeck', 'USAGE')
+                 UNION ALL
+                 SELECT p || ' on flightdeck.' || t, has_table_privilege('flightdeck.' || t, p)
+                   FROM (VALUES ('schema_version', 'SELECT'),
+                                ('runs', 'SELECT'), ('runs', 'INSERT'), ('runs', 'UPDATE'),
                                 ('events', 'SELECT'), ('events', 'INSERT'),
                                 ('output', 'SELECT'), ('output', 'INSERT')) AS w(t, p)",
                 &[],
@@ -178,7 +201,7 @@ pub async fn check(url: &str) -> Vec<Finding> {
                     finding(
                         true,
                         "permissions",
-                        "SELECT, INSERT (and UPDATE on runs) on the flightdeck tables",
+                        "USAGE on the schema, SELECT, INSERT (and UPDATE on runs) on the flightdeck tables",
                     )
                 } else {
                     finding(
@@ -202,5 +225,4 @@ pub async fn check(url: &str) -> Vec<Finding> {
         ),
         Err(e) => finding(false, "listen", e.to_string()),
     });
-    out
 }
