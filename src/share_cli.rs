@@ -16,7 +16,12 @@ use crate::journal_cli::ExportFormat;
 #[derive(Subcommand)]
 pub enum ShareCommand {
     /// Print the DDL of the shared tables (every migration), for a DBA who grants no CREATE.
-    Sql,
+    Sql {
+        /// Only the migrations after this version (the `flightdeck.schema_version` there),
+        /// for a schema a DBA created by hand with an older flightdeck.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        from: i32,
+    },
     /// Say what works against a shared database: connect, TLS, schema, permissions, LISTEN.
     ///
     /// Exit status: 0 when everything a captain needs works, 1 otherwise.
@@ -49,7 +54,7 @@ async fn session(url: &str) -> Result<flightdeck::db::Db, ExitCode> {
 /// Runs a `share` subcommand.
 pub fn share_command(command: ShareCommand) -> ExitCode {
     match command {
-        ShareCommand::Sql => emit(&share::schema::sql()),
+        ShareCommand::Sql { from } => emit(&share::schema::sql_from(from)),
         ShareCommand::Check { url } => {
             let url = match share::resolve_url(url.as_deref()) {
                 Ok(u) => u,

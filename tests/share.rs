@@ -414,6 +414,14 @@ async fn share_sql_applies_to_an_empty_database_and_a_pusher_needs_no_create_aft
     let (code, sql, err) = out(flightdeck(home.path()).args(["share", "sql"]));
     assert_eq!(code, 0, "{err}");
     assert!(sql.contains("CREATE TABLE flightdeck.events"), "{sql}");
+    // Up to date already: nothing to create, not even the schema.
+    let latest = schema::latest().to_string();
+    let (code, upto, err) = out(flightdeck(home.path()).args(["share", "sql", "--from", &latest]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        !upto.contains("CREATE TABLE") && !upto.contains("CREATE SCHEMA"),
+        "{upto}"
+    );
     let c = db.client().await;
     c.client.batch_execute(&sql).await.expect("the DDL applies");
     assert_eq!(
