@@ -908,3 +908,32 @@ async fn the_share_commands_read_the_url_from_flightdeck_share() {
     assert_ne!(code, 0);
     assert!(err.contains("$FLIGHTDECK_SHARE is not set"), "{err}");
 }
+
+#[tokio::test]
+async fn a_fork_is_reported_where_the_copies_part_not_where_they_end() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let run_dir = journal_support::scripted_run(home.path());
+    let run_id = flightdeck::journal::runs::run_id_of(&run_dir);
+    let lines = local_lines(&run_dir).len() as u64;
+    assert!(lines > 5);
+    let mut p = start(&db.url, &run_dir, "bob");
+    p.synced(lines).await;
+    p.pusher.finish(std::time::Duration::from_secs(5)).await;
+    // Another writer's history from seq 4 on: lines 4.. differ, the head too.
+    db.client()
+        .await
+        .client
+        .execute(
+            "UPDATE flightdeck.events SET line = line || ' ', hash = repeat('d', 64)
+             WHERE run_id = $1 AND seq >= 4",
+            &[&run_id],
+        )
+        .await
+        .expect("tamper");
+    let mut again = start(&db.url, &run_dir, "bob");
+    let status = again.until("a fork", |s| s.fork.is_some()).await;
+    assert_eq!(status.fork, Some(4));
+}

@@ -388,6 +388,49 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
 
 use PushError::{Failed, Fork};
 
+/// On a fork, the first seq up to `upto` whose shared line differs from the local one (or is
+/// missing there), so the captain is told where the copies part, not where they end.
+async fn first_difference(
+    tx: &tokio_postgres::Transaction<'_>,
+    journal: &mut LocalJournal,
+    run_id: &str,
+    upto: u64,
+) -> Result<Option<u64>, ShareError> {
+    if upto == 0 {
+        return Ok(None);
+    }
+    let rows = tx
+        .query(
+            "SELECT seq, hash, line FROM flightdeck.events
+             WHERE run_id = $1 AND seq <= $2 ORDER BY seq",
+            &[&run_id, &(upto as i64)],
+        )
+        .await?;
+    let mut shared = HashMap::new();
+    for r in &rows {
+        shared.insert(
+            r.try_get::<_, i64>(0)?.max(0) as u64,
+            (r.try_get::<_, String>(1)?, r.try_get::<_, String>(2)?),
+        );
+    }
+    let mut after = 0;
+    while after < upto {
+        let lines = journal.lines(after, upto, BATCH)?;
+        let Some(last) = lines.last() else {
+            return Ok(Some(after + 1));
+        };
+        after = last.seq;
+        for l in &lines {
+            match shared.get(&l.seq) {
+                Some((h, t)) if *h == l.hash && *t == l.text => {}
+                Some(_) => return Ok(Some(l.seq)),
+                None => {}
+            }
+        }
+    }
+    Ok(None)
+}
+
 /// The shared copy of an output file no longer adds up to the local file.
 fn diverged(run_id: &str, key: &(String, u32), at: i64) -> ShareError {
     ShareError::OutputDiverged(format!(
@@ -510,7 +553,9 @@ impl Push {
             if server_max > local_count {
                 // The shared copy holds lines this journal does not: it lost its tail, or
                 // another writer appended. Either way pushing would diverge.
-                return Ok::<_, ShareError>(Err(local_count + 1));
+                let upto = local_count;
+                let at = first_difference(&tx, journal, &run_id, upto).await?;
+                return Ok::<_, ShareError>(Err(at.unwrap_or(local_count + 1)));
             }
             let mut resume = server_max;
             if server_count as u64 != server_max {
@@ -540,7 +585,8 @@ impl Push {
                     .first()
                     .is_some_and(|l| l.hash == hash && l.text == line)
                 {
-                    return Ok(Err(resume));
+                    let at = first_difference(&tx, journal, &run_id, resume).await?;
+                    return Ok(Err(at.unwrap_or(resume)));
                 }
             }
             tx.execute(
