@@ -684,7 +684,6 @@ async fn a_flood_of_output_is_coalesced_and_the_shared_copy_is_the_file_at_the_e
 
 #[tokio::test]
 async fn each_pushed_batch_is_notified_on_the_runs_channel() {
-    use futures_util::StreamExt;
     let Some(db) = TestDb::new().await else {
         return;
     };
@@ -694,18 +693,22 @@ async fn each_pushed_batch_is_notified_on_the_runs_channel() {
     let run_id = journal.run_id().to_string();
     let writer = JournalWriter::spawn(journal).expect("writer");
     // A follower-to-be: LISTEN on the run's channel before anything is pushed.
-    let (client, mut conn) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls)
-        .await
-        .expect("listen session");
+    // With TLS as the cockpits use it (a test database may require it).
     let (tx, mut notes) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        let mut messages = futures_util::stream::poll_fn(move |cx| conn.poll_message(cx));
-        while let Some(Ok(m)) = messages.next().await {
-            if let tokio_postgres::AsyncMessage::Notification(n) = m {
-                let _ = tx.send((n.channel().to_string(), n.payload().to_string()));
-            }
-        }
-    });
+    let config: tokio_postgres::Config = db.url.parse().expect("test URL");
+    let client = if config.get_ssl_mode() == tokio_postgres::config::SslMode::Disable {
+        let (client, conn) = config
+            .connect(tokio_postgres::NoTls)
+            .await
+            .expect("listen session");
+        tokio::spawn(forward_notifications(conn, tx));
+        client
+    } else {
+        let tls = tokio_postgres_rustls::MakeRustlsConnect::new(flightdeck::tls::encrypt_only());
+        let (client, conn) = config.connect(tls).await.expect("listen session");
+        tokio::spawn(forward_notifications(conn, tx));
+        client
+    };
     let channel = flightdeck::share::channel(&run_id);
     client
         .batch_execute(&format!("LISTEN {channel}"))
@@ -936,4 +939,21 @@ async fn a_fork_is_reported_where_the_copies_part_not_where_they_end() {
     let mut again = start(&db.url, &run_dir, "bob");
     let status = again.until("a fork", |s| s.fork.is_some()).await;
     assert_eq!(status.fork, Some(4));
+}
+
+/// Sends each notification of a session as (channel, payload) until the session ends.
+async fn forward_notifications<S, T>(
+    mut conn: tokio_postgres::Connection<S, T>,
+    tx: tokio::sync::mpsc::UnboundedSender<(String, String)>,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    use futures_util::StreamExt;
+    let mut messages = futures_util::stream::poll_fn(move |cx| conn.poll_message(cx));
+    while let Some(Ok(m)) = messages.next().await {
+        if let tokio_postgres::AsyncMessage::Notification(n) = m {
+            let _ = tx.send((n.channel().to_string(), n.payload().to_string()));
+        }
+    }
 }
