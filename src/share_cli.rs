@@ -115,10 +115,24 @@ pub fn list(url: &str) -> ExitCode {
         let _ = writeln!(
             out,
             "{:<36} {:<10} {:>6}  {:<17} {:<17} {:<12} {}",
-            r.run_id, r.status, r.last_seq, r.started, r.updated, r.captain, r.title
+            printable(&r.run_id),
+            printable(&r.status),
+            r.last_seq,
+            printable(&r.started),
+            printable(&r.updated),
+            printable(&r.captain),
+            printable(&r.title)
         );
     }
     emit(&out)
+}
+
+/// Text from the database as it may reach a terminal: control characters (escape sequences)
+/// shown as `?`.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
 }
 
 /// `export --share URL RUN`: the handoff report of a shared run, rebuilt from its lines.
