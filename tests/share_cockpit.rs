@@ -60,6 +60,7 @@ fn status(durable: u64, acked: u64, fork: Option<u64>) -> ShareStatus {
         offline: None,
         fork,
         problem: None,
+        output_waiting: false,
     }
 }
 

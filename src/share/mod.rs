@@ -36,6 +36,8 @@ pub struct ShareStatus {
     /// a newer schema, a bad URL, an unreadable journal, a pusher that died), with its fix:
     /// shown on the message line.
     pub problem: Option<String>,
+    /// Step output written here that the shared copy does not hold yet.
+    pub output_waiting: bool,
 }
 
 impl ShareStatus {
@@ -49,7 +51,8 @@ impl ShareStatus {
         match (self.fork, self.behind()) {
             (Some(seq), _) => format!("share: FORK at seq {seq}"),
             (None, _) if self.problem.is_some() => "share: FAILED".into(),
-            (None, 0) if self.offline.is_none() => "share ok".into(),
+            (None, 0) if self.offline.is_none() && !self.output_waiting => "share ok".into(),
+            (None, 0) if self.offline.is_none() => "share: output behind".into(),
             (None, 0) => "share: offline".into(),
             (None, n) => format!("share: {n} behind"),
         }
@@ -201,8 +204,12 @@ mod tests {
             offline: None,
             fork: None,
             problem: None,
+            output_waiting: false,
         };
         assert_eq!(s.label(), "share ok");
+        s.output_waiting = true;
+        assert_eq!(s.label(), "share: output behind");
+        s.output_waiting = false;
         s.acked = 0;
         assert_eq!(s.label(), "share: 12 behind");
         s.problem = Some("password refused".into());

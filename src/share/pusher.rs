@@ -207,6 +207,7 @@ async fn watched(config: ShareConfig, share: Share, report: Report) -> ShareStat
                 offline: Some(message.clone()),
                 fork: None,
                 problem: Some(message),
+                output_waiting: false,
             };
             report(status.clone());
             status
@@ -231,6 +232,7 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
         offline: None,
         fork: None,
         problem: None,
+        output_waiting: false,
     };
     let mut reported: Option<ShareStatus> = None;
     let mut backoff = BACKOFF_MIN;
@@ -255,6 +257,7 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
             }
         };
         status.durable = todo.durable;
+        status.output_waiting = !todo.outputs.is_empty();
         if reported.as_ref() != Some(&status) {
             report(status.clone());
             reported = Some(status.clone());
