@@ -19,7 +19,8 @@ pub enum JournalCommand {
     ///
     /// With --share URL: the runs shared to that database (any machine, empty data dir).
     List {
-        /// List the runs shared to this PostgreSQL URL instead of the local ones.
+        /// List the runs shared to this PostgreSQL URL instead of the local ones; `-` reads
+        /// `$FLIGHTDECK_SHARE` (keeps the password out of `ps` and history).
         #[arg(long, value_name = "URL")]
         share: Option<String>,
     },
@@ -37,7 +38,7 @@ pub enum JournalCommand {
     Verify {
         /// Run id, unique prefix of one, `latest`, or run folder.
         run: String,
-        /// Compare with the copy shared to this PostgreSQL URL.
+        /// Compare with the copy shared to this PostgreSQL URL; `-` reads `$FLIGHTDECK_SHARE`.
         #[arg(long, value_name = "URL")]
         share: Option<String>,
     },

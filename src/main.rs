@@ -167,7 +167,8 @@ enum Command {
         /// Write the report to FILE instead of standard output.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
-        /// Export the run shared to this PostgreSQL URL (no local copy needed).
+        /// Export the run shared to this PostgreSQL URL (no local copy needed); `-` reads
+        /// `$FLIGHTDECK_SHARE`.
         #[arg(long, value_name = "URL")]
         share: Option<String>,
     },

@@ -61,8 +61,17 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
             rb.source
         );
     }
+    // A literal share URL (no `$INPUT` in it) is checked before anything is created.
+    if let Some(url) = args
+        .share
+        .as_deref()
+        .filter(|u| !u.contains(['$', '<', '{']))
+    {
+        flightdeck::share::check_url_syntax(url).map_err(anyhow::Error::msg)?;
+    }
     // Before anything is created, the run folder above all.
     crate::terminal::require(&rb.source, "run")?;
+
     let (config_text, config_path) = config_text()?;
     let config: Config = match &config_text {
         Some(t) => toml::from_str(t)
@@ -149,6 +158,14 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
             .and_then(|f| f.share.clone())
             .filter(|s| !s.trim().is_empty())
     });
+    // A share URL whose value is known is checked before the terminal is taken over.
+    if let Some(url) = app
+        .share_url
+        .as_deref()
+        .and_then(|t| flightdeck::app::prepare::share_url(&app, t))
+    {
+        flightdeck::share::check_url_syntax(&url).map_err(anyhow::Error::msg)?;
+    }
     app.message = (!messages.is_empty()).then(|| messages.join("; "));
     if let Some((id, running)) = left_running {
         app.message = Some(format!(

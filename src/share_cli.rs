@@ -16,13 +16,20 @@ use crate::journal_cli::ExportFormat;
 #[derive(Subcommand)]
 pub enum ShareCommand {
     /// Print the DDL of the shared tables (every migration), for a DBA who grants no CREATE.
-    Sql,
+    Sql {
+        /// Only the migrations after this version (the `flightdeck.schema_version` there),
+        /// for a schema a DBA created by hand with an older flightdeck.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        from: i32,
+    },
     /// Say what works against a shared database: connect, TLS, schema, permissions, LISTEN.
     ///
     /// Exit status: 0 when everything a captain needs works, 1 otherwise.
     Check {
-        /// A libpq URL (`postgres://user@host/db?sslmode=verify-full`) or key/value string.
-        url: String,
+        /// A libpq URL (`postgres://user@host/db?sslmode=verify-full`) or key/value string;
+        /// without it (or `-`), `$FLIGHTDECK_SHARE`, which keeps the password out of `ps`
+        /// and shell history; `$NAME` (quoted) reads that variable.
+        url: Option<String>,
     },
 }
 
@@ -47,8 +54,12 @@ async fn session(url: &str) -> Result<flightdeck::db::Db, ExitCode> {
 /// Runs a `share` subcommand.
 pub fn share_command(command: ShareCommand) -> ExitCode {
     match command {
-        ShareCommand::Sql => emit(&share::schema::sql()),
+        ShareCommand::Sql { from } => emit(&share::schema::sql_from(from)),
         ShareCommand::Check { url } => {
+            let url = match share::resolve_url(url.as_deref()) {
+                Ok(u) => u,
+                Err(e) => return fail(e),
+            };
             let rt = match runtime() {
                 Ok(rt) => rt,
                 Err(code) => return code,
@@ -71,6 +82,11 @@ pub fn share_command(command: ShareCommand) -> ExitCode {
 
 /// `journal list --share URL`: the shared runs, newest first.
 pub fn list(url: &str) -> ExitCode {
+    let url = match share::resolve_url(Some(url)) {
+        Ok(u) => u,
+        Err(e) => return fail(e),
+    };
+    let url = url.as_str();
     let result = runtime().and_then(|rt| {
         rt.block_on(async {
             let db = session(url).await?;
@@ -99,14 +115,33 @@ pub fn list(url: &str) -> ExitCode {
         let _ = writeln!(
             out,
             "{:<36} {:<10} {:>6}  {:<17} {:<17} {:<12} {}",
-            r.run_id, r.status, r.last_seq, r.started, r.updated, r.captain, r.title
+            printable(&r.run_id),
+            printable(&r.status),
+            r.last_seq,
+            printable(&r.started),
+            printable(&r.updated),
+            printable(&r.captain),
+            printable(&r.title)
         );
     }
     emit(&out)
 }
 
+/// Text from the database as it may reach a terminal: control characters (escape sequences)
+/// shown as `?`.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
 /// `export --share URL RUN`: the handoff report of a shared run, rebuilt from its lines.
 pub fn export(url: &str, run: &str, format: ExportFormat, output: Option<&Path>) -> ExitCode {
+    let url = match share::resolve_url(Some(url)) {
+        Ok(u) => u,
+        Err(e) => return fail(e),
+    };
+    let url = url.as_str();
     let result = runtime().and_then(|rt| {
         rt.block_on(async {
             let db = session(url).await?;
@@ -135,6 +170,11 @@ pub fn export(url: &str, run: &str, format: ExportFormat, output: Option<&Path>)
 /// `journal verify --share URL RUN`: the local journal (checked on its own first) against the
 /// shared copy, line by line; exit 1 naming the first difference.
 pub fn verify(home: Option<&Path>, url: &str, run: &str) -> ExitCode {
+    let url = match share::resolve_url(Some(url)) {
+        Ok(u) => u,
+        Err(e) => return fail(e),
+    };
+    let url = url.as_str();
     let dir = match runs::home_dir(home)
         .map_err(|e| e.to_string())
         .and_then(|h| runs::resolve(&h, run).map_err(|e| e.to_string()))

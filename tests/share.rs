@@ -12,7 +12,7 @@ use std::process::Command;
 
 use flightdeck::journal::{EventKind, Journal, JournalWriter, file, padding};
 use flightdeck::share::schema;
-use share_support::{Proxy, TestDb, eventually, start, upstream};
+use share_support::{Proxy, TestDb, database_of, eventually, start, upstream, with_user};
 
 /// The local journal's lines, without newlines.
 fn local_lines(run_dir: &Path) -> Vec<String> {
@@ -272,7 +272,10 @@ async fn a_tampered_shared_head_is_a_fork_for_the_next_cockpit() {
         .await
         .expect("tamper");
     let tampered = shared_lines(&db, &run_id).await;
-    let mut again = start(&db.url, &run_dir, "bob");
+    let row_before = runs_row(&db, &run_id).await;
+    // Another captain on another copy of the runbook: a fork at handshake changes nothing.
+    std::fs::write(run_dir.join("runbook.md"), "# Someone else's runbook\n").expect("runbook");
+    let mut again = start(&db.url, &run_dir, "mallory");
     let status = again.until("a fork", |s| s.fork.is_some()).await;
     assert_eq!(status.fork, Some(lines));
     assert_eq!(
@@ -280,6 +283,65 @@ async fn a_tampered_shared_head_is_a_fork_for_the_next_cockpit() {
         tampered,
         "nothing overwritten"
     );
+    assert_eq!(
+        runs_row(&db, &run_id).await,
+        row_before,
+        "the runs row is unchanged after a fork"
+    );
+}
+
+/// The runs row's metadata, as text: (captain, status, runbook_sha256, runbook, updated_at).
+async fn runs_row(db: &TestDb, run_id: &str) -> Vec<String> {
+    let row = db
+        .client()
+        .await
+        .client
+        .query_one(
+            "SELECT captain, status, runbook_sha256, runbook, updated_at::text
+             FROM flightdeck.runs WHERE run_id = $1",
+            &[&run_id],
+        )
+        .await
+        .expect("runs row");
+    (0..5).map(|i| row.get::<_, String>(i)).collect()
+}
+
+#[tokio::test]
+async fn the_runbook_is_uploaded_with_its_passwords_masked() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let share_url = with_user(&db.url, "captain", "SharePwCanary77");
+    let text = format!(
+        "---\ndatabases:\n  prod: postgres://app:DbPwCanary11@db.internal/prod\n  \
+         ops: \"host=db.internal password=KvPwCanary22 dbname=ops\"\nshare: {share_url}\n---\n\
+         # Masked\n\n## Go\n\n- [ ] look\n"
+    );
+    let rb = flightdeck::runbook::parse(&text, "masked.md");
+    let journal = Journal::create(home.path(), &rb, &text, "alice").expect("create");
+    let run_dir = journal.run_dir().to_path_buf();
+    let run_id = journal.run_id().to_string();
+    drop(journal);
+    let mut p = start(&db.url, &run_dir, "alice");
+    p.synced(1).await;
+    let c = db.client().await;
+    let (runbook, sha): (String, String) = {
+        let r = c
+            .client
+            .query_one(
+                "SELECT runbook, runbook_sha256 FROM flightdeck.runs WHERE run_id = $1",
+                &[&run_id],
+            )
+            .await
+            .expect("runs row");
+        (r.get(0), r.get(1))
+    };
+    for secret in ["DbPwCanary11", "KvPwCanary22", "SharePwCanary77"] {
+        assert!(!runbook.contains(secret), "{secret} uploaded: {runbook}");
+    }
+    assert!(runbook.contains("# Masked"), "{runbook}");
+    assert_eq!(sha, flightdeck::journal::event::sha256_hex(text.as_bytes()));
 }
 
 #[tokio::test]
@@ -352,6 +414,14 @@ async fn share_sql_applies_to_an_empty_database_and_a_pusher_needs_no_create_aft
     let (code, sql, err) = out(flightdeck(home.path()).args(["share", "sql"]));
     assert_eq!(code, 0, "{err}");
     assert!(sql.contains("CREATE TABLE flightdeck.events"), "{sql}");
+    // Up to date already: nothing to create, not even the schema.
+    let latest = schema::latest().to_string();
+    let (code, upto, err) = out(flightdeck(home.path()).args(["share", "sql", "--from", &latest]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        !upto.contains("CREATE TABLE") && !upto.contains("CREATE SCHEMA"),
+        "{upto}"
+    );
     let c = db.client().await;
     c.client.batch_execute(&sql).await.expect("the DDL applies");
     assert_eq!(
@@ -359,23 +429,30 @@ async fn share_sql_applies_to_an_empty_database_and_a_pusher_needs_no_create_aft
         Some(schema::latest())
     );
     // A role with only the grants the DDL's comment names can share a run.
+    // A password, so that the role logs in under scram as under trust.
     let role = format!("fd_share_role_{}", std::process::id());
+    let password = "fd-role-pw-0417";
     c.client
         .batch_execute(&format!(
-            "DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN;
+            "DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN PASSWORD '{password}';
              REVOKE CREATE ON DATABASE {db} FROM PUBLIC;
              GRANT USAGE ON SCHEMA flightdeck TO {role};
              GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA flightdeck TO {role};",
-            db = db
-                .url
-                .rsplit('/')
-                .next()
-                .and_then(|s| s.split('?').next())
-                .expect("db")
+            db = database_of(&db.url)
         ))
         .await
         .expect("role");
-    let role_url = db.url.replacen("postgres@", &format!("{role}@"), 1);
+    let role_url = with_user(&db.url, &role, password);
+    assert_ne!(role_url, db.url, "the pusher really logs in as the role");
+    let who: String = flightdeck::db::connect(&role_url, std::time::Duration::from_secs(5))
+        .await
+        .expect("the role logs in")
+        .client
+        .query_one("SELECT current_user::text", &[])
+        .await
+        .expect("current_user")
+        .get(0);
+    assert_eq!(who, role);
     let run_dir = journal_support::scripted_run(home.path());
     let lines = local_lines(&run_dir).len() as u64;
     let mut p = start(&role_url, &run_dir, "bob");
@@ -385,6 +462,16 @@ async fn share_sql_applies_to_an_empty_database_and_a_pusher_needs_no_create_aft
     let (code, text, _) = out(flightdeck(home.path()).args(["share", "check", &role_url]));
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("ok   permissions"), "{text}");
+    // Without SELECT on the version table the pusher cannot start: check says so.
+    c.client
+        .batch_execute(&format!(
+            "REVOKE SELECT ON flightdeck.schema_version FROM {role}"
+        ))
+        .await
+        .expect("revoke");
+    let (code, text, _) = out(flightdeck(home.path()).args(["share", "check", &role_url]));
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("schema_version"), "{text}");
     drop(c);
     let admin = db.client().await;
     let _ = admin
@@ -597,7 +684,6 @@ async fn a_flood_of_output_is_coalesced_and_the_shared_copy_is_the_file_at_the_e
 
 #[tokio::test]
 async fn each_pushed_batch_is_notified_on_the_runs_channel() {
-    use futures_util::StreamExt;
     let Some(db) = TestDb::new().await else {
         return;
     };
@@ -607,18 +693,22 @@ async fn each_pushed_batch_is_notified_on_the_runs_channel() {
     let run_id = journal.run_id().to_string();
     let writer = JournalWriter::spawn(journal).expect("writer");
     // A follower-to-be: LISTEN on the run's channel before anything is pushed.
-    let (client, mut conn) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls)
-        .await
-        .expect("listen session");
+    // With TLS as the cockpits use it (a test database may require it).
     let (tx, mut notes) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        let mut messages = futures_util::stream::poll_fn(move |cx| conn.poll_message(cx));
-        while let Some(Ok(m)) = messages.next().await {
-            if let tokio_postgres::AsyncMessage::Notification(n) = m {
-                let _ = tx.send((n.channel().to_string(), n.payload().to_string()));
-            }
-        }
-    });
+    let config: tokio_postgres::Config = db.url.parse().expect("test URL");
+    let client = if config.get_ssl_mode() == tokio_postgres::config::SslMode::Disable {
+        let (client, conn) = config
+            .connect(tokio_postgres::NoTls)
+            .await
+            .expect("listen session");
+        tokio::spawn(forward_notifications(conn, tx));
+        client
+    } else {
+        let tls = tokio_postgres_rustls::MakeRustlsConnect::new(flightdeck::tls::encrypt_only());
+        let (client, conn) = config.connect(tls).await.expect("listen session");
+        tokio::spawn(forward_notifications(conn, tx));
+        client
+    };
     let channel = flightdeck::share::channel(&run_id);
     client
         .batch_execute(&format!("LISTEN {channel}"))
@@ -681,4 +771,189 @@ async fn closing_while_offline_gives_up_at_once_and_says_how_far_behind() {
     let mut next = start(&db.url, &run_dir, "alice");
     next.synced(6).await;
     assert_same(&db, &run_dir).await;
+}
+
+#[tokio::test]
+async fn a_failure_retrying_cannot_cure_says_so_with_its_fix() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let journal = small_run(home.path());
+    let run_dir = journal.run_dir().to_path_buf();
+    drop(journal);
+    let missing = share_support::with_database(&db.url, "fd_share_no_such_database");
+    let mut p = start(&missing, &run_dir, "alice");
+    let status = p.until("a problem", |s| s.problem.is_some()).await;
+    let problem = status.problem.clone().expect("problem");
+    assert!(problem.contains("3D000"), "{problem}");
+    assert!(
+        problem.contains("create it or correct the URL"),
+        "{problem}"
+    );
+    assert_eq!(status.label(), "share: FAILED");
+    // A URL that is no connection string at all is named as such, without connecting.
+    let mut bad = start("postgres://fd@db:notaport/ops", &run_dir, "alice");
+    let status = bad.until("a problem", |s| s.problem.is_some()).await;
+    let problem = status.problem.expect("problem");
+    assert!(
+        problem.contains("not a PostgreSQL connection string"),
+        "{problem}"
+    );
+}
+
+#[test]
+fn run_refuses_a_malformed_share_url_before_the_cockpit_opens() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let book = home.path().join("book.md");
+    std::fs::write(&book, "# T\n\n- [ ] look\n").expect("runbook");
+    let (code, stdout, stderr) = out(flightdeck(home.path()).args([
+        "run",
+        book.to_str().expect("path"),
+        "--new",
+        "--share",
+        "postgres://fd:hunter2pw@db:notaport/ops",
+    ]));
+    assert_ne!(code, 0, "{stdout}{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    assert!(
+        stderr.contains("not a PostgreSQL connection string"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2pw"), "{stderr}");
+    assert!(!home.path().join("runs").exists(), "nothing created");
+}
+
+#[tokio::test]
+async fn a_shared_output_that_does_not_add_up_to_the_file_is_said_loudly() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let run_dir = journal_support::scripted_run(home.path());
+    let run_id = flightdeck::journal::runs::run_id_of(&run_dir);
+    let lines = local_lines(&run_dir).len() as u64;
+    let mut p = start(&db.url, &run_dir, "bob");
+    p.synced(lines).await;
+    let (step, attempt) = flightdeck::share::local::output_files(&run_dir)
+        .into_iter()
+        .next()
+        .expect("an output file");
+    let local = std::fs::read(file::output_path(&run_dir, &step, attempt)).expect("output");
+    assert!(!local.is_empty());
+    eventually("the output shared", || async {
+        shared_output(&db, &run_id, &step, attempt as i32).await == local
+    })
+    .await;
+    p.pusher.finish(std::time::Duration::from_secs(5)).await;
+    // A chunk goes missing from the shared copy (a late insert that never came, a hand).
+    let c = db.client().await;
+    c.client
+        .execute(
+            "INSERT INTO flightdeck.output (run_id, step_id, attempt, chunk_no, byte_offset, bytes)
+             SELECT run_id, step_id, attempt, max(chunk_no) + 1, max(byte_offset + length(bytes)), '\\x78797a'::bytea
+             FROM flightdeck.output WHERE run_id = $1 AND step_id = $2 AND attempt = $3
+             GROUP BY run_id, step_id, attempt",
+            &[&run_id, &step, &(attempt as i32)],
+        )
+        .await
+        .expect("damage");
+    let mut again = start(&db.url, &run_dir, "bob");
+    let status = again
+        .until("the divergence said", |s| s.problem.is_some())
+        .await;
+    let problem = status.problem.clone().expect("problem");
+    assert!(
+        problem.contains(&format!("shared output of step {step} attempt {attempt}")),
+        "{problem}"
+    );
+    assert!(
+        problem.contains("DELETE FROM flightdeck.output"),
+        "{problem}"
+    );
+    assert_eq!(status.label(), "share: FAILED");
+}
+
+#[tokio::test]
+async fn the_share_commands_read_the_url_from_flightdeck_share() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let run_dir = journal_support::scripted_run(home.path());
+    let run_id = flightdeck::journal::runs::run_id_of(&run_dir);
+    let lines = local_lines(&run_dir).len() as u64;
+    let mut p = start(&db.url, &run_dir, "bob");
+    p.synced(lines).await;
+    p.pusher.finish(std::time::Duration::from_secs(10)).await;
+    let (code, text, err) = out(flightdeck(home.path())
+        .env("FLIGHTDECK_SHARE", &db.url)
+        .args(["share", "check"]));
+    assert_eq!(code, 0, "{text}{err}");
+    let (code, text, err) = out(flightdeck(home.path())
+        .env("FLIGHTDECK_SHARE", &db.url)
+        .args(["journal", "list", "--share", "-"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(text.contains(&run_id), "{text}");
+    let (code, _, err) = out(flightdeck(home.path())
+        .env("FD_TEST_OTHER_SHARE", &db.url)
+        .args([
+            "journal",
+            "verify",
+            &run_id,
+            "--share",
+            "$FD_TEST_OTHER_SHARE",
+        ]));
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = out(flightdeck(home.path())
+        .env_remove("FLIGHTDECK_SHARE")
+        .args(["share", "check"]));
+    assert_ne!(code, 0);
+    assert!(err.contains("$FLIGHTDECK_SHARE is not set"), "{err}");
+}
+
+#[tokio::test]
+async fn a_fork_is_reported_where_the_copies_part_not_where_they_end() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let run_dir = journal_support::scripted_run(home.path());
+    let run_id = flightdeck::journal::runs::run_id_of(&run_dir);
+    let lines = local_lines(&run_dir).len() as u64;
+    assert!(lines > 5);
+    let mut p = start(&db.url, &run_dir, "bob");
+    p.synced(lines).await;
+    p.pusher.finish(std::time::Duration::from_secs(5)).await;
+    // Another writer's history from seq 4 on: lines 4.. differ, the head too.
+    db.client()
+        .await
+        .client
+        .execute(
+            "UPDATE flightdeck.events SET line = line || ' ', hash = repeat('d', 64)
+             WHERE run_id = $1 AND seq >= 4",
+            &[&run_id],
+        )
+        .await
+        .expect("tamper");
+    let mut again = start(&db.url, &run_dir, "bob");
+    let status = again.until("a fork", |s| s.fork.is_some()).await;
+    assert_eq!(status.fork, Some(4));
+}
+
+/// Sends each notification of a session as (channel, payload) until the session ends.
+async fn forward_notifications<S, T>(
+    mut conn: tokio_postgres::Connection<S, T>,
+    tx: tokio::sync::mpsc::UnboundedSender<(String, String)>,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    use futures_util::StreamExt;
+    let mut messages = futures_util::stream::poll_fn(move |cx| conn.poll_message(cx));
+    while let Some(Ok(m)) = messages.next().await {
+        if let tokio_postgres::AsyncMessage::Notification(n) = m {
+            let _ = tx.send((n.channel().to_string(), n.payload().to_string()));
+        }
+    }
 }

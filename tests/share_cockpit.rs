@@ -59,6 +59,8 @@ fn status(durable: u64, acked: u64, fork: Option<u64>) -> ShareStatus {
         acked,
         offline: None,
         fork,
+        problem: None,
+        output_waiting: false,
     }
 }
 
@@ -152,4 +154,40 @@ fn a_share_url_that_reads_an_input_is_asked_once_as_a_secret() {
     app.dialog = None;
     update(&mut app, Action::Started);
     assert!(app.dialog.is_none());
+}
+
+#[test]
+fn a_share_that_cannot_start_or_cannot_push_says_why() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut app = app(home.path());
+    // Its input has no value (the dialog was dismissed): the status bar says what it waits for.
+    let waiting = flightdeck::app::prepare::share_waiting(&app);
+    assert_eq!(waiting.as_deref(), Some("$FD_TEST_SHARE_DB_UNSET"));
+    app.share_waiting = waiting;
+    let text = status_line(&app).0;
+    assert!(
+        text.contains("share: waiting for $FD_TEST_SHARE_DB_UNSET"),
+        "{text}"
+    );
+    // A failure retrying cannot cure: on the message line, with its fix, and in red.
+    let mut s = status(3, 0, None);
+    s.offline = Some("ERROR 28P01: password authentication failed".into());
+    s.problem =
+        Some("ERROR 28P01: password authentication failed: correct them in the share URL".into());
+    update(&mut app, Action::Share(s));
+    let (text, colours) = status_line(&app);
+    let at = text.find("share: FAILED").expect("failure shown");
+    let col = text[..at].chars().count();
+    assert_eq!(
+        colours[col],
+        app.theme.crit.fg.expect("crit colour"),
+        "{text}"
+    );
+    assert!(
+        app.message
+            .as_deref()
+            .is_some_and(|m| m.contains("SHARE FAILED") && m.contains("correct them")),
+        "{:?}",
+        app.message
+    );
 }

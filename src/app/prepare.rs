@@ -207,6 +207,27 @@ pub fn share_url(app: &App, template: &str) -> Option<String> {
     (!missing && !url.trim().is_empty()).then_some(url)
 }
 
+/// What a share URL that cannot start yet waits for: its inputs without a value (neither a
+/// run input nor in the environment), as `$NAME, $OTHER`; `None` when it waits for nothing.
+pub fn share_waiting(app: &App) -> Option<String> {
+    let template = app.share_url.as_deref()?;
+    let mut names: Vec<String> = Vec::new();
+    fill(
+        template,
+        true,
+        |n| {
+            let v = value(app, n);
+            let shown = format!("${n}");
+            if v.is_none() && !names.contains(&shown) {
+                names.push(shown);
+            }
+            v
+        },
+        str::to_string,
+    );
+    (!names.is_empty()).then(|| names.join(", "))
+}
+
 /// The inputs the share URL reads that have no value yet (neither a run input nor set in the
 /// environment): asked once when the cockpit opens, as secrets.
 pub fn share_inputs(app: &App) -> Vec<String> {

@@ -158,7 +158,11 @@ where
             .collect()
     };
     let mut db_seen = db_values(app);
-    let mut share = start_share(app, writer, &tx, pusher);
+    let mut share = start_share(app, writer, &tx, pusher, &mut masker);
+    app.share_waiting = share
+        .is_none()
+        .then(|| crate::app::prepare::share_waiting(app))
+        .flatten();
 
     // Handled by the loop like any other action, once the first frame is up.
     let _ = tx.send(Action::Started);
@@ -241,7 +245,11 @@ where
             }
         }
         if share.is_none() && app.share_url.is_some() {
-            share = start_share(app, writer, &tx, pusher);
+            share = start_share(app, writer, &tx, pusher, &mut masker);
+            app.share_waiting = share
+                .is_none()
+                .then(|| crate::app::prepare::share_waiting(app))
+                .flatten();
         }
         if !db_inputs.is_empty() {
             let now = db_values(app);
@@ -268,9 +276,16 @@ fn start_share(
     writer: &JournalWriter,
     tx: &mpsc::UnboundedSender<Action>,
     pusher: &mut Option<Pusher>,
+    masker: &mut Masker,
 ) -> Option<Share> {
     let template = app.share_url.as_deref()?;
     let url = crate::app::prepare::share_url(app, template)?;
+    // The URL and its password are secrets from now on: masked in the journal and in every
+    // step's output (a step that prints them never uploads them).
+    for secret in crate::share::url_secrets(&url) {
+        masker.add(&secret);
+        writer.add_secret(&secret);
+    }
     let report_tx = tx.clone();
     let (share, started) = Share::start(
         ShareConfig {

@@ -195,6 +195,8 @@ pub struct App {
     pub share_url: Option<String>,
     /// Where the shared copy stands, as the pusher last reported it (the status bar shows it).
     pub share: Option<crate::share::ShareStatus>,
+    /// The inputs a share URL still waits for (`$SHARE_DB`), while sharing cannot start.
+    pub share_waiting: Option<String>,
 }
 
 impl App {
@@ -249,6 +251,7 @@ impl App {
             exe_path: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("flightdeck")),
             share_url: None,
             share: None,
+            share_waiting: None,
         };
         // Inputs the journal already has come back with the run; secret ones (masked there)
         // are asked for again.

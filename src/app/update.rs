@@ -152,6 +152,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                     app.run.run_id
                 ));
             }
+            let known = app.share.as_ref().and_then(|s| s.problem.as_ref());
+            if let Some(problem) = status.problem.as_ref().filter(|p| Some(*p) != known) {
+                app.message = Some(format!("SHARE FAILED: {problem}"));
+            }
             app.share = Some(status);
         }
     }

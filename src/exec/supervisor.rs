@@ -37,6 +37,9 @@ const CHUNK: usize = 256 * 1024;
 const LATE: Duration = Duration::from_secs(1);
 /// The longest a partial line (a prompt, a progress bar) waits for its newline before the
 /// masked output file gets it ([`crate::journal::secrets::MaskingWriter::release_held`]).
+/// The variable holding the share URL: kept from steps (`env` in a step would print it).
+pub const SHARE_ENV: &str = "FLIGHTDECK_SHARE";
+
 const HOLD: Duration = Duration::from_millis(100);
 /// How often what waits for room in the pipe to the cockpit is tried again (and held bytes
 /// looked at).
@@ -97,6 +100,8 @@ pub fn start(job: &ShellJob) -> std::io::Result<tokio::process::Child> {
         .arg("supervise")
         .arg("--job")
         .arg(&spec_path)
+        // The share URL (with its password) is the cockpit's, never a step's.
+        .env_remove(SHARE_ENV)
         .stdin(Stdio::from(lock))
         .stdout(Stdio::piped())
         .stderr(log)
@@ -207,8 +212,8 @@ pub fn supervise(spec_path: &Path) -> Result<(), String> {
                 });
             }
             {
-                let (link, masked) = (link.clone(), !masker.is_empty());
-                std::thread::spawn(move || tick(&link, masked));
+                let link = link.clone();
+                std::thread::spawn(move || tick(&link));
             }
             let status = child.wait();
             // Grandchildren may hold the pipes open after the shell exits: give them a
@@ -292,6 +297,7 @@ fn start_shell(spec: &Spec, capture_env: &[(String, String)]) -> std::io::Result
         cmd.arg("-c")
             .arg(&spec.script)
             .current_dir(&spec.workdir)
+            .env_remove(SHARE_ENV)
             .envs(spec.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .envs(capture_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null())
@@ -331,10 +337,10 @@ fn read_pipe(mut pipe: File, kind: u8, shared: &Shared) {
 }
 
 /// Every [`TICK`] while something waits, until the step is recorded: sends what waited for
-/// room in the pipe to the cockpit, and (`masked`) lets out what the masked file holds of a
+/// room in the pipe to the cockpit, and lets out what the masked file holds of a
 /// partial line once it has waited [`HOLD`], telling the cockpit. Asleep while nothing waits:
 /// a quiet step costs no wake-ups.
-fn tick(shared: &Shared, masked: bool) {
+fn tick(shared: &Shared) {
     let mut link = locked(&shared.link);
     loop {
         while !link.closed && !link.waits() {
@@ -353,8 +359,7 @@ fn tick(shared: &Shared, masked: bool) {
             return;
         }
         // Looked at every TICK: nothing waits longer than HOLD in all.
-        if masked
-            && link.file.release_held(HOLD - TICK)
+        if link.file.release_held(HOLD - TICK)
             && let Some(len) = link.file.in_file()
         {
             let stderr = link.last_stderr;

@@ -54,8 +54,65 @@ impl Masker {
     }
 }
 
-/// `postgres://user:pw@host/db` → `postgres://user:••••@host/db`.
+/// `postgres://user:pw@host/db` → `postgres://user:••••@host/db`; also the key/value
+/// conninfo form and URL query parameters: `host=h password=pw` → `host=h password=••••`,
+/// `password='a b'` → `password=••••`, `…?password=pw&x=1` → `…?password=••••&x=1`.
 pub fn mask_url_passwords(text: &str) -> String {
+    mask_keyword_passwords(&mask_userinfo_passwords(text))
+}
+
+/// The value of every `password=` (any case) that starts a word or follows `?`, `&` or `;`:
+/// a single-quoted value (with `\'` escapes) up to its closing quote, else up to whitespace
+/// or `&`.
+fn mask_keyword_passwords(text: &str) -> String {
+    const KEY: &str = "password=";
+    let lower = text.to_ascii_lowercase();
+    if !lower.contains(KEY) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    let mut search = 0;
+    while let Some(found) = lower[search..].find(KEY) {
+        let i = search + found;
+        let starts = text[..i]
+            .chars()
+            .next_back()
+            .is_none_or(|c| c.is_whitespace() || "?&;\"'".contains(c));
+        let value = i + KEY.len();
+        if !starts {
+            search = value;
+            continue;
+        }
+        let bytes = text.as_bytes();
+        let end = if bytes.get(value) == Some(&b'\'') {
+            let mut j = value + 1;
+            loop {
+                match bytes.get(j) {
+                    None => break j,
+                    Some(b'\\') => j += 2,
+                    Some(b'\'') => break j + 1,
+                    Some(_) => j += 1,
+                }
+            }
+            .min(text.len())
+        } else {
+            text[value..]
+                .find(|c: char| c.is_whitespace() || "&\"'".contains(c))
+                .map_or(text.len(), |k| value + k)
+        };
+        if end > value {
+            out.push_str(&text[pos..value]);
+            out.push_str(MASK);
+            pos = end;
+        }
+        search = end.max(value);
+    }
+    out.push_str(&text[pos..]);
+    out
+}
+
+fn mask_userinfo_passwords(text: &str) -> String {
     if !text.contains("://") {
         return text.to_string();
     }
@@ -239,6 +296,19 @@ fn url_tail(pending: &[u8]) -> usize {
     if word.windows(3).any(|w| w == b"://") {
         return word.len();
     }
+    // `password=` (or the start of it) may still be followed by its value; a quoted value
+    // may hold spaces: keep from the keyword on.
+    let lower = pending.to_ascii_lowercase();
+    if let Some(k) = lower.windows(9).rposition(|w| w == b"password=") {
+        let value = &pending[k + 9..];
+        let open_quote = value.first() == Some(&b'\'') && !value[1..].contains(&b'\'');
+        if k >= word_start || open_quote {
+            return pending.len() - k;
+        }
+    }
+    if let Some(p) = (1..9).rev().find(|&n| lower.ends_with(&b"password="[..n])) {
+        return p;
+    }
     let body = word
         .strip_suffix(b":/")
         .or_else(|| word.strip_suffix(b":"))
@@ -272,6 +342,30 @@ mod tests {
             mask_url_passwords("see https://example.com/a:b@c"),
             "see https://example.com/a:b@c"
         );
+    }
+
+    #[test]
+    fn conninfo_and_query_passwords_are_masked() {
+        assert_eq!(
+            mask_url_passwords("host=db user=app password=s3cr3t dbname=prod"),
+            "host=db user=app password=•••• dbname=prod"
+        );
+        assert_eq!(
+            mask_url_passwords("host=db PASSWORD='a b\\'c' dbname=prod"),
+            "host=db PASSWORD=•••• dbname=prod"
+        );
+        assert_eq!(
+            mask_url_passwords("postgres://db/prod?user=a&password=s3cr3t&sslmode=require"),
+            "postgres://db/prod?user=a&password=••••&sslmode=require"
+        );
+        assert_eq!(mask_url_passwords("mypassword=x"), "mypassword=x");
+        let mut w = MaskingWriter::new(Vec::new(), Masker::default());
+        w.write_all(b"dsn host=db passw").unwrap();
+        w.release_held(Duration::ZERO).unwrap();
+        w.write_all(b"ord=hunter22 ok").unwrap();
+        w.release_held(Duration::ZERO).unwrap();
+        let out = String::from_utf8(w.finish().unwrap()).unwrap();
+        assert_eq!(out, "dsn host=db password=•••• ok");
     }
 
     #[test]

@@ -41,6 +41,26 @@ pub async fn check(url: &str) -> Vec<Finding> {
             return out;
         }
     };
+    // Every query below may hang on a server that accepted the connection: the whole round
+    // is bounded, and a timeout is a finding of its own.
+    if tokio::time::timeout(super::CALL_TIMEOUT, after_connect(&db, url, &mut out))
+        .await
+        .is_err()
+    {
+        out.push(finding(
+            false,
+            "timeout",
+            format!(
+                "the database stopped answering within {:?}; check its load and locks",
+                super::CALL_TIMEOUT
+            ),
+        ));
+    }
+    out
+}
+
+/// The findings once connected.
+async fn after_connect(db: &crate::db::Db, url: &str, out: &mut Vec<Finding>) {
     let who = db
         .client
         .query_one(
@@ -54,9 +74,9 @@ pub async fn check(url: &str) -> Vec<Finding> {
             "connect",
             format!(
                 "as {} to database {} (PostgreSQL {})",
-                r.get::<_, String>(0),
-                r.get::<_, String>(1),
-                r.get::<_, String>(2)
+                r.try_get::<_, String>(0).unwrap_or_default(),
+                r.try_get::<_, String>(1).unwrap_or_default(),
+                r.try_get::<_, String>(2).unwrap_or_default()
             ),
         )),
         Err(e) => out.push(finding(false, "connect", e.to_string())),
@@ -70,10 +90,13 @@ pub async fn check(url: &str) -> Vec<Finding> {
         )
         .await;
     out.push(match tls {
-        Ok(r) if r.get::<_, bool>(0) => finding(
+        Ok(r) if r.try_get::<_, bool>(0).unwrap_or(false) => finding(
             true,
             "tls",
-            format!("sslmode={mode}; encrypted ({})", r.get::<_, String>(1)),
+            format!(
+                "sslmode={mode}; encrypted ({})",
+                r.try_get::<_, String>(1).unwrap_or_default()
+            ),
         ),
         Ok(_) if mode == "disable" => finding(
             true,
@@ -145,7 +168,7 @@ pub async fn check(url: &str) -> Vec<Finding> {
             )
             .await
             .map(|r| {
-                if r.get::<_, bool>(0) {
+                if r.try_get::<_, bool>(0).unwrap_or(false) {
                     finding(true, "permissions", "CREATE on the database: the schema can be created")
                 } else {
                     finding(
@@ -158,8 +181,11 @@ pub async fn check(url: &str) -> Vec<Finding> {
     } else {
         db.client
             .query(
-                "SELECT p || ' on flightdeck.' || t, has_table_privilege('flightdeck.' || t, p)
-                   FROM (VALUES ('runs', 'SELECT'), ('runs', 'INSERT'), ('runs', 'UPDATE'),
+                "SELECT 'USAGE on schema flightdeck', has_schema_privilege('flightdeck', 'USAGE')
+                 UNION ALL
+                 SELECT p || ' on flightdeck.' || t, has_table_privilege('flightdeck.' || t, p)
+                   FROM (VALUES ('schema_version', 'SELECT'),
+                                ('runs', 'SELECT'), ('runs', 'INSERT'), ('runs', 'UPDATE'),
                                 ('events', 'SELECT'), ('events', 'INSERT'),
                                 ('output', 'SELECT'), ('output', 'INSERT')) AS w(t, p)",
                 &[],
@@ -168,14 +194,14 @@ pub async fn check(url: &str) -> Vec<Finding> {
             .map(|rows| {
                 let missing: Vec<String> = rows
                     .iter()
-                    .filter(|r| !r.get::<_, bool>(1))
-                    .map(|r| r.get::<_, String>(0))
+                    .filter(|r| !r.try_get::<_, bool>(1).unwrap_or(false))
+                    .map(|r| r.try_get::<_, String>(0).unwrap_or_default())
                     .collect();
                 if missing.is_empty() {
                     finding(
                         true,
                         "permissions",
-                        "SELECT, INSERT (and UPDATE on runs) on the flightdeck tables",
+                        "USAGE on the schema, SELECT, INSERT (and UPDATE on runs) on the flightdeck tables",
                     )
                 } else {
                     finding(
@@ -199,5 +225,4 @@ pub async fn check(url: &str) -> Vec<Finding> {
         ),
         Err(e) => finding(false, "listen", e.to_string()),
     });
-    out
 }

@@ -32,6 +32,12 @@ pub struct ShareStatus {
     pub offline: Option<String>,
     /// The shared copy holds a different line at this seq: pushing stopped, nothing overwritten.
     pub fork: Option<u64>,
+    /// A failure that retrying will not cure (wrong password, no grants, no such database,
+    /// a newer schema, a bad URL, an unreadable journal, a pusher that died), with its fix:
+    /// shown on the message line.
+    pub problem: Option<String>,
+    /// Step output written here that the shared copy does not hold yet.
+    pub output_waiting: bool,
 }
 
 impl ShareStatus {
@@ -44,7 +50,9 @@ impl ShareStatus {
     pub fn label(&self) -> String {
         match (self.fork, self.behind()) {
             (Some(seq), _) => format!("share: FORK at seq {seq}"),
-            (None, 0) if self.offline.is_none() => "share ok".into(),
+            (None, _) if self.problem.is_some() => "share: FAILED".into(),
+            (None, 0) if self.offline.is_none() && !self.output_waiting => "share ok".into(),
+            (None, 0) if self.offline.is_none() => "share: output behind".into(),
             (None, 0) => "share: offline".into(),
             (None, n) => format!("share: {n} behind"),
         }
@@ -69,6 +77,38 @@ pub enum ShareError {
         "run {0} is not in the shared database; `flightdeck journal list --share URL` lists the shared runs"
     )]
     NoRun(String),
+    #[error("{0}")]
+    BadUrl(String),
+    #[error("{0}")]
+    OutputDiverged(String),
+}
+
+impl ShareError {
+    /// For a failure that retrying will not cure, one line saying what and how to fix it;
+    /// `None` for what may pass by itself (the network, a restart, a timeout).
+    pub fn needs_fix(&self) -> Option<String> {
+        let code = match self {
+            ShareError::Db(db) => db.code.clone(),
+            ShareError::Timeout(_) => return None,
+            other => return Some(other.to_string()),
+        };
+        let fix = match code.as_deref()? {
+            c if c.starts_with("28") => {
+                "the share URL's user or password is refused; correct them in the share URL"
+            }
+            "3D000" => {
+                "the share URL names a database that does not exist; create it or correct the URL"
+            }
+            "42501" => {
+                "the share URL's role lacks a grant; `flightdeck share sql` prints the schema and the grants to give it"
+            }
+            "3F000" | "42P01" => {
+                "the shared tables are missing; `flightdeck share sql` prints the schema to create"
+            }
+            _ => return None,
+        };
+        Some(format!("{self}: {fix}"))
+    }
 }
 
 impl From<tokio_postgres::Error> for ShareError {
@@ -85,21 +125,59 @@ pub fn channel(run_id: &str) -> String {
 }
 
 /// The URL as it may be shown: never the password, whether in `user:password@` or as a
-/// `password=` parameter (URL query or key/value string).
+/// `password=` parameter (URL query or key/value string, quoted or not).
 pub fn display_url(url: &str) -> String {
-    let masked = crate::journal::secrets::mask_url_passwords(url);
-    let mut out = String::with_capacity(masked.len());
-    let mut rest = masked.as_str();
-    while let Some(at) = rest.find("password=") {
-        let start = at + "password=".len();
-        out.push_str(&rest[..start]);
-        out.push_str(crate::journal::secrets::MASK);
-        let value = &rest[start..];
-        let end = value.find(['&', ' ']).unwrap_or(value.len());
-        rest = &value[end..];
+    crate::journal::secrets::mask_url_passwords(url)
+}
+
+/// What of a share URL must be masked wherever it could be printed: the password (as libpq
+/// reads it, URL or key/value form) and the whole URL.
+pub fn url_secrets(url: &str) -> Vec<String> {
+    let mut out = vec![url.to_string()];
+    if let Ok(cfg) = url.parse::<tokio_postgres::Config>()
+        && let Some(pw) = cfg.get_password()
+    {
+        out.push(String::from_utf8_lossy(pw).into_owned());
     }
-    out.push_str(rest);
     out
+}
+
+/// The environment variable a share URL is read from when not given on the command line
+/// (where `ps` and shell history would keep its password).
+pub const SHARE_ENV: &str = "FLIGHTDECK_SHARE";
+
+/// The URL a `--share` argument means: `-` (or no argument) reads `$FLIGHTDECK_SHARE`,
+/// `$NAME` or `${NAME}` reads that variable, anything else is the URL itself.
+pub fn resolve_url(arg: Option<&str>) -> Result<String, String> {
+    let name = match arg.map(str::trim) {
+        None | Some("-") => SHARE_ENV.to_string(),
+        Some(a) => match a
+            .strip_prefix("${")
+            .and_then(|r| r.strip_suffix('}'))
+            .or_else(|| a.strip_prefix('$'))
+        {
+            Some(n) if crate::exec::substitute::is_env_name(n) => n.to_string(),
+            _ => return Ok(a.to_string()),
+        },
+    };
+    std::env::var(&name)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .ok_or_else(|| {
+            format!(
+                "no share URL: ${name} is not set; set it (export {name}=postgres://…) or give the URL"
+            )
+        })
+}
+
+/// Checks the URL's syntax, before anything connects: `Err` is one line naming the fix.
+pub fn check_url_syntax(url: &str) -> Result<(), String> {
+    url.parse::<tokio_postgres::Config>().map(|_| ()).map_err(|e| {
+        format!(
+            "share URL {} is not a PostgreSQL connection string ({e}); write it as postgres://user:password@host:5432/db or host=… dbname=…",
+            display_url(url)
+        )
+    })
 }
 
 /// Opens a session to the share with the same TLS handling as SQL steps.
@@ -125,10 +203,17 @@ mod tests {
             acked: 12,
             offline: None,
             fork: None,
+            problem: None,
+            output_waiting: false,
         };
         assert_eq!(s.label(), "share ok");
+        s.output_waiting = true;
+        assert_eq!(s.label(), "share: output behind");
+        s.output_waiting = false;
         s.acked = 0;
         assert_eq!(s.label(), "share: 12 behind");
+        s.problem = Some("password refused".into());
+        assert_eq!(s.label(), "share: FAILED");
         s.fork = Some(7);
         assert_eq!(s.label(), "share: FORK at seq 7");
         assert!(channel("2026-11-21T041207Z-go-live").len() <= 63);
@@ -141,5 +226,14 @@ mod tests {
             "postgres://fd@db/ops?password=••••&sslmode=require"
         );
         assert!(!display_url("postgres://fd:hunter2@db/ops").contains("hunter2"));
+        assert_eq!(
+            display_url("host=db password='a b' dbname=ops"),
+            "host=db password=•••• dbname=ops"
+        );
+        let secrets = url_secrets("postgres://fd:hunter%202@db/ops");
+        assert!(secrets.contains(&"hunter 2".to_string()), "{secrets:?}");
+        assert!(url_secrets("host=db password='a b'").contains(&"a b".to_string()));
+        assert!(check_url_syntax("postgres://fd@db/ops").is_ok());
+        assert!(check_url_syntax("postgres://fd@db:notaport/ops").is_err());
     }
 }

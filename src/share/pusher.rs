@@ -76,30 +76,38 @@ pub struct Pusher {
 impl Share {
     /// Starts the pusher on the current tokio runtime. Every output file already in the run
     /// folder is offered too, so attaching a share later uploads everything.
+    ///
+    /// Nothing is read here (this runs on the UI task): the durable seq starts at 0 and
+    /// comes from [`Share::durable`] (the journal writer tells it at once), never from the
+    /// file, which may hold a line written but not yet synced; the output files are listed
+    /// by the task, off the runtime's workers.
     pub fn start(config: ShareConfig, report: Report) -> (Share, Pusher) {
-        let durable = local::line_count(&config.run_dir).unwrap_or(0);
-        let mut pending = Pending {
-            durable,
-            ..Pending::default()
-        };
-        for key in local::output_files(&config.run_dir) {
-            pending.outputs.insert(key, (0, true));
-        }
         let share = Share {
             inner: Arc::new(Inner {
-                pending: Mutex::new(pending),
+                pending: Mutex::new(Pending::default()),
                 wake: Notify::new(),
             }),
         };
-        let task = tokio::spawn(run(config, share.clone(), report));
+        let task = tokio::spawn(watched(config, share.clone(), report));
         (share.clone(), Pusher { share, task })
     }
 
     fn with(&self, f: impl FnOnce(&mut Pending)) {
-        if let Ok(mut p) = self.inner.pending.lock() {
-            f(&mut p);
+        self.with_wake(|p| {
+            f(p);
+            true
+        });
+    }
+
+    /// Applies `f`, and wakes the task only when `f` says the news needs it.
+    fn with_wake(&self, f: impl FnOnce(&mut Pending) -> bool) {
+        let wake = match self.inner.pending.lock() {
+            Ok(mut p) => f(&mut p),
+            Err(_) => true,
+        };
+        if wake {
+            self.inner.wake.notify_one();
         }
-        self.inner.wake.notify_one();
     }
 
     /// Seq `seq` is durable in the local journal: it may be pushed.
@@ -117,15 +125,25 @@ impl Share {
         self.mark(step, attempt, true);
     }
 
+    /// Notes that an output grew or ended. The task is woken only for a new entry or one
+    /// that just ended: growth of one it already knows is picked up by its own cadence
+    /// ([`OUTPUT_EVERY`]), not by a wake per chunk of output.
     fn mark(&self, step: &str, attempt: u32, ended: bool) {
-        self.with(|p| {
+        self.with_wake(|p| {
             p.generation += 1;
             let generation = p.generation;
-            let entry = p
-                .outputs
-                .entry((step.to_string(), attempt))
-                .or_insert((generation, ended));
-            *entry = (generation, entry.1 || ended);
+            match p.outputs.get_mut(&(step.to_string(), attempt)) {
+                Some(entry) => {
+                    let news = ended && !entry.1;
+                    *entry = (generation, entry.1 || ended);
+                    news
+                }
+                None => {
+                    p.outputs
+                        .insert((step.to_string(), attempt), (generation, ended));
+                    true
+                }
+            }
         });
     }
 }
@@ -154,6 +172,49 @@ struct Todo {
     closing: bool,
 }
 
+/// Runs [`run`] on a task of its own and watches it: a pusher that panics says so, loudly,
+/// instead of leaving the last status (`share ok`) on screen.
+async fn watched(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
+    /// Stops the inner task when the watcher is stopped ([`Pusher::finish`] aborts it).
+    struct AbortOnDrop(tokio::task::JoinHandle<ShareStatus>);
+    impl Drop for AbortOnDrop {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
+    let mut inner = AbortOnDrop(tokio::spawn(run(config, share.clone(), report.clone())));
+    match (&mut inner.0).await {
+        Ok(status) => status,
+        Err(e) => {
+            let reason = if e.is_panic() {
+                let payload = e.into_panic();
+                payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a panic".into())
+            } else {
+                e.to_string()
+            };
+            tracing::error!(error = %reason, "share: the pusher stopped");
+            let durable = share.inner.pending.lock().map_or(0, |p| p.durable);
+            let message = format!(
+                "the share pusher stopped ({reason}); nothing more is pushed: reopen the run to share it again (the log has the details)"
+            );
+            let status = ShareStatus {
+                durable,
+                acked: 0,
+                offline: Some(message.clone()),
+                fork: None,
+                problem: Some(message),
+                output_waiting: false,
+            };
+            report(status.clone());
+            status
+        }
+    }
+}
+
 /// The task: wait for work, push it, report; reconnect with backoff on any failure.
 async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
     let mut push = Push {
@@ -170,9 +231,20 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
         acked: 0,
         offline: None,
         fork: None,
+        problem: None,
+        output_waiting: false,
     };
     let mut reported: Option<ShareStatus> = None;
     let mut backoff = BACKOFF_MIN;
+    let dir = push.config.run_dir.clone();
+    let outputs = tokio::task::spawn_blocking(move || local::output_files(&dir))
+        .await
+        .unwrap_or_default();
+    if let Ok(mut p) = share.inner.pending.lock() {
+        for key in outputs {
+            p.outputs.entry(key).or_insert((0, true));
+        }
+    }
     loop {
         let todo = {
             let Ok(p) = share.inner.pending.lock() else {
@@ -185,6 +257,7 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
             }
         };
         status.durable = todo.durable;
+        status.output_waiting = !todo.outputs.is_empty();
         if reported.as_ref() != Some(&status) {
             report(status.clone());
             reported = Some(status.clone());
@@ -263,6 +336,7 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
             Ok(()) => {
                 backoff = BACKOFF_MIN;
                 status.offline = None;
+                status.problem = None;
             }
             Err(Fork(seq)) => {
                 tracing::error!(run = %push.config.run_id, seq, "share: the shared copy holds a different line: FORK; pushing stopped, nothing overwritten");
@@ -274,6 +348,7 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
                 push.acked = None;
                 push.sent.clear();
                 status.offline = Some(e.to_string());
+                status.problem = e.needs_fix();
                 if reported.as_ref() != Some(&status) {
                     report(status.clone());
                     reported = Some(status.clone());
@@ -316,6 +391,57 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
 
 use PushError::{Failed, Fork};
 
+/// On a fork, the first seq up to `upto` whose shared line differs from the local one (or is
+/// missing there), so the captain is told where the copies part, not where they end.
+async fn first_difference(
+    tx: &tokio_postgres::Transaction<'_>,
+    journal: &mut LocalJournal,
+    run_id: &str,
+    upto: u64,
+) -> Result<Option<u64>, ShareError> {
+    if upto == 0 {
+        return Ok(None);
+    }
+    let rows = tx
+        .query(
+            "SELECT seq, hash, line FROM flightdeck.events
+             WHERE run_id = $1 AND seq <= $2 ORDER BY seq",
+            &[&run_id, &(upto as i64)],
+        )
+        .await?;
+    let mut shared = HashMap::new();
+    for r in &rows {
+        shared.insert(
+            r.try_get::<_, i64>(0)?.max(0) as u64,
+            (r.try_get::<_, String>(1)?, r.try_get::<_, String>(2)?),
+        );
+    }
+    let mut after = 0;
+    while after < upto {
+        let lines = journal.lines(after, upto, BATCH)?;
+        let Some(last) = lines.last() else {
+            return Ok(Some(after + 1));
+        };
+        after = last.seq;
+        for l in &lines {
+            match shared.get(&l.seq) {
+                Some((h, t)) if *h == l.hash && *t == l.text => {}
+                Some(_) => return Ok(Some(l.seq)),
+                None => {}
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// The shared copy of an output file no longer adds up to the local file.
+fn diverged(run_id: &str, key: &(String, u32), at: i64) -> ShareError {
+    ShareError::OutputDiverged(format!(
+        "the shared output of step {} attempt {} differs from the local file near byte {at}; delete its rows (DELETE FROM flightdeck.output WHERE run_id = '{run_id}' AND step_id = '{}' AND attempt = {}) and the next push uploads it again",
+        key.0, key.1, key.0, key.1
+    ))
+}
+
 /// A push stops for a fork (for good) or a failure (retried).
 enum PushError {
     Fork(u64),
@@ -353,9 +479,10 @@ impl Push {
         if self.db.is_none() || self.db.as_ref().is_some_and(Db::is_closed) {
             self.acked = None;
             self.sent.clear();
+            super::check_url_syntax(&self.config.url).map_err(|e| Failed(ShareError::BadUrl(e)))?;
             let mut db = timed(super::connect(&self.config.url)).await?;
             timed(schema::ensure(&mut db.client)).await?;
-            self.acked = Some(self.handshake(&db).await?);
+            self.acked = Some(self.handshake(&mut db).await?);
             self.db = Some(db);
         }
         self.db
@@ -363,9 +490,10 @@ impl Push {
             .ok_or_else(|| Failed(ShareError::Local("no session".into())))
     }
 
-    /// Upserts the runs row and finds where the shared copy stands: its max seq, checked
-    /// against the local line at that seq.
-    async fn handshake(&mut self, db: &Db) -> Result<u64, PushError> {
+    /// Creates or locks the runs row and finds where the shared copy stands: no hole below
+    /// its max seq, and the line at that seq the same as ours; only then is the row's
+    /// metadata (runbook, captain, status) updated.
+    async fn handshake(&mut self, db: &mut Db) -> Result<u64, PushError> {
         let c = &self.config;
         let first = self.journal.lines(0, 1, 1)?;
         let first = first
@@ -373,77 +501,113 @@ impl Push {
             .ok_or_else(|| Failed(ShareError::Local("the journal is empty".into())))?;
         let event = crate::journal::event::decode_line(first.text.as_bytes())
             .map_err(|e| Failed(ShareError::Local(e.to_string())))?;
-        let (title, sha) = match &event.kind {
-            crate::journal::EventKind::RunStarted {
-                runbook_title,
-                runbook_sha256,
-                ..
-            } => (runbook_title.clone(), runbook_sha256.clone()),
-            _ => (String::new(), String::new()),
+        let title = match &event.kind {
+            crate::journal::EventKind::RunStarted { runbook_title, .. } => runbook_title.clone(),
+            _ => String::new(),
         };
-        let runbook_path = c.run_dir.join(RUNBOOK_FILE);
-        let runbook = std::fs::read_to_string(&runbook_path).map_err(|e| {
-            Failed(ShareError::Local(format!(
-                "{}: {e}",
-                runbook_path.display()
-            )))
-        })?;
-        let sha_now = crate::journal::event::sha256_hex(runbook.as_bytes());
-        let sha = if sha_now == sha { sha } else { sha_now };
-        timed(async {
-            db.client
-                .execute(
-                    "INSERT INTO flightdeck.runs
-                       (run_id, title, runbook_sha256, runbook, captain, status, started_at)
-                     VALUES ($1, $2, $3, $4, $5, 'active', ($6::text)::timestamptz)
-                     ON CONFLICT (run_id) DO UPDATE SET
-                       runbook_sha256 = excluded.runbook_sha256, runbook = excluded.runbook,
-                       captain = excluded.captain,
-                       status = CASE WHEN flightdeck.runs.status = 'finished' THEN 'finished' ELSE 'active' END,
-                       updated_at = now()",
-                    &[&c.run_id, &title, &sha, &runbook, &c.captain, &event.ts.to_rfc3339()],
+        // Whole-file reads, off the runtime's workers.
+        let run_dir = c.run_dir.clone();
+        let (runbook, local_count) = tokio::task::spawn_blocking(move || {
+            let runbook_path = run_dir.join(RUNBOOK_FILE);
+            let runbook = std::fs::read_to_string(&runbook_path)
+                .map_err(|e| ShareError::Local(format!("{}: {e}", runbook_path.display())))?;
+            Ok::<_, ShareError>((runbook, local::line_count(&run_dir)?))
+        })
+        .await
+        .map_err(|e| Failed(ShareError::Local(format!("reading the run folder: {e}"))))??;
+        let sha = crate::journal::event::sha256_hex(runbook.as_bytes());
+        // The runbook leaves the machine masked: a front-matter `databases:`/`share:` URL
+        // with a password, or the share URL itself, is never uploaded as written.
+        let mut masker = crate::journal::secrets::Masker::default();
+        for secret in super::url_secrets(&c.url) {
+            masker.add(&secret);
+        }
+        let runbook = masker.mask(&runbook);
+        let run_id = c.run_id.clone();
+        let captain = c.captain.clone();
+        let started = event.ts.to_rfc3339();
+        let journal = &mut self.journal;
+        // One transaction: the row is created if new, else locked; its metadata is changed
+        // only once the shared head matches ours, so a forking cockpit changes nothing.
+        let outcome = tokio::time::timeout(super::CALL_TIMEOUT, async {
+            let tx = db.client.transaction().await?;
+            tx.execute(
+                "INSERT INTO flightdeck.runs
+                   (run_id, title, runbook_sha256, runbook, captain, status, started_at)
+                 VALUES ($1, $2, $3, $4, $5, 'active', ($6::text)::timestamptz)
+                 ON CONFLICT (run_id) DO NOTHING",
+                &[&run_id, &title, &sha, &runbook, &captain, &started],
+            )
+            .await?;
+            tx.execute(
+                "SELECT 1 FROM flightdeck.runs WHERE run_id = $1 FOR UPDATE",
+                &[&run_id],
+            )
+            .await?;
+            let row = tx
+                .query_one(
+                    "SELECT coalesce(max(seq), 0), count(*) FROM flightdeck.events WHERE run_id = $1",
+                    &[&run_id],
                 )
                 .await?;
-            Ok(())
+            let server_max: i64 = row.try_get(0)?;
+            let server_count: i64 = row.try_get(1)?;
+            let server_max = server_max.max(0) as u64;
+            if server_max > local_count {
+                // The shared copy holds lines this journal does not: it lost its tail, or
+                // another writer appended. Either way pushing would diverge.
+                let upto = local_count;
+                let at = first_difference(&tx, journal, &run_id, upto).await?;
+                return Ok::<_, ShareError>(Err(at.unwrap_or(local_count + 1)));
+            }
+            let mut resume = server_max;
+            if server_count as u64 != server_max {
+                // A hole in the shared copy (a row deleted there): pushing resumes below it,
+                // refilling it; the rows above are compared line by line as they conflict.
+                let first_missing: i64 = tx
+                    .query_one(
+                        "SELECT coalesce(min(s), 1) FROM generate_series(1, $2::bigint) AS s
+                         WHERE NOT EXISTS (SELECT 1 FROM flightdeck.events
+                                           WHERE run_id = $1 AND seq = s)",
+                        &[&run_id, &(server_max as i64)],
+                    )
+                    .await?
+                    .try_get(0)?;
+                resume = (first_missing.max(1) - 1) as u64;
+            }
+            if resume > 0 {
+                let ours = journal.lines(resume - 1, resume, 1)?;
+                let theirs = tx
+                    .query_one(
+                        "SELECT hash, line FROM flightdeck.events WHERE run_id = $1 AND seq = $2",
+                        &[&run_id, &(resume as i64)],
+                    )
+                    .await?;
+                let (hash, line): (String, String) = (theirs.try_get(0)?, theirs.try_get(1)?);
+                if !ours
+                    .first()
+                    .is_some_and(|l| l.hash == hash && l.text == line)
+                {
+                    let at = first_difference(&tx, journal, &run_id, resume).await?;
+                    return Ok(Err(at.unwrap_or(resume)));
+                }
+            }
+            tx.execute(
+                "UPDATE flightdeck.runs SET
+                   runbook_sha256 = $2, runbook = $3, captain = $4,
+                   status = CASE WHEN status = 'finished' THEN 'finished' ELSE 'active' END,
+                   updated_at = now()
+                 WHERE run_id = $1",
+                &[&run_id, &sha, &runbook, &captain],
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(Ok(resume))
         })
-        .await?;
-        let server_max: i64 = timed(async {
-            Ok(db
-                .client
-                .query_one(
-                    "SELECT coalesce(max(seq), 0) FROM flightdeck.events WHERE run_id = $1",
-                    &[&c.run_id],
-                )
-                .await?
-                .get(0))
-        })
-        .await?;
-        let server_max = server_max.max(0) as u64;
-        let local_count = local::line_count(&c.run_dir)?;
-        if server_max > local_count {
-            // The shared copy holds lines this journal does not: it lost its tail, or
-            // another writer appended. Either way pushing would diverge.
-            return Err(Fork(local_count + 1));
-        }
-        if server_max == 0 {
-            return Ok(0);
-        }
-        let ours = self.journal.lines(server_max - 1, server_max, 1)?;
-        let theirs: String = timed(async {
-            Ok(db
-                .client
-                .query_one(
-                    "SELECT hash FROM flightdeck.events WHERE run_id = $1 AND seq = $2",
-                    &[&c.run_id, &(server_max as i64)],
-                )
-                .await?
-                .get(0))
-        })
-        .await?;
-        match ours.first() {
-            Some(line) if line.hash == theirs => Ok(server_max),
-            _ => Err(Fork(server_max)),
-        }
+        .await
+        .map_err(|_| Failed(ShareError::Timeout(super::CALL_TIMEOUT)))?
+        .map_err(Failed)?;
+        outcome.map_err(Fork)
     }
 
     /// Pushes every line up to `durable`, a batch per transaction.
@@ -477,17 +641,22 @@ impl Push {
                     // Rows already there: the same line (a retry) or a fork.
                     let stored = tx
                         .query(
-                            "SELECT seq, hash FROM flightdeck.events
+                            "SELECT seq, hash, line FROM flightdeck.events
                              WHERE run_id = $1 AND seq = ANY($2) ORDER BY seq",
                             &[&run_id, &seqs],
                         )
                         .await?;
-                    let by_seq: HashMap<i64, String> =
-                        stored.iter().map(|r| (r.get(0), r.get(1))).collect();
-                    if let Some(line) = lines
-                        .iter()
-                        .find(|l| by_seq.get(&(l.seq as i64)).is_some_and(|h| *h != l.hash))
-                    {
+                    let mut by_seq: HashMap<i64, (String, String)> = HashMap::new();
+                    for r in &stored {
+                        by_seq.insert(r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?));
+                    }
+                    // The same seq with another hash or another line is a fork: compared
+                    // whole, never trusted on the hash alone.
+                    if let Some(line) = lines.iter().find(|l| {
+                        by_seq
+                            .get(&(l.seq as i64))
+                            .is_some_and(|(h, t)| *h != l.hash || *t != l.text)
+                    }) {
                         tx.rollback().await?;
                         return Ok::<_, ShareError>(Some(line.seq));
                     }
@@ -548,33 +717,84 @@ impl Push {
                         .await?)
                 })
                 .await?;
-                (row.get(0), row.get(1))
+                (row.try_get(0)?, row.try_get(1)?)
             }
         };
         let mut complete = false;
+        let mut file_len = 0i64;
         for _ in 0..CHUNKS_PER_PASS {
             let (bytes, len) = local::read_at(&path, offset as u64, CHUNK)
                 .map_err(|e| Failed(ShareError::Local(format!("{}: {e}", path.display()))))?;
+            file_len = len as i64;
             if bytes.is_empty() {
                 complete = offset as u64 >= len;
                 break;
             }
-            timed(async {
-                db.client
-                    .execute(
+            let stored = timed(async {
+                let inserted = db
+                    .client
+                    .query(
                         "INSERT INTO flightdeck.output
                            (run_id, step_id, attempt, chunk_no, byte_offset, bytes)
                          VALUES ($1, $2, $3, $4, $5, $6)
-                         ON CONFLICT DO NOTHING",
+                         ON CONFLICT DO NOTHING
+                         RETURNING byte_offset, length(bytes)::bigint",
                         &[&run_id, &key.0, &(key.1 as i32), &chunk_no, &offset, &bytes],
                     )
                     .await?;
-                Ok(())
+                let row = match inserted.into_iter().next() {
+                    Some(row) => row,
+                    // Already there: an earlier session's insert that committed late. Where
+                    // it ends is where the next chunk starts, whatever we sent.
+                    None => {
+                        db.client
+                            .query_one(
+                                "SELECT byte_offset, length(bytes)::bigint FROM flightdeck.output
+                                 WHERE run_id = $1 AND step_id = $2 AND attempt = $3 AND chunk_no = $4",
+                                &[&run_id, &key.0, &(key.1 as i32), &chunk_no],
+                            )
+                            .await?
+                    }
+                };
+                Ok((row.try_get::<_, i64>(0)?, row.try_get::<_, i64>(1)?))
             })
             .await?;
+            if stored.0 != offset {
+                return Err(Failed(diverged(&run_id, key, offset)));
+            }
             chunk_no += 1;
-            offset += bytes.len() as i64;
+            offset += stored.1;
             self.sent.insert(key.clone(), (chunk_no, offset));
+        }
+        if complete && ended {
+            // The attempt is over and its file all sent: the shared chunks must add up to
+            // the file, without a hole or an overlap, else it is said loudly.
+            let (sum, count, next, gaps): (i64, i64, i64, i64) = timed(async {
+                let row = db
+                    .client
+                    .query_one(
+                        "SELECT coalesce(sum(len), 0)::bigint, count(*),
+                                coalesce(max(chunk_no) + 1, 0)::bigint,
+                                count(*) FILTER (WHERE byte_offset <> ends - len)
+                         FROM (SELECT chunk_no, byte_offset, length(bytes)::bigint AS len,
+                                      sum(length(bytes)) OVER (ORDER BY chunk_no) AS ends
+                               FROM flightdeck.output
+                               WHERE run_id = $1 AND step_id = $2 AND attempt = $3) AS t",
+                        &[&run_id, &key.0, &(key.1 as i32)],
+                    )
+                    .await?;
+                Ok((
+                    row.try_get(0)?,
+                    row.try_get(1)?,
+                    row.try_get(2)?,
+                    row.try_get(3)?,
+                ))
+            })
+            .await?;
+            if sum != file_len || count != next || gaps != 0 {
+                tracing::error!(run = %run_id, step = %key.0, attempt = key.1, shared = sum, local = file_len, "share: output diverged");
+                return Err(Failed(diverged(&run_id, key, sum.min(file_len))));
+            }
         }
         self.sent.insert(key.clone(), (chunk_no, offset));
         self.last_output.insert(key.clone(), Instant::now());

@@ -41,18 +41,18 @@ const RUN_COLUMNS: &str = "run_id, title, runbook_sha256, captain, status, last_
     coalesce(to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), '—'),
     to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')";
 
-fn run_of(row: &tokio_postgres::Row) -> SharedRun {
-    SharedRun {
-        run_id: row.get(0),
-        title: row.get(1),
-        runbook_sha256: row.get(2),
-        captain: row.get(3),
-        status: row.get(4),
-        last_seq: row.get::<_, i64>(5).max(0) as u64,
-        head_hash: row.get(6),
-        started: row.get(7),
-        updated: row.get(8),
-    }
+fn run_of(row: &tokio_postgres::Row) -> Result<SharedRun, ShareError> {
+    Ok(SharedRun {
+        run_id: row.try_get(0)?,
+        title: row.try_get(1)?,
+        runbook_sha256: row.try_get(2)?,
+        captain: row.try_get(3)?,
+        status: row.try_get(4)?,
+        last_seq: row.try_get::<_, i64>(5)?.max(0) as u64,
+        head_hash: row.try_get(6)?,
+        started: row.try_get(7)?,
+        updated: row.try_get::<_, Option<String>>(8)?.unwrap_or_default(),
+    })
 }
 
 /// Every shared run, the latest started first.
@@ -68,7 +68,7 @@ pub async fn list(client: &Client) -> Result<Vec<SharedRun>, ShareError> {
             &[],
         )
         .await?;
-    Ok(rows.iter().map(run_of).collect())
+    rows.iter().map(run_of).collect()
 }
 
 /// The run RUN names: an id, a unique prefix of one, or `latest`.
@@ -110,14 +110,15 @@ pub async fn lines(client: &Client, run_id: &str) -> Result<Vec<SharedLine>, Sha
             &[&run_id],
         )
         .await?;
-    Ok(rows
-        .iter()
-        .map(|r| SharedLine {
-            seq: r.get::<_, i64>(0).max(0) as u64,
-            line: r.get(1),
-            hash: r.get(2),
+    rows.iter()
+        .map(|r| {
+            Ok(SharedLine {
+                seq: r.try_get::<_, i64>(0)?.max(0) as u64,
+                line: r.try_get(1)?,
+                hash: r.try_get(2)?,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// The runbook text the run uses now.
@@ -128,7 +129,7 @@ pub async fn runbook_text(client: &Client, run_id: &str) -> Result<String, Share
             &[&run_id],
         )
         .await?
-        .get(0))
+        .try_get(0)?)
 }
 
 /// The events of shared lines, each checked against its hash, its seq and the chain, as a

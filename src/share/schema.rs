@@ -67,14 +67,23 @@ CREATE TABLE IF NOT EXISTS flightdeck.schema_version (
 
 /// Every statement a DBA runs to create the schema by hand (`flightdeck share sql`).
 pub fn sql() -> String {
+    sql_from(0)
+}
+
+/// The statements that bring a schema at version `from` to [`latest`] (`share sql --from N`):
+/// from 0, the schema itself first.
+pub fn sql_from(from: i32) -> String {
     let mut out = String::from(
         "-- flightdeck shared runs: run once as a role that may CREATE in this database,\n\
          -- then grant the cockpits' role USAGE on the schema and SELECT, INSERT, UPDATE on its tables.\n\
+         -- Tables created by a cockpit instead belong to the role of the first cockpit that shared a run.\n\
          BEGIN;\n",
     );
-    out.push_str(BOOTSTRAP);
-    out.push('\n');
-    for (i, m) in MIGRATIONS.iter().enumerate() {
+    if from <= 0 {
+        out.push_str(BOOTSTRAP);
+        out.push('\n');
+    }
+    for (i, m) in MIGRATIONS.iter().enumerate().skip(from.max(0) as usize) {
         out.push_str(&format!("-- version {}\n{m}\n", i + 1));
         out.push_str(&format!(
             "INSERT INTO flightdeck.schema_version (version) VALUES ({});\n",
@@ -93,14 +102,14 @@ pub async fn version(client: &Client) -> Result<Option<i32>, ShareError> {
             &[],
         )
         .await?
-        .get(0);
+        .try_get(0)?;
     if !present {
         return Ok(None);
     }
     let v: Option<i32> = client
         .query_one("SELECT max(version) FROM flightdeck.schema_version", &[])
         .await?
-        .get(0);
+        .try_get(0)?;
     Ok(Some(v.unwrap_or(0)))
 }
 
@@ -115,14 +124,28 @@ pub async fn ensure(client: &mut Client) -> Result<(), ShareError> {
     let tx = client.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
         .await?;
-    tx.batch_execute(BOOTSTRAP).await?;
+    // `CREATE SCHEMA IF NOT EXISTS` asks for CREATE on the database even when the schema is
+    // there: only what is missing is created.
+    let (schema_there, table_there): (bool, bool) = {
+        let r = tx
+            .query_one(
+                "SELECT to_regnamespace('flightdeck') IS NOT NULL,
+                        to_regclass('flightdeck.schema_version') IS NOT NULL",
+                &[],
+            )
+            .await?;
+        (r.try_get(0)?, r.try_get(1)?)
+    };
+    if !schema_there || !table_there {
+        tx.batch_execute(BOOTSTRAP).await?;
+    }
     let have: i32 = tx
         .query_one(
             "SELECT coalesce(max(version), 0) FROM flightdeck.schema_version",
             &[],
         )
         .await?
-        .get(0);
+        .try_get(0)?;
     for (i, m) in MIGRATIONS.iter().enumerate().skip(have.max(0) as usize) {
         tx.batch_execute(m).await?;
         tx.execute(

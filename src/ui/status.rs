@@ -103,12 +103,21 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     spans.push(journal);
     // Behind, offline or in sync: after the journal's own word.
     if let Some(share) = app.share.as_ref().filter(|s| s.fork.is_none()) {
-        let style = if share.behind() > 0 || share.offline.is_some() {
+        let style = if share.problem.is_some() {
+            t.crit
+        } else if share.behind() > 0 || share.offline.is_some() {
             t.warn
         } else {
             t.dim
         };
         spans.push(Span::styled(format!("· {} ", share.label()), style));
+    } else if app.share.is_none()
+        && let Some(waiting) = &app.share_waiting
+    {
+        spans.push(Span::styled(
+            format!("· share: waiting for {waiting} "),
+            t.warn,
+        ));
     }
     if let Some(msg) = &app.message {
         spans.push(Span::styled(format!("· {msg} "), t.warn));

@@ -114,6 +114,9 @@ pub fn start(url: &str, run_dir: &std::path::Path, captain: &str) -> Pushing {
             let _ = tx.send(s);
         }),
     );
+    // What the journal writer would tell it at once: here every line is already synced
+    // (a closed journal) or the test tells it more with `on_durable`.
+    share.durable(flightdeck::share::local::line_count(run_dir).unwrap_or(0));
     Pushing {
         share,
         pusher,
@@ -245,4 +248,20 @@ pub fn upstream(url: &str) -> String {
     } else {
         format!("{host}:5432")
     }
+}
+
+/// `url` (a `postgres://` URL) logging in as `user` with `password` instead of its own user.
+pub fn with_user(url: &str, user: &str, password: &str) -> String {
+    let (scheme, rest) = url.split_once("://").expect("a postgres:// URL");
+    let host = rest.split_once('@').map_or(rest, |(_, h)| h);
+    format!("{scheme}://{user}:{password}@{host}")
+}
+
+/// The database name of a `postgres://…/db?…` URL.
+pub fn database_of(url: &str) -> String {
+    url.rsplit('/')
+        .next()
+        .and_then(|s| s.split('?').next())
+        .expect("a database in the URL")
+        .to_string()
 }
