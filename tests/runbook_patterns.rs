@@ -1291,6 +1291,12 @@ fn sql_after_a_block_that_opens_a_database_shell_is_typed_there() {
     assert!(drop[0].dangerous.is_some());
     // A heading above the section where it was opened ends the session.
     assert_eq!(phase_steps(&rb, "Afterwards")[0].kind, Sql);
+    // A fence that names its database was written for flightdeck: it runs.
+    let own = phase_steps(&rb, "Written for flightdeck");
+    assert_eq!(
+        own.iter().map(|s| s.kind).collect::<Vec<_>>(),
+        [Manual, Sql]
+    );
 }
 
 #[test]

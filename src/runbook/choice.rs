@@ -155,7 +155,15 @@ pub(crate) fn says_optional(title: &str) -> bool {
     let t = match t.split_once(", ") {
         Some((head, rest))
             if rest.starts_with("if ")
-                && !head.contains("if ")
+                && [
+                    "based on",
+                    "depending on",
+                    "according to",
+                    "in that case",
+                    "at this point",
+                ]
+                .iter()
+                .any(|l| head.starts_with(l))
                 && head.split_whitespace().count() <= 5 =>
         {
             rest.to_string()
@@ -275,4 +283,26 @@ pub(crate) fn says_optional(title: &str) -> bool {
         || t.ends_with("(optional)")
         || t.ends_with("[optional]")
         || conditional && !gate
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_condition_is_read_where_it_stands() {
+        assert!(says_optional(
+            "Based on the above results, if new users were created, take the following steps:"
+        ));
+        assert!(says_optional(
+            "Repeat in the other environments (if necessary)"
+        ));
+        assert!(!says_optional(
+            "Notify the stakeholders, including (if required) legal"
+        ));
+        // A condition inside the instruction qualifies a part of it.
+        assert!(!says_optional(
+            "Drain the node, if it is not already drained, and reboot it."
+        ));
+    }
 }

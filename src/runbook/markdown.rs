@@ -264,9 +264,25 @@ impl<'a> Walker<'a> {
                     // "Sometimes we need to do a patch release, …" right under the heading: the
                     // section is for an occasion, not for every run.
                     let occasional = heading_before
-                        && ["sometimes ", "occasionally ", "in rare cases", "rarely, "]
-                            .iter()
-                            .any(|p| lower.starts_with(p));
+                        && ["sometimes ", "occasionally "].iter().any(|p| {
+                            lower.strip_prefix(p).is_some_and(|r| {
+                                [
+                                    "we need to",
+                                    "we have to",
+                                    "you need to",
+                                    "you have to",
+                                    "you may need to",
+                                    "we may need to",
+                                    "you might need to",
+                                ]
+                                .iter()
+                                .any(|w| r.starts_with(w))
+                                    // "Sometimes a PR requires testing …"
+                                    || r.split_whitespace()
+                                        .take(5)
+                                        .any(|w| w == "requires" || w == "needs")
+                            })
+                        });
                     self.section_conditional |= occasional
                         || ["only to be used if", "only use this if"]
                             .iter()
@@ -1129,7 +1145,15 @@ impl<'a> Walker<'a> {
                         lang.name()
                     )));
                 }
-                if lang == CodeLang::Sql && self.db_session.is_some() {
+                // (A fence that names its database, or a runbook that declares databases, was
+                // written for flightdeck.)
+                let declared = parse_info(block.info).attrs.db.is_some()
+                    || self
+                        .out
+                        .front_matter
+                        .as_ref()
+                        .is_some_and(|(yaml, _)| yaml.contains("databases:"));
+                if lang == CodeLang::Sql && self.db_session.is_some() && !declared {
                     return Reading::ByHand {
                         why: "is typed in the database shell an earlier block opened",
                         code: code.to_string(),
@@ -1512,10 +1536,15 @@ impl<'a> Walker<'a> {
         self.headings
             .iter()
             .any(|(at, _, h)| *at > after && names_the_same_task(text, h))
-            || spans
-                .code
-                .iter()
-                .any(|c| c.trim().len() >= 8 && c.contains(' ') && later.contains(c.trim()))
+            || spans.code.iter().any(|c| {
+                let c = c.trim();
+                // Run again by a later block: the command starts a line there, not a mention.
+                c.len() >= 8
+                    && c.contains(' ')
+                    && later
+                        .lines()
+                        .any(|l| l.trim_start().trim_start_matches("$ ").starts_with(c))
+            })
     }
 
     /// Walks a list: task items are checks; numbered items, and the bullets of a list that reads
@@ -1561,7 +1590,7 @@ impl<'a> Walker<'a> {
             }
             // "SSH into the instance and enter sudo": this item and the code after it are
             // typed there.
-            if let Some(remote) = names_a_machine(&title) {
+            if steps_here && let Some(remote) = names_a_machine(&title) {
                 self.remote_section = remote;
             }
             let line = self.lines.line(item.range.start);
@@ -1825,8 +1854,13 @@ impl<'a> Walker<'a> {
                             made_step = true;
                             nth += 1;
                         }
-                        self.alternative_next = made_step;
-                        prev_paragraph = None;
+                        self.alternative_next |= made_step;
+                        // "Or, force delete the pod:" still leads into its block.
+                        let bare = text
+                            .trim()
+                            .trim_matches(|c: char| c == '*' || c == '_' || c == ':')
+                            .eq_ignore_ascii_case("or");
+                        prev_paragraph = (!bare).then_some(&**text);
                         unused = None;
                     }
                     Block::Paragraph { text, range, .. } => {

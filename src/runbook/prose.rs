@@ -383,8 +383,9 @@ fn starts_with_a_verb(text: &str) -> bool {
     });
     let mut word = words.next();
     // "You will also want to push …", "You should also copy …", "You'll need to restart …".
-    if word.is_some_and(|w| w.eq_ignore_ascii_case("you") || w.eq_ignore_ascii_case("you'll")) {
-        let mut modal = word.is_some_and(|w| w.eq_ignore_ascii_case("you'll"));
+    let youll = |w: &str| w.eq_ignore_ascii_case("you'll") || w.eq_ignore_ascii_case("you’ll");
+    if word.is_some_and(|w| w.eq_ignore_ascii_case("you") || youll(w)) {
+        let mut modal = word.is_some_and(youll);
         let mut needs_to = modal;
         word = words.next();
         while let Some(w) = word.map(str::to_ascii_lowercase) {
@@ -450,6 +451,19 @@ pub fn names_a_machine(text: &str) -> Option<bool> {
         return Some(false);
     }
     let words: Vec<&str> = lower.split_whitespace().collect();
+    // Only where the sentence tells the reader what to do ("On each broker, stop …", "Run this
+    // on your old server"): "The config file lives on the server" says where something is.
+    let lead = words
+        .iter()
+        .find(|w| !["then", "then,", "now", "now,", "first,", "next,"].contains(w));
+    let instructs = lead.is_some_and(|w| *w == "on")
+        || is_instruction(text)
+        || words.iter().any(|w| {
+            ["run", "execute", "type"].contains(&w.trim_matches(|c: char| !c.is_alphanumeric()))
+        });
+    if !instructs {
+        return None;
+    }
     if logs_in_elsewhere(&words) {
         return Some(true);
     }
@@ -527,6 +541,15 @@ fn logs_in_elsewhere(words: &[&str]) -> bool {
         "interface",
     ];
     let bare = |w: &str| w.trim_matches(|c: char| !c.is_alphanumeric()).to_string();
+    // "never ssh into production hosts directly"; "log into Grafana and navigate to the
+    // dashboard": no shell there.
+    if words.iter().any(|w| {
+        let w = bare(w);
+        ["never", "don't", "not", "avoid"].contains(&w.as_str())
+            || NOT_A_SHELL.contains(&w.as_str())
+    }) {
+        return false;
+    }
     for i in 0..words.len() {
         let rest = match (words[i], words.get(i + 1).copied()) {
             ("ssh", Some("into" | "to" | "onto")) => i + 2,
@@ -572,6 +595,7 @@ pub fn offered_example(text: &str) -> Option<(String, &str)> {
     let value = rest[..rest.find(')')?].trim();
     // (A value with digits is a version or an id, which the notation rules read.)
     let token = value.len() >= 3
+        && !value.starts_with('-')
         && !value.chars().any(|c| c.is_ascii_digit())
         && value
             .chars()
@@ -580,7 +604,14 @@ pub fn offered_example(text: &str) -> Option<(String, &str)> {
         .split_whitespace()
         .next_back()?
         .trim_matches(|c: char| !c.is_alphanumeric());
-    let named = noun.len() >= 3
+    // "your application (e.g. …)": something the reader has their own of.
+    let yours = text[..open.0]
+        .split_whitespace()
+        .rev()
+        .take(3)
+        .any(|w| w.eq_ignore_ascii_case("your"));
+    let named = yours
+        && noun.len() >= 3
         && noun.chars().all(|c| c.is_ascii_alphabetic())
         && !["the", "and", "for", "with", "one", "some", "any"]
             .contains(&noun.to_ascii_lowercase().as_str());
@@ -725,6 +756,11 @@ mod tests {
             Some(("application".into(), "local-links-manager"))
         );
         assert_eq!(offered_example("Pick a region (e.g. a cheap one)"), None);
+        assert_eq!(
+            offered_example("Open a terminal multiplexer (e.g. tmux)"),
+            None
+        );
+        assert_eq!(offered_example("Pass your flag (e.g. --dry-run)"), None);
         assert_eq!(offered_example("Restart it (e.g. with systemctl)"), None);
         assert_eq!(offered_example("Restart the service."), None);
         assert_eq!(
@@ -762,6 +798,10 @@ mod tests {
             "A key that can be used to ssh into the kubernetes nodes.",
             "First, log in to the relevant AWS Console environment:",
             "Login to an OCP cluster",
+            "The config file lives on the server.",
+            "The agent binary is cached on the host, so restarts are fast.",
+            "Note: never ssh into production hosts directly.",
+            "Log into Grafana and navigate to the dashboard for the app.",
         ] {
             assert_eq!(names_a_machine(neither), None, "{neither}");
         }

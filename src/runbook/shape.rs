@@ -628,8 +628,8 @@ fn statement_never_ends(statement: &str) -> bool {
         || program == "journalctl" && follows
 }
 
-/// What [`needs_a_person`] says of a block that opens a database shell: the `sql` blocks after
-/// it are typed there.
+/// What [`needs_a_person`] says of a block that opens a database shell and leaves it open:
+/// the `sql` blocks after it are typed there.
 pub const DATABASE_SHELL: &str = "opens an interactive database shell";
 
 /// Why a block cannot run unattended, if it opens something that waits for a person: an
@@ -667,8 +667,11 @@ pub fn needs_a_person(commands: &str) -> Option<&'static str> {
         let fed = lines.get(i + 1).is_some_and(|next| !is_command_line(next));
         // (`redis-cli flushall` runs its words; `psql appdb` opens a session on one.)
         let left_open = i + 1 == lines.len() && ["psql", "mysql"].contains(&program);
-        if shell.contains(&program) && !runs_a_command && (fed || left_open) {
+        if shell.contains(&program) && !runs_a_command && left_open {
             return Some(DATABASE_SHELL);
+        }
+        if shell.contains(&program) && !runs_a_command && fed {
+            return Some("opens an interactive database shell fed by the lines after it");
         }
         // `kubectl exec -it pod -- bash`: a shell in a container, waiting for its user.
         // Also behind a wrapper: `gds aws prod -- kubectl exec -it jumpbox -- bash`.
@@ -777,6 +780,11 @@ mod tests {
         );
         assert!(needs_a_person("gds aws prod -- kubectl exec -it box -- bash\n").is_some());
         assert!(needs_a_person("kubectl exec box -- ls /data\n").is_none());
+        // Fed and closed in the same block: nothing is left open for the blocks after it.
+        assert_ne!(
+            needs_a_person("psql -h db appdb\nSELECT 1;\n\\q\n"),
+            Some(DATABASE_SHELL)
+        );
         assert!(needs_a_person("kubectl get pods\n").is_none());
         assert!(needs_a_person("mysql> FLUSH TABLES WITH READ LOCK;\n").is_some());
         assert!(never_ends("sudo tail -f /var/log/syslog\n"));

@@ -241,15 +241,21 @@ pub(crate) fn heading_words(text: &str) -> String {
         .join(" ")
 }
 
-/// Whether an overview item and a later heading name one task: "Create a new user (in
-/// Production)" and "Create new user for Postgres database" share three words; "Delete the old
-/// users" and "Deleting the old user" share all the heading's words, read without endings.
+/// Whether an overview item and a later heading name one task: they start with the same verb,
+/// and "Create a new user (in Production)" and "Create new user for Postgres database" share
+/// three words; "Delete the old users" and "Deleting the old user" share all the heading's
+/// words, read without endings.
 pub(crate) fn names_the_same_task(item: &str, heading: &str) -> bool {
     let heading = task_words(heading);
     if heading.len() < 2 {
         return false;
     }
     let item = task_words(item);
+    // The same task starts with the same verb: "The load balancer rejects the certificate" is
+    // no spelling-out of "Renew the certificate on the load balancer".
+    if heading.first() != item.first() {
+        return false;
+    }
     let shared = heading.iter().filter(|w| item.contains(w)).count();
     shared == heading.len() || shared >= 3
 }
@@ -330,4 +336,26 @@ pub(crate) fn quote_label(raw: &str) -> Option<String> {
     let words = text.split_whitespace().count();
     ((1..=12).contains(&words) && md.trim_end_matches(['*', '_']).ends_with(':'))
         .then(|| text.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_overview_item_and_the_heading_that_spells_it_out() {
+        assert!(names_the_same_task(
+            "Create a new user (in Production)",
+            "Create new user for Postgres database"
+        ));
+        assert!(names_the_same_task(
+            "Delete the old users in each environment",
+            "Deleting the old user"
+        ));
+        // Words in common, but not the same task.
+        assert!(!names_the_same_task(
+            "Renew the certificate on the load balancer",
+            "The load balancer rejects the new certificate"
+        ));
+    }
 }
