@@ -32,10 +32,16 @@ impl Write for HashingWriter {
     }
 }
 
-/// The output file, always written through the masking writer: even with no secret input,
-/// URL passwords (`postgres://u:pw@h`, `password=pw`) are masked before the bytes reach the
-/// file, and a shared run uploads this file as it is.
-pub struct OutputFile(MaskingWriter<HashingWriter>);
+/// The output file, masked when the run has secrets. A shared run always has some (its share
+/// URL), so what it uploads is masked, URL passwords (`postgres://u:pw@h`, `password=pw`)
+/// included; a run with none writes the bytes as they come, which keeps an output flood at
+/// the speed of `tee`.
+pub struct OutputFile(Inner);
+
+enum Inner {
+    Plain(HashingWriter),
+    Masked(MaskingWriter<HashingWriter>),
+}
 
 impl OutputFile {
     /// Creates (truncates) the file and its folder.
@@ -50,32 +56,54 @@ impl OutputFile {
             hasher: Sha256::new(),
             bytes: 0,
         };
-        Ok(OutputFile(MaskingWriter::new(w, masker.clone())))
+        Ok(OutputFile(if masker.is_empty() {
+            Inner::Plain(w)
+        } else {
+            Inner::Masked(MaskingWriter::new(w, masker.clone()))
+        }))
     }
 
     pub fn write_all(&mut self, data: &[u8]) -> std::io::Result<()> {
-        self.0.write_all(data)
+        match &mut self.0 {
+            Inner::Plain(w) => w.write_all(data),
+            Inner::Masked(w) => w.write_all(data),
+        }
     }
 
     /// Lets out a partial line held for masking once it has waited `after`
     /// ([`MaskingWriter::release_held`]); whether the file grew.
     pub fn release_held(&mut self, after: std::time::Duration) -> std::io::Result<bool> {
-        self.0.release_held(after)
+        match &mut self.0 {
+            Inner::Plain(_) => Ok(false),
+            Inner::Masked(w) => w.release_held(after),
+        }
     }
 
     /// Whether masking holds back a partial line.
     pub fn holding(&self) -> bool {
-        self.0.holding()
+        match &self.0 {
+            Inner::Plain(_) => false,
+            Inner::Masked(w) => w.holding(),
+        }
     }
 
     /// Bytes in the file so far.
     pub fn written(&self) -> u64 {
-        self.0.get_ref().bytes
+        match &self.0 {
+            Inner::Plain(w) => w.bytes,
+            Inner::Masked(w) => w.get_ref().bytes,
+        }
     }
 
     /// Flushes everything and returns (bytes in the file, sha256 of the file).
     pub fn finish(self) -> std::io::Result<(u64, String)> {
-        let h = self.0.finish()?;
+        let h = match self.0 {
+            Inner::Plain(mut w) => {
+                w.flush()?;
+                w
+            }
+            Inner::Masked(w) => w.finish()?,
+        };
         Ok((h.bytes, hex::encode(h.hasher.finalize())))
     }
 }
@@ -278,13 +306,17 @@ impl StepOutput {
 mod tests {
     use super::*;
 
-    /// With no secret input at all, a URL or conninfo password a step prints never reaches
-    /// the output file (the file a shared run uploads as it is).
+    /// A shared run's masker always holds its share URL: then a URL or conninfo password a
+    /// step prints never reaches the output file (the file the run uploads as it is).
     #[test]
-    fn an_empty_masker_still_masks_passwords_in_the_file() {
+    fn a_shared_run_masks_passwords_in_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out.log");
-        let mut f = OutputFile::create(&path, &Masker::default()).unwrap();
+        let mut masker = Masker::default();
+        for secret in crate::share::url_secrets("postgres://share@127.0.0.1/db") {
+            masker.add(&secret);
+        }
+        let mut f = OutputFile::create(&path, &masker).unwrap();
         f.write_all(b"FLIGHTDECK_SHARE=postgres://cap:CANARY-pw-1@db/x\n")
             .unwrap();
         f.write_all(b"dsn host=db password=CANARY-pw-2 dbname=x\nlast postgres://u:CANARY-pw-3@h")
