@@ -401,35 +401,27 @@ impl App {
     /// Whether an input is masked: front matter or its name says so, or it is part of a
     /// database connection string (a password, whatever it is called).
     pub fn is_secret(&self, name: &str) -> bool {
+        // Whether a connection string refers to the input.
+        let names_it = |url: &str| {
+            let mut found = false;
+            crate::exec::substitute::fill(
+                url,
+                true,
+                |n| {
+                    found |= n == name;
+                    None
+                },
+                str::to_string,
+            );
+            found
+        };
         self.runbook.is_secret(name)
-            || self.share_url.as_deref().is_some_and(|url| {
-                let mut found = false;
-                crate::exec::substitute::fill(
-                    url,
-                    true,
-                    |n| {
-                        found |= n == name;
-                        None
-                    },
-                    str::to_string,
-                );
-                found
-            })
-            || self.runbook.front_matter.as_ref().is_some_and(|f| {
-                f.databases.values().any(|url| {
-                    let mut found = false;
-                    crate::exec::substitute::fill(
-                        url,
-                        true,
-                        |n| {
-                            found |= n == name;
-                            None
-                        },
-                        str::to_string,
-                    );
-                    found
-                })
-            })
+            || self.share_url.as_deref().is_some_and(names_it)
+            || self
+                .runbook
+                .front_matter
+                .as_ref()
+                .is_some_and(|f| f.databases.values().any(|url| names_it(url)))
     }
 
     /// Inputs a step needs that have no value yet in this cockpit.
