@@ -539,7 +539,7 @@ fn version_notations_and_declared_example_versions_are_inputs() {
     assert_eq!(
         tag.code.as_deref(),
         Some(
-            "git tag -s v<VERSION> -m \"Release <VERSION>\"\ntbump --no-tag <NEXT_VERSION>-dev\ngit push origin release-<YY_MM_x>\ngit checkout 4.x\n"
+            "git tag -s v<VERSION> -m \"Release <VERSION>\"\ntbump --non-interactive --no-tag <NEXT_VERSION>-dev\ngit push origin release-<YY_MM_x>\ngit checkout 4.x\n"
         )
     );
     assert_eq!(tag.inputs, ["VERSION", "NEXT_VERSION", "YY_MM_x"]);
@@ -1369,5 +1369,31 @@ fn conditions_and_alternatives_are_read_where_they_stand() {
     assert_eq!(
         steps[3].choice.as_ref().map(|c| c.group),
         steps[4].choice.as_ref().map(|c| c.group)
+    );
+}
+
+#[test]
+fn programs_that_ask_on_a_terminal_are_typed_by_hand() {
+    use StepKind::{Manual, Shell};
+    let rb = load("40-asks-on-a-terminal");
+    let kinds =
+        |title: &str| -> Vec<StepKind> { phase_steps(&rb, title).iter().map(|s| s.kind).collect() };
+    // A step has no terminal: a question it asks reads end of input. Answered in advance
+    // (`--non-interactive`, `-auto-approve`, `-y`, `yes |`), the same command runs.
+    assert_eq!(kinds("Tag"), [Manual]);
+    assert_eq!(kinds("Bump"), [Manual, Shell]);
+    assert_eq!(kinds("Infrastructure"), [Shell, Manual, Shell]);
+    assert_eq!(kinds("Packages"), [Shell, Shell, Manual]);
+    let tag = phase_steps(&rb, "Tag")[0];
+    assert_eq!(tag.title, "Tag the release and push it.");
+    assert!(
+        tag.detail.contains("opens an editor for the tag message"),
+        "{}",
+        tag.detail
+    );
+    assert!(
+        tag.code
+            .as_deref()
+            .is_some_and(|c| c.contains("git tag -a"))
     );
 }

@@ -4,6 +4,7 @@
 //! with stable step ids, inputs, danger flags and diagnostics. Parsing never fails: whatever the
 //! text, a model comes back and problems are reported as [`Diagnostic`]s.
 
+mod asks;
 mod blocks;
 mod choice;
 mod command;

@@ -231,7 +231,7 @@ fn command_shape(line: &str, in_code: bool) -> bool {
 
 /// Where the program is among a line's words: `sudo -u postgres`, `env`, `nohup` and
 /// `NAME=value` prefixes do not decide; the program does.
-fn program_index(tokens: &[&str]) -> usize {
+pub(super) fn program_index(tokens: &[&str]) -> usize {
     let mut i = 0;
     while let Some(t) = tokens.get(i) {
         if matches!(*t, "sudo" | "env" | "time" | "nohup" | "exec") {
@@ -633,7 +633,8 @@ fn statement_never_ends(statement: &str) -> bool {
 pub const DATABASE_SHELL: &str = "opens an interactive database shell";
 
 /// Why a block cannot run unattended, if it opens something that waits for a person: an
-/// editor, a switch of user, a database or Redis shell fed by the lines after it.
+/// editor, a switch of user, a database or Redis shell fed by the lines after it, a program
+/// that asks a question on the terminal ([`super::asks`]).
 pub fn needs_a_person(commands: &str) -> Option<&'static str> {
     if at_a_repl_prompt(commands) {
         return Some("is typed at an interactive database or language prompt");
@@ -689,7 +690,7 @@ pub fn needs_a_person(commands: &str) -> Option<&'static str> {
             return Some("opens a shell in a container");
         }
     }
-    None
+    super::asks::asks_on_a_terminal(commands)
 }
 
 #[cfg(test)]
