@@ -1396,4 +1396,13 @@ fn programs_that_ask_on_a_terminal_are_typed_by_hand() {
             .as_deref()
             .is_some_and(|c| c.contains("git tag -a"))
     );
+    // `ll` is an interactive alias: the block is a listing to read beside the instruction.
+    let clean = phase_steps(&rb, "Clean up");
+    assert_eq!(
+        clean
+            .iter()
+            .map(|s| (s.kind, s.optional))
+            .collect::<Vec<_>>(),
+        [(Manual, true)]
+    );
 }

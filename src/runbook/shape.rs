@@ -653,6 +653,11 @@ pub fn needs_a_person(commands: &str) -> Option<&'static str> {
         if INTERACTIVE.contains(&program) || INTERACTIVE.contains(&line.trim()) {
             return Some("opens an editor");
         }
+        // `ll`, `la`: aliases only an interactive shell defines; `bash -c` knows no such
+        // command, so the block is a listing to read.
+        if matches!(program, "ll" | "la") {
+            return Some("lists files with an alias only an interactive shell defines");
+        }
         if program == "su" || *line == "sudo su" || *line == "sudo -i" || *line == "sudo -s" {
             return Some("switches user in an interactive shell");
         }
@@ -787,6 +792,8 @@ mod tests {
             Some(DATABASE_SHELL)
         );
         assert!(needs_a_person("kubectl get pods\n").is_none());
+        assert!(needs_a_person("cd /var/lib/backups\nll\n").is_some());
+        assert!(needs_a_person("ls -l /var/lib/backups\n").is_none());
         assert!(needs_a_person("mysql> FLUSH TABLES WITH READ LOCK;\n").is_some());
         assert!(never_ends("sudo tail -f /var/log/syslog\n"));
         assert!(never_ends("kubectl -n x port-forward svc/db 5432\n"));
