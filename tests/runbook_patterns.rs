@@ -1187,6 +1187,14 @@ fn commands_the_prose_says_run_on_another_machine_are_done_by_hand() {
         brokers[0].code.as_deref(),
         Some("systemctl stop queue-consumer\n")
     );
+    // "This is on release-01:" names a host; "Locally" comes back.
+    assert_eq!(
+        phase_steps(&rb, "Release day")
+            .iter()
+            .map(|s| s.kind)
+            .collect::<Vec<_>>(),
+        [Manual, Shell]
+    );
     // A heading ends it; "the server side" names no machine.
     let switch = phase_steps(&rb, "Switch over");
     assert_eq!(

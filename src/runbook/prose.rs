@@ -461,6 +461,9 @@ pub fn names_a_machine(text: &str) -> Option<bool> {
         || words.iter().any(|w| {
             ["run", "execute", "type"].contains(&w.trim_matches(|c: char| !c.is_alphanumeric()))
         });
+    if on_a_named_host(&words) {
+        return Some(true);
+    }
     if !instructs {
         return None;
     }
@@ -512,6 +515,28 @@ pub fn names_a_machine(text: &str) -> Option<bool> {
         }
     }
     None
+}
+
+/// "This is on rust-central-station:", "These run on `db-primary-01`.": a sentence that says
+/// where what follows runs, by a host's name (a word with a dash or a digit, no path). Not "on
+/// rust-lang/rust" (a repository), "on 2015-09-17" (a date) or "on T-30m".
+fn on_a_named_host(words: &[&str]) -> bool {
+    const SAYS_WHERE: &[&str] = &["is", "are", "runs", "run", "happens", "executed", "done"];
+    words.windows(3).any(|w| {
+        if !SAYS_WHERE.contains(&w[0]) || w[1] != "on" {
+            return false;
+        }
+        let host = w[2]
+            .trim_end_matches([':', '.', ',', ';'])
+            .trim_matches('`');
+        host.starts_with(|c: char| c.is_ascii_lowercase())
+            && host
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+            && host.contains(|c: char| c == '-' || c.is_ascii_digit())
+            && !host.ends_with(['-', '.'])
+            && !is_time_marker(&host.to_ascii_uppercase())
+    })
 }
 
 /// "SSH into the instance", "log into the rust-central-station server and run this", "login
@@ -780,6 +805,8 @@ mod tests {
             "SSH into the instance and enter sudo",
             "(optional) login to central station, and run the following.",
             "To publish it, log into the rust-central-station server and run this command:",
+            "**T-30m** - This is on rust-central-station:",
+            "These commands run on `db-primary-01`.",
         ] {
             assert_eq!(names_a_machine(remote), Some(true), "{remote}");
         }
@@ -802,6 +829,10 @@ mod tests {
             "The agent binary is cached on the host, so restarts are fast.",
             "Note: never ssh into production hosts directly.",
             "Log into Grafana and navigate to the dashboard for the app.",
+            "The fix is on rust-lang/rust master.",
+            "This is on 2015-09-17, the archive date.",
+            "The release is on T-3 days, Monday.",
+            "The agent is on version 3.2 everywhere.",
         ] {
             assert_eq!(names_a_machine(neither), None, "{neither}");
         }
