@@ -1414,3 +1414,17 @@ fn programs_that_ask_on_a_terminal_are_typed_by_hand() {
         [(Manual, true)]
     );
 }
+
+#[test]
+fn a_login_spelled_out_in_words_is_asked_for() {
+    let rb = load("41-spelled-out-logins");
+    let steps = phase_steps(&rb, "Copy");
+    // The reader's own user and host, not a machine named "source-server-public-ip".
+    assert_eq!(steps[0].inputs, ["username", "source-server-public-ip"]);
+    assert_eq!(
+        steps[0].code.as_deref(),
+        Some("scp -r <username>@<source-server-public-ip>:/etc/nginx/ssl ./\n")
+    );
+    // A real host name stays.
+    assert!(steps[1].inputs.is_empty(), "{:?}", steps[1].inputs);
+}

@@ -315,6 +315,75 @@ impl StandIn {
     }
 }
 
+/// `code` with the login a command spells out in words marked as placeholders: `scp
+/// username@source-server-public-ip:/etc/ssl ./` stands for the reader's own user and host,
+/// so it becomes `<username>@<source-server-public-ip>:…`. Only in the arguments of ssh, scp,
+/// rsync, sftp and ssh-copy-id; a host is words joined by dashes (no dot, no digit) that name
+/// what it is (`-ip`, `server`, `host`); the user only when it is a generic word (`username`,
+/// `user`). `deploy@app-01` and `root@db.internal` are real. `None` when nothing changes.
+pub fn spelled_out_logins(code: &str) -> Option<String> {
+    const CONNECT: &[&str] = &["ssh", "scp", "rsync", "sftp", "ssh-copy-id"];
+    const NAMES: &[&str] = &[
+        "ip", "host", "hostname", "server", "address", "addr", "domain", "machine", "instance",
+        "vm", "box", "node",
+    ];
+    const GENERIC_USER: &[&str] = &[
+        "username",
+        "user",
+        "your-username",
+        "your_username",
+        "youruser",
+    ];
+    let mut out = String::with_capacity(code.len() + 8);
+    let mut changed = false;
+    for line in code.split_inclusive('\n') {
+        let connects = line
+            .split_whitespace()
+            .any(|w| CONNECT.contains(&w.rsplit('/').next().unwrap_or(w)));
+        if !connects {
+            out.push_str(line);
+            continue;
+        }
+        let mut rest = line;
+        while let Some(at) = rest.find('@') {
+            let start = rest[..at]
+                .rfind(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '='))
+                .map_or(0, |i| i + 1);
+            let end = rest[at + 1..]
+                .find(|c: char| !(c.is_ascii_lowercase() || matches!(c, '-' | '_')))
+                .map_or(rest.len(), |i| at + 1 + i);
+            let (user, host) = (&rest[start..at], &rest[at + 1..end]);
+            let parts: Vec<&str> = host.split(['-', '_']).collect();
+            // (A host goes on to a `:path`, a quote or the end: `backup-host.example.com`
+            // is a real name.)
+            let whole = rest[end..]
+                .chars()
+                .next()
+                .is_none_or(|c| c.is_whitespace() || matches!(c, ':' | '"' | '\'' | '/'));
+            let spelled = whole
+                && parts.len() >= 2
+                && parts.iter().all(|p| !p.is_empty())
+                && parts.iter().any(|p| NAMES.contains(p));
+            if !spelled {
+                out.push_str(&rest[..=at]);
+                rest = &rest[at + 1..];
+                continue;
+            }
+            out.push_str(&rest[..start]);
+            if GENERIC_USER.contains(&user) {
+                out.push_str(&format!("<{user}>"));
+            } else {
+                out.push_str(user);
+            }
+            out.push_str(&format!("@<{host}>"));
+            changed = true;
+            rest = &rest[end..];
+        }
+        out.push_str(rest);
+    }
+    changed.then_some(out)
+}
+
 /// The `{NAMESPACE}` placeholder that starts at byte `at` of `text` (which holds a `{`): many
 /// runbooks write placeholders in single braces (`recovery-{USERNAME}-1`, `{cluster-name}`).
 /// Returns the name and the length of its text. Not placeholders: `${VAR}`, `{{ template }}`,
@@ -769,6 +838,29 @@ fn comment_start(line: &str) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn logins_spelled_out_in_words_are_placeholders() {
+        assert_eq!(
+            spelled_out_logins("scp -r username@source-server-public-ip:/etc/nginx/ssl ./\n")
+                .as_deref(),
+            Some("scp -r <username>@<source-server-public-ip>:/etc/nginx/ssl ./\n")
+        );
+        assert_eq!(
+            spelled_out_logins("ssh deploy@your-server-ip 'uptime'\n").as_deref(),
+            Some("ssh deploy@<your-server-ip> 'uptime'\n")
+        );
+        for real in [
+            "ssh deploy@app-01\n",
+            "ssh root@db.internal\n",
+            "scp backup@backup-host.example.com:/x .\n",
+            "git push git@github.com:org/repo.git\n",
+            "echo user@source-server-ip\n",
+            "ssh ops@bastion\n",
+        ] {
+            assert_eq!(spelled_out_logins(real), None, "{real}");
+        }
+    }
     use super::*;
 
     #[test]

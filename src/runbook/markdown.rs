@@ -23,8 +23,8 @@ use crate::runbook::diagnostic::Diagnostic;
 use crate::runbook::fence::{info_lang, parse_info};
 use crate::runbook::heading::{HeadingPlan, heading_plan};
 use crate::runbook::inputs::{
-    CodeVars, Dialect, bracket_placeholders, name_stand_ins, respell_placeholders, spelling_key,
-    strip_shell_comments, vars_in,
+    CodeVars, Dialect, bracket_placeholders, name_stand_ins, respell_placeholders,
+    spelled_out_logins, spelling_key, strip_shell_comments, vars_in,
 };
 use crate::runbook::model::{Attrs, Choice, Phase, Step, StepKind};
 use crate::runbook::notation::{declared_example, example_version, neighbour_versions, notations};
@@ -955,7 +955,10 @@ impl<'a> Walker<'a> {
                     commands
                 };
                 let commands = match kind {
-                    StepKind::Shell => name_stand_ins(&commands).unwrap_or(commands),
+                    StepKind::Shell => {
+                        let commands = name_stand_ins(&commands).unwrap_or(commands);
+                        spelled_out_logins(&commands).unwrap_or(commands)
+                    }
                     _ => commands,
                 };
                 // "for your application (e.g. local-links-manager)" over `… | grep
