@@ -1428,3 +1428,25 @@ fn a_login_spelled_out_in_words_is_asked_for() {
     // A real host name stays.
     assert!(steps[1].inputs.is_empty(), "{:?}", steps[1].inputs);
 }
+
+#[test]
+fn an_item_that_enters_a_folder_is_its_cd() {
+    use StepKind::{Manual, Shell};
+    let rb = load("42-enter-a-folder");
+    let steps = phase_steps(&rb, "Rotate");
+    // "cd into `x`" is `cd x`, so the folder carries to the steps after it.
+    assert_eq!(
+        steps
+            .iter()
+            .map(|s| (s.kind, s.code.as_deref()))
+            .collect::<Vec<_>>(),
+        [
+            (Shell, Some("cd infra/terraform/deployments/rds/\n")),
+            (Shell, Some("terraform init\n")),
+            // "Go to `main`" may be a branch: no folder.
+            (Manual, None),
+            (Shell, Some("cd scripts\n")),
+            (Shell, Some("./rotate.sh --all\n")),
+        ]
+    );
+}

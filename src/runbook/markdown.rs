@@ -2160,6 +2160,11 @@ fn item_command(text: &str, spans: &Spans<'_>, raw: Option<&str>) -> Option<Stri
             return Some(commands);
         }
     }
+    if let [one] = spans.code.as_slice()
+        && let Some(dir) = folder_to_enter(text, one.trim())
+    {
+        return Some(format!("cd {dir}\n"));
+    }
     let only = only_command(spans)?;
     // "Once you have successfully run `x`, review …": a command already done, not this step's.
     let head = text.split(only).next().unwrap_or("").to_ascii_lowercase();
@@ -2196,6 +2201,64 @@ fn item_command(text: &str, spans: &Spans<'_>, raw: Option<&str>) -> Option<Stri
         .any(|lead| text.contains(&format!("{lead}{only}")));
     let told = runs_a_command(text) || labelled || named;
     (bare || told).then(|| format!("{only}\n"))
+}
+
+/// "cd into `terraform/deployments/rds/`", "Change to the `eksctl` directory": an item that
+/// says to enter a folder, named in its one inline code, is that `cd`, so the folder carries
+/// to the shell steps after it as a `cd` in a block does. ("Go to `x`" only with a path or the
+/// word directory: "go to `main`" may be a branch.)
+fn folder_to_enter<'a>(text: &str, code: &'a str) -> Option<&'a str> {
+    let lower = text.trim().to_ascii_lowercase();
+    let lead = [
+        "cd into ",
+        "cd to ",
+        "cd ",
+        "change into ",
+        "change to ",
+        "change directory to ",
+        "switch to ",
+        "go to ",
+        "go into ",
+        "navigate to ",
+        "navigate into ",
+    ]
+    .into_iter()
+    .find(|l| lower.starts_with(l))?;
+    let rest = lower[lead.len()..].trim_start();
+    let rest = rest.strip_prefix("the ").unwrap_or(rest);
+    // (Titles have lost their backticks.)
+    let quoted = rest.strip_prefix('`');
+    let named = quoted
+        .unwrap_or(rest)
+        .strip_prefix(&code.to_ascii_lowercase())?;
+    let named = if quoted.is_some() {
+        named.strip_prefix('`')?
+    } else {
+        named
+    }
+    .trim_start();
+    let folder_word = ["directory", "folder", "dir"]
+        .iter()
+        .any(|w| named.starts_with(w));
+    let loose = [
+        "switch to ",
+        "go to ",
+        "go into ",
+        "navigate to ",
+        "change to ",
+    ]
+    .contains(&lead);
+    let path = !code.is_empty()
+        && !code.contains([' ', '\t', '$', '`', '*'])
+        && !code.contains("://")
+        && !code.starts_with('-');
+    // Nothing else after the folder but an end: "cd into `x`", "… directory.".
+    let ends = named
+        .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+        .trim()
+        .trim_end_matches(['.', ':'])
+        .is_empty();
+    (path && ends && (!loose || folder_word || code.contains('/'))).then_some(code)
 }
 
 /// `code` with `word` replaced where it stands whole (not inside a longer name); `None` when
