@@ -1450,3 +1450,31 @@ fn an_item_that_enters_a_folder_is_its_cd() {
         ]
     );
 }
+
+#[test]
+fn instructions_before_a_lead_in_are_a_step_of_their_own() {
+    use StepKind::{Manual, Shell};
+    let rb = load("43-instructions-before-a-lead");
+    // The block takes its title from the last sentence; the instruction before it is done
+    // first. The sentence that repeats the heading is no step.
+    assert_eq!(
+        kinds_titles(&phase_steps(&rb, "Promote beta to stable")),
+        [
+            (
+                Manual,
+                "Temporarily turn off branch protection for stable".into()
+            ),
+            (Shell, "In your checkout".into()),
+            (Manual, "Re-enable branch protection for stable".into()),
+            (Manual, "Update ci/run.sh to pass channel=stable.".into()),
+        ]
+    );
+    // An example of the instruction, a summary of the block and a value to replace are not.
+    assert_eq!(
+        phase_steps(&rb, "Create the user")
+            .iter()
+            .map(|s| s.kind)
+            .collect::<Vec<_>>(),
+        [Shell, Shell]
+    );
+}

@@ -321,6 +321,12 @@ impl<'a> Walker<'a> {
                             || is_instruction(text)
                             || describes_the_block_below(text);
                         if leads && !is_bare_label(text) && !is_caveat(text) {
+                            if matches!(
+                                blocks.get(i + 1),
+                                Some(Block::Code { .. } | Block::List { .. })
+                            ) {
+                                self.instructions_before_the_lead(text, range);
+                            }
                             self.lead_in = Some((text.to_string(), self.made));
                         }
                     }
@@ -1473,6 +1479,81 @@ impl<'a> Walker<'a> {
         true
     }
 
+    /// "Re-enable branch protection for the `stable` branch. Send a PR … making the following
+    /// changes:": the block or list below takes its title from the last sentence, so the
+    /// instructions before it are a manual step of their own, done first. Not a sentence that
+    /// repeats the section's heading ("Promote beta to stable."), a remark ("Note …") or a
+    /// fact.
+    fn instructions_before_the_lead(&mut self, text: &str, range: &Range<usize>) {
+        let sentences = crate::runbook::title::sentences(text.trim());
+        let Some((last, before)) = sentences.split_last() else {
+            return;
+        };
+        let says_nothing = is_bare_label(last) || last.split_whitespace().count() <= 2;
+        let words = |s: &str| -> Vec<String> {
+            s.split_whitespace()
+                .map(|w| {
+                    w.trim_matches(|c: char| !c.is_alphanumeric())
+                        .to_ascii_lowercase()
+                })
+                .collect()
+        };
+        let last_words = words(last);
+        // "Prepare a password … For example, you could use `pwgen`:": the block is one way to
+        // do what the sentence before says, which is the block's own step.
+        let example = ["for example", "e.g", "for instance", "you could", "you can"]
+            .iter()
+            .any(|p| last.to_ascii_lowercase().starts_with(p));
+        if before.is_empty() || !last.trim_end().ends_with(':') || says_nothing || example {
+            return;
+        }
+        let heading = self
+            .open
+            .last()
+            .map(|&k| self.out.phases[k].title.to_ascii_lowercase())
+            .unwrap_or_default();
+        let remark = |s: &str| {
+            let first = s
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .trim_matches(|c: char| !c.is_alphanumeric())
+                .to_ascii_lowercase();
+            // ("Replace `YY` with the minor version": a value, asked as an input.)
+            [
+                "note",
+                "see",
+                "let",
+                "keep",
+                "read",
+                "use",
+                "look",
+                "replace",
+                "substitute",
+            ]
+            .contains(&first.as_str())
+        };
+        let told: Vec<&str> = before
+            .iter()
+            .copied()
+            .filter(|s| {
+                is_instruction(s)
+                    && !remark(s)
+                    && !states_a_fact(s)
+                    && !heading.starts_with(&s.trim_end_matches('.').to_ascii_lowercase())
+                    // "Create a new branch on cargo. … and then create a new branch:" says
+                    // what the block does: its verb and a word of its object come back.
+                    && !summarises(&words(s), &last_words)
+            })
+            .collect();
+        let Some(first) = told.first() else {
+            return;
+        };
+        let line = self.lines.line(range.start);
+        let detail = told.join(". ") + ".";
+        self.push_step(Step::manual(short_title(first).into_owned(), line, detail));
+    }
+
     /// A paragraph made of commands (`\`-continued or one per line), or an instruction to run
     /// one command in inline code ("Run `make release`."), is a shell step. Returns whether it
     /// made one.
@@ -2201,6 +2282,17 @@ fn item_command(text: &str, spans: &Spans<'_>, raw: Option<&str>) -> Option<Stri
         .any(|lead| text.contains(&format!("{lead}{only}")));
     let told = runs_a_command(text) || labelled || named;
     (bare || told).then(|| format!("{only}\n"))
+}
+
+/// Whether an instruction (its words) says again what a later sentence (`last`) asks: the
+/// same verb, and one of the next four words (of four letters or more) after it.
+fn summarises(sentence: &[String], last: &[String]) -> bool {
+    let leads = ["then", "now", "next", "first", "temporarily", "also"];
+    let mut rest = sentence.iter().skip_while(|w| leads.contains(&w.as_str()));
+    let Some(verb) = rest.next() else {
+        return false;
+    };
+    last.contains(verb) && rest.take(4).any(|w| w.len() >= 4 && last.contains(w))
 }
 
 /// "cd into `terraform/deployments/rds/`", "Change to the `eksctl` directory": an item that

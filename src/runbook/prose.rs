@@ -234,6 +234,7 @@ const VERBS: &[&str] = &[
     "track",
     "transfer",
     "trigger",
+    "turn",
     "tweet",
     "type",
     "unblock",
@@ -330,6 +331,8 @@ const LEADS: &[&str] = &[
     "locally",
     "manually",
     "optionally",
+    "temporarily",
+    "carefully",
 ];
 
 /// Whether `text` starts like an instruction: an imperative verb, perhaps after "Then" or a
