@@ -1261,8 +1261,12 @@ fn an_overview_that_later_sections_spell_out_is_their_summary() {
             "pg_dump -Fc shop -f shop.dump\n",
             "rsync -a uploads/ new-host:uploads/\n",
             "bin/rails assets:precompile\n",
+            // The last item, which no section spells out: the cutover, after them.
+            "",
         ]
     );
+    let after = phase_steps(&rb, "After the move");
+    assert_eq!(after[1].title, "Point the DNS at the new host.");
 }
 
 #[test]
@@ -1476,5 +1480,40 @@ fn instructions_before_a_lead_in_are_a_step_of_their_own() {
             .map(|s| s.kind)
             .collect::<Vec<_>>(),
         [Shell, Shell]
+    );
+}
+
+#[test]
+fn a_runbook_that_moves_to_a_new_machine_runs_nothing_here_unless_told() {
+    use StepKind::{Manual, Shell};
+    let rb = load("44-move-to-a-new-machine");
+    // Every block runs on the old or the new machine, except what the prose says is local.
+    assert_eq!(
+        phase_steps(&rb, "Copy the database")
+            .iter()
+            .map(|s| s.kind)
+            .collect::<Vec<_>>(),
+        [Manual, Shell]
+    );
+    assert_eq!(phase_steps(&rb, "Stop the shop")[0].kind, Manual);
+    // The overview's first item links to the guide that spells it out: a step before the
+    // detailed sections. Its last items no section spells out: the cutover, after them.
+    assert_eq!(
+        kinds_titles(&phase_steps(&rb, "Overview")),
+        [(
+            Manual,
+            "Set up the new server with the install guide.".into()
+        )]
+    );
+    let after = phase_steps(&rb, "After moving");
+    assert_eq!(
+        kinds_titles(&after),
+        [
+            (
+                Manual,
+                "RAILS_ENV=production bin/rails assets:precompile".into()
+            ),
+            (Manual, "Point DNS at the new server.".into()),
+        ]
     );
 }

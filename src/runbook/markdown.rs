@@ -125,6 +125,14 @@ pub struct Walker<'a> {
     /// The prose of this section says its commands run on another machine ("On a kafka
     /// broker, go to …", "run this on your old server"): its blocks are done by hand there.
     remote_section: bool,
+    /// The runbook moves a service to another machine ("Migrating to a new machine",
+    /// "from one server to another"): every command runs on the old or the new one, so a
+    /// section's blocks are done there by hand unless its prose says "locally".
+    between_machines: bool,
+    /// Items at the end of an overview that no later section spells out ("Update your DNS
+    /// settings", "Update your Nginx configuration"): the cutover after the detailed steps,
+    /// added after the last phase with steps once the walk is done.
+    overview_tail: Vec<Step>,
     /// A block opened an interactive database shell (`mysql --host … -p`): the `sql` blocks
     /// after it are typed there, until a heading at this level or above.
     db_session: Option<u8>,
@@ -175,7 +183,9 @@ impl<'a> Walker<'a> {
             last_text: None,
             lead_in: None,
             section_conditional: false,
-            remote_section: false,
+            remote_section: moves_between_machines(src),
+            between_machines: moves_between_machines(src),
+            overview_tail: Vec::new(),
             db_session: None,
             file_lead: None,
             hosts: Vec::new(),
@@ -210,6 +220,16 @@ impl<'a> Walker<'a> {
             .collect();
         self.walk_blocks(blocks, None);
         self.flush_steps();
+        let tail = std::mem::take(&mut self.overview_tail);
+        if let Some(last) = self
+            .out
+            .phases
+            .iter_mut()
+            .rev()
+            .find(|p| !p.steps.is_empty())
+        {
+            last.steps.extend(tail);
+        }
         self.numbered_headings();
         self.heading_choices();
         self.split_steps();
@@ -596,7 +616,7 @@ impl<'a> Walker<'a> {
         self.last_text = None;
         self.lead_in = None;
         self.section_conditional = false;
-        self.remote_section = false;
+        self.remote_section = self.between_machines;
         self.file_lead = None;
         if self.db_session.is_some_and(|end| level <= end) {
             self.db_session = None;
@@ -1213,6 +1233,9 @@ impl<'a> Walker<'a> {
         if in_another_users_shell(code) {
             return Some("is typed as another user");
         }
+        if self.remote_section && self.between_machines {
+            return Some("runs on the old or the new machine this runbook moves between");
+        }
         if self.remote_section {
             return Some("runs on another machine, which the prose names");
         }
@@ -1652,17 +1675,51 @@ impl<'a> Walker<'a> {
         let flat = items
             .iter()
             .all(|i| matches!(i.blocks[..], [Block::Paragraph { .. }]));
-        let overview = steps_here && top && flat && items.len() >= 4 && {
-            let later = items
+        let spelled: Vec<bool> = if steps_here && top && flat && items.len() >= 4 {
+            items
                 .iter()
-                .filter(|item| item.task.is_none() && self.spelled_out_later(item))
-                .count();
-            later >= 2 && later * 4 >= items.len()
+                .map(|item| item.task.is_none() && self.spelled_out_later(item))
+                .collect()
+        } else {
+            Vec::new()
         };
+        let later = spelled.iter().filter(|s| **s).count();
+        let overview = later >= 2 && later * 4 >= items.len();
+        // An overview's items before the first one spelled out later (set up the new server
+        // with the linked guide) and after the last (point DNS at it) are steps of their own:
+        // the preparation before the detailed sections, and the cutover after them.
+        let first_spelled = spelled.iter().position(|s| *s).unwrap_or(0);
+        let last_spelled = spelled.iter().rposition(|s| *s).unwrap_or(usize::MAX);
         let mut last = None;
         let mut prev_way: Option<&str> = None;
         let mut prev_or = false;
-        for item in items {
+        for (index, item) in items.iter().enumerate() {
+            // (Before the first, only an item that links to the guide that spells it out:
+            // "Access the database" may be what a differently named section does.)
+            // (A link whose target holds a site generator's shortcode stays text: `](`.)
+            let guided = matches!(item.blocks.first(),
+                Some(Block::Paragraph { text, spans, .. }) if spans.linked > 0 || text.contains("]("));
+            let overview = overview && (index >= first_spelled || !guided);
+            if overview
+                && index > last_spelled
+                && let Some(Block::Paragraph { text, range, .. }) = item.blocks.first()
+            {
+                if is_instruction(text) {
+                    let line = self.lines.line(range.start);
+                    let mut step = Step::manual(
+                        short_title(sentence_for_title(text)).into_owned(),
+                        line,
+                        text.to_string(),
+                    );
+                    step.detail
+                        .push_str("\n\n(From the overview: no later section spells it out.)");
+                    self.overview_tail.push(step);
+                }
+                if top {
+                    self.describe(item.range.clone());
+                }
+                continue;
+            }
             let (title, spans, para_range) = match item.blocks.first() {
                 Some(Block::Paragraph {
                     text, spans, range, ..
@@ -2282,6 +2339,28 @@ fn item_command(text: &str, spans: &Spans<'_>, raw: Option<&str>) -> Option<Stri
         .any(|lead| text.contains(&format!("{lead}{only}")));
     let told = runs_a_command(text) || labelled || named;
     (bare || told).then(|| format!("{only}\n"))
+}
+
+/// Whether the runbook's opening (its title, front matter and first paragraphs) says it moves
+/// a service to another machine: "Migrating to a new machine", "from one server to another".
+/// Not an upgrade in place, whose "new server" is a database server on the same host.
+fn moves_between_machines(src: &str) -> bool {
+    let mut end = src.len().min(1500);
+    while !src.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = src[..end].to_ascii_lowercase();
+    [
+        "to a new machine",
+        "to a new server",
+        "to a new host",
+        "from one server to another",
+        "from one machine to another",
+        "to another server",
+        "to another machine",
+    ]
+    .iter()
+    .any(|p| head.contains(p))
 }
 
 /// Whether an instruction (its words) says again what a later sentence (`last`) asks: the

@@ -151,6 +151,7 @@ const VERBS: &[&str] = &[
     "ping",
     "place",
     "plan",
+    "point",
     "poll",
     "post",
     "prepare",
