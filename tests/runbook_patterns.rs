@@ -1517,3 +1517,16 @@ fn a_runbook_that_moves_to_a_new_machine_runs_nothing_here_unless_told() {
         ]
     );
 }
+
+#[test]
+fn a_bare_name_in_capitals_that_stands_for_a_value_is_asked_for() {
+    let rb = load("45-bare-names");
+    let steps = phase_steps(&rb, "Workspace");
+    assert_eq!(steps[0].inputs, ["WORKSPACE_NAME"]);
+    assert_eq!(
+        steps[0].code.as_deref(),
+        Some("terraform workspace new <WORKSPACE_NAME>\n")
+    );
+    // A variable the runbook sets, and the name `grep` looks for, stay.
+    assert!(steps[1].inputs.is_empty(), "{:?}", steps[1].inputs);
+}

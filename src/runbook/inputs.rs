@@ -384,6 +384,96 @@ pub fn spelled_out_logins(code: &str) -> Option<String> {
     changed.then_some(out)
 }
 
+/// `code` with bare names in capitals that stand for a value marked as placeholders:
+/// `terraform workspace new WORKSPACE_NAME`, `az acr check-name --name ACR_NAME`,
+/// `OVERRIDE_BRANCH=BRANCH_NAME make`. A name counts when it ends in a word that names a value
+/// (`_NAME`, `_ID`, `_URL`, `_TAG`, …), stands as a whole argument or after `=`, and the
+/// runbook (`src`) never sets or reads it as a variable (`X=`, `$X`, `${X}`). Not the name an
+/// `export`, `unset` or `grep` takes, nor one in a comment. `None` when nothing changes.
+pub fn bare_name_placeholders(code: &str, src: &str) -> Option<String> {
+    const VALUE_WORDS: &[&str] = &[
+        "NAME",
+        "ID",
+        "URL",
+        "HOST",
+        "IP",
+        "PATH",
+        "FILE",
+        "TAG",
+        "VERSION",
+        "REGION",
+        "PROJECT",
+        "ZONE",
+        "ACCOUNT",
+        "NUMBER",
+        "BRANCH",
+        "NAMESPACE",
+        "CLUSTER",
+        "USERNAME",
+        "EMAIL",
+        "DOMAIN",
+    ];
+    const TAKES_NAMES: &[&str] = &[
+        "export", "unset", "printenv", "readonly", "declare", "local", "env", "grep", "egrep",
+        "set", "typeset",
+    ];
+    let is_name = |w: &str| {
+        let mut parts = w.split('_');
+        let first = parts.next().unwrap_or("");
+        let rest: Vec<&str> = parts.collect();
+        first.starts_with(|c: char| c.is_ascii_uppercase())
+            && !rest.is_empty()
+            && w.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            && rest.last().is_some_and(|l| VALUE_WORDS.contains(l))
+    };
+    let variable = |w: &str| {
+        src.contains(&format!("{w}="))
+            || src.contains(&format!("${w}"))
+            || src.contains(&format!("${{{w}"))
+    };
+    let mut out = String::with_capacity(code.len() + 8);
+    let mut changed = false;
+    for line in code.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        let program = trimmed.split_whitespace().next().unwrap_or("");
+        if trimmed.starts_with('#') || TAKES_NAMES.contains(&program) {
+            out.push_str(line);
+            continue;
+        }
+        let mut copied = 0;
+        let mut at = 0;
+        let bytes = line.as_bytes();
+        while at < line.len() {
+            let starts = bytes[at].is_ascii_uppercase()
+                && (at == 0 || matches!(bytes[at - 1], b' ' | b'\t' | b'='));
+            if !starts {
+                at += 1;
+                continue;
+            }
+            let end = line[at..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .map_or(line.len(), |n| at + n);
+            let word = &line[at..end];
+            // A whole word: it ends at a blank, a quote or the line's end (not `X=`, `X.tfvars`).
+            let whole = line[end..]
+                .chars()
+                .next()
+                .is_none_or(|c| c.is_whitespace() || matches!(c, '\'' | '"' | ';'));
+            // After `=`: the value, not the name (`NAME=BRANCH_NAME`).
+            if whole && is_name(word) && !variable(word) {
+                out.push_str(&line[copied..at]);
+                out.push_str(&format!("<{word}>"));
+                copied = end;
+                changed = true;
+            }
+            at = end.max(at + 1);
+        }
+        out.push_str(&line[copied..]);
+    }
+    changed.then_some(out)
+}
+
 /// The `{NAMESPACE}` placeholder that starts at byte `at` of `text` (which holds a `{`): many
 /// runbooks write placeholders in single braces (`recovery-{USERNAME}-1`, `{cluster-name}`).
 /// Returns the name and the length of its text. Not placeholders: `${VAR}`, `{{ template }}`,
@@ -838,6 +928,31 @@ fn comment_start(line: &str) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn bare_names_in_capitals_that_stand_for_a_value_are_placeholders() {
+        let src = "export CLUSTER_NAME=x\n";
+        assert_eq!(
+            bare_name_placeholders("terraform workspace new WORKSPACE_NAME\n", src).as_deref(),
+            Some("terraform workspace new <WORKSPACE_NAME>\n")
+        );
+        assert_eq!(
+            bare_name_placeholders("bash -c 'OVERRIDE_BRANCH=BRANCH_NAME promote'\n", src)
+                .as_deref(),
+            Some("bash -c 'OVERRIDE_BRANCH=<BRANCH_NAME> promote'\n")
+        );
+        for kept in [
+            "echo CLUSTER_NAME\n",
+            "export RELEASE_NAME\n",
+            "env | grep AWS_REGION\n",
+            "# set WORKSPACE_NAME first\n",
+            "terraform plan -var-file=projects/CLUSTER.tfvars\n",
+            "kubectl get pods ERROR_CODE_X\n",
+            "make RELEASE_TAG=v1\n",
+        ] {
+            assert_eq!(bare_name_placeholders(kept, src), None, "{kept}");
+        }
+    }
 
     #[test]
     fn logins_spelled_out_in_words_are_placeholders() {

@@ -23,8 +23,8 @@ use crate::runbook::diagnostic::Diagnostic;
 use crate::runbook::fence::{info_lang, parse_info};
 use crate::runbook::heading::{HeadingPlan, heading_plan};
 use crate::runbook::inputs::{
-    CodeVars, Dialect, bracket_placeholders, name_stand_ins, respell_placeholders,
-    spelled_out_logins, spelling_key, strip_shell_comments, vars_in,
+    CodeVars, Dialect, bare_name_placeholders, bracket_placeholders, name_stand_ins,
+    respell_placeholders, spelled_out_logins, spelling_key, strip_shell_comments, vars_in,
 };
 use crate::runbook::model::{Attrs, Choice, Phase, Step, StepKind};
 use crate::runbook::notation::{declared_example, example_version, neighbour_versions, notations};
@@ -983,7 +983,8 @@ impl<'a> Walker<'a> {
                 let commands = match kind {
                     StepKind::Shell => {
                         let commands = name_stand_ins(&commands).unwrap_or(commands);
-                        spelled_out_logins(&commands).unwrap_or(commands)
+                        let commands = spelled_out_logins(&commands).unwrap_or(commands);
+                        bare_name_placeholders(&commands, self.src).unwrap_or(commands)
                     }
                     _ => commands,
                 };
@@ -2603,7 +2604,9 @@ fn replace_token(code: &str, token: &str, with: &str) -> Option<String> {
         let before = rest[..i].chars().next_back().or(out.chars().next_back());
         let after = rest[i + token.len()..].chars().next();
         out.push_str(&rest[..i]);
-        if glued(before) || glued(after) {
+        // (Already a placeholder: `<BRANCH_NAME>`.)
+        let marked = before == Some('<') && after == Some('>');
+        if glued(before) || glued(after) || marked {
             out.push_str(token);
         } else {
             out.push_str(with);
