@@ -1530,3 +1530,46 @@ fn a_bare_name_in_capitals_that_stands_for_a_value_is_asked_for() {
     // A variable the runbook sets, and the name `grep` looks for, stay.
     assert!(steps[1].inputs.is_empty(), "{:?}", steps[1].inputs);
 }
+
+#[test]
+fn a_tab_set_inside_a_list_item_is_one_choice_titled_by_the_item() {
+    let rb = load("46-tabs-in-items");
+    let steps = phase_steps(&rb, "Export");
+    let shape: Vec<(StepKind, &str, Option<&str>, usize)> = steps
+        .iter()
+        .map(|s| {
+            (
+                s.kind,
+                s.title.as_str(),
+                s.choice.as_ref().map(|c| c.option.as_str()),
+                s.line,
+            )
+        })
+        .collect();
+    use StepKind::Shell;
+    let dir = "First, make sure you are in the right directory";
+    let fetch = "Fetch the credentials";
+    assert_eq!(
+        shape,
+        [
+            (Shell, dir, Some("AWS"), 10),
+            (Shell, dir, Some("Google Cloud"), 17),
+            (Shell, fetch, None, 23),
+            (Shell, fetch, Some("AWS"), 32),
+            (Shell, fetch, Some("Google Cloud"), 38),
+            (
+                Shell,
+                "Then encrypt them with sops --encrypt ../config/$CLUSTER_NAME/creds.json.",
+                None,
+                44
+            ),
+        ]
+    );
+    // Lines point into the file, though the sets are read without the item's indentation.
+    // Both sets have the same tabs: the captain picks AWS once.
+    assert_eq!(
+        steps[0].choice.as_ref().map(|c| c.group),
+        steps[3].choice.as_ref().map(|c| c.group)
+    );
+    assert_eq!(steps[1].code.as_deref(), Some("cd terraform/gcp\n"));
+}

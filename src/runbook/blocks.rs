@@ -98,17 +98,50 @@ pub fn parse_blocks(src: &str) -> Vec<Block<'_>> {
 
 /// Parses the Markdown at `range` of `src` (a MyST tab's body, say), its byte ranges pointing
 /// into `src` like those of the whole document.
+/// Markdown indented as a whole (a tab set inside a list item) is read without its common
+/// indentation, which would otherwise make it an indented code block.
 pub fn parse_blocks_at(src: &str, range: Range<usize>) -> Vec<Block<'_>> {
     let Some(text) = src.get(range.clone()) else {
         return Vec::new();
     };
-    let mut blocks = parse_blocks(text);
-    shift(&mut blocks, range.start);
-    blocks
+    let indent = common_indent(text);
+    if indent == 0 {
+        let mut blocks = parse_blocks(text);
+        remap(&mut blocks, &|at| at + range.start);
+        return blocks;
+    }
+    // Each line loses `indent` leading spaces (fewer on a shorter blank line); `starts` maps
+    // the start of each dedented line to where its text starts in `src`.
+    let mut dedented = String::with_capacity(text.len());
+    let mut starts: Vec<(usize, usize)> = Vec::new();
+    let mut at = range.start;
+    for line in text.split_inclusive('\n') {
+        let cut = line.bytes().take(indent).take_while(|b| *b == b' ').count();
+        starts.push((dedented.len(), at + cut));
+        dedented.push_str(&line[cut..]);
+        at += line.len();
+    }
+    let mut blocks = parse_blocks(&dedented);
+    remap(&mut blocks, &|off| {
+        let k = starts.partition_point(|(d, _)| *d <= off).saturating_sub(1);
+        starts
+            .get(k)
+            .map_or(range.start + off, |(d, s)| s + (off - d))
+    });
+    blocks.into_iter().map(Block::into_owned).collect()
 }
 
-fn shift(blocks: &mut [Block<'_>], by: usize) {
-    let moved = |r: &mut Range<usize>| *r = r.start + by..r.end + by;
+/// The spaces every non-blank line of `text` starts with.
+fn common_indent(text: &str) -> usize {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.bytes().take_while(|b| *b == b' ').count())
+        .min()
+        .unwrap_or(0)
+}
+
+fn remap(blocks: &mut [Block<'_>], to: &dyn Fn(usize) -> usize) {
+    let moved = |r: &mut Range<usize>| *r = to(r.start)..to(r.end);
     for block in blocks {
         match block {
             Block::Heading { range, .. }
@@ -119,9 +152,66 @@ fn shift(blocks: &mut [Block<'_>], by: usize) {
             Block::List { items, .. } => {
                 for item in items {
                     moved(&mut item.range);
-                    shift(&mut item.blocks, by);
+                    remap(&mut item.blocks, to);
                 }
             }
+        }
+    }
+}
+
+impl Block<'_> {
+    /// The block with every text its own: for blocks parsed from text made for the purpose.
+    fn into_owned(self) -> Block<'static> {
+        let own = |c: Cow<'_, str>| Cow::Owned(c.into_owned());
+        match self {
+            Block::Heading { level, text, range } => Block::Heading {
+                level,
+                text: own(text),
+                range,
+            },
+            Block::Paragraph {
+                text,
+                task,
+                spans,
+                range,
+            } => Block::Paragraph {
+                text: own(text),
+                task,
+                spans: Spans {
+                    code: spans.code.into_iter().map(own).collect(),
+                    linked: spans.linked,
+                },
+                range,
+            },
+            Block::Code {
+                fenced,
+                info,
+                code,
+                range,
+            } => Block::Code {
+                fenced,
+                info: own(info),
+                code: own(code),
+                range,
+            },
+            Block::List {
+                ordered,
+                start,
+                items,
+            } => Block::List {
+                ordered,
+                start,
+                items: items
+                    .into_iter()
+                    .map(|i| Item {
+                        task: i.task,
+                        blocks: i.blocks.into_iter().map(Block::into_owned).collect(),
+                        range: i.range,
+                    })
+                    .collect(),
+            },
+            Block::FrontMatter { yaml, range } => Block::FrontMatter { yaml, range },
+            Block::Other { range } => Block::Other { range },
         }
     }
 }

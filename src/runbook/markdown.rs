@@ -1747,11 +1747,10 @@ impl<'a> Walker<'a> {
                     _ => None,
                 })
                 .collect();
-            let has_fence = item
-                .blocks
-                .iter()
-                .any(|b| matches!(b, Block::Code { .. }) && has_steps(b))
-                || indented.iter().any(Option::is_some);
+            let has_fence = item.blocks.iter().any(|b| {
+                matches!(b, Block::Code { .. }) && has_steps(b)
+                    || matches!(b, Block::Code { info, .. } if info.trim() == "{tab-set}")
+            }) || indented.iter().any(Option::is_some);
             let group = item
                 .blocks
                 .iter()
@@ -1916,6 +1915,30 @@ impl<'a> Walker<'a> {
             let mut nth = 0;
             let mut inner_list: Option<ItemStep> = None;
             for (i, block) in item.blocks.iter().enumerate() {
+                // A MyST tab set inside the item: one choice, as at the margin, its tabs led
+                // into by the paragraph before it or the item's own words.
+                if let Block::Code {
+                    fenced: true,
+                    info,
+                    range,
+                    ..
+                } = block
+                    && info.trim() == "{tab-set}"
+                    && self.tab_depth < MAX_TAB_DEPTH
+                {
+                    if let Some(body) = fence_body(self.src, range) {
+                        let made = self.made;
+                        let lead = prev_paragraph.unwrap_or(&title);
+                        self.last_text = Some((lead.to_string(), 0));
+                        self.tab_set(body, Some(lead));
+                        if self.made > made {
+                            made_step = true;
+                            nth += 1;
+                        }
+                    }
+                    prev_paragraph = None;
+                    continue;
+                }
                 let code = match (block, &indented[i]) {
                     (Block::Paragraph { range, .. }, Some(commands)) => {
                         Some((false, "", &**commands, range))
