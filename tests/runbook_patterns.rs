@@ -1573,3 +1573,25 @@ fn a_tab_set_inside_a_list_item_is_one_choice_titled_by_the_item() {
     );
     assert_eq!(steps[1].code.as_deref(), Some("cd terraform/gcp\n"));
 }
+
+#[test]
+fn a_numbered_heading_over_folded_steps_is_a_step_itself() {
+    let rb = load("47-folded-heading");
+    let merge = phase_steps(&rb, "8. Merge the release branch over to main.");
+    // The heading is done whatever the folded how-to under it: `n` does not pass it.
+    assert_eq!(
+        merge
+            .iter()
+            .map(|s| (s.kind, s.optional))
+            .collect::<Vec<_>>(),
+        [
+            (StepKind::Manual, false),
+            (StepKind::Manual, true),
+            (StepKind::Manual, true)
+        ]
+    );
+    assert_eq!(merge[0].title, "Merge the release branch over to main.");
+    // A heading that is a condition stays optional.
+    let rollback = phase_steps(&rb, "9. Roll back if the canary fails");
+    assert!(rollback.iter().all(|s| s.optional), "{rollback:?}");
+}

@@ -2193,7 +2193,28 @@ impl<'a> Walker<'a> {
                 }
             }
         }
-        made.reverse();
+        // "## 8. Merge the release branch over to `main`." over a `<details>` of how: the
+        // heading is the step, done whatever the folded steps under it.
+        for i in 0..n {
+            let phase = &self.out.phases[i];
+            let lower = phase.title.to_ascii_lowercase();
+            let folded = !phase.steps.is_empty() && phase.steps.iter().all(|s| s.optional);
+            // (Subsections with steps do what the heading says: "3. Install" over Option A/B.)
+            let done_below = self.out.phases[i + 1..]
+                .iter()
+                .take_while(|p| p.level > phase.level)
+                .any(|p| !p.steps.is_empty());
+            if folded
+                && !done_below
+                && is_numbered_heading(&phase.title)
+                && !says_optional(&phase.title)
+                && !lower.contains(" if ")
+                && !made.contains(&i)
+            {
+                made.push(i);
+            }
+        }
+        made.sort_unstable();
         for i in made {
             let phase = &mut self.out.phases[i];
             let title = strip_numbering(&phase.title);
@@ -2213,7 +2234,7 @@ impl<'a> Walker<'a> {
                 short_title(title).into_owned()
             };
             let step = Step::manual(title, phase.line, phase.description.clone());
-            phase.steps.push(step);
+            phase.steps.insert(0, step);
         }
         // "Step 5: repeat step 3 and step 4 for the rest of the members" over a check of the
         // result: the repeat is done by hand before that check.
