@@ -1595,3 +1595,34 @@ fn a_numbered_heading_over_folded_steps_is_a_step_itself() {
     let rollback = phase_steps(&rb, "9. Roll back if the canary fails");
     assert!(rollback.iter().all(|s| s.optional), "{rollback:?}");
 }
+
+#[test]
+fn a_gate_comment_in_a_block_stops_it_for_a_check() {
+    use StepKind::{Manual, Shell};
+    let rb = load("48-gate-in-block");
+    let steps = phase_steps(&rb, "Regenerate the files");
+    assert_eq!(
+        steps
+            .iter()
+            .map(|s| (s.kind, s.title.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            (Shell, "Regenerate the cluster files"),
+            (Manual, "Continue only if git status reports a clean state"),
+            (Shell, "Regenerate the cluster files (after the check)"),
+        ]
+    );
+    assert!(
+        steps[0]
+            .code
+            .as_deref()
+            .is_some_and(|c| c.trim_end().ends_with("git status"))
+    );
+    assert!(
+        steps[2]
+            .code
+            .as_deref()
+            .is_some_and(|c| c.contains("deployer generate") && !c.contains("git status"))
+    );
+    assert_eq!(steps[2].inputs, ["CLUSTER_NAME"]);
+}

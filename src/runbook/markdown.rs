@@ -33,9 +33,9 @@ use crate::runbook::prose::{
     offered_example,
 };
 use crate::runbook::shape::{
-    DATABASE_SHELL, Shape, block_shape, has_prompts, in_another_users_shell, is_command_line,
-    is_console_request, labelled_shell_is_output, needs_a_person, never_ends, prompt_host,
-    prompt_split, remote_part, repeat_line, tunnel_line,
+    DATABASE_SHELL, Shape, block_shape, gate_line, has_prompts, in_another_users_shell,
+    is_command_line, is_console_request, labelled_shell_is_output, needs_a_person, never_ends,
+    prompt_host, prompt_split, remote_part, repeat_line, tunnel_line,
 };
 use crate::runbook::source::LineIndex;
 use crate::runbook::title::{
@@ -502,7 +502,12 @@ impl<'a> Walker<'a> {
                 let tunnel = shell.then(|| tunnel_line(code)).flatten();
                 let repeat = shell.then(|| repeat_line(code)).flatten();
                 let remote = shell.then(|| remote_part(code)).flatten();
-                let Some(at) = tunnel.or(repeat.as_ref().map(|(at, _)| *at)).or(remote) else {
+                let gate = shell.then(|| gate_line(code)).flatten();
+                let Some(at) = tunnel
+                    .or(repeat.as_ref().map(|(at, _)| *at))
+                    .or(remote)
+                    .or(gate.as_ref().map(|(at, _)| *at))
+                else {
                     i += 1;
                     continue;
                 };
@@ -531,7 +536,17 @@ impl<'a> Walker<'a> {
                     continue;
                 }
                 let mut then = step.clone();
-                if tunnel.is_none() && repeat.is_none() {
+                let mut check = None;
+                if tunnel.is_none() && repeat.is_none() && remote.is_none() {
+                    // The author's gate: the captain checks what the first line printed.
+                    let words = gate.map(|(_, w)| w).unwrap_or_default();
+                    let mut gate_step = Step::manual(words, step.line, String::new());
+                    gate_step.choice = step.choice.clone();
+                    gate_step.optional = step.optional;
+                    check = Some(gate_step);
+                    then.title = format!("{} (after the check)", step.title);
+                    then.detail = String::new();
+                } else if tunnel.is_none() && repeat.is_none() {
                     // `# Remote`: the lines after it are typed on the other machine.
                     then.kind = StepKind::Manual;
                     then.title = format!("{} (on the remote machine)", step.title);
@@ -569,6 +584,10 @@ impl<'a> Walker<'a> {
                 step.code = Some(first);
                 phase.steps.insert(i + 1, then);
                 i += 2;
+                if let Some(check) = check {
+                    phase.steps.insert(i - 1, check);
+                    i += 1;
+                }
             }
         }
     }

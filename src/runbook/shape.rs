@@ -559,6 +559,47 @@ pub fn repeat_line(commands: &str) -> Option<(usize, String)> {
     None
 }
 
+/// `# only continue below if git status reports a clean state` in a block: a gate the author
+/// put between its lines. Returns the index (among `commands.lines()`) of the command the gate
+/// reads (the first after the comment), after which the block stops for the captain's check,
+/// and the check's words ("Continue only if git status reports a clean state"). `None` when
+/// no command follows that command.
+pub fn gate_line(commands: &str) -> Option<(usize, String)> {
+    const GATES: &[&str] = &[
+        "only continue below if ",
+        "only continue if ",
+        "continue only if ",
+        "only proceed if ",
+        "proceed only if ",
+        "do not continue unless ",
+        "don't continue unless ",
+    ];
+    let lines: Vec<&str> = commands.lines().collect();
+    let (at, condition) = lines.iter().enumerate().find_map(|(i, l)| {
+        let c = l.trim().strip_prefix('#')?.trim();
+        let lower = c.to_ascii_lowercase();
+        GATES.iter().find_map(|g| {
+            let rest = lower.strip_prefix(g)?;
+            let unless = g.ends_with("unless ");
+            let said = c[c.len() - rest.len()..].trim_end_matches('.');
+            Some((
+                i,
+                if unless {
+                    format!("Continue only once {said}")
+                } else {
+                    format!("Continue only if {said}")
+                },
+            ))
+        })
+    })?;
+    let is_command = |l: &&str| !l.trim().is_empty() && !l.trim_start().starts_with('#');
+    let read = at + 1 + lines[at + 1..].iter().position(is_command)?;
+    lines[read + 1..]
+        .iter()
+        .any(is_command)
+        .then_some((read, condition))
+}
+
 /// The index (among `commands.lines()`) of the last line typed here when a block's comments
 /// split it between two machines: `# Local` over commands, then `# Remote` over the ones
 /// typed on the other machine.
@@ -770,6 +811,23 @@ mod tests {
         let (c, out) = prompt_split("$ make release\n# make sure the notes are ready\n", true);
         assert_eq!(c, "make release\n");
         assert_eq!(out.as_deref(), Some("# make sure the notes are ready"));
+    }
+
+    #[test]
+    fn a_gate_comment_stops_a_block_after_the_command_it_reads() {
+        let code = "# only continue below if git status reports a clean state\ngit status\n\n# generate\ndeployer generate\n";
+        assert_eq!(
+            gate_line(code),
+            Some((
+                1,
+                "Continue only if git status reports a clean state".into()
+            ))
+        );
+        assert_eq!(
+            gate_line("# continue only if it is green\nmake check\n"),
+            None
+        );
+        assert_eq!(gate_line("git status\n# generate\nmake\n"), None);
     }
 
     #[test]
