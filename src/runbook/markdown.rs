@@ -1500,16 +1500,8 @@ impl<'a> Walker<'a> {
             .any(|w| lower.contains(w));
         let has_steps =
             phase == Some(self.pending.0) && !self.pending.1.is_empty() || steps_follow && !forward;
-        let first = text
-            .split_whitespace()
-            .next()
-            .unwrap_or("")
-            .trim_matches(|c: char| !c.is_alphanumeric())
-            .to_ascii_lowercase();
-        // "Note that …", "See …", "Let's …", "Keep in mind …" comment rather than instruct.
         // `!!! note`, `::: tip`, `> [!NOTE]`: admonitions, not instructions.
-        let remark = ["note", "see", "let", "keep", "read", "use", "look"]
-            .contains(&first.as_str())
+        let remark = REMARKS.contains(&first_word(text).as_str())
             || !text
                 .trim_start()
                 .starts_with(|c: char| c.is_alphanumeric() || c == '*');
@@ -1556,25 +1548,9 @@ impl<'a> Walker<'a> {
             .map(|&k| self.out.phases[k].title.to_ascii_lowercase())
             .unwrap_or_default();
         let remark = |s: &str| {
-            let first = s
-                .split_whitespace()
-                .next()
-                .unwrap_or("")
-                .trim_matches(|c: char| !c.is_alphanumeric())
-                .to_ascii_lowercase();
+            let first = first_word(s);
             // ("Replace `YY` with the minor version": a value, asked as an input.)
-            [
-                "note",
-                "see",
-                "let",
-                "keep",
-                "read",
-                "use",
-                "look",
-                "replace",
-                "substitute",
-            ]
-            .contains(&first.as_str())
+            REMARKS.contains(&first.as_str()) || ["replace", "substitute"].contains(&first.as_str())
         };
         let told: Vec<&str> = before
             .iter()
@@ -2425,6 +2401,19 @@ fn moves_between_machines(src: &str) -> bool {
     ]
     .iter()
     .any(|p| head.contains(p))
+}
+
+/// First words of sentences that comment rather than instruct: "Note that …", "See …",
+/// "Let's …", "Keep in mind …".
+const REMARKS: &[&str] = &["note", "see", "let", "keep", "read", "use", "look"];
+
+/// The first word of `text`, lowercase, without punctuation around it.
+fn first_word(text: &str) -> String {
+    text.split_whitespace()
+        .next()
+        .unwrap_or("")
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_ascii_lowercase()
 }
 
 /// Whether an instruction (its words) says again what a later sentence (`last`) asks: the
