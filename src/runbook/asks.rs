@@ -46,6 +46,18 @@ const RULES: &[Rule] = &[
         why: "asks \"Do you want to continue?\" on a terminal (no `-y`)",
     },
     Rule {
+        words: &["terraform", "login"],
+        unless: &[],
+        only_with: &[],
+        why: "asks for confirmation and a token on a terminal",
+    },
+    Rule {
+        words: &["doctl", "auth", "init"],
+        unless: &["-t", "--access-token"],
+        only_with: &[],
+        why: "asks for an access token on a terminal (no `--access-token`)",
+    },
+    Rule {
         words: &["yum|dnf", "install|update|upgrade|remove|erase"],
         unless: &["-y", "--assumeyes"],
         only_with: &[],
@@ -159,6 +171,7 @@ pub fn asks_on_a_terminal(commands: &str) -> Option<&'static str> {
     }
     None
 }
+
 /// The rule a simple statement breaks, if any.
 fn rule_for(statement: &str) -> Option<&'static str> {
     let all: Vec<&str> = words::words_iter(statement).collect();
@@ -244,6 +257,11 @@ mod tests {
         (
             "terraform apply -var-file=projects/a.tfvars",
             "terraform apply -auto-approve",
+        ),
+        ("terraform login", "terraform init"),
+        (
+            "doctl auth init",
+            "doctl auth init --access-token \"$DO_TOKEN\"",
         ),
         (
             "sudo apt install build-essential",
