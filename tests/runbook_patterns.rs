@@ -1408,6 +1408,13 @@ fn programs_that_ask_on_a_terminal_are_typed_by_hand() {
             .as_deref()
             .is_some_and(|c| c.contains("git tag -a"))
     );
+    // Typed by hand, the code still shows the release as a placeholder, not the notation.
+    let pre = phase_steps(&rb, "Prerelease")[0];
+    assert_eq!(
+        (pre.kind, pre.code.as_deref()),
+        (Manual, Some("git tag --annotate <VERSION>-pre\n"))
+    );
+    assert!(pre.inputs.is_empty());
     // `ll` is an interactive alias: the block is a listing to read beside the instruction.
     let clean = phase_steps(&rb, "Clean up");
     assert_eq!(

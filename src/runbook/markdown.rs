@@ -1405,11 +1405,7 @@ impl<'a> Walker<'a> {
         // `postgresql@[old version]-[cluster]`: square brackets the author meant to be filled
         // in read as `<old version>`.
         for step in self.out.phases.iter_mut().flat_map(|p| &mut p.steps) {
-            let Some(code) = step
-                .code
-                .as_deref()
-                .filter(|_| step.kind == StepKind::Shell)
-            else {
+            let Some(code) = step.code.as_deref().filter(|_| shows_shell(step)) else {
                 continue;
             };
             let mut replaced: Option<String> = None;
@@ -1421,7 +1417,9 @@ impl<'a> Walker<'a> {
                 }
             }
             if let Some(replaced) = replaced {
-                step.inputs = vars_in(&strip_shell_comments(&replaced), Dialect::Shell).inputs;
+                if step.kind == StepKind::Shell {
+                    step.inputs = vars_in(&strip_shell_comments(&replaced), Dialect::Shell).inputs;
+                }
                 step.code = Some(replaced);
             }
         }
@@ -1429,7 +1427,7 @@ impl<'a> Walker<'a> {
         // Version notations in any step's code (`tbump x.y.z`) stand for the release too.
         let code: Vec<&str> = (self.out.phases.iter())
             .flat_map(|p| &p.steps)
-            .filter(|s| s.kind == StepKind::Shell)
+            .filter(|s| shows_shell(s))
             .filter_map(|s| s.code.as_deref())
             .collect();
         for (token, with) in notations(&code.join("\n")) {
@@ -1460,15 +1458,17 @@ impl<'a> Walker<'a> {
                     continue;
                 }
                 for step in &mut self.out.phases[i].steps {
-                    if step.kind != StepKind::Shell {
+                    if !shows_shell(step) {
                         continue;
                     }
                     let Some(code) = &step.code else { continue };
                     let Some(replaced) = replace_token(code, &token, &with) else {
                         continue;
                     };
-                    let vars = vars_in(&strip_shell_comments(&replaced), Dialect::Shell);
-                    step.inputs = vars.inputs;
+                    if step.kind == StepKind::Shell {
+                        let vars = vars_in(&strip_shell_comments(&replaced), Dialect::Shell);
+                        step.inputs = vars.inputs;
+                    }
                     step.code = Some(replaced);
                 }
             }
@@ -2621,6 +2621,13 @@ fn offers_an_example(lead: &str) -> bool {
     sentences(lead.trim())
         .last()
         .is_some_and(|s| is_bare_label(s))
+}
+
+/// A step whose code is shell: run (a shell step) or shown to be typed by hand (a manual step
+/// with code). The values a runbook names are marked as placeholders in both, so a step typed
+/// by hand never shows the example's `20.03-pre` where a run would have asked.
+fn shows_shell(step: &Step) -> bool {
+    step.kind == StepKind::Shell || step.kind == StepKind::Manual && step.code.is_some()
 }
 
 /// The release version in an example block is the reader's own: `git checkout v4.5.0` asks
