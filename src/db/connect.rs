@@ -17,6 +17,8 @@ use super::DbError;
 
 /// Notices waiting to be read, per session.
 pub const NOTICES_KEPT: usize = 256;
+/// Notifications waiting to be read, per session.
+pub const NOTIFICATIONS_KEPT: usize = 64;
 
 /// An open session: the client, what cancels its running statement, and its backend pid (to
 /// find it in `pg_stat_activity` or `pg_stat_progress_create_index`).
@@ -27,6 +29,10 @@ pub struct Db {
     /// [`NOTICES_KEPT`] wait here, the rest are counted in `notices_dropped`.
     pub notices: mpsc::Receiver<String>,
     pub notices_dropped: Arc<AtomicU64>,
+    /// Payloads of `NOTIFY`s on channels this session `LISTEN`s to, for a follower woken by
+    /// the captain's pushes. Bounded: when full, a newer one is dropped, which loses nothing
+    /// for a reader that catches up from the database on each wake. Ends with the session.
+    pub notifications: mpsc::Receiver<String>,
     cancel: CancelToken,
     tls: Option<MakeRustlsConnect>,
 }
@@ -98,8 +104,9 @@ pub async fn connect(url: &str, timeout: Duration) -> Result<Db, DbError> {
         _ => Some(MakeRustlsConnect::new(crate::tls::encrypt_only())),
     };
     let (notice_tx, notices) = mpsc::channel(NOTICES_KEPT);
+    let (notify_tx, notifications) = mpsc::channel(NOTIFICATIONS_KEPT);
     let notices_dropped = Arc::new(AtomicU64::new(0));
-    let notice_tx = (notice_tx, notices_dropped.clone());
+    let notice_tx = (notice_tx, notices_dropped.clone(), notify_tx);
     let attempt = async {
         let client = match &tls {
             Some(tls) => {
@@ -128,6 +135,7 @@ pub async fn connect(url: &str, timeout: Duration) -> Result<Db, DbError> {
         pid,
         notices,
         notices_dropped,
+        notifications,
         cancel,
         tls,
     })
@@ -136,7 +144,7 @@ pub async fn connect(url: &str, timeout: Duration) -> Result<Db, DbError> {
 /// Runs the connection on its own task, forwarding notices; ends when the session does.
 fn drive<S, T>(
     mut conn: tokio_postgres::Connection<S, T>,
-    (notices, dropped): (mpsc::Sender<String>, Arc<AtomicU64>),
+    (notices, dropped, notifications): (mpsc::Sender<String>, Arc<AtomicU64>, mpsc::Sender<String>),
 ) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
@@ -153,6 +161,10 @@ fn drive<S, T>(
                     {
                         dropped.fetch_add(1, Ordering::Relaxed);
                     }
+                }
+                Ok(AsyncMessage::Notification(n)) => {
+                    // Full: a wake is already waiting, and the reader catches up on it.
+                    let _ = notifications.try_send(n.payload().to_string());
                 }
                 Ok(_) => {}
                 Err(e) => {

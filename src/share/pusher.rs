@@ -722,6 +722,7 @@ impl Push {
         };
         let mut complete = false;
         let mut file_len = 0i64;
+        let first_chunk = chunk_no;
         for _ in 0..CHUNKS_PER_PASS {
             let (bytes, len) = local::read_at(&path, offset as u64, CHUNK)
                 .map_err(|e| Failed(ShareError::Local(format!("{}: {e}", path.display()))))?;
@@ -765,6 +766,16 @@ impl Push {
             chunk_no += 1;
             offset += stored.1;
             self.sent.insert(key.clone(), (chunk_no, offset));
+        }
+        if chunk_no > first_chunk {
+            // Followers wake on it and fetch the new chunks (a wake per pass, not per chunk).
+            timed(async {
+                db.client
+                    .execute("SELECT pg_notify($1, 'output')", &[&channel(&run_id)])
+                    .await?;
+                Ok(())
+            })
+            .await?;
         }
         if complete && ended {
             // The attempt is over and its file all sent: the shared chunks must add up to
