@@ -40,7 +40,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             monitoring::on_tick(app, &mut fx);
         }
         Action::Monitor(ev) => monitoring::on_event(app, ev, &mut fx),
-        Action::Followed(run) => app.run = *run,
+        Action::Follow(ev) => crate::app::followed::on_follow(app, ev),
         Action::Exec(ev) => exec_event(app, ev, &mut fx),
         Action::Journaled(event) => {
             app.in_flight = app.in_flight.saturating_sub(1);

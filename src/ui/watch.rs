@@ -1,5 +1,5 @@
-//! The header of `flightdeck watch`: how the followed run stands, in one line, so the on-call
-//! sees the captain's progress above the metrics without a checklist.
+//! The header of `flightdeck watch`: how the followed run stands, in one line above the
+//! checklist, so the on-call sees the captain's progress and the step running at a glance.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -9,12 +9,13 @@ use ratatui::widgets::Paragraph;
 use crate::app::state::App;
 use crate::journal::replay::StepStatus;
 
+/// Draws the header line.
 pub fn render_header(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let mut spans = vec![Span::styled(" WATCH (read-only) ", t.accent)];
     if app.run.run_id.is_empty() {
         spans.push(Span::styled(
-            "· no active run of this runbook: metrics and logs only",
+            "· no active run to follow: the runbook and its metrics only",
             t.dim,
         ));
     } else {

@@ -1,0 +1,127 @@
+//! The read-only view's side of following (`flightdeck watch`, locally or `--share`): what a
+//! follow source verified is folded into the view, pure like `update`. Events go through
+//! `RunState::apply` one by one (the same fold as replay, without replaying from the start),
+//! output into the step's ring, the source's link and a broken record into [`FollowView`].
+
+use crate::app::state::{App, RING_LINES, Row, StepLog};
+use crate::exec::ring::OutputRing;
+use crate::follow::{FollowEvent, Link};
+use crate::journal::EventKind;
+
+/// What the view shows about its source (status bar and header).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FollowView {
+    /// Where the run is read from, for the status bar: `journal` or `share host/db`.
+    pub source: String,
+    pub link: Link,
+    /// Where and why the record broke; shown loudly, nothing applied past it.
+    pub broken: Option<(u64, String)>,
+    /// The row the view last moved the selection to: while the selection is still there, it
+    /// follows the captain's next step; once the on-call moves it, it stays.
+    pub auto_selected: Option<Row>,
+}
+
+impl FollowView {
+    /// A view of `source`, live until told otherwise.
+    pub fn new(source: impl Into<String>) -> FollowView {
+        FollowView {
+            source: source.into(),
+            link: Link::Live,
+            broken: None,
+            auto_selected: None,
+        }
+    }
+}
+
+/// Folds one follow event into the view.
+pub fn on_follow(app: &mut App, ev: FollowEvent) {
+    if app.follow.is_none() {
+        app.follow = Some(FollowView::new("journal"));
+    }
+    match ev {
+        FollowEvent::Events(events) => {
+            for e in events {
+                if app.follow.as_ref().is_some_and(|f| f.broken.is_some()) {
+                    return;
+                }
+                if let (EventKind::StepAdded { phase, title, code }, Some(id)) =
+                    (&e.kind, e.step.as_deref())
+                {
+                    app.runbook.add_adhoc_step(*phase, id, title, code);
+                }
+                if let Err(err) = app.run.apply(&e) {
+                    broken(app, e.seq, err.to_string());
+                    return;
+                }
+                if let (EventKind::StepStarted { attempt, .. }, Some(id)) = (&e.kind, e.step) {
+                    app.logs.insert(
+                        id.clone(),
+                        StepLog {
+                            ring: OutputRing::new(RING_LINES),
+                            attempt: *attempt,
+                            signal: None,
+                        },
+                    );
+                    app.last_started = Some(id);
+                }
+            }
+            follow_captain(app);
+        }
+        FollowEvent::Output {
+            step,
+            attempt,
+            bytes,
+        } => {
+            let log = app.logs.entry(step.clone()).or_insert_with(|| StepLog {
+                ring: OutputRing::new(RING_LINES),
+                attempt,
+                signal: None,
+            });
+            if log.attempt < attempt {
+                log.ring = OutputRing::new(RING_LINES);
+                log.attempt = attempt;
+            }
+            if log.attempt == attempt {
+                log.ring.push_chunk(&bytes, false);
+            }
+            if app.last_started.is_none() {
+                app.last_started = Some(step);
+            }
+        }
+        FollowEvent::Link(link) => {
+            if let Some(f) = app.follow.as_mut() {
+                f.link = link;
+            }
+        }
+        FollowEvent::Broken { seq, why } => broken(app, seq, why),
+    }
+}
+
+fn broken(app: &mut App, seq: u64, why: String) {
+    app.message = Some(format!(
+        "✖ the run's record is BROKEN at seq {seq}: {why}; nothing from there on is shown"
+    ));
+    if let Some(f) = app.follow.as_mut() {
+        f.broken = Some((seq, why));
+    }
+}
+
+/// Moves the selection to the captain's next step, unless the on-call moved it.
+fn follow_captain(app: &mut App) {
+    let Some(f) = app.follow.as_ref() else { return };
+    if f.auto_selected.is_some_and(|r| r != app.selected) {
+        return;
+    }
+    let running = app
+        .runbook
+        .steps()
+        .find(|(_, s)| app.status_of(&s.id) == crate::journal::replay::StepStatus::Running)
+        .and_then(|(_, s)| app.row_of(&s.id));
+    if let Some(row) = running.or_else(|| app.first_pending()) {
+        app.reveal(row);
+    }
+    let selected = app.selected;
+    if let Some(f) = app.follow.as_mut() {
+        f.auto_selected = Some(selected);
+    }
+}
