@@ -125,3 +125,79 @@ fn follow_captain(app: &mut App) {
         f.auto_selected = Some(selected);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::event::{GENESIS, encode_line};
+
+    #[test]
+    fn events_fold_one_by_one_output_fills_the_ring_and_a_break_stops_both() {
+        let text = "# T\n\n## Go\n\n- [ ] look\n\n```bash\necho hi\n```\n";
+        let rb = crate::runbook::parse(text, "t.md");
+        let ids: Vec<String> = rb.steps().map(|(_, s)| s.id.clone()).collect();
+        let state = crate::journal::RunState::new(&rb);
+        let mut app = App::new(
+            rb,
+            state,
+            "bob".into(),
+            Default::default(),
+            chrono::Utc::now(),
+        );
+        app.read_only = true;
+        app.follow = Some(FollowView::new("share db"));
+        let mut prev = GENESIS.to_string();
+        let mut event = |seq: u64, step: Option<&str>, kind: EventKind| {
+            let (_, e) =
+                encode_line(seq, chrono::Utc::now(), "ana", step, kind, &prev).expect("encode");
+            prev = e.hash.clone();
+            e
+        };
+        let first = vec![
+            event(1, None, EventKind::Note { text: "go".into() }),
+            event(2, Some(&ids[0]), EventKind::StepAcknowledged { note: None }),
+            event(
+                3,
+                Some(&ids[1]),
+                EventKind::StepStarted {
+                    attempt: 1,
+                    command: None,
+                },
+            ),
+        ];
+        on_follow(&mut app, FollowEvent::Events(first));
+        assert_eq!(app.run.last_seq, 3);
+        assert!(app.status_of(&ids[0]).is_done());
+        assert_eq!(app.log_step(), Some(ids[1].as_str()));
+        assert_eq!(
+            app.selected_step().map(|s| s.id.clone()),
+            Some(ids[1].clone())
+        );
+        on_follow(
+            &mut app,
+            FollowEvent::Output {
+                step: ids[1].clone(),
+                attempt: 1,
+                bytes: b"hi\nthere\n".to_vec(),
+            },
+        );
+        assert_eq!(app.logs[&ids[1]].ring.last_lines(2), ["hi", "there"]);
+        on_follow(
+            &mut app,
+            FollowEvent::Broken {
+                seq: 4,
+                why: "changed".into(),
+            },
+        );
+        let late = event(
+            4,
+            None,
+            EventKind::Note {
+                text: "late".into(),
+            },
+        );
+        on_follow(&mut app, FollowEvent::Events(vec![late]));
+        assert_eq!(app.run.last_seq, 3, "nothing applied past a break");
+        assert!(app.message.as_deref().is_some_and(|m| m.contains("BROKEN")));
+    }
+}

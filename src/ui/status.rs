@@ -97,6 +97,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     }
     if app.read_only {
         spans.extend(follow_spans(app));
+        if let Some(msg) = app
+            .message
+            .as_ref()
+            .filter(|_| app.follow.as_ref().is_none_or(|f| f.broken.is_none()))
+        {
+            spans.push(Span::styled(format!("· {msg} "), t.warn));
+        }
         frame.render_widget(Paragraph::new(Line::from(spans)), area);
         return;
     }

@@ -13,6 +13,13 @@ use crate::journal::replay::StepStatus;
 pub fn render_header(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let mut spans = vec![Span::styled(" WATCH (read-only) ", t.accent)];
+    // A record that broke is the first thing said, in full: nothing past it is shown.
+    if let Some((seq, why)) = app.follow.as_ref().and_then(|f| f.broken.as_ref()) {
+        spans.push(Span::styled(
+            format!("✖ BROKEN at seq {seq}: {why}; not applied "),
+            t.crit,
+        ));
+    }
     if app.run.run_id.is_empty() {
         spans.push(Span::styled(
             "· no active run to follow: the runbook and its metrics only",
