@@ -293,6 +293,49 @@ async fn a_tampered_shared_line_is_shown_loudly_and_not_applied() {
     fol.wait_for(&["EXITED 0"]);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follower_whose_connection_is_cut_catches_up_on_screen_once_restored() {
+    if !tmux_available() {
+        return;
+    }
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let proxy = Proxy::start(upstream(&db.url)).await;
+    let (a, b) = (
+        tempfile::tempdir().expect("a"),
+        tempfile::tempdir().expect("b"),
+    );
+    let cap = captain(a.path(), &db.url);
+    let fol = Tmux::new("follower");
+    fol.start(&flightdeck_line(
+        b.path(),
+        "bob",
+        &format!("watch --share '{}'", proxy.url(&db.url)),
+    ));
+    fol.wait_for(&["Checklist 1/3", "by captain ana", "live"]);
+    proxy.cut();
+    fol.wait_for(&["Checklist 1/3", "share offline, reconnecting"]);
+    // The run goes on while the follower is cut off.
+    captain_finishes(&cap);
+    proxy.restore();
+    let screen = fol.wait_for(&[
+        "Checklist 3/3",
+        "✓ shell  Print the lines",
+        "✔ check  Tell the team  · ana",
+        "output line 40 token=••••",
+        "from share 127.0.0.1/",
+        "share live",
+    ]);
+    for n in 30..=40 {
+        let line = format!("output line {n} token");
+        assert_eq!(screen.matches(&line).count(), 1, "{line} once:\n{screen}");
+    }
+    fol.keys(&["q"]);
+    fol.wait_for(&["EXITED 0"]);
+    cap.keys(&["q"]);
+}
+
 /// A run of notes on machine A, its writer telling the pusher each durable seq.
 fn small_run(home: &Path) -> Journal {
     let text = "# Follow test\n\n## Go\n\n- [ ] look\n\n```bash\necho hi\n```\n";

@@ -225,12 +225,12 @@ fn follow_spans(app: &App) -> Vec<Span<'static>> {
         t.accent,
     ));
     if let Some(f) = follow {
+        // The kind of source only (`share`, `journal`): the header says where from.
+        let kind = f.source.split_whitespace().next().unwrap_or("source");
         match &f.link {
-            crate::follow::Link::Live => {
-                spans.push(Span::styled(format!("· {} live ", f.source), t.dim))
-            }
+            crate::follow::Link::Live => spans.push(Span::styled(format!("· {kind} live "), t.dim)),
             crate::follow::Link::Offline(_) => spans.push(Span::styled(
-                format!("· {} offline, reconnecting ", f.source),
+                format!("· {kind} offline, reconnecting "),
                 t.warn,
             )),
         }

@@ -51,6 +51,9 @@ pub fn render_header(frame: &mut Frame, area: Rect, app: &App) {
         if let Some(outcome) = &app.run.outcome {
             spans.push(Span::styled(format!("· finished: {outcome} "), t.accent));
         }
+        if let Some(f) = app.follow.as_ref().filter(|f| f.source.contains(' ')) {
+            spans.push(Span::styled(format!("· from {} ", f.source), t.dim));
+        }
         if let Some(last) = app.run.last_event {
             let ago = (app.now - last).num_seconds().max(0);
             spans.push(Span::styled(
