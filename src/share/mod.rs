@@ -20,6 +20,10 @@ pub use pusher::{Pusher, Share, ShareConfig};
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long connecting may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a captain's lease on a shared run lasts without renewal.
+pub const LEASE: Duration = Duration::from_secs(30);
+/// How often the pusher renews it while nothing else is pushed.
+pub const LEASE_RENEW: Duration = Duration::from_secs(10);
 
 /// Where the shared copy stands, as the captain's status bar shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,6 +85,16 @@ pub enum ShareError {
     BadUrl(String),
     #[error("{0}")]
     OutputDiverged(String),
+    /// Another cockpit holds the run's lease: one captain writes at a time.
+    #[error(
+        "run {run_id} is shared by another cockpit ({holder}{until}): one captain writes at a time; the local journal keeps every event and pushing resumes once that cockpit quits or hands off"
+    )]
+    Leased {
+        run_id: String,
+        holder: String,
+        /// `, lease expired at …` when it expired without a handoff.
+        until: String,
+    },
 }
 
 impl ShareError {

@@ -44,6 +44,14 @@ pub struct ShareConfig {
     pub captain: String,
 }
 
+/// Who holds the lease when this cockpit pushes: the machine and the run folder. The journal's
+/// lock lets one cockpit at a time write a folder, so a cockpit reopened on the same folder
+/// (after a quit, a crash, another operator's resume) is the same writer; a copy of the run
+/// on another machine is not.
+pub fn lease_holder(run_dir: &std::path::Path) -> String {
+    format!("{}:{}", file::host_name(), run_dir.display())
+}
+
 /// Called with the new status whenever it changes (forward it into the UI's channel).
 pub type Report = Arc<dyn Fn(ShareStatus) + Send + Sync>;
 
@@ -304,6 +312,19 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
                         () = share.inner.wake.notified() => {}
                     }
                 }
+                // Connected and idle: the lease is renewed before it can lapse.
+                _ if push.db.is_some() => {
+                    tokio::select! {
+                        () = share.inner.wake.notified() => {}
+                        () = tokio::time::sleep(super::LEASE_RENEW) => {
+                            if push.renew().await.is_err() {
+                                // Reconnecting says why (the handshake checks the lease).
+                                push.db = None;
+                                push.acked = None;
+                            }
+                        }
+                    }
+                }
                 _ => share.inner.wake.notified().await,
             }
             continue;
@@ -390,6 +411,48 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
 }
 
 use PushError::{Failed, Fork};
+
+/// [`super::LEASE`] in seconds, as the SQL takes it.
+const LEASE_SECS: f64 = super::LEASE.as_secs() as f64;
+
+/// Fails with [`ShareError::Leased`] unless `holder` holds the run's lease now; locks the
+/// runs row for the rest of the transaction.
+async fn holds_lease(
+    tx: &tokio_postgres::Transaction<'_>,
+    run_id: &str,
+    holder: &str,
+) -> Result<(), ShareError> {
+    let row = tx
+        .query_one(
+            "SELECT lease_holder FROM flightdeck.runs WHERE run_id = $1 FOR UPDATE",
+            &[&run_id],
+        )
+        .await?;
+    let held_by: Option<String> = row.try_get(0)?;
+    if held_by.as_deref() == Some(holder) {
+        return Ok(());
+    }
+    Err(ShareError::Leased {
+        run_id: run_id.to_string(),
+        holder: held_by.unwrap_or_else(|| "nobody: the lease was released".into()),
+        until: String::new(),
+    })
+}
+
+/// Extends the lease held by `holder`.
+async fn renew_in(
+    tx: &tokio_postgres::Transaction<'_>,
+    run_id: &str,
+    holder: &str,
+) -> Result<(), ShareError> {
+    tx.execute(
+        "UPDATE flightdeck.runs SET lease_expires_at = now() + make_interval(secs => $3)
+         WHERE run_id = $1 AND lease_holder = $2",
+        &[&run_id, &holder, &LEASE_SECS],
+    )
+    .await?;
+    Ok(())
+}
 
 /// On a fork, the first seq up to `upto` whose shared line differs from the local one (or is
 /// missing there), so the captain is told where the copies part, not where they end.
@@ -525,6 +588,7 @@ impl Push {
         let runbook = masker.mask(&runbook);
         let run_id = c.run_id.clone();
         let captain = c.captain.clone();
+        let holder = lease_holder(&c.run_dir);
         let started = event.ts.to_rfc3339();
         let journal = &mut self.journal;
         // One transaction: the row is created if new, else locked; its metadata is changed
@@ -539,11 +603,30 @@ impl Push {
                 &[&run_id, &title, &sha, &runbook, &captain, &started],
             )
             .await?;
-            tx.execute(
-                "SELECT 1 FROM flightdeck.runs WHERE run_id = $1 FOR UPDATE",
-                &[&run_id],
-            )
-            .await?;
+            let lease = tx
+                .query_one(
+                    "SELECT lease_holder,
+                            coalesce(lease_expires_at > now(), false),
+                            coalesce(to_char(lease_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), '')
+                     FROM flightdeck.runs WHERE run_id = $1 FOR UPDATE",
+                    &[&run_id],
+                )
+                .await?;
+            let (held_by, live, expires): (Option<String>, bool, String) =
+                (lease.try_get(0)?, lease.try_get(1)?, lease.try_get(2)?);
+            if let Some(other) = held_by.filter(|h| *h != holder) {
+                // Taken over only through a handoff, or by a confirmed takeover once expired.
+                let until = if live {
+                    String::new()
+                } else {
+                    format!(", lease expired at {expires} UTC without a handoff")
+                };
+                return Err(ShareError::Leased {
+                    run_id: run_id.clone(),
+                    holder: other,
+                    until,
+                });
+            }
             let row = tx
                 .query_one(
                     "SELECT coalesce(max(seq), 0), count(*) FROM flightdeck.events WHERE run_id = $1",
@@ -596,9 +679,10 @@ impl Push {
                 "UPDATE flightdeck.runs SET
                    runbook_sha256 = $2, runbook = $3, captain = $4,
                    status = CASE WHEN status = 'finished' THEN 'finished' ELSE 'active' END,
-                   updated_at = now()
+                   updated_at = now(),
+                   lease_holder = $5, lease_expires_at = now() + make_interval(secs => $6)
                  WHERE run_id = $1",
-                &[&run_id, &sha, &runbook, &captain],
+                &[&run_id, &sha, &runbook, &captain, &holder, &LEASE_SECS],
             )
             .await?;
             tx.commit().await?;
@@ -623,8 +707,11 @@ impl Push {
                 .db
                 .as_mut()
                 .ok_or_else(|| Failed(ShareError::Local("no session".into())))?;
+            let holder = lease_holder(&self.config.run_dir);
             let outcome = tokio::time::timeout(super::CALL_TIMEOUT, async {
                 let tx = db.client.transaction().await?;
+                // The lease first, row locked: a cockpit that lost it appends nothing.
+                holds_lease(&tx, &run_id, &holder).await?;
                 let seqs: Vec<i64> = lines.iter().map(|l| l.seq as i64).collect();
                 let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
                 let hashes: Vec<&str> = lines.iter().map(|l| l.hash.as_str()).collect();
@@ -669,6 +756,7 @@ impl Push {
                     &[&run_id, &(last.seq as i64), &last.hash, &finished],
                 )
                 .await?;
+                renew_in(&tx, &run_id, &holder).await?;
                 tx.execute(
                     "SELECT pg_notify($1, $2)",
                     &[&channel(&run_id), &last.seq.to_string()],
@@ -815,9 +903,39 @@ impl Push {
         Ok(complete)
     }
 
+    /// Extends this cockpit's lease; fails when another holds it now.
+    async fn renew(&mut self) -> Result<(), PushError> {
+        let run_id = self.config.run_id.clone();
+        let holder = lease_holder(&self.config.run_dir);
+        let db = self
+            .db
+            .as_mut()
+            .ok_or_else(|| Failed(ShareError::Local("no session".into())))?;
+        let renewed = timed(async {
+            Ok(db
+                .client
+                .execute(
+                    "UPDATE flightdeck.runs SET lease_expires_at = now() + make_interval(secs => $3)
+                     WHERE run_id = $1 AND lease_holder = $2",
+                    &[&run_id, &holder, &LEASE_SECS],
+                )
+                .await?)
+        })
+        .await?;
+        if renewed == 0 {
+            return Err(Failed(ShareError::Leased {
+                run_id,
+                holder: "another cockpit".into(),
+                until: String::new(),
+            }));
+        }
+        Ok(())
+    }
+
     /// The captain left: the shared run is no longer active (unless it finished).
     async fn close_row(&mut self) -> Result<(), PushError> {
         let run_id = self.config.run_id.clone();
+        let holder = lease_holder(&self.config.run_dir);
         let db = self.db().await?;
         timed(async {
             db.client
@@ -825,6 +943,14 @@ impl Push {
                     "UPDATE flightdeck.runs SET status = 'abandoned', updated_at = now()
                      WHERE run_id = $1 AND status = 'active'",
                     &[&run_id],
+                )
+                .await?;
+            // The lease is released: the next captain need not wait for it to expire.
+            db.client
+                .execute(
+                    "UPDATE flightdeck.runs SET lease_holder = NULL, lease_expires_at = NULL
+                     WHERE run_id = $1 AND lease_holder = $2",
+                    &[&run_id, &holder],
                 )
                 .await?;
             Ok(())
