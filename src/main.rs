@@ -4,6 +4,7 @@ mod emit;
 mod journal_cli;
 mod run_cli;
 mod share_cli;
+mod takeover_cli;
 mod terminal;
 mod watch_cli;
 

@@ -4,13 +4,15 @@
 //!
 //! [`schema`] creates and migrates the tables, [`local`] reads what may be pushed from the run
 //! folder, [`pusher`] is the captain's task that pushes it, [`remote`] reads the shared copy
-//! back (`journal list/verify --share`, `export --share`), [`check`] says what works.
+//! back (`journal list/verify --share`, `export --share`), [`check`] says what works,
+//! [`takeover`] lets the next captain on another machine take the run's lease and pull it.
 
 pub mod check;
 pub mod local;
 pub mod pusher;
 pub mod remote;
 pub mod schema;
+pub mod takeover;
 
 use std::time::Duration;
 

@@ -953,6 +953,10 @@ impl Push {
                     &[&run_id, &holder],
                 )
                 .await?;
+            // A next captain waiting for the lease wakes on it.
+            db.client
+                .execute("SELECT pg_notify($1, 'lease')", &[&channel(&run_id)])
+                .await?;
             Ok(())
         })
         .await?;
