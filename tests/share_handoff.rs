@@ -1,8 +1,9 @@
 //! Handing a shared run to the next captain on another machine, with the real binary in tmux
 //! and two data dirs: `run FILE --share URL --resume RUN` waits while the captain's cockpit
-//! holds the lease, takes it once they hand off and quit, pulls and checks the run, and goes
-//! on where they stopped; a lease that expired without a handoff is taken only by typing the
-//! run id, and the takeover is journaled with both names.
+//! holds the lease, takes it once the captain names them with `H`, pulls and checks the run,
+//! and goes on where it stopped, while the old cockpit turns into a follower that says who took
+//! over; a lease that expired without a handoff is taken only by typing the run id, and the
+//! takeover is journaled with both names.
 
 mod services;
 mod share_support;
@@ -169,7 +170,7 @@ async fn shared(db: &TestDb, run: &str) -> (Vec<(i64, String, String)>, Option<S
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_next_captain_waits_for_the_handoff_then_takes_the_run_from_another_machine() {
+async fn the_next_captain_takes_the_run_on_handoff_and_the_old_cockpit_follows_it() {
     if !tmux_available() {
         return;
     }
@@ -193,19 +194,36 @@ async fn the_next_captain_waits_for_the_handoff_then_takes_the_run_from_another_
         ),
     ));
     next.wait_for(&[&format!("waiting for run {run}"), "holds the lease"]);
-    // Ana hands off to Bob (journaled) and quits, which releases the lease.
+    // Ana names Bob with H: journaled, and the lease is offered to the next captain, who
+    // takes it without waiting for Ana to quit.
     cap.keys(&["H"]);
     cap.wait_for(&["Hand off"]);
     cap.type_text("bob");
     cap.keys(&["Enter"]);
     cap.type_text("over to you");
     cap.keys(&["C-s"]);
-    cap.wait_for(&["· bob ·"]);
-    cap.keys(&["q"]);
-    cap.wait_for(&["EXITED 0"]);
     next.wait_for(&["Checklist 1/3", "✔ check  First check  · ana", "share ok"]);
+    // Ana's cockpit turns into a follower and says who took over.
+    let b_dir = b.path().join("runs").join(&run);
+    cap.wait_for(&[
+        "taken over: following",
+        &format!(
+            "taken over from this cockpit by {}",
+            flightdeck::share::pusher::lease_holder(&b_dir)
+        ),
+        "read-only follow of run",
+    ]);
     next.keys(&["Enter"]);
     next.wait_for(&["Checklist 2/3", "✔ check  Second check  · bob", "share ok"]);
+    cap.wait_for(&[
+        "Checklist 2/3",
+        "✔ check  Second check  · bob",
+        "by captain bob",
+        "share live",
+    ]);
+    // Keys that would write do nothing there.
+    cap.keys(&["Enter"]);
+    cap.wait_for(&["read-only view"]);
     let (events, holder) = shared(&db, &run).await;
     let kinds: Vec<(&str, &str)> = events
         .iter()
@@ -222,12 +240,18 @@ async fn the_next_captain_waits_for_the_handoff_then_takes_the_run_from_another_
         ]
     );
     assert!(events.iter().enumerate().all(|(i, e)| e.0 == i as i64 + 1));
-    let b_dir = b.path().join("runs").join(&run);
     assert_eq!(
         holder,
         Some(flightdeck::share::pusher::lease_holder(&b_dir)),
         "the lease is machine B's"
     );
+    assert_eq!(
+        shared(&db, &run).await.0.len(),
+        5,
+        "the old cockpit wrote nothing more"
+    );
+    cap.keys(&["q"]);
+    cap.wait_for(&["EXITED 0"]);
     next.keys(&["q"]);
     next.wait_for(&["EXITED 0"]);
 }

@@ -71,5 +71,7 @@ pub enum Effect {
         body: String,
     },
     Export,
+    /// The run was taken over by the next captain: follow the shared copy from here on.
+    FollowShared,
     Quit,
 }

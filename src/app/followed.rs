@@ -19,6 +19,8 @@ pub struct FollowView {
     /// The row the view last moved the selection to: while the selection is still there, it
     /// follows the captain's next step; once the on-call moves it, it stays.
     pub auto_selected: Option<Row>,
+    /// This cockpit was the captain's until the next one took the lease (its holder).
+    pub taken_over_by: Option<String>,
 }
 
 impl FollowView {
@@ -29,6 +31,7 @@ impl FollowView {
             link: Link::Live,
             broken: None,
             auto_selected: None,
+            taken_over_by: None,
         }
     }
 }
@@ -95,6 +98,18 @@ pub fn on_follow(app: &mut App, ev: FollowEvent) {
         }
         FollowEvent::Broken { seq, why } => broken(app, seq, why),
     }
+}
+
+/// The next captain took the run's lease: this cockpit writes nothing more and follows the
+/// shared copy, read-only, saying who took over (the lease's holder; the status bar names the
+/// new captain once their events arrive).
+pub fn taken_over(app: &mut App, by: &str) {
+    app.read_only = true;
+    app.dialog = None;
+    let mut view = FollowView::new("share");
+    view.taken_over_by = Some(by.to_string());
+    app.follow = Some(view);
+    app.message = Some("taken over: following".into());
 }
 
 fn broken(app: &mut App, seq: u64, why: String) {

@@ -156,6 +156,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             if let Some(problem) = status.problem.as_ref().filter(|p| Some(*p) != known) {
                 app.message = Some(format!("SHARE FAILED: {problem}"));
             }
+            if let Some(by) = status.taken_over.as_ref().filter(|_| !app.read_only) {
+                crate::app::followed::taken_over(app, by);
+                fx.push(Effect::FollowShared);
+            }
             app.share = Some(status);
         }
     }

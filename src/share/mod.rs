@@ -26,6 +26,9 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const LEASE: Duration = Duration::from_secs(30);
 /// How often the pusher renews it while nothing else is pushed.
 pub const LEASE_RENEW: Duration = Duration::from_secs(10);
+/// A lease holder that starts so is offered: the captain named the next one (`H`); whoever
+/// takes it first (the next captain's `--resume`) holds it, and the old cockpit stops pushing.
+pub const OFFERED: &str = "handoff:";
 
 /// Where the shared copy stands, as the captain's status bar shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +47,9 @@ pub struct ShareStatus {
     pub problem: Option<String>,
     /// Step output written here that the shared copy does not hold yet.
     pub output_waiting: bool,
+    /// Another cockpit took the lease this one held (the next captain, after a handoff or an
+    /// expired lease): who, as the lease names it. The cockpit then turns into a follower.
+    pub taken_over: Option<String>,
 }
 
 impl ShareStatus {
@@ -221,6 +227,7 @@ mod tests {
             fork: None,
             problem: None,
             output_waiting: false,
+            taken_over: None,
         };
         assert_eq!(s.label(), "share ok");
         s.output_waiting = true;

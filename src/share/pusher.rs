@@ -216,6 +216,7 @@ async fn watched(config: ShareConfig, share: Share, report: Report) -> ShareStat
                 fork: None,
                 problem: Some(message),
                 output_waiting: false,
+                taken_over: None,
             };
             report(status.clone());
             status
@@ -233,6 +234,7 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
         sent: HashMap::new(),
         last_output: HashMap::new(),
         closed_row: false,
+        held: false,
     };
     let mut status = ShareStatus {
         durable: 0,
@@ -241,6 +243,7 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
         fork: None,
         problem: None,
         output_waiting: false,
+        taken_over: None,
     };
     let mut reported: Option<ShareStatus> = None;
     let mut backoff = BACKOFF_MIN;
@@ -370,6 +373,9 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
                 push.sent.clear();
                 status.offline = Some(e.to_string());
                 status.problem = e.needs_fix();
+                if let (ShareError::Leased { holder, .. }, true) = (&e, push.held) {
+                    status.taken_over = Some(holder.clone());
+                }
                 if reported.as_ref() != Some(&status) {
                     report(status.clone());
                     reported = Some(status.clone());
@@ -415,6 +421,30 @@ use PushError::{Failed, Fork};
 /// [`super::LEASE`] in seconds, as the SQL takes it.
 const LEASE_SECS: f64 = super::LEASE.as_secs() as f64;
 
+/// What a batch of lines does to the lease: the next captain a handoff names when none of
+/// their lines follows it here (offered), and who wrote lines (a named captain writing at this
+/// cockpit takes an offer back). A takeover journals a handoff to whoever wrote it: no offer.
+fn lease_change(lines: &[local::Line]) -> (Option<String>, Vec<String>) {
+    let mut offered: Option<String> = None;
+    let mut writers: Vec<String> = Vec::new();
+    for l in lines {
+        let Ok(event) = crate::journal::event::decode_line(l.text.as_bytes()) else {
+            continue;
+        };
+        match event.kind {
+            crate::journal::EventKind::Handoff { to, .. } if to != event.operator => {
+                offered = Some(to);
+            }
+            _ if offered.as_deref() == Some(event.operator.as_str()) => offered = None,
+            _ => {}
+        }
+        if !writers.contains(&event.operator) {
+            writers.push(event.operator);
+        }
+    }
+    (offered, writers)
+}
+
 /// Fails with [`ShareError::Leased`] unless `holder` holds the run's lease now; locks the
 /// runs row for the rest of the transaction.
 async fn holds_lease(
@@ -429,7 +459,11 @@ async fn holds_lease(
         )
         .await?;
     let held_by: Option<String> = row.try_get(0)?;
-    if held_by.as_deref() == Some(holder) {
+    // Offered after this cockpit's handoff: it still pushes until the next captain takes it.
+    if held_by
+        .as_deref()
+        .is_some_and(|h| h == holder || h.starts_with(super::OFFERED))
+    {
         return Ok(());
     }
     Err(ShareError::Leased {
@@ -447,8 +481,8 @@ async fn renew_in(
 ) -> Result<(), ShareError> {
     tx.execute(
         "UPDATE flightdeck.runs SET lease_expires_at = now() + make_interval(secs => $3)
-         WHERE run_id = $1 AND lease_holder = $2",
-        &[&run_id, &holder, &LEASE_SECS],
+         WHERE run_id = $1 AND (lease_holder = $2 OR starts_with(lease_holder, $4))",
+        &[&run_id, &holder, &LEASE_SECS, &super::OFFERED],
     )
     .await?;
     Ok(())
@@ -533,6 +567,8 @@ struct Push {
     sent: HashMap<(String, u32), (i32, i64)>,
     last_output: HashMap<(String, u32), Instant>,
     closed_row: bool,
+    /// This cockpit has held the lease: losing it means the run was taken over.
+    held: bool,
 }
 
 impl Push {
@@ -546,6 +582,7 @@ impl Push {
             let mut db = timed(super::connect(&self.config.url)).await?;
             timed(schema::ensure(&mut db.client)).await?;
             self.acked = Some(self.handshake(&mut db).await?);
+            self.held = true;
             self.db = Some(db);
         }
         self.db
@@ -614,7 +651,8 @@ impl Push {
                 .await?;
             let (held_by, live, expires): (Option<String>, bool, String) =
                 (lease.try_get(0)?, lease.try_get(1)?, lease.try_get(2)?);
-            if let Some(other) = held_by.filter(|h| *h != holder) {
+            // An offered lease (the captain handed off) is anyone's to take.
+            if let Some(other) = held_by.filter(|h| *h != holder && !h.starts_with(super::OFFERED)) {
                 // Taken over only through a handoff, or by a confirmed takeover once expired.
                 let until = if live {
                     String::new()
@@ -757,6 +795,37 @@ impl Push {
                 )
                 .await?;
                 renew_in(&tx, &run_id, &holder).await?;
+                // A handoff offers the lease to the next captain; the named captain writing
+                // here (a handoff at the same keyboard) takes it back for this cockpit.
+                let (offer, writers) = lease_change(&lines);
+                match offer {
+                    Some(to) => {
+                        tx.execute(
+                            "UPDATE flightdeck.runs SET lease_holder = $3
+                             WHERE run_id = $1
+                               AND (lease_holder = $2 OR starts_with(lease_holder, $4))",
+                            &[
+                                &run_id,
+                                &holder,
+                                &format!("{}{to}", super::OFFERED),
+                                &super::OFFERED,
+                            ],
+                        )
+                        .await?;
+                    }
+                    None => {
+                        let offered: Vec<String> = writers
+                            .iter()
+                            .map(|w| format!("{}{w}", super::OFFERED))
+                            .collect();
+                        tx.execute(
+                            "UPDATE flightdeck.runs SET lease_holder = $2
+                             WHERE run_id = $1 AND lease_holder = ANY($3)",
+                            &[&run_id, &holder, &offered],
+                        )
+                        .await?;
+                    }
+                }
                 tx.execute(
                     "SELECT pg_notify($1, $2)",
                     &[&channel(&run_id), &last.seq.to_string()],
@@ -916,8 +985,8 @@ impl Push {
                 .client
                 .execute(
                     "UPDATE flightdeck.runs SET lease_expires_at = now() + make_interval(secs => $3)
-                     WHERE run_id = $1 AND lease_holder = $2",
-                    &[&run_id, &holder, &LEASE_SECS],
+                     WHERE run_id = $1 AND (lease_holder = $2 OR starts_with(lease_holder, $4))",
+                    &[&run_id, &holder, &LEASE_SECS, &super::OFFERED],
                 )
                 .await?)
         })

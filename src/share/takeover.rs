@@ -43,14 +43,16 @@ pub async fn lease(client: &Client, run_id: &str, me: &str) -> Result<Lease, Sha
     let holder: Option<String> = row.try_get(0)?;
     let live: bool = row.try_get(1)?;
     let when: String = row.try_get(2)?;
-    Ok(match holder.filter(|h| h != me) {
-        None => Lease::Free,
-        Some(holder) if live => Lease::Held {
-            holder,
-            until: when,
+    Ok(
+        match holder.filter(|h| h != me && !h.starts_with(super::OFFERED)) {
+            None => Lease::Free,
+            Some(holder) if live => Lease::Held {
+                holder,
+                until: when,
+            },
+            Some(holder) => Lease::Expired { holder, at: when },
         },
-        Some(holder) => Lease::Expired { holder, at: when },
-    })
+    )
 }
 
 /// Waits until the lease is free or expired. It sleeps on the run's NOTIFY channel (a captain
@@ -103,8 +105,9 @@ pub async fn take_lease(
                  SET lease_holder = $2, lease_expires_at = now() + make_interval(secs => $3)
                  WHERE run_id = $1
                    AND (lease_holder IS NULL OR lease_holder = $2
+                        OR starts_with(lease_holder, $5)
                         OR (lease_holder = $4 AND lease_expires_at <= now()))",
-                &[&run_id, &me, &secs, &expired_holder],
+                &[&run_id, &me, &secs, &expired_holder, &super::OFFERED],
             )
             .await?)
     })

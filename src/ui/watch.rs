@@ -51,6 +51,12 @@ pub fn render_header(frame: &mut Frame, area: Rect, app: &App) {
         if let Some(outcome) = &app.run.outcome {
             spans.push(Span::styled(format!("· finished: {outcome} "), t.accent));
         }
+        if let Some(by) = app.follow.as_ref().and_then(|f| f.taken_over_by.as_ref()) {
+            spans.push(Span::styled(
+                format!("· taken over from this cockpit by {by} "),
+                t.warn,
+            ));
+        }
         if let Some(f) = app.follow.as_ref().filter(|f| f.source.contains(' ')) {
             spans.push(Span::styled(format!("· from {} ", f.source), t.dim));
         }
