@@ -460,17 +460,24 @@ async fn holds_lease(
         .await?;
     let held_by: Option<String> = row.try_get(0)?;
     // Offered after this cockpit's handoff: it still pushes until the next captain takes it.
-    if held_by
-        .as_deref()
-        .is_some_and(|h| h == holder || h.starts_with(super::OFFERED))
-    {
-        return Ok(());
+    match held_by {
+        Some(h) if h == holder || h.starts_with(super::OFFERED) => Ok(()),
+        // Released meanwhile (another session of this folder closed): free, so taken again
+        // under the row lock, as a handshake would.
+        None => {
+            tx.execute(
+                "UPDATE flightdeck.runs SET lease_holder = $2 WHERE run_id = $1",
+                &[&run_id, &holder],
+            )
+            .await?;
+            Ok(())
+        }
+        Some(other) => Err(ShareError::Leased {
+            run_id: run_id.to_string(),
+            holder: other,
+            until: String::new(),
+        }),
     }
-    Err(ShareError::Leased {
-        run_id: run_id.to_string(),
-        holder: held_by.unwrap_or_else(|| "nobody: the lease was released".into()),
-        until: String::new(),
-    })
 }
 
 /// Extends the lease held by `holder`.
@@ -1031,5 +1038,68 @@ impl Push {
         .await?;
         self.closed_row = true;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::EventKind;
+    use crate::journal::event::{GENESIS, encode_line};
+
+    fn lines(events: &[(&str, EventKind)]) -> Vec<local::Line> {
+        let mut prev = GENESIS.to_string();
+        events
+            .iter()
+            .enumerate()
+            .map(|(i, (who, kind))| {
+                let (text, e) = encode_line(
+                    i as u64 + 1,
+                    chrono::Utc::now(),
+                    who,
+                    None,
+                    kind.clone(),
+                    &prev,
+                )
+                .expect("encode");
+                prev = e.hash.clone();
+                local::Line {
+                    seq: e.seq,
+                    text: text.trim_end().to_string(),
+                    hash: e.hash,
+                    finishes: false,
+                }
+            })
+            .collect()
+    }
+
+    fn handoff(to: &str) -> EventKind {
+        EventKind::Handoff {
+            from: "ana".into(),
+            to: to.into(),
+            note: None,
+        }
+    }
+
+    fn note() -> EventKind {
+        EventKind::Note { text: "n".into() }
+    }
+
+    #[test]
+    fn a_handoff_offers_the_lease_unless_the_named_captain_goes_on_here() {
+        let (offer, writers) = lease_change(&lines(&[("ana", note()), ("ana", handoff("bob"))]));
+        assert_eq!(
+            (offer.as_deref(), writers),
+            (Some("bob"), vec!["ana".to_string()])
+        );
+        let (offer, writers) = lease_change(&lines(&[("ana", handoff("bob")), ("bob", note())]));
+        assert_eq!(
+            (offer, writers.len()),
+            (None, 2),
+            "bob went on at this keyboard"
+        );
+        // A takeover journals a handoff to its own writer: nothing offered.
+        let (offer, _) = lease_change(&lines(&[("bob", handoff("bob"))]));
+        assert_eq!(offer, None);
     }
 }
