@@ -90,6 +90,14 @@ pub async fn connect(url: &str, timeout: Duration) -> Result<Db, DbError> {
     let mut config = Config::from_str(&url)
         .map_err(|e| DbError::client(format!("bad connection string: {e}")))?;
     config.connect_timeout(timeout);
+    // A peer that vanished without a word (a VPN dropped, a laptop closed) is noticed within
+    // about a minute instead of two hours: a follower asleep on LISTEN would never know.
+    // URLs that set their own `keepalives_idle` keep it.
+    if config.get_keepalives_idle() == Duration::from_secs(2 * 60 * 60) {
+        config.keepalives_idle(Duration::from_secs(30));
+        config.keepalives_interval(Duration::from_secs(10));
+        config.keepalives_retries(3);
+    }
     if config.get_application_name().is_none() {
         config.application_name("flightdeck");
     }
