@@ -9,6 +9,7 @@ pub mod applog;
 pub mod db;
 pub mod demo_endpoint;
 pub mod exec;
+pub mod follow;
 pub mod journal;
 pub mod monitor;
 pub mod plan;

@@ -4,6 +4,7 @@ mod emit;
 mod journal_cli;
 mod run_cli;
 mod share_cli;
+mod takeover_cli;
 mod terminal;
 mod watch_cli;
 
@@ -134,15 +135,22 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// The on-call's view: metrics and logs full screen, read-only; follows the active run.
+    /// The on-call's view, read-only: the checklist, the running step's output, the metrics.
     ///
-    /// When a run of FILE is active (or unfinished), its progress is shown from its journal.
+    /// `watch FILE` follows the active (or unfinished) run of FILE on this machine through its
+    /// journal; `watch --share URL [RUN]` follows a shared run (RUN, or the newest active one)
+    /// from any machine, through LISTEN/NOTIFY.
     #[command(
-        after_help = "Examples:\n  flightdeck watch runbooks/demo.md\n  flightdeck watch go-live.md --home /shared/flightdeck"
+        after_help = "Examples:\n  flightdeck watch runbooks/demo.md\n  flightdeck watch --share postgres://fd@db.internal/ops\n  FLIGHTDECK_SHARE=postgres://fd@db.internal/ops flightdeck watch --share - 2026-12-07T1412"
     )]
     Watch {
-        /// The Markdown runbook whose metrics and logs to show.
-        file: PathBuf,
+        /// The Markdown runbook (FILE); with --share, the shared run to follow (RUN: an id, a
+        /// unique prefix, or `latest`; the newest active run when left out).
+        #[arg(value_name = "FILE|RUN")]
+        target: Option<String>,
+        /// Follow a run shared to this PostgreSQL URL; `-` reads `$FLIGHTDECK_SHARE`.
+        #[arg(long, value_name = "URL")]
+        share: Option<String>,
         /// dark, light, high-contrast, or a theme file (NO_COLOR gives monochrome).
         #[arg(long, value_name = "NAME|PATH")]
         theme: Option<String>,
@@ -228,7 +236,11 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Watch { file, theme } => match watch_cli::watch(&file, cli.home, theme) {
+        Command::Watch {
+            target,
+            share,
+            theme,
+        } => match watch_cli::dispatch(target, share, cli.home, theme) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("flightdeck: {e:#}");

@@ -119,8 +119,18 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     // An unfinished run whose shell step still runs is worth a word before starting anew:
     // the same migration must not be started twice unknowingly.
     let mut left_running: Option<(String, Vec<String>)> = None;
+    // The next captain on another machine: the run is not here, but in the share.
+    let mut takeover: Option<flightdeck::journal::EventKind> = None;
     let resume_dir = match (&args.resume, args.new) {
-        (Some(spec), _) => Some(runs::resolve(&home, spec)?),
+        (Some(spec), _) => match (runs::resolve(&home, spec), args.share.as_deref()) {
+            (Ok(dir), _) => Some(dir),
+            (Err(runs::RunsError::NoMatch { .. }), Some(share)) => {
+                let (dir, took) = crate::takeover_cli::pull(share, spec, &home, &operator)?;
+                takeover = took;
+                Some(dir)
+            }
+            (Err(e), _) => return Err(e.into()),
+        },
         (None, new) => match runs::find_resumable(&home, &args.file)? {
             Some(dir) if !new && ask_resume(&dir)? => Some(dir),
             Some(dir) => {
@@ -135,7 +145,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     };
     let (journal, runbook, state, messages) = match resume_dir {
         Some(dir) => {
-            let r = journal::resume(&dir, &args.file, &operator)?;
+            let mut r = journal::resume(&dir, &args.file, &operator)?;
+            // A takeover after an expired lease is journaled with both names.
+            if let Some(kind) = takeover {
+                let event = r.journal.append(kind, None)?;
+                r.state.apply(&event)?;
+            }
             (r.journal, r.runbook, r.state, r.messages)
         }
         None => {

@@ -85,3 +85,30 @@ fn run_without_a_terminal_refuses_before_creating_anything() {
         .collect();
     assert_eq!(left, [std::ffi::OsString::from("t.md")], "nothing created");
 }
+
+/// `watch` without a runbook or a share, or with a malformed or missing share URL, says what
+/// to give in one line and exits 1.
+#[test]
+fn watch_without_a_runbook_or_a_share_says_what_to_give() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases: [(&[&str], &str); 3] = [
+        (&["watch"], "watch needs a runbook FILE"),
+        (
+            &["watch", "--share", "postgres://x@h:notaport/db"],
+            "is not a PostgreSQL connection string",
+        ),
+        (&["watch", "--share", "-"], "FLIGHTDECK_SHARE is not set"),
+    ];
+    for (args, says) in cases {
+        let out = flightdeck(dir.path())
+            .args(args)
+            .env_remove("FLIGHTDECK_SHARE")
+            .stdin(Stdio::null())
+            .output()
+            .expect("runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}

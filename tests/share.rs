@@ -957,3 +957,142 @@ async fn forward_notifications<S, T>(
         }
     }
 }
+
+/// A run folder copied to another "machine" (another data dir): same run id, same lines so far.
+fn copy_run(from: &Path, home: &Path) -> std::path::PathBuf {
+    let to = home
+        .join("runs")
+        .join(from.file_name().expect("run folder name"));
+    std::fs::create_dir_all(to.join("output")).expect("mkdir");
+    for name in [file::JOURNAL_FILE, "runbook.md"] {
+        std::fs::copy(from.join(name), to.join(name)).expect("copy");
+    }
+    to
+}
+
+#[tokio::test]
+async fn two_cockpits_racing_for_one_seq_land_one_row_and_the_loser_says_so() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let (a, b) = (
+        tempfile::tempdir().expect("a"),
+        tempfile::tempdir().expect("b"),
+    );
+    let journal = small_run(a.path());
+    let dir_a = journal.run_dir().to_path_buf();
+    let run_id = journal.run_id().to_string();
+    drop(journal);
+    let dir_b = copy_run(&dir_a, b.path());
+    // Each machine appends its own seq 2.
+    for (dir, who) in [(&dir_a, "alice"), (&dir_b, "bob")] {
+        let (mut j, _, _) = Journal::open(dir, who).expect("open");
+        j.append(
+            EventKind::Note {
+                text: format!("seq 2 written by {who}"),
+            },
+            None,
+        )
+        .expect("append");
+    }
+    // Both push at once.
+    let mut pa = start(&db.url, &dir_a, "alice");
+    let mut pb = start(&db.url, &dir_b, "bob");
+    let settled = |s: &flightdeck::share::ShareStatus| {
+        (s.acked >= 2 && s.behind() == 0 && s.offline.is_none())
+            || s.problem.is_some()
+            || s.fork.is_some()
+    };
+    let (sa, sb) = tokio::join!(
+        pa.until("a settled", settled),
+        pb.until("b settled", settled)
+    );
+    let won = |s: &flightdeck::share::ShareStatus| s.problem.is_none() && s.fork.is_none();
+    assert!(
+        won(&sa) != won(&sb),
+        "exactly one cockpit pushes: {sa:?} / {sb:?}"
+    );
+    let (winner, loser, loser_dir) = if won(&sa) {
+        ("alice", sb, &dir_b)
+    } else {
+        ("bob", sa, &dir_a)
+    };
+    // The loser says so loudly: the lease names the other cockpit; it never got to insert.
+    let said = loser.problem.clone().unwrap_or_default();
+    let winner_dir = if winner == "alice" { &dir_a } else { &dir_b };
+    assert!(
+        said.contains("shared by another cockpit")
+            && said.contains(&flightdeck::share::pusher::lease_holder(winner_dir)),
+        "{loser:?}"
+    );
+    assert_eq!(loser.label(), "share: FAILED");
+    let shared = shared_lines(&db, &run_id).await;
+    assert_eq!(shared.len(), 2, "one row per seq");
+    assert!(
+        shared[1].1.contains(&format!("written by {winner}")),
+        "{}",
+        shared[1].1
+    );
+    // The loser's journal still holds its own line: nothing lost locally, nothing overwritten.
+    assert!(local_lines(loser_dir)[1].contains("written by"));
+    // The lease is the winner's folder on this machine.
+    let holder: Option<String> = db
+        .client()
+        .await
+        .client
+        .query_one(
+            "SELECT lease_holder FROM flightdeck.runs WHERE run_id = $1",
+            &[&run_id],
+        )
+        .await
+        .expect("runs row")
+        .get(0);
+    assert_eq!(
+        holder,
+        Some(flightdeck::share::pusher::lease_holder(winner_dir))
+    );
+}
+
+#[tokio::test]
+async fn a_cockpit_that_quits_releases_the_lease_and_the_same_folder_takes_it_again() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let run_dir = journal_support::scripted_run(home.path());
+    let run_id = flightdeck::journal::runs::run_id_of(&run_dir);
+    let lines = local_lines(&run_dir).len() as u64;
+    let lease = |db: &TestDb| {
+        let run_id = run_id.clone();
+        let url = db.url.clone();
+        async move {
+            let c = flightdeck::db::connect(&url, std::time::Duration::from_secs(5))
+                .await
+                .expect("connect");
+            let r = c
+                .client
+                .query_one(
+                    "SELECT lease_holder, lease_expires_at > now() FROM flightdeck.runs WHERE run_id = $1",
+                    &[&run_id],
+                )
+                .await
+                .expect("row");
+            (r.get::<_, Option<String>>(0), r.get::<_, Option<bool>>(1))
+        }
+    };
+    let mut p = start(&db.url, &run_dir, "alice");
+    p.synced(lines).await;
+    assert_eq!(
+        lease(&db).await,
+        (
+            Some(flightdeck::share::pusher::lease_holder(&run_dir)),
+            Some(true)
+        )
+    );
+    p.pusher.finish(std::time::Duration::from_secs(10)).await;
+    assert_eq!(lease(&db).await, (None, None), "released on the way out");
+    // Another operator reopening the same folder is the same writer.
+    let mut again = start(&db.url, &run_dir, "bob");
+    let s = again.synced(lines).await;
+    assert_eq!((s.problem, s.fork), (None, None));
+}

@@ -55,6 +55,7 @@ fn status_line(app: &App) -> (String, Vec<ratatui::style::Color>) {
 
 fn status(durable: u64, acked: u64, fork: Option<u64>) -> ShareStatus {
     ShareStatus {
+        taken_over: None,
         durable,
         acked,
         offline: None,

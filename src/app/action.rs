@@ -36,8 +36,8 @@ pub enum Action {
     Monitor(crate::monitor::sample::MonitorEvent),
     /// Where the shared copy of the run stands (the pusher reports each change).
     Share(crate::share::ShareStatus),
-    /// `flightdeck watch`: the followed journal has new events; this is the replayed run.
-    Followed(Box<crate::journal::replay::RunState>),
+    /// `flightdeck watch`: what the follow source verified (events, output, its link).
+    Follow(crate::follow::FollowEvent),
 }
 
 /// Side effects `update` asks for; the runtime performs them and reports back as actions.
@@ -71,5 +71,7 @@ pub enum Effect {
         body: String,
     },
     Export,
+    /// The run was taken over by the next captain: follow the shared copy from here on.
+    FollowShared,
     Quit,
 }

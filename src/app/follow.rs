@@ -1,6 +1,9 @@
-//! `flightdeck watch FILE`: the on-call's view. Metrics and logs full screen, no checklist,
-//! nothing written; when a run of the runbook is active, its progress comes from following its
-//! journal (re-read and replayed when the file grows), the same fold every other view uses.
+//! `flightdeck watch`: the on-call's read-only view of a run the captain drives: the checklist
+//! with who did what, the running step's output, the monitoring pane (sampled here), and a
+//! status bar naming the run and its captain. Nothing is written. What happens comes from a
+//! [`Source`]: the captain's journal on this machine (`watch FILE`) or the shared copy in
+//! PostgreSQL (`watch --share URL`); both send `Action::Follow` through the same channel and
+//! the same fold (`app::followed`).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -16,11 +19,13 @@ use tokio::time::Instant;
 use crate::app::action::{Action, Effect};
 use crate::app::state::App;
 use crate::app::update::update;
+use crate::follow::Sink;
+use crate::follow::chain::Chain;
 use crate::journal::event::EventKind;
+use crate::journal::replay::StepStatus;
 use crate::journal::{file, runs};
+use std::sync::Arc;
 
-/// How often the followed journal is looked at.
-const FOLLOW: Duration = Duration::from_secs(1);
 /// Shortest time between two frames.
 const FRAME: Duration = Duration::from_millis(33);
 
@@ -46,8 +51,44 @@ pub fn active_run(home: &Path, runbook_path: &Path) -> Option<PathBuf> {
         .cloned()
 }
 
+/// Where the followed run is read from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// The run folder of the captain's cockpit on this machine.
+    Journal(PathBuf),
+    /// The shared copy: the URL and the run id.
+    Shared { url: String, run_id: String },
+}
+
+impl Source {
+    /// Starts the source's task, sending into `tx` from where `app` stands.
+    pub fn spawn(
+        self,
+        app: &App,
+        tx: mpsc::UnboundedSender<Action>,
+    ) -> tokio::task::JoinHandle<()> {
+        let sink: Sink = Arc::new(move |ev| tx.send(Action::Follow(ev)).is_ok());
+        let chain = Chain::at(app.run.last_seq, &app.run.head);
+        match self {
+            Source::Journal(dir) => {
+                let running = app
+                    .run
+                    .steps
+                    .iter()
+                    .filter(|(_, s)| s.status == StepStatus::Running && s.attempts > 0)
+                    .map(|(id, s)| (id.clone(), s.attempts))
+                    .collect();
+                tokio::spawn(crate::follow::journal::follow(dir, chain, running, sink))
+            }
+            Source::Shared { url, run_id } => {
+                tokio::spawn(crate::follow::shared::follow(url, run_id, chain, sink))
+            }
+        }
+    }
+}
+
 /// Runs the read-only view until `q`.
-pub fn run(mut app: App, run_dir: Option<PathBuf>) -> anyhow::Result<()> {
+pub fn run(mut app: App, source: Option<Source>) -> anyhow::Result<()> {
     app.read_only = true;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -56,7 +97,7 @@ pub fn run(mut app: App, run_dir: Option<PathBuf>) -> anyhow::Result<()> {
     let result = rt.block_on(async {
         let mut terminal = ratatui::try_init()?;
         let _guard = Restore;
-        watch_loop(&mut terminal, EventStream::new(), &mut app, run_dir).await
+        watch_loop(&mut terminal, EventStream::new(), &mut app, source).await
     });
     rt.shutdown_timeout(Duration::from_millis(200));
     result
@@ -70,12 +111,13 @@ impl Drop for Restore {
     }
 }
 
-/// The loop: keys, readings and journal updates in; a frame after each batch.
+/// The loop: keys, readings and what the source follows in; a frame after each batch. The
+/// 1 s tick runs only while the run's clock counts on screen.
 pub async fn watch_loop<B, K>(
     terminal: &mut Terminal<B>,
     mut keys: K,
     app: &mut App,
-    run_dir: Option<PathBuf>,
+    source: Option<Source>,
 ) -> anyhow::Result<()>
 where
     B: Backend,
@@ -86,7 +128,7 @@ where
     app.size = (size.width, size.height);
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
     let _monitors = crate::app::runtime::start_monitors(app, &tx);
-    let follower = run_dir.map(|dir| tokio::spawn(follow(dir, tx.clone())));
+    let follower = source.map(|s| s.spawn(app, tx.clone()));
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     terminal.draw(|f| crate::ui::render(f, app))?;
     let mut last_draw = Instant::now();
@@ -102,7 +144,9 @@ where
                 None => break Ok(()),
             },
             Some(a) = rx.recv() => Some(a),
-            _ = tick.tick() => Some(Action::Tick(Utc::now())),
+            _ = tick.tick(), if app.run.started.is_some() && app.clock_visible() => {
+                Some(Action::Tick(Utc::now()))
+            }
             () = async {
                 match draw_at {
                     Some(at) => tokio::time::sleep_until(at).await,
@@ -136,31 +180,4 @@ where
         f.abort();
     }
     result
-}
-
-/// Re-reads the run when its journal changes and sends the replayed state. The journal is
-/// preallocated (its length moves only every 256 KiB), so a change is length or mtime; as
-/// two appends can share one coarse mtime tick, the poll after a change reloads once more.
-async fn follow(dir: PathBuf, tx: mpsc::UnboundedSender<Action>) {
-    let journal = dir.join(file::JOURNAL_FILE);
-    let mut seen = None;
-    let mut again = false;
-    loop {
-        let now = tokio::fs::metadata(&journal)
-            .await
-            .ok()
-            .map(|m| (m.len(), m.modified().ok()));
-        if now.is_some() && (now != seen || again) {
-            again = now != seen;
-            let d = dir.clone();
-            let loaded = tokio::task::spawn_blocking(move || runs::load_run(&d)).await;
-            if let Ok(Ok(run)) = loaded {
-                seen = now;
-                if tx.send(Action::Followed(Box::new(run.state))).is_err() {
-                    return;
-                }
-            }
-        }
-        tokio::time::sleep(FOLLOW).await;
-    }
 }

@@ -4,6 +4,7 @@
 pub mod action;
 pub mod adhoc;
 pub mod follow;
+pub mod followed;
 pub mod hooks;
 pub mod keymap;
 pub mod monitoring;

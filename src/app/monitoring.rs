@@ -382,14 +382,16 @@ pub fn key(app: &mut App, key: &KeyEvent, fx: &mut Vec<Effect>) -> bool {
                 app.quit = true;
                 fx.push(Effect::Quit);
             }
-            Command::FocusNext => {
-                app.focus = if app.focus == Pane::Monitor {
-                    Pane::Logs
-                } else {
-                    Pane::Monitor
-                }
+            Command::Run
+                if app.focus == Pane::Checklist && matches!(app.selected, Row::Phase(_)) =>
+            {
+                return false;
             }
-            Command::Down
+            Command::FocusNext
+            | Command::Collapse
+            | Command::Expand
+            | Command::NextPending
+            | Command::Down
             | Command::Up
             | Command::First
             | Command::Last

@@ -159,6 +159,8 @@ where
     };
     let mut db_seen = db_values(app);
     let mut share = start_share(app, writer, &tx, pusher, &mut masker);
+    // After a takeover: the shared run followed, read-only.
+    let mut follower: Option<FollowTask> = None;
     app.share_waiting = share
         .is_none()
         .then(|| crate::app::prepare::share_waiting(app))
@@ -229,6 +231,10 @@ where
                 }
             }
             for effect in update(app, action) {
+                if effect == Effect::FollowShared {
+                    follower = follower.or_else(|| follow_shared(app, &tx));
+                    continue;
+                }
                 if perform(
                     effect,
                     app,
@@ -267,6 +273,27 @@ where
     }
     stop_running(app, writer, &handles, &mut exec_rx).await;
     Ok(())
+}
+
+/// Stops the follow source when the loop ends.
+struct FollowTask(tokio::task::JoinHandle<()>);
+
+impl Drop for FollowTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Follows the shared copy from where this cockpit's run stands (the next captain took it).
+fn follow_shared(app: &App, tx: &mpsc::UnboundedSender<Action>) -> Option<FollowTask> {
+    let template = app.share_url.as_deref()?;
+    let url = crate::app::prepare::share_url(app, template)?;
+    let source = crate::app::follow::Source::Shared {
+        url,
+        run_id: runs::run_id_of(&app.run_dir),
+    };
+    tracing::info!(run = %runs::run_id_of(&app.run_dir), "share: taken over; following");
+    Some(FollowTask(source.spawn(app, tx.clone())))
 }
 
 /// Starts the pusher of a shared run once its URL has a value: it is told each durable seq by
@@ -573,6 +600,8 @@ fn perform(
                 let _ = tx.send(Action::Notified { hook, result });
             });
         }
+        // Taken by the event loop before it gets here.
+        Effect::FollowShared => {}
         Effect::Quit => return true,
     }
     false

@@ -179,6 +179,8 @@ pub struct App {
     pub monitor: Monitor,
     /// `flightdeck watch`: the on-call's view, which never writes to the journal.
     pub read_only: bool,
+    /// `flightdeck watch`: where the followed run comes from and how that stands.
+    pub follow: Option<crate::app::followed::FollowView>,
     /// Ad-hoc steps asked for whose `step_added` is not durable yet: they start once it is.
     pub pending_adhoc: std::collections::HashSet<String>,
     /// `run_finished` has been sent to the journal (it may not be durable yet).
@@ -245,6 +247,7 @@ impl App {
             quit: false,
             monitor,
             read_only: false,
+            follow: None,
             pending_adhoc: std::collections::HashSet::new(),
             finish_sent: false,
             program: crate::exec::supervisor::this_binary(),

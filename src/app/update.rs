@@ -40,7 +40,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             monitoring::on_tick(app, &mut fx);
         }
         Action::Monitor(ev) => monitoring::on_event(app, ev, &mut fx),
-        Action::Followed(run) => app.run = *run,
+        Action::Follow(ev) => crate::app::followed::on_follow(app, ev),
         Action::Exec(ev) => exec_event(app, ev, &mut fx),
         Action::Journaled(event) => {
             app.in_flight = app.in_flight.saturating_sub(1);
@@ -155,6 +155,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             let known = app.share.as_ref().and_then(|s| s.problem.as_ref());
             if let Some(problem) = status.problem.as_ref().filter(|p| Some(*p) != known) {
                 app.message = Some(format!("SHARE FAILED: {problem}"));
+            }
+            if let Some(by) = status.taken_over.as_ref().filter(|_| !app.read_only) {
+                crate::app::followed::taken_over(app, by);
+                fx.push(Effect::FollowShared);
             }
             app.share = Some(status);
         }

@@ -17,6 +17,8 @@ use super::DbError;
 
 /// Notices waiting to be read, per session.
 pub const NOTICES_KEPT: usize = 256;
+/// Notifications waiting to be read, per session.
+pub const NOTIFICATIONS_KEPT: usize = 64;
 
 /// An open session: the client, what cancels its running statement, and its backend pid (to
 /// find it in `pg_stat_activity` or `pg_stat_progress_create_index`).
@@ -27,6 +29,10 @@ pub struct Db {
     /// [`NOTICES_KEPT`] wait here, the rest are counted in `notices_dropped`.
     pub notices: mpsc::Receiver<String>,
     pub notices_dropped: Arc<AtomicU64>,
+    /// Payloads of `NOTIFY`s on channels this session `LISTEN`s to, for a follower woken by
+    /// the captain's pushes. Bounded: when full, a newer one is dropped, which loses nothing
+    /// for a reader that catches up from the database on each wake. Ends with the session.
+    pub notifications: mpsc::Receiver<String>,
     cancel: CancelToken,
     tls: Option<MakeRustlsConnect>,
 }
@@ -84,6 +90,14 @@ pub async fn connect(url: &str, timeout: Duration) -> Result<Db, DbError> {
     let mut config = Config::from_str(&url)
         .map_err(|e| DbError::client(format!("bad connection string: {e}")))?;
     config.connect_timeout(timeout);
+    // A peer that vanished without a word (a VPN dropped, a laptop closed) is noticed within
+    // about a minute instead of two hours: a follower asleep on LISTEN would never know.
+    // URLs that set their own `keepalives_idle` keep it.
+    if config.get_keepalives_idle() == Duration::from_secs(2 * 60 * 60) {
+        config.keepalives_idle(Duration::from_secs(30));
+        config.keepalives_interval(Duration::from_secs(10));
+        config.keepalives_retries(3);
+    }
     if config.get_application_name().is_none() {
         config.application_name("flightdeck");
     }
@@ -98,8 +112,9 @@ pub async fn connect(url: &str, timeout: Duration) -> Result<Db, DbError> {
         _ => Some(MakeRustlsConnect::new(crate::tls::encrypt_only())),
     };
     let (notice_tx, notices) = mpsc::channel(NOTICES_KEPT);
+    let (notify_tx, notifications) = mpsc::channel(NOTIFICATIONS_KEPT);
     let notices_dropped = Arc::new(AtomicU64::new(0));
-    let notice_tx = (notice_tx, notices_dropped.clone());
+    let notice_tx = (notice_tx, notices_dropped.clone(), notify_tx);
     let attempt = async {
         let client = match &tls {
             Some(tls) => {
@@ -128,6 +143,7 @@ pub async fn connect(url: &str, timeout: Duration) -> Result<Db, DbError> {
         pid,
         notices,
         notices_dropped,
+        notifications,
         cancel,
         tls,
     })
@@ -136,7 +152,7 @@ pub async fn connect(url: &str, timeout: Duration) -> Result<Db, DbError> {
 /// Runs the connection on its own task, forwarding notices; ends when the session does.
 fn drive<S, T>(
     mut conn: tokio_postgres::Connection<S, T>,
-    (notices, dropped): (mpsc::Sender<String>, Arc<AtomicU64>),
+    (notices, dropped, notifications): (mpsc::Sender<String>, Arc<AtomicU64>, mpsc::Sender<String>),
 ) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
@@ -153,6 +169,10 @@ fn drive<S, T>(
                     {
                         dropped.fetch_add(1, Ordering::Relaxed);
                     }
+                }
+                Ok(AsyncMessage::Notification(n)) => {
+                    // Full: a wake is already waiting, and the reader catches up on it.
+                    let _ = notifications.try_send(n.payload().to_string());
                 }
                 Ok(_) => {}
                 Err(e) => {

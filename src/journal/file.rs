@@ -592,7 +592,8 @@ fn free_torn_name(run_dir: &Path) -> String {
         .unwrap_or_else(|| format!("{JOURNAL_FILE}.torn"))
 }
 
-pub(crate) fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), JournalError> {
+/// Writes a whole file and syncs it (a run folder's copies: runbook, pulled journal).
+pub fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), JournalError> {
     let mut f = File::create(path).map_err(io_err(path))?;
     f.write_all(bytes)
         .and_then(|()| f.sync_all())

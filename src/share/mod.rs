@@ -4,13 +4,15 @@
 //!
 //! [`schema`] creates and migrates the tables, [`local`] reads what may be pushed from the run
 //! folder, [`pusher`] is the captain's task that pushes it, [`remote`] reads the shared copy
-//! back (`journal list/verify --share`, `export --share`), [`check`] says what works.
+//! back (`journal list/verify --share`, `export --share`), [`check`] says what works,
+//! [`takeover`] lets the next captain on another machine take the run's lease and pull it.
 
 pub mod check;
 pub mod local;
 pub mod pusher;
 pub mod remote;
 pub mod schema;
+pub mod takeover;
 
 use std::time::Duration;
 
@@ -20,6 +22,13 @@ pub use pusher::{Pusher, Share, ShareConfig};
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long connecting may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a captain's lease on a shared run lasts without renewal.
+pub const LEASE: Duration = Duration::from_secs(30);
+/// How often the pusher renews it while nothing else is pushed.
+pub const LEASE_RENEW: Duration = Duration::from_secs(10);
+/// A lease holder that starts so is offered: the captain named the next one (`H`); whoever
+/// takes it first (the next captain's `--resume`) holds it, and the old cockpit stops pushing.
+pub const OFFERED: &str = "handoff:";
 
 /// Where the shared copy stands, as the captain's status bar shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +47,9 @@ pub struct ShareStatus {
     pub problem: Option<String>,
     /// Step output written here that the shared copy does not hold yet.
     pub output_waiting: bool,
+    /// Another cockpit took the lease this one held (the next captain, after a handoff or an
+    /// expired lease): who, as the lease names it. The cockpit then turns into a follower.
+    pub taken_over: Option<String>,
 }
 
 impl ShareStatus {
@@ -81,6 +93,16 @@ pub enum ShareError {
     BadUrl(String),
     #[error("{0}")]
     OutputDiverged(String),
+    /// Another cockpit holds the run's lease: one captain writes at a time.
+    #[error(
+        "run {run_id} is shared by another cockpit ({holder}{until}): one captain writes at a time; the local journal keeps every event and pushing resumes once that cockpit quits or hands off"
+    )]
+    Leased {
+        run_id: String,
+        holder: String,
+        /// `, lease expired at …` when it expired without a handoff.
+        until: String,
+    },
 }
 
 impl ShareError {
@@ -205,6 +227,7 @@ mod tests {
             fork: None,
             problem: None,
             output_waiting: false,
+            taken_over: None,
         };
         assert_eq!(s.label(), "share ok");
         s.output_waiting = true;

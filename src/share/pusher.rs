@@ -44,6 +44,14 @@ pub struct ShareConfig {
     pub captain: String,
 }
 
+/// Who holds the lease when this cockpit pushes: the machine and the run folder. The journal's
+/// lock lets one cockpit at a time write a folder, so a cockpit reopened on the same folder
+/// (after a quit, a crash, another operator's resume) is the same writer; a copy of the run
+/// on another machine is not.
+pub fn lease_holder(run_dir: &std::path::Path) -> String {
+    format!("{}:{}", file::host_name(), run_dir.display())
+}
+
 /// Called with the new status whenever it changes (forward it into the UI's channel).
 pub type Report = Arc<dyn Fn(ShareStatus) + Send + Sync>;
 
@@ -208,6 +216,7 @@ async fn watched(config: ShareConfig, share: Share, report: Report) -> ShareStat
                 fork: None,
                 problem: Some(message),
                 output_waiting: false,
+                taken_over: None,
             };
             report(status.clone());
             status
@@ -225,6 +234,7 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
         sent: HashMap::new(),
         last_output: HashMap::new(),
         closed_row: false,
+        held: false,
     };
     let mut status = ShareStatus {
         durable: 0,
@@ -233,6 +243,7 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
         fork: None,
         problem: None,
         output_waiting: false,
+        taken_over: None,
     };
     let mut reported: Option<ShareStatus> = None;
     let mut backoff = BACKOFF_MIN;
@@ -304,6 +315,19 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
                         () = share.inner.wake.notified() => {}
                     }
                 }
+                // Connected and idle: the lease is renewed before it can lapse.
+                _ if push.db.is_some() => {
+                    tokio::select! {
+                        () = share.inner.wake.notified() => {}
+                        () = tokio::time::sleep(super::LEASE_RENEW) => {
+                            if push.renew().await.is_err() {
+                                // Reconnecting says why (the handshake checks the lease).
+                                push.db = None;
+                                push.acked = None;
+                            }
+                        }
+                    }
+                }
                 _ => share.inner.wake.notified().await,
             }
             continue;
@@ -349,6 +373,9 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
                 push.sent.clear();
                 status.offline = Some(e.to_string());
                 status.problem = e.needs_fix();
+                if let (ShareError::Leased { holder, .. }, true) = (&e, push.held) {
+                    status.taken_over = Some(holder.clone());
+                }
                 if reported.as_ref() != Some(&status) {
                     report(status.clone());
                     reported = Some(status.clone());
@@ -390,6 +417,83 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
 }
 
 use PushError::{Failed, Fork};
+
+/// [`super::LEASE`] in seconds, as the SQL takes it.
+const LEASE_SECS: f64 = super::LEASE.as_secs() as f64;
+
+/// What a batch of lines does to the lease: the next captain a handoff names when none of
+/// their lines follows it here (offered), and who wrote lines (a named captain writing at this
+/// cockpit takes an offer back). A takeover journals a handoff to whoever wrote it: no offer.
+fn lease_change(lines: &[local::Line]) -> (Option<String>, Vec<String>) {
+    let mut offered: Option<String> = None;
+    let mut writers: Vec<String> = Vec::new();
+    for l in lines {
+        let Ok(event) = crate::journal::event::decode_line(l.text.as_bytes()) else {
+            continue;
+        };
+        match event.kind {
+            crate::journal::EventKind::Handoff { to, .. } if to != event.operator => {
+                offered = Some(to);
+            }
+            _ if offered.as_deref() == Some(event.operator.as_str()) => offered = None,
+            _ => {}
+        }
+        if !writers.contains(&event.operator) {
+            writers.push(event.operator);
+        }
+    }
+    (offered, writers)
+}
+
+/// Fails with [`ShareError::Leased`] unless `holder` holds the run's lease now; locks the
+/// runs row for the rest of the transaction.
+async fn holds_lease(
+    tx: &tokio_postgres::Transaction<'_>,
+    run_id: &str,
+    holder: &str,
+) -> Result<(), ShareError> {
+    let row = tx
+        .query_one(
+            "SELECT lease_holder FROM flightdeck.runs WHERE run_id = $1 FOR UPDATE",
+            &[&run_id],
+        )
+        .await?;
+    let held_by: Option<String> = row.try_get(0)?;
+    // Offered after this cockpit's handoff: it still pushes until the next captain takes it.
+    match held_by {
+        Some(h) if h == holder || h.starts_with(super::OFFERED) => Ok(()),
+        // Released meanwhile (another session of this folder closed): free, so taken again
+        // under the row lock, as a handshake would.
+        None => {
+            tx.execute(
+                "UPDATE flightdeck.runs SET lease_holder = $2 WHERE run_id = $1",
+                &[&run_id, &holder],
+            )
+            .await?;
+            Ok(())
+        }
+        Some(other) => Err(ShareError::Leased {
+            run_id: run_id.to_string(),
+            holder: other,
+            until: String::new(),
+        }),
+    }
+}
+
+/// Extends the lease held by `holder`.
+async fn renew_in(
+    tx: &tokio_postgres::Transaction<'_>,
+    run_id: &str,
+    holder: &str,
+) -> Result<(), ShareError> {
+    tx.execute(
+        "UPDATE flightdeck.runs SET lease_expires_at = now() + make_interval(secs => $3)
+         WHERE run_id = $1 AND (lease_holder = $2 OR starts_with(lease_holder, $4))",
+        &[&run_id, &holder, &LEASE_SECS, &super::OFFERED],
+    )
+    .await?;
+    Ok(())
+}
 
 /// On a fork, the first seq up to `upto` whose shared line differs from the local one (or is
 /// missing there), so the captain is told where the copies part, not where they end.
@@ -470,6 +574,8 @@ struct Push {
     sent: HashMap<(String, u32), (i32, i64)>,
     last_output: HashMap<(String, u32), Instant>,
     closed_row: bool,
+    /// This cockpit has held the lease: losing it means the run was taken over.
+    held: bool,
 }
 
 impl Push {
@@ -483,6 +589,7 @@ impl Push {
             let mut db = timed(super::connect(&self.config.url)).await?;
             timed(schema::ensure(&mut db.client)).await?;
             self.acked = Some(self.handshake(&mut db).await?);
+            self.held = true;
             self.db = Some(db);
         }
         self.db
@@ -525,6 +632,7 @@ impl Push {
         let runbook = masker.mask(&runbook);
         let run_id = c.run_id.clone();
         let captain = c.captain.clone();
+        let holder = lease_holder(&c.run_dir);
         let started = event.ts.to_rfc3339();
         let journal = &mut self.journal;
         // One transaction: the row is created if new, else locked; its metadata is changed
@@ -539,11 +647,31 @@ impl Push {
                 &[&run_id, &title, &sha, &runbook, &captain, &started],
             )
             .await?;
-            tx.execute(
-                "SELECT 1 FROM flightdeck.runs WHERE run_id = $1 FOR UPDATE",
-                &[&run_id],
-            )
-            .await?;
+            let lease = tx
+                .query_one(
+                    "SELECT lease_holder,
+                            coalesce(lease_expires_at > now(), false),
+                            coalesce(to_char(lease_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), '')
+                     FROM flightdeck.runs WHERE run_id = $1 FOR UPDATE",
+                    &[&run_id],
+                )
+                .await?;
+            let (held_by, live, expires): (Option<String>, bool, String) =
+                (lease.try_get(0)?, lease.try_get(1)?, lease.try_get(2)?);
+            // An offered lease (the captain handed off) is anyone's to take.
+            if let Some(other) = held_by.filter(|h| *h != holder && !h.starts_with(super::OFFERED)) {
+                // Taken over only through a handoff, or by a confirmed takeover once expired.
+                let until = if live {
+                    String::new()
+                } else {
+                    format!(", lease expired at {expires} UTC without a handoff")
+                };
+                return Err(ShareError::Leased {
+                    run_id: run_id.clone(),
+                    holder: other,
+                    until,
+                });
+            }
             let row = tx
                 .query_one(
                     "SELECT coalesce(max(seq), 0), count(*) FROM flightdeck.events WHERE run_id = $1",
@@ -596,9 +724,10 @@ impl Push {
                 "UPDATE flightdeck.runs SET
                    runbook_sha256 = $2, runbook = $3, captain = $4,
                    status = CASE WHEN status = 'finished' THEN 'finished' ELSE 'active' END,
-                   updated_at = now()
+                   updated_at = now(),
+                   lease_holder = $5, lease_expires_at = now() + make_interval(secs => $6)
                  WHERE run_id = $1",
-                &[&run_id, &sha, &runbook, &captain],
+                &[&run_id, &sha, &runbook, &captain, &holder, &LEASE_SECS],
             )
             .await?;
             tx.commit().await?;
@@ -623,8 +752,11 @@ impl Push {
                 .db
                 .as_mut()
                 .ok_or_else(|| Failed(ShareError::Local("no session".into())))?;
+            let holder = lease_holder(&self.config.run_dir);
             let outcome = tokio::time::timeout(super::CALL_TIMEOUT, async {
                 let tx = db.client.transaction().await?;
+                // The lease first, row locked: a cockpit that lost it appends nothing.
+                holds_lease(&tx, &run_id, &holder).await?;
                 let seqs: Vec<i64> = lines.iter().map(|l| l.seq as i64).collect();
                 let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
                 let hashes: Vec<&str> = lines.iter().map(|l| l.hash.as_str()).collect();
@@ -669,6 +801,38 @@ impl Push {
                     &[&run_id, &(last.seq as i64), &last.hash, &finished],
                 )
                 .await?;
+                renew_in(&tx, &run_id, &holder).await?;
+                // A handoff offers the lease to the next captain; the named captain writing
+                // here (a handoff at the same keyboard) takes it back for this cockpit.
+                let (offer, writers) = lease_change(&lines);
+                match offer {
+                    Some(to) => {
+                        tx.execute(
+                            "UPDATE flightdeck.runs SET lease_holder = $3
+                             WHERE run_id = $1
+                               AND (lease_holder = $2 OR starts_with(lease_holder, $4))",
+                            &[
+                                &run_id,
+                                &holder,
+                                &format!("{}{to}", super::OFFERED),
+                                &super::OFFERED,
+                            ],
+                        )
+                        .await?;
+                    }
+                    None => {
+                        let offered: Vec<String> = writers
+                            .iter()
+                            .map(|w| format!("{}{w}", super::OFFERED))
+                            .collect();
+                        tx.execute(
+                            "UPDATE flightdeck.runs SET lease_holder = $2
+                             WHERE run_id = $1 AND lease_holder = ANY($3)",
+                            &[&run_id, &holder, &offered],
+                        )
+                        .await?;
+                    }
+                }
                 tx.execute(
                     "SELECT pg_notify($1, $2)",
                     &[&channel(&run_id), &last.seq.to_string()],
@@ -722,6 +886,7 @@ impl Push {
         };
         let mut complete = false;
         let mut file_len = 0i64;
+        let first_chunk = chunk_no;
         for _ in 0..CHUNKS_PER_PASS {
             let (bytes, len) = local::read_at(&path, offset as u64, CHUNK)
                 .map_err(|e| Failed(ShareError::Local(format!("{}: {e}", path.display()))))?;
@@ -766,6 +931,16 @@ impl Push {
             offset += stored.1;
             self.sent.insert(key.clone(), (chunk_no, offset));
         }
+        if chunk_no > first_chunk {
+            // Followers wake on it and fetch the new chunks (a wake per pass, not per chunk).
+            timed(async {
+                db.client
+                    .execute("SELECT pg_notify($1, 'output')", &[&channel(&run_id)])
+                    .await?;
+                Ok(())
+            })
+            .await?;
+        }
         if complete && ended {
             // The attempt is over and its file all sent: the shared chunks must add up to
             // the file, without a hole or an overlap, else it is said loudly.
@@ -804,9 +979,39 @@ impl Push {
         Ok(complete)
     }
 
+    /// Extends this cockpit's lease; fails when another holds it now.
+    async fn renew(&mut self) -> Result<(), PushError> {
+        let run_id = self.config.run_id.clone();
+        let holder = lease_holder(&self.config.run_dir);
+        let db = self
+            .db
+            .as_mut()
+            .ok_or_else(|| Failed(ShareError::Local("no session".into())))?;
+        let renewed = timed(async {
+            Ok(db
+                .client
+                .execute(
+                    "UPDATE flightdeck.runs SET lease_expires_at = now() + make_interval(secs => $3)
+                     WHERE run_id = $1 AND (lease_holder = $2 OR starts_with(lease_holder, $4))",
+                    &[&run_id, &holder, &LEASE_SECS, &super::OFFERED],
+                )
+                .await?)
+        })
+        .await?;
+        if renewed == 0 {
+            return Err(Failed(ShareError::Leased {
+                run_id,
+                holder: "another cockpit".into(),
+                until: String::new(),
+            }));
+        }
+        Ok(())
+    }
+
     /// The captain left: the shared run is no longer active (unless it finished).
     async fn close_row(&mut self) -> Result<(), PushError> {
         let run_id = self.config.run_id.clone();
+        let holder = lease_holder(&self.config.run_dir);
         let db = self.db().await?;
         timed(async {
             db.client
@@ -816,10 +1021,85 @@ impl Push {
                     &[&run_id],
                 )
                 .await?;
+            // The lease is released: the next captain need not wait for it to expire.
+            db.client
+                .execute(
+                    "UPDATE flightdeck.runs SET lease_holder = NULL, lease_expires_at = NULL
+                     WHERE run_id = $1 AND lease_holder = $2",
+                    &[&run_id, &holder],
+                )
+                .await?;
+            // A next captain waiting for the lease wakes on it.
+            db.client
+                .execute("SELECT pg_notify($1, 'lease')", &[&channel(&run_id)])
+                .await?;
             Ok(())
         })
         .await?;
         self.closed_row = true;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::EventKind;
+    use crate::journal::event::{GENESIS, encode_line};
+
+    fn lines(events: &[(&str, EventKind)]) -> Vec<local::Line> {
+        let mut prev = GENESIS.to_string();
+        events
+            .iter()
+            .enumerate()
+            .map(|(i, (who, kind))| {
+                let (text, e) = encode_line(
+                    i as u64 + 1,
+                    chrono::Utc::now(),
+                    who,
+                    None,
+                    kind.clone(),
+                    &prev,
+                )
+                .expect("encode");
+                prev = e.hash.clone();
+                local::Line {
+                    seq: e.seq,
+                    text: text.trim_end().to_string(),
+                    hash: e.hash,
+                    finishes: false,
+                }
+            })
+            .collect()
+    }
+
+    fn handoff(to: &str) -> EventKind {
+        EventKind::Handoff {
+            from: "ana".into(),
+            to: to.into(),
+            note: None,
+        }
+    }
+
+    fn note() -> EventKind {
+        EventKind::Note { text: "n".into() }
+    }
+
+    #[test]
+    fn a_handoff_offers_the_lease_unless_the_named_captain_goes_on_here() {
+        let (offer, writers) = lease_change(&lines(&[("ana", note()), ("ana", handoff("bob"))]));
+        assert_eq!(
+            (offer.as_deref(), writers),
+            (Some("bob"), vec!["ana".to_string()])
+        );
+        let (offer, writers) = lease_change(&lines(&[("ana", handoff("bob")), ("bob", note())]));
+        assert_eq!(
+            (offer, writers.len()),
+            (None, 2),
+            "bob went on at this keyboard"
+        );
+        // A takeover journals a handoff to its own writer: nothing offered.
+        let (offer, _) = lease_change(&lines(&[("bob", handoff("bob"))]));
+        assert_eq!(offer, None);
     }
 }

@@ -19,7 +19,7 @@ const MIGRATION_LOCK: i64 = 0x6664_7368_6172_6531;
 /// the next.
 pub const MIGRATIONS: &[&str] = &[
     // 1: runs, their events (the exact JSONL lines) and step output chunks. The lease
-    // columns are for handing a run over (one writer at a time); nothing reads them yet.
+    // columns say which cockpit writes the run (one at a time; `pusher::lease_holder`).
     "CREATE TABLE flightdeck.runs (
     run_id           text PRIMARY KEY,
     title            text NOT NULL,

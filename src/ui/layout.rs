@@ -36,7 +36,7 @@ pub struct View {
     pub zoom: Option<Pane>,
     /// Metric rows wanted in the monitoring pane; none hides the pane.
     pub metrics: usize,
-    /// `flightdeck watch`: the on-call's view (no checklist, no detail).
+    /// `flightdeck watch`: the on-call's view (the cockpit's panes under a header line).
     pub watch: bool,
     /// The pane a compact layout shows beside the checklist.
     pub companion: Pane,
@@ -122,19 +122,25 @@ pub fn areas_with(size: (u16, u16), view: View) -> Areas {
         return a;
     }
     if watch {
-        let [header, rest] =
-            Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(main);
-        let wanted = (metrics.max(1) + 2) as u16;
-        let most = rest.height.saturating_mul(3) / 5;
-        let [monitor, logs] = Layout::vertical([
-            Constraint::Length(wanted.min(most).max(3)),
-            Constraint::Min(3),
-        ])
-        .areas(rest);
-        a.monitor = Some(monitor);
-        a.logs = Some(logs);
-        a.header = Some(header);
-        return a;
+        // The captain's layout one line lower, under the line saying how the run stands.
+        let inner = areas_with(
+            (size.0, size.1 - 1),
+            View {
+                watch: false,
+                ..view
+            },
+        );
+        if !inner.too_small {
+            let down = |r: Option<Rect>| r.map(|r| Rect { y: r.y + 1, ..r });
+            return Areas {
+                checklist: down(inner.checklist),
+                detail: down(inner.detail),
+                monitor: down(inner.monitor),
+                logs: down(inner.logs),
+                header: Some(Rect::new(0, 0, size.0, 1)),
+                ..a
+            };
+        }
     }
     if size.0 >= WIDE {
         let [left, right] =

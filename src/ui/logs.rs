@@ -20,10 +20,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         .log_step()
         .and_then(|id| app.logs.get(id).map(|l| (id, l)))
     else {
-        let hint = Line::styled(
-            "No output yet: select a step that runs and press Enter.",
-            t.dim,
-        );
+        let hint = if app.read_only {
+            "No output yet: the captain's running step shows here."
+        } else {
+            "No output yet: select a step that runs and press Enter."
+        };
+        let hint = Line::styled(hint, t.dim);
         frame.render_widget(
             Paragraph::new(hint).block(pane_block(tabbed(app, " Output ".into()), app, Pane::Logs)),
             area,

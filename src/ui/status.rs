@@ -95,6 +95,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             spans.push(Span::styled(format!("· {text} "), style));
         }
     }
+    if app.read_only {
+        spans.extend(follow_spans(app));
+        if let Some(msg) = app
+            .message
+            .as_ref()
+            .filter(|_| app.follow.as_ref().is_none_or(|f| f.broken.is_none()))
+        {
+            spans.push(Span::styled(format!("· {msg} "), t.warn));
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+        return;
+    }
     let journal = match (&app.journal_error, app.in_flight) {
         (Some(_), _) => Span::styled("· journal ERROR ", t.crit),
         (None, 0) => Span::styled("· journal synced ", t.dim),
@@ -187,4 +199,41 @@ fn window_text(app: &App, w: &Window, now: DateTime<Utc>) -> Option<(String, Sty
             app.theme.crit,
         )
     })
+}
+
+/// The read-only view's words: whose run it follows, from where, and whether that holds; a
+/// broken record first and loudest.
+fn follow_spans(app: &App) -> Vec<Span<'static>> {
+    let t = &app.theme;
+    let mut spans = Vec::new();
+    let follow = app.follow.as_ref();
+    if let Some((seq, _)) = follow.and_then(|f| f.broken.as_ref()) {
+        spans.push(Span::styled(
+            format!("✖ record BROKEN at seq {seq}: not applied "),
+            t.crit,
+        ));
+    }
+    if app.run.run_id.is_empty() {
+        spans.push(Span::styled("· read-only: no active run ", t.dim));
+        return spans;
+    }
+    spans.push(Span::styled(
+        format!(
+            "· read-only follow of run {} by captain {} ",
+            app.run.run_id, app.run.operator
+        ),
+        t.accent,
+    ));
+    if let Some(f) = follow {
+        // The kind of source only (`share`, `journal`): the header says where from.
+        let kind = f.source.split_whitespace().next().unwrap_or("source");
+        match &f.link {
+            crate::follow::Link::Live => spans.push(Span::styled(format!("· {kind} live "), t.dim)),
+            crate::follow::Link::Offline(_) => spans.push(Span::styled(
+                format!("· {kind} offline, reconnecting "),
+                t.warn,
+            )),
+        }
+    }
+    spans
 }

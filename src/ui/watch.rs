@@ -1,5 +1,5 @@
-//! The header of `flightdeck watch`: how the followed run stands, in one line, so the on-call
-//! sees the captain's progress above the metrics without a checklist.
+//! The header of `flightdeck watch`: how the followed run stands, in one line above the
+//! checklist, so the on-call sees the captain's progress and the step running at a glance.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -9,12 +9,20 @@ use ratatui::widgets::Paragraph;
 use crate::app::state::App;
 use crate::journal::replay::StepStatus;
 
+/// Draws the header line.
 pub fn render_header(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let mut spans = vec![Span::styled(" WATCH (read-only) ", t.accent)];
+    // A record that broke is the first thing said, in full: nothing past it is shown.
+    if let Some((seq, why)) = app.follow.as_ref().and_then(|f| f.broken.as_ref()) {
+        spans.push(Span::styled(
+            format!("✖ BROKEN at seq {seq}: {why}; not applied "),
+            t.crit,
+        ));
+    }
     if app.run.run_id.is_empty() {
         spans.push(Span::styled(
-            "· no active run of this runbook: metrics and logs only",
+            "· no active run to follow: the runbook and its metrics only",
             t.dim,
         ));
     } else {
@@ -42,6 +50,15 @@ pub fn render_header(frame: &mut Frame, area: Rect, app: &App) {
         }
         if let Some(outcome) = &app.run.outcome {
             spans.push(Span::styled(format!("· finished: {outcome} "), t.accent));
+        }
+        if let Some(by) = app.follow.as_ref().and_then(|f| f.taken_over_by.as_ref()) {
+            spans.push(Span::styled(
+                format!("· taken over from this cockpit by {by} "),
+                t.warn,
+            ));
+        }
+        if let Some(f) = app.follow.as_ref().filter(|f| f.source.contains(' ')) {
+            spans.push(Span::styled(format!("· from {} ", f.source), t.dim));
         }
         if let Some(last) = app.run.last_event {
             let ago = (app.now - last).num_seconds().max(0);
