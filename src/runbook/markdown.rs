@@ -1539,7 +1539,20 @@ impl<'a> Walker<'a> {
         let example = ["for example", "e.g", "for instance", "you could", "you can"]
             .iter()
             .any(|p| last.to_ascii_lowercase().starts_with(p));
-        if before.is_empty() || !last.trim_end().ends_with(':') || says_nothing || example {
+        // "Now copy your Redis database over. On your old machine, as the root user, run:":
+        // the last sentence says only where or how to run the block; the one before says what
+        // it does, so it is the block's own step.
+        let only_how = last_words
+            .iter()
+            .rev()
+            .find(|w| !w.is_empty())
+            .is_some_and(|w| ["run", "execute", "type", "enter"].contains(&w.as_str()));
+        if before.is_empty()
+            || !last.trim_end().ends_with(':')
+            || says_nothing
+            || example
+            || only_how
+        {
             return;
         }
         let heading = self
