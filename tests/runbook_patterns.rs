@@ -1408,6 +1408,8 @@ fn programs_that_ask_on_a_terminal_are_typed_by_hand() {
             .as_deref()
             .is_some_and(|c| c.contains("git tag -a"))
     );
+    // A bullet's command asks as a block's does.
+    assert_eq!(kinds("Log in"), [Manual, Shell]);
     // Typed by hand, the code still shows the release as a placeholder, not the notation.
     let pre = phase_steps(&rb, "Prerelease")[0];
     assert_eq!(

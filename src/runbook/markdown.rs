@@ -1851,14 +1851,23 @@ impl<'a> Walker<'a> {
             if wants_step || split.is_some() {
                 let whole = split.map_or(title.clone(), |(head, _)| Cow::Owned(head));
                 let (title, detail) = self.item_text(item, &whole, para_range);
-                let by_hand = item.task.is_none() && command.is_some() && self.remote_section;
+                // (`terraform login` in a bullet asks on a terminal as it would in a block.)
+                let waits = command
+                    .as_deref()
+                    .and_then(needs_a_person)
+                    .filter(|_| item.task.is_none());
+                let by_hand = item.task.is_none() && command.is_some() && self.remote_section
+                    || waits.is_some();
                 let kind = match (item.task, &command) {
                     (Some(_), _) => StepKind::Check,
                     (None, Some(_)) if !by_hand => StepKind::Shell,
                     (None, _) => StepKind::Manual,
                 };
                 let detail = if by_hand {
-                    let elsewhere = "Do this in your own terminal: it runs on another machine, which the prose names.";
+                    let elsewhere = match waits {
+                        Some(why) => format!("Do this in your own terminal: it {why}."),
+                        None => "Do this in your own terminal: it runs on another machine, which the prose names.".to_string(),
+                    };
                     if detail.is_empty() {
                         elsewhere.to_string()
                     } else {
@@ -1870,6 +1879,11 @@ impl<'a> Walker<'a> {
                 let in_production = self.open.iter().any(|&i| self.production[i]);
                 let (vars, dangerous) = match (&command, kind) {
                     (Some(c), StepKind::Shell) => read_code(c, kind, false, in_production),
+                    // Typed by hand, a destroyer is still marked.
+                    (Some(c), StepKind::Manual) => (
+                        CodeVars::default(),
+                        read_code(c, StepKind::Shell, false, in_production).1,
+                    ),
                     _ => (CodeVars::default(), None),
                 };
                 let at = self.push_step(Step {
