@@ -1635,3 +1635,41 @@ fn a_gate_comment_in_a_block_stops_it_for_a_check() {
     );
     assert_eq!(steps[2].inputs, ["CLUSTER_NAME"]);
 }
+
+#[test]
+fn instructions_between_an_items_blocks_are_steps_of_their_own() {
+    use StepKind::{Manual, Shell};
+    let rb = load("49-instructions-in-items");
+    let steps = phase_steps(&rb, "Upgrade");
+    assert_eq!(
+        steps
+            .iter()
+            .map(|s| (s.kind, s.title.as_str(), s.optional))
+            .collect::<Vec<_>>(),
+        [
+            (Shell, "Regenerate the files", false),
+            // For one case: the run may pass it.
+            (
+                Manual,
+                "Finally if you identify changes worth keeping, add and commit them",
+                true
+            ),
+            (
+                Manual,
+                "So, update the config's version field one minor version.",
+                false
+            ),
+            // The paragraph that leads into the block, past a note, still titles it.
+            (
+                Shell,
+                "Then, perform the upgrade, which takes about ten minutes.",
+                false
+            ),
+            (
+                Manual,
+                "Rename the node group in the config to its new name",
+                false
+            ),
+        ]
+    );
+}

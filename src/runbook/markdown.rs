@@ -1510,7 +1510,9 @@ impl<'a> Walker<'a> {
         }
         let line = self.lines.line(range.start);
         let title = short_title(sentence_for_title(text)).into_owned();
-        self.push_step(Step::manual(title, line, text.to_string()));
+        let mut step = Step::manual(title, line, text.to_string());
+        step.optional = for_a_case(text);
+        self.push_step(step);
         true
     }
 
@@ -2055,6 +2057,36 @@ impl<'a> Walker<'a> {
                         prev_line = self.lines.line(range.start);
                         unused = prev_paragraph.or(unused);
                         inner_list = None;
+                        // "Finally …, add and commit them." after the item's block, or "So,
+                        // update the config's version field." before the paragraph that leads
+                        // into it: an instruction of its own between the item's blocks.
+                        // (A note or a quote between a paragraph and its block: it still leads.)
+                        let next = (i + 1..item.blocks.len())
+                            .find(|&k| !matches!(item.blocks[k], Block::Other { .. }));
+                        let leads = next.is_some_and(|k| {
+                            matches!(item.blocks[k], Block::Code { .. })
+                                || indented.get(k).is_some_and(Option::is_some)
+                        });
+                        if i > 0
+                            && has_fence
+                            && steps_here
+                            && item.task.is_none()
+                            && !leads
+                            && let Some(told) = sentences(text.trim()).into_iter().find(|s| {
+                                is_instruction(s)
+                                    && !states_a_fact(s)
+                                    && !REMARKS.contains(&first_word(s).as_str())
+                            })
+                        {
+                            let own = with_context(context, short_title(told).into_owned());
+                            let mut step = Step::manual(own, prev_line, text.to_string());
+                            step.optional = for_a_case(told);
+                            self.push_step(step);
+                            made_step = true;
+                            nth += 1;
+                            prev_paragraph = None;
+                            unused = None;
+                        }
                     }
                     // A quoted note between a sentence and its block (`> Todo: …`) leaves the
                     // sentence leading into the block.
@@ -2428,6 +2460,17 @@ fn moves_between_machines(src: &str) -> bool {
     ]
     .iter()
     .any(|p| head.contains(p))
+}
+
+/// "Finally, if you are not using port-forwarding, make sure …": an instruction for one case,
+/// which the run may pass.
+fn for_a_case(instruction: &str) -> bool {
+    let lower = instruction.trim_start().to_ascii_lowercase();
+    let mut rest = lower.as_str();
+    for lead in ["finally", "then", "now", "next", ","] {
+        rest = rest.strip_prefix(lead).unwrap_or(rest).trim_start();
+    }
+    rest.trim_start_matches(',').trim_start().starts_with("if ")
 }
 
 /// First words of sentences that comment rather than instruct: "Note that …", "See …",

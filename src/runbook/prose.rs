@@ -334,6 +334,7 @@ const LEADS: &[&str] = &[
     "optionally",
     "temporarily",
     "carefully",
+    "so",
 ];
 
 /// Whether `text` starts like an instruction: an imperative verb, perhaps after "Then" or a
@@ -344,6 +345,20 @@ pub fn is_instruction(text: &str) -> bool {
 
 /// What follows a leading clause: "After the PR is merged, create …" → "create …".
 fn after_a_clause(text: &str) -> Option<&str> {
+    // "Finally if you identify changes …, add and commit them": a lead before the clause.
+    let text = match text.split_once(char::is_whitespace) {
+        Some((lead, rest))
+            if ["finally", "then", "now", "next"].contains(
+                &lead
+                    .trim_matches(|c: char| !c.is_alphanumeric())
+                    .to_ascii_lowercase()
+                    .as_str(),
+            ) =>
+        {
+            rest.trim_start()
+        }
+        _ => text,
+    };
     let mut words = text.split_whitespace();
     let first = words.next()?.to_ascii_lowercase();
     let first = first.trim_matches(|c: char| !c.is_alphanumeric());
