@@ -1245,7 +1245,9 @@ fn an_overview_that_later_sections_spell_out_is_their_summary() {
     assert!(phase_steps(&rb, "In short").is_empty());
     let short = rb.phases.iter().find(|p| p.title == "In short");
     assert!(
-        short.is_some_and(|p| p.description.contains("5. Point the DNS at the new host.")),
+        short.is_some_and(|p| p
+            .description
+            .contains("5. Update the DNS to point at the new host.")),
         "{short:?}"
     );
     let steps: Vec<&str> = rb
@@ -1266,7 +1268,7 @@ fn an_overview_that_later_sections_spell_out_is_their_summary() {
         ]
     );
     let after = phase_steps(&rb, "After the move");
-    assert_eq!(after[1].title, "Point the DNS at the new host.");
+    assert_eq!(after[1].title, "Update the DNS to point at the new host.");
 }
 
 #[test]
@@ -1460,6 +1462,9 @@ fn an_item_that_enters_a_folder_is_its_cd() {
             (Manual, None),
             (Shell, Some("cd scripts\n")),
             (Shell, Some("./rotate.sh --all\n")),
+            // A branch and a web page are no folders.
+            (Manual, None),
+            (Manual, None),
         ]
     );
 }
@@ -1489,6 +1494,11 @@ fn instructions_before_a_lead_in_are_a_step_of_their_own() {
             .map(|s| s.kind)
             .collect::<Vec<_>>(),
         [Shell, Shell]
+    );
+    // "To do so, run the following:" says how: the sentence before is the block's own title.
+    assert_eq!(
+        kinds_titles(&phase_steps(&rb, "Publish")),
+        [(Shell, "Publish the crate".into())]
     );
 }
 
@@ -1522,7 +1532,7 @@ fn a_runbook_that_moves_to_a_new_machine_runs_nothing_here_unless_told() {
                 Manual,
                 "RAILS_ENV=production bin/rails assets:precompile".into()
             ),
-            (Manual, "Point DNS at the new server.".into()),
+            (Manual, "Update DNS to point at the new server.".into()),
         ]
     );
 }
@@ -1603,6 +1613,24 @@ fn a_numbered_heading_over_folded_steps_is_a_step_itself() {
     // A heading that is a condition stays optional.
     let rollback = phase_steps(&rb, "9. Roll back if the canary fails");
     assert!(rollback.iter().all(|s| s.optional), "{rollback:?}");
+    // Optional for a condition, not folded away: no step of its own.
+    let undo = phase_steps(&rb, "10. Rollback");
+    assert_eq!(
+        undo.iter()
+            .map(|s| (s.kind, s.optional))
+            .collect::<Vec<_>>(),
+        [(StepKind::Shell, true)]
+    );
+}
+
+#[test]
+fn only_a_runbook_that_says_it_moves_to_a_new_machine_runs_everything_by_hand() {
+    let text = "# Release\n\nArtifacts are uploaded to another server by CI.\n\n## Tag\n\n```bash\ngit tag v1.2.3\n```\n";
+    let rb = flightdeck::runbook::parse(text, "release.md");
+    assert_eq!(phase_steps(&rb, "Tag")[0].kind, StepKind::Shell);
+    let moving = text.replace("Artifacts are uploaded", "We are moving the shop");
+    let rb = flightdeck::runbook::parse(&moving, "release.md");
+    assert_eq!(phase_steps(&rb, "Tag")[0].kind, StepKind::Manual);
 }
 
 #[test]

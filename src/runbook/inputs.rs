@@ -2,6 +2,7 @@
 //! not set by the step, `{{ VAR }}`.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 
 use crate::runbook::words::{
     ByteSet, Starts, byte_set, ident_len, is_ident, lines_with, statement_firsts, statements,
@@ -323,10 +324,10 @@ impl StandIn {
 /// `user`). `deploy@app-01` and `root@db.internal` are real. `None` when nothing changes.
 pub fn spelled_out_logins(code: &str) -> Option<String> {
     const CONNECT: &[&str] = &["ssh", "scp", "rsync", "sftp", "ssh-copy-id"];
-    const NAMES: &[&str] = &[
-        "ip", "host", "hostname", "server", "address", "addr", "domain", "machine", "instance",
-        "vm", "box", "node",
-    ];
+    // What only a description ends in (`…-public-ip`, `your-…`): `staging-server`,
+    // `build-host` and `jump-box` are real aliases.
+    const NAMES: &[&str] = &["ip", "hostname", "address", "addr", "domain", "fqdn"];
+    const YOURS: &[&str] = &["your", "my", "the"];
     const GENERIC_USER: &[&str] = &[
         "username",
         "user",
@@ -347,8 +348,9 @@ pub fn spelled_out_logins(code: &str) -> Option<String> {
         let mut rest = line;
         while let Some(at) = rest.find('@') {
             let start = rest[..at]
-                .rfind(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '='))
-                .map_or(0, |i| i + 1);
+                .char_indices()
+                .rfind(|(_, c)| c.is_whitespace() || matches!(c, '"' | '\'' | '='))
+                .map_or(0, |(i, c)| i + c.len_utf8());
             let end = rest[at + 1..]
                 .find(|c: char| !(c.is_ascii_lowercase() || matches!(c, '-' | '_')))
                 .map_or(rest.len(), |i| at + 1 + i);
@@ -363,7 +365,7 @@ pub fn spelled_out_logins(code: &str) -> Option<String> {
             let spelled = whole
                 && parts.len() >= 2
                 && parts.iter().all(|p| !p.is_empty())
-                && parts.iter().any(|p| NAMES.contains(p));
+                && (parts.iter().any(|p| NAMES.contains(p)) || YOURS.contains(&parts[0]));
             if !spelled {
                 out.push_str(&rest[..=at]);
                 rest = &rest[at + 1..];
@@ -384,13 +386,43 @@ pub fn spelled_out_logins(code: &str) -> Option<String> {
     changed.then_some(out)
 }
 
+/// Every name `text` sets or reads as a variable (`NAME=`, `$NAME`, `${NAME}`), found in one
+/// pass: a bare name the runbook uses so is a variable, not a value to ask for.
+pub fn variable_names(text: &str) -> HashSet<String> {
+    let b = text.as_bytes();
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let mut names = HashSet::new();
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'$' => {
+                let start = i + 1 + usize::from(b.get(i + 1) == Some(&b'{'));
+                let len = b
+                    .get(start..)
+                    .map_or(0, |r| r.iter().take_while(|c| ident(**c)).count());
+                if len > 0 {
+                    names.insert(text[start..start + len].to_string());
+                }
+            }
+            b'=' => {
+                let len = b[..i].iter().rev().take_while(|c| ident(**c)).count();
+                if len > 0 {
+                    names.insert(text[i - len..i].to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    names
+}
+
 /// `code` with bare names in capitals that stand for a value marked as placeholders:
 /// `terraform workspace new WORKSPACE_NAME`, `az acr check-name --name ACR_NAME`,
 /// `OVERRIDE_BRANCH=BRANCH_NAME make`. A name counts when it ends in a word that names a value
 /// (`_NAME`, `_ID`, `_URL`, `_TAG`, …), stands as a whole argument or after `=`, and the
-/// runbook (`src`) never sets or reads it as a variable (`X=`, `$X`, `${X}`). Not the name an
-/// `export`, `unset` or `grep` takes, nor one in a comment. `None` when nothing changes.
-pub fn bare_name_placeholders(code: &str, src: &str) -> Option<String> {
+/// runbook never sets or reads it as a variable (`variables`, from [`variable_names`]). Not the
+/// name an `export`, `unset`, `grep` or `gh secret set` takes, nor one in a comment. `None` when
+/// nothing changes.
+pub fn bare_name_placeholders(code: &str, variables: &HashSet<String>) -> Option<String> {
     const VALUE_WORDS: &[&str] = &[
         "NAME",
         "ID",
@@ -427,17 +459,24 @@ pub fn bare_name_placeholders(code: &str, src: &str) -> Option<String> {
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
             && rest.last().is_some_and(|l| VALUE_WORDS.contains(l))
     };
-    let variable = |w: &str| {
-        src.contains(&format!("{w}="))
-            || src.contains(&format!("${w}"))
-            || src.contains(&format!("${{{w}"))
-    };
+    // After these words a name is a name: `gh secret set X_NAME`, `docker run -e AWS_REGION`.
+    const NAME_FOLLOWS: &[&str] = &[
+        "set",
+        "get",
+        "unset",
+        "delete",
+        "remove",
+        "rm",
+        "-e",
+        "--env",
+        "--build-arg",
+        "--secret",
+    ];
     let mut out = String::with_capacity(code.len() + 8);
     let mut changed = false;
     for line in code.split_inclusive('\n') {
         let trimmed = line.trim_start();
-        let program = trimmed.split_whitespace().next().unwrap_or("");
-        if trimmed.starts_with('#') || TAKES_NAMES.contains(&program) {
+        if trimmed.starts_with('#') {
             out.push_str(line);
             continue;
         }
@@ -461,7 +500,12 @@ pub fn bare_name_placeholders(code: &str, src: &str) -> Option<String> {
                 .next()
                 .is_none_or(|c| c.is_whitespace() || matches!(c, '\'' | '"' | ';'));
             // After `=`: the value, not the name (`NAME=BRANCH_NAME`).
-            if whole && is_name(word) && !variable(word) {
+            // The statement it stands in (`… | grep APP_NAME`) and the word before it.
+            let statement = line[..at].rfind(['|', ';', '&', '(']).map_or(0, |i| i + 1);
+            let program = line[statement..].split_whitespace().next().unwrap_or("");
+            let before = line[..at].split_whitespace().next_back().unwrap_or("");
+            let a_name = TAKES_NAMES.contains(&program) || NAME_FOLLOWS.contains(&before);
+            if whole && is_name(word) && !variables.contains(word) && !a_name {
                 out.push_str(&line[copied..at]);
                 out.push_str(&format!("<{word}>"));
                 copied = end;
@@ -931,7 +975,8 @@ mod tests {
 
     #[test]
     fn bare_names_in_capitals_that_stand_for_a_value_are_placeholders() {
-        let src = "export CLUSTER_NAME=x\n";
+        let src = variable_names("export CLUSTER_NAME=x\n");
+        let src = &src;
         assert_eq!(
             bare_name_placeholders("terraform workspace new WORKSPACE_NAME\n", src).as_deref(),
             Some("terraform workspace new <WORKSPACE_NAME>\n")
@@ -949,6 +994,9 @@ mod tests {
             "terraform plan -var-file=projects/CLUSTER.tfvars\n",
             "kubectl get pods ERROR_CODE_X\n",
             "make RELEASE_TAG=v1\n",
+            "kubectl get cm -o yaml | grep APP_NAME\n",
+            "docker run -e AWS_REGION -e DATABASE_URL app\n",
+            "gh secret set DOCKERHUB_USERNAME\n",
         ] {
             assert_eq!(bare_name_placeholders(kept, src), None, "{kept}");
         }
@@ -956,6 +1004,11 @@ mod tests {
 
     #[test]
     fn logins_spelled_out_in_words_are_placeholders() {
+        // A non-breaking space pasted from a web page is no boundary to cut at.
+        assert_eq!(
+            spelled_out_logins("scp -r user\u{a0}name@source-server-ip:/x ./\n").as_deref(),
+            Some("scp -r user\u{a0}name@<source-server-ip>:/x ./\n")
+        );
         assert_eq!(
             spelled_out_logins("scp -r username@source-server-public-ip:/etc/nginx/ssl ./\n")
                 .as_deref(),
@@ -972,6 +1025,8 @@ mod tests {
             "git push git@github.com:org/repo.git\n",
             "echo user@source-server-ip\n",
             "ssh ops@bastion\n",
+            "rsync -a dist/ deploy@staging-server:/srv/app/\n",
+            "ssh build-host\n",
         ] {
             assert_eq!(spelled_out_logins(real), None, "{real}");
         }

@@ -13,6 +13,7 @@
 //!   command-shaped text that did not become a step.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::ops::Range;
 
 use crate::runbook::blocks::{Block, Item, Spans, parse_blocks_at};
@@ -24,7 +25,8 @@ use crate::runbook::fence::{info_lang, parse_info};
 use crate::runbook::heading::{HeadingPlan, heading_plan};
 use crate::runbook::inputs::{
     CodeVars, Dialect, bare_name_placeholders, bracket_placeholders, name_stand_ins,
-    respell_placeholders, spelled_out_logins, spelling_key, strip_shell_comments, vars_in,
+    respell_placeholders, spelled_out_logins, spelling_key, strip_shell_comments, variable_names,
+    vars_in,
 };
 use crate::runbook::model::{Attrs, Choice, Phase, Step, StepKind};
 use crate::runbook::notation::{declared_example, example_version, neighbour_versions, notations};
@@ -41,7 +43,7 @@ use crate::runbook::source::LineIndex;
 use crate::runbook::title::{
     code_title, describes_the_block_below, heading_words, is_bare_label, is_caveat,
     is_numbered_heading, item_title, leading_comment, names_the_same_task, quote_label,
-    sentence_for_title, sentences, short_title, strip_numbering, with_context,
+    says_only_how, sentence_for_title, sentences, short_title, strip_numbering, with_context,
 };
 
 /// What the walk produces; ids and vars are filled in afterwards by [`crate::runbook::parse`].
@@ -133,6 +135,9 @@ pub struct Walker<'a> {
     /// settings", "Update your Nginx configuration"): the cutover after the detailed steps,
     /// added after the last phase with steps once the walk is done.
     overview_tail: Vec<Step>,
+    /// Every name the runbook sets or reads as a variable: a bare name in capitals among
+    /// them is no value to ask for.
+    variables: HashSet<String>,
     /// A block opened an interactive database shell (`mysql --host … -p`): the `sql` blocks
     /// after it are typed there, until a heading at this level or above.
     db_session: Option<u8>,
@@ -183,9 +188,10 @@ impl<'a> Walker<'a> {
             last_text: None,
             lead_in: None,
             section_conditional: false,
-            remote_section: moves_between_machines(src),
+            remote_section: false,
             between_machines: moves_between_machines(src),
             overview_tail: Vec::new(),
+            variables: HashSet::new(),
             db_session: None,
             file_lead: None,
             hosts: Vec::new(),
@@ -202,6 +208,8 @@ impl<'a> Walker<'a> {
     }
 
     pub fn walk(mut self, blocks: &[Block]) -> Walked {
+        self.remote_section = self.between_machines;
+        self.variables = variable_names(self.src);
         for line in self.src.lines() {
             if let Some(host) = prompt_host(line)
                 && !self.hosts.iter().any(|h| h == host)
@@ -595,21 +603,20 @@ impl<'a> Walker<'a> {
     /// One value written in several styles (`<pod-name>` here, `<pod_name>` there,
     /// `<NAMESPACE>` and `<namespace>`) is one input, spelled as it is first written.
     fn merge_spellings(&mut self) {
-        let mut first: Vec<(String, String)> = Vec::new();
+        // Spelling key → the first spelling (a map: a runbook may hold thousands of inputs).
+        let mut first: std::collections::HashMap<String, String> = Default::default();
         for step in self.out.phases.iter().flat_map(|p| &p.steps) {
             for name in &step.inputs {
-                let key = spelling_key(name);
-                if !first.iter().any(|(k, _)| *k == key) {
-                    first.push((key, name.clone()));
-                }
+                first
+                    .entry(spelling_key(name))
+                    .or_insert_with(|| name.clone());
             }
         }
         let respell = |name: &str| {
-            let key = spelling_key(name);
             first
-                .iter()
-                .find(|(k, n)| *k == key && n != name)
-                .map(|(_, n)| n.clone())
+                .get(&spelling_key(name))
+                .filter(|n| *n != name)
+                .cloned()
         };
         for step in self.out.phases.iter_mut().flat_map(|p| &mut p.steps) {
             if !step.inputs.iter().any(|n| respell(n).is_some()) {
@@ -1003,7 +1010,7 @@ impl<'a> Walker<'a> {
                     StepKind::Shell => {
                         let commands = name_stand_ins(&commands).unwrap_or(commands);
                         let commands = spelled_out_logins(&commands).unwrap_or(commands);
-                        bare_name_placeholders(&commands, self.src).unwrap_or(commands)
+                        bare_name_placeholders(&commands, &self.variables).unwrap_or(commands)
                     }
                     _ => commands,
                 };
@@ -1541,14 +1548,10 @@ impl<'a> Walker<'a> {
         let example = ["for example", "e.g", "for instance", "you could", "you can"]
             .iter()
             .any(|p| last.to_ascii_lowercase().starts_with(p));
-        // "Now copy your Redis database over. On your old machine, as the root user, run:":
-        // the last sentence says only where or how to run the block; the one before says what
-        // it does, so it is the block's own step.
-        let only_how = last_words
-            .iter()
-            .rev()
-            .find(|w| !w.is_empty())
-            .is_some_and(|w| ["run", "execute", "type", "enter"].contains(&w.as_str()));
+        // "Now copy your Redis database over. On your old machine, as the root user, run:",
+        // "To do so, run the following:": the last sentence says only where or how to run the
+        // block; the one before says what it does, so it is the block's own step.
+        let only_how = says_only_how(last);
         if before.is_empty()
             || !last.trim_end().ends_with(':')
             || says_nothing
@@ -2252,7 +2255,10 @@ impl<'a> Walker<'a> {
         for i in 0..n {
             let phase = &self.out.phases[i];
             let lower = phase.title.to_ascii_lowercase();
-            let folded = !phase.steps.is_empty() && phase.steps.iter().all(|s| s.optional);
+            // (Folded away, not conditional: "## 5. Rollback" over "If the deploy fails, …".)
+            let folded = !phase.steps.is_empty()
+                && phase.steps.iter().all(|s| s.optional)
+                && phase.description.contains("<details");
             // (Subsections with steps do what the heading says: "3. Install" over Option A/B.)
             let done_below = self.out.phases[i + 1..]
                 .iter()
@@ -2263,7 +2269,6 @@ impl<'a> Walker<'a> {
                 && is_numbered_heading(&phase.title)
                 && !says_optional(&phase.title)
                 && !lower.contains(" if ")
-                && !made.contains(&i)
             {
                 made.push(i);
             }
@@ -2449,28 +2454,35 @@ fn moves_between_machines(src: &str) -> bool {
         end -= 1;
     }
     let head = src[..end].to_ascii_lowercase();
-    [
-        "to a new machine",
-        "to a new server",
-        "to a new host",
-        "from one server to another",
-        "from one machine to another",
-        "to another server",
-        "to another machine",
-    ]
-    .iter()
-    .any(|p| head.contains(p))
+    // In one sentence (or title) with a word of moving: not "Artifacts are uploaded to another
+    // server by CI".
+    head.split(['.', '\n'])
+        .filter(|s| s.contains("migrat") || s.contains("mov"))
+        .any(|s| {
+            [
+                "to a new machine",
+                "to a new server",
+                "to a new host",
+                "from one server to another",
+                "from one machine to another",
+                "to another server",
+                "to another machine",
+            ]
+            .iter()
+            .any(|p| s.contains(p))
+        })
 }
 
 /// "Finally, if you are not using port-forwarding, make sure …": an instruction for one case,
 /// which the run may pass.
 fn for_a_case(instruction: &str) -> bool {
     let lower = instruction.trim_start().to_ascii_lowercase();
-    let mut rest = lower.as_str();
-    for lead in ["finally", "then", "now", "next", ","] {
-        rest = rest.strip_prefix(lead).unwrap_or(rest).trim_start();
-    }
-    rest.trim_start_matches(',').trim_start().starts_with("if ")
+    let rest = ["finally", "then", "now", "next"]
+        .iter()
+        .find_map(|lead| lower.strip_prefix(lead))
+        .unwrap_or(&lower)
+        .trim_start_matches([',', ' ']);
+    says_optional(rest)
 }
 
 /// First words of sentences that comment rather than instruct: "Note that …", "See …",
@@ -2542,16 +2554,17 @@ fn folder_to_enter<'a>(text: &str, code: &'a str) -> Option<&'a str> {
         "change to ",
     ]
     .contains(&lead);
+    // A path, not a URL or a host (`github.com/acme/app`: a dot in its first part).
+    let first_part = code.split('/').next().unwrap_or("");
     let path = !code.is_empty()
         && !code.contains([' ', '\t', '$', '`', '*'])
         && !code.contains("://")
-        && !code.starts_with('-');
-    // Nothing else after the folder but an end: "cd into `x`", "… directory.".
-    let ends = named
-        .trim_start_matches(|c: char| c.is_ascii_alphabetic())
-        .trim()
-        .trim_end_matches(['.', ':'])
-        .is_empty();
+        && !code.starts_with('-')
+        && (!first_part.contains('.') || first_part.chars().all(|c| c == '.'));
+    // Nothing after the folder but the word folder or directory: "Switch to the `release/1.x`
+    // branch" is a branch, "Go to `…/releases` page" a web page.
+    let after = named.trim_end_matches(['.', ':', ' ']);
+    let ends = after.is_empty() || folder_word && !after.contains(' ');
     (path && ends && (!loose || folder_word || code.contains('/'))).then_some(code)
 }
 

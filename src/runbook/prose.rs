@@ -151,7 +151,6 @@ const VERBS: &[&str] = &[
     "ping",
     "place",
     "plan",
-    "point",
     "poll",
     "post",
     "prepare",
@@ -541,11 +540,24 @@ pub fn names_a_machine(text: &str) -> Option<bool> {
 /// rust-lang/rust" (a repository), "on 2015-09-17" (a date) or "on T-30m".
 fn on_a_named_host(words: &[&str]) -> bool {
     const SAYS_WHERE: &[&str] = &["is", "are", "runs", "run", "happens", "executed", "done"];
-    words.windows(3).any(|w| {
-        if !SAYS_WHERE.contains(&w[0]) || w[1] != "on" {
+    // What the sentence is about: the block below ("This is on …:"), not a workflow or a fix
+    // ("Our release workflow runs on ubuntu-22.04", "The fix is on release-1.4:").
+    const THE_BLOCK: &[&str] = &["this", "these", "following", "below", "it"];
+    const BLOCK_NOUNS: &[&str] = &["command", "commands", "step", "steps", "lines", "block"];
+    (2..words.len().saturating_sub(1)).any(|k| {
+        if words[k] != "on" || !SAYS_WHERE.contains(&words[k - 1]) {
             return false;
         }
-        let host = w[2]
+        // "This is on …", "These commands run on …".
+        let subject = THE_BLOCK.contains(&words[k - 2])
+            || k >= 3 && BLOCK_NOUNS.contains(&words[k - 2]) && THE_BLOCK.contains(&words[k - 3]);
+        // It ends the sentence and leads into the block: `rust-central-station:` (an item's
+        // title has lost its colon).
+        let ends = words[k + 1].ends_with(':') || k + 2 == words.len();
+        if !subject || !ends {
+            return false;
+        }
+        let host = words[k + 1]
             .trim_end_matches([':', '.', ',', ';'])
             .trim_matches('`');
         host.starts_with(|c: char| c.is_ascii_lowercase())
@@ -825,7 +837,7 @@ mod tests {
             "(optional) login to central station, and run the following.",
             "To publish it, log into the rust-central-station server and run this command:",
             "**T-30m** - This is on rust-central-station:",
-            "These commands run on `db-primary-01`.",
+            "These commands run on `db-primary-01`:",
         ] {
             assert_eq!(names_a_machine(remote), Some(true), "{remote}");
         }
@@ -852,6 +864,8 @@ mod tests {
             "This is on 2015-09-17, the archive date.",
             "The release is on T-3 days, Monday.",
             "The agent is on version 3.2 everywhere.",
+            "Our release workflow runs on ubuntu-22.04, so wheels build there:",
+            "The fix is on release-1.4:",
         ] {
             assert_eq!(names_a_machine(neither), None, "{neither}");
         }

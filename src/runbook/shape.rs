@@ -593,7 +593,11 @@ pub fn gate_line(commands: &str) -> Option<(usize, String)> {
         })
     })?;
     let is_command = |l: &&str| !l.trim().is_empty() && !l.trim_start().starts_with('#');
-    let read = at + 1 + lines[at + 1..].iter().position(is_command)?;
+    let mut read = at + 1 + lines[at + 1..].iter().position(is_command)?;
+    // The command ends where its `\\` continuations end.
+    while lines[read].trim_end().ends_with('\\') && read + 1 < lines.len() {
+        read += 1;
+    }
     lines[read + 1..]
         .iter()
         .any(is_command)
@@ -828,6 +832,11 @@ mod tests {
             None
         );
         assert_eq!(gate_line("git status\n# generate\nmake\n"), None);
+        assert_eq!(
+            gate_line("# only continue if all pods run\nkubectl get pods \\\n  -n prod\nmake\n")
+                .map(|(at, _)| at),
+            Some(2)
+        );
     }
 
     #[test]

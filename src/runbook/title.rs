@@ -85,7 +85,14 @@ pub(crate) fn sentence_for_title(text: &str) -> &str {
     // "For example:", and "The command:" too short to say anything of its own.
     let says_nothing =
         |l: &str| is_bare_label(l) || l.ends_with(':') && l.split_whitespace().count() <= 2;
-    if sentences.len() > 1 && sentences.last().is_some_and(|l| says_nothing(l)) {
+    // "Publish the crate. To do so, run the following:": the instruction titles the block.
+    let how_after_what = sentences.len() > 1
+        && sentences.last().is_some_and(|l| says_only_how(l))
+        && sentences
+            .get(sentences.len() - 2)
+            .is_some_and(|w| crate::runbook::prose::is_instruction(w));
+    if sentences.len() > 1 && (sentences.last().is_some_and(|l| says_nothing(l)) || how_after_what)
+    {
         sentences.pop();
         if let Some(before) = sentences.last() {
             return before;
@@ -106,6 +113,41 @@ pub(crate) fn sentence_for_title(text: &str) -> &str {
             None => text,
         },
     }
+}
+
+/// "On your old machine, as the root user, run:", "To do so, run the following:", "Use this
+/// command:": a sentence that says only where or how to run the block below, not what it does.
+pub(crate) fn says_only_how(sentence: &str) -> bool {
+    let lower = sentence.to_ascii_lowercase();
+    let how = lower.trim_end_matches([':', ' ', '.']);
+    let last = how
+        .rsplit(|c: char| !c.is_alphanumeric())
+        .find(|w| !w.is_empty())
+        .unwrap_or("");
+    // "… by running the following command" after "determine the latest release" says what
+    // too: only a sentence that starts with how and ends pointing at the block.
+    let starts_with_how = [
+        "to do so",
+        "to do this",
+        "for this",
+        "use ",
+        "using ",
+        "run ",
+    ]
+    .iter()
+    .any(|p| how.starts_with(p));
+    let points_below = [
+        "the following",
+        "following command",
+        "following commands",
+        "this command",
+        "these commands",
+        "the command below",
+        "the commands below",
+    ]
+    .iter()
+    .any(|e| how.ends_with(e));
+    ["run", "execute", "type", "enter"].contains(&last) || starts_with_how && points_below
 }
 
 /// "… as in the following command", "run the command below": a sentence about the block.
