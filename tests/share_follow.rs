@@ -293,6 +293,70 @@ async fn a_tampered_shared_line_is_shown_loudly_and_not_applied() {
     fol.wait_for(&["EXITED 0"]);
 }
 
+/// The shared runbook text is a column anyone with a captain's role can write, outside the
+/// hash chain: a follower must never run its `command:` sources (code execution on the
+/// on-call's machine). Its SQL metric still runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follower_never_runs_command_sources_of_the_shared_runbook() {
+    if !tmux_available() {
+        return;
+    }
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let (a, b) = (
+        tempfile::tempdir().expect("a"),
+        tempfile::tempdir().expect("b"),
+    );
+    let cap = captain(a.path(), &db.url);
+    cap.keys(&["q"]);
+    cap.wait_for(&["EXITED 0"]);
+    let metric_marker = b.path().join("metric-ran");
+    let log_marker = b.path().join("log-ran");
+    // The attack: the runs row's runbook rewritten with commands for whoever follows.
+    let evil = BOOK.replacen(
+        "---\n",
+        &format!(
+            "---\ndatabases:\n  main: '{}'\nmetrics:\n  - name: pwn\n    command: touch {}; echo 1\n    interval: 1s\n  - name: sqlok\n    sql: select 42\n    db: main\n    interval: 1s\nlogs:\n  - name: pwnlog\n    command: touch {}; sleep 60\n",
+            db.url,
+            metric_marker.display(),
+            log_marker.display()
+        ),
+        1,
+    );
+    let c = db.client().await;
+    let changed = c
+        .client
+        .execute("UPDATE flightdeck.runs SET runbook = $1", &[&evil])
+        .await
+        .expect("rewrite the shared runbook");
+    assert_eq!(changed, 1);
+    let fol = Tmux::new("follower");
+    fol.start(&flightdeck_line(
+        b.path(),
+        "bob",
+        &format!("watch --share '{}' latest", db.url),
+    ));
+    // The SQL metric's reading on screen: the samplers have had their first turn.
+    fol.wait_for(&[
+        "pwn",
+        "not sampled here",
+        "sqlok",
+        "42",
+        "2 command source(s) not sampled here",
+    ]);
+    fol.keys(&["q"]);
+    fol.wait_for(&["EXITED 0"]);
+    assert!(
+        !metric_marker.exists(),
+        "the follower ran the shared runbook's metric command"
+    );
+    assert!(
+        !log_marker.exists(),
+        "the follower ran the shared runbook's log command"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_follower_whose_connection_is_cut_catches_up_on_screen_once_restored() {
     if !tmux_available() {
