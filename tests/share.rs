@@ -1096,3 +1096,62 @@ async fn a_cockpit_that_quits_releases_the_lease_and_the_same_folder_takes_it_ag
     let s = again.synced(lines).await;
     assert_eq!((s.problem, s.fork), (None, None));
 }
+
+/// The lease of `run_dir` as the database has it: (holder, live).
+async fn lease_of(db: &TestDb, run_dir: &Path) -> (Option<String>, bool) {
+    let r = db
+        .client()
+        .await
+        .client
+        .query_one(
+            "SELECT lease_holder, coalesce(lease_expires_at > now(), false) FROM flightdeck.runs WHERE run_id = $1",
+            &[&flightdeck::journal::runs::run_id_of(run_dir)],
+        )
+        .await
+        .expect("runs row");
+    (r.get(0), r.get(1))
+}
+
+/// A config for `run_dir` with a 3 s lease renewed every 500 ms.
+fn short_lease(url: &str, run_dir: &Path, captain: &str) -> flightdeck::share::ShareConfig {
+    let mut c = flightdeck::share::ShareConfig::new(
+        url.into(),
+        run_dir.to_path_buf(),
+        flightdeck::journal::runs::run_id_of(run_dir),
+        captain.into(),
+    );
+    c.lease = std::time::Duration::from_secs(3);
+    c.renew_every = std::time::Duration::from_millis(500);
+    c
+}
+
+/// A long step printing steadily pushes output and no events: the lease is renewed on its
+/// own schedule all the same, so a live captain can never be taken over.
+#[tokio::test]
+async fn the_lease_never_lapses_while_a_step_prints_steadily() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let journal = small_run(home.path());
+    let run_dir = journal.run_dir().to_path_buf();
+    drop(journal);
+    let mut p = share_support::start_with(short_lease(&db.url, &run_dir, "alice"));
+    p.synced(1).await;
+    let me = flightdeck::share::pusher::lease_holder(&run_dir);
+    let path = file::output_path(&run_dir, "go.steady", 1);
+    let mut f = std::fs::File::create(&path).expect("output file");
+    // Output every 100 ms for three leases' worth (about 9 s): the old pusher renewed only
+    // when idle, so this let the lease lapse after 3 s.
+    for n in 0..90 {
+        use std::io::Write;
+        writeln!(f, "line {n}").expect("write");
+        p.share.output_grew("go.steady", 1);
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert_eq!(
+            lease_of(&db, &run_dir).await,
+            (Some(me.clone()), true),
+            "the lease lapsed while output flowed (line {n})"
+        );
+    }
+}

@@ -42,6 +42,24 @@ pub struct ShareConfig {
     pub run_id: String,
     /// Who shares it (the runs row's `captain`).
     pub captain: String,
+    /// How long the lease lasts without renewal ([`super::LEASE`]; shorter in tests).
+    pub lease: Duration,
+    /// How often it is renewed, whatever else is pushed ([`super::LEASE_RENEW`]).
+    pub renew_every: Duration,
+}
+
+impl ShareConfig {
+    /// A config with the standard lease times.
+    pub fn new(url: String, run_dir: PathBuf, run_id: String, captain: String) -> ShareConfig {
+        ShareConfig {
+            url,
+            run_dir,
+            run_id,
+            captain,
+            lease: super::LEASE,
+            renew_every: super::LEASE_RENEW,
+        }
+    }
 }
 
 /// Who holds the lease when this cockpit pushes: the machine and the run folder. The journal's
@@ -235,6 +253,7 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
         last_output: HashMap::new(),
         closed_row: false,
         held: false,
+        renew_at: Instant::now(),
     };
     let mut status = ShareStatus {
         durable: 0,
@@ -297,7 +316,10 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
             .collect();
         let events_due = push.acked.is_none_or(|a| a < todo.durable);
         let closing_due = todo.closing && !push.closed_row;
-        if !events_due && due.is_empty() && !closing_due {
+        // The lease on its own schedule, whatever the traffic: steady output must not let it
+        // lapse (only event transactions renew it in passing).
+        let renew_due = push.db.is_some() && now >= push.renew_at;
+        if !events_due && due.is_empty() && !closing_due && !renew_due {
             if todo.closing && todo.outputs.is_empty() {
                 return status;
             }
@@ -309,7 +331,10 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
             {
                 // Only rate-limited output waits: until the earliest may go, or news.
                 Some(Some(t)) if !todo.outputs.is_empty() => {
-                    let at = *t + OUTPUT_EVERY;
+                    let mut at = *t + OUTPUT_EVERY;
+                    if push.db.is_some() {
+                        at = at.min(push.renew_at);
+                    }
                     tokio::select! {
                         () = tokio::time::sleep_until(at) => {}
                         () = share.inner.wake.notified() => {}
@@ -319,13 +344,7 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
                 _ if push.db.is_some() => {
                     tokio::select! {
                         () = share.inner.wake.notified() => {}
-                        () = tokio::time::sleep(super::LEASE_RENEW) => {
-                            if push.renew().await.is_err() {
-                                // Reconnecting says why (the handshake checks the lease).
-                                push.db = None;
-                                push.acked = None;
-                            }
-                        }
+                        () = tokio::time::sleep_until(push.renew_at) => {}
                     }
                 }
                 _ => share.inner.wake.notified().await,
@@ -333,6 +352,9 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
             continue;
         }
         let result = async {
+            if renew_due {
+                push.renew().await?;
+            }
             if events_due {
                 push.events(todo.durable, &mut status).await?;
             }
@@ -418,9 +440,6 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
 
 use PushError::{Failed, Fork};
 
-/// [`super::LEASE`] in seconds, as the SQL takes it.
-const LEASE_SECS: f64 = super::LEASE.as_secs() as f64;
-
 /// What a batch of lines does to the lease: the next captain a handoff names when none of
 /// their lines follows it here (offered), and who wrote lines (a named captain writing at this
 /// cockpit takes an offer back). A takeover journals a handoff to whoever wrote it: no offer.
@@ -485,11 +504,12 @@ async fn renew_in(
     tx: &tokio_postgres::Transaction<'_>,
     run_id: &str,
     holder: &str,
+    lease_secs: f64,
 ) -> Result<(), ShareError> {
     tx.execute(
         "UPDATE flightdeck.runs SET lease_expires_at = now() + make_interval(secs => $3)
          WHERE run_id = $1 AND (lease_holder = $2 OR starts_with(lease_holder, $4))",
-        &[&run_id, &holder, &LEASE_SECS, &super::OFFERED],
+        &[&run_id, &holder, &lease_secs, &super::OFFERED],
     )
     .await?;
     Ok(())
@@ -576,6 +596,8 @@ struct Push {
     closed_row: bool,
     /// This cockpit has held the lease: losing it means the run was taken over.
     held: bool,
+    /// When the lease is renewed next, whatever is pushed meanwhile.
+    renew_at: Instant,
 }
 
 impl Push {
@@ -590,6 +612,7 @@ impl Push {
             timed(schema::ensure(&mut db.client)).await?;
             self.acked = Some(self.handshake(&mut db).await?);
             self.held = true;
+            self.renew_at = Instant::now() + self.config.renew_every;
             self.db = Some(db);
         }
         self.db
@@ -633,6 +656,7 @@ impl Push {
         let run_id = c.run_id.clone();
         let captain = c.captain.clone();
         let holder = lease_holder(&c.run_dir);
+        let lease_secs = c.lease.as_secs_f64();
         let started = event.ts.to_rfc3339();
         let journal = &mut self.journal;
         // One transaction: the row is created if new, else locked; its metadata is changed
@@ -727,7 +751,7 @@ impl Push {
                    updated_at = now(),
                    lease_holder = $5, lease_expires_at = now() + make_interval(secs => $6)
                  WHERE run_id = $1",
-                &[&run_id, &sha, &runbook, &captain, &holder, &LEASE_SECS],
+                &[&run_id, &sha, &runbook, &captain, &holder, &lease_secs],
             )
             .await?;
             tx.commit().await?;
@@ -753,6 +777,7 @@ impl Push {
                 .as_mut()
                 .ok_or_else(|| Failed(ShareError::Local("no session".into())))?;
             let holder = lease_holder(&self.config.run_dir);
+            let lease_secs = self.config.lease.as_secs_f64();
             let outcome = tokio::time::timeout(super::CALL_TIMEOUT, async {
                 let tx = db.client.transaction().await?;
                 // The lease first, row locked: a cockpit that lost it appends nothing.
@@ -801,7 +826,7 @@ impl Push {
                     &[&run_id, &(last.seq as i64), &last.hash, &finished],
                 )
                 .await?;
-                renew_in(&tx, &run_id, &holder).await?;
+                renew_in(&tx, &run_id, &holder, lease_secs).await?;
                 // A handoff offers the lease to the next captain; the named captain writing
                 // here (a handoff at the same keyboard) takes it back for this cockpit.
                 let (offer, writers) = lease_change(&lines);
@@ -847,6 +872,7 @@ impl Push {
                 return Err(Fork(seq));
             }
             self.acked = Some(last.seq);
+            self.renew_at = Instant::now() + self.config.renew_every;
             status.acked = last.seq;
         }
         if let Some(a) = self.acked {
@@ -979,32 +1005,25 @@ impl Push {
         Ok(complete)
     }
 
-    /// Extends this cockpit's lease; fails when another holds it now.
+    /// Extends this cockpit's lease; fails with [`ShareError::Leased`], naming the holder,
+    /// when another cockpit holds it now.
     async fn renew(&mut self) -> Result<(), PushError> {
         let run_id = self.config.run_id.clone();
         let holder = lease_holder(&self.config.run_dir);
+        let lease_secs = self.config.lease.as_secs_f64();
         let db = self
             .db
             .as_mut()
             .ok_or_else(|| Failed(ShareError::Local("no session".into())))?;
-        let renewed = timed(async {
-            Ok(db
-                .client
-                .execute(
-                    "UPDATE flightdeck.runs SET lease_expires_at = now() + make_interval(secs => $3)
-                     WHERE run_id = $1 AND (lease_holder = $2 OR starts_with(lease_holder, $4))",
-                    &[&run_id, &holder, &LEASE_SECS, &super::OFFERED],
-                )
-                .await?)
+        timed(async {
+            let tx = db.client.transaction().await?;
+            holds_lease(&tx, &run_id, &holder).await?;
+            renew_in(&tx, &run_id, &holder, lease_secs).await?;
+            tx.commit().await?;
+            Ok(())
         })
         .await?;
-        if renewed == 0 {
-            return Err(Failed(ShareError::Leased {
-                run_id,
-                holder: "another cockpit".into(),
-                until: String::new(),
-            }));
-        }
+        self.renew_at = Instant::now() + self.config.renew_every;
         Ok(())
     }
 
