@@ -1155,3 +1155,83 @@ async fn the_lease_never_lapses_while_a_step_prints_steadily() {
         );
     }
 }
+
+/// After a takeover the old cockpit writes nothing more: its output is refused under the
+/// lease, its pusher stops for good (saying who took over), and quitting it leaves the new
+/// captain's run active with the new holder.
+#[tokio::test]
+async fn a_cockpit_taken_over_adds_no_output_and_quitting_it_leaves_the_run_active() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let (a, b) = (
+        tempfile::tempdir().expect("a"),
+        tempfile::tempdir().expect("b"),
+    );
+    let mut journal = small_run(a.path());
+    journal
+        .append(
+            EventKind::Handoff {
+                from: "alice".into(),
+                to: "bob".into(),
+                note: None,
+            },
+            None,
+        )
+        .expect("handoff");
+    let dir_a = journal.run_dir().to_path_buf();
+    let run_id = journal.run_id().to_string();
+    drop(journal);
+    let mut pa = start(&db.url, &dir_a, "alice");
+    pa.synced(2).await;
+    // Bob, on another machine, takes the offered lease and goes on.
+    let dir_b = copy_run(&dir_a, b.path());
+    let me_b = flightdeck::share::pusher::lease_holder(&dir_b);
+    let c = db.client().await;
+    assert!(
+        flightdeck::share::takeover::take_lease(&c.client, &run_id, &me_b, None)
+            .await
+            .expect("take the lease"),
+        "the offered lease is free to take"
+    );
+    let mut pb = start(&db.url, &dir_b, "bob");
+    pb.synced(2).await;
+    // The old cockpit's step prints on: nothing of it reaches the shared copy.
+    std::fs::write(
+        file::output_path(&dir_a, "go.late", 1),
+        "written after the takeover\n",
+    )
+    .expect("output");
+    pa.share.output_grew("go.late", 1);
+    pa.share.output_ended("go.late", 1);
+    let s = pa.until("taken over", |s| s.taken_over.is_some()).await;
+    assert_eq!(s.taken_over, Some(me_b.clone()));
+    let rows: i64 = c
+        .client
+        .query_one(
+            "SELECT count(*) FROM flightdeck.output WHERE run_id = $1",
+            &[&run_id],
+        )
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(
+        rows, 0,
+        "the old cockpit added output after losing the lease"
+    );
+    pa.pusher.finish(std::time::Duration::from_secs(10)).await;
+    let row = c
+        .client
+        .query_one(
+            "SELECT status, lease_holder FROM flightdeck.runs WHERE run_id = $1",
+            &[&run_id],
+        )
+        .await
+        .expect("runs row");
+    assert_eq!(
+        (row.get::<_, String>(0), row.get::<_, Option<String>>(1)),
+        ("active".to_string(), Some(me_b)),
+        "quitting the old cockpit left the new captain's run as it was"
+    );
+    drop(pb);
+}

@@ -292,8 +292,9 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
             report(status.clone());
             reported = Some(status.clone());
         }
-        if status.fork.is_some() {
-            // Pushing stopped for good: nothing is overwritten, nothing more is sent.
+        if status.fork.is_some() || status.taken_over.is_some() {
+            // Pushing stopped for good: nothing is overwritten, nothing more is sent (after a
+            // fork, or once another cockpit took the lease: it writes the run now).
             if todo.closing {
                 return status;
             }
@@ -886,6 +887,7 @@ impl Push {
     async fn output(&mut self, key: &(String, u32), ended: bool) -> Result<bool, PushError> {
         self.db().await?;
         let run_id = self.config.run_id.clone();
+        let holder = lease_holder(&self.config.run_dir);
         let path = file::output_path(&self.config.run_dir, &key.0, key.1);
         let db = self
             .db
@@ -922,8 +924,10 @@ impl Push {
                 break;
             }
             let stored = timed(async {
-                let inserted = db
-                    .client
+                // The lease first, row locked: a cockpit that lost it adds no output.
+                let tx = db.client.transaction().await?;
+                holds_lease(&tx, &run_id, &holder).await?;
+                let inserted = tx
                     .query(
                         "INSERT INTO flightdeck.output
                            (run_id, step_id, attempt, chunk_no, byte_offset, bytes)
@@ -938,16 +942,17 @@ impl Push {
                     // Already there: an earlier session's insert that committed late. Where
                     // it ends is where the next chunk starts, whatever we sent.
                     None => {
-                        db.client
-                            .query_one(
-                                "SELECT byte_offset, length(bytes)::bigint FROM flightdeck.output
-                                 WHERE run_id = $1 AND step_id = $2 AND attempt = $3 AND chunk_no = $4",
-                                &[&run_id, &key.0, &(key.1 as i32), &chunk_no],
-                            )
-                            .await?
+                        tx.query_one(
+                            "SELECT byte_offset, length(bytes)::bigint FROM flightdeck.output
+                             WHERE run_id = $1 AND step_id = $2 AND attempt = $3 AND chunk_no = $4",
+                            &[&run_id, &key.0, &(key.1 as i32), &chunk_no],
+                        )
+                        .await?
                     }
                 };
-                Ok((row.try_get::<_, i64>(0)?, row.try_get::<_, i64>(1)?))
+                let stored = (row.try_get::<_, i64>(0)?, row.try_get::<_, i64>(1)?);
+                tx.commit().await?;
+                Ok(stored)
             })
             .await?;
             if stored.0 != offset {
@@ -1027,7 +1032,9 @@ impl Push {
         Ok(())
     }
 
-    /// The captain left: the shared run is no longer active (unless it finished).
+    /// The captain left: the shared run is no longer active (unless it finished). Only while
+    /// this cockpit holds the lease (or offered it): a cockpit taken over leaves the new
+    /// captain's run as it is.
     async fn close_row(&mut self) -> Result<(), PushError> {
         let run_id = self.config.run_id.clone();
         let holder = lease_holder(&self.config.run_dir);
@@ -1036,8 +1043,9 @@ impl Push {
             db.client
                 .execute(
                     "UPDATE flightdeck.runs SET status = 'abandoned', updated_at = now()
-                     WHERE run_id = $1 AND status = 'active'",
-                    &[&run_id],
+                     WHERE run_id = $1 AND status = 'active'
+                       AND (lease_holder = $2 OR starts_with(lease_holder, $3))",
+                    &[&run_id, &holder, &super::OFFERED],
                 )
                 .await?;
             // The lease is released: the next captain need not wait for it to expire.
