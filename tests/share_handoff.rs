@@ -336,3 +336,58 @@ async fn a_lease_that_expired_without_a_handoff_is_taken_only_by_typing_the_run_
     next.keys(&["q"]);
     next.wait_for(&["EXITED 0"]);
 }
+
+/// A step the shared record shows started and not finished may still run on the old
+/// captain's machine (a cockpit that quit leaving it running released the lease): taking the
+/// run over then would fork it, so `--resume` refuses and says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_whose_step_still_runs_elsewhere_is_not_taken_over() {
+    if !tmux_available() {
+        return;
+    }
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let (a, b) = (
+        tempfile::tempdir().expect("a"),
+        tempfile::tempdir().expect("b"),
+    );
+    let rb = flightdeck::runbook::parse(BOOK, "book.md");
+    let mut journal =
+        flightdeck::journal::Journal::create(a.path(), &rb, BOOK, "ana").expect("journal");
+    journal
+        .append(
+            flightdeck::journal::EventKind::StepStarted {
+                attempt: 1,
+                command: None,
+            },
+            Some("go.first-check"),
+        )
+        .expect("started");
+    let dir = journal.run_dir().to_path_buf();
+    let run = journal.run_id().to_string();
+    drop(journal);
+    let mut p = share_support::start(&db.url, &dir, "ana");
+    p.synced(2).await;
+    // Ana quits, leaving the step running: the lease is released.
+    p.pusher.finish(Duration::from_secs(10)).await;
+    assert_eq!(shared(&db, &run).await.1, None, "the lease was released");
+    std::fs::write(b.path().join("book.md"), BOOK).expect("runbook on B");
+    let next = Tmux::new("b-running");
+    next.start(&flightdeck_line(
+        b.path(),
+        "bob",
+        &format!(
+            "run {} --share '{}' --resume {run}",
+            b.path().join("book.md").display(),
+            db.url
+        ),
+    ));
+    next.wait_for(&[
+        "still running on the old captain's machine",
+        "nothing was taken over",
+        "EXITED 1",
+    ]);
+    assert!(!b.path().join("runs").join(&run).exists());
+    assert_eq!(shared(&db, &run).await.1, None, "the lease is still free");
+}

@@ -115,6 +115,37 @@ pub async fn take_lease(
     Ok(taken == 1)
 }
 
+/// The steps the shared record shows started and not finished (in order of their start):
+/// they may still run on the old captain's machine, so taking the run over now would fork it.
+pub fn running_steps(events: &[crate::journal::Event]) -> Vec<String> {
+    use crate::journal::EventKind as K;
+    let mut running: Vec<String> = Vec::new();
+    for e in events {
+        let Some(id) = e.step.as_ref() else {
+            continue;
+        };
+        match &e.kind {
+            K::StepStarted { .. } if !running.contains(id) => running.push(id.clone()),
+            K::StepFinished { .. }
+            | K::StepAcknowledged { .. }
+            | K::StepSkipped { .. }
+            | K::StepFailedManual { .. }
+            | K::StepInterrupted { .. }
+            | K::MetricBreach { .. }
+            | K::GatePassed { .. } => running.retain(|r| r != id),
+            _ => {}
+        }
+    }
+    running
+}
+
+/// What the shared record of `run_id` shows running now (see [`running_steps`]).
+pub async fn running_now(client: &Client, run_id: &str) -> Result<Vec<String>, ShareError> {
+    let mut chain = Chain::genesis();
+    let (events, _) = crate::follow::shared::fetch_events(client, run_id, &mut chain).await?;
+    Ok(running_steps(&events))
+}
+
 /// Who the shared run says its captain is.
 pub async fn captain(client: &Client, run_id: &str) -> Result<String, ShareError> {
     let row = timed(async {
@@ -201,4 +232,47 @@ pub fn run_dir(home: &Path, run_id: &str) -> Result<PathBuf, ShareError> {
         )));
     }
     Ok(crate::journal::runs::runs_dir(home).join(run_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::EventKind;
+    use crate::journal::event::{GENESIS, encode_line};
+
+    fn events(kinds: &[(Option<&str>, EventKind)]) -> Vec<crate::journal::Event> {
+        let mut prev = GENESIS.to_string();
+        kinds
+            .iter()
+            .enumerate()
+            .map(|(i, (step, kind))| {
+                let (_, e) = encode_line(
+                    i as u64 + 1,
+                    chrono::Utc::now(),
+                    "ana",
+                    *step,
+                    kind.clone(),
+                    &prev,
+                )
+                .expect("encode");
+                prev = e.hash.clone();
+                e
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_step_started_and_not_finished_is_running() {
+        let started = |attempt| EventKind::StepStarted {
+            attempt,
+            command: None,
+        };
+        let evs = events(&[
+            (Some("a"), started(1)),
+            (Some("b"), started(1)),
+            (Some("a"), EventKind::StepInterrupted { attempt: 1 }),
+        ]);
+        assert_eq!(running_steps(&evs), vec!["b".to_string()]);
+        assert!(running_steps(&evs[..0]).is_empty());
+    }
 }
