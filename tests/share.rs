@@ -1235,3 +1235,70 @@ async fn a_cockpit_taken_over_adds_no_output_and_quitting_it_leaves_the_run_acti
     );
     drop(pb);
 }
+
+/// After `H` the offer stands until someone at the old keyboard acts: an event the cockpit
+/// journals by itself (a metric breach, under the new operator's name) or a reconnect does
+/// not take it back; a note typed there does.
+#[tokio::test]
+async fn an_offered_lease_is_taken_back_only_by_someone_at_the_keyboard() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut journal = small_run(home.path());
+    journal
+        .append(
+            EventKind::Handoff {
+                from: "alice".into(),
+                to: "bob".into(),
+                note: None,
+            },
+            None,
+        )
+        .expect("handoff");
+    let run_dir = journal.run_dir().to_path_buf();
+    drop(journal);
+    let offered = (Some("handoff:bob".to_string()), true);
+    let mut p = start(&db.url, &run_dir, "alice");
+    p.synced(2).await;
+    assert_eq!(lease_of(&db, &run_dir).await, offered);
+    // The cockpit's operator is bob now; the breach is journaled by the cockpit itself.
+    let append = |kind: EventKind| {
+        let (mut j, _, _) = Journal::open(&run_dir, "bob").expect("open");
+        j.append(kind, None).expect("append");
+    };
+    append(EventKind::MetricBreach {
+        metric: "p95".into(),
+        value: 900.0,
+        threshold: "> 400".into(),
+    });
+    p.share.durable(3);
+    p.synced(3).await;
+    assert_eq!(
+        lease_of(&db, &run_dir).await,
+        offered,
+        "an automatic event took the offer back"
+    );
+    // A reconnect (a new session of this cockpit) leaves the offer as it is.
+    p.pusher.finish(std::time::Duration::from_secs(10)).await;
+    let mut again = start(&db.url, &run_dir, "bob");
+    again.synced(3).await;
+    assert_eq!(
+        lease_of(&db, &run_dir).await,
+        offered,
+        "a reconnect took the offer back"
+    );
+    // Someone at the keyboard acting here does.
+    append(EventKind::Note {
+        text: "staying on".into(),
+    });
+    again.share.durable(4);
+    again.synced(4).await;
+    assert_eq!(
+        lease_of(&db, &run_dir).await,
+        (
+            Some(flightdeck::share::pusher::lease_holder(&run_dir)),
+            true
+        )
+    );
+}

@@ -441,9 +441,27 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
 
 use PushError::{Failed, Fork};
 
+/// Whether an event is something a person did at the keyboard, as opposed to what the cockpit
+/// journals by itself (a step ending, a metric crossing, values handed on). After `H` the
+/// cockpit's operator is the named captain, so only these may take an offer back.
+fn at_the_keyboard(kind: &crate::journal::EventKind) -> bool {
+    use crate::journal::EventKind as K;
+    matches!(
+        kind,
+        K::StepStarted { .. }
+            | K::StepAcknowledged { .. }
+            | K::StepSkipped { .. }
+            | K::StepFailedManual { .. }
+            | K::Note { .. }
+            | K::StepAdded { .. }
+            | K::Handoff { .. }
+    )
+}
+
 /// What a batch of lines does to the lease: the next captain a handoff names when none of
-/// their lines follows it here (offered), and who wrote lines (a named captain writing at this
-/// cockpit takes an offer back). A takeover journals a handoff to whoever wrote it: no offer.
+/// their lines follows it here (offered), and who did something at this keyboard (a named
+/// captain acting here takes an offer back; events the cockpit journals by itself never do).
+/// A takeover journals a handoff to whoever wrote it: no offer.
 fn lease_change(lines: &[local::Line]) -> (Option<String>, Vec<String>) {
     let mut offered: Option<String> = None;
     let mut writers: Vec<String> = Vec::new();
@@ -451,14 +469,17 @@ fn lease_change(lines: &[local::Line]) -> (Option<String>, Vec<String>) {
         let Ok(event) = crate::journal::event::decode_line(l.text.as_bytes()) else {
             continue;
         };
+        let keyboard = at_the_keyboard(&event.kind);
         match event.kind {
             crate::journal::EventKind::Handoff { to, .. } if to != event.operator => {
                 offered = Some(to);
             }
-            _ if offered.as_deref() == Some(event.operator.as_str()) => offered = None,
+            _ if keyboard && offered.as_deref() == Some(event.operator.as_str()) => {
+                offered = None;
+            }
             _ => {}
         }
-        if !writers.contains(&event.operator) {
+        if keyboard && !writers.contains(&event.operator) {
             writers.push(event.operator);
         }
     }
@@ -745,14 +766,18 @@ impl Push {
                     return Ok(Err(at.unwrap_or(resume)));
                 }
             }
+            // An offered lease stays offered: a reconnect is no one at the keyboard taking
+            // the handoff back.
             tx.execute(
                 "UPDATE flightdeck.runs SET
                    runbook_sha256 = $2, runbook = $3, captain = $4,
                    status = CASE WHEN status = 'finished' THEN 'finished' ELSE 'active' END,
                    updated_at = now(),
-                   lease_holder = $5, lease_expires_at = now() + make_interval(secs => $6)
+                   lease_holder = CASE WHEN starts_with(lease_holder, $7) THEN lease_holder
+                                       ELSE $5 END,
+                   lease_expires_at = now() + make_interval(secs => $6)
                  WHERE run_id = $1",
-                &[&run_id, &sha, &runbook, &captain, &holder, &lease_secs],
+                &[&run_id, &sha, &runbook, &captain, &holder, &lease_secs, &super::OFFERED],
             )
             .await?;
             tx.commit().await?;
@@ -1124,6 +1149,18 @@ mod tests {
             (offer, writers.len()),
             (None, 2),
             "bob went on at this keyboard"
+        );
+        // What the cockpit journals by itself after `H` (its operator is bob now) is no one
+        // at the keyboard: the offer stands.
+        let breach = EventKind::MetricBreach {
+            metric: "p95".into(),
+            value: 900.0,
+            threshold: "> 400".into(),
+        };
+        let (offer, writers) = lease_change(&lines(&[("ana", handoff("bob")), ("bob", breach)]));
+        assert_eq!(
+            (offer.as_deref(), writers),
+            (Some("bob"), vec!["ana".to_string()])
         );
         // A takeover journals a handoff to its own writer: nothing offered.
         let (offer, _) = lease_change(&lines(&[("bob", handoff("bob"))]));
