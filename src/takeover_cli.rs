@@ -80,15 +80,26 @@ pub fn pull(
             }
             _ => None,
         };
-        if !takeover::take_lease(&db.client, &run_id, &me, expired_holder.as_deref())
-            .await
-            .map_err(err)?
-        {
+        let Some(taken) =
+            takeover::take_lease(&db.client, &run_id, &me, expired_holder.as_deref())
+                .await
+                .map_err(err)?
+        else {
             bail!("run {run_id}: another cockpit took the lease first; nothing was pulled");
-        }
-        let seq = takeover::pull(&db.client, &run_id, &dir)
-            .await
-            .map_err(err)?;
+        };
+        let seq = match takeover::pull(&db.client, &run_id, &dir).await {
+            Ok(seq) => seq,
+            Err(e) => {
+                // Not pulled: the lease goes back as it was, or the run is stranded.
+                if let Err(back) = takeover::give_back(&db.client, &run_id, &me, &taken).await {
+                    bail!(
+                        "{shown}: {e}; and the lease could not be given back ({back}): it expires in {} s",
+                        share::LEASE.as_secs()
+                    );
+                }
+                return Err(err(e));
+            }
+        };
         eprintln!("flightdeck: run {run_id}: {seq} events pulled from the share and checked; the lease is this cockpit's.");
         Ok((dir, handoff))
     })

@@ -391,3 +391,69 @@ async fn a_run_whose_step_still_runs_elsewhere_is_not_taken_over() {
     assert!(!b.path().join("runs").join(&run).exists());
     assert_eq!(shared(&db, &run).await.1, None, "the lease is still free");
 }
+
+/// The lease is taken before the pull; a pull that fails (here a line changed in the
+/// database) gives it back as it was, so the run is not stranded held by a cockpit that never
+/// opened it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_pull_gives_the_lease_back() {
+    if !tmux_available() {
+        return;
+    }
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let (a, b) = (
+        tempfile::tempdir().expect("a"),
+        tempfile::tempdir().expect("b"),
+    );
+    let rb = flightdeck::runbook::parse(BOOK, "book.md");
+    let mut journal =
+        flightdeck::journal::Journal::create(a.path(), &rb, BOOK, "ana").expect("journal");
+    journal
+        .append(
+            flightdeck::journal::EventKind::Handoff {
+                from: "ana".into(),
+                to: "bob".into(),
+                note: None,
+            },
+            None,
+        )
+        .expect("handoff");
+    let dir = journal.run_dir().to_path_buf();
+    let run = journal.run_id().to_string();
+    drop(journal);
+    let mut p = share_support::start(&db.url, &dir, "ana");
+    p.synced(2).await;
+    p.pusher.finish(Duration::from_secs(10)).await;
+    assert_eq!(shared(&db, &run).await.1.as_deref(), Some("handoff:bob"));
+    let changed = db
+        .client()
+        .await
+        .client
+        .execute(
+            "UPDATE flightdeck.events SET line = replace(line, '\"to\":\"bob\"', '\"to\":\"eve\"') WHERE run_id = $1 AND seq = 2",
+            &[&run],
+        )
+        .await
+        .expect("tamper");
+    assert_eq!(changed, 1);
+    std::fs::write(b.path().join("book.md"), BOOK).expect("runbook on B");
+    let next = Tmux::new("b-broken");
+    next.start(&flightdeck_line(
+        b.path(),
+        "bob",
+        &format!(
+            "run {} --share '{}' --resume {run}",
+            b.path().join("book.md").display(),
+            db.url
+        ),
+    ));
+    next.wait_for(&["cannot be resumed from the shared copy", "EXITED 1"]);
+    assert!(!b.path().join("runs").join(&run).exists());
+    assert_eq!(
+        shared(&db, &run).await.1.as_deref(),
+        Some("handoff:bob"),
+        "the lease went back to the offer it was"
+    );
+}
