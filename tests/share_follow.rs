@@ -626,3 +626,89 @@ async fn a_line_changed_or_forged_in_the_database_is_reported_and_not_sent() {
     assert_eq!(seqs(&seen), vec![1, 2]);
     writer.close().expect("close");
 }
+
+/// A line missing in the middle of the shared copy: the follower says what it waits for, and
+/// looks again on a backoff of its own (no notify needed) until the line is back; then the
+/// rest arrives in order.
+#[tokio::test]
+async fn a_gap_in_the_shared_copy_is_said_and_fetched_once_filled() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut journal = small_run(home.path());
+    for n in 0..4 {
+        journal.append(note(n), None).expect("append");
+    }
+    let run_dir = journal.run_dir().to_path_buf();
+    let run_id = journal.run_id().to_string();
+    drop(journal);
+    let mut p = start(&db.url, &run_dir, "ana");
+    p.synced(5).await;
+    p.pusher.finish(Duration::from_secs(10)).await;
+    let c = db.client().await;
+    let row = c
+        .client
+        .query_one(
+            "DELETE FROM flightdeck.events WHERE run_id = $1 AND seq = 3 RETURNING line, hash",
+            &[&run_id],
+        )
+        .await
+        .expect("remove seq 3");
+    let (line, hash): (String, String) = (row.get(0), row.get(1));
+    let mut rx = follower(&db.url, &run_id);
+    let mut seen = Vec::new();
+    until(&mut rx, &mut seen, "waiting for seq 3", |s| {
+        s.iter().any(|e| *e == FollowEvent::Link(Link::Waiting(3)))
+    })
+    .await;
+    assert_eq!(seqs(&seen), vec![1, 2], "nothing past the gap is sent");
+    // The line comes back, without a notify: the follower's own backoff finds it.
+    c.client
+        .execute(
+            "INSERT INTO flightdeck.events (run_id, seq, line, hash) VALUES ($1, 3, $2, $3)",
+            &[&run_id, &line, &hash],
+        )
+        .await
+        .expect("refill seq 3");
+    until(&mut rx, &mut seen, "seq 5", |s| seqs(s).last() == Some(&5)).await;
+    assert_eq!(seqs(&seen), vec![1, 2, 3, 4, 5]);
+    until(&mut rx, &mut seen, "live again", |s| {
+        s.last() == Some(&FollowEvent::Link(Link::Live))
+    })
+    .await;
+}
+
+/// An output row whose chunk number is the largest there is (a crafted row) cannot overflow
+/// the follower's count: it is a broken record, said once.
+#[tokio::test]
+async fn a_crafted_output_chunk_number_is_a_broken_record() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let journal = small_run(home.path());
+    let run_dir = journal.run_dir().to_path_buf();
+    let run_id = journal.run_id().to_string();
+    drop(journal);
+    let mut p = start(&db.url, &run_dir, "ana");
+    p.synced(1).await;
+    p.pusher.finish(Duration::from_secs(10)).await;
+    db.client()
+        .await
+        .client
+        .execute(
+            "INSERT INTO flightdeck.output (run_id, step_id, attempt, chunk_no, byte_offset, bytes)
+             VALUES ($1, 'go.echo-hi', 1, 2147483647, 0, 'x')",
+            &[&run_id],
+        )
+        .await
+        .expect("crafted row");
+    let mut rx = follower(&db.url, &run_id);
+    let mut seen = Vec::new();
+    until(&mut rx, &mut seen, "broken", |s| {
+        s.iter()
+            .any(|e| matches!(e, FollowEvent::Broken { why, .. } if why.contains("out of range")))
+    })
+    .await;
+}
