@@ -186,7 +186,18 @@ async fn a_follower_on_another_machine_sees_acks_output_and_states_live() {
         "output line 40 token=••••",
         "finished: completed",
     ]);
-    assert!(!screen.contains("output line 41"), "{screen}");
+    // The output lines on screen are the file's last lines, each once and in order: a chunk
+    // fetched twice or skipped would break the run of numbers.
+    let shown: Vec<u32> = screen
+        .lines()
+        .filter_map(|l| l.split("output line ").nth(1))
+        .filter_map(|rest| rest.split_whitespace().next()?.parse().ok())
+        .collect();
+    assert_eq!(shown.last(), Some(&40), "{screen}");
+    assert!(
+        shown.len() >= 5 && shown.windows(2).all(|w| w[1] == w[0] + 1),
+        "output lines out of order, doubled or missing: {shown:?}\n{screen}"
+    );
     assert!(
         std::fs::read_dir(b.path())
             .map(|d| d.flatten().all(|e| e.file_name() != "runs"))
