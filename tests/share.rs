@@ -1303,3 +1303,31 @@ async fn an_offered_lease_is_taken_back_only_by_someone_at_the_keyboard() {
         )
     );
 }
+
+/// An idle captain whose connection drops reconnects on its own to renew the lease (there is
+/// no other work to bring it back), so the lease does not lapse behind a live cockpit.
+#[tokio::test]
+async fn an_idle_captain_that_lost_its_connection_reconnects_to_renew_the_lease() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let proxy = Proxy::start(upstream(&db.url)).await;
+    let home = tempfile::tempdir().expect("tempdir");
+    let journal = small_run(home.path());
+    let run_dir = journal.run_dir().to_path_buf();
+    drop(journal);
+    let mut p = share_support::start_with(short_lease(&proxy.url(&db.url), &run_dir, "alice"));
+    p.synced(1).await;
+    proxy.cut();
+    p.until("offline", |s| s.offline.is_some()).await;
+    proxy.restore();
+    // Nothing to push: only the renewal brings it back.
+    p.until("back online", |s| s.offline.is_none()).await;
+    assert_eq!(
+        lease_of(&db, &run_dir).await,
+        (
+            Some(flightdeck::share::pusher::lease_holder(&run_dir)),
+            true
+        )
+    );
+}

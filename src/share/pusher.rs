@@ -319,7 +319,9 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
         let closing_due = todo.closing && !push.closed_row;
         // The lease on its own schedule, whatever the traffic: steady output must not let it
         // lapse (only event transactions renew it in passing).
-        let renew_due = push.db.is_some() && now >= push.renew_at;
+        // Once it has held the lease, a cockpit offline or idle reconnects to renew it too.
+        let renews = push.db.is_some() || push.held;
+        let renew_due = renews && now >= push.renew_at;
         if !events_due && due.is_empty() && !closing_due && !renew_due {
             if todo.closing && todo.outputs.is_empty() {
                 return status;
@@ -333,7 +335,7 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
                 // Only rate-limited output waits: until the earliest may go, or news.
                 Some(Some(t)) if !todo.outputs.is_empty() => {
                     let mut at = *t + OUTPUT_EVERY;
-                    if push.db.is_some() {
+                    if renews {
                         at = at.min(push.renew_at);
                     }
                     tokio::select! {
@@ -341,8 +343,8 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
                         () = share.inner.wake.notified() => {}
                     }
                 }
-                // Connected and idle: the lease is renewed before it can lapse.
-                _ if push.db.is_some() => {
+                // Idle: the lease is renewed before it can lapse.
+                _ if renews => {
                     tokio::select! {
                         () = share.inner.wake.notified() => {}
                         () = tokio::time::sleep_until(push.renew_at) => {}
@@ -1041,10 +1043,7 @@ impl Push {
         let run_id = self.config.run_id.clone();
         let holder = lease_holder(&self.config.run_dir);
         let lease_secs = self.config.lease.as_secs_f64();
-        let db = self
-            .db
-            .as_mut()
-            .ok_or_else(|| Failed(ShareError::Local("no session".into())))?;
+        let db = self.db().await?;
         timed(async {
             let tx = db.client.transaction().await?;
             holds_lease(&tx, &run_id, &holder).await?;
