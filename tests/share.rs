@@ -1331,3 +1331,68 @@ async fn an_idle_captain_that_lost_its_connection_reconnects_to_renew_the_lease(
         )
     );
 }
+
+/// The next captain took the run, wrote to it and quit (the lease is free again): the old
+/// cockpit, which never noticed, does not take the free lease to write its output; it is told
+/// it was taken over.
+#[tokio::test]
+async fn a_lease_released_by_the_next_captain_is_not_the_old_cockpits() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let (a, b) = (
+        tempfile::tempdir().expect("a"),
+        tempfile::tempdir().expect("b"),
+    );
+    let mut journal = small_run(a.path());
+    journal
+        .append(
+            EventKind::Handoff {
+                from: "alice".into(),
+                to: "bob".into(),
+                note: None,
+            },
+            None,
+        )
+        .expect("handoff");
+    let dir_a = journal.run_dir().to_path_buf();
+    let run_id = journal.run_id().to_string();
+    drop(journal);
+    let mut pa = start(&db.url, &dir_a, "alice");
+    pa.synced(2).await;
+    let dir_b = copy_run(&dir_a, b.path());
+    let c = db.client().await;
+    let me_b = flightdeck::share::pusher::lease_holder(&dir_b);
+    assert!(
+        flightdeck::share::takeover::take_lease(&c.client, &run_id, &me_b, None)
+            .await
+            .expect("take")
+            .is_some()
+    );
+    {
+        let (mut j, _, _) = Journal::open(&dir_b, "bob").expect("open on B");
+        j.append(note(1), None).expect("bob writes");
+    }
+    let mut pb = start(&db.url, &dir_b, "bob");
+    pb.synced(3).await;
+    pb.pusher.finish(std::time::Duration::from_secs(10)).await;
+    assert_eq!(lease_of(&db, &dir_b).await.0, None, "bob quit: released");
+    std::fs::write(file::output_path(&dir_a, "go.late", 1), "late\n").expect("output");
+    pa.share.output_ended("go.late", 1);
+    let s = pa.until("taken over", |s| s.taken_over.is_some()).await;
+    assert!(
+        s.taken_over.as_ref().is_some_and(|t| t.contains("seq 3")),
+        "{s:?}"
+    );
+    let rows: i64 = c
+        .client
+        .query_one(
+            "SELECT count(*) FROM flightdeck.output WHERE run_id = $1",
+            &[&run_id],
+        )
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(rows, 0);
+    assert_eq!(lease_of(&db, &dir_b).await.0, None, "still free");
+}

@@ -254,6 +254,7 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
         closed_row: false,
         held: false,
         renew_at: Instant::now(),
+        durable: 0,
     };
     let mut status = ShareStatus {
         durable: 0,
@@ -287,6 +288,7 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
             }
         };
         status.durable = todo.durable;
+        push.durable = todo.durable;
         status.output_waiting = !todo.outputs.is_empty();
         if reported.as_ref() != Some(&status) {
             report(status.clone());
@@ -489,19 +491,32 @@ fn lease_change(lines: &[local::Line]) -> (Option<String>, Vec<String>) {
 }
 
 /// Fails with [`ShareError::Leased`] unless `holder` holds the run's lease now; locks the
-/// runs row for the rest of the transaction.
+/// runs row for the rest of the transaction. `durable` is how far this cockpit's journal goes:
+/// an offered or released lease is this cockpit's only while the shared copy holds nothing
+/// past it (else another cockpit wrote the run meanwhile, then offered or released it).
 async fn holds_lease(
     tx: &tokio_postgres::Transaction<'_>,
     run_id: &str,
     holder: &str,
+    durable: u64,
 ) -> Result<(), ShareError> {
     let row = tx
         .query_one(
-            "SELECT lease_holder FROM flightdeck.runs WHERE run_id = $1 FOR UPDATE",
+            "SELECT lease_holder, last_seq FROM flightdeck.runs WHERE run_id = $1 FOR UPDATE",
             &[&run_id],
         )
         .await?;
     let held_by: Option<String> = row.try_get(0)?;
+    let last_seq = row.try_get::<_, i64>(1)?.max(0) as u64;
+    if held_by.as_deref() != Some(holder) && last_seq > durable {
+        return Err(ShareError::Leased {
+            run_id: run_id.to_string(),
+            holder: held_by.unwrap_or_else(|| {
+                format!("another cockpit (it wrote up to seq {last_seq}, then released the lease)")
+            }),
+            until: String::new(),
+        });
+    }
     // Offered after this cockpit's handoff: it still pushes until the next captain takes it.
     match held_by {
         Some(h) if h == holder || h.starts_with(super::OFFERED) => Ok(()),
@@ -622,6 +637,9 @@ struct Push {
     held: bool,
     /// When the lease is renewed next, whatever is pushed meanwhile.
     renew_at: Instant,
+    /// How far the local journal is durable (the lease checks compare the shared copy's
+    /// last seq with it).
+    durable: u64,
 }
 
 impl Push {
@@ -809,7 +827,7 @@ impl Push {
             let outcome = tokio::time::timeout(super::CALL_TIMEOUT, async {
                 let tx = db.client.transaction().await?;
                 // The lease first, row locked: a cockpit that lost it appends nothing.
-                holds_lease(&tx, &run_id, &holder).await?;
+                holds_lease(&tx, &run_id, &holder, durable).await?;
                 let seqs: Vec<i64> = lines.iter().map(|l| l.seq as i64).collect();
                 let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
                 let hashes: Vec<&str> = lines.iter().map(|l| l.hash.as_str()).collect();
@@ -915,6 +933,7 @@ impl Push {
         self.db().await?;
         let run_id = self.config.run_id.clone();
         let holder = lease_holder(&self.config.run_dir);
+        let durable = self.durable;
         let path = file::output_path(&self.config.run_dir, &key.0, key.1);
         let db = self
             .db
@@ -953,7 +972,7 @@ impl Push {
             let stored = timed(async {
                 // The lease first, row locked: a cockpit that lost it adds no output.
                 let tx = db.client.transaction().await?;
-                holds_lease(&tx, &run_id, &holder).await?;
+                holds_lease(&tx, &run_id, &holder, durable).await?;
                 let inserted = tx
                     .query(
                         "INSERT INTO flightdeck.output
@@ -1043,10 +1062,11 @@ impl Push {
         let run_id = self.config.run_id.clone();
         let holder = lease_holder(&self.config.run_dir);
         let lease_secs = self.config.lease.as_secs_f64();
+        let durable = self.durable;
         let db = self.db().await?;
         timed(async {
             let tx = db.client.transaction().await?;
-            holds_lease(&tx, &run_id, &holder).await?;
+            holds_lease(&tx, &run_id, &holder, durable).await?;
             renew_in(&tx, &run_id, &holder, lease_secs).await?;
             tx.commit().await?;
             Ok(())
