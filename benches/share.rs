@@ -114,12 +114,12 @@ fn captain(rt: &tokio::runtime::Runtime, url: Option<&str>) -> Captain {
             let (tx, rx) = watch::channel(None);
             let _inside = rt.enter();
             let (share, pusher) = Share::start(
-                ShareConfig {
-                    url: url.into(),
-                    run_id: flightdeck::journal::runs::run_id_of(&run_dir),
-                    run_dir,
-                    captain: "alice".into(),
-                },
+                ShareConfig::new(
+                    url.into(),
+                    run_dir.clone(),
+                    flightdeck::journal::runs::run_id_of(&run_dir),
+                    "alice".into(),
+                ),
                 Arc::new(move |s| {
                     let _ = tx.send(Some(s));
                 }),

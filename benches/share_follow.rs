@@ -199,12 +199,7 @@ async fn scenario(label: &str, kind: Start, admin: &str, name: &str, url: &str) 
     let run_id = journal.run_id().to_string();
     let writer = JournalWriter::spawn(journal).expect("writer");
     let (share, pusher) = Share::start(
-        ShareConfig {
-            url: url.into(),
-            run_id: run_id.clone(),
-            run_dir,
-            captain: "alice".into(),
-        },
+        ShareConfig::new(url.into(), run_dir, run_id.clone(), "alice".into()),
         Arc::new(|_| {}),
     );
     writer.on_durable(Box::new(move |seq| share.durable(seq)));

@@ -45,9 +45,26 @@ pub fn pull(
         })
         .await
         .map_err(err)?;
+        // A step still running on the old captain's machine: taking over now would fork the
+        // run (its end would be journaled there, its interruption here).
+        let running = takeover::running_now(&db.client, &run_id)
+            .await
+            .map_err(err)?;
+        if !running.is_empty() && !matches!(lease, takeover::Lease::Expired { .. }) {
+            bail!(
+                "run {run_id}: step {} is still running on the old captain's machine (started, not finished in the shared record); nothing was taken over: ask them to wait for it to end or cancel it (c), then hand off again",
+                running.join(", ")
+            );
+        }
         let mut handoff = None;
         let expired_holder = match &lease {
             takeover::Lease::Expired { holder, at } => {
+                if !running.is_empty() {
+                    eprintln!(
+                        "flightdeck: the shared record shows step {} started and not finished: it may still be running on {holder}'s machine, whose lease expired. Taken over, it is resumed here as interrupted; check that machine before running it again.",
+                        running.join(", ")
+                    );
+                }
                 confirm(&run_id, holder, at)?;
                 let from = takeover::captain(&db.client, &run_id)
                     .await
@@ -63,15 +80,26 @@ pub fn pull(
             }
             _ => None,
         };
-        if !takeover::take_lease(&db.client, &run_id, &me, expired_holder.as_deref())
-            .await
-            .map_err(err)?
-        {
+        let Some(taken) =
+            takeover::take_lease(&db.client, &run_id, &me, expired_holder.as_deref())
+                .await
+                .map_err(err)?
+        else {
             bail!("run {run_id}: another cockpit took the lease first; nothing was pulled");
-        }
-        let seq = takeover::pull(&db.client, &run_id, &dir)
-            .await
-            .map_err(err)?;
+        };
+        let seq = match takeover::pull(&db.client, &run_id, &dir).await {
+            Ok(seq) => seq,
+            Err(e) => {
+                // Not pulled: the lease goes back as it was, or the run is stranded.
+                if let Err(back) = takeover::give_back(&db.client, &run_id, &me, &taken).await {
+                    bail!(
+                        "{shown}: {e}; and the lease could not be given back ({back}): it expires in {} s",
+                        share::LEASE.as_secs()
+                    );
+                }
+                return Err(err(e));
+            }
+        };
         eprintln!("flightdeck: run {run_id}: {seq} events pulled from the share and checked; the lease is this cockpit's.");
         Ok((dir, handoff))
     })

@@ -124,6 +124,12 @@ pub fn watch_shared(
         }
     }
     let mut app = app(rb, state, theme, PathBuf::new())?;
+    let refused = app.monitor.refuse_commands(&app.runbook);
+    if refused > 0 {
+        app.message = Some(format!(
+            "{refused} command source(s) not sampled here: a follower never runs commands from the shared runbook"
+        ));
+    }
     let host = url
         .parse::<tokio_postgres::Config>()
         .ok()

@@ -1096,3 +1096,303 @@ async fn a_cockpit_that_quits_releases_the_lease_and_the_same_folder_takes_it_ag
     let s = again.synced(lines).await;
     assert_eq!((s.problem, s.fork), (None, None));
 }
+
+/// The lease of `run_dir` as the database has it: (holder, live).
+async fn lease_of(db: &TestDb, run_dir: &Path) -> (Option<String>, bool) {
+    let r = db
+        .client()
+        .await
+        .client
+        .query_one(
+            "SELECT lease_holder, coalesce(lease_expires_at > now(), false) FROM flightdeck.runs WHERE run_id = $1",
+            &[&flightdeck::journal::runs::run_id_of(run_dir)],
+        )
+        .await
+        .expect("runs row");
+    (r.get(0), r.get(1))
+}
+
+/// A config for `run_dir` with a 3 s lease renewed every 500 ms.
+fn short_lease(url: &str, run_dir: &Path, captain: &str) -> flightdeck::share::ShareConfig {
+    let mut c = flightdeck::share::ShareConfig::new(
+        url.into(),
+        run_dir.to_path_buf(),
+        flightdeck::journal::runs::run_id_of(run_dir),
+        captain.into(),
+    );
+    c.lease = std::time::Duration::from_secs(3);
+    c.renew_every = std::time::Duration::from_millis(500);
+    c
+}
+
+/// A long step printing steadily pushes output and no events: the lease is renewed on its
+/// own schedule all the same, so a live captain can never be taken over.
+#[tokio::test]
+async fn the_lease_never_lapses_while_a_step_prints_steadily() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let journal = small_run(home.path());
+    let run_dir = journal.run_dir().to_path_buf();
+    drop(journal);
+    let mut p = share_support::start_with(short_lease(&db.url, &run_dir, "alice"));
+    p.synced(1).await;
+    let me = flightdeck::share::pusher::lease_holder(&run_dir);
+    let path = file::output_path(&run_dir, "go.steady", 1);
+    let mut f = std::fs::File::create(&path).expect("output file");
+    // Output every 100 ms for three leases' worth (about 9 s): the old pusher renewed only
+    // when idle, so this let the lease lapse after 3 s.
+    for n in 0..90 {
+        use std::io::Write;
+        writeln!(f, "line {n}").expect("write");
+        p.share.output_grew("go.steady", 1);
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert_eq!(
+            lease_of(&db, &run_dir).await,
+            (Some(me.clone()), true),
+            "the lease lapsed while output flowed (line {n})"
+        );
+    }
+}
+
+/// After a takeover the old cockpit writes nothing more: its output is refused under the
+/// lease, its pusher stops for good (saying who took over), and quitting it leaves the new
+/// captain's run active with the new holder.
+#[tokio::test]
+async fn a_cockpit_taken_over_adds_no_output_and_quitting_it_leaves_the_run_active() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let (a, b) = (
+        tempfile::tempdir().expect("a"),
+        tempfile::tempdir().expect("b"),
+    );
+    let mut journal = small_run(a.path());
+    journal
+        .append(
+            EventKind::Handoff {
+                from: "alice".into(),
+                to: "bob".into(),
+                note: None,
+            },
+            None,
+        )
+        .expect("handoff");
+    let dir_a = journal.run_dir().to_path_buf();
+    let run_id = journal.run_id().to_string();
+    drop(journal);
+    let mut pa = start(&db.url, &dir_a, "alice");
+    pa.synced(2).await;
+    // Bob, on another machine, takes the offered lease and goes on.
+    let dir_b = copy_run(&dir_a, b.path());
+    let me_b = flightdeck::share::pusher::lease_holder(&dir_b);
+    let c = db.client().await;
+    assert!(
+        flightdeck::share::takeover::take_lease(&c.client, &run_id, &me_b, None)
+            .await
+            .expect("take the lease")
+            .is_some(),
+        "the offered lease is free to take"
+    );
+    let mut pb = start(&db.url, &dir_b, "bob");
+    pb.synced(2).await;
+    // The old cockpit's step prints on: nothing of it reaches the shared copy.
+    std::fs::write(
+        file::output_path(&dir_a, "go.late", 1),
+        "written after the takeover\n",
+    )
+    .expect("output");
+    pa.share.output_grew("go.late", 1);
+    pa.share.output_ended("go.late", 1);
+    let s = pa.until("taken over", |s| s.taken_over.is_some()).await;
+    assert_eq!(s.taken_over, Some(me_b.clone()));
+    let rows: i64 = c
+        .client
+        .query_one(
+            "SELECT count(*) FROM flightdeck.output WHERE run_id = $1",
+            &[&run_id],
+        )
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(
+        rows, 0,
+        "the old cockpit added output after losing the lease"
+    );
+    pa.pusher.finish(std::time::Duration::from_secs(10)).await;
+    let row = c
+        .client
+        .query_one(
+            "SELECT status, lease_holder FROM flightdeck.runs WHERE run_id = $1",
+            &[&run_id],
+        )
+        .await
+        .expect("runs row");
+    assert_eq!(
+        (row.get::<_, String>(0), row.get::<_, Option<String>>(1)),
+        ("active".to_string(), Some(me_b)),
+        "quitting the old cockpit left the new captain's run as it was"
+    );
+    drop(pb);
+}
+
+/// After `H` the offer stands until someone at the old keyboard acts: an event the cockpit
+/// journals by itself (a metric breach, under the new operator's name) or a reconnect does
+/// not take it back; a note typed there does.
+#[tokio::test]
+async fn an_offered_lease_is_taken_back_only_by_someone_at_the_keyboard() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut journal = small_run(home.path());
+    journal
+        .append(
+            EventKind::Handoff {
+                from: "alice".into(),
+                to: "bob".into(),
+                note: None,
+            },
+            None,
+        )
+        .expect("handoff");
+    let run_dir = journal.run_dir().to_path_buf();
+    drop(journal);
+    let offered = (Some("handoff:bob".to_string()), true);
+    let mut p = start(&db.url, &run_dir, "alice");
+    p.synced(2).await;
+    assert_eq!(lease_of(&db, &run_dir).await, offered);
+    // The cockpit's operator is bob now; the breach is journaled by the cockpit itself.
+    let append = |kind: EventKind| {
+        let (mut j, _, _) = Journal::open(&run_dir, "bob").expect("open");
+        j.append(kind, None).expect("append");
+    };
+    append(EventKind::MetricBreach {
+        metric: "p95".into(),
+        value: 900.0,
+        threshold: "> 400".into(),
+    });
+    p.share.durable(3);
+    p.synced(3).await;
+    assert_eq!(
+        lease_of(&db, &run_dir).await,
+        offered,
+        "an automatic event took the offer back"
+    );
+    // A reconnect (a new session of this cockpit) leaves the offer as it is.
+    p.pusher.finish(std::time::Duration::from_secs(10)).await;
+    let mut again = start(&db.url, &run_dir, "bob");
+    again.synced(3).await;
+    assert_eq!(
+        lease_of(&db, &run_dir).await,
+        offered,
+        "a reconnect took the offer back"
+    );
+    // Someone at the keyboard acting here does.
+    append(EventKind::Note {
+        text: "staying on".into(),
+    });
+    again.share.durable(4);
+    again.synced(4).await;
+    assert_eq!(
+        lease_of(&db, &run_dir).await,
+        (
+            Some(flightdeck::share::pusher::lease_holder(&run_dir)),
+            true
+        )
+    );
+}
+
+/// An idle captain whose connection drops reconnects on its own to renew the lease (there is
+/// no other work to bring it back), so the lease does not lapse behind a live cockpit.
+#[tokio::test]
+async fn an_idle_captain_that_lost_its_connection_reconnects_to_renew_the_lease() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let proxy = Proxy::start(upstream(&db.url)).await;
+    let home = tempfile::tempdir().expect("tempdir");
+    let journal = small_run(home.path());
+    let run_dir = journal.run_dir().to_path_buf();
+    drop(journal);
+    let mut p = share_support::start_with(short_lease(&proxy.url(&db.url), &run_dir, "alice"));
+    p.synced(1).await;
+    proxy.cut();
+    p.until("offline", |s| s.offline.is_some()).await;
+    proxy.restore();
+    // Nothing to push: only the renewal brings it back.
+    p.until("back online", |s| s.offline.is_none()).await;
+    assert_eq!(
+        lease_of(&db, &run_dir).await,
+        (
+            Some(flightdeck::share::pusher::lease_holder(&run_dir)),
+            true
+        )
+    );
+}
+
+/// The next captain took the run, wrote to it and quit (the lease is free again): the old
+/// cockpit, which never noticed, does not take the free lease to write its output; it is told
+/// it was taken over.
+#[tokio::test]
+async fn a_lease_released_by_the_next_captain_is_not_the_old_cockpits() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let (a, b) = (
+        tempfile::tempdir().expect("a"),
+        tempfile::tempdir().expect("b"),
+    );
+    let mut journal = small_run(a.path());
+    journal
+        .append(
+            EventKind::Handoff {
+                from: "alice".into(),
+                to: "bob".into(),
+                note: None,
+            },
+            None,
+        )
+        .expect("handoff");
+    let dir_a = journal.run_dir().to_path_buf();
+    let run_id = journal.run_id().to_string();
+    drop(journal);
+    let mut pa = start(&db.url, &dir_a, "alice");
+    pa.synced(2).await;
+    let dir_b = copy_run(&dir_a, b.path());
+    let c = db.client().await;
+    let me_b = flightdeck::share::pusher::lease_holder(&dir_b);
+    assert!(
+        flightdeck::share::takeover::take_lease(&c.client, &run_id, &me_b, None)
+            .await
+            .expect("take")
+            .is_some()
+    );
+    {
+        let (mut j, _, _) = Journal::open(&dir_b, "bob").expect("open on B");
+        j.append(note(1), None).expect("bob writes");
+    }
+    let mut pb = start(&db.url, &dir_b, "bob");
+    pb.synced(3).await;
+    pb.pusher.finish(std::time::Duration::from_secs(10)).await;
+    assert_eq!(lease_of(&db, &dir_b).await.0, None, "bob quit: released");
+    std::fs::write(file::output_path(&dir_a, "go.late", 1), "late\n").expect("output");
+    pa.share.output_ended("go.late", 1);
+    let s = pa.until("taken over", |s| s.taken_over.is_some()).await;
+    assert!(
+        s.taken_over.as_ref().is_some_and(|t| t.contains("seq 3")),
+        "{s:?}"
+    );
+    let rows: i64 = c
+        .client
+        .query_one(
+            "SELECT count(*) FROM flightdeck.output WHERE run_id = $1",
+            &[&run_id],
+        )
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(rows, 0);
+    assert_eq!(lease_of(&db, &dir_b).await.0, None, "still free");
+}

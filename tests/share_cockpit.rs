@@ -192,3 +192,23 @@ fn a_share_that_cannot_start_or_cannot_push_says_why() {
         app.message
     );
 }
+
+/// `H` on a shared run while a step runs would fork it (the step's end journaled here after
+/// the next captain took the run there): refused, with what to do instead.
+#[test]
+fn a_shared_run_is_not_handed_off_while_a_step_runs() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut app = app(home.path());
+    let h = || Action::Key(KeyEvent::new(KeyCode::Char('H'), KeyModifiers::SHIFT));
+    app.running.insert("go.look".into(), 1);
+    update(&mut app, h());
+    assert!(app.dialog.is_none(), "no handoff dialog while a step runs");
+    let said = app.message.clone().unwrap_or_default();
+    assert!(
+        said.contains("wait for it to end or cancel it with c"),
+        "{said}"
+    );
+    app.running.clear();
+    update(&mut app, h());
+    assert!(app.dialog.is_some(), "the handoff dialog once nothing runs");
+}

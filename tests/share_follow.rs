@@ -186,7 +186,18 @@ async fn a_follower_on_another_machine_sees_acks_output_and_states_live() {
         "output line 40 token=••••",
         "finished: completed",
     ]);
-    assert!(!screen.contains("output line 41"), "{screen}");
+    // The output lines on screen are the file's last lines, each once and in order: a chunk
+    // fetched twice or skipped would break the run of numbers.
+    let shown: Vec<u32> = screen
+        .lines()
+        .filter_map(|l| l.split("output line ").nth(1))
+        .filter_map(|rest| rest.split_whitespace().next()?.parse().ok())
+        .collect();
+    assert_eq!(shown.last(), Some(&40), "{screen}");
+    assert!(
+        shown.len() >= 5 && shown.windows(2).all(|w| w[1] == w[0] + 1),
+        "output lines out of order, doubled or missing: {shown:?}\n{screen}"
+    );
     assert!(
         std::fs::read_dir(b.path())
             .map(|d| d.flatten().all(|e| e.file_name() != "runs"))
@@ -291,6 +302,70 @@ async fn a_tampered_shared_line_is_shown_loudly_and_not_applied() {
     );
     fol.keys(&["q"]);
     fol.wait_for(&["EXITED 0"]);
+}
+
+/// The shared runbook text is a column anyone with a captain's role can write, outside the
+/// hash chain: a follower must never run its `command:` sources (code execution on the
+/// on-call's machine). Its SQL metric still runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follower_never_runs_command_sources_of_the_shared_runbook() {
+    if !tmux_available() {
+        return;
+    }
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let (a, b) = (
+        tempfile::tempdir().expect("a"),
+        tempfile::tempdir().expect("b"),
+    );
+    let cap = captain(a.path(), &db.url);
+    cap.keys(&["q"]);
+    cap.wait_for(&["EXITED 0"]);
+    let metric_marker = b.path().join("metric-ran");
+    let log_marker = b.path().join("log-ran");
+    // The attack: the runs row's runbook rewritten with commands for whoever follows.
+    let evil = BOOK.replacen(
+        "---\n",
+        &format!(
+            "---\ndatabases:\n  main: '{}'\nmetrics:\n  - name: pwn\n    command: touch {}; echo 1\n    interval: 1s\n  - name: sqlok\n    sql: select 42\n    db: main\n    interval: 1s\nlogs:\n  - name: pwnlog\n    command: touch {}; sleep 60\n",
+            db.url,
+            metric_marker.display(),
+            log_marker.display()
+        ),
+        1,
+    );
+    let c = db.client().await;
+    let changed = c
+        .client
+        .execute("UPDATE flightdeck.runs SET runbook = $1", &[&evil])
+        .await
+        .expect("rewrite the shared runbook");
+    assert_eq!(changed, 1);
+    let fol = Tmux::new("follower");
+    fol.start(&flightdeck_line(
+        b.path(),
+        "bob",
+        &format!("watch --share '{}' latest", db.url),
+    ));
+    // The SQL metric's reading on screen: the samplers have had their first turn.
+    fol.wait_for(&[
+        "pwn",
+        "not sampled here",
+        "sqlok",
+        "42",
+        "2 command source(s) not sampled here",
+    ]);
+    fol.keys(&["q"]);
+    fol.wait_for(&["EXITED 0"]);
+    assert!(
+        !metric_marker.exists(),
+        "the follower ran the shared runbook's metric command"
+    );
+    assert!(
+        !log_marker.exists(),
+        "the follower ran the shared runbook's log command"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -561,4 +636,90 @@ async fn a_line_changed_or_forged_in_the_database_is_reported_and_not_sent() {
     .await;
     assert_eq!(seqs(&seen), vec![1, 2]);
     writer.close().expect("close");
+}
+
+/// A line missing in the middle of the shared copy: the follower says what it waits for, and
+/// looks again on a backoff of its own (no notify needed) until the line is back; then the
+/// rest arrives in order.
+#[tokio::test]
+async fn a_gap_in_the_shared_copy_is_said_and_fetched_once_filled() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut journal = small_run(home.path());
+    for n in 0..4 {
+        journal.append(note(n), None).expect("append");
+    }
+    let run_dir = journal.run_dir().to_path_buf();
+    let run_id = journal.run_id().to_string();
+    drop(journal);
+    let mut p = start(&db.url, &run_dir, "ana");
+    p.synced(5).await;
+    p.pusher.finish(Duration::from_secs(10)).await;
+    let c = db.client().await;
+    let row = c
+        .client
+        .query_one(
+            "DELETE FROM flightdeck.events WHERE run_id = $1 AND seq = 3 RETURNING line, hash",
+            &[&run_id],
+        )
+        .await
+        .expect("remove seq 3");
+    let (line, hash): (String, String) = (row.get(0), row.get(1));
+    let mut rx = follower(&db.url, &run_id);
+    let mut seen = Vec::new();
+    until(&mut rx, &mut seen, "waiting for seq 3", |s| {
+        s.iter().any(|e| *e == FollowEvent::Link(Link::Waiting(3)))
+    })
+    .await;
+    assert_eq!(seqs(&seen), vec![1, 2], "nothing past the gap is sent");
+    // The line comes back, without a notify: the follower's own backoff finds it.
+    c.client
+        .execute(
+            "INSERT INTO flightdeck.events (run_id, seq, line, hash) VALUES ($1, 3, $2, $3)",
+            &[&run_id, &line, &hash],
+        )
+        .await
+        .expect("refill seq 3");
+    until(&mut rx, &mut seen, "seq 5", |s| seqs(s).last() == Some(&5)).await;
+    assert_eq!(seqs(&seen), vec![1, 2, 3, 4, 5]);
+    until(&mut rx, &mut seen, "live again", |s| {
+        s.last() == Some(&FollowEvent::Link(Link::Live))
+    })
+    .await;
+}
+
+/// An output row whose chunk number is the largest there is (a crafted row) cannot overflow
+/// the follower's count: it is a broken record, said once.
+#[tokio::test]
+async fn a_crafted_output_chunk_number_is_a_broken_record() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let journal = small_run(home.path());
+    let run_dir = journal.run_dir().to_path_buf();
+    let run_id = journal.run_id().to_string();
+    drop(journal);
+    let mut p = start(&db.url, &run_dir, "ana");
+    p.synced(1).await;
+    p.pusher.finish(Duration::from_secs(10)).await;
+    db.client()
+        .await
+        .client
+        .execute(
+            "INSERT INTO flightdeck.output (run_id, step_id, attempt, chunk_no, byte_offset, bytes)
+             VALUES ($1, 'go.echo-hi', 1, 2147483647, 0, 'x')",
+            &[&run_id],
+        )
+        .await
+        .expect("crafted row");
+    let mut rx = follower(&db.url, &run_id);
+    let mut seen = Vec::new();
+    until(&mut rx, &mut seen, "broken", |s| {
+        s.iter()
+            .any(|e| matches!(e, FollowEvent::Broken { why, .. } if why.contains("out of range")))
+    })
+    .await;
 }

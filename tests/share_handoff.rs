@@ -224,6 +224,15 @@ async fn the_next_captain_takes_the_run_on_handoff_and_the_old_cockpit_follows_i
     // Keys that would write do nothing there.
     cap.keys(&["Enter"]);
     cap.wait_for(&["read-only view"]);
+    // A real later event on the new captain's side, shared and followed back on the old
+    // screen: anything the old cockpit had written by then would be in the record.
+    next.keys(&["Enter"]);
+    next.wait_for(&["Checklist 3/3", "✔ check  Third check  · bob"]);
+    cap.wait_for(&[
+        "Checklist 3/3",
+        "✔ check  Third check  · bob",
+        "finished: completed",
+    ]);
     let (events, holder) = shared(&db, &run).await;
     let kinds: Vec<(&str, &str)> = events
         .iter()
@@ -237,18 +246,16 @@ async fn the_next_captain_takes_the_run_on_handoff_and_the_old_cockpit_follows_i
             ("ana", "handoff"),
             ("bob", "run_resumed"),
             ("bob", "step_acknowledged"),
-        ]
+            ("bob", "step_acknowledged"),
+            ("bob", "run_finished"),
+        ],
+        "the old cockpit wrote nothing after it was taken over"
     );
     assert!(events.iter().enumerate().all(|(i, e)| e.0 == i as i64 + 1));
     assert_eq!(
         holder,
         Some(flightdeck::share::pusher::lease_holder(&b_dir)),
         "the lease is machine B's"
-    );
-    assert_eq!(
-        shared(&db, &run).await.0.len(),
-        5,
-        "the old cockpit wrote nothing more"
     );
     cap.keys(&["q"]);
     cap.wait_for(&["EXITED 0"]);
@@ -335,4 +342,125 @@ async fn a_lease_that_expired_without_a_handoff_is_taken_only_by_typing_the_run_
     );
     next.keys(&["q"]);
     next.wait_for(&["EXITED 0"]);
+}
+
+/// A step the shared record shows started and not finished may still run on the old
+/// captain's machine (a cockpit that quit leaving it running released the lease): taking the
+/// run over then would fork it, so `--resume` refuses and says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_whose_step_still_runs_elsewhere_is_not_taken_over() {
+    if !tmux_available() {
+        return;
+    }
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let (a, b) = (
+        tempfile::tempdir().expect("a"),
+        tempfile::tempdir().expect("b"),
+    );
+    let rb = flightdeck::runbook::parse(BOOK, "book.md");
+    let mut journal =
+        flightdeck::journal::Journal::create(a.path(), &rb, BOOK, "ana").expect("journal");
+    journal
+        .append(
+            flightdeck::journal::EventKind::StepStarted {
+                attempt: 1,
+                command: None,
+            },
+            Some("go.first-check"),
+        )
+        .expect("started");
+    let dir = journal.run_dir().to_path_buf();
+    let run = journal.run_id().to_string();
+    drop(journal);
+    let mut p = share_support::start(&db.url, &dir, "ana");
+    p.synced(2).await;
+    // Ana quits, leaving the step running: the lease is released.
+    p.pusher.finish(Duration::from_secs(10)).await;
+    assert_eq!(shared(&db, &run).await.1, None, "the lease was released");
+    std::fs::write(b.path().join("book.md"), BOOK).expect("runbook on B");
+    let next = Tmux::new("b-running");
+    next.start(&flightdeck_line(
+        b.path(),
+        "bob",
+        &format!(
+            "run {} --share '{}' --resume {run}",
+            b.path().join("book.md").display(),
+            db.url
+        ),
+    ));
+    next.wait_for(&[
+        "still running on the old captain's machine",
+        "nothing was taken over",
+        "EXITED 1",
+    ]);
+    assert!(!b.path().join("runs").join(&run).exists());
+    assert_eq!(shared(&db, &run).await.1, None, "the lease is still free");
+}
+
+/// The lease is taken before the pull; a pull that fails (here a line changed in the
+/// database) gives it back as it was, so the run is not stranded held by a cockpit that never
+/// opened it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_pull_gives_the_lease_back() {
+    if !tmux_available() {
+        return;
+    }
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let (a, b) = (
+        tempfile::tempdir().expect("a"),
+        tempfile::tempdir().expect("b"),
+    );
+    let rb = flightdeck::runbook::parse(BOOK, "book.md");
+    let mut journal =
+        flightdeck::journal::Journal::create(a.path(), &rb, BOOK, "ana").expect("journal");
+    journal
+        .append(
+            flightdeck::journal::EventKind::Handoff {
+                from: "ana".into(),
+                to: "bob".into(),
+                note: None,
+            },
+            None,
+        )
+        .expect("handoff");
+    let dir = journal.run_dir().to_path_buf();
+    let run = journal.run_id().to_string();
+    drop(journal);
+    let mut p = share_support::start(&db.url, &dir, "ana");
+    p.synced(2).await;
+    p.pusher.finish(Duration::from_secs(10)).await;
+    assert_eq!(shared(&db, &run).await.1.as_deref(), Some("handoff:bob"));
+    let changed = db
+        .client()
+        .await
+        .client
+        .execute(
+            "UPDATE flightdeck.events SET line = replace(line, '\"to\":\"bob\"', '\"to\":\"eve\"') WHERE run_id = $1 AND seq = 2",
+            &[&run],
+        )
+        .await
+        .expect("tamper");
+    assert_eq!(changed, 1);
+    std::fs::write(b.path().join("book.md"), BOOK).expect("runbook on B");
+    let next = Tmux::new("b-broken");
+    next.start(&flightdeck_line(
+        b.path(),
+        "bob",
+        &format!(
+            "run {} --share '{}' --resume {run}",
+            b.path().join("book.md").display(),
+            db.url
+        ),
+    ));
+    next.wait_for(&["cannot be resumed from the shared copy", "EXITED 1"]);
+    assert!(!b.path().join("runs").join(&run).exists());
+    assert_eq!(
+        shared(&db, &run).await.1.as_deref(),
+        Some("handoff:bob"),
+        "the lease went back to the offer it was"
+    );
 }

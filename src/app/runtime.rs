@@ -315,12 +315,12 @@ fn start_share(
     }
     let report_tx = tx.clone();
     let (share, started) = Share::start(
-        ShareConfig {
+        ShareConfig::new(
             url,
-            run_dir: app.run_dir.clone(),
-            run_id: runs::run_id_of(&app.run_dir),
-            captain: app.operator.clone(),
-        },
+            app.run_dir.clone(),
+            runs::run_id_of(&app.run_dir),
+            app.operator.clone(),
+        ),
         std::sync::Arc::new(move |status| {
             let _ = report_tx.send(Action::Share(status));
         }),

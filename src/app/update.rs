@@ -333,7 +333,24 @@ fn normal_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
         Command::Skip => open_text(app, TextPurpose::Skip),
         Command::MarkFailed => open_text(app, TextPurpose::Fail),
         Command::RunNote => app.dialog = Some(text_dialog(TextPurpose::RunNote)),
-        Command::Handoff => app.dialog = Some(text_dialog(TextPurpose::Handoff)),
+        Command::Handoff => {
+            // A shared run handed off while a step runs would fork: the step's end would be
+            // journaled here after the next captain took the run over there.
+            let running = app
+                .run
+                .steps
+                .values()
+                .any(|s| s.status == StepStatus::Running)
+                || !app.running.is_empty();
+            if running && app.share_url.is_some() {
+                app.message = Some(
+                    "a step is running: wait for it to end or cancel it with c, then hand off (H)"
+                        .into(),
+                );
+            } else {
+                app.dialog = Some(text_dialog(TextPurpose::Handoff));
+            }
+        }
         Command::Cancel => {
             let Some(step) = app.selected_step() else {
                 return;

@@ -34,6 +34,10 @@ pub enum Link {
     Live,
     /// Why not, while it retries with backoff.
     Offline(String),
+    /// Connected, but the line with this seq is missing from the shared copy (lines above it
+    /// are there): nothing after it is applied until it arrives; looked for on each notify
+    /// and on a backoff of its own.
+    Waiting(u64),
 }
 
 /// Where a source sends what it verified; `false` once the view is gone (the source stops).

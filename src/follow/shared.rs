@@ -84,6 +84,7 @@ pub async fn follow(url: String, run_id: String, chain: Chain, sink: Sink) {
         chain,
         chunks: HashMap::new(),
         sink,
+        gap: None,
     };
     let mut backoff = BACKOFF_MIN;
     loop {
@@ -116,6 +117,8 @@ struct Following {
     /// Per step attempt: the next output chunk to fetch.
     chunks: HashMap<(String, u32), i32>,
     sink: Sink,
+    /// The seq missing from the shared copy, while lines above it are there.
+    gap: Option<u64>,
 }
 
 impl Following {
@@ -137,19 +140,38 @@ impl Following {
         if !(self.sink)(FollowEvent::Link(Link::Live)) {
             return Stop::ViewGone;
         }
+        // The reconnect backoff is reset only by a catch-up that worked: a session that
+        // connects and then fails every time must not retry at full speed.
+        let mut caught_up = false;
+        let mut gap_wait = BACKOFF_MIN;
         loop {
             match self.catch_up(&db.client).await {
                 Ok(Some(stop)) => return stop,
-                Ok(None) => {}
-                Err(e) => return lost(e, true),
+                Ok(None) => caught_up = true,
+                Err(e) => return lost(e, caught_up),
             }
-            // Asleep until the captain pushes, or the session ends.
-            match db.notifications.recv().await {
-                Some(_) => while db.notifications.try_recv().is_ok() {},
-                None => {
+            // Asleep until the captain pushes, or the session ends; while a line is missing,
+            // it is also looked for again on a backoff of its own.
+            let notified = if self.gap.is_some() {
+                tokio::select! {
+                    n = db.notifications.recv() => Some(n),
+                    () = tokio::time::sleep(gap_wait) => None,
+                }
+            } else {
+                Some(db.notifications.recv().await)
+            };
+            gap_wait = if self.gap.is_some() {
+                (gap_wait * 2).min(BACKOFF_MAX)
+            } else {
+                BACKOFF_MIN
+            };
+            match notified {
+                None => {}
+                Some(Some(_)) => while db.notifications.try_recv().is_ok() {},
+                Some(None) => {
                     return Stop::Lost {
                         why: "the connection to the shared database was lost".into(),
-                        was_live: true,
+                        was_live: caught_up,
                     };
                 }
             }
@@ -163,9 +185,25 @@ impl Following {
         if !events.is_empty() && !(self.sink)(FollowEvent::Events(events)) {
             return Ok(Some(Stop::ViewGone));
         }
-        if let Some(ChainError::Broken { seq, why }) = stopped {
-            (self.sink)(FollowEvent::Broken { seq, why });
-            return Ok(Some(Stop::Broken));
+        match stopped {
+            Some(ChainError::Broken { seq, why }) => {
+                (self.sink)(FollowEvent::Broken { seq, why });
+                return Ok(Some(Stop::Broken));
+            }
+            // A line missing in the middle: said on the status bar, looked for again.
+            Some(ChainError::Gap(seq)) => {
+                if self.gap != Some(seq) {
+                    self.gap = Some(seq);
+                    if !(self.sink)(FollowEvent::Link(Link::Waiting(seq))) {
+                        return Ok(Some(Stop::ViewGone));
+                    }
+                }
+            }
+            None => {
+                if self.gap.take().is_some() && !(self.sink)(FollowEvent::Link(Link::Live)) {
+                    return Ok(Some(Stop::ViewGone));
+                }
+            }
         }
         loop {
             let (steps, attempts, next): (Vec<String>, Vec<i32>, Vec<i32>) = {
@@ -216,7 +254,19 @@ impl Following {
                 if self.chunks.get(&key).is_some_and(|n| chunk_no < *n) {
                     continue;
                 }
-                self.chunks.insert(key.clone(), chunk_no + 1);
+                // A crafted row's chunk number cannot overflow the count: a broken record.
+                let Some(next) = chunk_no.checked_add(1) else {
+                    let why = format!(
+                        "output chunk {chunk_no} of step {} attempt {} is out of range",
+                        key.0, key.1
+                    );
+                    (self.sink)(FollowEvent::Broken {
+                        seq: self.chain.seq,
+                        why,
+                    });
+                    return Ok(Some(Stop::Broken));
+                };
+                self.chunks.insert(key.clone(), next);
                 let ev = FollowEvent::Output {
                     step: key.0,
                     attempt: key.1,

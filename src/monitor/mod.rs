@@ -23,6 +23,9 @@ use crate::monitor::spec::MetricDef;
 use crate::monitor::threshold::Condition;
 use crate::runbook::Runbook;
 
+/// What a follower of a shared run shows for a `command:` metric or log source it will not run.
+pub const NOT_RUN_HERE: &str = "not sampled here: a shared runbook's command";
+
 /// Lines kept per log source on screen.
 pub const LOG_LINES: usize = 5_000;
 
@@ -72,6 +75,9 @@ pub struct Monitor {
     /// Watch steps whose `step_started` is not durable yet.
     pub pending_gates: HashMap<String, gate::GateSpec>,
     pub triggers: Vec<Trigger>,
+    /// A follower of a shared run: `command:` sources are never started (see
+    /// [`Monitor::refuse_commands`]).
+    pub commands_refused: bool,
 }
 
 impl Monitor {
@@ -114,6 +120,33 @@ impl Monitor {
             triggers,
             ..Monitor::default()
         }
+    }
+
+    /// For a follower of a shared run. Its runbook text comes from the database, which no hash
+    /// chain covers and any captain's role can write: running its `command:` metrics and log
+    /// sources would be code execution from a table on the on-call's machine. They show as not
+    /// sampled here instead; HTTP, Prometheus and SQL sources still run. Returns how many were
+    /// refused.
+    pub fn refuse_commands(&mut self, runbook: &Runbook) -> usize {
+        self.commands_refused = true;
+        let mut refused = 0;
+        for m in &mut self.metrics {
+            if m.def
+                .as_ref()
+                .is_some_and(|d| matches!(d.source, spec::Source::Command(_)))
+            {
+                *m = MetricView::broken(&m.name, NOT_RUN_HERE.to_string());
+                refused += 1;
+            }
+        }
+        let specs = runbook.front_matter.as_ref().map(|f| f.logs.as_slice());
+        for (tab, log) in self.logs.iter_mut().zip(specs.unwrap_or_default()) {
+            if log.file.is_none() && log.command.is_some() {
+                tab.status = Some(NOT_RUN_HERE.to_string());
+                refused += 1;
+            }
+        }
+        refused
     }
 
     /// The checked declarations, `None` where a row is broken (the samplers skip those).

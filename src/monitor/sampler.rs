@@ -209,5 +209,20 @@ pub fn start_for(
         prometheus,
         lookup: &lookup,
     };
-    start(&monitor.defs(), &fm.logs, &setup, report)
+    let mut defs = monitor.defs();
+    let mut logs = fm.logs.clone();
+    if monitor.commands_refused {
+        // Belt to `refuse_commands`' braces: nothing here runs a shared runbook's command.
+        for d in &mut defs {
+            if d.as_ref()
+                .is_some_and(|d| matches!(d.source, Source::Command(_)))
+            {
+                *d = None;
+            }
+        }
+        for l in &mut logs {
+            l.command = None;
+        }
+    }
+    start(&defs, &logs, &setup, report)
 }

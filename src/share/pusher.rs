@@ -42,6 +42,24 @@ pub struct ShareConfig {
     pub run_id: String,
     /// Who shares it (the runs row's `captain`).
     pub captain: String,
+    /// How long the lease lasts without renewal ([`super::LEASE`]; shorter in tests).
+    pub lease: Duration,
+    /// How often it is renewed, whatever else is pushed ([`super::LEASE_RENEW`]).
+    pub renew_every: Duration,
+}
+
+impl ShareConfig {
+    /// A config with the standard lease times.
+    pub fn new(url: String, run_dir: PathBuf, run_id: String, captain: String) -> ShareConfig {
+        ShareConfig {
+            url,
+            run_dir,
+            run_id,
+            captain,
+            lease: super::LEASE,
+            renew_every: super::LEASE_RENEW,
+        }
+    }
 }
 
 /// Who holds the lease when this cockpit pushes: the machine and the run folder. The journal's
@@ -235,6 +253,8 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
         last_output: HashMap::new(),
         closed_row: false,
         held: false,
+        renew_at: Instant::now(),
+        durable: 0,
     };
     let mut status = ShareStatus {
         durable: 0,
@@ -268,13 +288,15 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
             }
         };
         status.durable = todo.durable;
+        push.durable = todo.durable;
         status.output_waiting = !todo.outputs.is_empty();
         if reported.as_ref() != Some(&status) {
             report(status.clone());
             reported = Some(status.clone());
         }
-        if status.fork.is_some() {
-            // Pushing stopped for good: nothing is overwritten, nothing more is sent.
+        if status.fork.is_some() || status.taken_over.is_some() {
+            // Pushing stopped for good: nothing is overwritten, nothing more is sent (after a
+            // fork, or once another cockpit took the lease: it writes the run now).
             if todo.closing {
                 return status;
             }
@@ -297,7 +319,12 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
             .collect();
         let events_due = push.acked.is_none_or(|a| a < todo.durable);
         let closing_due = todo.closing && !push.closed_row;
-        if !events_due && due.is_empty() && !closing_due {
+        // The lease on its own schedule, whatever the traffic: steady output must not let it
+        // lapse (only event transactions renew it in passing).
+        // Once it has held the lease, a cockpit offline or idle reconnects to renew it too.
+        let renews = push.db.is_some() || push.held;
+        let renew_due = renews && now >= push.renew_at;
+        if !events_due && due.is_empty() && !closing_due && !renew_due {
             if todo.closing && todo.outputs.is_empty() {
                 return status;
             }
@@ -309,23 +336,20 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
             {
                 // Only rate-limited output waits: until the earliest may go, or news.
                 Some(Some(t)) if !todo.outputs.is_empty() => {
-                    let at = *t + OUTPUT_EVERY;
+                    let mut at = *t + OUTPUT_EVERY;
+                    if renews {
+                        at = at.min(push.renew_at);
+                    }
                     tokio::select! {
                         () = tokio::time::sleep_until(at) => {}
                         () = share.inner.wake.notified() => {}
                     }
                 }
-                // Connected and idle: the lease is renewed before it can lapse.
-                _ if push.db.is_some() => {
+                // Idle: the lease is renewed before it can lapse.
+                _ if renews => {
                     tokio::select! {
                         () = share.inner.wake.notified() => {}
-                        () = tokio::time::sleep(super::LEASE_RENEW) => {
-                            if push.renew().await.is_err() {
-                                // Reconnecting says why (the handshake checks the lease).
-                                push.db = None;
-                                push.acked = None;
-                            }
-                        }
+                        () = tokio::time::sleep_until(push.renew_at) => {}
                     }
                 }
                 _ => share.inner.wake.notified().await,
@@ -333,6 +357,9 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
             continue;
         }
         let result = async {
+            if renew_due {
+                push.renew().await?;
+            }
             if events_due {
                 push.events(todo.durable, &mut status).await?;
             }
@@ -418,12 +445,27 @@ async fn run(config: ShareConfig, share: Share, report: Report) -> ShareStatus {
 
 use PushError::{Failed, Fork};
 
-/// [`super::LEASE`] in seconds, as the SQL takes it.
-const LEASE_SECS: f64 = super::LEASE.as_secs() as f64;
+/// Whether an event is something a person did at the keyboard, as opposed to what the cockpit
+/// journals by itself (a step ending, a metric crossing, values handed on). After `H` the
+/// cockpit's operator is the named captain, so only these may take an offer back.
+fn at_the_keyboard(kind: &crate::journal::EventKind) -> bool {
+    use crate::journal::EventKind as K;
+    matches!(
+        kind,
+        K::StepStarted { .. }
+            | K::StepAcknowledged { .. }
+            | K::StepSkipped { .. }
+            | K::StepFailedManual { .. }
+            | K::Note { .. }
+            | K::StepAdded { .. }
+            | K::Handoff { .. }
+    )
+}
 
 /// What a batch of lines does to the lease: the next captain a handoff names when none of
-/// their lines follows it here (offered), and who wrote lines (a named captain writing at this
-/// cockpit takes an offer back). A takeover journals a handoff to whoever wrote it: no offer.
+/// their lines follows it here (offered), and who did something at this keyboard (a named
+/// captain acting here takes an offer back; events the cockpit journals by itself never do).
+/// A takeover journals a handoff to whoever wrote it: no offer.
 fn lease_change(lines: &[local::Line]) -> (Option<String>, Vec<String>) {
     let mut offered: Option<String> = None;
     let mut writers: Vec<String> = Vec::new();
@@ -431,14 +473,17 @@ fn lease_change(lines: &[local::Line]) -> (Option<String>, Vec<String>) {
         let Ok(event) = crate::journal::event::decode_line(l.text.as_bytes()) else {
             continue;
         };
+        let keyboard = at_the_keyboard(&event.kind);
         match event.kind {
             crate::journal::EventKind::Handoff { to, .. } if to != event.operator => {
                 offered = Some(to);
             }
-            _ if offered.as_deref() == Some(event.operator.as_str()) => offered = None,
+            _ if keyboard && offered.as_deref() == Some(event.operator.as_str()) => {
+                offered = None;
+            }
             _ => {}
         }
-        if !writers.contains(&event.operator) {
+        if keyboard && !writers.contains(&event.operator) {
             writers.push(event.operator);
         }
     }
@@ -446,19 +491,32 @@ fn lease_change(lines: &[local::Line]) -> (Option<String>, Vec<String>) {
 }
 
 /// Fails with [`ShareError::Leased`] unless `holder` holds the run's lease now; locks the
-/// runs row for the rest of the transaction.
+/// runs row for the rest of the transaction. `durable` is how far this cockpit's journal goes:
+/// an offered or released lease is this cockpit's only while the shared copy holds nothing
+/// past it (else another cockpit wrote the run meanwhile, then offered or released it).
 async fn holds_lease(
     tx: &tokio_postgres::Transaction<'_>,
     run_id: &str,
     holder: &str,
+    durable: u64,
 ) -> Result<(), ShareError> {
     let row = tx
         .query_one(
-            "SELECT lease_holder FROM flightdeck.runs WHERE run_id = $1 FOR UPDATE",
+            "SELECT lease_holder, last_seq FROM flightdeck.runs WHERE run_id = $1 FOR UPDATE",
             &[&run_id],
         )
         .await?;
     let held_by: Option<String> = row.try_get(0)?;
+    let last_seq = row.try_get::<_, i64>(1)?.max(0) as u64;
+    if held_by.as_deref() != Some(holder) && last_seq > durable {
+        return Err(ShareError::Leased {
+            run_id: run_id.to_string(),
+            holder: held_by.unwrap_or_else(|| {
+                format!("another cockpit (it wrote up to seq {last_seq}, then released the lease)")
+            }),
+            until: String::new(),
+        });
+    }
     // Offered after this cockpit's handoff: it still pushes until the next captain takes it.
     match held_by {
         Some(h) if h == holder || h.starts_with(super::OFFERED) => Ok(()),
@@ -485,11 +543,12 @@ async fn renew_in(
     tx: &tokio_postgres::Transaction<'_>,
     run_id: &str,
     holder: &str,
+    lease_secs: f64,
 ) -> Result<(), ShareError> {
     tx.execute(
         "UPDATE flightdeck.runs SET lease_expires_at = now() + make_interval(secs => $3)
          WHERE run_id = $1 AND (lease_holder = $2 OR starts_with(lease_holder, $4))",
-        &[&run_id, &holder, &LEASE_SECS, &super::OFFERED],
+        &[&run_id, &holder, &lease_secs, &super::OFFERED],
     )
     .await?;
     Ok(())
@@ -576,6 +635,11 @@ struct Push {
     closed_row: bool,
     /// This cockpit has held the lease: losing it means the run was taken over.
     held: bool,
+    /// When the lease is renewed next, whatever is pushed meanwhile.
+    renew_at: Instant,
+    /// How far the local journal is durable (the lease checks compare the shared copy's
+    /// last seq with it).
+    durable: u64,
 }
 
 impl Push {
@@ -590,6 +654,7 @@ impl Push {
             timed(schema::ensure(&mut db.client)).await?;
             self.acked = Some(self.handshake(&mut db).await?);
             self.held = true;
+            self.renew_at = Instant::now() + self.config.renew_every;
             self.db = Some(db);
         }
         self.db
@@ -633,6 +698,7 @@ impl Push {
         let run_id = c.run_id.clone();
         let captain = c.captain.clone();
         let holder = lease_holder(&c.run_dir);
+        let lease_secs = c.lease.as_secs_f64();
         let started = event.ts.to_rfc3339();
         let journal = &mut self.journal;
         // One transaction: the row is created if new, else locked; its metadata is changed
@@ -720,14 +786,18 @@ impl Push {
                     return Ok(Err(at.unwrap_or(resume)));
                 }
             }
+            // An offered lease stays offered: a reconnect is no one at the keyboard taking
+            // the handoff back.
             tx.execute(
                 "UPDATE flightdeck.runs SET
                    runbook_sha256 = $2, runbook = $3, captain = $4,
                    status = CASE WHEN status = 'finished' THEN 'finished' ELSE 'active' END,
                    updated_at = now(),
-                   lease_holder = $5, lease_expires_at = now() + make_interval(secs => $6)
+                   lease_holder = CASE WHEN starts_with(lease_holder, $7) THEN lease_holder
+                                       ELSE $5 END,
+                   lease_expires_at = now() + make_interval(secs => $6)
                  WHERE run_id = $1",
-                &[&run_id, &sha, &runbook, &captain, &holder, &LEASE_SECS],
+                &[&run_id, &sha, &runbook, &captain, &holder, &lease_secs, &super::OFFERED],
             )
             .await?;
             tx.commit().await?;
@@ -753,10 +823,11 @@ impl Push {
                 .as_mut()
                 .ok_or_else(|| Failed(ShareError::Local("no session".into())))?;
             let holder = lease_holder(&self.config.run_dir);
+            let lease_secs = self.config.lease.as_secs_f64();
             let outcome = tokio::time::timeout(super::CALL_TIMEOUT, async {
                 let tx = db.client.transaction().await?;
                 // The lease first, row locked: a cockpit that lost it appends nothing.
-                holds_lease(&tx, &run_id, &holder).await?;
+                holds_lease(&tx, &run_id, &holder, durable).await?;
                 let seqs: Vec<i64> = lines.iter().map(|l| l.seq as i64).collect();
                 let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
                 let hashes: Vec<&str> = lines.iter().map(|l| l.hash.as_str()).collect();
@@ -801,7 +872,7 @@ impl Push {
                     &[&run_id, &(last.seq as i64), &last.hash, &finished],
                 )
                 .await?;
-                renew_in(&tx, &run_id, &holder).await?;
+                renew_in(&tx, &run_id, &holder, lease_secs).await?;
                 // A handoff offers the lease to the next captain; the named captain writing
                 // here (a handoff at the same keyboard) takes it back for this cockpit.
                 let (offer, writers) = lease_change(&lines);
@@ -847,6 +918,7 @@ impl Push {
                 return Err(Fork(seq));
             }
             self.acked = Some(last.seq);
+            self.renew_at = Instant::now() + self.config.renew_every;
             status.acked = last.seq;
         }
         if let Some(a) = self.acked {
@@ -860,6 +932,8 @@ impl Push {
     async fn output(&mut self, key: &(String, u32), ended: bool) -> Result<bool, PushError> {
         self.db().await?;
         let run_id = self.config.run_id.clone();
+        let holder = lease_holder(&self.config.run_dir);
+        let durable = self.durable;
         let path = file::output_path(&self.config.run_dir, &key.0, key.1);
         let db = self
             .db
@@ -896,8 +970,10 @@ impl Push {
                 break;
             }
             let stored = timed(async {
-                let inserted = db
-                    .client
+                // The lease first, row locked: a cockpit that lost it adds no output.
+                let tx = db.client.transaction().await?;
+                holds_lease(&tx, &run_id, &holder, durable).await?;
+                let inserted = tx
                     .query(
                         "INSERT INTO flightdeck.output
                            (run_id, step_id, attempt, chunk_no, byte_offset, bytes)
@@ -912,16 +988,17 @@ impl Push {
                     // Already there: an earlier session's insert that committed late. Where
                     // it ends is where the next chunk starts, whatever we sent.
                     None => {
-                        db.client
-                            .query_one(
-                                "SELECT byte_offset, length(bytes)::bigint FROM flightdeck.output
-                                 WHERE run_id = $1 AND step_id = $2 AND attempt = $3 AND chunk_no = $4",
-                                &[&run_id, &key.0, &(key.1 as i32), &chunk_no],
-                            )
-                            .await?
+                        tx.query_one(
+                            "SELECT byte_offset, length(bytes)::bigint FROM flightdeck.output
+                             WHERE run_id = $1 AND step_id = $2 AND attempt = $3 AND chunk_no = $4",
+                            &[&run_id, &key.0, &(key.1 as i32), &chunk_no],
+                        )
+                        .await?
                     }
                 };
-                Ok((row.try_get::<_, i64>(0)?, row.try_get::<_, i64>(1)?))
+                let stored = (row.try_get::<_, i64>(0)?, row.try_get::<_, i64>(1)?);
+                tx.commit().await?;
+                Ok(stored)
             })
             .await?;
             if stored.0 != offset {
@@ -979,36 +1056,29 @@ impl Push {
         Ok(complete)
     }
 
-    /// Extends this cockpit's lease; fails when another holds it now.
+    /// Extends this cockpit's lease; fails with [`ShareError::Leased`], naming the holder,
+    /// when another cockpit holds it now.
     async fn renew(&mut self) -> Result<(), PushError> {
         let run_id = self.config.run_id.clone();
         let holder = lease_holder(&self.config.run_dir);
-        let db = self
-            .db
-            .as_mut()
-            .ok_or_else(|| Failed(ShareError::Local("no session".into())))?;
-        let renewed = timed(async {
-            Ok(db
-                .client
-                .execute(
-                    "UPDATE flightdeck.runs SET lease_expires_at = now() + make_interval(secs => $3)
-                     WHERE run_id = $1 AND (lease_holder = $2 OR starts_with(lease_holder, $4))",
-                    &[&run_id, &holder, &LEASE_SECS, &super::OFFERED],
-                )
-                .await?)
+        let lease_secs = self.config.lease.as_secs_f64();
+        let durable = self.durable;
+        let db = self.db().await?;
+        timed(async {
+            let tx = db.client.transaction().await?;
+            holds_lease(&tx, &run_id, &holder, durable).await?;
+            renew_in(&tx, &run_id, &holder, lease_secs).await?;
+            tx.commit().await?;
+            Ok(())
         })
         .await?;
-        if renewed == 0 {
-            return Err(Failed(ShareError::Leased {
-                run_id,
-                holder: "another cockpit".into(),
-                until: String::new(),
-            }));
-        }
+        self.renew_at = Instant::now() + self.config.renew_every;
         Ok(())
     }
 
-    /// The captain left: the shared run is no longer active (unless it finished).
+    /// The captain left: the shared run is no longer active (unless it finished). Only while
+    /// this cockpit holds the lease (or offered it): a cockpit taken over leaves the new
+    /// captain's run as it is.
     async fn close_row(&mut self) -> Result<(), PushError> {
         let run_id = self.config.run_id.clone();
         let holder = lease_holder(&self.config.run_dir);
@@ -1017,8 +1087,9 @@ impl Push {
             db.client
                 .execute(
                     "UPDATE flightdeck.runs SET status = 'abandoned', updated_at = now()
-                     WHERE run_id = $1 AND status = 'active'",
-                    &[&run_id],
+                     WHERE run_id = $1 AND status = 'active'
+                       AND (lease_holder = $2 OR starts_with(lease_holder, $3))",
+                    &[&run_id, &holder, &super::OFFERED],
                 )
                 .await?;
             // The lease is released: the next captain need not wait for it to expire.
@@ -1097,6 +1168,18 @@ mod tests {
             (offer, writers.len()),
             (None, 2),
             "bob went on at this keyboard"
+        );
+        // What the cockpit journals by itself after `H` (its operator is bob now) is no one
+        // at the keyboard: the offer stands.
+        let breach = EventKind::MetricBreach {
+            metric: "p95".into(),
+            value: 900.0,
+            threshold: "> 400".into(),
+        };
+        let (offer, writers) = lease_change(&lines(&[("ana", handoff("bob")), ("bob", breach)]));
+        assert_eq!(
+            (offer.as_deref(), writers),
+            (Some("bob"), vec!["ana".to_string()])
         );
         // A takeover journals a handoff to its own writer: nothing offered.
         let (offer, _) = lease_change(&lines(&[("bob", handoff("bob"))]));

@@ -89,30 +89,101 @@ pub async fn wait_for_lease(
     }
 }
 
+/// The lease as it stood before [`take_lease`] took it, to put back if the pull fails.
+#[derive(Debug, Clone)]
+pub struct Taken {
+    holder: Option<String>,
+    expires: Option<std::time::SystemTime>,
+}
+
 /// Takes the lease for `me` if it is free, or expired and still held by `expired_holder`
-/// (the one the next captain confirmed taking over from). `false`: someone else was faster.
+/// (the one the next captain confirmed taking over from). `None`: someone else was faster.
 pub async fn take_lease(
     client: &Client,
     run_id: &str,
     me: &str,
     expired_holder: Option<&str>,
-) -> Result<bool, ShareError> {
+) -> Result<Option<Taken>, ShareError> {
     let secs = LEASE.as_secs() as f64;
-    let taken = timed(async {
+    let row = timed(async {
         Ok(client
-            .execute(
-                "UPDATE flightdeck.runs
+            .query_opt(
+                "UPDATE flightdeck.runs r
                  SET lease_holder = $2, lease_expires_at = now() + make_interval(secs => $3)
-                 WHERE run_id = $1
-                   AND (lease_holder IS NULL OR lease_holder = $2
-                        OR starts_with(lease_holder, $5)
-                        OR (lease_holder = $4 AND lease_expires_at <= now()))",
+                 FROM (SELECT lease_holder, lease_expires_at FROM flightdeck.runs
+                       WHERE run_id = $1 FOR UPDATE) AS old
+                 WHERE r.run_id = $1
+                   AND (r.lease_holder IS NULL OR r.lease_holder = $2
+                        OR starts_with(r.lease_holder, $5)
+                        OR (r.lease_holder = $4 AND r.lease_expires_at <= now()))
+                 RETURNING old.lease_holder, old.lease_expires_at",
                 &[&run_id, &me, &secs, &expired_holder, &super::OFFERED],
             )
             .await?)
     })
     .await?;
-    Ok(taken == 1)
+    match row {
+        Some(r) => Ok(Some(Taken {
+            holder: r.try_get(0)?,
+            expires: r.try_get(1)?,
+        })),
+        None => Ok(None),
+    }
+}
+
+/// Puts the lease back as [`take_lease`] found it (the pull failed: the run must not be left
+/// held by a cockpit that never opened it), if `me` still holds it, and wakes whoever waits.
+pub async fn give_back(
+    client: &Client,
+    run_id: &str,
+    me: &str,
+    taken: &Taken,
+) -> Result<(), ShareError> {
+    timed(async {
+        client
+            .execute(
+                "UPDATE flightdeck.runs SET lease_holder = $3, lease_expires_at = $4
+                 WHERE run_id = $1 AND lease_holder = $2",
+                &[&run_id, &me, &taken.holder, &taken.expires],
+            )
+            .await?;
+        client
+            .execute("SELECT pg_notify($1, 'lease')", &[&channel(run_id)])
+            .await?;
+        Ok(())
+    })
+    .await
+}
+
+/// The steps the shared record shows started and not finished (in order of their start):
+/// they may still run on the old captain's machine, so taking the run over now would fork it.
+pub fn running_steps(events: &[crate::journal::Event]) -> Vec<String> {
+    use crate::journal::EventKind as K;
+    let mut running: Vec<String> = Vec::new();
+    for e in events {
+        let Some(id) = e.step.as_ref() else {
+            continue;
+        };
+        match &e.kind {
+            K::StepStarted { .. } if !running.contains(id) => running.push(id.clone()),
+            K::StepFinished { .. }
+            | K::StepAcknowledged { .. }
+            | K::StepSkipped { .. }
+            | K::StepFailedManual { .. }
+            | K::StepInterrupted { .. }
+            | K::MetricBreach { .. }
+            | K::GatePassed { .. } => running.retain(|r| r != id),
+            _ => {}
+        }
+    }
+    running
+}
+
+/// What the shared record of `run_id` shows running now (see [`running_steps`]).
+pub async fn running_now(client: &Client, run_id: &str) -> Result<Vec<String>, ShareError> {
+    let mut chain = Chain::genesis();
+    let (events, _) = crate::follow::shared::fetch_events(client, run_id, &mut chain).await?;
+    Ok(running_steps(&events))
 }
 
 /// Who the shared run says its captain is.
@@ -201,4 +272,47 @@ pub fn run_dir(home: &Path, run_id: &str) -> Result<PathBuf, ShareError> {
         )));
     }
     Ok(crate::journal::runs::runs_dir(home).join(run_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::EventKind;
+    use crate::journal::event::{GENESIS, encode_line};
+
+    fn events(kinds: &[(Option<&str>, EventKind)]) -> Vec<crate::journal::Event> {
+        let mut prev = GENESIS.to_string();
+        kinds
+            .iter()
+            .enumerate()
+            .map(|(i, (step, kind))| {
+                let (_, e) = encode_line(
+                    i as u64 + 1,
+                    chrono::Utc::now(),
+                    "ana",
+                    *step,
+                    kind.clone(),
+                    &prev,
+                )
+                .expect("encode");
+                prev = e.hash.clone();
+                e
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_step_started_and_not_finished_is_running() {
+        let started = |attempt| EventKind::StepStarted {
+            attempt,
+            command: None,
+        };
+        let evs = events(&[
+            (Some("a"), started(1)),
+            (Some("b"), started(1)),
+            (Some("a"), EventKind::StepInterrupted { attempt: 1 }),
+        ]);
+        assert_eq!(running_steps(&evs), vec!["b".to_string()]);
+        assert!(running_steps(&evs[..0]).is_empty());
+    }
 }

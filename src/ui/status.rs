@@ -233,6 +233,10 @@ fn follow_spans(app: &App) -> Vec<Span<'static>> {
                 format!("· {kind} offline, reconnecting "),
                 t.warn,
             )),
+            crate::follow::Link::Waiting(seq) => spans.push(Span::styled(
+                format!("· {kind} waiting for seq {seq} "),
+                t.warn,
+            )),
         }
     }
     spans

@@ -102,14 +102,21 @@ pub struct Pushing {
 }
 
 pub fn start(url: &str, run_dir: &std::path::Path, captain: &str) -> Pushing {
+    start_with(ShareConfig::new(
+        url.into(),
+        run_dir.to_path_buf(),
+        flightdeck::journal::runs::run_id_of(run_dir),
+        captain.into(),
+    ))
+}
+
+/// [`start`] with a config of the test's own (short lease times).
+pub fn start_with(config: ShareConfig) -> Pushing {
+    let run_dir = config.run_dir.clone();
+    let run_dir = run_dir.as_path();
     let (tx, reports) = mpsc::unbounded_channel();
     let (share, pusher) = Share::start(
-        ShareConfig {
-            url: url.into(),
-            run_dir: run_dir.to_path_buf(),
-            run_id: flightdeck::journal::runs::run_id_of(run_dir),
-            captain: captain.into(),
-        },
+        config,
         Arc::new(move |s| {
             let _ = tx.send(s);
         }),
