@@ -5,9 +5,10 @@ mod services;
 mod share_support;
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use share_support::TestDb;
+use share_support::tmux::Tmux;
 
 const BOOK: &str = "# Shared e2e\n\n## Go\n\n- [ ] Look at the dashboards\n\nPrint the lines:\n\n```bash\nfor i in $(seq 1 3000); do echo \"output line $i\"; done\n```\n";
 
@@ -24,76 +25,6 @@ async fn catch_up(url: &str, run_dir: &std::path::Path) {
     assert_eq!((status.fork, status.problem), (None, None));
     let last = p.pusher.finish(Duration::from_secs(60)).await;
     assert!(last.is_some(), "the catch-up pusher finished");
-}
-
-struct Tmux(String);
-
-impl Tmux {
-    fn cmd(&self, args: &[&str]) -> std::process::Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.0)
-            .args(args)
-            .output()
-            .expect("tmux runs")
-    }
-
-    /// Starts the session; a server still shutting down from the last one can refuse the
-    /// first tries.
-    fn start(&self, line: &str) {
-        let mut last = String::new();
-        for _ in 0..10 {
-            let out = self.cmd(&[
-                "new-session",
-                "-d",
-                "-s",
-                "fd",
-                "-x",
-                "160",
-                "-y",
-                "45",
-                line,
-            ]);
-            if out.status.success() {
-                return;
-            }
-            last = String::from_utf8_lossy(&out.stderr).into_owned();
-            std::thread::sleep(Duration::from_millis(300));
-        }
-        panic!("tmux new-session: {last}");
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "fd"]).stdout).into_owned()
-    }
-
-    fn wait_for(&self, texts: &[&str]) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if texts.iter().all(|t| screen.contains(t)) {
-                return screen;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(60),
-                "{texts:?} did not appear; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            self.cmd(&["send-keys", "-t", "fd", k]);
-            std::thread::sleep(Duration::from_millis(60));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.cmd(&["kill-server"]);
-    }
 }
 
 fn tmux_available() -> bool {
@@ -118,7 +49,7 @@ async fn the_cockpit_shares_its_run_and_a_steps_whole_output() {
     let home = tempfile::tempdir().expect("tempdir");
     let book = home.path().join("book.md");
     std::fs::write(&book, BOOK).expect("runbook");
-    let tmux = Tmux(format!("fd-share-{}", std::process::id()));
+    let tmux = Tmux::new("cockpit");
     let line = format!(
         "FLIGHTDECK_HOME={} FLIGHTDECK_CONFIG=/nonexistent FLIGHTDECK_OPERATOR=e2e TERM=xterm-256color {} run {} --new --share '{}'; echo EXITED $?; sleep 30",
         home.path().display(),
@@ -207,7 +138,7 @@ async fn a_run_resumed_with_flightdeck_share_uploads_its_whole_journal() {
     let home = tempfile::tempdir().expect("tempdir");
     let book = home.path().join("book.md");
     std::fs::write(&book, BOOK).expect("runbook");
-    let tmux = Tmux(format!("fd-share-resume-{}", std::process::id()));
+    let tmux = Tmux::new("resume");
     let cockpit = |extra: &str| {
         format!(
             "FLIGHTDECK_HOME={} FLIGHTDECK_CONFIG=/nonexistent FLIGHTDECK_OPERATOR=e2e TERM=xterm-256color {extra} {} run {}",
@@ -304,7 +235,7 @@ async fn a_step_that_runs_env_does_not_leak_the_share_url() {
         "# Env\n\n## Go\n\nShow the environment:\n\n```bash\nenv | sort\necho \"the password: {password}\"\necho end-of-env\n```\n"
     );
     std::fs::write(&book, text).expect("runbook");
-    let tmux = Tmux(format!("fd-share-env-{}", std::process::id()));
+    let tmux = Tmux::new("env");
     let line = format!(
         "FLIGHTDECK_HOME={} FLIGHTDECK_CONFIG=/nonexistent FLIGHTDECK_OPERATOR=e2e TERM=xterm-256color FLIGHTDECK_SHARE='{url}' {} run {} --new; echo EXITED $?; sleep 30",
         home.path().display(),

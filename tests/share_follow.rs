@@ -10,11 +10,12 @@ mod share_support;
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use flightdeck::follow::chain::Chain;
 use flightdeck::follow::{FollowEvent, Link};
 use flightdeck::journal::{EventKind, Journal, JournalWriter, file};
+use share_support::tmux::Tmux;
 use share_support::{Proxy, TestDb, start, upstream};
 use tokio::sync::mpsc;
 
@@ -22,86 +23,6 @@ const CANARY: &str = "canary-FOLLOW-7f3a91";
 
 /// A check, a shell step with a secret input whose output runs for a while, a last check.
 const BOOK: &str = "---\nvars:\n  API_TOKEN:\n    secret: true\n---\n# Follow e2e\n\n## Prepare\n\n- [ ] Look at the dashboards\n\nPrint the lines:\n\n```bash\nfor i in $(seq 1 40); do echo \"output line $i token=$API_TOKEN\"; done; sleep 3\n```\n\n## Finish\n\n- [ ] Tell the team\n";
-
-struct Tmux(String);
-
-impl Tmux {
-    fn new(role: &str) -> Tmux {
-        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        Tmux(format!("fd-follow-{role}-{}-{n}", std::process::id()))
-    }
-
-    fn cmd(&self, args: &[&str]) -> std::process::Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.0)
-            .args(args)
-            .output()
-            .expect("tmux runs")
-    }
-
-    fn start(&self, line: &str) {
-        let mut last = String::new();
-        for _ in 0..10 {
-            let out = self.cmd(&[
-                "new-session",
-                "-d",
-                "-s",
-                "fd",
-                "-x",
-                "160",
-                "-y",
-                "45",
-                line,
-            ]);
-            if out.status.success() {
-                return;
-            }
-            last = String::from_utf8_lossy(&out.stderr).into_owned();
-            std::thread::sleep(Duration::from_millis(300));
-        }
-        panic!("tmux new-session: {last}");
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "fd"]).stdout).into_owned()
-    }
-
-    /// Waits (bounded) until every text is on the screen at once; every screen seen is
-    /// checked for the canary.
-    fn wait_for(&self, texts: &[&str]) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            assert!(
-                !screen.contains(CANARY),
-                "the secret is on the screen:\n{screen}"
-            );
-            if texts.iter().all(|t| screen.contains(t)) {
-                return screen;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(60),
-                "{texts:?} did not all appear; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            self.cmd(&["send-keys", "-t", "fd", k]);
-            std::thread::sleep(Duration::from_millis(60));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.cmd(&["kill-server"]);
-    }
-}
 
 fn tmux_available() -> bool {
     let found = Command::new("tmux")
@@ -127,7 +48,7 @@ fn flightdeck_line(home: &Path, operator: &str, args: &str) -> String {
 fn captain(home: &Path, url: &str) -> Tmux {
     let book = home.join("book.md");
     std::fs::write(&book, BOOK).expect("runbook");
-    let cap = Tmux::new("captain");
+    let cap = Tmux::new("follow-captain").never_showing(CANARY);
     cap.start(&flightdeck_line(
         home,
         "ana",
@@ -164,7 +85,7 @@ async fn a_follower_on_another_machine_sees_acks_output_and_states_live() {
     );
     let cap = captain(a.path(), &db.url);
     // Machine B, empty data dir, joins after the first ack: it catches up, then follows live.
-    let fol = Tmux::new("follower");
+    let fol = Tmux::new("follow-follower").never_showing(CANARY);
     fol.start(&flightdeck_line(
         b.path(),
         "bob",
@@ -219,7 +140,7 @@ async fn watch_file_on_the_captains_machine_shows_the_checklist_and_the_running_
     };
     let a = tempfile::tempdir().expect("a");
     let cap = captain(a.path(), &db.url);
-    let watch = Tmux::new("watch");
+    let watch = Tmux::new("follow-watch").never_showing(CANARY);
     watch.start(&flightdeck_line(
         a.path(),
         "bob",
@@ -284,7 +205,7 @@ async fn a_tampered_shared_line_is_shown_loudly_and_not_applied() {
         .await
         .expect("tamper");
     assert_eq!(changed, 1);
-    let fol = Tmux::new("follower");
+    let fol = Tmux::new("follow-follower").never_showing(CANARY);
     fol.start(&flightdeck_line(
         b.path(),
         "bob",
@@ -342,7 +263,7 @@ async fn a_follower_never_runs_command_sources_of_the_shared_runbook() {
         .await
         .expect("rewrite the shared runbook");
     assert_eq!(changed, 1);
-    let fol = Tmux::new("follower");
+    let fol = Tmux::new("follow-follower").never_showing(CANARY);
     fol.start(&flightdeck_line(
         b.path(),
         "bob",
@@ -382,7 +303,7 @@ async fn a_follower_whose_connection_is_cut_catches_up_on_screen_once_restored()
         tempfile::tempdir().expect("b"),
     );
     let cap = captain(a.path(), &db.url);
-    let fol = Tmux::new("follower");
+    let fol = Tmux::new("follow-follower").never_showing(CANARY);
     fol.start(&flightdeck_line(
         b.path(),
         "bob",

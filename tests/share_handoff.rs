@@ -10,92 +10,13 @@ mod share_support;
 
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use share_support::TestDb;
+use share_support::tmux::Tmux;
 
 const BOOK: &str =
     "# Handoff e2e\n\n## Go\n\n- [ ] First check\n- [ ] Second check\n- [ ] Third check\n";
-
-struct Tmux(String);
-
-impl Tmux {
-    fn new(role: &str) -> Tmux {
-        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        Tmux(format!("fd-handoff-{role}-{}-{n}", std::process::id()))
-    }
-
-    fn cmd(&self, args: &[&str]) -> std::process::Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.0)
-            .args(args)
-            .output()
-            .expect("tmux runs")
-    }
-
-    fn start(&self, line: &str) {
-        let mut last = String::new();
-        for _ in 0..10 {
-            let out = self.cmd(&[
-                "new-session",
-                "-d",
-                "-s",
-                "fd",
-                "-x",
-                "160",
-                "-y",
-                "45",
-                line,
-            ]);
-            if out.status.success() {
-                return;
-            }
-            last = String::from_utf8_lossy(&out.stderr).into_owned();
-            std::thread::sleep(Duration::from_millis(300));
-        }
-        panic!("tmux new-session: {last}");
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-J", "-t", "fd"]).stdout)
-            .into_owned()
-    }
-
-    /// Waits (bounded) until every text is on the screen at once.
-    fn wait_for(&self, texts: &[&str]) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if texts.iter().all(|t| screen.contains(t)) {
-                return screen;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(60),
-                "{texts:?} did not all appear; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            self.cmd(&["send-keys", "-t", "fd", k]);
-            std::thread::sleep(Duration::from_millis(60));
-        }
-    }
-
-    fn type_text(&self, text: &str) {
-        self.cmd(&["send-keys", "-t", "fd", "-l", text]);
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.cmd(&["kill-server"]);
-    }
-}
 
 fn tmux_available() -> bool {
     let found = Command::new("tmux")
@@ -119,7 +40,7 @@ fn flightdeck_line(home: &Path, operator: &str, args: &str) -> String {
 /// Machine A's captain with the first check acknowledged; the run id.
 fn captain(home: &Path, url: &str) -> (Tmux, String) {
     std::fs::write(home.join("book.md"), BOOK).expect("runbook");
-    let cap = Tmux::new("a");
+    let cap = Tmux::new("handoff-a");
     cap.start(&flightdeck_line(
         home,
         "ana",
@@ -183,7 +104,7 @@ async fn the_next_captain_takes_the_run_on_handoff_and_the_old_cockpit_follows_i
     );
     let (cap, run) = captain(a.path(), &db.url);
     std::fs::write(b.path().join("book.md"), BOOK).expect("runbook on B");
-    let next = Tmux::new("b");
+    let next = Tmux::new("handoff-b");
     next.start(&flightdeck_line(
         b.path(),
         "bob",
@@ -300,7 +221,7 @@ async fn a_lease_that_expired_without_a_handoff_is_taken_only_by_typing_the_run_
         ),
     );
     // Anything but the run id stops, and nothing is pulled.
-    let refused = Tmux::new("b-no");
+    let refused = Tmux::new("handoff-b-no");
     refused.start(&line);
     refused.wait_for(&["expired at", "without a handoff", "Type the run id"]);
     refused.type_text("yes");
@@ -312,7 +233,7 @@ async fn a_lease_that_expired_without_a_handoff_is_taken_only_by_typing_the_run_
         Some("ana-laptop:/home/ana/runs/x")
     );
     // The run id typed: taken over, journaled with both names.
-    let next = Tmux::new("b-yes");
+    let next = Tmux::new("handoff-b-yes");
     next.start(&line);
     next.wait_for(&["Type the run id"]);
     next.type_text(&run);
@@ -380,7 +301,7 @@ async fn a_run_whose_step_still_runs_elsewhere_is_not_taken_over() {
     p.pusher.finish(Duration::from_secs(10)).await;
     assert_eq!(shared(&db, &run).await.1, None, "the lease was released");
     std::fs::write(b.path().join("book.md"), BOOK).expect("runbook on B");
-    let next = Tmux::new("b-running");
+    let next = Tmux::new("handoff-b-running");
     next.start(&flightdeck_line(
         b.path(),
         "bob",
@@ -446,7 +367,7 @@ async fn a_failed_pull_gives_the_lease_back() {
         .expect("tamper");
     assert_eq!(changed, 1);
     std::fs::write(b.path().join("book.md"), BOOK).expect("runbook on B");
-    let next = Tmux::new("b-broken");
+    let next = Tmux::new("handoff-b-broken");
     next.start(&flightdeck_line(
         b.path(),
         "bob",

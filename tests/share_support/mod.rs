@@ -3,6 +3,8 @@
 //! waited for, and a loopback TCP proxy the test can cut and restore.
 #![allow(dead_code)]
 
+pub mod tmux;
+
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
