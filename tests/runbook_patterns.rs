@@ -1701,3 +1701,42 @@ fn instructions_between_an_items_blocks_are_steps_of_their_own() {
         ]
     );
 }
+
+// Session 13, choices: sections an option names, edits shown as their diff.
+
+#[test]
+fn a_section_labelled_by_an_option_belongs_to_it() {
+    use StepKind::{Manual, Shell};
+    let rb = load("60-option-sections");
+    let option = |title: &str| {
+        phase_steps(&rb, title)
+            .iter()
+            .map(|s| s.choice.as_ref().map(|c| (c.group, c.option.clone())))
+            .collect::<Vec<_>>()
+    };
+    let minor = Some((1, "Minor releases".to_string()));
+    assert_eq!(option("Minor releases"), std::slice::from_ref(&minor));
+    assert_eq!(
+        option("Patch releases"),
+        [Some((1, "Patch releases".to_string()))]
+    );
+    // Sections 2 and 3 are the minor path: taking the patch option skips them.
+    assert_eq!(
+        option("2. Minor releases: Bump the version"),
+        [minor.clone(), minor.clone()]
+    );
+    assert_eq!(option("3. Minor releases: Publish a candidate"), [minor]);
+    // The common end is no option.
+    assert_eq!(option("4. Tag the release"), [None]);
+    // A `git diff` transcript with its hunks shows the edit: done by hand, not run.
+    let bump = phase_steps(&rb, "2. Minor releases: Bump the version");
+    assert_eq!(
+        bump.iter().map(|s| s.kind).collect::<Vec<_>>(),
+        [Manual, Shell]
+    );
+    assert_eq!(bump[0].title, "Bump the version in src/version.txt");
+    // "In addition to …, you will also need to update …" instructs.
+    assert!(bump[1].title.starts_with(
+        "In addition to updating the version in the version.txt file, you will also need"
+    ));
+}

@@ -53,6 +53,19 @@ pub(crate) fn are_alternatives(a: &str, b: &str) -> bool {
     matches!((stem(a), stem(b)), (Some(x), Some(y)) if !x.is_empty() && x == y && a != b)
 }
 
+/// A section labelled by an option's name, "2. Major/Minor releases: Change the version" after
+/// the "Major/Minor Releases" / "Patch releases" choice: it belongs to that option, so the
+/// other path skips it.
+pub(crate) fn labelled_by_option(title: &str, option: &str) -> bool {
+    let title = crate::runbook::title::strip_numbering(title);
+    let Some((label, rest)) = title.split_once(':') else {
+        return false;
+    };
+    let words = crate::runbook::title::heading_words;
+    let label = words(label);
+    !label.is_empty() && !rest.trim().is_empty() && label == words(option)
+}
+
 /// Words that name a variant of the same procedure, by kind: a platform, a cloud, a database
 /// engine, a kind of release, a way to install, a way to do it. Two titles are alternatives
 /// only when they differ by variants of one kind ("MySQL" / "Postgres", not "Manual" / "Patch").

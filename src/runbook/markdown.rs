@@ -17,7 +17,9 @@ use std::collections::HashSet;
 use std::ops::Range;
 
 use crate::runbook::blocks::{Block, Item, Spans, parse_blocks_at};
-use crate::runbook::choice::{are_alternatives, offers_an_alternative, says_optional, way_label};
+use crate::runbook::choice::{
+    are_alternatives, labelled_by_option, offers_an_alternative, says_optional, way_label,
+};
 use crate::runbook::command::{CodeLang, Label, split_code};
 use crate::runbook::danger::{danger_in, danger_reason, names_production};
 use crate::runbook::diagnostic::Diagnostic;
@@ -37,7 +39,7 @@ use crate::runbook::prose::{
 use crate::runbook::shape::{
     DATABASE_SHELL, Shape, block_shape, gate_line, has_prompts, in_another_users_shell,
     is_command_line, is_console_request, labelled_shell_is_output, needs_a_person, never_ends,
-    prompt_host, prompt_split, remote_part, repeat_line, tunnel_line,
+    prompt_host, prompt_split, remote_part, repeat_line, shows_an_edit, tunnel_line,
 };
 use crate::runbook::source::LineIndex;
 use crate::runbook::title::{
@@ -779,6 +781,24 @@ impl<'a> Walker<'a> {
                 own[i] = Some(group);
             }
         }
+        // The heading that names each phase's option: its own, or, for a later section labelled
+        // by an option's name ("2. Major/Minor releases: Change the version" after the "Major/
+        // Minor Releases" / "Patch releases" choice), that option's heading, whose choice it
+        // joins: the patch path skips it.
+        let mut option_of: Vec<Option<usize>> = (0..phases.len())
+            .map(|i| own[i].is_some().then_some(i))
+            .collect();
+        for i in 0..phases.len() {
+            if own[i].is_some() {
+                continue;
+            }
+            if let Some(k) = (0..i).rev().find(|&k| {
+                own[k].is_some() && labelled_by_option(&phases[i].title, &phases[k].title)
+            }) {
+                own[i] = own[k];
+                option_of[i] = Some(k);
+            }
+        }
         // "[Optional] Update the docs", "Backport (optional)": every step under it is optional.
         for i in 0..self.out.phases.len() {
             let mut at = Some(i);
@@ -804,9 +824,10 @@ impl<'a> Walker<'a> {
                 }
             };
             let Some(k) = found else { continue };
+            let named = option_of[k].unwrap_or(k);
             let choice = Choice {
                 group: own[k].unwrap_or_default(),
-                option: self.out.phases[k].title.clone(),
+                option: self.out.phases[named].title.clone(),
             };
             for step in &mut self.out.phases[i].steps {
                 if step.choice.is_none() {
@@ -1177,6 +1198,13 @@ impl<'a> Walker<'a> {
                         "{} block holds only comments: nothing to run",
                         lang.name()
                     )));
+                }
+                if shows_an_edit(&split.commands, split.expected_output.as_deref()) {
+                    return Reading::ByHand {
+                        why: "shows the edit to make, as its `git diff`",
+                        code: code.trim_end().to_string() + "\n",
+                        sql: false,
+                    };
                 }
                 if let Some(why) = needs_a_person(&split.commands).or_else(|| self.elsewhere(code))
                 {

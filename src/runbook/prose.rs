@@ -364,12 +364,15 @@ fn after_a_clause(text: &str) -> Option<&str> {
     let clause = [
         "after", "once", "when", "if", "before", "as", "while", "until",
     ];
-    // "For each topic you want to move, go to …"
+    // "For each topic you want to move, go to …"; "In addition to updating the file, you
+    // will also need to update its tests".
+    let second = words.next().map(str::to_ascii_lowercase);
     let each = first == "for"
-        && words
-            .next()
-            .is_some_and(|w| ["each", "every", "all"].contains(&w.to_ascii_lowercase().as_str()));
-    if !clause.contains(&first) && !each {
+        && second
+            .as_deref()
+            .is_some_and(|w| ["each", "every", "all"].contains(&w));
+    let besides = first == "besides" || first == "in" && second.as_deref() == Some("addition");
+    if !clause.contains(&first) && !each && !besides {
         return None;
     }
     // The clause ends at the first comma outside parentheses ("(eg, the large ones), go …").

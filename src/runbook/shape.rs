@@ -673,6 +673,22 @@ fn statement_never_ends(statement: &str) -> bool {
         || program == "journalctl" && follows
 }
 
+/// A transcript of `git diff` with the diff it printed ("make sure to update `version.go`",
+/// then `$ git diff version.go` and its hunks): the author shows the edit to make, which is
+/// done by hand; running the `git diff` alone would only print an empty diff.
+pub fn shows_an_edit(commands: &str, output: Option<&str>) -> bool {
+    let mut lines = commands
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .peekable();
+    let only_diffs = lines.peek().is_some() && lines.all(|l| l.starts_with("git diff"));
+    only_diffs
+        && output.is_some_and(|o| {
+            o.lines().any(|l| l.starts_with("@@ ")) && o.lines().any(|l| l.starts_with("+++ "))
+        })
+}
+
 /// What [`needs_a_person`] says of a block that opens a database shell and leaves it open:
 /// the `sql` blocks after it are typed there.
 pub const DATABASE_SHELL: &str = "opens an interactive database shell";
