@@ -368,9 +368,14 @@ fn steps_the_runbook_calls_optional_are_optional() {
 fn overview_items_that_a_later_section_spells_out_are_its_summary() {
     let rb = load("14-overview");
     assert_eq!(rb.phases[0].title, "Overview", "the anchor id is dropped");
+    // The item after the last summary is done after the section it summarises.
+    assert!(phase_steps(&rb, "Overview").is_empty());
     assert_eq!(
-        kinds_titles(&phase_steps(&rb, "Overview")),
-        [(StepKind::Manual, "Announce it on the forum".into())]
+        kinds_titles(&phase_steps(&rb, "2. Test the release")),
+        [
+            (StepKind::Check, "Smoke tests pass".into()),
+            (StepKind::Manual, "Announce it on the forum".into())
+        ]
     );
     assert!(rb.phases[0].description.contains("Start the release"));
 }
@@ -1739,4 +1744,43 @@ fn a_section_labelled_by_an_option_belongs_to_it() {
     assert!(bump[1].title.starts_with(
         "In addition to updating the version in the version.txt file, you will also need"
     ));
+}
+
+#[test]
+fn a_section_an_option_links_to_is_walked_as_that_option() {
+    let rb = load("61-linked-sections");
+    let steps = phase_steps(&rb, "Server release");
+    let walked: Vec<(&str, Option<usize>)> = steps
+        .iter()
+        .map(|s| (s.title.as_str(), s.choice.as_ref().map(|c| c.group)))
+        .collect();
+    assert_eq!(
+        walked,
+        [
+            ("Open the release pull request.", None),
+            ("Automated: make release-pr VERSION=$VERSION", Some(1)),
+            ("Manual: see Release pull request by hand.", Some(1)),
+            // The linked section's steps, right after the option that names it, in it.
+            ("Write the changelog section.", Some(1)),
+            // A closing "For example:" is no part of the title.
+            ("Then bump the version files and commit.", Some(1)),
+            ("Open the pull request.", Some(1)),
+            ("Merge it once it is green.", None),
+            // After a "(see below)" summary, the overview's next items follow that section.
+            ("Announce the release on the mailing list", None),
+        ]
+    );
+    let options: Vec<&str> = steps[3..6]
+        .iter()
+        .filter_map(|s| s.choice.as_ref().map(|c| c.option.as_str()))
+        .collect();
+    assert!(options.iter().all(|o| o.starts_with("Manual")));
+    assert!(phase_steps(&rb, "Release pull request by hand").is_empty());
+    assert_eq!(
+        phase_steps(&rb, "Overview")
+            .iter()
+            .map(|s| s.title.as_str())
+            .collect::<Vec<_>>(),
+        ["Release the web client by its own guide"]
+    );
 }

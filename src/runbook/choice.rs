@@ -66,6 +66,35 @@ pub(crate) fn labelled_by_option(title: &str, option: &str) -> bool {
     !label.is_empty() && !rest.trim().is_empty() && label == words(option)
 }
 
+/// The anchor a heading gets on GitHub and most renderers: lower case, punctuation and
+/// emoji dropped, spaces as hyphens ("Manual release pull request" → `manual-release-pull-request`).
+pub(crate) fn anchor_slug(title: &str) -> String {
+    title
+        .trim()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            '-' | '_' => Some(c),
+            c if c.is_alphanumeric() => Some(c.to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect::<String>()
+        .trim_matches('-')
+        .to_string()
+}
+
+/// The anchors of the links in a piece of Markdown (`[x](#manual-release)`,
+/// `[x](https://…/RELEASE.md#manual-release)`), lower-cased.
+pub(crate) fn linked_anchors(text: &str) -> Vec<String> {
+    text.match_indices("](")
+        .filter_map(|(i, _)| {
+            let target = text[i + 2..].split([')', ' ']).next()?;
+            let (_, anchor) = target.split_once('#')?;
+            (!anchor.is_empty()).then(|| anchor.to_ascii_lowercase())
+        })
+        .collect()
+}
+
 /// Words that name a variant of the same procedure, by kind: a platform, a cloud, a database
 /// engine, a kind of release, a way to install, a way to do it. Two titles are alternatives
 /// only when they differ by variants of one kind ("MySQL" / "Postgres", not "Manual" / "Patch").

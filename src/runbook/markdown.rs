@@ -18,7 +18,8 @@ use std::ops::Range;
 
 use crate::runbook::blocks::{Block, Item, Spans, parse_blocks_at};
 use crate::runbook::choice::{
-    are_alternatives, labelled_by_option, offers_an_alternative, says_optional, way_label,
+    anchor_slug, are_alternatives, labelled_by_option, linked_anchors, offers_an_alternative,
+    says_optional, way_label,
 };
 use crate::runbook::command::{CodeLang, Label, split_code};
 use crate::runbook::danger::{danger_in, danger_reason, names_production};
@@ -46,6 +47,7 @@ use crate::runbook::title::{
     code_title, describes_the_block_below, heading_words, is_bare_label, is_caveat,
     is_numbered_heading, item_title, leading_comment, names_the_same_task, quote_label,
     says_only_how, sentence_for_title, sentences, short_title, strip_numbering, with_context,
+    without_closing_label,
 };
 
 /// What the walk produces; ids and vars are filled in afterwards by [`crate::runbook::parse`].
@@ -137,6 +139,9 @@ pub struct Walker<'a> {
     /// settings", "Update your Nginx configuration"): the cutover after the detailed steps,
     /// added after the last phase with steps once the walk is done.
     overview_tail: Vec<Step>,
+    /// Steps of a list's items after a "(see below)" summary: done after that section's own
+    /// steps (its heading's offset, the phase they were written in, the steps).
+    after_section: Vec<(usize, usize, Vec<Step>)>,
     /// Every name the runbook sets or reads as a variable: a bare name in capitals among
     /// them is no value to ask for.
     variables: HashSet<String>,
@@ -193,6 +198,7 @@ impl<'a> Walker<'a> {
             remote_section: false,
             between_machines: moves_between_machines(src),
             overview_tail: Vec::new(),
+            after_section: Vec::new(),
             variables: HashSet::new(),
             db_session: None,
             file_lead: None,
@@ -240,8 +246,21 @@ impl<'a> Walker<'a> {
         {
             last.steps.extend(tail);
         }
+        for (target, written, steps) in std::mem::take(&mut self.after_section) {
+            let line = self.lines.line(target);
+            let phase = self
+                .out
+                .phases
+                .iter()
+                .position(|p| p.line == line)
+                .unwrap_or(written);
+            if let Some(p) = self.out.phases.get_mut(phase) {
+                p.steps.extend(steps);
+            }
+        }
         self.numbered_headings();
         self.heading_choices();
+        self.linked_sections();
         self.split_steps();
         self.named_placeholders();
         self.merge_spellings();
@@ -834,6 +853,71 @@ impl<'a> Walker<'a> {
                     step.choice = Some(choice.clone());
                 }
             }
+        }
+    }
+
+    /// An option that only links to a later section of the runbook ("Manual: see [Manual
+    /// release](#manual-release)") is done by that section: its steps move right after the
+    /// option's step and join its option, so the other option skips them and this one walks
+    /// them in place.
+    fn linked_sections(&mut self) {
+        let slugs: Vec<String> = self
+            .out
+            .phases
+            .iter()
+            .map(|p| anchor_slug(&p.title))
+            .collect();
+        // (target phase, phase of the option, the option step's line, its choice)
+        let mut moves: Vec<(usize, usize, usize, Choice)> = Vec::new();
+        for (i, phase) in self.out.phases.iter().enumerate() {
+            for step in &phase.steps {
+                let Some(choice) = &step.choice else { continue };
+                if step.kind != StepKind::Manual || step.code.is_some() {
+                    continue;
+                }
+                // The item's text: its line and the lines that continue it.
+                let start = self.lines.line_start(step.line);
+                let text: String = self
+                    .src
+                    .get(start..)
+                    .unwrap_or("")
+                    .lines()
+                    .take(4)
+                    .enumerate()
+                    .take_while(|(n, l)| {
+                        *n == 0 || !l.trim().is_empty() && !l.trim_start().starts_with(['*', '-'])
+                    })
+                    .map(|(_, l)| l)
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                for anchor in linked_anchors(&text) {
+                    let target = slugs.iter().enumerate().position(|(j, slug)| {
+                        *slug == anchor
+                            && self.out.phases[j].line > step.line
+                            && j != i
+                            && !self.out.phases[j].steps.is_empty()
+                            && self.out.phases[j].steps.iter().all(|s| s.choice.is_none())
+                    });
+                    if let Some(j) = target
+                        && !moves.iter().any(|m| m.0 == j)
+                    {
+                        moves.push((j, i, step.line, choice.clone()));
+                    }
+                }
+            }
+        }
+        for (j, i, line, choice) in moves {
+            let mut taken = std::mem::take(&mut self.out.phases[j].steps);
+            for step in &mut taken {
+                step.choice = Some(choice.clone());
+                step.optional = false;
+            }
+            let steps = &mut self.out.phases[i].steps;
+            let at = steps
+                .iter()
+                .position(|s| s.line == line)
+                .map_or(steps.len(), |p| p + 1);
+            steps.splice(at..at, taken);
         }
     }
 
@@ -1733,6 +1817,9 @@ impl<'a> Walker<'a> {
         let first_spelled = spelled.iter().position(|s| *s).unwrap_or(0);
         let last_spelled = spelled.iter().rposition(|s| *s).unwrap_or(usize::MAX);
         let mut last = None;
+        // Where the items after a summary of a later section go: (pending steps before them,
+        // the section's heading offset).
+        let mut defer: Option<(usize, usize)> = None;
         let mut prev_way: Option<&str> = None;
         let mut prev_or = false;
         for (index, item) in items.iter().enumerate() {
@@ -1765,7 +1852,11 @@ impl<'a> Walker<'a> {
             let (title, spans, para_range) = match item.blocks.first() {
                 Some(Block::Paragraph {
                     text, spans, range, ..
-                }) => (short_title(text), Some(spans), Some(range)),
+                }) => (
+                    short_title(without_closing_label(text)),
+                    Some(spans),
+                    Some(range),
+                ),
                 _ => (Cow::Borrowed(""), None, None),
             };
             if let Some(spans) = spans {
@@ -1835,16 +1926,39 @@ impl<'a> Walker<'a> {
                 .is_some_and(|w| w.eq_ignore_ascii_case("or"));
             // An overview item that a later section spells out ("Start the release (see
             // below)", or the words of a later heading) is that section's summary.
-            let summary = title.to_ascii_lowercase().contains("see below")
-                || title.to_ascii_lowercase().contains("instructions below")
-                || {
-                    let words = heading_words(&title);
-                    !words.is_empty()
-                        && self
-                            .headings
-                            .iter()
-                            .any(|(at, h, _)| *at > item.range.start && *h == words)
-                };
+            // (Without its "(see below)": "Test the release (see below)" names "Test the
+            // release".)
+            let lower = title.to_ascii_lowercase();
+            let bare = ["(see below)", "see below", "(instructions below)"]
+                .iter()
+                .find_map(|b| lower.find(b).map(|at| &title[..at]))
+                .unwrap_or(&title);
+            let words = heading_words(bare);
+            let named = (!words.is_empty())
+                .then(|| {
+                    self.headings
+                        .iter()
+                        .find(|(at, h, _)| *at > item.range.start && *h == words)
+                        .map(|(at, _, _)| *at)
+                })
+                .flatten();
+            let below = title.to_ascii_lowercase().contains("see below")
+                || title.to_ascii_lowercase().contains("instructions below");
+            let summary = below || named.is_some();
+            if summary && !overview && item.task.is_none() && steps_here {
+                // The items after the last such summary come after the section it names,
+                // or else the next section below the list.
+                let list_end = items.last().map_or(item.range.end, |i| i.range.end);
+                let target = named.or_else(|| {
+                    self.headings
+                        .iter()
+                        .find(|(at, _, _)| *at >= list_end)
+                        .map(|(at, _, _)| *at)
+                });
+                if let Some(target) = target {
+                    defer = Some((self.pending.1.len(), target));
+                }
+            }
             if (summary || overview) && item.task.is_none() && steps_here {
                 if top {
                     self.describe(item.range.clone());
@@ -2178,6 +2292,15 @@ impl<'a> Walker<'a> {
             }
             // "Or …" joins only the step its own item makes, never a later one.
             self.alternative_next = false;
+        }
+        // "2. Perform the backend release (see below)", "3. Publish the docs": the items after
+        // a summary of a later section are done after it.
+        if let Some((from, target)) = defer
+            && from < self.pending.1.len()
+        {
+            let steps = self.pending.1.split_off(from);
+            self.after_section.push((target, self.pending.0, steps));
+            last = None;
         }
         last
     }

@@ -77,6 +77,20 @@ pub(crate) fn short_title(text: &str) -> Cow<'_, str> {
     Cow::Borrowed(text.trim().trim_end_matches(':').trim_end())
 }
 
+/// An item's text without a closing "For example:" that only leads into its block ("Then
+/// upgrade the submodules and commit. For example:"): the label says nothing of the step.
+pub(crate) fn without_closing_label(text: &str) -> &str {
+    let t = text.trim_end();
+    let Some(cut) = t.trim_end_matches(':').rfind(". ") else {
+        return text;
+    };
+    if is_bare_label(&t[cut + 2..]) {
+        &t[..cut + 1]
+    } else {
+        text
+    }
+}
+
 /// The sentence of a paragraph that says what the block under it does: the last one when it
 /// leads into the block ("…, then run the upgrade script:"), else the first. A closing "For
 /// example:" leads into the block but says nothing about it: the sentence before does.
