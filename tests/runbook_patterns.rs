@@ -1784,3 +1784,41 @@ fn a_section_an_option_links_to_is_walked_as_that_option() {
         ["Release the web client by its own guide"]
     );
 }
+
+#[test]
+fn an_example_on_sample_objects_is_typed_and_labelled_cases_are_one_choice() {
+    use StepKind::{Manual, Shell};
+    let rb = load("62-examples-and-cases");
+    // "In some urgent situations, you might need to …": the section is for an occasion; its
+    // example names the sample pod it runs on, so the captain adapts it and types it.
+    let copy = phase_steps(&rb, "Emergency copy");
+    assert_eq!(
+        copy.iter()
+            .map(|s| (s.kind, s.optional))
+            .collect::<Vec<_>>(),
+        [(Manual, true)]
+    );
+    assert!(
+        copy[0]
+            .code
+            .as_deref()
+            .is_some_and(|c| c.contains("db-sample-0"))
+    );
+    // Not every section is for an occasion.
+    let check = phase_steps(&rb, "Check the cluster");
+    assert_eq!(
+        check
+            .iter()
+            .map(|s| (s.kind, s.optional))
+            .collect::<Vec<_>>(),
+        [(Shell, false)]
+    );
+    // "- Synced:" / "- Healthy:" over one command with one argument changed: one choice.
+    let wait = phase_steps(&rb, "Waiting for a state");
+    let groups: Vec<Option<usize>> = wait
+        .iter()
+        .map(|s| s.choice.as_ref().map(|c| c.group))
+        .collect();
+    assert_eq!(groups.len(), 2);
+    assert!(groups[0].is_some() && groups[0] == groups[1], "{groups:?}");
+}

@@ -95,6 +95,38 @@ pub(crate) fn linked_anchors(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Two one-line commands that are one command with one argument changed, past its program
+/// and subcommand (`kubectl wait --for=condition=Ready …` / `… --for=condition=Backup …`;
+/// not `pm2 logs` / `pm2 monit`, which are two commands).
+pub(crate) fn one_word_apart(a: &str, b: &str) -> bool {
+    let (a, b) = (a.trim(), b.trim());
+    if a.lines().count() != 1 || b.lines().count() != 1 {
+        return false;
+    }
+    let (a, b): (Vec<&str>, Vec<&str>) = (
+        a.split_whitespace().collect(),
+        b.split_whitespace().collect(),
+    );
+    let apart: Vec<usize> = (0..a.len().min(b.len()))
+        .filter(|&i| a[i] != b[i])
+        .collect();
+    a.len() == b.len() && matches!(apart[..], [i] if i >= 2)
+}
+
+/// A short label that names a case of the block below it ("Backup", "Ready (cluster is
+/// ready or not)"): three words at most before any parenthesis, no instruction, not the
+/// block's own first words, not an item's context ("Migrations › Apply …").
+pub(crate) fn names_a_case(title: &str, code: &str) -> bool {
+    let head = title.split('(').next().unwrap_or(title).trim();
+    let words = head.split_whitespace().count();
+    // "Install pm2 globally.", "Stop the service": instructions, steps one after the other.
+    let instructs = head.ends_with('.') || words > 1 && crate::runbook::prose::is_instruction(head);
+    (1..=3).contains(&words)
+        && !instructs
+        && !title.contains('›')
+        && !code.trim_start().starts_with(head)
+}
+
 /// Words that name a variant of the same procedure, by kind: a platform, a cloud, a database
 /// engine, a kind of release, a way to install, a way to do it. Two titles are alternatives
 /// only when they differ by variants of one kind ("MySQL" / "Postgres", not "Manual" / "Patch").

@@ -18,8 +18,8 @@ use std::ops::Range;
 
 use crate::runbook::blocks::{Block, Item, Spans, parse_blocks_at};
 use crate::runbook::choice::{
-    anchor_slug, are_alternatives, labelled_by_option, linked_anchors, offers_an_alternative,
-    says_optional, way_label,
+    anchor_slug, are_alternatives, labelled_by_option, linked_anchors, names_a_case,
+    offers_an_alternative, one_word_apart, says_optional, way_label,
 };
 use crate::runbook::command::{CodeLang, Label, split_code};
 use crate::runbook::danger::{danger_in, danger_reason, names_production};
@@ -261,6 +261,7 @@ impl<'a> Walker<'a> {
         self.numbered_headings();
         self.heading_choices();
         self.linked_sections();
+        self.labelled_variants();
         self.split_steps();
         self.named_placeholders();
         self.merge_spellings();
@@ -312,10 +313,15 @@ impl<'a> Walker<'a> {
                     let lower = text.to_ascii_lowercase();
                     // "Sometimes we need to do a patch release, …" right under the heading: the
                     // section is for an occasion, not for every run.
+                    // So is "In some emergency situations, you might need to …".
+                    let occasion = some_occasion(&lower);
                     let occasional = heading_before
-                        && ["sometimes ", "occasionally "].iter().any(|p| {
-                            lower.strip_prefix(p).is_some_and(|r| {
-                                [
+                        && ["sometimes ", "occasionally ", occasion.as_str()]
+                            .iter()
+                            .filter(|p| !p.is_empty())
+                            .any(|p| {
+                                lower.strip_prefix(p).is_some_and(|r| {
+                                    [
                                     "we need to",
                                     "we have to",
                                     "you need to",
@@ -330,8 +336,8 @@ impl<'a> Walker<'a> {
                                     || r.split_whitespace()
                                         .take(5)
                                         .any(|w| w == "requires" || w == "needs")
-                            })
-                        });
+                                })
+                            });
                     self.section_conditional |= occasional
                         || ["only to be used if", "only use this if"]
                             .iter()
@@ -921,6 +927,44 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// Blocks under labels that name cases ("- Backup:", "- Ready:") and run one command with
+    /// one argument changed are ways to do one thing: one choice, each label an option.
+    fn labelled_variants(&mut self) {
+        for phase in &mut self.out.phases {
+            let mut group: Option<usize> = None;
+            for i in 1..phase.steps.len() {
+                let (a, b) = (&phase.steps[i - 1], &phase.steps[i]);
+                let variants = a.kind == StepKind::Shell
+                    && b.kind == StepKind::Shell
+                    && b.choice.is_none()
+                    && (a.choice.is_none() || group.is_some())
+                    && a.code
+                        .as_deref()
+                        .zip(b.code.as_deref())
+                        .is_some_and(|(x, y)| {
+                            names_a_case(&a.title, x)
+                                && names_a_case(&b.title, y)
+                                && one_word_apart(x, y)
+                        });
+                if !variants {
+                    group = None;
+                    continue;
+                }
+                let g = *group.get_or_insert_with(|| {
+                    self.choices += 1;
+                    self.choices
+                });
+                for k in [i - 1, i] {
+                    let step = &mut phase.steps[k];
+                    step.choice = Some(Choice {
+                        group: g,
+                        option: step.title.clone(),
+                    });
+                }
+            }
+        }
+    }
+
     /// Moves the gathered steps into their phase.
     fn flush_steps(&mut self) {
         let (phase, steps) = &mut self.pending;
@@ -1042,8 +1086,43 @@ impl<'a> Walker<'a> {
             if lead.is_some_and(offers_an_example) {
                 ask_for_example_version(&mut step);
             }
+            // "The following example shows how to back up the `app` database from the
+            // `cluster-example-1` pod:" over a block that uses those names as they are: the
+            // objects are the example's, so the captain adapts the block and types it.
+            if step.kind == StepKind::Shell
+                && step.inputs.is_empty()
+                && lead.is_some_and(shows_an_example)
+                && let Some(name) = self.example_object(block, step.code.as_deref())
+            {
+                step.kind = StepKind::Manual;
+                step.detail.push_str(&format!(
+                    "\n\n(An example on the sample `{name}` its lead-in names: adapt it to your objects and type it.)"
+                ));
+            }
             self.push_step(step);
         }
+    }
+
+    /// A name the paragraph right above `block` puts in inline code (`cluster-example-1`) that
+    /// the block's code uses as a word of its own.
+    fn example_object(&self, block: &Code<'_>, code: Option<&str>) -> Option<String> {
+        let code = code?;
+        let before = self.src.get(..block.range.start)?.trim_end();
+        let para = before.rsplit("\n\n").next()?;
+        let words: HashSet<&str> = code
+            .split(|c: char| c.is_whitespace() || "=:;'\"/".contains(c))
+            .filter(|w| !w.is_empty())
+            .collect();
+        para.split('`')
+            .skip(1)
+            .step_by(2)
+            .find(|name| {
+                name.len() >= 4
+                    && name.contains('-')
+                    && !name.contains(char::is_whitespace)
+                    && words.contains(name)
+            })
+            .map(str::to_string)
     }
 
     /// Makes a runnable block the code of the step its item made (titled and placed by the
@@ -2624,6 +2703,26 @@ fn moves_between_machines(src: &str) -> bool {
         })
 }
 
+/// The opening "in some (emergency) situations, " / "in rare cases, " of a sentence (lower
+/// case), with its space: it sets the section apart for an occasion, like "Sometimes".
+fn some_occasion(lower: &str) -> String {
+    let Some((head, _)) = lower.split_once(", ") else {
+        return String::new();
+    };
+    let words: Vec<&str> = head.split_whitespace().collect();
+    let occasion = matches!(words.first(), Some(&"in"))
+        && matches!(words.get(1), Some(&("some" | "rare" | "certain")))
+        && (3..=5).contains(&words.len())
+        && words
+            .last()
+            .is_some_and(|w| ["situations", "cases", "circumstances"].contains(w));
+    if occasion {
+        format!("{head}, ")
+    } else {
+        String::new()
+    }
+}
+
 /// "Finally, if you are not using port-forwarding, make sure …": an instruction for one case,
 /// which the run may pass.
 fn for_a_case(instruction: &str) -> bool {
@@ -2851,6 +2950,15 @@ fn capitalized(text: &str) -> String {
 }
 
 /// Prose that ends by offering the block as an example ("… specifying its tag. For example:").
+/// A lead-in that calls the block an example of the task ("The following example shows how
+/// to …", "This example restores …"), rather than the command to run.
+fn shows_an_example(lead: &str) -> bool {
+    let lower = lead.trim_start().to_ascii_lowercase();
+    ["the following example", "this example", "the example below"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+}
+
 fn offers_an_example(lead: &str) -> bool {
     sentences(lead.trim())
         .last()
