@@ -1822,3 +1822,23 @@ fn an_example_on_sample_objects_is_typed_and_labelled_cases_are_one_choice() {
     assert_eq!(groups.len(), 2);
     assert!(groups[0].is_some() && groups[0] == groups[1], "{groups:?}");
 }
+
+#[test]
+fn a_patch_section_beside_the_whole_procedure_is_one_choice() {
+    let rb = load("63-patch-path");
+    let patch = phase_steps(&rb, "Patch Upgrades");
+    let apply = phase_steps(&rb, "1. Apply the new manifests");
+    let (p, a) = (patch[0].choice.as_ref(), apply[0].choice.as_ref());
+    assert!(
+        p.is_some() && p.map(|c| c.group) == a.map(|c| c.group),
+        "{p:?} {a:?}"
+    );
+    assert_eq!(a.map(|c| c.option.as_str()), Some("Agent Upgrade"));
+    assert_ne!(p.map(|c| &c.option), a.map(|c| &c.option));
+    // "Refresh the plugins by hand if custom plugins are installed.": the numbered heading's
+    // task, for that case only.
+    let refresh = phase_steps(&rb, "2. Refresh the plugins");
+    assert_eq!(refresh.len(), 1);
+    assert!(refresh[0].optional);
+    assert!(!phase_steps(&rb, "3. Check the rollout")[0].optional);
+}

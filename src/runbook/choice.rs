@@ -55,15 +55,13 @@ pub(crate) fn are_alternatives(a: &str, b: &str) -> bool {
 
 /// A section labelled by an option's name, "2. Major/Minor releases: Change the version" after
 /// the "Major/Minor Releases" / "Patch releases" choice: it belongs to that option, so the
-/// other path skips it.
-pub(crate) fn labelled_by_option(title: &str, option: &str) -> bool {
+/// other path skips it. This gives the label's words, to look up among the options'
+/// headings (compared by [`crate::runbook::title::heading_words`]).
+pub(crate) fn option_label(title: &str) -> Option<String> {
     let title = crate::runbook::title::strip_numbering(title);
-    let Some((label, rest)) = title.split_once(':') else {
-        return false;
-    };
-    let words = crate::runbook::title::heading_words;
-    let label = words(label);
-    !label.is_empty() && !rest.trim().is_empty() && label == words(option)
+    let (label, rest) = title.split_once(':')?;
+    let label = crate::runbook::title::heading_words(label);
+    (!label.is_empty() && !rest.trim().is_empty()).then_some(label)
 }
 
 /// The anchor a heading gets on GitHub and most renderers: lower case, punctuation and
@@ -125,6 +123,74 @@ pub(crate) fn names_a_case(title: &str, code: &str) -> bool {
         && !instructs
         && !title.contains('›')
         && !code.trim_start().starts_with(head)
+}
+
+/// A heading's task restated in its body with a condition at the end ("3. Update Ceph CSI"
+/// over "Update to the latest drivers if custom images are specified."): the step is for
+/// that case only. A condition in the middle ("Drain it, if …, and reboot") qualifies a part.
+pub(crate) fn task_on_a_condition(heading: &str, body: &str) -> bool {
+    let verb = |t: &str| {
+        t.split_whitespace()
+            .next()
+            .unwrap_or("")
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_ascii_lowercase()
+    };
+    let task = verb(crate::runbook::title::strip_numbering(heading));
+    if task.is_empty() {
+        return false;
+    }
+    body.split("\n\n")
+        .flat_map(|p| crate::runbook::title::sentences(p.trim()))
+        .any(|s| {
+            let lower = s.to_ascii_lowercase();
+            verb(&lower) == task
+                && lower
+                    .split_once(" if ")
+                    .is_some_and(|(_, cond)| !cond.contains(',') && !cond.contains(" and "))
+        })
+}
+
+/// A section for one kind of release beside the general procedure of the same thing
+/// ("Patch Release Upgrades" / "Rook Operator Upgrade") is one of two ways: the first opens
+/// with a kind of release, the second names no variant of any kind, and both end in the same
+/// word. This gives that word (without a plural `s`) for the first kind of title.
+pub(crate) fn release_kind_topic(title: &str) -> Option<String> {
+    let words = title_words(title);
+    let releases = VARIANTS[3];
+    // (It opens with the kind: "Set a date for the next minor release" is a task.)
+    let opens = words
+        .first()
+        .is_some_and(|w| releases.contains(&w.as_str()))
+        && words
+            .iter()
+            .filter(|w| releases.contains(&w.as_str()))
+            .count()
+            == 1;
+    (opens && words.len() >= 2).then(|| stem(words.last()))?
+}
+
+/// The same word for the general kind of title, which names no variant ("Rook Operator
+/// Upgrade"); see [`release_kind_topic`].
+pub(crate) fn general_topic(title: &str) -> Option<String> {
+    let words = title_words(title);
+    let plain = !words
+        .iter()
+        .any(|w| VARIANTS.iter().any(|row| row.contains(&w.as_str())));
+    (plain && words.len() >= 2).then(|| stem(words.last()))?
+}
+
+fn title_words(title: &str) -> Vec<String> {
+    title
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect()
+}
+
+fn stem(word: Option<&String>) -> Option<String> {
+    word.map(|w| w.trim_end_matches('s').to_string())
+        .filter(|w| !w.is_empty())
 }
 
 /// Words that name a variant of the same procedure, by kind: a platform, a cloud, a database

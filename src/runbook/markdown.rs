@@ -13,13 +13,14 @@
 //!   command-shaped text that did not become a step.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use crate::runbook::blocks::{Block, Item, Spans, parse_blocks_at};
 use crate::runbook::choice::{
-    anchor_slug, are_alternatives, labelled_by_option, linked_anchors, names_a_case,
-    offers_an_alternative, one_word_apart, says_optional, way_label,
+    anchor_slug, are_alternatives, general_topic, linked_anchors, names_a_case,
+    offers_an_alternative, one_word_apart, option_label, release_kind_topic, says_optional,
+    task_on_a_condition, way_label,
 };
 use crate::runbook::command::{CodeLang, Label, split_code};
 use crate::runbook::danger::{danger_in, danger_reason, names_production};
@@ -246,14 +247,20 @@ impl<'a> Walker<'a> {
         {
             last.steps.extend(tail);
         }
-        for (target, written, steps) in std::mem::take(&mut self.after_section) {
-            let line = self.lines.line(target);
-            let phase = self
-                .out
+        let deferred = std::mem::take(&mut self.after_section);
+        let by_line: HashMap<usize, usize> = if deferred.is_empty() {
+            HashMap::new()
+        } else {
+            self.out
                 .phases
                 .iter()
-                .position(|p| p.line == line)
-                .unwrap_or(written);
+                .enumerate()
+                .map(|(i, p)| (p.line, i))
+                .collect()
+        };
+        for (target, written, steps) in deferred {
+            let line = self.lines.line(target);
+            let phase = by_line.get(&line).copied().unwrap_or(written);
             if let Some(p) = self.out.phases.get_mut(phase) {
                 p.steps.extend(steps);
             }
@@ -806,6 +813,45 @@ impl<'a> Walker<'a> {
                 own[i] = Some(group);
             }
         }
+        // "Patch Release Upgrades" beside "Rook Operator Upgrade": the patch shortcut or the
+        // whole procedure, whichever sibling comes first.
+        let mut subtree_steps = vec![false; phases.len()];
+        for i in (0..phases.len()).rev() {
+            subtree_steps[i] |= !phases[i].steps.is_empty();
+            if subtree_steps[i]
+                && let Some(p) = phases[i].parent
+            {
+                subtree_steps[p] = true;
+            }
+        }
+        let mut generals: HashMap<(Option<usize>, u8, String), Vec<usize>> = HashMap::new();
+        for (j, p) in phases.iter().enumerate() {
+            if own[j].is_none()
+                && subtree_steps[j]
+                && let Some(topic) = general_topic(&p.title)
+            {
+                generals
+                    .entry((p.parent, p.level, topic))
+                    .or_default()
+                    .push(j);
+            }
+        }
+        for i in 0..phases.len() {
+            if own[i].is_some() || !subtree_steps[i] {
+                continue;
+            }
+            let Some(topic) = release_kind_topic(&phases[i].title) else {
+                continue;
+            };
+            let other = generals
+                .get(&(phases[i].parent, phases[i].level, topic))
+                .and_then(|js| js.iter().copied().find(|&j| j != i && own[j].is_none()));
+            if let Some(j) = other {
+                self.choices += 1;
+                own[i] = Some(self.choices);
+                own[j] = Some(self.choices);
+            }
+        }
         // The heading that names each phase's option: its own, or, for a later section labelled
         // by an option's name ("2. Major/Minor releases: Change the version" after the "Major/
         // Minor Releases" / "Patch releases" choice), that option's heading, whose choice it
@@ -813,13 +859,17 @@ impl<'a> Walker<'a> {
         let mut option_of: Vec<Option<usize>> = (0..phases.len())
             .map(|i| own[i].is_some().then_some(i))
             .collect();
+        let mut options: HashMap<String, usize> = HashMap::new();
         for i in 0..phases.len() {
             if own[i].is_some() {
+                // (The latest option of that name before the section.)
+                options.insert(heading_words(&phases[i].title), i);
                 continue;
             }
-            if let Some(k) = (0..i).rev().find(|&k| {
-                own[k].is_some() && labelled_by_option(&phases[i].title, &phases[k].title)
-            }) {
+            if let Some(&k) = option_label(&phases[i].title)
+                .as_ref()
+                .and_then(|label| options.get(label))
+            {
                 own[i] = own[k];
                 option_of[i] = Some(k);
             }
@@ -867,11 +917,16 @@ impl<'a> Walker<'a> {
     /// option's step and join its option, so the other option skips them and this one walks
     /// them in place.
     fn linked_sections(&mut self) {
-        let slugs: Vec<String> = self
+        let mut slugs: HashMap<String, Vec<usize>> = HashMap::new();
+        for (j, p) in self.out.phases.iter().enumerate() {
+            slugs.entry(anchor_slug(&p.title)).or_default().push(j);
+        }
+        // Sections with steps, none in a choice yet, not taken by another option.
+        let mut free: Vec<bool> = self
             .out
             .phases
             .iter()
-            .map(|p| anchor_slug(&p.title))
+            .map(|p| !p.steps.is_empty() && p.steps.iter().all(|s| s.choice.is_none()))
             .collect();
         // (target phase, phase of the option, the option step's line, its choice)
         let mut moves: Vec<(usize, usize, usize, Choice)> = Vec::new();
@@ -897,16 +952,13 @@ impl<'a> Walker<'a> {
                     .collect::<Vec<_>>()
                     .join("\n");
                 for anchor in linked_anchors(&text) {
-                    let target = slugs.iter().enumerate().position(|(j, slug)| {
-                        *slug == anchor
-                            && self.out.phases[j].line > step.line
-                            && j != i
-                            && !self.out.phases[j].steps.is_empty()
-                            && self.out.phases[j].steps.iter().all(|s| s.choice.is_none())
+                    let target = slugs.get(&anchor).and_then(|js| {
+                        js.iter()
+                            .copied()
+                            .find(|&j| self.out.phases[j].line > step.line && j != i && free[j])
                     });
-                    if let Some(j) = target
-                        && !moves.iter().any(|m| m.0 == j)
-                    {
+                    if let Some(j) = target {
+                        free[j] = false;
                         moves.push((j, i, step.line, choice.clone()));
                     }
                 }
@@ -2522,7 +2574,8 @@ impl<'a> Walker<'a> {
             } else {
                 short_title(title).into_owned()
             };
-            let step = Step::manual(title, phase.line, phase.description.clone());
+            let mut step = Step::manual(title, phase.line, phase.description.clone());
+            step.optional |= task_on_a_condition(&phase.title, &phase.description);
             phase.steps.insert(0, step);
         }
         // "Step 5: repeat step 3 and step 4 for the rest of the members" over a check of the
