@@ -1842,3 +1842,29 @@ fn a_patch_section_beside_the_whole_procedure_is_one_choice() {
     assert!(refresh[0].optional);
     assert!(!phase_steps(&rb, "3. Check the rollout")[0].optional);
 }
+
+#[test]
+fn lists_of_duties_are_facts_and_steps_for_one_kind_of_release_are_optional() {
+    let rb = load("64-facts-and-kinds");
+    // What a role owns, down to the nested lists, is reference.
+    assert!(phase_steps(&rb, "Responsibilities").is_empty());
+    assert!(
+        rb.phases[0]
+            .description
+            .contains("Pick the next release lead")
+    );
+    let cut = phase_steps(&rb, "Cut a release");
+    assert_eq!(
+        cut.iter()
+            .map(|s| (s.title.as_str(), s.optional))
+            .collect::<Vec<_>>(),
+        [
+            ("Tag the release.", false),
+            (
+                "For minor releases Set the end-of-life date of the previous release.",
+                true
+            ),
+            ("Announce the release.", false),
+        ]
+    );
+}

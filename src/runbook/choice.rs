@@ -382,6 +382,7 @@ pub(crate) fn says_optional(title: &str) -> bool {
     let conditional = ["if ", "otherwise, if ", "otherwise if ", "in case "]
         .iter()
         .any(|p| t.starts_with(p))
+        || for_a_kind_of_release(&t)
         || [
             "only to be used if",
             "if you don't",
@@ -425,9 +426,40 @@ pub(crate) fn says_optional(title: &str) -> bool {
         || conditional && !gate
 }
 
+/// "**For minor releases** Set the EOL date …", "For latest stable releases: index the CRDs":
+/// a step for one kind of release (a few words before "release(s)"), not "For each release".
+fn for_a_kind_of_release(lower: &str) -> bool {
+    let Some(rest) = lower.strip_prefix("for ") else {
+        return false;
+    };
+    let words: Vec<&str> = rest
+        .split(|c: char| c.is_whitespace() || ",:*_".contains(c))
+        .filter(|w| !w.is_empty())
+        .take(4)
+        .collect();
+    let Some(at) = words
+        .iter()
+        .position(|w| *w == "release" || *w == "releases")
+    else {
+        return false;
+    };
+    (1..=3).contains(&at)
+        && !words[..at]
+            .iter()
+            .any(|w| ["each", "every", "all", "any", "the", "a", "this"].contains(w))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_step_for_one_kind_of_release_is_optional() {
+        assert!(says_optional("**For minor releases** Set the EOL date"));
+        assert!(says_optional("For latest stable releases: index the CRDs"));
+        assert!(!says_optional("For each release, tag the branch"));
+        assert!(!says_optional("For the release, tag the branch"));
+    }
 
     #[test]
     fn a_condition_is_read_where_it_stands() {

@@ -36,7 +36,7 @@ use crate::runbook::model::{Attrs, Choice, Phase, Step, StepKind};
 use crate::runbook::notation::{declared_example, example_version, neighbour_versions, notations};
 use crate::runbook::prose::{
     announces_output, file_to_create, introduces_explanation, is_instruction, names_a_machine,
-    offered_example,
+    names_a_reference_section, offered_example,
 };
 use crate::runbook::shape::{
     DATABASE_SHELL, Shape, block_shape, gate_line, has_prompts, in_another_users_shell,
@@ -143,6 +143,9 @@ pub struct Walker<'a> {
     /// Steps of a list's items after a "(see below)" summary: done after that section's own
     /// steps (its heading's offset, the phase they were written in, the steps).
     after_section: Vec<(usize, usize, Vec<Step>)>,
+    /// Inside a list of facts ("### Responsibilities", "Additional information:"): its nested
+    /// lists are facts too.
+    reference_list: bool,
     /// Every name the runbook sets or reads as a variable: a bare name in capitals among
     /// them is no value to ask for.
     variables: HashSet<String>,
@@ -200,6 +203,7 @@ impl<'a> Walker<'a> {
             between_machines: moves_between_machines(src),
             overview_tail: Vec::new(),
             after_section: Vec::new(),
+            reference_list: false,
             variables: HashSet::new(),
             db_session: None,
             file_lead: None,
@@ -1925,7 +1929,18 @@ impl<'a> Walker<'a> {
         top: bool,
         lead: Option<&str>,
     ) -> Option<ItemStep> {
-        let steps_here = continued || list_is_procedure(ordered, items, lead);
+        // ("### Responsibilities" over what the role owns, "Additional information:": facts,
+        // whatever their verbs, down to their nested lists.)
+        let about = self.reference_list
+            || top
+                && lead.is_none()
+                && self
+                    .open
+                    .last()
+                    .is_some_and(|&p| names_a_reference_section(&self.out.phases[p].title))
+            || top && lead.is_some_and(|l| introduces_explanation(l) && !l.contains("follow"));
+        let outer_reference = std::mem::replace(&mut self.reference_list, about);
+        let steps_here = continued || !about && list_is_procedure(ordered, items, lead);
         // An overview ("Basic steps" over "Detailed steps"): a later part of the runbook spells
         // out several of its items, so the list is their summary and the sections are the steps.
         // An overview is flat: one sentence or two per item, no code or sub-steps of its own.
@@ -2433,6 +2448,7 @@ impl<'a> Walker<'a> {
             self.after_section.push((target, self.pending.0, steps));
             last = None;
         }
+        self.reference_list = outer_reference;
         last
     }
 

@@ -754,9 +754,26 @@ pub fn introduces_explanation(text: &str) -> bool {
         "one of the following",
         "options are",
         "options:",
+        "additional information",
     ]
     .iter()
     .any(|cue| t.contains(cue))
+}
+
+/// A heading over what a role owns or what to read, not what to do ("Responsibilities",
+/// "Background", "See also"): its lists are reference.
+pub fn names_a_reference_section(title: &str) -> bool {
+    const ABOUT: &[&str] = &[
+        "responsibilities",
+        "additional information",
+        "background",
+        "references",
+        "see also",
+        "further reading",
+        "glossary",
+    ];
+    let words = crate::runbook::title::heading_words(title);
+    ABOUT.contains(&words.as_str())
 }
 
 /// The words of prose as tokens to pick a path or a version from: split at blanks, backticks
