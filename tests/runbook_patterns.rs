@@ -1868,3 +1868,38 @@ fn lists_of_duties_are_facts_and_steps_for_one_kind_of_release_are_optional() {
         ]
     );
 }
+
+#[test]
+fn examples_spelled_out_after_their_command_do_not_run() {
+    use StepKind::{Manual, Shell};
+    let rb = load("65-spelled-out-examples");
+    let digest = phase_steps(&rb, "Post the weekly digest");
+    assert_eq!(
+        digest
+            .iter()
+            .map(|s| (s.kind, s.title.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            (Shell, "Build the digest tool."),
+            (Shell, "Generate the digest for a branch"),
+            // The filled-in runs of step 2 are shown with the instruction, not run.
+            (Manual, "Post the output in the team channel."),
+        ]
+    );
+    // The two cases of one command: one choice, their example settings asked for.
+    let notes = phase_steps(&rb, "Write the changelog");
+    let groups: Vec<Option<usize>> = notes
+        .iter()
+        .map(|s| s.choice.as_ref().map(|c| c.group))
+        .collect();
+    assert_eq!(groups.len(), 2);
+    assert!(groups[0].is_some() && groups[0] == groups[1], "{groups:?}");
+    assert_eq!(notes[0].inputs, ["NOTES_TAG", "PREVIOUS_TAG"]);
+    assert_eq!(notes[1].inputs, ["NOTES_TAG"]);
+    assert!(
+        notes[1]
+            .code
+            .as_deref()
+            .is_some_and(|c| c.contains("NOTES_TAG=<NOTES_TAG> make notes"))
+    );
+}

@@ -193,6 +193,39 @@ fn stem(word: Option<&String>) -> Option<String> {
         .filter(|w| !w.is_empty())
 }
 
+/// Two blocks that run one command under different settings, at least one titled as an
+/// example ("RC example: `RELEASE_TAG=v1.7.x-rc.1 PREV=… make release-notes`" / "`RELEASE_TAG=v1.7.x
+/// make release-notes`"): the same command's cases, one choice.
+pub(crate) fn settings_apart(a: &str, b: &str) -> bool {
+    let last = |code: &str| -> Option<(String, Vec<String>)> {
+        let line = code
+            .lines()
+            .map(str::trim)
+            .rfind(|l| !l.is_empty() && !l.starts_with('#'))?;
+        let mut words = line.split_whitespace().peekable();
+        let mut names = Vec::new();
+        while let Some(w) = words.next_if(|w| {
+            w.split_once('=').is_some_and(|(n, _)| {
+                !n.is_empty() && n.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+            })
+        }) {
+            names.push(w.to_string());
+        }
+        let rest: Vec<&str> = words.collect();
+        (!names.is_empty() && !rest.is_empty()).then(|| (rest.join(" "), names))
+    };
+    let only_line = |code: &str| {
+        code.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .count()
+            == 1
+    };
+    matches!((last(a), last(b)), (Some((x, p)), Some((y, q))) if x == y && p != q)
+        && only_line(a)
+        && only_line(b)
+}
+
 /// Words that name a variant of the same procedure, by kind: a platform, a cloud, a database
 /// engine, a kind of release, a way to install, a way to do it. Two titles are alternatives
 /// only when they differ by variants of one kind ("MySQL" / "Postgres", not "Manual" / "Patch").

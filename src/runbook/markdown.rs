@@ -20,7 +20,7 @@ use crate::runbook::blocks::{Block, Item, Spans, parse_blocks_at};
 use crate::runbook::choice::{
     anchor_slug, are_alternatives, general_topic, linked_anchors, names_a_case,
     offers_an_alternative, one_word_apart, option_label, release_kind_topic, says_optional,
-    task_on_a_condition, way_label,
+    settings_apart, task_on_a_condition, way_label,
 };
 use crate::runbook::command::{CodeLang, Label, split_code};
 use crate::runbook::danger::{danger_in, danger_reason, names_production};
@@ -273,6 +273,7 @@ impl<'a> Walker<'a> {
         self.heading_choices();
         self.linked_sections();
         self.labelled_variants();
+        self.spelled_out_examples();
         self.split_steps();
         self.named_placeholders();
         self.merge_spellings();
@@ -1016,6 +1017,78 @@ impl<'a> Walker<'a> {
                         group: g,
                         option: step.title.clone(),
                     });
+                }
+            }
+        }
+    }
+
+    /// Examples spelled out after their command. A block that runs, with literal values, only
+    /// the program an earlier step of the section runs with placeholders (`./bin/weekly --since
+    /// <YYYY-MM-DD>` then `./bin/weekly --since 2024-01-22`) shows that step filled in: its
+    /// item is done by hand with the example in view. Blocks that run one command under
+    /// different settings, one titled as an example, are that command's cases: one choice.
+    fn spelled_out_examples(&mut self) {
+        for phase in &mut self.out.phases {
+            let mut programs: HashSet<String> = HashSet::new();
+            let mut group: Option<usize> = None;
+            for i in 0..phase.steps.len() {
+                let step = &phase.steps[i];
+                let code = step.code.as_deref().unwrap_or("");
+                let firsts: Vec<&str> = code
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                    .filter_map(|l| l.split_whitespace().next())
+                    .collect();
+                let shell = step.kind == StepKind::Shell;
+                if shell && !step.inputs.is_empty() {
+                    programs.extend(firsts.iter().map(|p| p.to_string()));
+                } else if shell
+                    && step.inputs.is_empty()
+                    && !firsts.is_empty()
+                    && firsts.iter().all(|p| programs.contains(*p))
+                    && firsts.iter().any(|p| p.contains('/'))
+                {
+                    let step = &mut phase.steps[i];
+                    step.kind = StepKind::Manual;
+                    step.detail.push_str(
+                        "\n\n(The block shows the command of the step before run with the example's values.)",
+                    );
+                }
+                if i == 0 {
+                    continue;
+                }
+                let (a, b) = (&phase.steps[i - 1], &phase.steps[i]);
+                let cases = a.kind == StepKind::Shell
+                    && b.kind == StepKind::Shell
+                    && b.choice.is_none()
+                    && (a.choice.is_none() || group.is_some())
+                    && [&a.title, &b.title]
+                        .iter()
+                        .any(|t| t.to_ascii_lowercase().contains("example"))
+                    && settings_apart(
+                        a.code.as_deref().unwrap_or(""),
+                        b.code.as_deref().unwrap_or(""),
+                    );
+                if !cases {
+                    group = None;
+                    continue;
+                }
+                let g = *group.get_or_insert_with(|| {
+                    self.choices += 1;
+                    self.choices
+                });
+                for k in [i - 1, i] {
+                    let step = &mut phase.steps[k];
+                    step.choice = Some(Choice {
+                        group: g,
+                        option: step.title.clone(),
+                    });
+                    // `RELEASE_TAG=v1.7.x-rc.1`: the example's settings, asked for.
+                    if let Some(code) = step.code.as_deref().and_then(ask_x_settings) {
+                        step.inputs = vars_in(&strip_shell_comments(&code), Dialect::Shell).inputs;
+                        step.code = Some(code);
+                    }
                 }
             }
         }
@@ -3061,6 +3134,53 @@ fn ask_for_example_version(step: &mut Step) {
     };
     step.inputs = vars_in(&strip_shell_comments(&replaced), Dialect::Shell).inputs;
     step.code = Some(replaced);
+}
+
+/// `code` whose leading `NAME=value` settings hold a version with an `x` part
+/// (`RELEASE_TAG=v1.7.x-rc.1`, `PREV=tags/v1.7.x`) set `NAME=<NAME>` instead: the `x` says
+/// the value is the example's. `None` when none does.
+fn ask_x_settings(code: &str) -> Option<String> {
+    let x_version = |v: &str| {
+        v.match_indices(".x").any(|(at, _)| {
+            v[..at].ends_with(|c: char| c.is_ascii_digit())
+                && !v[at + 2..].starts_with(|c: char| c.is_alphanumeric())
+        })
+    };
+    let mut changed = false;
+    let mut out = String::with_capacity(code.len() + 16);
+    for line in code.split_inclusive('\n') {
+        if line.trim_start().starts_with('#') {
+            out.push_str(line);
+            continue;
+        }
+        let (body, end) = match line.strip_suffix('\n') {
+            Some(body) => (body, "\n"),
+            None => (line, ""),
+        };
+        let mut words: Vec<String> = Vec::new();
+        let mut leading = true;
+        for w in body.split(' ') {
+            match w.split_once('=') {
+                Some((name, value))
+                    if leading
+                        && !name.is_empty()
+                        && name.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+                        && x_version(value) =>
+                {
+                    changed = true;
+                    words.push(format!("{name}=<{name}>"));
+                }
+                Some((name, _)) if leading && !name.is_empty() => words.push(w.to_string()),
+                _ => {
+                    leading = leading && w.is_empty();
+                    words.push(w.to_string());
+                }
+            }
+        }
+        out.push_str(&words.join(" "));
+        out.push_str(end);
+    }
+    changed.then_some(out)
 }
 
 /// `code` with every whole occurrence of `token` (not glued to a letter, digit or `_`) replaced,
