@@ -1903,3 +1903,13 @@ fn examples_spelled_out_after_their_command_do_not_run() {
             .is_some_and(|c| c.contains("NOTES_TAG=<NOTES_TAG> make notes"))
     );
 }
+
+#[test]
+fn a_section_whose_body_restates_its_heading_as_an_instruction_is_a_step() {
+    let rb = load("66-restated-task");
+    assert_eq!(
+        kinds_titles(&phase_steps(&rb, "Refresh the download links")),
+        [(StepKind::Manual, "Refresh the download links".into())]
+    );
+    assert!(phase_steps(&rb, "Background").is_empty());
+}

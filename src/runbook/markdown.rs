@@ -2612,7 +2612,19 @@ impl<'a> Walker<'a> {
                 && !first_para
                     .trim_start()
                     .starts_with(['-', '*', '|', '>', '`']);
-            if is_numbered_heading(&phase.title) || leaf && instructs {
+            // "#### Update the links in the quickstart" over the goal of the task, then "Update
+            // the links in the quickstart (on main and …).": the body restates the heading as
+            // its instruction.
+            let restated = leaf && {
+                let heading = heading_words(&phase.title);
+                !heading.is_empty()
+                    && phase.description.split("\n\n").any(|p| {
+                        let words = heading_words(p);
+                        is_instruction(p)
+                            && (words == heading || words.starts_with(&format!("{heading} ")))
+                    })
+            };
+            if is_numbered_heading(&phase.title) || leaf && instructs || restated {
                 made.push(i);
                 let mut up = Some(i);
                 while let Some(k) = up {
