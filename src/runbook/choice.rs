@@ -64,6 +64,20 @@ pub(crate) fn option_label(title: &str) -> Option<String> {
     (!label.is_empty() && !rest.trim().is_empty()).then_some(label)
 }
 
+/// An option whose text only sends the reader elsewhere: "Manual: See …", "Follow …",
+/// "Refer to …" (after its way label).
+pub(crate) fn points_elsewhere(title: &str) -> bool {
+    let t = title.trim();
+    let t = match way_label(t) {
+        Some(_) => t.split_once(':').map_or(t, |(_, rest)| rest),
+        None => t,
+    };
+    let lower = t.trim_start().to_ascii_lowercase();
+    ["see ", "refer to ", "follow ", "as described in "]
+        .iter()
+        .any(|p| lower.starts_with(p))
+}
+
 /// The anchor a heading gets on GitHub and most renderers: lower case, punctuation and
 /// emoji dropped, spaces as hyphens ("Manual release pull request" → `manual-release-pull-request`).
 pub(crate) fn anchor_slug(title: &str) -> String {

@@ -19,8 +19,8 @@ use std::ops::Range;
 use crate::runbook::blocks::{Block, Item, Spans, parse_blocks_at};
 use crate::runbook::choice::{
     anchor_slug, are_alternatives, general_topic, linked_anchors, names_a_case,
-    offers_an_alternative, one_word_apart, option_label, release_kind_topic, says_optional,
-    settings_apart, task_on_a_condition, way_label,
+    offers_an_alternative, one_word_apart, option_label, points_elsewhere, release_kind_topic,
+    says_optional, settings_apart, task_on_a_condition, way_label,
 };
 use crate::runbook::command::{CodeLang, Label, split_code};
 use crate::runbook::danger::{danger_in, danger_reason, names_production};
@@ -917,8 +917,9 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// An option that only links to a later section of the runbook ("Manual: see [Manual
-    /// release](#manual-release)") is done by that section: its steps move right after the
+    /// An option that only points to a later section of the runbook ("Manual: see [Manual
+    /// release](#manual-release)"; not "… then proceed to [step 6](#6-finalize)", where the
+    /// paths meet again) is done by that section: its steps move right after the
     /// option's step and join its option, so the other option skips them and this one walks
     /// them in place.
     fn linked_sections(&mut self) {
@@ -938,7 +939,10 @@ impl<'a> Walker<'a> {
         for (i, phase) in self.out.phases.iter().enumerate() {
             for step in &phase.steps {
                 let Some(choice) = &step.choice else { continue };
-                if step.kind != StepKind::Manual || step.code.is_some() {
+                if step.kind != StepKind::Manual
+                    || step.code.is_some()
+                    || !points_elsewhere(&step.title)
+                {
                     continue;
                 }
                 // The item's text: its line and the lines that continue it.
