@@ -1701,3 +1701,83 @@ fn instructions_between_an_items_blocks_are_steps_of_their_own() {
         ]
     );
 }
+
+// Instructions the prose gives that no block makes (fidelity, session 13: prose).
+
+#[test]
+fn an_edit_urge_or_habit_in_prose_shapes_the_steps() {
+    use StepKind::{Manual, Shell};
+    let rb = load("50-prose-the-block-leaves");
+    let steps = phase_steps(&rb, "Move");
+    assert_eq!(
+        steps
+            .iter()
+            .map(|s| (s.kind, s.title.as_str(), s.optional))
+            .collect::<Vec<_>>(),
+        [
+            // The edit the prose names and the block does not make comes first.
+            (
+                Manual,
+                "Change the dir option of /etc/cachd/cachd.conf",
+                false
+            ),
+            (
+                Shell,
+                "Once the file has been changed, restart the daemon",
+                false
+            ),
+            // "To do so, stop …" says what the block does.
+            (Shell, "Stop the clients and the daemon.", false),
+            // Urged in a note.
+            (Manual, "Take a snapshot of the volume", false),
+            (Shell, "Copy the data with", false),
+            (
+                Manual,
+                "Set the option port=7001 in /etc/cachd/client.conf",
+                false
+            ),
+            (
+                Shell,
+                "Finally, point the clients at it by setting the option port=7001 in /etc/cachd/client.conf, disable the old unit and enable the new one.",
+                false
+            ),
+            // The author keeps the old data: the delete is optional.
+            (Shell, "The following command deletes the old data", true),
+        ]
+    );
+}
+
+#[test]
+fn an_instruction_after_a_clause_is_a_step_and_a_case_makes_its_list_optional() {
+    use StepKind::{Manual, Shell};
+    let rb = load("51-instructions-in-clauses");
+    let steps = phase_steps(&rb, "Ship");
+    assert_eq!(
+        steps
+            .iter()
+            .map(|s| (s.kind, s.title.as_str(), s.optional))
+            .collect::<Vec<_>>(),
+        [
+            (Shell, "./build --release", false),
+            // Jargon for a verb: "r+ it" has no subject, so it is an imperative.
+            (
+                Manual,
+                "Once the pull request is open, r+ it and ask for a review.",
+                false
+            ),
+            // "When the build is done post …": the clause ends at "done", without a comma.
+            (
+                Manual,
+                "When the build is done post a note in the team channel.",
+                false
+            ),
+            (Shell, "Publish it with", false),
+            // For the case the paragraph opens with only.
+            (Manual, "Get a token for the mirror.", true),
+            (Manual, "Run the purge script.", true),
+            (Shell, "T-5m - Tag the release.", false),
+            // "After this" is a lead, not a clause.
+            (Manual, "After this Update the status page by hand.", false),
+        ]
+    );
+}

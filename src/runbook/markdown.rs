@@ -324,6 +324,17 @@ impl<'a> Walker<'a> {
                         None => {}
                     }
                     self.note_named(text, spans);
+                    // "I usually keep the old data around" right after the block that deletes
+                    // it: that step is the captain's call.
+                    if i > 0
+                        && matches!(blocks.get(i - 1), Some(Block::Code { .. }))
+                        && made_before > 0
+                        && self.pending.0 == self.phase()
+                        && crate::runbook::advice::declines(text)
+                        && let Some(step) = self.pending.1.last_mut()
+                    {
+                        step.optional = true;
+                    }
                     // A paragraph ending in ":" or before a block introduces it.
                     // "Apply these changes with the following command." leads into the
                     // block below it, even with a caveat between them.
@@ -381,7 +392,26 @@ impl<'a> Walker<'a> {
                         code,
                         range,
                     };
+                    let made = self.made;
                     self.top_code(&block, lead, after_list, heading_before);
+                    // "… by setting the option port=5433 in /etc/…/postgresql.conf, disable the
+                    // old server:" over a block that does not touch that file: the edit is a
+                    // manual step before it.
+                    if self.made == made + 1
+                        && let Some((title, detail)) =
+                            lead.and_then(|l| crate::runbook::edits::edit_left_to_do(l, code))
+                    {
+                        let line = match i.checked_sub(1).and_then(|k| blocks.get(k)) {
+                            Some(Block::Paragraph { range, .. }) => self.lines.line(range.start),
+                            _ => self.lines.line(range.start),
+                        };
+                        let step = Step::manual(title, line, detail);
+                        self.push_step(step);
+                        let n = self.pending.1.len();
+                        if n >= 2 {
+                            self.pending.1.swap(n - 1, n - 2);
+                        }
+                    }
                     // The paragraph right before a block led into that block, run or not.
                     if lead.is_some() {
                         self.lead_in = None;
@@ -395,7 +425,12 @@ impl<'a> Walker<'a> {
                     // `2.` after a fence at the margin goes on with the procedure it broke.
                     let lead = if *ordered && *start > 1 { None } else { lead };
                     let made = self.made;
+                    // "If something goes wrong, you'll need to:" and its list: every item is
+                    // for that case only.
+                    let before = self.section_conditional;
+                    self.section_conditional |= lead.is_some_and(leads_into_a_case);
                     next_list = self.list(*ordered, *start > 1, items, &[], true, lead);
+                    self.section_conditional = before;
                     // "- Number of commits:" then a block: the item labels it.
                     let label = match items.last().and_then(|i| i.blocks.first()) {
                         Some(Block::Paragraph { text, .. })
@@ -847,7 +882,15 @@ impl<'a> Walker<'a> {
         if *uses > 1 || is_bare_label(text) || is_caveat(text) && earlier {
             return None;
         }
-        Some(short_title(sentence_for_title(text)).into_owned())
+        let title = short_title(sentence_for_title(text));
+        // "… To do so, stop the servers.": the instruction from mid-paragraph, as a title.
+        Some(
+            if title.starts_with(char::is_lowercase) && !text.trim_start().starts_with(&*title) {
+                capitalized(&title)
+            } else {
+                title.into_owned()
+            },
+        )
     }
 
     /// The paragraph that led into this block from further up, when only examples, a caveat
@@ -1512,6 +1555,13 @@ impl<'a> Walker<'a> {
             || !text
                 .trim_start()
                 .starts_with(|c: char| c.is_alphanumeric() || c == '*');
+        // "**Note:** … a backup is a clever idea. No seriously, do it now.": urged, even in a
+        // note.
+        if has_steps && let Some(title) = crate::runbook::advice::urged(text) {
+            let line = self.lines.line(range.start);
+            self.push_step(Step::manual(title, line, text.to_string()));
+            return true;
+        }
         if !has_steps || remark || states_a_fact(text) || !is_instruction(text) {
             return false;
         }
@@ -2475,6 +2525,12 @@ fn moves_between_machines(src: &str) -> bool {
 
 /// "Finally, if you are not using port-forwarding, make sure …": an instruction for one case,
 /// which the run may pass.
+/// A paragraph that opens with a condition on the world ("If something goes wrong, …"),
+/// not on the step before ("If that succeeded, …"): what it leads into is for that case.
+fn leads_into_a_case(lead: &str) -> bool {
+    lead.trim_start().to_ascii_lowercase().starts_with("if ") && says_optional(lead)
+}
+
 fn for_a_case(instruction: &str) -> bool {
     let lower = instruction.trim_start().to_ascii_lowercase();
     let rest = ["finally", "then", "now", "next"]

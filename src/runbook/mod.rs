@@ -4,6 +4,7 @@
 //! with stable step ids, inputs, danger flags and diagnostics. Parsing never fails: whatever the
 //! text, a model comes back and problems are reported as [`Diagnostic`]s.
 
+mod advice;
 mod asks;
 mod blocks;
 mod choice;
@@ -11,6 +12,7 @@ mod command;
 pub mod danger;
 pub mod diagnostic;
 pub mod duration;
+mod edits;
 pub mod fence;
 pub mod frontmatter;
 pub mod heading;

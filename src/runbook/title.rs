@@ -82,6 +82,17 @@ pub(crate) fn short_title(text: &str) -> Cow<'_, str> {
 /// example:" leads into the block but says nothing about it: the sentence before does.
 pub(crate) fn sentence_for_title(text: &str) -> &str {
     let mut sentences = sentences(text.trim());
+    // "It's time to perform the migration. To do so, stop the services and the servers.": the
+    // sentence that says how, as an instruction, is what the block does.
+    if let Some(how) = sentences.iter().skip(1).find_map(|s| {
+        let lower = s.to_ascii_lowercase();
+        ["to do so, ", "to do this, ", "to do that, "]
+            .iter()
+            .find_map(|p| lower.starts_with(p).then(|| s.get(p.len()..)).flatten())
+            .filter(|rest| crate::runbook::prose::is_instruction(rest) && !says_only_how(rest))
+    }) {
+        return how;
+    }
     // "For example:", and "The command:" too short to say anything of its own.
     let says_nothing =
         |l: &str| is_bare_label(l) || l.ends_with(':') && l.split_whitespace().count() <= 2;
