@@ -1781,3 +1781,56 @@ fn an_instruction_after_a_clause_is_a_step_and_a_case_makes_its_list_optional() 
         ]
     );
 }
+
+#[test]
+fn a_procedure_written_in_one_indented_block_is_its_steps() {
+    use StepKind::{Manual, Shell};
+    let rb = load("52-indented-procedure");
+    // The first line, underlined with a mark Markdown leaves alone, is the title.
+    assert_eq!(rb.title, "Cache failover procedure");
+    let steps = phase_steps(&rb, "Cache failover procedure");
+    assert_eq!(
+        kinds_titles(&steps)[1..7],
+        [
+            // A warning first: the instruction nearest the block titles it.
+            (
+                Manual,
+                "Open another terminal to restart the daemon.".to_string()
+            ),
+            // "...check": the ellipsis goes on from the step before.
+            (Manual, "Check that the daemon answers again.".to_string()),
+            // A preparation said after the block's title sentence comes first.
+            (
+                Manual,
+                "Make sure that you pause the hourly snapshot so that they do not overlap."
+                    .to_string()
+            ),
+            (
+                Manual,
+                "Take a snapshot with the following command".to_string()
+            ),
+            (Manual, "Load it on cache2.".to_string()),
+            // An instruction and the prompt to type it at is no "label: value" fact.
+            (
+                Manual,
+                "Verify the replica: cache> SHOW REPLICA;".to_string()
+            ),
+        ]
+    );
+    let steps = phase_steps(&rb, "Cut over");
+    assert_eq!(
+        kinds_titles(&steps),
+        [
+            (Manual, "These clients talk to cache1".to_string()),
+            (Shell, "Check the route from each client with".to_string()),
+            (Manual, "On cache1, stop writes".to_string()),
+            (Manual, "On cache2, take over as primary".to_string()),
+            // Narrated commands are typed by hand.
+            (Manual, "Point the clients at cache2".to_string()),
+        ]
+    );
+    // The commands under the sentence, and the note before it.
+    assert!(steps[2].detail.contains("cache> STOP WRITES;"));
+    assert!(steps[2].detail.starts_with("From here on, be quick."));
+    assert!(steps[3].detail.contains("PROMOTE") && !steps[3].detail.contains("WRITES"));
+}

@@ -283,6 +283,17 @@ impl<'a> Walker<'a> {
                     self.heading(*level, text, range);
                     after_heading = true;
                 }
+                // "Cutover procedure\n^^^^^^": the document's first line, underlined with a
+                // run of one mark Markdown does not read as a heading, is its title.
+                Block::Paragraph { range, .. }
+                    if self.out.title.is_none()
+                        && self.out.phases.is_empty()
+                        && self.made == 0
+                        && let Some(title) = underlined_title(self.src.get(range.clone())) =>
+                {
+                    self.heading(1, title, range);
+                    after_heading = true;
+                }
                 Block::Paragraph {
                     text, spans, range, ..
                 } => {
@@ -365,6 +376,7 @@ impl<'a> Walker<'a> {
                                 Some(Block::Code { .. } | Block::List { .. })
                             ) {
                                 self.instructions_before_the_lead(text, range);
+                                self.preparation_after_the_title(text, range);
                             }
                             self.lead_in = Some((text.to_string(), self.made));
                         }
@@ -393,6 +405,16 @@ impl<'a> Walker<'a> {
                         range,
                     };
                     let made = self.made;
+                    if !*fenced
+                        && after_list.is_none()
+                        && let Some(parts) = crate::runbook::outline::outline(code)
+                    {
+                        self.indented_procedure(parts, range, lead, heading_before);
+                        self.lead_in = None;
+                        lead = None;
+                        after_list = None;
+                        continue;
+                    }
                     self.top_code(&block, lead, after_list, heading_before);
                     // "… by setting the option port=5433 in /etc/…/postgresql.conf, disable the
                     // old server:" over a block that does not touch that file: the edit is a
@@ -898,6 +920,59 @@ impl<'a> Walker<'a> {
     fn earlier_lead(&mut self) -> Option<String> {
         let (text, made) = self.lead_in.take()?;
         (made == self.made).then(|| short_title(sentence_for_title(&text)).into_owned())
+    }
+
+    /// An indented block written as a procedure (see `outline`): each sentence with the
+    /// commands under it is read as a block of its own, that sentence leading into it.
+    fn indented_procedure(
+        &mut self,
+        parts: Vec<crate::runbook::outline::Part>,
+        range: &Range<usize>,
+        lead: Option<&str>,
+        heading_before: bool,
+    ) {
+        let first = self.lines.line(range.start);
+        for part in parts {
+            let start = self.lines.line_start(first + part.line);
+            let sub = start..start + 1;
+            let title = part.title.as_deref();
+            if let Some(t) = title {
+                self.last_text = Some((t.to_string(), 0));
+            }
+            let block = Code {
+                fenced: false,
+                info: "",
+                code: &part.body,
+                range: &sub,
+            };
+            let made = self.made;
+            let lead = title.or(lead);
+            self.top_code(&block, lead, None, heading_before && part.line == 0);
+            if self.made == made
+                && let Some(t) = title
+            {
+                let line = self.lines.line(start);
+                let shown = format!("```\n{}```", part.body);
+                self.push_step(Step::manual(t.to_string(), line, shown));
+            }
+            if self.made > made
+                && crate::runbook::outline::narrated(&part.body)
+                && let Some(step) = self.pending.1.last_mut()
+                && step.kind == StepKind::Shell
+            {
+                step.kind = StepKind::Manual;
+            }
+            if self.made > made
+                && !part.note.is_empty()
+                && let Some(step) = self.pending.1.last_mut()
+            {
+                step.detail = if step.detail.is_empty() {
+                    part.note
+                } else {
+                    format!("{}\n\n{}", part.note, step.detail)
+                };
+            }
+        }
     }
 
     /// A top-level code block: a step, the expected output of the step before, the code of
@@ -1533,6 +1608,19 @@ impl<'a> Walker<'a> {
         range: &Range<usize>,
         steps_follow: bool,
     ) -> bool {
+        // "...make sure everything came back up OK.": the ellipsis goes on from the step before.
+        let went_on = text
+            .trim_start()
+            .strip_prefix("...")
+            .or_else(|| text.trim_start().strip_prefix('…'));
+        let owned;
+        let text = match went_on {
+            Some(rest) if rest.trim_start().starts_with(char::is_alphabetic) => {
+                owned = capitalized(rest.trim_start());
+                owned.as_str()
+            }
+            _ => text,
+        };
         let phase = self.open.last().copied();
         let lower = text.to_ascii_lowercase();
         // Before the section's first step, an instruction that does not introduce what follows
@@ -1639,6 +1727,40 @@ impl<'a> Walker<'a> {
         let line = self.lines.line(range.start);
         let detail = told.join(". ") + ".";
         self.push_step(Step::manual(short_title(first).into_owned(), line, detail));
+    }
+
+    /// "Take a full backup with the following command. Make sure that you pause the nightly
+    /// backup so that they don't collide.": a preparation the captain makes before the block,
+    /// said after the sentence that titles it, is a manual step of its own, done first.
+    fn preparation_after_the_title(&mut self, text: &str, range: &Range<usize>) {
+        let all = crate::runbook::title::sentences(text.trim());
+        let titled = sentence_for_title(text);
+        let Some(at) = all
+            .iter()
+            .position(|s| titled.contains(*s) || s.contains(titled))
+        else {
+            return;
+        };
+        let Some(prep) = all[at + 1..].iter().find(|s| {
+            let lower = s.to_ascii_lowercase();
+            [
+                "make sure that you ",
+                "make sure you ",
+                "make sure to ",
+                "be sure to ",
+                "ensure that you ",
+            ]
+            .iter()
+            .any(|p| lower.starts_with(p))
+        }) else {
+            return;
+        };
+        let line = self.lines.line(range.start);
+        self.push_step(Step::manual(
+            short_title(prep).into_owned(),
+            line,
+            prep.to_string(),
+        ));
     }
 
     /// A paragraph made of commands (`\`-continued or one per line), or an instruction to run
@@ -2525,6 +2647,17 @@ fn moves_between_machines(src: &str) -> bool {
 
 /// "Finally, if you are not using port-forwarding, make sure …": an instruction for one case,
 /// which the run may pass.
+/// The title of a paragraph that is one line over a run of one punctuation mark (`#######`,
+/// `^^^^^^`), as reStructuredText and plain-text notes underline a title.
+fn underlined_title(raw: Option<&str>) -> Option<&str> {
+    let (title, mark) = raw?.trim().split_once('\n')?;
+    let mark = mark.trim();
+    let c = mark.chars().next()?;
+    let underline = mark.len() >= 3 && "#*~^+=_-".contains(c) && mark.chars().all(|m| m == c);
+    let title = title.trim().trim_end_matches('.');
+    (underline && !title.is_empty()).then_some(title)
+}
+
 /// A paragraph that opens with a condition on the world ("If something goes wrong, …"),
 /// not on the step before ("If that succeeded, …"): what it leads into is for that case.
 fn leads_into_a_case(lead: &str) -> bool {
@@ -2820,7 +2953,17 @@ fn replace_token(code: &str, token: &str, with: &str) -> Option<String> {
 /// when the label starts with a verb.
 fn states_a_fact(text: &str) -> bool {
     text.split_once(':').is_some_and(|(label, value)| {
-        !label.is_empty() && !value.trim().is_empty() && label.split_whitespace().count() <= 4
+        // "Verify replication: mysql> SHOW REPLICA STATUS": an instruction and the prompt
+        // to type it at.
+        let prompted = value
+            .split_whitespace()
+            .next()
+            .is_some_and(|w| w.len() > 1 && w.ends_with(['>', '#', '$']))
+            && is_instruction(label);
+        !label.is_empty()
+            && !value.trim().is_empty()
+            && label.split_whitespace().count() <= 4
+            && !prompted
     })
 }
 

@@ -23,6 +23,7 @@ mod lint_steps;
 mod markdown;
 pub mod model;
 mod notation;
+mod outline;
 mod prose;
 mod shape;
 pub mod source;

@@ -115,6 +115,13 @@ pub(crate) fn sentence_for_title(text: &str) -> &str {
         // calling `/_nodes`, as in the following command. See Nodes API.": the sentence that
         // points at the block, when the first only states.
         _ => match sentences.first() {
+            // "DON'T CLOSE the prompt. Wait for it. Open another shell to restart the daemon.":
+            // a warning first; the instruction nearest the block says what it does.
+            Some(first) if forbids(first) => sentences
+                .iter()
+                .rev()
+                .find(|s| !forbids(s) && crate::runbook::prose::is_instruction(s))
+                .unwrap_or(first),
             Some(first) if !crate::runbook::prose::is_instruction(first) => sentences
                 .iter()
                 .skip(1)
@@ -124,6 +131,14 @@ pub(crate) fn sentence_for_title(text: &str) -> &str {
             None => text,
         },
     }
+}
+
+/// "Don't close the prompt", "Never run this twice": a warning, not what a block does.
+fn forbids(sentence: &str) -> bool {
+    let lower = sentence.trim_start().to_ascii_lowercase().replace('’', "'");
+    ["don't ", "do not ", "never "]
+        .iter()
+        .any(|p| lower.starts_with(p))
 }
 
 /// "On your old machine, as the root user, run:", "To do so, run the following:", "Use this
