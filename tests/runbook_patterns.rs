@@ -1834,3 +1834,33 @@ fn a_procedure_written_in_one_indented_block_is_its_steps() {
     assert!(steps[2].detail.starts_with("From here on, be quick."));
     assert!(steps[3].detail.contains("PROMOTE") && !steps[3].detail.contains("WRITES"));
 }
+
+#[test]
+fn an_instruction_for_ahead_of_time_opens_the_run_and_a_repeat_for_a_case_is_optional() {
+    use StepKind::{Manual, Shell};
+    let rb = load("53-ahead-and-again");
+    let prepare = phase_steps(&rb, "Prepare");
+    assert_eq!(
+        prepare
+            .iter()
+            .map(|s| (s.kind, s.title.as_str(), s.line))
+            .collect::<Vec<_>>(),
+        [
+            // Said in a later section without steps, done before everything else.
+            (
+                Manual,
+                "You'll probably also want to set a short cache lifetime a day in advance, so that readers switch over quickly.",
+                19
+            ),
+            (Shell, "./check-space", 5),
+        ]
+    );
+    let copy = phase_steps(&rb, "Copy");
+    assert_eq!(
+        copy.iter()
+            .map(|s| (s.kind, s.optional))
+            .collect::<Vec<_>>(),
+        [(Shell, false), (Manual, true)]
+    );
+    assert!(phase_steps(&rb, "While it moves").is_empty());
+}

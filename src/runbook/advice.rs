@@ -78,6 +78,20 @@ fn recommended(sentence: &str) -> Option<String> {
     Some(format!("{title} {}", words[1..is].join(" ")))
 }
 
+/// "… about a day in advance", "ahead of time", "the day before": an instruction for before
+/// the run begins.
+pub fn ahead_of_time(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    [
+        "in advance",
+        "ahead of time",
+        "the day before",
+        "a day before",
+    ]
+    .iter()
+    .any(|p| lower.contains(p))
+}
+
 /// "I usually keep the old data around …", "We skip this on staging": the author declines
 /// the step just before.
 pub fn declines(text: &str) -> bool {

@@ -272,7 +272,13 @@ pub(crate) fn says_optional(title: &str) -> bool {
                 .iter()
                 .any(|v| t.starts_with(v));
             trailing && (again || body.split_whitespace().count() <= 6)
-        };
+        }
+        // "You'll want to re-run this if any of the files change": a repeat for a case.
+        || ["re-run", "rerun", "repeat", "redo", "retry"].iter().any(|v| {
+            t.split_whitespace()
+                .position(|w| w == *v)
+                .is_some_and(|at| t.split_whitespace().skip(at + 1).take(4).any(|w| w == "if"))
+        });
     [
         "(optional)",
         "[optional]",

@@ -135,6 +135,9 @@ pub struct Walker<'a> {
     /// settings", "Update your Nginx configuration"): the cutover after the detailed steps,
     /// added after the last phase with steps once the walk is done.
     overview_tail: Vec<Step>,
+    /// Instructions for ahead of time ("set the DNS TTL low a day in advance"): they open
+    /// the first phase with steps, whatever section says them.
+    ahead: Vec<Step>,
     /// Every name the runbook sets or reads as a variable: a bare name in capitals among
     /// them is no value to ask for.
     variables: HashSet<String>,
@@ -191,6 +194,7 @@ impl<'a> Walker<'a> {
             remote_section: false,
             between_machines: moves_between_machines(src),
             overview_tail: Vec::new(),
+            ahead: Vec::new(),
             variables: HashSet::new(),
             db_session: None,
             file_lead: None,
@@ -228,6 +232,12 @@ impl<'a> Walker<'a> {
             .collect();
         self.walk_blocks(blocks, None);
         self.flush_steps();
+        let ahead = std::mem::take(&mut self.ahead);
+        if let Some(first) = self.out.phases.iter_mut().find(|p| !p.steps.is_empty()) {
+            first.steps.splice(0..0, ahead);
+        } else if let Some(first) = self.out.phases.first_mut() {
+            first.steps.extend(ahead);
+        }
         let tail = std::mem::take(&mut self.overview_tail);
         if let Some(last) = self
             .out
@@ -1650,7 +1660,19 @@ impl<'a> Walker<'a> {
             self.push_step(Step::manual(title, line, text.to_string()));
             return true;
         }
-        if !has_steps || remark || states_a_fact(text) || !is_instruction(text) {
+        if remark || states_a_fact(text) || !is_instruction(text) {
+            return false;
+        }
+        // "… set the DNS TTL low about a day in advance": done before the run begins, even
+        // from a section with no steps of its own.
+        if crate::runbook::advice::ahead_of_time(text) {
+            let line = self.lines.line(range.start);
+            let title = short_title(sentence_for_title(text)).into_owned();
+            self.made += 1;
+            self.ahead.push(Step::manual(title, line, text.to_string()));
+            return true;
+        }
+        if !has_steps {
             return false;
         }
         let line = self.lines.line(range.start);

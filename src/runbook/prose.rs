@@ -479,7 +479,7 @@ fn starts_with_a_verb(text: &str) -> bool {
             match w.as_str() {
                 "will" => (modal, needs_to) = (true, true),
                 "should" | "must" => modal = true,
-                "also" | "then" | "now" | "first" => {}
+                "also" | "then" | "now" | "first" | "probably" => {}
                 "want" | "need" | "have" if modal => needs_to = false,
                 "to" if modal && !needs_to => {}
                 _ => break,
