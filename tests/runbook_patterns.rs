@@ -1864,3 +1864,14 @@ fn an_instruction_for_ahead_of_time_opens_the_run_and_a_repeat_for_a_case_is_opt
     );
     assert!(phase_steps(&rb, "While it moves").is_empty());
 }
+
+#[test]
+fn a_blocks_sub_folder_is_its_own_and_the_run_goes_on_above_it() {
+    let rb = load("54-sub-folder");
+    let branch = phase_steps(&rb, "Branch");
+    assert_eq!(branch[0].subtask_folder.as_deref(), Some("vendor/lib"));
+    assert_eq!(branch[1].subtask_folder, None);
+    // The next block goes up out of the sub-folder: it counts on being there.
+    let docs = phase_steps(&rb, "Docs");
+    assert_eq!(docs[0].subtask_folder, None);
+}

@@ -232,6 +232,7 @@ impl<'a> Walker<'a> {
             .collect();
         self.walk_blocks(blocks, None);
         self.flush_steps();
+        self.subtask_folders();
         let ahead = std::mem::take(&mut self.ahead);
         if let Some(first) = self.out.phases.iter_mut().find(|p| !p.steps.is_empty()) {
             first.steps.splice(0..0, ahead);
@@ -932,6 +933,36 @@ impl<'a> Walker<'a> {
         (made == self.made).then(|| short_title(sentence_for_title(&text)).into_owned())
     }
 
+    /// Marks the sub-folder each shell block enters for a task of its own (see `folders`),
+    /// unless the next shell block starts by going up out of it.
+    fn subtask_folders(&mut self) {
+        let mut last: Option<(usize, usize)> = None;
+        let mut found: Vec<((usize, usize), String)> = Vec::new();
+        for (p, phase) in self.out.phases.iter().enumerate() {
+            for (s, step) in phase.steps.iter().enumerate() {
+                let Some(code) = step
+                    .code
+                    .as_deref()
+                    .filter(|_| step.kind == StepKind::Shell)
+                else {
+                    continue;
+                };
+                if crate::runbook::folders::goes_up_first(code)
+                    && found.last().is_some_and(|(at, _)| Some(*at) == last)
+                {
+                    found.pop();
+                }
+                if let Some(sub) = crate::runbook::folders::subtask_folder(code) {
+                    found.push(((p, s), sub));
+                }
+                last = Some((p, s));
+            }
+        }
+        for ((p, s), sub) in found {
+            self.out.phases[p].steps[s].subtask_folder = Some(sub);
+        }
+    }
+
     /// An indented block written as a procedure (see `outline`): each sentence with the
     /// commands under it is read as a block of its own, that sentence leading into it.
     fn indented_procedure(
@@ -1184,6 +1215,7 @@ impl<'a> Walker<'a> {
                     optional: false,
                     estimate_secs: None,
                     repeat: None,
+                    subtask_folder: None,
                 })
             }
             Reading::ByHand { why, code, sql } => {
@@ -1213,6 +1245,7 @@ impl<'a> Walker<'a> {
                     optional: false,
                     estimate_secs: None,
                     repeat: None,
+                    subtask_folder: None,
                 })
             }
             Reading::Output(output) => {
@@ -2103,6 +2136,7 @@ impl<'a> Walker<'a> {
                     optional: says_optional(&whole),
                     estimate_secs: step_estimate(&whole),
                     repeat: None,
+                    subtask_folder: None,
                 });
                 last = Some(ItemStep {
                     at,

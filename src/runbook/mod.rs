@@ -14,6 +14,7 @@ pub mod diagnostic;
 pub mod duration;
 mod edits;
 pub mod fence;
+mod folders;
 pub mod frontmatter;
 pub mod heading;
 pub mod ids;
