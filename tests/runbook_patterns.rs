@@ -1850,7 +1850,7 @@ fn an_instruction_for_ahead_of_time_opens_the_run_and_a_repeat_for_a_case_is_opt
             (
                 Manual,
                 "You'll probably also want to set a short cache lifetime a day in advance, so that readers switch over quickly.",
-                19
+                28
             ),
             (Shell, "./check-space", 5),
         ]
@@ -1863,6 +1863,12 @@ fn an_instruction_for_ahead_of_time_opens_the_run_and_a_repeat_for_a_case_is_opt
         [(Shell, false), (Manual, true)]
     );
     assert!(phase_steps(&rb, "While it moves").is_empty());
+    // A need of the block before, said after it, is done first.
+    let tag = phase_steps(&rb, "Tag");
+    assert_eq!(
+        tag.iter().map(|s| s.kind).collect::<Vec<_>>(),
+        [Manual, Shell]
+    );
 }
 
 #[test]

@@ -92,6 +92,32 @@ pub fn ahead_of_time(text: &str) -> bool {
     .any(|p| lower.contains(p))
 }
 
+/// "You'll need to disable branch protection to push the new branch.", said after the block
+/// that pushes (`code`): a need of that block, so done before it.
+pub fn needed_first(text: &str, code: &str) -> bool {
+    let lower = text.trim_start().to_ascii_lowercase().replace('’', "'");
+    let need = [
+        "you'll need to ",
+        "you will need to ",
+        "you need to ",
+        "you'll have to ",
+        "you have to ",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p));
+    // The purpose: the verb after the last " to ".
+    let purpose = lower
+        .rsplit_once(" to ")
+        .and_then(|(_, rest)| rest.split_whitespace().next())
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()));
+    need && purpose.is_some_and(|verb| {
+        verb.len() > 2
+            && code
+                .split(|c: char| !c.is_alphanumeric() && c != '-')
+                .any(|w| w == verb)
+    })
+}
+
 /// "I usually keep the old data around …", "We skip this on staging": the author declines
 /// the step just before.
 pub fn declines(text: &str) -> bool {
@@ -122,6 +148,17 @@ mod tests {
             Some("Take a snapshot of the disk")
         );
         assert_eq!(urged("A snapshot is useful. It is done now."), None);
+    }
+
+    #[test]
+    fn a_need_of_the_block_before_comes_first() {
+        let need = "You'll need to unlock the branch to push the new tag.";
+        assert!(needed_first(need, "git tag v1\ngit push origin v1\n"));
+        assert!(!needed_first(need, "git tag v1\n"));
+        assert!(!needed_first(
+            "Unlock the branch to push the tag.",
+            "git push\n"
+        ));
     }
 
     #[test]

@@ -369,6 +369,7 @@ impl<'a> Walker<'a> {
                             blocks.get(i + 1),
                             Some(Block::Code { .. } | Block::List { .. })
                         );
+                    let made_here = self.made;
                     if !self.paragraph(text, spans, range, leads_into)
                         && (leads_into
                             || !self.instruction_between_steps(text, range, list_next[i]))
@@ -391,6 +392,20 @@ impl<'a> Walker<'a> {
                             }
                             self.lead_in = Some((text.to_string(), self.made));
                         }
+                    }
+                    // "You'll need to disable branch protection to push the new branch." after
+                    // the block that pushes: done before that block.
+                    if self.made == made_here + 1
+                        && i > 0
+                        && matches!(blocks.get(i - 1), Some(Block::Code { .. }))
+                        && let [.., before, _] = &self.pending.1[..]
+                        && before
+                            .code
+                            .as_deref()
+                            .is_some_and(|c| crate::runbook::advice::needed_first(text, c))
+                    {
+                        let n = self.pending.1.len();
+                        self.pending.1.swap(n - 1, n - 2);
                     }
                 }
                 Block::Code {
