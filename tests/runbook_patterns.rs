@@ -1864,6 +1864,11 @@ fn an_instruction_for_ahead_of_time_opens_the_run_and_a_repeat_for_a_case_is_opt
     );
     assert!(phase_steps(&rb, "While it moves").is_empty());
     // A need of the block before, said after it, is done first.
+    // A link to a site generator's shortcode shows as its text.
+    assert_eq!(
+        phase_steps(&rb, "Set up")[0].title,
+        "Install it using the Setup Guide."
+    );
     let tag = phase_steps(&rb, "Tag");
     assert_eq!(
         tag.iter().map(|s| s.kind).collect::<Vec<_>>(),

@@ -74,7 +74,31 @@ pub(crate) fn code_title(code: &str, lang: CodeLang) -> String {
 /// A checklist title: the text without a trailing colon. Never cut here: the screen cuts to its
 /// width, and `plan --format json` keeps the whole title.
 pub(crate) fn short_title(text: &str) -> Cow<'_, str> {
-    Cow::Borrowed(text.trim().trim_end_matches(':').trim_end())
+    let short = text.trim().trim_end_matches(':').trim_end();
+    if short.contains("]({{") {
+        return Cow::Owned(shortcode_links_as_text(short));
+    }
+    Cow::Borrowed(short)
+}
+
+/// "[Production Guide]({{< relref "install" >}})": a link to a site generator's shortcode,
+/// which Markdown leaves as text (its target has blanks), shows as its text.
+fn shortcode_links_as_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("]({{") {
+        let Some(open) = rest[..at].rfind('[') else {
+            break;
+        };
+        let Some(close) = rest[at..].find("}})").map(|c| at + c + 3) else {
+            break;
+        };
+        out.push_str(&rest[..open]);
+        out.push_str(&rest[open + 1..at]);
+        rest = &rest[close..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The sentence of a paragraph that says what the block under it does: the last one when it
@@ -409,6 +433,15 @@ pub(crate) fn quote_label(raw: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shortcode_link_shows_its_text() {
+        assert_eq!(
+            shortcode_links_as_text("Follow the [Setup Guide]({{< relref \"setup\" >}}) first"),
+            "Follow the Setup Guide first"
+        );
+        assert_eq!(shortcode_links_as_text("[a]({{ x"), "[a]({{ x");
+    }
 
     #[test]
     fn an_overview_item_and_the_heading_that_spells_it_out() {
