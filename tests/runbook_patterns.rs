@@ -1701,3 +1701,188 @@ fn instructions_between_an_items_blocks_are_steps_of_their_own() {
         ]
     );
 }
+
+// Instructions the prose gives that no block makes (fidelity, session 13: prose).
+
+#[test]
+fn an_edit_urge_or_habit_in_prose_shapes_the_steps() {
+    use StepKind::{Manual, Shell};
+    let rb = load("50-prose-the-block-leaves");
+    let steps = phase_steps(&rb, "Move");
+    assert_eq!(
+        steps
+            .iter()
+            .map(|s| (s.kind, s.title.as_str(), s.optional))
+            .collect::<Vec<_>>(),
+        [
+            // The edit the prose names and the block does not make comes first.
+            (
+                Manual,
+                "Change the dir option of /etc/cachd/cachd.conf",
+                false
+            ),
+            (
+                Shell,
+                "Once the file has been changed, restart the daemon",
+                false
+            ),
+            // "To do so, stop …" says what the block does.
+            (Shell, "Stop the clients and the daemon.", false),
+            // Urged in a note.
+            (Manual, "Take a snapshot of the volume", false),
+            (Shell, "Copy the data with", false),
+            (
+                Manual,
+                "Set the option port=7001 in /etc/cachd/client.conf",
+                false
+            ),
+            (
+                Shell,
+                "Finally, point the clients at it by setting the option port=7001 in /etc/cachd/client.conf, disable the old unit and enable the new one.",
+                false
+            ),
+            // The author keeps the old data: the delete is optional.
+            (Shell, "The following command deletes the old data", true),
+        ]
+    );
+}
+
+#[test]
+fn an_instruction_after_a_clause_is_a_step_and_a_case_makes_its_list_optional() {
+    use StepKind::{Manual, Shell};
+    let rb = load("51-instructions-in-clauses");
+    let steps = phase_steps(&rb, "Ship");
+    assert_eq!(
+        steps
+            .iter()
+            .map(|s| (s.kind, s.title.as_str(), s.optional))
+            .collect::<Vec<_>>(),
+        [
+            (Shell, "./build --release", false),
+            // Jargon for a verb: "r+ it" has no subject, so it is an imperative.
+            (
+                Manual,
+                "Once the pull request is open, r+ it and ask for a review.",
+                false
+            ),
+            // "When the build is done post …": the clause ends at "done", without a comma.
+            (
+                Manual,
+                "When the build is done post a note in the team channel.",
+                false
+            ),
+            (Shell, "Publish it with", false),
+            // For the case the paragraph opens with only.
+            (Manual, "Get a token for the mirror.", true),
+            (Manual, "Run the purge script.", true),
+            (Shell, "T-5m - Tag the release.", false),
+            // "After this" is a lead, not a clause.
+            (Manual, "After this Update the status page by hand.", false),
+        ]
+    );
+}
+
+#[test]
+fn a_procedure_written_in_one_indented_block_is_its_steps() {
+    use StepKind::{Manual, Shell};
+    let rb = load("52-indented-procedure");
+    // The first line, underlined with a mark Markdown leaves alone, is the title.
+    assert_eq!(rb.title, "Cache failover procedure");
+    let steps = phase_steps(&rb, "Cache failover procedure");
+    assert_eq!(
+        kinds_titles(&steps)[1..7],
+        [
+            // A warning first: the instruction nearest the block titles it.
+            (
+                Manual,
+                "Open another terminal to restart the daemon.".to_string()
+            ),
+            // "...check": the ellipsis goes on from the step before.
+            (Manual, "Check that the daemon answers again.".to_string()),
+            // A preparation said after the block's title sentence comes first.
+            (
+                Manual,
+                "Make sure that you pause the hourly snapshot so that they do not overlap."
+                    .to_string()
+            ),
+            (
+                Manual,
+                "Take a snapshot with the following command".to_string()
+            ),
+            (Manual, "Load it on cache2.".to_string()),
+            // An instruction and the prompt to type it at is no "label: value" fact.
+            (
+                Manual,
+                "Verify the replica: cache> SHOW REPLICA;".to_string()
+            ),
+        ]
+    );
+    let steps = phase_steps(&rb, "Cut over");
+    assert_eq!(
+        kinds_titles(&steps),
+        [
+            (Manual, "These clients talk to cache1".to_string()),
+            (Shell, "Check the route from each client with".to_string()),
+            (Manual, "On cache1, stop writes".to_string()),
+            (Manual, "On cache2, take over as primary".to_string()),
+            // Narrated commands are typed by hand.
+            (Manual, "Point the clients at cache2".to_string()),
+        ]
+    );
+    // The commands under the sentence, and the note before it.
+    assert!(steps[2].detail.contains("cache> STOP WRITES;"));
+    assert!(steps[2].detail.starts_with("From here on, be quick."));
+    assert!(steps[3].detail.contains("PROMOTE") && !steps[3].detail.contains("WRITES"));
+}
+
+#[test]
+fn an_instruction_for_ahead_of_time_opens_the_run_and_a_repeat_for_a_case_is_optional() {
+    use StepKind::{Manual, Shell};
+    let rb = load("53-ahead-and-again");
+    let prepare = phase_steps(&rb, "Prepare");
+    assert_eq!(
+        prepare
+            .iter()
+            .map(|s| (s.kind, s.title.as_str(), s.line))
+            .collect::<Vec<_>>(),
+        [
+            // Said in a later section without steps, done before everything else.
+            (
+                Manual,
+                "You'll probably also want to set a short cache lifetime a day in advance, so that readers switch over quickly.",
+                28
+            ),
+            (Shell, "./check-space", 5),
+        ]
+    );
+    let copy = phase_steps(&rb, "Copy");
+    assert_eq!(
+        copy.iter()
+            .map(|s| (s.kind, s.optional))
+            .collect::<Vec<_>>(),
+        [(Shell, false), (Manual, true)]
+    );
+    assert!(phase_steps(&rb, "While it moves").is_empty());
+    // A need of the block before, said after it, is done first.
+    // A link to a site generator's shortcode shows as its text.
+    assert_eq!(
+        phase_steps(&rb, "Set up")[0].title,
+        "Install it using the Setup Guide."
+    );
+    let tag = phase_steps(&rb, "Tag");
+    assert_eq!(
+        tag.iter().map(|s| s.kind).collect::<Vec<_>>(),
+        [Manual, Shell]
+    );
+}
+
+#[test]
+fn a_blocks_sub_folder_is_its_own_and_the_run_goes_on_above_it() {
+    let rb = load("54-sub-folder");
+    let branch = phase_steps(&rb, "Branch");
+    assert_eq!(branch[0].subtask_folder.as_deref(), Some("vendor/lib"));
+    assert_eq!(branch[1].subtask_folder, None);
+    // The next block goes up out of the sub-folder: it counts on being there.
+    let docs = phase_steps(&rb, "Docs");
+    assert_eq!(docs[0].subtask_folder, None);
+}

@@ -135,6 +135,9 @@ pub struct Walker<'a> {
     /// settings", "Update your Nginx configuration"): the cutover after the detailed steps,
     /// added after the last phase with steps once the walk is done.
     overview_tail: Vec<Step>,
+    /// Instructions for ahead of time ("set the DNS TTL low a day in advance"): they open
+    /// the first phase with steps, whatever section says them.
+    ahead: Vec<Step>,
     /// Every name the runbook sets or reads as a variable: a bare name in capitals among
     /// them is no value to ask for.
     variables: HashSet<String>,
@@ -191,6 +194,7 @@ impl<'a> Walker<'a> {
             remote_section: false,
             between_machines: moves_between_machines(src),
             overview_tail: Vec::new(),
+            ahead: Vec::new(),
             variables: HashSet::new(),
             db_session: None,
             file_lead: None,
@@ -228,6 +232,13 @@ impl<'a> Walker<'a> {
             .collect();
         self.walk_blocks(blocks, None);
         self.flush_steps();
+        self.subtask_folders();
+        let ahead = std::mem::take(&mut self.ahead);
+        if let Some(first) = self.out.phases.iter_mut().find(|p| !p.steps.is_empty()) {
+            first.steps.splice(0..0, ahead);
+        } else if let Some(first) = self.out.phases.first_mut() {
+            first.steps.extend(ahead);
+        }
         let tail = std::mem::take(&mut self.overview_tail);
         if let Some(last) = self
             .out
@@ -283,6 +294,17 @@ impl<'a> Walker<'a> {
                     self.heading(*level, text, range);
                     after_heading = true;
                 }
+                // "Cutover procedure\n^^^^^^": the document's first line, underlined with a
+                // run of one mark Markdown does not read as a heading, is its title.
+                Block::Paragraph { range, .. }
+                    if self.out.title.is_none()
+                        && self.out.phases.is_empty()
+                        && self.made == 0
+                        && let Some(title) = underlined_title(self.src.get(range.clone())) =>
+                {
+                    self.heading(1, title, range);
+                    after_heading = true;
+                }
                 Block::Paragraph {
                     text, spans, range, ..
                 } => {
@@ -324,6 +346,17 @@ impl<'a> Walker<'a> {
                         None => {}
                     }
                     self.note_named(text, spans);
+                    // "I usually keep the old data around" right after the block that deletes
+                    // it: that step is the captain's call.
+                    if i > 0
+                        && matches!(blocks.get(i - 1), Some(Block::Code { .. }))
+                        && made_before > 0
+                        && self.pending.0 == self.phase()
+                        && crate::runbook::advice::declines(text)
+                        && let Some(step) = self.pending.1.last_mut()
+                    {
+                        step.optional = true;
+                    }
                     // A paragraph ending in ":" or before a block introduces it.
                     // "Apply these changes with the following command." leads into the
                     // block below it, even with a caveat between them.
@@ -336,6 +369,7 @@ impl<'a> Walker<'a> {
                             blocks.get(i + 1),
                             Some(Block::Code { .. } | Block::List { .. })
                         );
+                    let made_here = self.made;
                     if !self.paragraph(text, spans, range, leads_into)
                         && (leads_into
                             || !self.instruction_between_steps(text, range, list_next[i]))
@@ -354,9 +388,24 @@ impl<'a> Walker<'a> {
                                 Some(Block::Code { .. } | Block::List { .. })
                             ) {
                                 self.instructions_before_the_lead(text, range);
+                                self.preparation_after_the_title(text, range);
                             }
                             self.lead_in = Some((text.to_string(), self.made));
                         }
+                    }
+                    // "You'll need to disable branch protection to push the new branch." after
+                    // the block that pushes: done before that block.
+                    if self.made == made_here + 1
+                        && i > 0
+                        && matches!(blocks.get(i - 1), Some(Block::Code { .. }))
+                        && let [.., before, _] = &self.pending.1[..]
+                        && before
+                            .code
+                            .as_deref()
+                            .is_some_and(|c| crate::runbook::advice::needed_first(text, c))
+                    {
+                        let n = self.pending.1.len();
+                        self.pending.1.swap(n - 1, n - 2);
                     }
                 }
                 Block::Code {
@@ -381,7 +430,36 @@ impl<'a> Walker<'a> {
                         code,
                         range,
                     };
+                    let made = self.made;
+                    if !*fenced
+                        && after_list.is_none()
+                        && let Some(parts) = crate::runbook::outline::outline(code)
+                    {
+                        self.indented_procedure(parts, range, lead, heading_before);
+                        self.lead_in = None;
+                        lead = None;
+                        after_list = None;
+                        continue;
+                    }
                     self.top_code(&block, lead, after_list, heading_before);
+                    // "… by setting the option port=5433 in /etc/…/postgresql.conf, disable the
+                    // old server:" over a block that does not touch that file: the edit is a
+                    // manual step before it.
+                    if self.made == made + 1
+                        && let Some((title, detail)) =
+                            lead.and_then(|l| crate::runbook::edits::edit_left_to_do(l, code))
+                    {
+                        let line = match i.checked_sub(1).and_then(|k| blocks.get(k)) {
+                            Some(Block::Paragraph { range, .. }) => self.lines.line(range.start),
+                            _ => self.lines.line(range.start),
+                        };
+                        let step = Step::manual(title, line, detail);
+                        self.push_step(step);
+                        let n = self.pending.1.len();
+                        if n >= 2 {
+                            self.pending.1.swap(n - 1, n - 2);
+                        }
+                    }
                     // The paragraph right before a block led into that block, run or not.
                     if lead.is_some() {
                         self.lead_in = None;
@@ -395,7 +473,12 @@ impl<'a> Walker<'a> {
                     // `2.` after a fence at the margin goes on with the procedure it broke.
                     let lead = if *ordered && *start > 1 { None } else { lead };
                     let made = self.made;
+                    // "If something goes wrong, you'll need to:" and its list: every item is
+                    // for that case only.
+                    let before = self.section_conditional;
+                    self.section_conditional |= lead.is_some_and(leads_into_a_case);
                     next_list = self.list(*ordered, *start > 1, items, &[], true, lead);
+                    self.section_conditional = before;
                     // "- Number of commits:" then a block: the item labels it.
                     let label = match items.last().and_then(|i| i.blocks.first()) {
                         Some(Block::Paragraph { text, .. })
@@ -847,7 +930,15 @@ impl<'a> Walker<'a> {
         if *uses > 1 || is_bare_label(text) || is_caveat(text) && earlier {
             return None;
         }
-        Some(short_title(sentence_for_title(text)).into_owned())
+        let title = short_title(sentence_for_title(text));
+        // "… To do so, stop the servers.": the instruction from mid-paragraph, as a title.
+        Some(
+            if title.starts_with(char::is_lowercase) && !text.trim_start().starts_with(&*title) {
+                capitalized(&title)
+            } else {
+                title.into_owned()
+            },
+        )
     }
 
     /// The paragraph that led into this block from further up, when only examples, a caveat
@@ -855,6 +946,89 @@ impl<'a> Walker<'a> {
     fn earlier_lead(&mut self) -> Option<String> {
         let (text, made) = self.lead_in.take()?;
         (made == self.made).then(|| short_title(sentence_for_title(&text)).into_owned())
+    }
+
+    /// Marks the sub-folder each shell block enters for a task of its own (see `folders`),
+    /// unless the next shell block starts by going up out of it.
+    fn subtask_folders(&mut self) {
+        let mut last: Option<(usize, usize)> = None;
+        let mut found: Vec<((usize, usize), String)> = Vec::new();
+        for (p, phase) in self.out.phases.iter().enumerate() {
+            for (s, step) in phase.steps.iter().enumerate() {
+                let Some(code) = step
+                    .code
+                    .as_deref()
+                    .filter(|_| step.kind == StepKind::Shell)
+                else {
+                    continue;
+                };
+                if crate::runbook::folders::goes_up_first(code)
+                    && found.last().is_some_and(|(at, _)| Some(*at) == last)
+                {
+                    found.pop();
+                }
+                if let Some(sub) = crate::runbook::folders::subtask_folder(code) {
+                    found.push(((p, s), sub));
+                }
+                last = Some((p, s));
+            }
+        }
+        for ((p, s), sub) in found {
+            self.out.phases[p].steps[s].subtask_folder = Some(sub);
+        }
+    }
+
+    /// An indented block written as a procedure (see `outline`): each sentence with the
+    /// commands under it is read as a block of its own, that sentence leading into it.
+    fn indented_procedure(
+        &mut self,
+        parts: Vec<crate::runbook::outline::Part>,
+        range: &Range<usize>,
+        lead: Option<&str>,
+        heading_before: bool,
+    ) {
+        let first = self.lines.line(range.start);
+        for part in parts {
+            let start = self.lines.line_start(first + part.line);
+            let sub = start..start + 1;
+            let title = part.title.as_deref();
+            if let Some(t) = title {
+                self.last_text = Some((t.to_string(), 0));
+            }
+            let block = Code {
+                fenced: false,
+                info: "",
+                code: &part.body,
+                range: &sub,
+            };
+            let made = self.made;
+            let lead = title.or(lead);
+            self.top_code(&block, lead, None, heading_before && part.line == 0);
+            if self.made == made
+                && let Some(t) = title
+            {
+                let line = self.lines.line(start);
+                let shown = format!("```\n{}```", part.body);
+                self.push_step(Step::manual(t.to_string(), line, shown));
+            }
+            if self.made > made
+                && crate::runbook::outline::narrated(&part.body)
+                && let Some(step) = self.pending.1.last_mut()
+                && step.kind == StepKind::Shell
+            {
+                step.kind = StepKind::Manual;
+            }
+            if self.made > made
+                && !part.note.is_empty()
+                && let Some(step) = self.pending.1.last_mut()
+            {
+                step.detail = if step.detail.is_empty() {
+                    part.note
+                } else {
+                    format!("{}\n\n{}", part.note, step.detail)
+                };
+            }
+        }
     }
 
     /// A top-level code block: a step, the expected output of the step before, the code of
@@ -1056,6 +1230,7 @@ impl<'a> Walker<'a> {
                     optional: false,
                     estimate_secs: None,
                     repeat: None,
+                    subtask_folder: None,
                 })
             }
             Reading::ByHand { why, code, sql } => {
@@ -1085,6 +1260,7 @@ impl<'a> Walker<'a> {
                     optional: false,
                     estimate_secs: None,
                     repeat: None,
+                    subtask_folder: None,
                 })
             }
             Reading::Output(output) => {
@@ -1490,6 +1666,19 @@ impl<'a> Walker<'a> {
         range: &Range<usize>,
         steps_follow: bool,
     ) -> bool {
+        // "...make sure everything came back up OK.": the ellipsis goes on from the step before.
+        let went_on = text
+            .trim_start()
+            .strip_prefix("...")
+            .or_else(|| text.trim_start().strip_prefix('…'));
+        let owned;
+        let text = match went_on {
+            Some(rest) if rest.trim_start().starts_with(char::is_alphabetic) => {
+                owned = capitalized(rest.trim_start());
+                owned.as_str()
+            }
+            _ => text,
+        };
         let phase = self.open.last().copied();
         let lower = text.to_ascii_lowercase();
         // Before the section's first step, an instruction that does not introduce what follows
@@ -1512,7 +1701,26 @@ impl<'a> Walker<'a> {
             || !text
                 .trim_start()
                 .starts_with(|c: char| c.is_alphanumeric() || c == '*');
-        if !has_steps || remark || states_a_fact(text) || !is_instruction(text) {
+        // "**Note:** … a backup is a clever idea. No seriously, do it now.": urged, even in a
+        // note.
+        if has_steps && let Some(title) = crate::runbook::advice::urged(text) {
+            let line = self.lines.line(range.start);
+            self.push_step(Step::manual(title, line, text.to_string()));
+            return true;
+        }
+        if remark || states_a_fact(text) || !is_instruction(text) {
+            return false;
+        }
+        // "… set the DNS TTL low about a day in advance": done before the run begins, even
+        // from a section with no steps of its own.
+        if crate::runbook::advice::ahead_of_time(text) {
+            let line = self.lines.line(range.start);
+            let title = short_title(sentence_for_title(text)).into_owned();
+            self.made += 1;
+            self.ahead.push(Step::manual(title, line, text.to_string()));
+            return true;
+        }
+        if !has_steps {
             return false;
         }
         let line = self.lines.line(range.start);
@@ -1589,6 +1797,40 @@ impl<'a> Walker<'a> {
         let line = self.lines.line(range.start);
         let detail = told.join(". ") + ".";
         self.push_step(Step::manual(short_title(first).into_owned(), line, detail));
+    }
+
+    /// "Take a full backup with the following command. Make sure that you pause the nightly
+    /// backup so that they don't collide.": a preparation the captain makes before the block,
+    /// said after the sentence that titles it, is a manual step of its own, done first.
+    fn preparation_after_the_title(&mut self, text: &str, range: &Range<usize>) {
+        let all = crate::runbook::title::sentences(text.trim());
+        let titled = sentence_for_title(text);
+        let Some(at) = all
+            .iter()
+            .position(|s| titled.contains(*s) || s.contains(titled))
+        else {
+            return;
+        };
+        let Some(prep) = all[at + 1..].iter().find(|s| {
+            let lower = s.to_ascii_lowercase();
+            [
+                "make sure that you ",
+                "make sure you ",
+                "make sure to ",
+                "be sure to ",
+                "ensure that you ",
+            ]
+            .iter()
+            .any(|p| lower.starts_with(p))
+        }) else {
+            return;
+        };
+        let line = self.lines.line(range.start);
+        self.push_step(Step::manual(
+            short_title(prep).into_owned(),
+            line,
+            prep.to_string(),
+        ));
     }
 
     /// A paragraph made of commands (`\`-continued or one per line), or an instruction to run
@@ -1909,6 +2151,7 @@ impl<'a> Walker<'a> {
                     optional: says_optional(&whole),
                     estimate_secs: step_estimate(&whole),
                     repeat: None,
+                    subtask_folder: None,
                 });
                 last = Some(ItemStep {
                     at,
@@ -2475,6 +2718,23 @@ fn moves_between_machines(src: &str) -> bool {
 
 /// "Finally, if you are not using port-forwarding, make sure …": an instruction for one case,
 /// which the run may pass.
+/// The title of a paragraph that is one line over a run of one punctuation mark (`#######`,
+/// `^^^^^^`), as reStructuredText and plain-text notes underline a title.
+fn underlined_title(raw: Option<&str>) -> Option<&str> {
+    let (title, mark) = raw?.trim().split_once('\n')?;
+    let mark = mark.trim();
+    let c = mark.chars().next()?;
+    let underline = mark.len() >= 3 && "#*~^+=_-".contains(c) && mark.chars().all(|m| m == c);
+    let title = title.trim().trim_end_matches('.');
+    (underline && !title.is_empty()).then_some(title)
+}
+
+/// A paragraph that opens with a condition on the world ("If something goes wrong, …"),
+/// not on the step before ("If that succeeded, …"): what it leads into is for that case.
+fn leads_into_a_case(lead: &str) -> bool {
+    lead.trim_start().to_ascii_lowercase().starts_with("if ") && says_optional(lead)
+}
+
 fn for_a_case(instruction: &str) -> bool {
     let lower = instruction.trim_start().to_ascii_lowercase();
     let rest = ["finally", "then", "now", "next"]
@@ -2764,7 +3024,17 @@ fn replace_token(code: &str, token: &str, with: &str) -> Option<String> {
 /// when the label starts with a verb.
 fn states_a_fact(text: &str) -> bool {
     text.split_once(':').is_some_and(|(label, value)| {
-        !label.is_empty() && !value.trim().is_empty() && label.split_whitespace().count() <= 4
+        // "Verify replication: mysql> SHOW REPLICA STATUS": an instruction and the prompt
+        // to type it at.
+        let prompted = value
+            .split_whitespace()
+            .next()
+            .is_some_and(|w| w.len() > 1 && w.ends_with(['>', '#', '$']))
+            && is_instruction(label);
+        !label.is_empty()
+            && !value.trim().is_empty()
+            && label.split_whitespace().count() <= 4
+            && !prompted
     })
 }
 

@@ -4,6 +4,7 @@
 //! with stable step ids, inputs, danger flags and diagnostics. Parsing never fails: whatever the
 //! text, a model comes back and problems are reported as [`Diagnostic`]s.
 
+mod advice;
 mod asks;
 mod blocks;
 mod choice;
@@ -11,7 +12,9 @@ mod command;
 pub mod danger;
 pub mod diagnostic;
 pub mod duration;
+mod edits;
 pub mod fence;
+mod folders;
 pub mod frontmatter;
 pub mod heading;
 pub mod ids;
@@ -21,6 +24,7 @@ mod lint_steps;
 mod markdown;
 pub mod model;
 mod notation;
+mod outline;
 mod prose;
 mod shape;
 pub mod source;

@@ -105,6 +105,10 @@ pub struct Step {
     /// "# repeat for each commit you want in the release": the step runs once per value, and
     /// each run asks for its inputs again. Holds what it repeats for ("each commit …").
     pub repeat: Option<String>,
+    /// The sub-folder a block enters for a task of its own after entering its working folder
+    /// (`cd rust` … `cd src/tools/cargo`): the steps after it go on in the working folder, as
+    /// the author wrote them, not inside the sub-folder.
+    pub subtask_folder: Option<String>,
 }
 
 /// One option of a choice between alternatives.
@@ -136,6 +140,7 @@ impl Step {
             optional: false,
             estimate_secs: None,
             repeat: None,
+            subtask_folder: None,
         }
     }
 
@@ -249,6 +254,7 @@ impl Runbook {
             optional: false,
             estimate_secs: None,
             repeat: None,
+            subtask_folder: None,
         };
         self.phases[phase.min(last)].steps.push(step);
     }
