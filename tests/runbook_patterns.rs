@@ -1303,8 +1303,12 @@ fn sql_after_a_block_that_opens_a_database_shell_is_typed_there() {
     let drop = phase_steps(&rb, "Drop the old role");
     assert_eq!(drop[0].kind, Manual);
     assert!(drop[0].dangerous.is_some());
-    // A heading above the section where it was opened ends the session.
-    assert_eq!(phase_steps(&rb, "Afterwards")[0].kind, Sql);
+    // A heading above the section where it was opened ends the session, but a runbook that
+    // declares no database reaches it only through such a shell: its later SQL is typed there
+    // too (session 13).
+    let after = phase_steps(&rb, "Afterwards");
+    assert_eq!(after[0].kind, Manual);
+    assert!(after[0].detail.contains("like the runbook's other SQL"));
     // A fence that names its database was written for flightdeck: it runs.
     let own = phase_steps(&rb, "Written for flightdeck");
     assert_eq!(
@@ -1699,5 +1703,74 @@ fn instructions_between_an_items_blocks_are_steps_of_their_own() {
                 false
             ),
         ]
+    );
+}
+
+// Values and environments (session 13): an environment a transcript's prompt names, a folded
+// section's `<summary><hN>` heading.
+
+#[test]
+fn an_environment_the_prompt_names_is_activated_in_the_step() {
+    let rb = load("70-activated-environment");
+    // The folded section's summary heading is a phase like any other.
+    let steps = phase_steps(&rb, "2. Build the site (on release day)");
+    let code = |i: usize| steps[i].code.as_deref().unwrap_or("");
+    assert_eq!(steps.len(), 3);
+    // `(sitetools) $ mkdocs build`: the environment activated above is activated again,
+    // since each step is a fresh shell.
+    assert!(code(1).starts_with("eval \"$(conda shell.bash hook)\" && conda activate sitetools"));
+    assert!(code(1).trim_end().ends_with("mkdocs build --strict"));
+    // The block that activates it and a block at a plain prompt are left as written.
+    assert_eq!(code(0).matches("conda activate").count(), 1);
+    assert_eq!(code(2).trim_end(), "linkcheck site/");
+}
+
+#[test]
+fn a_line_that_lost_its_program_runs_under_the_program_the_runbook_uses() {
+    let rb = load("71-lost-program");
+    let steps = phase_steps(&rb, "Upgrade each member");
+    // `member status` is run by `kvctl` elsewhere: the bare line gets its program back.
+    assert_eq!(
+        steps[0].code.as_deref(),
+        Some("kvctl member status --endpoints=db1:2379\ncurl http://db1:2379/version\n")
+    );
+    assert!(
+        warnings(&rb)
+            .iter()
+            .any(|(line, m)| *line == 14 && m.contains("lacks its program"))
+    );
+    // A subcommand no program of the runbook runs is left as written.
+    let clean = phase_steps(&rb, "Clean up");
+    assert_eq!(
+        clean[0].code.as_deref(),
+        Some("git status\nstatus report\n")
+    );
+}
+
+#[test]
+fn a_second_procedure_the_introduction_links_to_is_optional() {
+    use StepKind::{Manual, Shell};
+    let rb = load("72-second-procedure");
+    // The first procedure the introduction names is the run's: mandatory.
+    let app = phase_steps(&rb, "Create the new role");
+    assert!(app.iter().all(|s| !s.optional));
+    // The one "rotated differently" is its own job: the run may pass each of its steps.
+    let admin = phase_steps(&rb, "Rotating the admin password");
+    assert_eq!(
+        admin
+            .iter()
+            .map(|s| (s.kind, s.optional))
+            .collect::<Vec<_>>(),
+        [(Shell, true), (Manual, true)]
+    );
+    // A later `sql` block is typed in a database shell like the runbook's other SQL, not run on
+    // a database the runbook never declares.
+    let trouble = phase_steps(&rb, "Troubleshooting");
+    assert_eq!(
+        trouble
+            .iter()
+            .map(|s| (s.kind, s.optional))
+            .collect::<Vec<_>>(),
+        [(Manual, true)]
     );
 }

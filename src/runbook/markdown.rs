@@ -141,6 +141,9 @@ pub struct Walker<'a> {
     /// A block opened an interactive database shell (`mysql --host … -p`): the `sql` blocks
     /// after it are typed there, until a heading at this level or above.
     db_session: Option<u8>,
+    /// Whether any block opened a database shell: in a runbook that declares no database, its
+    /// later `sql` blocks (a troubleshooting query) are typed in such a shell too.
+    session_opened: bool,
     /// Choices made so far (their group numbers).
     choices: usize,
     /// A paragraph said "Or" / "Alternatively": the next step is an alternative to the last.
@@ -163,6 +166,8 @@ pub struct Walker<'a> {
     tab_groups: Vec<(Vec<String>, usize)>,
     /// How many tab sets the walk is inside: deeper ones stay reference (see `MAX_TAB_DEPTH`).
     tab_depth: usize,
+    /// Environments the runbook activates (`conda activate rever`): name, activation.
+    activations: Vec<crate::runbook::environment::Activation>,
 }
 
 /// Tab sets nested deeper than this are shown, not read: each level is a recursion.
@@ -193,6 +198,7 @@ impl<'a> Walker<'a> {
             overview_tail: Vec::new(),
             variables: HashSet::new(),
             db_session: None,
+            session_opened: false,
             file_lead: None,
             hosts: Vec::new(),
             choices: 0,
@@ -204,6 +210,7 @@ impl<'a> Walker<'a> {
             tab: None,
             tab_groups: Vec::new(),
             tab_depth: 0,
+            activations: Vec::new(),
         }
     }
 
@@ -211,6 +218,11 @@ impl<'a> Walker<'a> {
         self.remote_section = self.between_machines;
         self.variables = variable_names(self.src);
         for line in self.src.lines() {
+            if let Some(found) = crate::runbook::environment::activation(line)
+                && !self.activations.iter().any(|a| a.name == found.name)
+            {
+                self.activations.push(found);
+            }
             if let Some(host) = prompt_host(line)
                 && !self.hosts.iter().any(|h| h == host)
             {
@@ -243,6 +255,10 @@ impl<'a> Walker<'a> {
         self.split_steps();
         self.named_placeholders();
         self.merge_spellings();
+        self.separate_procedures();
+        for (line, message) in crate::runbook::lost_program::restore(&mut self.out.phases) {
+            self.warn(line, 1, message);
+        }
         self.out
     }
 
@@ -432,7 +448,13 @@ impl<'a> Walker<'a> {
                     };
                     let closed = html.matches("</details>").count();
                     self.details = (self.details + opened).saturating_sub(closed);
-                    self.describe(range.clone());
+                    // ... and its `<hN>` is that section's heading: a phase like any other.
+                    if let Some((level, text)) = section.then(|| summary_heading(html)).flatten() {
+                        self.heading(level, &text, range);
+                        after_heading = true;
+                    } else {
+                        self.describe(range.clone());
+                    }
                 }
             }
             if offered && self.made == made_before {
@@ -1112,6 +1134,37 @@ impl<'a> Walker<'a> {
 
     /// How a code block reads: its label first, then its shape, then the prose before it.
     fn read(&mut self, block: &Code<'_>, lead: Option<&str>) -> Reading {
+        let reading = self.read_block(block, lead);
+        // `(rever) $ rever …` after `conda activate rever`: the commands need that environment,
+        // which a fresh `bash -c` does not have.
+        if let Reading::Step {
+            lang,
+            commands,
+            expected,
+            inferred,
+        } = reading
+        {
+            let activate = crate::runbook::environment::prompt_env(block.code).and_then(|env| {
+                self.activations
+                    .iter()
+                    .find(|a| a.name == env && !commands.contains(&a.said))
+                    .map(|a| &a.run)
+            });
+            let commands = match activate {
+                Some(run) => format!("{run}\n{commands}"),
+                None => commands,
+            };
+            return Reading::Step {
+                lang,
+                commands,
+                expected,
+                inferred,
+            };
+        }
+        reading
+    }
+
+    fn read_block(&mut self, block: &Code<'_>, lead: Option<&str>) -> Reading {
         let lang_word = if block.fenced {
             info_lang(block.info).into_owned()
         } else {
@@ -1216,6 +1269,13 @@ impl<'a> Walker<'a> {
                         sql: true,
                     };
                 }
+                if lang == CodeLang::Sql && self.session_opened && !declared {
+                    return Reading::ByHand {
+                        why: "is typed in a database shell, like the runbook's other SQL",
+                        code: code.to_string(),
+                        sql: true,
+                    };
+                }
                 Reading::Step {
                     lang,
                     commands: code.to_string(),
@@ -1251,6 +1311,7 @@ impl<'a> Walker<'a> {
         if why == DATABASE_SHELL {
             let current = self.open.last().map_or(1, |&i| self.out.phases[i].level);
             self.db_session = Some(current.saturating_sub(1).max(1));
+            self.session_opened = true;
         }
     }
 
@@ -2321,6 +2382,104 @@ impl<'a> Walker<'a> {
             phase.steps.insert(0, step);
         }
     }
+}
+
+impl Walker<'_> {
+    /// "This explains how to rotate [Application Credentials](#rotating-application-credentials).
+    /// [Admin Credentials](#rotating-admin-credentials) are rotated differently.": an
+    /// introduction whose prose links to two or three of the file's own sections names
+    /// procedures of their own. The first is the runbook's; the steps of the others (and of
+    /// their subsections) are done only when that is the job, so the run may pass them.
+    fn separate_procedures(&mut self) {
+        let mut anchors: Vec<String> = Vec::new();
+        for para in self.out.description.split("\n\n") {
+            let t = para.trim_start();
+            let listed = t.starts_with(['-', '*', '+', '|', '>'])
+                || t.split_once(". ")
+                    .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+            if listed {
+                continue;
+            }
+            for (at, _) in para.match_indices("](#") {
+                let rest = &para[at + 3..];
+                if let Some(end) = rest.find(')') {
+                    let anchor = rest[..end].to_ascii_lowercase();
+                    if !anchors.contains(&anchor) {
+                        anchors.push(anchor);
+                    }
+                }
+            }
+        }
+        if !(2..=3).contains(&anchors.len()) {
+            return;
+        }
+        // (The first may be the heading that became the runbook's title.)
+        let title = self.out.title.as_deref().map(heading_anchor);
+        let first_is_title = title.as_ref() == anchors.first();
+        let found: Vec<usize> = anchors
+            .iter()
+            .skip(usize::from(first_is_title))
+            .filter_map(|a| {
+                self.out
+                    .phases
+                    .iter()
+                    .position(|p| heading_anchor(&p.title) == *a)
+            })
+            .collect();
+        let levels: Vec<u8> = self.out.phases.iter().map(|p| p.level).collect();
+        let named = found.len() + usize::from(first_is_title);
+        if named != anchors.len() || found.iter().any(|&i| levels[i] != levels[found[0]]) {
+            return;
+        }
+        for &i in &found[usize::from(!first_is_title)..] {
+            let end = (i + 1..levels.len())
+                .find(|&k| levels[k] <= levels[i])
+                .unwrap_or(levels.len());
+            for phase in &mut self.out.phases[i..end] {
+                for step in &mut phase.steps {
+                    step.optional = true;
+                }
+            }
+        }
+    }
+}
+
+/// The anchor a site makes of a heading: `Rotating admin credentials` →
+/// `rotating-admin-credentials` (lowercase, spaces to `-`, other punctuation dropped).
+fn heading_anchor(title: &str) -> String {
+    title
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c.to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `<summary><h2>5. Run rever.</h2></summary>`: the level and text of the heading a folded
+/// section's summary holds, tags inside it dropped.
+fn summary_heading(html: &str) -> Option<(u8, String)> {
+    let at = html.find("<summary>")? + "<summary>".len();
+    let rest = html[at..].trim_start();
+    let level = rest.strip_prefix("<h")?.bytes().next()?;
+    if !(b'1'..=b'6').contains(&level) {
+        return None;
+    }
+    let open = rest.find('>')? + 1;
+    let close = rest.find("</h")?;
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in rest.get(open..close)?.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!text.is_empty()).then(|| (level - b'0', text))
 }
 
 /// "Step 5: repeat …" → "repeat …": a heading's label that says only where it is.
