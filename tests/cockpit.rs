@@ -938,3 +938,38 @@ fn a_resumed_run_keeps_its_inputs_but_asks_again_for_secrets() {
         "DEPLOY_ID is known, the webhook is asked again"
     );
 }
+
+/// A value picked where it is needed (a commit) is offered again, to keep or change, at the
+/// first step of a later section that uses it; the run's version is not asked again.
+#[test]
+fn a_new_section_offers_its_commit_again() {
+    let mut r = rig("tests/patterns/73-values-per-section.md");
+    r.app.values.insert("VERSION".into(), "1.2.3".into());
+    r.app.values.insert("commit-id".into(), "abc123".into());
+    r.select("git log -1 --format=%s <commit-id> >> notes/<VERSION>.md");
+    r.press(key(KeyCode::Enter));
+    let Some(Dialog::Inputs { fields, run, .. }) = &r.app.dialog else {
+        panic!("offers the commit again: {:?}", r.app.dialog);
+    };
+    assert!(*run);
+    assert_eq!(
+        fields
+            .iter()
+            .map(|f| (f.name.as_str(), f.value.as_str()))
+            .collect::<Vec<_>>(),
+        [("commit-id", "abc123")]
+    );
+    // Enter keeps it and runs the step: the form is not asked again.
+    let fx = r.press(key(KeyCode::Enter));
+    assert!(r.app.dialog.is_none(), "{:?}", r.app.dialog);
+    let started = fx.iter().any(|e| {
+        matches!(
+            e,
+            Effect::Append {
+                kind: flightdeck::journal::EventKind::StepStarted { .. },
+                ..
+            }
+        )
+    });
+    assert!(started, "runs: {fx:?}");
+}

@@ -1774,3 +1774,27 @@ fn a_second_procedure_the_introduction_links_to_is_optional() {
         [(Manual, true)]
     );
 }
+
+#[test]
+fn one_placeholder_for_several_values_is_asked_where_each_is_meant() {
+    let rb = load("73-values-per-section");
+    // The release version is one value for the whole run.
+    let note = phase_steps(&rb, "Note the change");
+    assert_eq!(note[0].inputs, ["commit-id", "VERSION"]);
+    // A commit is picked where it is needed: a later section asks again, offering the value.
+    assert_eq!(note[0].renew, ["commit-id"]);
+    assert!(phase_steps(&rb, "Backport the fix")[0].renew.is_empty());
+    // One stand-in given to two flags of one command is two values, named by their flags.
+    let weekly = phase_steps(&rb, "Weekly summary");
+    assert_eq!(
+        weekly[0].inputs,
+        ["SINCE_YYYY-MM-DD", "UNTIL_YYYY-MM-DD", "VERSION"]
+    );
+    assert_eq!(
+        weekly[0].code.as_deref(),
+        Some(
+            "./bin/weekly --since <SINCE_YYYY-MM-DD> --until <UNTIL_YYYY-MM-DD> --tag v<VERSION>\n"
+        )
+    );
+    assert!(weekly[0].renew.is_empty());
+}

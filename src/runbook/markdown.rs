@@ -256,6 +256,8 @@ impl<'a> Walker<'a> {
         self.named_placeholders();
         self.merge_spellings();
         self.separate_procedures();
+        crate::runbook::values::split_by_flag(&mut self.out.phases);
+        crate::runbook::values::mark_renewed(&mut self.out.phases);
         for (line, message) in crate::runbook::lost_program::restore(&mut self.out.phases) {
             self.warn(line, 1, message);
         }
@@ -1078,6 +1080,7 @@ impl<'a> Walker<'a> {
                     optional: false,
                     estimate_secs: None,
                     repeat: None,
+                    renew: Vec::new(),
                 })
             }
             Reading::ByHand { why, code, sql } => {
@@ -1107,6 +1110,7 @@ impl<'a> Walker<'a> {
                     optional: false,
                     estimate_secs: None,
                     repeat: None,
+                    renew: Vec::new(),
                 })
             }
             Reading::Output(output) => {
@@ -1970,6 +1974,7 @@ impl<'a> Walker<'a> {
                     optional: says_optional(&whole),
                     estimate_secs: step_estimate(&whole),
                     repeat: None,
+                    renew: Vec::new(),
                 });
                 last = Some(ItemStep {
                     at,

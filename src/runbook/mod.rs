@@ -27,6 +27,7 @@ mod prose;
 mod shape;
 pub mod source;
 mod title;
+mod values;
 mod words;
 
 use std::path::Path;

@@ -105,6 +105,10 @@ pub struct Step {
     /// "# repeat for each commit you want in the release": the step runs once per value, and
     /// each run asks for its inputs again. Holds what it repeats for ("each commit …").
     pub repeat: Option<String>,
+    /// Inputs this step asks for again, offering the value they hold: it is the first step of
+    /// its section to use a value of a kind a runbook picks anew where it needs one (a commit,
+    /// a pod), so the value an earlier section gave may not be this section's.
+    pub renew: Vec<String>,
 }
 
 /// One option of a choice between alternatives.
@@ -136,6 +140,7 @@ impl Step {
             optional: false,
             estimate_secs: None,
             repeat: None,
+            renew: Vec::new(),
         }
     }
 
@@ -249,6 +254,7 @@ impl Runbook {
             optional: false,
             estimate_secs: None,
             repeat: None,
+            renew: Vec::new(),
         };
         self.phases[phase.min(last)].steps.push(step);
     }
