@@ -1798,3 +1798,19 @@ fn one_placeholder_for_several_values_is_asked_where_each_is_meant() {
     );
     assert!(weekly[0].renew.is_empty());
 }
+
+#[test]
+fn addresses_of_an_example_declared_local_are_inputs() {
+    let rb = load("74-local-example");
+    let check = phase_steps(&rb, "Check");
+    assert_eq!(check[0].inputs, ["ENDPOINT_4001", "ENDPOINT_14001"]);
+    assert_eq!(
+        check[0].code.as_deref(),
+        Some(
+            "kvctl --endpoints=<ENDPOINT_4001>,<ENDPOINT_14001> health\ncurl http://<ENDPOINT_4001>/version\n"
+        )
+    );
+    // Outside the section that declares the example, a local address is meant as written.
+    let after = phase_steps(&rb, "Afterwards");
+    assert!(after[0].inputs.is_empty());
+}

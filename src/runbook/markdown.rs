@@ -255,12 +255,13 @@ impl<'a> Walker<'a> {
         self.split_steps();
         self.named_placeholders();
         self.merge_spellings();
-        self.separate_procedures();
-        crate::runbook::values::split_by_flag(&mut self.out.phases);
-        crate::runbook::values::mark_renewed(&mut self.out.phases);
         for (line, message) in crate::runbook::lost_program::restore(&mut self.out.phases) {
             self.warn(line, 1, message);
         }
+        self.separate_procedures();
+        crate::runbook::example_addresses::ask_for_example_addresses(&mut self.out.phases);
+        crate::runbook::values::split_by_flag(&mut self.out.phases);
+        crate::runbook::values::mark_renewed(&mut self.out.phases);
         self.out
     }
 

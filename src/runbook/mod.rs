@@ -12,6 +12,7 @@ pub mod danger;
 pub mod diagnostic;
 pub mod duration;
 mod environment;
+mod example_addresses;
 pub mod fence;
 pub mod frontmatter;
 pub mod heading;
