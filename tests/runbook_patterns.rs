@@ -1814,3 +1814,17 @@ fn addresses_of_an_example_declared_local_are_inputs() {
     let after = phase_steps(&rb, "Afterwards");
     assert!(after[0].inputs.is_empty());
 }
+
+#[test]
+fn blocks_that_act_on_a_disk_attached_to_another_machine_are_typed_there() {
+    use StepKind::{Manual, Shell};
+    let rb = load("75-attached-disk");
+    let steps: Vec<&Step> = rb.steps().map(|(_, s)| s).collect();
+    assert_eq!(
+        steps.iter().map(|s| s.kind).collect::<Vec<_>>(),
+        // The mount runs on helper-vm; the cloud's own tool and what follows the detach run here.
+        [Shell, Shell, Manual, Shell, Shell, Shell]
+    );
+    assert!(steps[2].detail.starts_with("Do this on helper-vm"));
+    assert!(steps[2].inputs.is_empty());
+}

@@ -5,6 +5,7 @@
 //! text, a model comes back and problems are reported as [`Diagnostic`]s.
 
 mod asks;
+mod attached_disks;
 mod blocks;
 mod choice;
 mod command;
