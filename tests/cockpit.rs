@@ -973,3 +973,56 @@ fn a_new_section_offers_its_commit_again() {
     });
     assert!(started, "runs: {fx:?}");
 }
+
+/// A step run for each value its lines count asks only for what is new each time (the disk
+/// number and its snapshot), offering the rest (the user) as it is.
+#[test]
+fn a_counted_step_repeats_with_only_its_counted_inputs_empty() {
+    let mut r = rig("tests/patterns/76-counted-lines.md");
+    r.select("Create a disk from each snapshot");
+    let id = r
+        .app
+        .selected_step()
+        .map(|s| s.id.clone())
+        .expect("selected");
+    for (k, v) in [("USERNAME", "ana"), ("N", "1"), ("SNAPSHOT", "snap-a")] {
+        r.app.values.insert(k.into(), v.into());
+    }
+    // Its first run offers the counted values the run holds, to keep or change.
+    r.press(key(KeyCode::Enter));
+    assert!(
+        matches!(&r.app.dialog, Some(Dialog::Inputs { fields, .. }) if fields.len() == 2 && fields[0].value == "1"),
+        "{:?}",
+        r.app.dialog
+    );
+    let fx = r.press(key(KeyCode::Enter));
+    r.settle(fx);
+    r.app.running.clear();
+    r.app.pending_starts.clear();
+    r.settle(vec![Effect::Append {
+        kind: flightdeck::journal::EventKind::StepFinished {
+            attempt: 1,
+            exit_code: Some(0),
+            signal: None,
+            duration_ms: 5,
+            bytes: 0,
+            output_sha256: String::new(),
+            last_lines: Vec::new(),
+            ended_at: None,
+        },
+        step: Some(id.clone()),
+    }]);
+    assert_eq!(r.app.status_of(&id), StepStatus::Succeeded);
+    r.press(key(KeyCode::Enter));
+    let Some(Dialog::Inputs { fields, run, .. }) = &r.app.dialog else {
+        panic!("asks for the next disk: {:?}", r.app.dialog);
+    };
+    assert!(*run);
+    assert_eq!(
+        fields
+            .iter()
+            .map(|f| (f.name.as_str(), f.value.as_str()))
+            .collect::<Vec<_>>(),
+        [("USERNAME", "ana"), ("N", ""), ("SNAPSHOT", "")]
+    );
+}

@@ -521,10 +521,11 @@ fn braced_placeholders_are_inputs_and_elisions_do_not_run() {
     let rb = load("18-brace-placeholders");
     let steps = &rb.phases[0].steps;
     assert_eq!(steps[0].inputs, ["NAMESPACE", "POD"]);
-    assert_eq!(steps[1].inputs, ["USER_NAME", "snapshot-1", "snapshot-2"]);
+    // Lines that count (`-1`, `-2`) before the `...` are one line run for each (session 13).
+    assert_eq!(steps[1].inputs, ["USER_NAME", "N", "snapshot-n"]);
     let code = steps[1].code.as_deref().unwrap_or("");
     assert!(!code.contains("..."), "the elision is dropped: {code}");
-    assert_eq!(code.lines().count(), 2);
+    assert_eq!(code.lines().count(), 1);
     assert!(steps[1].detail.contains("`...`"), "{}", steps[1].detail);
     // awk bodies, curl's %{…}, ${VAR} and brace expansions are shell, not placeholders.
     assert_eq!(steps[2].inputs, ["BASE_URL"]);
@@ -1827,4 +1828,24 @@ fn blocks_that_act_on_a_disk_attached_to_another_machine_are_typed_there() {
     );
     assert!(steps[2].detail.starts_with("Do this on helper-vm"));
     assert!(steps[2].inputs.is_empty());
+}
+
+#[test]
+fn lines_that_count_before_an_ellipsis_are_one_line_run_for_each() {
+    let rb = load("76-counted-lines");
+    let steps: Vec<&Step> = rb.steps().map(|(_, s)| s).collect();
+    assert_eq!(
+        steps[0].code.as_deref(),
+        Some("gcloud compute disks create restore-{USERNAME}-{N} --source-snapshot {SNAPSHOT}\n")
+    );
+    assert!(steps[0].repeat.is_some());
+    // The counter and the counted stand-in are new each time; the user is not.
+    assert_eq!(steps[0].inputs, ["USERNAME", "N", "SNAPSHOT"]);
+    assert_eq!(steps[0].renew, ["N", "SNAPSHOT"]);
+    // Lines that do not count stay as they are, `...` dropped.
+    assert!(steps[1].repeat.is_none());
+    assert_eq!(
+        steps[1].code.as_deref(),
+        Some("gcloud compute disks list --filter=name~restore\necho done\n")
+    );
 }

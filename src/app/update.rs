@@ -535,7 +535,9 @@ fn ask_share_inputs(app: &mut App) {
 const SHARE_DIALOG: &str = "Sharing this run";
 
 /// Enter on a step that repeats ("for each commit …") and has run: it runs again, with its
-/// inputs asked anew, so that each run takes the next value.
+/// inputs asked anew, so that each run takes the next value. A step that says which of its
+/// inputs are new each time (`Step::renew`: the disk number, not the user) offers the others
+/// as they are.
 fn repeat(app: &mut App, step: &crate::runbook::Step) {
     let fields: Vec<InputField> = step
         .inputs
@@ -543,7 +545,11 @@ fn repeat(app: &mut App, step: &crate::runbook::Step) {
         .map(|name| InputField {
             secret: app.is_secret(name),
             prompt: None,
-            value: String::new(),
+            value: if step.renew.is_empty() || step.renew.contains(name) {
+                String::new()
+            } else {
+                app.values.get(name).cloned().unwrap_or_default()
+            },
             name: name.clone(),
         })
         .collect();

@@ -64,6 +64,7 @@ pub fn on_the_instance(phases: &mut [Phase]) {
         }
         step.kind = StepKind::Manual;
         step.inputs.clear();
+        step.renew.clear();
         step.sets.clear();
         let note = format!(
             "Do this on {name}, where the disks are attached (an earlier step attached them)."

@@ -1032,6 +1032,14 @@ impl<'a> Walker<'a> {
                 } else {
                     commands
                 };
+                // `disk-1 … disk-2 …` then `...`: one line, run for each value it counts.
+                let series = elided
+                    .then(|| crate::runbook::series::counted(&commands))
+                    .flatten();
+                let commands = match &series {
+                    Some((line, _)) => format!("{line}\n"),
+                    None => commands,
+                };
                 let commands = match kind {
                     StepKind::Shell => {
                         let commands = name_stand_ins(&commands).unwrap_or(commands);
@@ -1058,6 +1066,10 @@ impl<'a> Walker<'a> {
                 };
                 let detail = if kind == StepKind::Shell && never_ends(&commands) {
                     "Runs until you stop it: press c when you have seen enough.".to_string()
+                } else if series.is_some() {
+                    "The runbook's `...` stands for more lines like these, one for each value \
+                     they count: this step runs once for each; Enter runs it for the next."
+                        .to_string()
                 } else if elided {
                     "The runbook's `...` stands for more lines like these: this step runs the \
                      lines shown; add the others with `!` (run code from this pane)."
@@ -1081,8 +1093,11 @@ impl<'a> Walker<'a> {
                     choice: None,
                     optional: false,
                     estimate_secs: None,
-                    repeat: None,
-                    renew: Vec::new(),
+                    repeat: series
+                        .as_ref()
+                        .map(|_| "each one the runbook's `...` stands for".to_string()),
+                    // (What the lines count is new each time; the rest is offered as it is.)
+                    renew: series.map(|(_, counted)| counted).unwrap_or_default(),
                 })
             }
             Reading::ByHand { why, code, sql } => {

@@ -26,6 +26,7 @@ mod markdown;
 pub mod model;
 mod notation;
 mod prose;
+mod series;
 mod shape;
 pub mod source;
 mod title;
