@@ -68,7 +68,8 @@ pub fn ask_for_example_addresses(phases: &mut [Phase]) {
                     continue;
                 };
                 let found = addresses(code);
-                if found.is_empty() {
+                // (Beyond a few members it is no example cluster: leave it, and the work linear.)
+                if found.is_empty() || found.len() > 16 {
                     continue;
                 }
                 let mut text = code.to_string();
