@@ -46,6 +46,13 @@ pub fn activation(line: &str) -> Option<Activation> {
     }
 }
 
+/// Whether a line is an activation this module put before a block's commands: a title is
+/// the author's first command, not it.
+pub fn is_activation_run(line: &str) -> bool {
+    line.starts_with("eval \"$(conda shell.bash hook)\" && conda activate ")
+        || line.starts_with("source ") && line.ends_with("/bin/activate || exit")
+}
+
 /// The environment a transcript's prompt names: `(rever) $ git fetch` → `rever`. A root-style
 /// `(postgres)# ` prompt is another user's shell, not an environment.
 pub fn prompt_env(code: &str) -> Option<&str> {
@@ -76,6 +83,13 @@ mod tests {
         assert_eq!(
             (a.name.as_str(), a.run.as_str()),
             (".venv", "source .venv/bin/activate || exit")
+        );
+        assert!(is_activation_run(&a.run));
+        // A block titled by its first line is titled by the author's command.
+        let code = format!("{}\nrever --activities authors\n", a.run);
+        assert_eq!(
+            crate::runbook::title::code_title(&code, crate::runbook::command::CodeLang::Shell),
+            "rever --activities authors"
         );
         assert!(activation("conda create -n rever").is_none());
         assert!(activation("echo conda").is_none());

@@ -50,10 +50,9 @@ pub(crate) fn leading_comment(code: &str, lang: CodeLang) -> Option<&str> {
 
 /// A title from the block's first line: a leading comment (`# …`, `-- …`) or the command itself.
 pub(crate) fn code_title(code: &str, lang: CodeLang) -> String {
-    let first = code
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with("#!"));
+    let first = code.lines().map(str::trim).find(|l| {
+        !l.is_empty() && !l.starts_with("#!") && !crate::runbook::environment::is_activation_run(l)
+    });
     let Some(first) = first else {
         return lang.name().to_string();
     };
