@@ -1849,3 +1849,15 @@ fn lines_that_count_before_an_ellipsis_are_one_line_run_for_each() {
         Some("gcloud compute disks list --filter=name~restore\necho done\n")
     );
 }
+
+#[test]
+fn a_block_the_prose_says_will_ask_is_typed_by_hand() {
+    use StepKind::{Manual, Shell};
+    let rb = load("77-will-be-asked");
+    let steps = phase_steps(&rb, "Generate");
+    assert_eq!(
+        steps.iter().map(|s| s.kind).collect::<Vec<_>>(),
+        [Manual, Shell]
+    );
+    assert!(steps[0].detail.contains("asks for an answer"));
+}

@@ -306,6 +306,27 @@ impl<'a> Walker<'a> {
                 Block::Paragraph {
                     text, spans, range, ..
                 } => {
+                    // "After running this command, you will be asked to …" under a block: it
+                    // is typed by hand.
+                    if let Some(Block::Code { range: code, .. }) =
+                        i.checked_sub(1).map(|k| &blocks[k])
+                        && crate::runbook::prose::says_it_will_ask(text)
+                    {
+                        let at = self.lines.line(code.start);
+                        if let Some(step) = self
+                            .pending
+                            .1
+                            .last_mut()
+                            .filter(|s| s.kind == StepKind::Shell && s.line == at)
+                        {
+                            step.kind = StepKind::Manual;
+                            step.inputs.clear();
+                            step.sets.clear();
+                            step.detail = "Do this in your own terminal: the runbook says it asks \
+                                           for an answer on the terminal."
+                                .to_string();
+                        }
+                    }
                     let or = offers_an_alternative(text);
                     self.alternative_next |= or;
                     let lower = text.to_ascii_lowercase();

@@ -676,6 +676,23 @@ pub fn offered_example(text: &str) -> Option<(String, &str)> {
 
 /// Whether a paragraph announces output rather than a command: what follows it is what the
 /// captain should see, not something to run.
+/// "After running this command, you will be asked to provide the type of hub": the block
+/// before stops for an answer on the terminal, which a step does not have.
+pub fn says_it_will_ask(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    let first = lower.split(". ").next().unwrap_or("");
+    [
+        "you will be asked",
+        "you'll be asked",
+        "you will be prompted",
+        "you'll be prompted",
+        "it will ask you",
+        "will prompt you",
+    ]
+    .iter()
+    .any(|p| first.contains(p))
+}
+
 pub fn announces_output(text: &str) -> bool {
     let t = text.trim().to_ascii_lowercase();
     let t = t.trim_start_matches(|c: char| !c.is_alphanumeric());
