@@ -1861,3 +1861,14 @@ fn a_block_the_prose_says_will_ask_is_typed_by_hand() {
     );
     assert!(steps[0].detail.contains("asks for an answer"));
 }
+
+#[test]
+fn a_value_word_in_capitals_as_a_files_name_is_an_input() {
+    let rb = load("78-name-in-a-path");
+    let plan = phase_steps(&rb, "Plan");
+    assert_eq!(
+        plan[0].code.as_deref(),
+        Some("terraform plan -var-file=projects/<CLUSTER>.tfvars\ncat docs/README.md\n")
+    );
+    assert_eq!(plan[0].inputs, ["CLUSTER"]);
+}
