@@ -1872,3 +1872,17 @@ fn a_value_word_in_capitals_as_a_files_name_is_an_input() {
     );
     assert_eq!(plan[0].inputs, ["CLUSTER"]);
 }
+
+#[test]
+fn a_tip_that_says_which_folder_to_run_in_enters_it_for_the_next_block() {
+    let rb = load("79-folder-in-a-tip");
+    let steps = phase_steps(&rb, "Render");
+    assert_eq!(
+        steps[0].code.as_deref(),
+        Some(
+            "cd clusters || exit\njsonnet $CLUSTER_NAME.jsonnet > $CLUSTER_NAME.yaml\ncd - >/dev/null\n"
+        )
+    );
+    // Only the block the tip is about: the folder does not carry.
+    assert_eq!(steps[1].code.as_deref(), Some("git status\n"));
+}

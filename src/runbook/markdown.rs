@@ -168,6 +168,9 @@ pub struct Walker<'a> {
     tab_depth: usize,
     /// Environments the runbook activates (`conda activate rever`): name, activation.
     activations: Vec<crate::runbook::environment::Activation>,
+    /// "Make sure to run this command inside the `eksctl` directory" just above: the folder
+    /// the next block runs in (entered and left again, so nothing after it moves).
+    folder_next: Option<String>,
 }
 
 /// Tab sets nested deeper than this are shown, not read: each level is a recursion.
@@ -211,6 +214,7 @@ impl<'a> Walker<'a> {
             tab_groups: Vec::new(),
             tab_depth: 0,
             activations: Vec::new(),
+            folder_next: None,
         }
     }
 
@@ -409,6 +413,17 @@ impl<'a> Walker<'a> {
                     if let Some(body) = fence_body(self.src, range) {
                         self.tab_set(body, lead);
                     }
+                }
+                Block::Code {
+                    fenced: true,
+                    info,
+                    code,
+                    ..
+                } if info.trim().starts_with("{")
+                    && crate::runbook::prose::folder_to_run_in(code).is_some() =>
+                {
+                    // A MyST note (```{tip}) that says where to run the next block.
+                    self.folder_next = crate::runbook::prose::folder_to_run_in(code);
                 }
                 Block::Code {
                     fenced,
@@ -688,6 +703,7 @@ impl<'a> Walker<'a> {
         };
         self.last_text = None;
         self.lead_in = None;
+        self.folder_next = None;
         self.section_conditional = false;
         self.remote_section = self.between_machines;
         self.file_lead = None;
@@ -1177,6 +1193,7 @@ impl<'a> Walker<'a> {
     /// How a code block reads: its label first, then its shape, then the prose before it.
     fn read(&mut self, block: &Code<'_>, lead: Option<&str>) -> Reading {
         let reading = self.read_block(block, lead);
+        let folder = self.folder_next.take();
         // `(rever) $ rever …` after `conda activate rever`: the commands need that environment,
         // which a fresh `bash -c` does not have.
         if let Reading::Step {
@@ -1194,6 +1211,10 @@ impl<'a> Walker<'a> {
             });
             let commands = match activate {
                 Some(run) => format!("{run}\n{commands}"),
+                None => commands,
+            };
+            let commands = match folder.filter(|_| lang == CodeLang::Shell) {
+                Some(dir) => format!("cd {dir} || exit\n{commands}cd - >/dev/null\n"),
                 None => commands,
             };
             return Reading::Step {
