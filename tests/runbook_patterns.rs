@@ -1883,6 +1883,7 @@ fn a_tip_that_says_which_folder_to_run_in_enters_it_for_the_next_block() {
             "cd clusters || exit\njsonnet $CLUSTER_NAME.jsonnet > $CLUSTER_NAME.yaml\ncd - >/dev/null\n"
         )
     );
+    assert!(steps[0].title.starts_with("jsonnet "), "{}", steps[0].title);
     // Only the block the tip is about: the folder does not carry.
     assert_eq!(steps[1].code.as_deref(), Some("git status\n"));
 }
