@@ -144,6 +144,9 @@ pub struct Walker<'a> {
     /// A block opened an interactive database shell (`mysql --host … -p`): the `sql` blocks
     /// after it are typed there, until a heading at this level or above.
     db_session: Option<u8>,
+    /// Whether any block opened a database shell: in a runbook that declares no database, its
+    /// later `sql` blocks (a troubleshooting query) are typed in such a shell too.
+    session_opened: bool,
     /// Choices made so far (their group numbers).
     choices: usize,
     /// A paragraph said "Or" / "Alternatively": the next step is an alternative to the last.
@@ -166,6 +169,11 @@ pub struct Walker<'a> {
     tab_groups: Vec<(Vec<String>, usize)>,
     /// How many tab sets the walk is inside: deeper ones stay reference (see `MAX_TAB_DEPTH`).
     tab_depth: usize,
+    /// Environments the runbook activates (`conda activate rever`): name, activation.
+    activations: Vec<crate::runbook::environment::Activation>,
+    /// "Make sure to run this command inside the `eksctl` directory" just above: the folder
+    /// the next block runs in (entered and left again, so nothing after it moves).
+    folder_next: Option<String>,
 }
 
 /// Tab sets nested deeper than this are shown, not read: each level is a recursion.
@@ -197,6 +205,7 @@ impl<'a> Walker<'a> {
             ahead: Vec::new(),
             variables: HashSet::new(),
             db_session: None,
+            session_opened: false,
             file_lead: None,
             hosts: Vec::new(),
             choices: 0,
@@ -208,6 +217,8 @@ impl<'a> Walker<'a> {
             tab: None,
             tab_groups: Vec::new(),
             tab_depth: 0,
+            activations: Vec::new(),
+            folder_next: None,
         }
     }
 
@@ -215,6 +226,11 @@ impl<'a> Walker<'a> {
         self.remote_section = self.between_machines;
         self.variables = variable_names(self.src);
         for line in self.src.lines() {
+            if let Some(found) = crate::runbook::environment::activation(line)
+                && !self.activations.iter().any(|a| a.name == found.name)
+            {
+                self.activations.push(found);
+            }
             if let Some(host) = prompt_host(line)
                 && !self.hosts.iter().any(|h| h == host)
             {
@@ -254,6 +270,14 @@ impl<'a> Walker<'a> {
         self.split_steps();
         self.named_placeholders();
         self.merge_spellings();
+        for (line, message) in crate::runbook::lost_program::restore(&mut self.out.phases) {
+            self.warn(line, 1, message);
+        }
+        self.separate_procedures();
+        crate::runbook::attached_disks::on_the_instance(&mut self.out.phases);
+        crate::runbook::example_addresses::ask_for_example_addresses(&mut self.out.phases);
+        crate::runbook::values::split_by_flag(&mut self.out.phases);
+        crate::runbook::values::mark_renewed(&mut self.out.phases);
         self.out
     }
 
@@ -308,6 +332,27 @@ impl<'a> Walker<'a> {
                 Block::Paragraph {
                     text, spans, range, ..
                 } => {
+                    // "After running this command, you will be asked to …" under a block: it
+                    // is typed by hand.
+                    if let Some(Block::Code { range: code, .. }) =
+                        i.checked_sub(1).map(|k| &blocks[k])
+                        && crate::runbook::prose::says_it_will_ask(text)
+                    {
+                        let at = self.lines.line(code.start);
+                        if let Some(step) = self
+                            .pending
+                            .1
+                            .last_mut()
+                            .filter(|s| s.kind == StepKind::Shell && s.line == at)
+                        {
+                            step.kind = StepKind::Manual;
+                            step.inputs.clear();
+                            step.sets.clear();
+                            step.detail = "Do this in your own terminal: the runbook says it asks \
+                                           for an answer on the terminal."
+                                .to_string();
+                        }
+                    }
                     let or = offers_an_alternative(text);
                     self.alternative_next |= or;
                     let lower = text.to_ascii_lowercase();
@@ -419,6 +464,17 @@ impl<'a> Walker<'a> {
                     }
                 }
                 Block::Code {
+                    fenced: true,
+                    info,
+                    code,
+                    ..
+                } if info.trim().starts_with("{")
+                    && crate::runbook::prose::folder_to_run_in(code).is_some() =>
+                {
+                    // A MyST note (```{tip}) that says where to run the next block.
+                    self.folder_next = crate::runbook::prose::folder_to_run_in(code);
+                }
+                Block::Code {
                     fenced,
                     info,
                     code,
@@ -515,7 +571,13 @@ impl<'a> Walker<'a> {
                     };
                     let closed = html.matches("</details>").count();
                     self.details = (self.details + opened).saturating_sub(closed);
-                    self.describe(range.clone());
+                    // ... and its `<hN>` is that section's heading: a phase like any other.
+                    if let Some((level, text)) = section.then(|| summary_heading(html)).flatten() {
+                        self.heading(level, &text, range);
+                        after_heading = true;
+                    } else {
+                        self.describe(range.clone());
+                    }
                 }
             }
             if offered && self.made == made_before {
@@ -724,6 +786,7 @@ impl<'a> Walker<'a> {
         };
         self.last_text = None;
         self.lead_in = None;
+        self.folder_next = None;
         self.section_conditional = false;
         self.remote_section = self.between_machines;
         self.file_lead = None;
@@ -1180,6 +1243,14 @@ impl<'a> Walker<'a> {
                 } else {
                     commands
                 };
+                // `disk-1 … disk-2 …` then `...`: one line, run for each value it counts.
+                let series = elided
+                    .then(|| crate::runbook::series::counted(&commands))
+                    .flatten();
+                let commands = match &series {
+                    Some((line, _)) => format!("{line}\n"),
+                    None => commands,
+                };
                 let commands = match kind {
                     StepKind::Shell => {
                         let commands = name_stand_ins(&commands).unwrap_or(commands);
@@ -1206,6 +1277,10 @@ impl<'a> Walker<'a> {
                 };
                 let detail = if kind == StepKind::Shell && never_ends(&commands) {
                     "Runs until you stop it: press c when you have seen enough.".to_string()
+                } else if series.is_some() {
+                    "The runbook's `...` stands for more lines like these, one for each value \
+                     they count: this step runs once for each; Enter runs it for the next."
+                        .to_string()
                 } else if elided {
                     "The runbook's `...` stands for more lines like these: this step runs the \
                      lines shown; add the others with `!` (run code from this pane)."
@@ -1229,7 +1304,11 @@ impl<'a> Walker<'a> {
                     choice: None,
                     optional: false,
                     estimate_secs: None,
-                    repeat: None,
+                    repeat: series
+                        .as_ref()
+                        .map(|_| "each one the runbook's `...` stands for".to_string()),
+                    // (What the lines count is new each time; the rest is offered as it is.)
+                    renew: series.map(|(_, counted)| counted).unwrap_or_default(),
                     subtask_folder: None,
                 })
             }
@@ -1261,6 +1340,7 @@ impl<'a> Walker<'a> {
                     estimate_secs: None,
                     repeat: None,
                     subtask_folder: None,
+                    renew: Vec::new(),
                 })
             }
             Reading::Output(output) => {
@@ -1288,6 +1368,42 @@ impl<'a> Walker<'a> {
 
     /// How a code block reads: its label first, then its shape, then the prose before it.
     fn read(&mut self, block: &Code<'_>, lead: Option<&str>) -> Reading {
+        let reading = self.read_block(block, lead);
+        let folder = self.folder_next.take();
+        // `(rever) $ rever …` after `conda activate rever`: the commands need that environment,
+        // which a fresh `bash -c` does not have.
+        if let Reading::Step {
+            lang,
+            commands,
+            expected,
+            inferred,
+        } = reading
+        {
+            let activate = crate::runbook::environment::prompt_env(block.code).and_then(|env| {
+                self.activations
+                    .iter()
+                    .find(|a| a.name == env && !commands.contains(&a.said))
+                    .map(|a| &a.run)
+            });
+            let commands = match activate {
+                Some(run) => format!("{run}\n{commands}"),
+                None => commands,
+            };
+            let commands = match folder.filter(|_| lang == CodeLang::Shell) {
+                Some(dir) => format!("cd {dir} || exit\n{commands}cd - >/dev/null\n"),
+                None => commands,
+            };
+            return Reading::Step {
+                lang,
+                commands,
+                expected,
+                inferred,
+            };
+        }
+        reading
+    }
+
+    fn read_block(&mut self, block: &Code<'_>, lead: Option<&str>) -> Reading {
         let lang_word = if block.fenced {
             info_lang(block.info).into_owned()
         } else {
@@ -1392,6 +1508,13 @@ impl<'a> Walker<'a> {
                         sql: true,
                     };
                 }
+                if lang == CodeLang::Sql && self.session_opened && !declared {
+                    return Reading::ByHand {
+                        why: "is typed in a database shell, like the runbook's other SQL",
+                        code: code.to_string(),
+                        sql: true,
+                    };
+                }
                 Reading::Step {
                     lang,
                     commands: code.to_string(),
@@ -1427,6 +1550,7 @@ impl<'a> Walker<'a> {
         if why == DATABASE_SHELL {
             let current = self.open.last().map_or(1, |&i| self.out.phases[i].level);
             self.db_session = Some(current.saturating_sub(1).max(1));
+            self.session_opened = true;
         }
     }
 
@@ -2152,6 +2276,7 @@ impl<'a> Walker<'a> {
                     estimate_secs: step_estimate(&whole),
                     repeat: None,
                     subtask_folder: None,
+                    renew: Vec::new(),
                 });
                 last = Some(ItemStep {
                     at,
@@ -2564,6 +2689,104 @@ impl<'a> Walker<'a> {
             phase.steps.insert(0, step);
         }
     }
+}
+
+impl Walker<'_> {
+    /// "This explains how to rotate [Application Credentials](#rotating-application-credentials).
+    /// [Admin Credentials](#rotating-admin-credentials) are rotated differently.": an
+    /// introduction whose prose links to two or three of the file's own sections names
+    /// procedures of their own. The first is the runbook's; the steps of the others (and of
+    /// their subsections) are done only when that is the job, so the run may pass them.
+    fn separate_procedures(&mut self) {
+        let mut anchors: Vec<String> = Vec::new();
+        for para in self.out.description.split("\n\n") {
+            let t = para.trim_start();
+            let listed = t.starts_with(['-', '*', '+', '|', '>'])
+                || t.split_once(". ")
+                    .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+            if listed {
+                continue;
+            }
+            for (at, _) in para.match_indices("](#") {
+                let rest = &para[at + 3..];
+                if let Some(end) = rest.find(')') {
+                    let anchor = rest[..end].to_ascii_lowercase();
+                    if !anchors.contains(&anchor) {
+                        anchors.push(anchor);
+                    }
+                }
+            }
+        }
+        if !(2..=3).contains(&anchors.len()) {
+            return;
+        }
+        // (The first may be the heading that became the runbook's title.)
+        let title = self.out.title.as_deref().map(heading_anchor);
+        let first_is_title = title.as_ref() == anchors.first();
+        let found: Vec<usize> = anchors
+            .iter()
+            .skip(usize::from(first_is_title))
+            .filter_map(|a| {
+                self.out
+                    .phases
+                    .iter()
+                    .position(|p| heading_anchor(&p.title) == *a)
+            })
+            .collect();
+        let levels: Vec<u8> = self.out.phases.iter().map(|p| p.level).collect();
+        let named = found.len() + usize::from(first_is_title);
+        if named != anchors.len() || found.iter().any(|&i| levels[i] != levels[found[0]]) {
+            return;
+        }
+        for &i in &found[usize::from(!first_is_title)..] {
+            let end = (i + 1..levels.len())
+                .find(|&k| levels[k] <= levels[i])
+                .unwrap_or(levels.len());
+            for phase in &mut self.out.phases[i..end] {
+                for step in &mut phase.steps {
+                    step.optional = true;
+                }
+            }
+        }
+    }
+}
+
+/// The anchor a site makes of a heading: `Rotating admin credentials` →
+/// `rotating-admin-credentials` (lowercase, spaces to `-`, other punctuation dropped).
+fn heading_anchor(title: &str) -> String {
+    title
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c.to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `<summary><h2>5. Run rever.</h2></summary>`: the level and text of the heading a folded
+/// section's summary holds, tags inside it dropped.
+fn summary_heading(html: &str) -> Option<(u8, String)> {
+    let at = html.find("<summary>")? + "<summary>".len();
+    let rest = html[at..].trim_start();
+    let level = rest.strip_prefix("<h")?.bytes().next()?;
+    if !(b'1'..=b'6').contains(&level) {
+        return None;
+    }
+    let open = rest.find('>')? + 1;
+    let close = rest.find("</h")?;
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in rest.get(open..close)?.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!text.is_empty()).then(|| (level - b'0', text))
 }
 
 /// "Step 5: repeat …" → "repeat …": a heading's label that says only where it is.

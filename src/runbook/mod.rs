@@ -6,6 +6,7 @@
 
 mod advice;
 mod asks;
+mod attached_disks;
 mod blocks;
 mod choice;
 mod command;
@@ -13,6 +14,8 @@ pub mod danger;
 pub mod diagnostic;
 pub mod duration;
 mod edits;
+mod environment;
+mod example_addresses;
 pub mod fence;
 mod folders;
 pub mod frontmatter;
@@ -21,14 +24,17 @@ pub mod ids;
 pub mod inputs;
 mod lint;
 mod lint_steps;
+mod lost_program;
 mod markdown;
 pub mod model;
 mod notation;
 mod outline;
 mod prose;
+mod series;
 mod shape;
 pub mod source;
 mod title;
+mod values;
 mod words;
 
 use std::path::Path;

@@ -109,6 +109,10 @@ pub struct Step {
     /// (`cd rust` … `cd src/tools/cargo`): the steps after it go on in the working folder, as
     /// the author wrote them, not inside the sub-folder.
     pub subtask_folder: Option<String>,
+    /// Inputs this step asks for again, offering the value they hold: it is the first step of
+    /// its section to use a value of a kind a runbook picks anew where it needs one (a commit,
+    /// a pod), so the value an earlier section gave may not be this section's.
+    pub renew: Vec<String>,
 }
 
 /// One option of a choice between alternatives.
@@ -141,6 +145,7 @@ impl Step {
             estimate_secs: None,
             repeat: None,
             subtask_folder: None,
+            renew: Vec::new(),
         }
     }
 
@@ -255,6 +260,7 @@ impl Runbook {
             estimate_secs: None,
             repeat: None,
             subtask_folder: None,
+            renew: Vec::new(),
         };
         self.phases[phase.min(last)].steps.push(step);
     }

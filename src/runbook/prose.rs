@@ -745,6 +745,51 @@ pub fn offered_example(text: &str) -> Option<(String, &str)> {
 
 /// Whether a paragraph announces output rather than a command: what follows it is what the
 /// captain should see, not something to run.
+/// "Make sure to run this command inside the `eksctl` directory.": the folder the next block
+/// runs in, when the sentence says to run it there.
+pub fn folder_to_run_in(text: &str) -> Option<String> {
+    // (`**inside**`: emphasis is no word.)
+    let text = text.replace('*', "");
+    let lower = text.to_ascii_lowercase();
+    if !lower.contains("run") {
+        return None;
+    }
+    for cue in ["inside the `", "in the `", "from the `"] {
+        let Some(at) = lower.find(cue) else {
+            continue;
+        };
+        let start = at + cue.len();
+        let len = lower[start..].find('`')?;
+        let after = lower[start + len + 1..].trim_start();
+        if after.starts_with("directory") || after.starts_with("folder") {
+            let name = &text[start..start + len];
+            let plain = !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'));
+            return plain.then(|| name.to_string());
+        }
+    }
+    None
+}
+
+/// "After running this command, you will be asked to provide the type of hub": the block
+/// before stops for an answer on the terminal, which a step does not have.
+pub fn says_it_will_ask(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    let first = lower.split(". ").next().unwrap_or("");
+    [
+        "you will be asked",
+        "you'll be asked",
+        "you will be prompted",
+        "you'll be prompted",
+        "it will ask you",
+        "will prompt you",
+    ]
+    .iter()
+    .any(|p| first.contains(p))
+}
+
 pub fn announces_output(text: &str) -> bool {
     let t = text.trim().to_ascii_lowercase();
     let t = t.trim_start_matches(|c: char| !c.is_alphanumeric());

@@ -50,10 +50,12 @@ pub(crate) fn leading_comment(code: &str, lang: CodeLang) -> Option<&str> {
 
 /// A title from the block's first line: a leading comment (`# …`, `-- …`) or the command itself.
 pub(crate) fn code_title(code: &str, lang: CodeLang) -> String {
-    let first = code
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with("#!"));
+    let first = code.lines().map(str::trim).find(|l| {
+        // (Not the activation or the folder entered before the author's first command.)
+        let added = crate::runbook::environment::is_activation_run(l)
+            || l.starts_with("cd ") && l.ends_with(" || exit");
+        !(l.is_empty() || l.starts_with("#!") || added)
+    });
     let Some(first) = first else {
         return lang.name().to_string();
     };
