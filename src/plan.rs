@@ -46,6 +46,9 @@ pub struct StepJson<'a> {
     pub estimate_secs: Option<u64>,
     /// What the step runs once for, each time with new inputs ("each commit …").
     pub repeat: Option<&'a str>,
+    /// Inputs asked again at this step, offering the value they hold (a new section's commit).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub renew: &'a [String],
 }
 
 /// Builds the JSON view of a runbook.
@@ -80,6 +83,7 @@ pub fn plan_json(rb: &Runbook) -> PlanJson<'_> {
                         optional: s.optional,
                         estimate_secs: s.estimate_secs,
                         repeat: s.repeat.as_deref(),
+                        renew: &s.renew,
                     })
                     .collect(),
             })
@@ -166,6 +170,9 @@ pub fn plan_text(rb: &Runbook) -> String {
                     }
                     out.push_str(name);
                 }
+            }
+            if !s.renew.is_empty() {
+                let _ = write!(out, "  (asks anew: {})", s.renew.join(", "));
             }
             if let Some(why) = &s.dangerous {
                 out.push_str("  — ");

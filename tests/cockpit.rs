@@ -938,3 +938,91 @@ fn a_resumed_run_keeps_its_inputs_but_asks_again_for_secrets() {
         "DEPLOY_ID is known, the webhook is asked again"
     );
 }
+
+/// A value picked where it is needed (a commit) is offered again, to keep or change, at the
+/// first step of a later section that uses it; the run's version is not asked again.
+#[test]
+fn a_new_section_offers_its_commit_again() {
+    let mut r = rig("tests/patterns/73-values-per-section.md");
+    r.app.values.insert("VERSION".into(), "1.2.3".into());
+    r.app.values.insert("commit-id".into(), "abc123".into());
+    r.select("git log -1 --format=%s <commit-id> >> notes/<VERSION>.md");
+    r.press(key(KeyCode::Enter));
+    let Some(Dialog::Inputs { fields, run, .. }) = &r.app.dialog else {
+        panic!("offers the commit again: {:?}", r.app.dialog);
+    };
+    assert!(*run);
+    assert_eq!(
+        fields
+            .iter()
+            .map(|f| (f.name.as_str(), f.value.as_str()))
+            .collect::<Vec<_>>(),
+        [("commit-id", "abc123")]
+    );
+    // Enter keeps it and runs the step: the form is not asked again.
+    let fx = r.press(key(KeyCode::Enter));
+    assert!(r.app.dialog.is_none(), "{:?}", r.app.dialog);
+    let started = fx.iter().any(|e| {
+        matches!(
+            e,
+            Effect::Append {
+                kind: flightdeck::journal::EventKind::StepStarted { .. },
+                ..
+            }
+        )
+    });
+    assert!(started, "runs: {fx:?}");
+}
+
+/// A step run for each value its lines count asks only for what is new each time (the disk
+/// number and its snapshot), offering the rest (the user) as it is.
+#[test]
+fn a_counted_step_repeats_with_only_its_counted_inputs_empty() {
+    let mut r = rig("tests/patterns/76-counted-lines.md");
+    r.select("Create a disk from each snapshot");
+    let id = r
+        .app
+        .selected_step()
+        .map(|s| s.id.clone())
+        .expect("selected");
+    for (k, v) in [("USERNAME", "ana"), ("N", "1"), ("SNAPSHOT", "snap-a")] {
+        r.app.values.insert(k.into(), v.into());
+    }
+    // Its first run offers the counted values the run holds, to keep or change.
+    r.press(key(KeyCode::Enter));
+    assert!(
+        matches!(&r.app.dialog, Some(Dialog::Inputs { fields, .. }) if fields.len() == 2 && fields[0].value == "1"),
+        "{:?}",
+        r.app.dialog
+    );
+    let fx = r.press(key(KeyCode::Enter));
+    r.settle(fx);
+    r.app.running.clear();
+    r.app.pending_starts.clear();
+    r.settle(vec![Effect::Append {
+        kind: flightdeck::journal::EventKind::StepFinished {
+            attempt: 1,
+            exit_code: Some(0),
+            signal: None,
+            duration_ms: 5,
+            bytes: 0,
+            output_sha256: String::new(),
+            last_lines: Vec::new(),
+            ended_at: None,
+        },
+        step: Some(id.clone()),
+    }]);
+    assert_eq!(r.app.status_of(&id), StepStatus::Succeeded);
+    r.press(key(KeyCode::Enter));
+    let Some(Dialog::Inputs { fields, run, .. }) = &r.app.dialog else {
+        panic!("asks for the next disk: {:?}", r.app.dialog);
+    };
+    assert!(*run);
+    assert_eq!(
+        fields
+            .iter()
+            .map(|f| (f.name.as_str(), f.value.as_str()))
+            .collect::<Vec<_>>(),
+        [("USERNAME", "ana"), ("N", ""), ("SNAPSHOT", "")]
+    );
+}

@@ -526,10 +526,11 @@ fn braced_placeholders_are_inputs_and_elisions_do_not_run() {
     let rb = load("18-brace-placeholders");
     let steps = &rb.phases[0].steps;
     assert_eq!(steps[0].inputs, ["NAMESPACE", "POD"]);
-    assert_eq!(steps[1].inputs, ["USER_NAME", "snapshot-1", "snapshot-2"]);
+    // Lines that count (`-1`, `-2`) before the `...` are one line run for each (session 13).
+    assert_eq!(steps[1].inputs, ["USER_NAME", "N", "snapshot-n"]);
     let code = steps[1].code.as_deref().unwrap_or("");
     assert!(!code.contains("..."), "the elision is dropped: {code}");
-    assert_eq!(code.lines().count(), 2);
+    assert_eq!(code.lines().count(), 1);
     assert!(steps[1].detail.contains("`...`"), "{}", steps[1].detail);
     // awk bodies, curl's %{…}, ${VAR} and brace expansions are shell, not placeholders.
     assert_eq!(steps[2].inputs, ["BASE_URL"]);
@@ -1308,8 +1309,12 @@ fn sql_after_a_block_that_opens_a_database_shell_is_typed_there() {
     let drop = phase_steps(&rb, "Drop the old role");
     assert_eq!(drop[0].kind, Manual);
     assert!(drop[0].dangerous.is_some());
-    // A heading above the section where it was opened ends the session.
-    assert_eq!(phase_steps(&rb, "Afterwards")[0].kind, Sql);
+    // A heading above the section where it was opened ends the session, but a runbook that
+    // declares no database reaches it only through such a shell: its later SQL is typed there
+    // too (session 13).
+    let after = phase_steps(&rb, "Afterwards");
+    assert_eq!(after[0].kind, Manual);
+    assert!(after[0].detail.contains("like the runbook's other SQL"));
     // A fence that names its database was written for flightdeck: it runs.
     let own = phase_steps(&rb, "Written for flightdeck");
     assert_eq!(
@@ -1705,6 +1710,372 @@ fn instructions_between_an_items_blocks_are_steps_of_their_own() {
             ),
         ]
     );
+}
+
+// Values and environments (session 13): an environment a transcript's prompt names, a folded
+// section's `<summary><hN>` heading.
+
+#[test]
+fn an_environment_the_prompt_names_is_activated_in_the_step() {
+    let rb = load("70-activated-environment");
+    // The folded section's summary heading is a phase like any other.
+    let steps = phase_steps(&rb, "2. Build the site (on release day)");
+    let code = |i: usize| steps[i].code.as_deref().unwrap_or("");
+    assert_eq!(steps.len(), 3);
+    // `(sitetools) $ mkdocs build`: the environment activated above is activated again,
+    // since each step is a fresh shell.
+    assert!(code(1).starts_with("eval \"$(conda shell.bash hook)\" && conda activate sitetools"));
+    assert!(code(1).trim_end().ends_with("mkdocs build --strict"));
+    // The block that activates it and a block at a plain prompt are left as written.
+    assert_eq!(code(0).matches("conda activate").count(), 1);
+    assert_eq!(code(2).trim_end(), "linkcheck site/");
+}
+
+#[test]
+fn a_line_that_lost_its_program_runs_under_the_program_the_runbook_uses() {
+    let rb = load("71-lost-program");
+    let steps = phase_steps(&rb, "Upgrade each member");
+    // `member status` is run by `kvctl` elsewhere: the bare line gets its program back.
+    assert_eq!(
+        steps[0].code.as_deref(),
+        Some("kvctl member status --endpoints=db1:2379\ncurl http://db1:2379/version\n")
+    );
+    assert!(
+        warnings(&rb)
+            .iter()
+            .any(|(line, m)| *line == 14 && m.contains("lacks its program"))
+    );
+    // A subcommand no program of the runbook runs is left as written.
+    let clean = phase_steps(&rb, "Clean up");
+    assert_eq!(
+        clean[0].code.as_deref(),
+        Some("git status\nstatus report\n")
+    );
+}
+
+#[test]
+fn a_second_procedure_the_introduction_links_to_is_optional() {
+    use StepKind::{Manual, Shell};
+    let rb = load("72-second-procedure");
+    // The first procedure the introduction names is the run's: mandatory.
+    let app = phase_steps(&rb, "Create the new role");
+    assert!(app.iter().all(|s| !s.optional));
+    // The one "rotated differently" is its own job: the run may pass each of its steps.
+    let admin = phase_steps(&rb, "Rotating the admin password");
+    assert_eq!(
+        admin
+            .iter()
+            .map(|s| (s.kind, s.optional))
+            .collect::<Vec<_>>(),
+        [(Shell, true), (Manual, true)]
+    );
+    // A later `sql` block is typed in a database shell like the runbook's other SQL, not run on
+    // a database the runbook never declares.
+    let trouble = phase_steps(&rb, "Troubleshooting");
+    assert_eq!(
+        trouble
+            .iter()
+            .map(|s| (s.kind, s.optional))
+            .collect::<Vec<_>>(),
+        [(Manual, true)]
+    );
+}
+
+#[test]
+fn one_placeholder_for_several_values_is_asked_where_each_is_meant() {
+    let rb = load("73-values-per-section");
+    // The release version is one value for the whole run.
+    let note = phase_steps(&rb, "Note the change");
+    assert_eq!(note[0].inputs, ["commit-id", "VERSION"]);
+    // A commit is picked where it is needed: a later section asks again, offering the value.
+    assert_eq!(note[0].renew, ["commit-id"]);
+    assert!(phase_steps(&rb, "Backport the fix")[0].renew.is_empty());
+    // One stand-in given to two flags of one command is two values, named by their flags.
+    let weekly = phase_steps(&rb, "Weekly summary");
+    assert_eq!(
+        weekly[0].inputs,
+        ["SINCE_YYYY-MM-DD", "UNTIL_YYYY-MM-DD", "VERSION"]
+    );
+    assert_eq!(
+        weekly[0].code.as_deref(),
+        Some(
+            "./bin/weekly --since <SINCE_YYYY-MM-DD> --until <UNTIL_YYYY-MM-DD> --tag v<VERSION>\n"
+        )
+    );
+    assert!(weekly[0].renew.is_empty());
+}
+
+#[test]
+fn addresses_of_an_example_declared_local_are_inputs() {
+    let rb = load("74-local-example");
+    let check = phase_steps(&rb, "Check");
+    assert_eq!(check[0].inputs, ["ENDPOINT_4001", "ENDPOINT_14001"]);
+    assert_eq!(
+        check[0].code.as_deref(),
+        Some(
+            "kvctl --endpoints=<ENDPOINT_4001>,<ENDPOINT_14001> health\ncurl http://<ENDPOINT_4001>/version\n"
+        )
+    );
+    // Outside the section that declares the example, a local address is meant as written.
+    let after = phase_steps(&rb, "Afterwards");
+    assert!(after[0].inputs.is_empty());
+}
+
+#[test]
+fn blocks_that_act_on_a_disk_attached_to_another_machine_are_typed_there() {
+    use StepKind::{Manual, Shell};
+    let rb = load("75-attached-disk");
+    let steps: Vec<&Step> = rb.steps().map(|(_, s)| s).collect();
+    assert_eq!(
+        steps.iter().map(|s| s.kind).collect::<Vec<_>>(),
+        // The mount runs on helper-vm; the cloud's own tool and what follows the detach run here.
+        [Shell, Shell, Manual, Shell, Shell, Shell]
+    );
+    assert!(steps[2].detail.starts_with("Do this on helper-vm"));
+    assert!(steps[2].inputs.is_empty());
+}
+
+#[test]
+fn lines_that_count_before_an_ellipsis_are_one_line_run_for_each() {
+    let rb = load("76-counted-lines");
+    let steps: Vec<&Step> = rb.steps().map(|(_, s)| s).collect();
+    assert_eq!(
+        steps[0].code.as_deref(),
+        Some("gcloud compute disks create restore-{USERNAME}-{N} --source-snapshot {SNAPSHOT}\n")
+    );
+    assert!(steps[0].repeat.is_some());
+    // The counter and the counted stand-in are new each time; the user is not.
+    assert_eq!(steps[0].inputs, ["USERNAME", "N", "SNAPSHOT"]);
+    assert_eq!(steps[0].renew, ["N", "SNAPSHOT"]);
+    // Lines that do not count stay as they are, `...` dropped.
+    assert!(steps[1].repeat.is_none());
+    assert_eq!(
+        steps[1].code.as_deref(),
+        Some("gcloud compute disks list --filter=name~restore\necho done\n")
+    );
+}
+
+#[test]
+fn a_block_the_prose_says_will_ask_is_typed_by_hand() {
+    use StepKind::{Manual, Shell};
+    let rb = load("77-will-be-asked");
+    let steps = phase_steps(&rb, "Generate");
+    assert_eq!(
+        steps.iter().map(|s| s.kind).collect::<Vec<_>>(),
+        [Manual, Shell]
+    );
+    assert!(steps[0].detail.contains("asks for an answer"));
+}
+
+#[test]
+fn a_value_word_in_capitals_as_a_files_name_is_an_input() {
+    let rb = load("78-name-in-a-path");
+    let plan = phase_steps(&rb, "Plan");
+    assert_eq!(
+        plan[0].code.as_deref(),
+        Some("terraform plan -var-file=projects/<CLUSTER>.tfvars\ncat docs/README.md\n")
+    );
+    assert_eq!(plan[0].inputs, ["CLUSTER"]);
+}
+
+#[test]
+fn a_tip_that_says_which_folder_to_run_in_enters_it_for_the_next_block() {
+    let rb = load("79-folder-in-a-tip");
+    let steps = phase_steps(&rb, "Render");
+    assert_eq!(
+        steps[0].code.as_deref(),
+        Some(
+            "cd clusters || exit\njsonnet $CLUSTER_NAME.jsonnet > $CLUSTER_NAME.yaml\ncd - >/dev/null\n"
+        )
+    );
+    assert!(steps[0].title.starts_with("jsonnet "), "{}", steps[0].title);
+    // Only the block the tip is about: the folder does not carry.
+    assert_eq!(steps[1].code.as_deref(), Some("git status\n"));
+}
+
+// Instructions the prose gives that no block makes (fidelity, session 13: prose).
+
+#[test]
+fn an_edit_urge_or_habit_in_prose_shapes_the_steps() {
+    use StepKind::{Manual, Shell};
+    let rb = load("50-prose-the-block-leaves");
+    let steps = phase_steps(&rb, "Move");
+    assert_eq!(
+        steps
+            .iter()
+            .map(|s| (s.kind, s.title.as_str(), s.optional))
+            .collect::<Vec<_>>(),
+        [
+            // The edit the prose names and the block does not make comes first.
+            (
+                Manual,
+                "Change the dir option of /etc/cachd/cachd.conf",
+                false
+            ),
+            (
+                Shell,
+                "Once the file has been changed, restart the daemon",
+                false
+            ),
+            // "To do so, stop …" says what the block does.
+            (Shell, "Stop the clients and the daemon.", false),
+            // Urged in a note.
+            (Manual, "Take a snapshot of the volume", false),
+            (Shell, "Copy the data with", false),
+            (
+                Manual,
+                "Set the option port=7001 in /etc/cachd/client.conf",
+                false
+            ),
+            (
+                Shell,
+                "Finally, point the clients at it by setting the option port=7001 in /etc/cachd/client.conf, disable the old unit and enable the new one.",
+                false
+            ),
+            // The author keeps the old data: the delete is optional.
+            (Shell, "The following command deletes the old data", true),
+        ]
+    );
+}
+
+#[test]
+fn an_instruction_after_a_clause_is_a_step_and_a_case_makes_its_list_optional() {
+    use StepKind::{Manual, Shell};
+    let rb = load("51-instructions-in-clauses");
+    let steps = phase_steps(&rb, "Ship");
+    assert_eq!(
+        steps
+            .iter()
+            .map(|s| (s.kind, s.title.as_str(), s.optional))
+            .collect::<Vec<_>>(),
+        [
+            (Shell, "./build --release", false),
+            // Jargon for a verb: "r+ it" has no subject, so it is an imperative.
+            (
+                Manual,
+                "Once the pull request is open, r+ it and ask for a review.",
+                false
+            ),
+            // "When the build is done post …": the clause ends at "done", without a comma.
+            (
+                Manual,
+                "When the build is done post a note in the team channel.",
+                false
+            ),
+            (Shell, "Publish it with", false),
+            // For the case the paragraph opens with only.
+            (Manual, "Get a token for the mirror.", true),
+            (Manual, "Run the purge script.", true),
+            (Shell, "T-5m - Tag the release.", false),
+            // "After this" is a lead, not a clause.
+            (Manual, "After this Update the status page by hand.", false),
+        ]
+    );
+}
+
+#[test]
+fn a_procedure_written_in_one_indented_block_is_its_steps() {
+    use StepKind::{Manual, Shell};
+    let rb = load("52-indented-procedure");
+    // The first line, underlined with a mark Markdown leaves alone, is the title.
+    assert_eq!(rb.title, "Cache failover procedure");
+    let steps = phase_steps(&rb, "Cache failover procedure");
+    assert_eq!(
+        kinds_titles(&steps)[1..7],
+        [
+            // A warning first: the instruction nearest the block titles it.
+            (
+                Manual,
+                "Open another terminal to restart the daemon.".to_string()
+            ),
+            // "...check": the ellipsis goes on from the step before.
+            (Manual, "Check that the daemon answers again.".to_string()),
+            // A preparation said after the block's title sentence comes first.
+            (
+                Manual,
+                "Make sure that you pause the hourly snapshot so that they do not overlap."
+                    .to_string()
+            ),
+            (
+                Manual,
+                "Take a snapshot with the following command".to_string()
+            ),
+            (Manual, "Load it on cache2.".to_string()),
+            // An instruction and the prompt to type it at is no "label: value" fact.
+            (
+                Manual,
+                "Verify the replica: cache> SHOW REPLICA;".to_string()
+            ),
+        ]
+    );
+    let steps = phase_steps(&rb, "Cut over");
+    assert_eq!(
+        kinds_titles(&steps),
+        [
+            (Manual, "These clients talk to cache1".to_string()),
+            (Shell, "Check the route from each client with".to_string()),
+            (Manual, "On cache1, stop writes".to_string()),
+            (Manual, "On cache2, take over as primary".to_string()),
+            // Narrated commands are typed by hand.
+            (Manual, "Point the clients at cache2".to_string()),
+        ]
+    );
+    // The commands under the sentence, and the note before it.
+    assert!(steps[2].detail.contains("cache> STOP WRITES;"));
+    assert!(steps[2].detail.starts_with("From here on, be quick."));
+    assert!(steps[3].detail.contains("PROMOTE") && !steps[3].detail.contains("WRITES"));
+}
+
+#[test]
+fn an_instruction_for_ahead_of_time_opens_the_run_and_a_repeat_for_a_case_is_optional() {
+    use StepKind::{Manual, Shell};
+    let rb = load("53-ahead-and-again");
+    let prepare = phase_steps(&rb, "Prepare");
+    assert_eq!(
+        prepare
+            .iter()
+            .map(|s| (s.kind, s.title.as_str(), s.line))
+            .collect::<Vec<_>>(),
+        [
+            // Said in a later section without steps, done before everything else.
+            (
+                Manual,
+                "You'll probably also want to set a short cache lifetime a day in advance, so that readers switch over quickly.",
+                28
+            ),
+            (Shell, "./check-space", 5),
+        ]
+    );
+    let copy = phase_steps(&rb, "Copy");
+    assert_eq!(
+        copy.iter()
+            .map(|s| (s.kind, s.optional))
+            .collect::<Vec<_>>(),
+        [(Shell, false), (Manual, true)]
+    );
+    assert!(phase_steps(&rb, "While it moves").is_empty());
+    // A need of the block before, said after it, is done first.
+    // A link to a site generator's shortcode shows as its text.
+    assert_eq!(
+        phase_steps(&rb, "Set up")[0].title,
+        "Install it using the Setup Guide."
+    );
+    let tag = phase_steps(&rb, "Tag");
+    assert_eq!(
+        tag.iter().map(|s| s.kind).collect::<Vec<_>>(),
+        [Manual, Shell]
+    );
+}
+
+#[test]
+fn a_blocks_sub_folder_is_its_own_and_the_run_goes_on_above_it() {
+    let rb = load("54-sub-folder");
+    let branch = phase_steps(&rb, "Branch");
+    assert_eq!(branch[0].subtask_folder.as_deref(), Some("vendor/lib"));
+    assert_eq!(branch[1].subtask_folder, None);
+    // The next block goes up out of the sub-folder: it counts on being there.
+    let docs = phase_steps(&rb, "Docs");
+    assert_eq!(docs[0].subtask_folder, None);
 }
 
 // Session 13, choices: sections an option names, edits shown as their diff.

@@ -235,6 +235,22 @@ async fn a_cd_carries_to_the_next_step() {
     assert_eq!(moves, 1);
 }
 
+/// A block that enters its working folder and then a sub-folder for a task of its own leaves
+/// the run in the working folder.
+#[tokio::test]
+async fn a_blocks_sub_folder_does_not_carry() {
+    let mut r = Rig::new("tests/fixtures/cd-subtask.md");
+    r.run_step("Make the folders").await;
+    r.run_step("Tag the vendored library from the app").await;
+    r.run_step("Record where the next step runs").await;
+    let app = std::fs::canonicalize(r.dir.path().join("app")).expect("made");
+    let here = std::fs::read_to_string(app.join("here.txt")).expect("ran in app");
+    assert_eq!(
+        std::path::PathBuf::from(here.trim()).canonicalize().ok(),
+        Some(app)
+    );
+}
+
 /// A value the prose says to replace is asked for once and reaches the command as data, also
 /// inside double quotes.
 #[tokio::test]

@@ -535,7 +535,9 @@ fn ask_share_inputs(app: &mut App) {
 const SHARE_DIALOG: &str = "Sharing this run";
 
 /// Enter on a step that repeats ("for each commit …") and has run: it runs again, with its
-/// inputs asked anew, so that each run takes the next value.
+/// inputs asked anew, so that each run takes the next value. A step that says which of its
+/// inputs are new each time (`Step::renew`: the disk number, not the user) offers the others
+/// as they are.
 fn repeat(app: &mut App, step: &crate::runbook::Step) {
     let fields: Vec<InputField> = step
         .inputs
@@ -543,7 +545,11 @@ fn repeat(app: &mut App, step: &crate::runbook::Step) {
         .map(|name| InputField {
             secret: app.is_secret(name),
             prompt: None,
-            value: String::new(),
+            value: if step.renew.is_empty() || step.renew.contains(name) {
+                String::new()
+            } else {
+                app.values.get(name).cloned().unwrap_or_default()
+            },
             name: name.clone(),
         })
         .collect();
@@ -588,24 +594,48 @@ fn edit_inputs(app: &mut App) {
 
 /// Asks for missing inputs, then for confirmation when dangerous, then launches.
 fn begin(app: &mut App, step_id: &str, fx: &mut Vec<Effect>) {
+    begin_asking(app, step_id, fx, true);
+}
+
+/// [`begin`]; `renew`: a step's first run also offers again the values it picks anew for its
+/// section (`Step::renew`: an earlier section's commit or pod), to keep or change. Not after
+/// the form that just asked.
+fn begin_asking(app: &mut App, step_id: &str, fx: &mut Vec<Effect>, renew: bool) {
     let Some(step) = app.runbook.step(step_id).cloned() else {
         return;
     };
     let missing = app.missing_inputs(&step);
-    if !missing.is_empty() {
+    let first_run = app.state_of(&step.id).is_none_or(|s| s.attempts == 0);
+    let again: Vec<String> = if renew && first_run {
+        let needed = crate::app::prepare::needed_inputs(app, &step);
+        step.renew
+            .iter()
+            .filter(|n| app.values.contains_key(*n) && needed.contains(n))
+            .cloned()
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if !missing.is_empty() || !again.is_empty() {
         let fm = app.runbook.front_matter.as_ref();
-        let fields = missing
+        let mut fields: Vec<InputField> = again
             .into_iter()
-            .map(|name| {
-                let spec = fm.and_then(|f| f.vars.get(&name)).and_then(|s| s.as_ref());
-                InputField {
-                    secret: app.is_secret(&name),
-                    prompt: spec.and_then(|s| s.prompt.clone()),
-                    value: spec.and_then(|s| s.default.clone()).unwrap_or_default(),
-                    name,
-                }
+            .map(|name| InputField {
+                secret: app.is_secret(&name),
+                prompt: Some(format!("{name} (for this section; Enter keeps it)")),
+                value: app.values.get(&name).cloned().unwrap_or_default(),
+                name,
             })
             .collect();
+        fields.extend(missing.into_iter().map(|name| {
+            let spec = fm.and_then(|f| f.vars.get(&name)).and_then(|s| s.as_ref());
+            InputField {
+                secret: app.is_secret(&name),
+                prompt: spec.and_then(|s| s.prompt.clone()),
+                value: spec.and_then(|s| s.default.clone()).unwrap_or_default(),
+                name,
+            }
+        }));
         app.dialog = Some(Dialog::Inputs {
             step_id: step.id.clone(),
             fields,
@@ -861,7 +891,7 @@ fn dialog_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
             }
             app.message = None;
             if run {
-                begin(app, &step_id, fx);
+                begin_asking(app, &step_id, fx, false);
             }
         }
         Outcome::AddStep(phase, code) => {

@@ -139,6 +139,13 @@ const RULES: &[Rule] = &[
         only_with: &["certonly", "run", "--nginx", "--apache", "--standalone"],
         why: "asks for an email address and the terms on a terminal (no `--non-interactive`)",
     },
+    Rule {
+        // The Azure Pipelines agent's `./config.sh remove` asks how to authenticate.
+        words: &["config.sh", "remove"],
+        unless: &["--unattended"],
+        only_with: &[],
+        why: "asks for the authentication type and a token on a terminal (no `--unattended`)",
+    },
 ];
 
 /// Why a block stops at a question on the terminal, if one of its statements runs a program
@@ -287,6 +294,10 @@ mod tests {
         ),
         ("gh auth login", "gh auth login --with-token"),
         ("sudo certbot --nginx -d example.com", "certbot renew"),
+        (
+            "./config.sh remove",
+            "./config.sh remove --unattended --auth pat --token \"$PAT\"",
+        ),
     ];
 
     #[test]

@@ -372,59 +372,62 @@ pub(crate) fn says_optional(title: &str) -> bool {
         "if no ",
     ]
     .iter()
-    .any(|g| t.starts_with(g))
-        || t.starts_with("if ") && {
-            // "If none, remove --check to start the upgrade", "If you're satisfied with the
-            // plan, apply it", "If the tests pass, merge", "If CI is green, deploy": the
-            // condition is the outcome of what came before. Only the condition is read (up to
-            // its comma or "you …"), word by word: "are updating" is not "are up".
-            let clause = t.split([',', ';']).next().unwrap_or(&t);
-            let clause = [" you ", " then "]
+    // Whole words: "if so" is not "if something goes wrong".
+    .any(|g| {
+        t.strip_prefix(g)
+            .is_some_and(|r| !r.starts_with(|c: char| c.is_alphanumeric()))
+    }) || t.starts_with("if ") && {
+        // "If none, remove --check to start the upgrade", "If you're satisfied with the
+        // plan, apply it", "If the tests pass, merge", "If CI is green, deploy": the
+        // condition is the outcome of what came before. Only the condition is read (up to
+        // its comma or "you …"), word by word: "are updating" is not "are up".
+        let clause = t.split([',', ';']).next().unwrap_or(&t);
+        let clause = [" you ", " then "]
+            .iter()
+            .fold(clause, |c, cut| c.split(cut).next().unwrap_or(c));
+        let words: Vec<&str> = clause
+            .split(|c: char| !c.is_alphanumeric() && c != '\'')
+            .filter(|w| !w.is_empty())
+            .collect();
+        let outcome = [
+            "pass",
+            "passes",
+            "passed",
+            "succeed",
+            "succeeds",
+            "succeeded",
+            "successful",
+            "works",
+            "worked",
+            "green",
+            "healthy",
+            "complete",
+            "completes",
+            "completed",
+            "finished",
+            "finishes",
+            "approved",
+            "returns",
+            "ok",
+            "satisfied",
+        ];
+        let phrases: [&[&str]; 10] = [
+            &["if", "none"],
+            &["is", "ready"],
+            &["are", "ready"],
+            &["is", "up"],
+            &["are", "up"],
+            &["looks", "good"],
+            &["look", "good"],
+            &["went", "well"],
+            &["no", "errors"],
+            &["happy", "with"],
+        ];
+        words.iter().any(|w| outcome.contains(w))
+            || phrases
                 .iter()
-                .fold(clause, |c, cut| c.split(cut).next().unwrap_or(c));
-            let words: Vec<&str> = clause
-                .split(|c: char| !c.is_alphanumeric() && c != '\'')
-                .filter(|w| !w.is_empty())
-                .collect();
-            let outcome = [
-                "pass",
-                "passes",
-                "passed",
-                "succeed",
-                "succeeds",
-                "succeeded",
-                "successful",
-                "works",
-                "worked",
-                "green",
-                "healthy",
-                "complete",
-                "completes",
-                "completed",
-                "finished",
-                "finishes",
-                "approved",
-                "returns",
-                "ok",
-                "satisfied",
-            ];
-            let phrases: [&[&str]; 10] = [
-                &["if", "none"],
-                &["is", "ready"],
-                &["are", "ready"],
-                &["is", "up"],
-                &["are", "up"],
-                &["looks", "good"],
-                &["look", "good"],
-                &["went", "well"],
-                &["no", "errors"],
-                &["happy", "with"],
-            ];
-            words.iter().any(|w| outcome.contains(w))
-                || phrases
-                    .iter()
-                    .any(|p| words.windows(p.len()).any(|w| w == *p))
-        };
+                .any(|p| words.windows(p.len()).any(|w| w == *p))
+    };
     // "If a PDB is causing …", "Otherwise, if …", "In case …": a step for one case only.
     let conditional = ["if ", "otherwise, if ", "otherwise if ", "in case "]
         .iter()
@@ -457,7 +460,13 @@ pub(crate) fn says_optional(title: &str) -> bool {
                 .iter()
                 .any(|v| t.starts_with(v));
             trailing && (again || body.split_whitespace().count() <= 6)
-        };
+        }
+        // "You'll want to re-run this if any of the files change": a repeat for a case.
+        || ["re-run", "rerun", "repeat", "redo", "retry"].iter().any(|v| {
+            t.split_whitespace()
+                .position(|w| w == *v)
+                .is_some_and(|at| t.split_whitespace().skip(at + 1).take(4).any(|w| w == "if"))
+        });
     [
         "(optional)",
         "[optional]",

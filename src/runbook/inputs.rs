@@ -485,7 +485,7 @@ pub fn bare_name_placeholders(code: &str, variables: &HashSet<String>) -> Option
         let bytes = line.as_bytes();
         while at < line.len() {
             let starts = bytes[at].is_ascii_uppercase()
-                && (at == 0 || matches!(bytes[at - 1], b' ' | b'\t' | b'='));
+                && (at == 0 || matches!(bytes[at - 1], b' ' | b'\t' | b'=' | b'/'));
             if !starts {
                 at += 1;
                 continue;
@@ -505,7 +505,15 @@ pub fn bare_name_placeholders(code: &str, variables: &HashSet<String>) -> Option
             let program = line[statement..].split_whitespace().next().unwrap_or("");
             let before = line[..at].split_whitespace().next_back().unwrap_or("");
             let a_name = TAKES_NAMES.contains(&program) || NAME_FOLLOWS.contains(&before);
-            if whole && is_name(word) && !variables.contains(word) && !a_name {
+            // `projects/CLUSTER.tfvars`: one value word in capitals as a file's name in a path.
+            let in_path = at > 0 && bytes[at - 1] == b'/';
+            let file_stem = in_path
+                && VALUE_WORDS.contains(&word)
+                && line[end..]
+                    .strip_prefix('.')
+                    .is_some_and(|ext| ext.starts_with(|c: char| c.is_ascii_lowercase()));
+            let whole = whole && !in_path || file_stem;
+            if whole && (is_name(word) || file_stem) && !variables.contains(word) && !a_name {
                 out.push_str(&line[copied..at]);
                 out.push_str(&format!("<{word}>"));
                 copied = end;
@@ -986,12 +994,18 @@ mod tests {
                 .as_deref(),
             Some("bash -c 'OVERRIDE_BRANCH=<BRANCH_NAME> promote'\n")
         );
+        // A value word alone as a file's name in a path (session 13).
+        assert_eq!(
+            bare_name_placeholders("terraform plan -var-file=projects/CLUSTER.tfvars\n", src)
+                .as_deref(),
+            Some("terraform plan -var-file=projects/<CLUSTER>.tfvars\n")
+        );
         for kept in [
             "echo CLUSTER_NAME\n",
             "export RELEASE_NAME\n",
             "env | grep AWS_REGION\n",
             "# set WORKSPACE_NAME first\n",
-            "terraform plan -var-file=projects/CLUSTER.tfvars\n",
+            "cat docs/README.md\n",
             "kubectl get pods ERROR_CODE_X\n",
             "make RELEASE_TAG=v1\n",
             "kubectl get cm -o yaml | grep APP_NAME\n",

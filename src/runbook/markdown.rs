@@ -146,12 +146,18 @@ pub struct Walker<'a> {
     /// Inside a list of facts ("### Responsibilities", "Additional information:"): its nested
     /// lists are facts too.
     reference_list: bool,
+    /// Instructions for ahead of time ("set the DNS TTL low a day in advance"): they open
+    /// the first phase with steps, whatever section says them.
+    ahead: Vec<Step>,
     /// Every name the runbook sets or reads as a variable: a bare name in capitals among
     /// them is no value to ask for.
     variables: HashSet<String>,
     /// A block opened an interactive database shell (`mysql --host … -p`): the `sql` blocks
     /// after it are typed there, until a heading at this level or above.
     db_session: Option<u8>,
+    /// Whether any block opened a database shell: in a runbook that declares no database, its
+    /// later `sql` blocks (a troubleshooting query) are typed in such a shell too.
+    session_opened: bool,
     /// Choices made so far (their group numbers).
     choices: usize,
     /// A paragraph said "Or" / "Alternatively": the next step is an alternative to the last.
@@ -174,6 +180,11 @@ pub struct Walker<'a> {
     tab_groups: Vec<(Vec<String>, usize)>,
     /// How many tab sets the walk is inside: deeper ones stay reference (see `MAX_TAB_DEPTH`).
     tab_depth: usize,
+    /// Environments the runbook activates (`conda activate rever`): name, activation.
+    activations: Vec<crate::runbook::environment::Activation>,
+    /// "Make sure to run this command inside the `eksctl` directory" just above: the folder
+    /// the next block runs in (entered and left again, so nothing after it moves).
+    folder_next: Option<String>,
 }
 
 /// Tab sets nested deeper than this are shown, not read: each level is a recursion.
@@ -204,8 +215,10 @@ impl<'a> Walker<'a> {
             overview_tail: Vec::new(),
             after_section: Vec::new(),
             reference_list: false,
+            ahead: Vec::new(),
             variables: HashSet::new(),
             db_session: None,
+            session_opened: false,
             file_lead: None,
             hosts: Vec::new(),
             choices: 0,
@@ -217,6 +230,8 @@ impl<'a> Walker<'a> {
             tab: None,
             tab_groups: Vec::new(),
             tab_depth: 0,
+            activations: Vec::new(),
+            folder_next: None,
         }
     }
 
@@ -224,6 +239,11 @@ impl<'a> Walker<'a> {
         self.remote_section = self.between_machines;
         self.variables = variable_names(self.src);
         for line in self.src.lines() {
+            if let Some(found) = crate::runbook::environment::activation(line)
+                && !self.activations.iter().any(|a| a.name == found.name)
+            {
+                self.activations.push(found);
+            }
             if let Some(host) = prompt_host(line)
                 && !self.hosts.iter().any(|h| h == host)
             {
@@ -241,6 +261,13 @@ impl<'a> Walker<'a> {
             .collect();
         self.walk_blocks(blocks, None);
         self.flush_steps();
+        self.subtask_folders();
+        let ahead = std::mem::take(&mut self.ahead);
+        if let Some(first) = self.out.phases.iter_mut().find(|p| !p.steps.is_empty()) {
+            first.steps.splice(0..0, ahead);
+        } else if let Some(first) = self.out.phases.first_mut() {
+            first.steps.extend(ahead);
+        }
         let tail = std::mem::take(&mut self.overview_tail);
         if let Some(last) = self
             .out
@@ -277,6 +304,14 @@ impl<'a> Walker<'a> {
         self.split_steps();
         self.named_placeholders();
         self.merge_spellings();
+        for (line, message) in crate::runbook::lost_program::restore(&mut self.out.phases) {
+            self.warn(line, 1, message);
+        }
+        self.separate_procedures();
+        crate::runbook::attached_disks::on_the_instance(&mut self.out.phases);
+        crate::runbook::example_addresses::ask_for_example_addresses(&mut self.out.phases);
+        crate::runbook::values::split_by_flag(&mut self.out.phases);
+        crate::runbook::values::mark_renewed(&mut self.out.phases);
         self.out
     }
 
@@ -317,9 +352,41 @@ impl<'a> Walker<'a> {
                     self.heading(*level, text, range);
                     after_heading = true;
                 }
+                // "Cutover procedure\n^^^^^^": the document's first line, underlined with a
+                // run of one mark Markdown does not read as a heading, is its title.
+                Block::Paragraph { range, .. }
+                    if self.out.title.is_none()
+                        && self.out.phases.is_empty()
+                        && self.made == 0
+                        && let Some(title) = underlined_title(self.src.get(range.clone())) =>
+                {
+                    self.heading(1, title, range);
+                    after_heading = true;
+                }
                 Block::Paragraph {
                     text, spans, range, ..
                 } => {
+                    // "After running this command, you will be asked to …" under a block: it
+                    // is typed by hand.
+                    if let Some(Block::Code { range: code, .. }) =
+                        i.checked_sub(1).map(|k| &blocks[k])
+                        && crate::runbook::prose::says_it_will_ask(text)
+                    {
+                        let at = self.lines.line(code.start);
+                        if let Some(step) = self
+                            .pending
+                            .1
+                            .last_mut()
+                            .filter(|s| s.kind == StepKind::Shell && s.line == at)
+                        {
+                            step.kind = StepKind::Manual;
+                            step.inputs.clear();
+                            step.sets.clear();
+                            step.detail = "Do this in your own terminal: the runbook says it asks \
+                                           for an answer on the terminal."
+                                .to_string();
+                        }
+                    }
                     let or = offers_an_alternative(text);
                     self.alternative_next |= or;
                     let lower = text.to_ascii_lowercase();
@@ -363,6 +430,17 @@ impl<'a> Walker<'a> {
                         None => {}
                     }
                     self.note_named(text, spans);
+                    // "I usually keep the old data around" right after the block that deletes
+                    // it: that step is the captain's call.
+                    if i > 0
+                        && matches!(blocks.get(i - 1), Some(Block::Code { .. }))
+                        && made_before > 0
+                        && self.pending.0 == self.phase()
+                        && crate::runbook::advice::declines(text)
+                        && let Some(step) = self.pending.1.last_mut()
+                    {
+                        step.optional = true;
+                    }
                     // A paragraph ending in ":" or before a block introduces it.
                     // "Apply these changes with the following command." leads into the
                     // block below it, even with a caveat between them.
@@ -375,6 +453,7 @@ impl<'a> Walker<'a> {
                             blocks.get(i + 1),
                             Some(Block::Code { .. } | Block::List { .. })
                         );
+                    let made_here = self.made;
                     if !self.paragraph(text, spans, range, leads_into)
                         && (leads_into
                             || !self.instruction_between_steps(text, range, list_next[i]))
@@ -393,9 +472,24 @@ impl<'a> Walker<'a> {
                                 Some(Block::Code { .. } | Block::List { .. })
                             ) {
                                 self.instructions_before_the_lead(text, range);
+                                self.preparation_after_the_title(text, range);
                             }
                             self.lead_in = Some((text.to_string(), self.made));
                         }
+                    }
+                    // "You'll need to disable branch protection to push the new branch." after
+                    // the block that pushes: done before that block.
+                    if self.made == made_here + 1
+                        && i > 0
+                        && matches!(blocks.get(i - 1), Some(Block::Code { .. }))
+                        && let [.., before, _] = &self.pending.1[..]
+                        && before
+                            .code
+                            .as_deref()
+                            .is_some_and(|c| crate::runbook::advice::needed_first(text, c))
+                    {
+                        let n = self.pending.1.len();
+                        self.pending.1.swap(n - 1, n - 2);
                     }
                 }
                 Block::Code {
@@ -409,6 +503,17 @@ impl<'a> Walker<'a> {
                     }
                 }
                 Block::Code {
+                    fenced: true,
+                    info,
+                    code,
+                    ..
+                } if info.trim().starts_with("{")
+                    && crate::runbook::prose::folder_to_run_in(code).is_some() =>
+                {
+                    // A MyST note (```{tip}) that says where to run the next block.
+                    self.folder_next = crate::runbook::prose::folder_to_run_in(code);
+                }
+                Block::Code {
                     fenced,
                     info,
                     code,
@@ -420,7 +525,36 @@ impl<'a> Walker<'a> {
                         code,
                         range,
                     };
+                    let made = self.made;
+                    if !*fenced
+                        && after_list.is_none()
+                        && let Some(parts) = crate::runbook::outline::outline(code)
+                    {
+                        self.indented_procedure(parts, range, lead, heading_before);
+                        self.lead_in = None;
+                        lead = None;
+                        after_list = None;
+                        continue;
+                    }
                     self.top_code(&block, lead, after_list, heading_before);
+                    // "… by setting the option port=5433 in /etc/…/postgresql.conf, disable the
+                    // old server:" over a block that does not touch that file: the edit is a
+                    // manual step before it.
+                    if self.made == made + 1
+                        && let Some((title, detail)) =
+                            lead.and_then(|l| crate::runbook::edits::edit_left_to_do(l, code))
+                    {
+                        let line = match i.checked_sub(1).and_then(|k| blocks.get(k)) {
+                            Some(Block::Paragraph { range, .. }) => self.lines.line(range.start),
+                            _ => self.lines.line(range.start),
+                        };
+                        let step = Step::manual(title, line, detail);
+                        self.push_step(step);
+                        let n = self.pending.1.len();
+                        if n >= 2 {
+                            self.pending.1.swap(n - 1, n - 2);
+                        }
+                    }
                     // The paragraph right before a block led into that block, run or not.
                     if lead.is_some() {
                         self.lead_in = None;
@@ -434,7 +568,12 @@ impl<'a> Walker<'a> {
                     // `2.` after a fence at the margin goes on with the procedure it broke.
                     let lead = if *ordered && *start > 1 { None } else { lead };
                     let made = self.made;
+                    // "If something goes wrong, you'll need to:" and its list: every item is
+                    // for that case only.
+                    let before = self.section_conditional;
+                    self.section_conditional |= lead.is_some_and(leads_into_a_case);
                     next_list = self.list(*ordered, *start > 1, items, &[], true, lead);
+                    self.section_conditional = before;
                     // "- Number of commits:" then a block: the item labels it.
                     let label = match items.last().and_then(|i| i.blocks.first()) {
                         Some(Block::Paragraph { text, .. })
@@ -471,7 +610,13 @@ impl<'a> Walker<'a> {
                     };
                     let closed = html.matches("</details>").count();
                     self.details = (self.details + opened).saturating_sub(closed);
-                    self.describe(range.clone());
+                    // ... and its `<hN>` is that section's heading: a phase like any other.
+                    if let Some((level, text)) = section.then(|| summary_heading(html)).flatten() {
+                        self.heading(level, &text, range);
+                        after_heading = true;
+                    } else {
+                        self.describe(range.clone());
+                    }
                 }
             }
             if offered && self.made == made_before {
@@ -680,6 +825,7 @@ impl<'a> Walker<'a> {
         };
         self.last_text = None;
         self.lead_in = None;
+        self.folder_next = None;
         self.section_conditional = false;
         self.remote_section = self.between_machines;
         self.file_lead = None;
@@ -1129,7 +1275,15 @@ impl<'a> Walker<'a> {
         if *uses > 1 || is_bare_label(text) || is_caveat(text) && earlier {
             return None;
         }
-        Some(short_title(sentence_for_title(text)).into_owned())
+        let title = short_title(sentence_for_title(text));
+        // "… To do so, stop the servers.": the instruction from mid-paragraph, as a title.
+        Some(
+            if title.starts_with(char::is_lowercase) && !text.trim_start().starts_with(&*title) {
+                capitalized(&title)
+            } else {
+                title.into_owned()
+            },
+        )
     }
 
     /// The paragraph that led into this block from further up, when only examples, a caveat
@@ -1137,6 +1291,89 @@ impl<'a> Walker<'a> {
     fn earlier_lead(&mut self) -> Option<String> {
         let (text, made) = self.lead_in.take()?;
         (made == self.made).then(|| short_title(sentence_for_title(&text)).into_owned())
+    }
+
+    /// Marks the sub-folder each shell block enters for a task of its own (see `folders`),
+    /// unless the next shell block starts by going up out of it.
+    fn subtask_folders(&mut self) {
+        let mut last: Option<(usize, usize)> = None;
+        let mut found: Vec<((usize, usize), String)> = Vec::new();
+        for (p, phase) in self.out.phases.iter().enumerate() {
+            for (s, step) in phase.steps.iter().enumerate() {
+                let Some(code) = step
+                    .code
+                    .as_deref()
+                    .filter(|_| step.kind == StepKind::Shell)
+                else {
+                    continue;
+                };
+                if crate::runbook::folders::goes_up_first(code)
+                    && found.last().is_some_and(|(at, _)| Some(*at) == last)
+                {
+                    found.pop();
+                }
+                if let Some(sub) = crate::runbook::folders::subtask_folder(code) {
+                    found.push(((p, s), sub));
+                }
+                last = Some((p, s));
+            }
+        }
+        for ((p, s), sub) in found {
+            self.out.phases[p].steps[s].subtask_folder = Some(sub);
+        }
+    }
+
+    /// An indented block written as a procedure (see `outline`): each sentence with the
+    /// commands under it is read as a block of its own, that sentence leading into it.
+    fn indented_procedure(
+        &mut self,
+        parts: Vec<crate::runbook::outline::Part>,
+        range: &Range<usize>,
+        lead: Option<&str>,
+        heading_before: bool,
+    ) {
+        let first = self.lines.line(range.start);
+        for part in parts {
+            let start = self.lines.line_start(first + part.line);
+            let sub = start..start + 1;
+            let title = part.title.as_deref();
+            if let Some(t) = title {
+                self.last_text = Some((t.to_string(), 0));
+            }
+            let block = Code {
+                fenced: false,
+                info: "",
+                code: &part.body,
+                range: &sub,
+            };
+            let made = self.made;
+            let lead = title.or(lead);
+            self.top_code(&block, lead, None, heading_before && part.line == 0);
+            if self.made == made
+                && let Some(t) = title
+            {
+                let line = self.lines.line(start);
+                let shown = format!("```\n{}```", part.body);
+                self.push_step(Step::manual(t.to_string(), line, shown));
+            }
+            if self.made > made
+                && crate::runbook::outline::narrated(&part.body)
+                && let Some(step) = self.pending.1.last_mut()
+                && step.kind == StepKind::Shell
+            {
+                step.kind = StepKind::Manual;
+            }
+            if self.made > made
+                && !part.note.is_empty()
+                && let Some(step) = self.pending.1.last_mut()
+            {
+                step.detail = if step.detail.is_empty() {
+                    part.note
+                } else {
+                    format!("{}\n\n{}", part.note, step.detail)
+                };
+            }
+        }
     }
 
     /// A top-level code block: a step, the expected output of the step before, the code of
@@ -1323,6 +1560,14 @@ impl<'a> Walker<'a> {
                 } else {
                     commands
                 };
+                // `disk-1 … disk-2 …` then `...`: one line, run for each value it counts.
+                let series = elided
+                    .then(|| crate::runbook::series::counted(&commands))
+                    .flatten();
+                let commands = match &series {
+                    Some((line, _)) => format!("{line}\n"),
+                    None => commands,
+                };
                 let commands = match kind {
                     StepKind::Shell => {
                         let commands = name_stand_ins(&commands).unwrap_or(commands);
@@ -1349,6 +1594,10 @@ impl<'a> Walker<'a> {
                 };
                 let detail = if kind == StepKind::Shell && never_ends(&commands) {
                     "Runs until you stop it: press c when you have seen enough.".to_string()
+                } else if series.is_some() {
+                    "The runbook's `...` stands for more lines like these, one for each value \
+                     they count: this step runs once for each; Enter runs it for the next."
+                        .to_string()
                 } else if elided {
                     "The runbook's `...` stands for more lines like these: this step runs the \
                      lines shown; add the others with `!` (run code from this pane)."
@@ -1372,7 +1621,12 @@ impl<'a> Walker<'a> {
                     choice: None,
                     optional: false,
                     estimate_secs: None,
-                    repeat: None,
+                    repeat: series
+                        .as_ref()
+                        .map(|_| "each one the runbook's `...` stands for".to_string()),
+                    // (What the lines count is new each time; the rest is offered as it is.)
+                    renew: series.map(|(_, counted)| counted).unwrap_or_default(),
+                    subtask_folder: None,
                 })
             }
             Reading::ByHand { why, code, sql } => {
@@ -1402,6 +1656,8 @@ impl<'a> Walker<'a> {
                     optional: false,
                     estimate_secs: None,
                     repeat: None,
+                    subtask_folder: None,
+                    renew: Vec::new(),
                 })
             }
             Reading::Output(output) => {
@@ -1429,6 +1685,42 @@ impl<'a> Walker<'a> {
 
     /// How a code block reads: its label first, then its shape, then the prose before it.
     fn read(&mut self, block: &Code<'_>, lead: Option<&str>) -> Reading {
+        let reading = self.read_block(block, lead);
+        let folder = self.folder_next.take();
+        // `(rever) $ rever …` after `conda activate rever`: the commands need that environment,
+        // which a fresh `bash -c` does not have.
+        if let Reading::Step {
+            lang,
+            commands,
+            expected,
+            inferred,
+        } = reading
+        {
+            let activate = crate::runbook::environment::prompt_env(block.code).and_then(|env| {
+                self.activations
+                    .iter()
+                    .find(|a| a.name == env && !commands.contains(&a.said))
+                    .map(|a| &a.run)
+            });
+            let commands = match activate {
+                Some(run) => format!("{run}\n{commands}"),
+                None => commands,
+            };
+            let commands = match folder.filter(|_| lang == CodeLang::Shell) {
+                Some(dir) => format!("cd {dir} || exit\n{commands}cd - >/dev/null\n"),
+                None => commands,
+            };
+            return Reading::Step {
+                lang,
+                commands,
+                expected,
+                inferred,
+            };
+        }
+        reading
+    }
+
+    fn read_block(&mut self, block: &Code<'_>, lead: Option<&str>) -> Reading {
         let lang_word = if block.fenced {
             info_lang(block.info).into_owned()
         } else {
@@ -1540,6 +1832,13 @@ impl<'a> Walker<'a> {
                         sql: true,
                     };
                 }
+                if lang == CodeLang::Sql && self.session_opened && !declared {
+                    return Reading::ByHand {
+                        why: "is typed in a database shell, like the runbook's other SQL",
+                        code: code.to_string(),
+                        sql: true,
+                    };
+                }
                 Reading::Step {
                     lang,
                     commands: code.to_string(),
@@ -1575,6 +1874,7 @@ impl<'a> Walker<'a> {
         if why == DATABASE_SHELL {
             let current = self.open.last().map_or(1, |&i| self.out.phases[i].level);
             self.db_session = Some(current.saturating_sub(1).max(1));
+            self.session_opened = true;
         }
     }
 
@@ -1814,6 +2114,19 @@ impl<'a> Walker<'a> {
         range: &Range<usize>,
         steps_follow: bool,
     ) -> bool {
+        // "...make sure everything came back up OK.": the ellipsis goes on from the step before.
+        let went_on = text
+            .trim_start()
+            .strip_prefix("...")
+            .or_else(|| text.trim_start().strip_prefix('…'));
+        let owned;
+        let text = match went_on {
+            Some(rest) if rest.trim_start().starts_with(char::is_alphabetic) => {
+                owned = capitalized(rest.trim_start());
+                owned.as_str()
+            }
+            _ => text,
+        };
         let phase = self.open.last().copied();
         let lower = text.to_ascii_lowercase();
         // Before the section's first step, an instruction that does not introduce what follows
@@ -1836,7 +2149,26 @@ impl<'a> Walker<'a> {
             || !text
                 .trim_start()
                 .starts_with(|c: char| c.is_alphanumeric() || c == '*');
-        if !has_steps || remark || states_a_fact(text) || !is_instruction(text) {
+        // "**Note:** … a backup is a clever idea. No seriously, do it now.": urged, even in a
+        // note.
+        if has_steps && let Some(title) = crate::runbook::advice::urged(text) {
+            let line = self.lines.line(range.start);
+            self.push_step(Step::manual(title, line, text.to_string()));
+            return true;
+        }
+        if remark || states_a_fact(text) || !is_instruction(text) {
+            return false;
+        }
+        // "… set the DNS TTL low about a day in advance": done before the run begins, even
+        // from a section with no steps of its own.
+        if crate::runbook::advice::ahead_of_time(text) {
+            let line = self.lines.line(range.start);
+            let title = short_title(sentence_for_title(text)).into_owned();
+            self.made += 1;
+            self.ahead.push(Step::manual(title, line, text.to_string()));
+            return true;
+        }
+        if !has_steps {
             return false;
         }
         let line = self.lines.line(range.start);
@@ -1913,6 +2245,40 @@ impl<'a> Walker<'a> {
         let line = self.lines.line(range.start);
         let detail = told.join(". ") + ".";
         self.push_step(Step::manual(short_title(first).into_owned(), line, detail));
+    }
+
+    /// "Take a full backup with the following command. Make sure that you pause the nightly
+    /// backup so that they don't collide.": a preparation the captain makes before the block,
+    /// said after the sentence that titles it, is a manual step of its own, done first.
+    fn preparation_after_the_title(&mut self, text: &str, range: &Range<usize>) {
+        let all = crate::runbook::title::sentences(text.trim());
+        let titled = sentence_for_title(text);
+        let Some(at) = all
+            .iter()
+            .position(|s| titled.contains(*s) || s.contains(titled))
+        else {
+            return;
+        };
+        let Some(prep) = all[at + 1..].iter().find(|s| {
+            let lower = s.to_ascii_lowercase();
+            [
+                "make sure that you ",
+                "make sure you ",
+                "make sure to ",
+                "be sure to ",
+                "ensure that you ",
+            ]
+            .iter()
+            .any(|p| lower.starts_with(p))
+        }) else {
+            return;
+        };
+        let line = self.lines.line(range.start);
+        self.push_step(Step::manual(
+            short_title(prep).into_owned(),
+            line,
+            prep.to_string(),
+        ));
     }
 
     /// A paragraph made of commands (`\`-continued or one per line), or an instruction to run
@@ -2274,6 +2640,8 @@ impl<'a> Walker<'a> {
                     optional: says_optional(&whole),
                     estimate_secs: step_estimate(&whole),
                     repeat: None,
+                    subtask_folder: None,
+                    renew: Vec::new(),
                 });
                 last = Some(ItemStep {
                     at,
@@ -2711,6 +3079,104 @@ impl<'a> Walker<'a> {
     }
 }
 
+impl Walker<'_> {
+    /// "This explains how to rotate [Application Credentials](#rotating-application-credentials).
+    /// [Admin Credentials](#rotating-admin-credentials) are rotated differently.": an
+    /// introduction whose prose links to two or three of the file's own sections names
+    /// procedures of their own. The first is the runbook's; the steps of the others (and of
+    /// their subsections) are done only when that is the job, so the run may pass them.
+    fn separate_procedures(&mut self) {
+        let mut anchors: Vec<String> = Vec::new();
+        for para in self.out.description.split("\n\n") {
+            let t = para.trim_start();
+            let listed = t.starts_with(['-', '*', '+', '|', '>'])
+                || t.split_once(". ")
+                    .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+            if listed {
+                continue;
+            }
+            for (at, _) in para.match_indices("](#") {
+                let rest = &para[at + 3..];
+                if let Some(end) = rest.find(')') {
+                    let anchor = rest[..end].to_ascii_lowercase();
+                    if !anchors.contains(&anchor) {
+                        anchors.push(anchor);
+                    }
+                }
+            }
+        }
+        if !(2..=3).contains(&anchors.len()) {
+            return;
+        }
+        // (The first may be the heading that became the runbook's title.)
+        let title = self.out.title.as_deref().map(heading_anchor);
+        let first_is_title = title.as_ref() == anchors.first();
+        let found: Vec<usize> = anchors
+            .iter()
+            .skip(usize::from(first_is_title))
+            .filter_map(|a| {
+                self.out
+                    .phases
+                    .iter()
+                    .position(|p| heading_anchor(&p.title) == *a)
+            })
+            .collect();
+        let levels: Vec<u8> = self.out.phases.iter().map(|p| p.level).collect();
+        let named = found.len() + usize::from(first_is_title);
+        if named != anchors.len() || found.iter().any(|&i| levels[i] != levels[found[0]]) {
+            return;
+        }
+        for &i in &found[usize::from(!first_is_title)..] {
+            let end = (i + 1..levels.len())
+                .find(|&k| levels[k] <= levels[i])
+                .unwrap_or(levels.len());
+            for phase in &mut self.out.phases[i..end] {
+                for step in &mut phase.steps {
+                    step.optional = true;
+                }
+            }
+        }
+    }
+}
+
+/// The anchor a site makes of a heading: `Rotating admin credentials` →
+/// `rotating-admin-credentials` (lowercase, spaces to `-`, other punctuation dropped).
+fn heading_anchor(title: &str) -> String {
+    title
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c.to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `<summary><h2>5. Run rever.</h2></summary>`: the level and text of the heading a folded
+/// section's summary holds, tags inside it dropped.
+fn summary_heading(html: &str) -> Option<(u8, String)> {
+    let at = html.find("<summary>")? + "<summary>".len();
+    let rest = html[at..].trim_start();
+    let level = rest.strip_prefix("<h")?.bytes().next()?;
+    if !(b'1'..=b'6').contains(&level) {
+        return None;
+    }
+    let open = rest.find('>')? + 1;
+    let close = rest.find("</h")?;
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in rest.get(open..close)?.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!text.is_empty()).then(|| (level - b'0', text))
+}
+
 /// "Step 5: repeat …" → "repeat …": a heading's label that says only where it is.
 fn strip_step_label(title: &str) -> &str {
     let lower = title.to_ascii_lowercase();
@@ -2883,6 +3349,23 @@ fn some_occasion(lower: &str) -> String {
 
 /// "Finally, if you are not using port-forwarding, make sure …": an instruction for one case,
 /// which the run may pass.
+/// The title of a paragraph that is one line over a run of one punctuation mark (`#######`,
+/// `^^^^^^`), as reStructuredText and plain-text notes underline a title.
+fn underlined_title(raw: Option<&str>) -> Option<&str> {
+    let (title, mark) = raw?.trim().split_once('\n')?;
+    let mark = mark.trim();
+    let c = mark.chars().next()?;
+    let underline = mark.len() >= 3 && "#*~^+=_-".contains(c) && mark.chars().all(|m| m == c);
+    let title = title.trim().trim_end_matches('.');
+    (underline && !title.is_empty()).then_some(title)
+}
+
+/// A paragraph that opens with a condition on the world ("If something goes wrong, …"),
+/// not on the step before ("If that succeeded, …"): what it leads into is for that case.
+fn leads_into_a_case(lead: &str) -> bool {
+    lead.trim_start().to_ascii_lowercase().starts_with("if ") && says_optional(lead)
+}
+
 fn for_a_case(instruction: &str) -> bool {
     let lower = instruction.trim_start().to_ascii_lowercase();
     let rest = ["finally", "then", "now", "next"]
@@ -3228,7 +3711,17 @@ fn replace_token(code: &str, token: &str, with: &str) -> Option<String> {
 /// when the label starts with a verb.
 fn states_a_fact(text: &str) -> bool {
     text.split_once(':').is_some_and(|(label, value)| {
-        !label.is_empty() && !value.trim().is_empty() && label.split_whitespace().count() <= 4
+        // "Verify replication: mysql> SHOW REPLICA STATUS": an instruction and the prompt
+        // to type it at.
+        let prompted = value
+            .split_whitespace()
+            .next()
+            .is_some_and(|w| w.len() > 1 && w.ends_with(['>', '#', '$']))
+            && is_instruction(label);
+        !label.is_empty()
+            && !value.trim().is_empty()
+            && label.split_whitespace().count() <= 4
+            && !prompted
     })
 }
 

@@ -4,27 +4,37 @@
 //! with stable step ids, inputs, danger flags and diagnostics. Parsing never fails: whatever the
 //! text, a model comes back and problems are reported as [`Diagnostic`]s.
 
+mod advice;
 mod asks;
+mod attached_disks;
 mod blocks;
 mod choice;
 mod command;
 pub mod danger;
 pub mod diagnostic;
 pub mod duration;
+mod edits;
+mod environment;
+mod example_addresses;
 pub mod fence;
+mod folders;
 pub mod frontmatter;
 pub mod heading;
 pub mod ids;
 pub mod inputs;
 mod lint;
 mod lint_steps;
+mod lost_program;
 mod markdown;
 pub mod model;
 mod notation;
+mod outline;
 mod prose;
+mod series;
 mod shape;
 pub mod source;
 mod title;
+mod values;
 mod words;
 
 use std::path::Path;

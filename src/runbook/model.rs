@@ -105,6 +105,14 @@ pub struct Step {
     /// "# repeat for each commit you want in the release": the step runs once per value, and
     /// each run asks for its inputs again. Holds what it repeats for ("each commit …").
     pub repeat: Option<String>,
+    /// The sub-folder a block enters for a task of its own after entering its working folder
+    /// (`cd rust` … `cd src/tools/cargo`): the steps after it go on in the working folder, as
+    /// the author wrote them, not inside the sub-folder.
+    pub subtask_folder: Option<String>,
+    /// Inputs this step asks for again, offering the value they hold: it is the first step of
+    /// its section to use a value of a kind a runbook picks anew where it needs one (a commit,
+    /// a pod), so the value an earlier section gave may not be this section's.
+    pub renew: Vec<String>,
 }
 
 /// One option of a choice between alternatives.
@@ -136,6 +144,8 @@ impl Step {
             optional: false,
             estimate_secs: None,
             repeat: None,
+            subtask_folder: None,
+            renew: Vec::new(),
         }
     }
 
@@ -249,6 +259,8 @@ impl Runbook {
             optional: false,
             estimate_secs: None,
             repeat: None,
+            subtask_folder: None,
+            renew: Vec::new(),
         };
         self.phases[phase.min(last)].steps.push(step);
     }

@@ -318,6 +318,21 @@ const VERBS: &[&str] = &[
     "expire",
 ];
 
+/// The imperative of an instruction's verb written as a gerund ("setting" → "set",
+/// "changing" → "change", "performing" → "perform"), when it is one of [`VERBS`].
+pub fn imperative_of(gerund: &str) -> Option<&'static str> {
+    let lower = gerund.to_ascii_lowercase();
+    let stem = lower.strip_suffix("ing")?;
+    let bytes = stem.as_bytes();
+    let undoubled = (bytes.len() >= 2 && bytes[bytes.len() - 1] == bytes[bytes.len() - 2])
+        .then(|| &stem[..stem.len() - 1]);
+    let with_e = format!("{stem}e");
+    [Some(stem), Some(with_e.as_str()), undoubled]
+        .into_iter()
+        .flatten()
+        .find_map(|c| VERBS.iter().find(|v| **v == c).copied())
+}
+
 /// Words that may stand before an instruction's verb: "Then restart", "Now, run", "Please".
 const LEADS: &[&str] = &[
     "then",
@@ -339,8 +354,38 @@ const LEADS: &[&str] = &[
 /// Whether `text` starts like an instruction: an imperative verb, perhaps after "Then" or a
 /// bold time marker (`T-30m`), or a `verb:` label.
 pub fn is_instruction(text: &str) -> bool {
-    starts_with_a_verb(text) || after_a_clause(text).is_some_and(starts_with_a_verb)
+    starts_with_a_verb(text)
+        || after_a_clause(text).is_some_and(|rest| starts_with_a_verb(rest) || acts_on_it(rest))
 }
+
+/// "Once the PR is sent, r+ it and give it …": after a clause, a main clause whose second word
+/// is its object has no subject, so it is an imperative whatever its verb (jargon included).
+fn acts_on_it(clause: &str) -> bool {
+    let mut words = clause
+        .split_whitespace()
+        .skip_while(|w| LEADS.contains(&w.trim_end_matches(',').to_ascii_lowercase().as_str()));
+    let verb = words.next().unwrap_or("").to_ascii_lowercase();
+    let object = words.next().unwrap_or("").to_ascii_lowercase();
+    // "then it can be approved": a subject, not a verb.
+    let subject = [
+        "it", "this", "that", "there", "we", "you", "they", "he", "she", "i", "the", "a", "an",
+    ];
+    !verb.is_empty()
+        && !verb.ends_with(',')
+        && !subject.contains(&verb.as_str())
+        && ["it", "them"].contains(&object.trim_end_matches([',', '.']))
+}
+
+/// Words that end a "when the build is done" clause written without its comma: what
+/// follows is the main clause ("As soon as this build is done post a message …").
+const CLAUSE_ENDS: &[&str] = &[
+    "done",
+    "finished",
+    "complete",
+    "completed",
+    "merged",
+    "over",
+];
 
 /// What follows a leading clause: "After the PR is merged, create …" → "create …".
 fn after_a_clause(text: &str) -> Option<&str> {
@@ -361,6 +406,18 @@ fn after_a_clause(text: &str) -> Option<&str> {
     let mut words = text.split_whitespace();
     let first = words.next()?.to_ascii_lowercase();
     let first = first.trim_matches(|c: char| !c.is_alphanumeric());
+    // "After this update the site …", "After that, …": a lead, not a clause of its own.
+    if first == "after"
+        && let Some(second) = words.clone().next()
+        && ["this", "that"].contains(&second.to_ascii_lowercase().as_str())
+    {
+        let rest = text
+            .trim_start()
+            .split_once(char::is_whitespace)?
+            .1
+            .trim_start();
+        return rest.get(second.len()..).map(str::trim_start);
+    }
     let clause = [
         "after", "once", "when", "if", "before", "as", "while", "until",
     ];
@@ -385,6 +442,18 @@ fn after_a_clause(text: &str) -> Option<&str> {
                 return Some(text[i + 1..].trim_start());
             }
             _ => {}
+        }
+    }
+    // No comma: the clause ends at "done" ("When the build is done post a message …").
+    let sentence_end = text.find(". ").unwrap_or(text.len());
+    let sentence = text.get(..sentence_end).unwrap_or(text);
+    let mut at = 0;
+    for word in sentence.split_inclusive(char::is_whitespace) {
+        at += word.len();
+        let bare = word.trim().to_ascii_lowercase();
+        if CLAUSE_ENDS.contains(&bare.as_str()) {
+            let rest = sentence.get(at..).unwrap_or("").trim_start();
+            return (!rest.is_empty()).then_some(rest);
         }
     }
     None
@@ -413,7 +482,7 @@ fn starts_with_a_verb(text: &str) -> bool {
             match w.as_str() {
                 "will" => (modal, needs_to) = (true, true),
                 "should" | "must" => modal = true,
-                "also" | "then" | "now" | "first" => {}
+                "also" | "then" | "now" | "first" | "probably" => {}
                 "want" | "need" | "have" if modal => needs_to = false,
                 "to" if modal && !needs_to => {}
                 _ => break,
@@ -679,6 +748,51 @@ pub fn offered_example(text: &str) -> Option<(String, &str)> {
 
 /// Whether a paragraph announces output rather than a command: what follows it is what the
 /// captain should see, not something to run.
+/// "Make sure to run this command inside the `eksctl` directory.": the folder the next block
+/// runs in, when the sentence says to run it there.
+pub fn folder_to_run_in(text: &str) -> Option<String> {
+    // (`**inside**`: emphasis is no word.)
+    let text = text.replace('*', "");
+    let lower = text.to_ascii_lowercase();
+    if !lower.contains("run") {
+        return None;
+    }
+    for cue in ["inside the `", "in the `", "from the `"] {
+        let Some(at) = lower.find(cue) else {
+            continue;
+        };
+        let start = at + cue.len();
+        let len = lower[start..].find('`')?;
+        let after = lower[start + len + 1..].trim_start();
+        if after.starts_with("directory") || after.starts_with("folder") {
+            let name = &text[start..start + len];
+            let plain = !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'));
+            return plain.then(|| name.to_string());
+        }
+    }
+    None
+}
+
+/// "After running this command, you will be asked to provide the type of hub": the block
+/// before stops for an answer on the terminal, which a step does not have.
+pub fn says_it_will_ask(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    let first = lower.split(". ").next().unwrap_or("");
+    [
+        "you will be asked",
+        "you'll be asked",
+        "you will be prompted",
+        "you'll be prompted",
+        "it will ask you",
+        "will prompt you",
+    ]
+    .iter()
+    .any(|p| first.contains(p))
+}
+
 pub fn announces_output(text: &str) -> bool {
     let t = text.trim().to_ascii_lowercase();
     let t = t.trim_start_matches(|c: char| !c.is_alphanumeric());

@@ -50,10 +50,12 @@ pub(crate) fn leading_comment(code: &str, lang: CodeLang) -> Option<&str> {
 
 /// A title from the block's first line: a leading comment (`# …`, `-- …`) or the command itself.
 pub(crate) fn code_title(code: &str, lang: CodeLang) -> String {
-    let first = code
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with("#!"));
+    let first = code.lines().map(str::trim).find(|l| {
+        // (Not the activation or the folder entered before the author's first command.)
+        let added = crate::runbook::environment::is_activation_run(l)
+            || l.starts_with("cd ") && l.ends_with(" || exit");
+        !(l.is_empty() || l.starts_with("#!") || added)
+    });
     let Some(first) = first else {
         return lang.name().to_string();
     };
@@ -74,7 +76,31 @@ pub(crate) fn code_title(code: &str, lang: CodeLang) -> String {
 /// A checklist title: the text without a trailing colon. Never cut here: the screen cuts to its
 /// width, and `plan --format json` keeps the whole title.
 pub(crate) fn short_title(text: &str) -> Cow<'_, str> {
-    Cow::Borrowed(text.trim().trim_end_matches(':').trim_end())
+    let short = text.trim().trim_end_matches(':').trim_end();
+    if short.contains("]({{") {
+        return Cow::Owned(shortcode_links_as_text(short));
+    }
+    Cow::Borrowed(short)
+}
+
+/// "[Production Guide]({{< relref "install" >}})": a link to a site generator's shortcode,
+/// which Markdown leaves as text (its target has blanks), shows as its text.
+fn shortcode_links_as_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("]({{") {
+        let Some(open) = rest[..at].rfind('[') else {
+            break;
+        };
+        let Some(close) = rest[at..].find("}})").map(|c| at + c + 3) else {
+            break;
+        };
+        out.push_str(&rest[..open]);
+        out.push_str(&rest[open + 1..at]);
+        rest = &rest[close..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// An item's text without a closing "For example:" that only leads into its block ("Then
@@ -96,6 +122,17 @@ pub(crate) fn without_closing_label(text: &str) -> &str {
 /// example:" leads into the block but says nothing about it: the sentence before does.
 pub(crate) fn sentence_for_title(text: &str) -> &str {
     let mut sentences = sentences(text.trim());
+    // "It's time to perform the migration. To do so, stop the services and the servers.": the
+    // sentence that says how, as an instruction, is what the block does.
+    if let Some(how) = sentences.iter().skip(1).find_map(|s| {
+        let lower = s.to_ascii_lowercase();
+        ["to do so, ", "to do this, ", "to do that, "]
+            .iter()
+            .find_map(|p| lower.starts_with(p).then(|| s.get(p.len()..)).flatten())
+            .filter(|rest| crate::runbook::prose::is_instruction(rest) && !says_only_how(rest))
+    }) {
+        return how;
+    }
     // "For example:", and "The command:" too short to say anything of its own.
     let says_nothing =
         |l: &str| is_bare_label(l) || l.ends_with(':') && l.split_whitespace().count() <= 2;
@@ -118,6 +155,13 @@ pub(crate) fn sentence_for_title(text: &str) -> &str {
         // calling `/_nodes`, as in the following command. See Nodes API.": the sentence that
         // points at the block, when the first only states.
         _ => match sentences.first() {
+            // "DON'T CLOSE the prompt. Wait for it. Open another shell to restart the daemon.":
+            // a warning first; the instruction nearest the block says what it does.
+            Some(first) if forbids(first) => sentences
+                .iter()
+                .rev()
+                .find(|s| !forbids(s) && crate::runbook::prose::is_instruction(s))
+                .unwrap_or(first),
             Some(first) if !crate::runbook::prose::is_instruction(first) => sentences
                 .iter()
                 .skip(1)
@@ -127,6 +171,14 @@ pub(crate) fn sentence_for_title(text: &str) -> &str {
             None => text,
         },
     }
+}
+
+/// "Don't close the prompt", "Never run this twice": a warning, not what a block does.
+fn forbids(sentence: &str) -> bool {
+    let lower = sentence.trim_start().to_ascii_lowercase().replace('’', "'");
+    ["don't ", "do not ", "never "]
+        .iter()
+        .any(|p| lower.starts_with(p))
 }
 
 /// "On your old machine, as the root user, run:", "To do so, run the following:", "Use this
@@ -397,6 +449,15 @@ pub(crate) fn quote_label(raw: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shortcode_link_shows_its_text() {
+        assert_eq!(
+            shortcode_links_as_text("Follow the [Setup Guide]({{< relref \"setup\" >}}) first"),
+            "Follow the Setup Guide first"
+        );
+        assert_eq!(shortcode_links_as_text("[a]({{ x"), "[a]({{ x");
+    }
 
     #[test]
     fn an_overview_item_and_the_heading_that_spells_it_out() {

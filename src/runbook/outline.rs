@@ -1,0 +1,177 @@
+//! A procedure written inside one indented block: sentences at the block's margin ("On the
+//! primary, flush the logs:", "Rewrite the config file:"), each over the commands indented
+//! under it, and `# notes` between them. Markdown reads the whole of it as one code block;
+//! the author meant one step per sentence, with the commands under it as its code.
+
+use crate::runbook::prose::is_instruction;
+
+/// One step of an indented procedure.
+#[derive(Debug, PartialEq)]
+pub struct Part {
+    /// The sentence over the commands, without its colon; `None` for the commands before the
+    /// first sentence (the paragraph before the block titles them).
+    pub title: Option<String>,
+    /// 0-based line in the block where the part starts.
+    pub line: usize,
+    /// The commands under the sentence, dedented.
+    pub body: String,
+    /// Notes at the margin before the part (`# From here on, be quick.`).
+    pub note: String,
+}
+
+/// The steps of an indented block written as a procedure, or `None` when fewer than two of
+/// its sentences stand over commands of their own (plain indented code).
+pub fn outline(code: &str) -> Option<Vec<Part>> {
+    let lines: Vec<&str> = code.lines().collect();
+    let blank = |l: &str| l.trim().is_empty();
+    let base = lines
+        .iter()
+        .filter(|l| !blank(l))
+        .map(|l| indent(l))
+        .min()?;
+    let at_margin = |i: usize| indent(lines[i]) < base + 2;
+    // The next non-blank line after `i` is indented deeper: the commands under it.
+    let over_commands = |i: usize| {
+        lines[i + 1..]
+            .iter()
+            .find(|l| !blank(l))
+            .is_some_and(|l| indent(l) > indent(lines[i]) + 1)
+    };
+    let starts: Vec<bool> = (0..lines.len())
+        .map(|i| {
+            let text = lines[i].trim();
+            is_prose(text) && over_commands(i) && (at_margin(i) || is_instruction(text))
+        })
+        .collect();
+    if starts.iter().filter(|s| **s).count() < 2 {
+        return None;
+    }
+    let mut parts: Vec<Part> = Vec::new();
+    let mut note = String::new();
+    let mut body: Vec<&str> = Vec::new();
+    // The part being read: its title, first line and the notes before it.
+    let mut current: Option<Part> = None;
+    let flush = |parts: &mut Vec<Part>, current: &mut Option<Part>, body: &mut Vec<&str>| {
+        if let Some(mut part) = current.take()
+            && (part.title.is_some() || body.iter().any(|l| !l.trim().is_empty()))
+        {
+            part.body = dedent(body);
+            parts.push(part);
+        }
+        body.clear();
+    };
+    for (i, line) in lines.iter().enumerate() {
+        if starts[i] {
+            flush(&mut parts, &mut current, &mut body);
+            current = Some(Part {
+                title: Some(line.trim().trim_end_matches(':').trim_end().to_string()),
+                line: i,
+                body: String::new(),
+                note: std::mem::take(&mut note),
+            });
+        } else if blank(line) {
+            body.push(line);
+        } else if at_margin(i) {
+            // A note at the margin goes with the next part; it ends the commands before the
+            // first sentence.
+            if current.as_ref().is_some_and(|p| p.title.is_none()) {
+                flush(&mut parts, &mut current, &mut body);
+            }
+            if !note.is_empty() {
+                note.push('\n');
+            }
+            note.push_str(line.trim().trim_start_matches('#').trim());
+        } else {
+            if current.is_none() {
+                current = Some(Part {
+                    title: None,
+                    line: i,
+                    body: String::new(),
+                    note: std::mem::take(&mut note),
+                });
+            }
+            body.push(line);
+        }
+    }
+    flush(&mut parts, &mut current, &mut body);
+    Some(parts)
+}
+
+/// Whether commands under a sentence have sentences between them ("In the meantime, this
+/// script will log in to each box …"): the author narrates, so the captain types them.
+pub fn narrated(body: &str) -> bool {
+    body.lines().any(|l| is_prose(l.trim()))
+}
+
+/// Columns of a line's indentation (a tab to the next multiple of four).
+fn indent(line: &str) -> usize {
+    let mut cols = 0;
+    for c in line.chars() {
+        match c {
+            ' ' => cols += 1,
+            '\t' => cols = cols / 4 * 4 + 4,
+            _ => break,
+        }
+    }
+    cols
+}
+
+/// A sentence, not a command: it starts with a capital letter, has three words or more, and
+/// no option, path, variable, pipe, redirect or statement end.
+fn is_prose(text: &str) -> bool {
+    text.starts_with(|c: char| c.is_ascii_uppercase())
+        && text.split_whitespace().count() >= 3
+        && !text.split_whitespace().any(|w| w.starts_with('-'))
+        && !text.contains(['/', '$', '|', '<', '>', '=', ';', '`', '{', '}', '\\'])
+}
+
+/// The lines without the indentation they all share.
+fn dedent(lines: &[&str]) -> String {
+    let common = lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| indent(l))
+        .min()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for line in lines {
+        let mut cols = 0;
+        let mut rest = *line;
+        while cols < common {
+            match rest.chars().next() {
+                Some(' ') => cols += 1,
+                Some('\t') => cols = cols / 4 * 4 + 4,
+                _ => break,
+            }
+            rest = &rest[1..];
+        }
+        out.push_str(rest);
+        out.push('\n');
+    }
+    let trimmed = out.trim_matches('\n');
+    format!("{trimmed}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_over_commands_are_the_steps() {
+        let code = "\tapp status\n\nCheck the disk first:\n\n\tdf -h\n\n# From here on, be quick.\nOn the primary, flush the logs:\n\tdb> flush logs;\n";
+        let parts = outline(code).unwrap();
+        let titles: Vec<_> = parts.iter().map(|p| p.title.as_deref()).collect();
+        assert_eq!(
+            titles,
+            [
+                None,
+                Some("Check the disk first"),
+                Some("On the primary, flush the logs")
+            ]
+        );
+        assert_eq!(parts[2].body, "db> flush logs;\n");
+        assert_eq!(parts[2].note, "From here on, be quick.");
+        // Plain indented code: no sentence over commands.
+        assert!(outline("make\nmake install\n").is_none());
+    }
+}

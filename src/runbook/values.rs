@@ -1,0 +1,176 @@
+//! One placeholder that stands for several values. Inputs are asked once per run and reused,
+//! which is right for the same value written again (`<VERSION>` in every tag and push) and
+//! wrong where the author wrote one stand-in for two different values: the same `<YYYY-MM-DD>`
+//! given to `--since` and to `--until` of one command is two dates, each named after its flag.
+//! Between those lie values of a kind a runbook picks where it needs one: the `<commit-id>` of
+//! a backport in one section and of a release note in another, the `POD` that is the operator
+//! in one troubleshooting section and a pending replica in the next. Such a value is offered
+//! again, to keep or change, at the first step of each new section that uses it.
+
+use crate::runbook::model::{Phase, StepKind};
+
+/// Renames a placeholder given to two or more different flags of one command line to one
+/// input per flag (`--since <YYYY-MM-DD> --until <YYYY-MM-DD>` → `<SINCE_YYYY-MM-DD>`,
+/// `<UNTIL_YYYY-MM-DD>`), in the code and in the step's inputs.
+pub fn split_by_flag(phases: &mut [Phase]) {
+    for step in phases.iter_mut().flat_map(|p| &mut p.steps) {
+        if !matches!(step.kind, StepKind::Shell | StepKind::Manual) {
+            continue;
+        }
+        let Some(code) = step.code.as_deref() else {
+            continue;
+        };
+        if !code.contains("--") {
+            continue;
+        }
+        let mut renamed: Vec<(String, Vec<String>)> = Vec::new();
+        let mut text = String::with_capacity(code.len());
+        for line in code.split_inclusive('\n') {
+            let uses = flag_values(line);
+            let mut out = line.to_string();
+            for (name, flags) in &uses {
+                let mut distinct: Vec<&str> = flags.clone();
+                distinct.sort_unstable();
+                distinct.dedup();
+                if distinct.len() < 2 || !step.inputs.iter().any(|i| i == name) {
+                    continue;
+                }
+                let mut news = Vec::new();
+                for flag in flags {
+                    let new = flag_input(flag, name);
+                    for sep in [" ", "="] {
+                        out = out.replacen(
+                            &format!("--{flag}{sep}<{name}>"),
+                            &format!("--{flag}{sep}<{new}>"),
+                            1,
+                        );
+                    }
+                    news.push(new);
+                }
+                renamed.push((name.clone(), news));
+            }
+            text.push_str(&out);
+        }
+        if renamed.is_empty() {
+            continue;
+        }
+        for (old, news) in renamed {
+            let still = text.contains(&format!("<{old}>"));
+            let at = step.inputs.iter().position(|i| *i == old).unwrap_or(0);
+            if !still {
+                step.inputs.retain(|i| *i != old);
+            }
+            let mut k = at + usize::from(still);
+            for new in news {
+                if !step.inputs.contains(&new) {
+                    step.inputs.insert(k.min(step.inputs.len()), new);
+                    k += 1;
+                }
+            }
+        }
+        step.code = Some(text);
+    }
+}
+
+/// Words of an input's name for things a runbook handles one of at a time and picks where it
+/// needs one (`commit-id`, `POD`, `pvc-name`, `source-server-ip`), unlike the run's own
+/// subject (`VERSION`, `NAMESPACE`, `environment`), which stays one value.
+const PICKED_WHERE_NEEDED: &[&str] = &[
+    "commit", "sha", "hash", "pod", "pvc", "pid", "server", "member", "replica",
+];
+
+/// Whether an input's name says it is a value picked where it is needed.
+fn picked_where_needed(name: &str) -> bool {
+    name.split(|c: char| !c.is_ascii_alphanumeric())
+        .map(|w| w.trim_end_matches(|c: char| c.is_ascii_digit()))
+        .any(|w| {
+            PICKED_WHERE_NEEDED
+                .iter()
+                .any(|k| k.eq_ignore_ascii_case(w))
+        })
+}
+
+/// Marks, for each input picked where it is needed, the first step of each later section
+/// (phase) that uses it: that step asks for it again, offering the value it holds.
+pub fn mark_renewed(phases: &mut [Phase]) {
+    let mut last_phase: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (k, phase) in phases.iter_mut().enumerate() {
+        for step in &mut phase.steps {
+            if !step.is_executable() {
+                continue;
+            }
+            for name in &step.inputs {
+                if !picked_where_needed(name) {
+                    continue;
+                }
+                match last_phase.insert(name.clone(), k) {
+                    Some(before) if before != k && !step.renew.contains(name) => {
+                        step.renew.push(name.clone())
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// `--since <X>` and `--since=<X>` in a line: each placeholder with the flags it is given to,
+/// in order.
+fn flag_values(line: &str) -> Vec<(String, Vec<&str>)> {
+    let mut out: Vec<(String, Vec<&str>)> = Vec::new();
+    let words: Vec<&str> = line.split_whitespace().collect();
+    for (k, w) in words.iter().enumerate() {
+        let Some(flag) = w.strip_prefix("--") else {
+            continue;
+        };
+        let (flag, value) = match flag.split_once('=') {
+            Some((f, v)) => (f, v),
+            None => (flag, words.get(k + 1).copied().unwrap_or("")),
+        };
+        let Some(name) = value.strip_prefix('<').and_then(|v| v.strip_suffix('>')) else {
+            continue;
+        };
+        let plain = |s: &str| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        if !plain(flag) || !plain(name) {
+            continue;
+        }
+        match out.iter_mut().find(|(n, _)| n == name) {
+            Some((_, flags)) => flags.push(flag),
+            None => out.push((name.to_string(), vec![flag])),
+        }
+    }
+    out
+}
+
+/// The input for a placeholder given to `--flag`: the flag's name before it, in the
+/// placeholder's case (`since` + `YYYY-MM-DD` → `SINCE_YYYY-MM-DD`).
+fn flag_input(flag: &str, name: &str) -> String {
+    let flag = flag.replace('-', "_");
+    let upper = name.bytes().any(|b| b.is_ascii_uppercase())
+        && !name.bytes().any(|b| b.is_ascii_lowercase());
+    let flag = if upper {
+        flag.to_ascii_uppercase()
+    } else {
+        flag
+    };
+    format!("{flag}_{name}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_of_one_placeholder() {
+        let uses = flag_values("weekly --since <D> --until=<D> --branch <b>\n");
+        assert_eq!(uses[0], ("D".to_string(), vec!["since", "until"]));
+        assert_eq!(flag_input("since", "YYYY-MM-DD"), "SINCE_YYYY-MM-DD");
+        assert_eq!(flag_input("from-ref", "commit-id"), "from_ref_commit-id");
+        assert!(picked_where_needed("commit-id") && picked_where_needed("POD2"));
+        assert!(!picked_where_needed("VERSION") && !picked_where_needed("NAMESPACE"));
+    }
+}
