@@ -2284,3 +2284,37 @@ fn a_section_whose_body_restates_its_heading_as_an_instruction_is_a_step() {
     );
     assert!(phase_steps(&rb, "Background").is_empty());
 }
+
+// An activation carries through its section (issue 16, conda 29)
+
+#[test]
+fn an_activation_holds_for_bare_commands_later_in_its_section() {
+    let rb = load("88-activation-carries");
+    let steps = phase_steps(&rb, "Build");
+    let code = |title: &str| {
+        steps
+            .iter()
+            .find(|s| s.title.contains(title))
+            .and_then(|s| s.code.as_deref())
+            .unwrap_or_else(|| panic!("no step {title}"))
+    };
+    let activated = |c: &str| c.starts_with("source .venv/bin/activate || exit\n");
+    // A command in inline text and a block without a prompt, after the activation in the
+    // same section, are typed in the activated terminal.
+    assert!(activated(code("Rerun")), "{}", code("Rerun"));
+    assert!(code("Rerun").contains("pagegen build --force"));
+    assert!(
+        steps
+            .iter()
+            .filter_map(|s| s.code.as_deref())
+            .any(|c| activated(c) && c.ends_with("git status --short\n")),
+        "{steps:#?}"
+    );
+    // After `deactivate`, and in the next section, commands run as written.
+    assert!(!code("pagegen --version").contains("activate"));
+    let upload = phase_steps(&rb, "Upload");
+    assert_eq!(
+        upload[0].code.as_deref(),
+        Some("rsync -a site/ web1:/srv/handbook/\n")
+    );
+}

@@ -185,6 +185,11 @@ pub struct Walker<'a> {
     /// "Make sure to run this command inside the `eksctl` directory" just above: the folder
     /// the next block runs in (entered and left again, so nothing after it moves).
     folder_next: Option<String>,
+    /// Where the runbook activates and leaves environments: a bare command later in the
+    /// activation's section runs with it.
+    held: crate::runbook::environment::Held,
+    /// The block just read was shown at a plain `$ ` prompt: its step keeps no activation.
+    plain_prompt: bool,
 }
 
 /// Tab sets nested deeper than this are shown, not read: each level is a recursion.
@@ -232,18 +237,21 @@ impl<'a> Walker<'a> {
             tab_depth: 0,
             activations: Vec::new(),
             folder_next: None,
+            held: Default::default(),
+            plain_prompt: false,
         }
     }
 
     pub fn walk(mut self, blocks: &[Block]) -> Walked {
         self.remote_section = self.between_machines;
         self.variables = variable_names(self.src);
-        for line in self.src.lines() {
-            if let Some(found) = crate::runbook::environment::activation(line)
-                && !self.activations.iter().any(|a| a.name == found.name)
-            {
-                self.activations.push(found);
+        self.held = crate::runbook::environment::Held::of(self.src);
+        for (_, found) in &self.held.activated {
+            if !self.activations.iter().any(|a| a.name == found.name) {
+                self.activations.push(found.clone());
             }
+        }
+        for line in self.src.lines() {
             if let Some(host) = prompt_host(line)
                 && !self.hosts.iter().any(|h| h == host)
             {
@@ -878,6 +886,22 @@ impl<'a> Walker<'a> {
         self.out.phases.len() - 1
     }
 
+    /// The activation a shell step at `line` with `code` still runs under: one typed earlier
+    /// in a section still open, not left, and not already in the code.
+    fn held_at(&self, line: usize, code: &str) -> Option<String> {
+        use crate::runbook::environment as env;
+        let open_since = |at: usize| {
+            let section = self.out.phases.iter().rposition(|p| p.line <= at);
+            section.is_some_and(|i| self.open.contains(&i))
+        };
+        let found = self.held.at(line, open_since)?;
+        let has = code.contains(&found.said)
+            || code
+                .lines()
+                .any(|l| env::is_activation_run(l) || env::deactivates(l));
+        (!has).then(|| found.run.clone())
+    }
+
     /// Adds source text to the current phase's description (or the runbook's, before any phase).
     fn describe(&mut self, range: Range<usize>) {
         let text = self.src.get(range).unwrap_or("").trim_end();
@@ -899,6 +923,16 @@ impl<'a> Walker<'a> {
     /// is optional.
     fn push_step(&mut self, mut step: Step) -> usize {
         self.made += 1;
+        // "Rerun `rever --force <VERSION>`" after `conda activate rever` in this section: the
+        // command is typed in the activated terminal (a block was weighed when it was read).
+        if !std::mem::take(&mut self.plain_prompt)
+            && step.kind == StepKind::Shell
+            && !self.held.activated.is_empty()
+            && let Some(code) = &step.code
+            && let Some(run) = self.held_at(step.line, code)
+        {
+            step.code = Some(format!("{run}\n{code}"));
+        }
         let phase = self.phase();
         if phase != self.pending.0 {
             self.flush_steps();
@@ -1524,6 +1558,7 @@ impl<'a> Walker<'a> {
             };
             *item = joined;
         }
+        self.plain_prompt = false;
         Ok(())
     }
 
@@ -1696,12 +1731,22 @@ impl<'a> Walker<'a> {
             inferred,
         } = reading
         {
-            let activate = crate::runbook::environment::prompt_env(block.code).and_then(|env| {
-                self.activations
+            let env = crate::runbook::environment::prompt_env(block.code);
+            let at = self.lines.line(block.range.start);
+            // A block at a plain `$ ` prompt is another shell; a bare one is typed in the
+            // terminal the section activated.
+            self.plain_prompt = env.is_none() && has_prompts(block.code, true);
+            let activate = match env {
+                Some(env) => self
+                    .activations
                     .iter()
                     .find(|a| a.name == env && !commands.contains(&a.said))
-                    .map(|a| &a.run)
-            });
+                    .map(|a| a.run.clone()),
+                None if lang == CodeLang::Shell && !self.plain_prompt => {
+                    self.held_at(at, &commands)
+                }
+                None => None,
+            };
             let commands = match activate {
                 Some(run) => format!("{run}\n{commands}"),
                 None => commands,
