@@ -2318,3 +2318,29 @@ fn an_activation_holds_for_bare_commands_later_in_its_section() {
         Some("rsync -a site/ web1:/srv/handbook/\n")
     );
 }
+
+// A folder entered again (issue 16, 2i2c 22)
+
+#[test]
+fn a_step_that_only_enters_a_folder_already_entered_skips_the_cd_when_there() {
+    let rb = load("89-folder-entered-again");
+    let apply = phase_steps(&rb, "Apply");
+    let code = apply[0].code.as_deref().unwrap_or("");
+    // The run is already in `stacks/network` (the cockpit carries a step's `cd`): the step
+    // checks first and says so instead of failing on a relative path.
+    assert!(
+        code.starts_with("case \"$PWD\" in */stacks/network) echo \"already in stacks/network"),
+        "{code}"
+    );
+    assert!(code.contains("*) cd stacks/network ;; esac"));
+    // The first entry, and a folder not entered before, are left as written.
+    let prepare = phase_steps(&rb, "Prepare");
+    assert_eq!(
+        prepare[0].code.as_deref(),
+        Some("cd stacks/network\ntofu init\n")
+    );
+    assert_eq!(
+        phase_steps(&rb, "Report")[0].code.as_deref(),
+        Some("cd reports\n")
+    );
+}

@@ -320,6 +320,7 @@ impl<'a> Walker<'a> {
         crate::runbook::example_addresses::ask_for_example_addresses(&mut self.out.phases);
         crate::runbook::values::split_by_flag(&mut self.out.phases);
         crate::runbook::values::mark_renewed(&mut self.out.phases);
+        crate::runbook::reentered::guard_reentered(&mut self.out.phases);
         self.out
     }
 

@@ -30,6 +30,7 @@ pub mod model;
 mod notation;
 mod outline;
 mod prose;
+mod reentered;
 mod series;
 mod shape;
 pub mod source;
