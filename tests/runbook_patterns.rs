@@ -2344,3 +2344,22 @@ fn a_step_that_only_enters_a_folder_already_entered_skips_the_cd_when_there() {
         Some("cd reports\n")
     );
 }
+
+// Values a step typed by hand reads from an earlier export (issue 16, 2i2c 22)
+
+#[test]
+fn a_step_typed_by_hand_shows_the_values_an_earlier_step_exported() {
+    let rb = load("90-exported-values-by-hand");
+    let steps = phase_steps(&rb, "Name it");
+    let wizard = steps
+        .iter()
+        .find(|s| s.kind == StepKind::Manual)
+        .expect("the interactive wizard is typed by hand");
+    // The captain's terminal never ran the export: the step shows the placeholder the run
+    // asked for (listed as its input) and the plain value; `$HOME` is the captain's own.
+    assert_eq!(
+        wizard.code.as_deref(),
+        Some("tenantctl wizard --name=<tenant-name> --tier=gold --home=$HOME\n")
+    );
+    assert_eq!(wizard.inputs, ["tenant-name"]);
+}

@@ -321,6 +321,7 @@ impl<'a> Walker<'a> {
         crate::runbook::values::split_by_flag(&mut self.out.phases);
         crate::runbook::values::mark_renewed(&mut self.out.phases);
         crate::runbook::reentered::guard_reentered(&mut self.out.phases);
+        crate::runbook::exported::show_exported_values(&mut self.out.phases);
         self.out
     }
 

@@ -16,6 +16,7 @@ pub mod duration;
 mod edits;
 mod environment;
 mod example_addresses;
+mod exported;
 pub mod fence;
 mod folders;
 pub mod frontmatter;
