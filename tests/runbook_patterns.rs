@@ -2363,3 +2363,28 @@ fn a_step_typed_by_hand_shows_the_values_an_earlier_step_exported() {
     );
     assert_eq!(wizard.inputs, ["tenant-name"]);
 }
+
+// Purpose clauses and commands the text sends to another machine (issue 16, 2i2c 22, cnpg 30)
+
+#[test]
+fn an_instruction_after_a_purpose_clause_is_a_step_and_a_command_for_a_named_machine_is_manual() {
+    let rb = load("91-purpose-clause");
+    // "To make sure …, please add it …": the section asks for something; the heading is its step.
+    assert_eq!(
+        kinds_titles(&phase_steps(&rb, "Registering the region with monitoring")),
+        [(
+            StepKind::Manual,
+            "Registering the region with monitoring".into()
+        )]
+    );
+    // "run `ulimit -a` on the worker node": typed there, shown here, not run locally.
+    let check = phase_steps(&rb, "Workers fail to start");
+    assert_eq!(check.len(), 1);
+    assert_eq!(check[0].kind, StepKind::Manual);
+    assert_eq!(check[0].code.as_deref(), Some("ulimit -a\n"));
+    // A command the text runs here stays a shell step.
+    assert_eq!(
+        phase_steps(&rb, "Create the region")[0].kind,
+        StepKind::Shell
+    );
+}

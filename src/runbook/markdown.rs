@@ -2355,6 +2355,25 @@ impl<'a> Walker<'a> {
         let Some(command) = run_instruction(text, spans).or_else(named) else {
             return false;
         };
+        // "Run `grep HugePages /proc/meminfo` on the Kubernetes node": typed there, shown here.
+        if names_a_machine(text) == Some(true) {
+            let line = self.lines.line(range.start);
+            let block = Code {
+                fenced: false,
+                info: "",
+                code: &command,
+                range,
+            };
+            let reading = Reading::ByHand {
+                why: "runs on the machine the text names",
+                code: command.clone(),
+                sql: false,
+            };
+            if let Some(step) = self.make(&block, reading, short_title(text).into_owned(), line) {
+                self.push_step(step);
+            }
+            return true;
+        }
         self.inferred_shell(command, short_title(text).into_owned(), range);
         true
     }

@@ -418,8 +418,10 @@ fn after_a_clause(text: &str) -> Option<&str> {
             .trim_start();
         return rest.get(second.len()..).map(str::trim_start);
     }
+    // "To ensure the new cluster is deployed, please add it …": a purpose clause before the
+    // instruction.
     let clause = [
-        "after", "once", "when", "if", "before", "as", "while", "until",
+        "after", "once", "when", "if", "before", "as", "while", "until", "to",
     ];
     // "For each topic you want to move, go to …"; "In addition to updating the file, you
     // will also need to update its tests".
