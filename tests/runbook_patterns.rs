@@ -2388,3 +2388,27 @@ fn an_instruction_after_a_purpose_clause_is_a_step_and_a_command_for_a_named_mac
         StepKind::Shell
     );
 }
+
+// Sections whose heading says their work is done on the servers (issue 16, freeCodeCamp 10)
+
+#[test]
+fn a_heading_that_works_on_machines_makes_its_sections_typed_there() {
+    use StepKind::{Manual, Shell};
+    let rb = load("92-work-on-machines");
+    let install = phase_steps(&rb, "First Install");
+    // Under "Work on Queue Servers", sub-sections included, commands are typed on the servers.
+    assert_eq!(install[0].kind, Manual);
+    assert_eq!(phase_steps(&rb, "Maintenance")[0].kind, Manual);
+    // A block that labels its own `# Local` part still runs that part here.
+    let copy: Vec<_> = install[1..].iter().map(|s| s.kind).collect();
+    assert_eq!(copy, [Shell, Manual], "{install:#?}");
+    assert!(
+        install[1]
+            .code
+            .as_deref()
+            .is_some_and(|c| c.contains("scp -r certs"))
+    );
+    // Sections that name no servers run as before.
+    assert_eq!(phase_steps(&rb, "List the VMs")[0].kind, Shell);
+    assert_eq!(phase_steps(&rb, "Release the docs")[0].kind, Shell);
+}

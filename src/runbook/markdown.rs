@@ -190,6 +190,8 @@ pub struct Walker<'a> {
     held: crate::runbook::environment::Held,
     /// The block just read was shown at a plain `$ ` prompt: its step keeps no activation.
     plain_prompt: bool,
+    /// Levels of the open headings that say their work is done on other machines.
+    machine_headings: Vec<u8>,
 }
 
 /// Tab sets nested deeper than this are shown, not read: each level is a recursion.
@@ -239,6 +241,7 @@ impl<'a> Walker<'a> {
             folder_next: None,
             held: Default::default(),
             plain_prompt: false,
+            machine_headings: Vec::new(),
         }
     }
 
@@ -837,7 +840,12 @@ impl<'a> Walker<'a> {
         self.lead_in = None;
         self.folder_next = None;
         self.section_conditional = false;
-        self.remote_section = self.between_machines;
+        // "## Work on API Instances": this section and those under it are typed on them.
+        self.machine_headings.retain(|&l| l < level);
+        if crate::runbook::prose::heading_works_on_machines(text) {
+            self.machine_headings.push(level);
+        }
+        self.remote_section = self.between_machines || !self.machine_headings.is_empty();
         self.file_lead = None;
         if self.db_session.is_some_and(|end| level <= end) {
             self.db_session = None;
@@ -1934,7 +1942,10 @@ impl<'a> Walker<'a> {
         if self.remote_section && self.between_machines {
             return Some("runs on the old or the new machine this runbook moves between");
         }
-        if self.remote_section {
+        // A block that labels its own parts (`# Local` over `# Remote`) says where each runs,
+        // whatever the heading over it works on.
+        let labelled = !self.machine_headings.is_empty() && remote_part(code).is_some();
+        if self.remote_section && !labelled {
             return Some("runs on another machine, which the prose names");
         }
         let remote = self.hosts.len() > 1 && code.lines().any(|l| prompt_host(l).is_some());

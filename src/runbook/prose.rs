@@ -523,6 +523,41 @@ pub fn is_time_marker(word: &str) -> bool {
         && w[2..].starts_with(|c: char| c.is_ascii_digit())
 }
 
+/// Whether a heading says its section's work is done on other machines: "Work on API
+/// Instances", "Updating Node.js Versions on VMs". A handbook groups what is typed on its
+/// servers under such headings, after telling once how to ssh in; the steps below them (and
+/// in their sub-sections) are typed there.
+pub fn heading_works_on_machines(title: &str) -> bool {
+    const MACHINES: &[&str] = &[
+        "vm",
+        "vms",
+        "instance",
+        "instances",
+        "server",
+        "servers",
+        "node",
+        "nodes",
+        "host",
+        "hosts",
+        "machine",
+        "machines",
+        "droplet",
+        "droplets",
+        "broker",
+        "brokers",
+    ];
+    let lower = title.to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .collect();
+    words
+        .iter()
+        .enumerate()
+        .any(|(i, w)| *w == "on" && words[i + 1..].iter().take(3).any(|n| MACHINES.contains(n)))
+        && names_a_machine(title) != Some(false)
+}
+
 /// Where a paragraph says commands run: `Some(true)` on another machine ("On a kafka
 /// broker, go to …", "Run this on your old server:"), `Some(false)` here ("locally", "on your
 /// laptop"), `None` when it says neither.
@@ -1004,6 +1039,16 @@ mod tests {
             "The fix is on release-1.4:",
         ] {
             assert_eq!(names_a_machine(neither), None, "{neither}");
+        }
+        for remote in ["Work on API Instances", "Updating Node.js Versions on VMs"] {
+            assert!(heading_works_on_machines(remote), "{remote}");
+        }
+        for here in [
+            "Get a list of the VMs",
+            "Work on Contributor Tools",
+            "Notes on hosting",
+        ] {
+            assert!(!heading_works_on_machines(here), "{here}");
         }
     }
 
