@@ -901,8 +901,9 @@ impl<'a> Walker<'a> {
     fn held_at(&self, line: usize, code: &str) -> Option<String> {
         use crate::runbook::environment as env;
         let open_since = |at: usize| {
-            let section = self.out.phases.iter().rposition(|p| p.line <= at);
-            section.is_some_and(|i| self.open.contains(&i))
+            // Phases open in source order: the activation's section is the last one before it.
+            let after = self.out.phases.partition_point(|p| p.line <= at);
+            after.checked_sub(1).is_some_and(|i| self.open.contains(&i))
         };
         let found = self.held.at(line, open_since)?;
         let has = code.contains(&found.said)
