@@ -2284,3 +2284,131 @@ fn a_section_whose_body_restates_its_heading_as_an_instruction_is_a_step() {
     );
     assert!(phase_steps(&rb, "Background").is_empty());
 }
+
+// An activation carries through its section (issue 16, conda 29)
+
+#[test]
+fn an_activation_holds_for_bare_commands_later_in_its_section() {
+    let rb = load("88-activation-carries");
+    let steps = phase_steps(&rb, "Build");
+    let code = |title: &str| {
+        steps
+            .iter()
+            .find(|s| s.title.contains(title))
+            .and_then(|s| s.code.as_deref())
+            .unwrap_or_else(|| panic!("no step {title}"))
+    };
+    let activated = |c: &str| c.starts_with("source .venv/bin/activate || exit\n");
+    // A command in inline text and a block without a prompt, after the activation in the
+    // same section, are typed in the activated terminal.
+    assert!(activated(code("Rerun")), "{}", code("Rerun"));
+    assert!(code("Rerun").contains("pagegen build --force"));
+    assert!(
+        steps
+            .iter()
+            .filter_map(|s| s.code.as_deref())
+            .any(|c| activated(c) && c.ends_with("git status --short\n")),
+        "{steps:#?}"
+    );
+    // After `deactivate`, and in the next section, commands run as written.
+    assert!(!code("pagegen --version").contains("activate"));
+    let upload = phase_steps(&rb, "Upload");
+    assert_eq!(
+        upload[0].code.as_deref(),
+        Some("rsync -a site/ web1:/srv/handbook/\n")
+    );
+}
+
+// A folder entered again (issue 16, 2i2c 22)
+
+#[test]
+fn a_step_that_only_enters_a_folder_already_entered_skips_the_cd_when_there() {
+    let rb = load("89-folder-entered-again");
+    let apply = phase_steps(&rb, "Apply");
+    let code = apply[0].code.as_deref().unwrap_or("");
+    // The run is already in `stacks/network` (the cockpit carries a step's `cd`): the step
+    // checks first and says so instead of failing on a relative path.
+    assert!(
+        code.starts_with("case \"$PWD\" in */stacks/network) echo \"already in stacks/network"),
+        "{code}"
+    );
+    assert!(code.contains("*) cd stacks/network ;; esac"));
+    // The first entry, and a folder not entered before, are left as written.
+    let prepare = phase_steps(&rb, "Prepare");
+    assert_eq!(
+        prepare[0].code.as_deref(),
+        Some("cd stacks/network\ntofu init\n")
+    );
+    assert_eq!(
+        phase_steps(&rb, "Report")[0].code.as_deref(),
+        Some("cd reports\n")
+    );
+}
+
+// Values a step typed by hand reads from an earlier export (issue 16, 2i2c 22)
+
+#[test]
+fn a_step_typed_by_hand_shows_the_values_an_earlier_step_exported() {
+    let rb = load("90-exported-values-by-hand");
+    let steps = phase_steps(&rb, "Name it");
+    let wizard = steps
+        .iter()
+        .find(|s| s.kind == StepKind::Manual)
+        .expect("the interactive wizard is typed by hand");
+    // The captain's terminal never ran the export: the step shows the placeholder the run
+    // asked for (listed as its input) and the plain value; `$HOME` is the captain's own.
+    assert_eq!(
+        wizard.code.as_deref(),
+        Some("tenantctl wizard --name=<tenant-name> --tier=gold --home=$HOME\n")
+    );
+    assert_eq!(wizard.inputs, ["tenant-name"]);
+}
+
+// Purpose clauses and commands the text sends to another machine (issue 16, 2i2c 22, cnpg 30)
+
+#[test]
+fn an_instruction_after_a_purpose_clause_is_a_step_and_a_command_for_a_named_machine_is_manual() {
+    let rb = load("91-purpose-clause");
+    // "To make sure …, please add it …": the section asks for something; the heading is its step.
+    assert_eq!(
+        kinds_titles(&phase_steps(&rb, "Registering the region with monitoring")),
+        [(
+            StepKind::Manual,
+            "Registering the region with monitoring".into()
+        )]
+    );
+    // "run `ulimit -a` on the worker node": typed there, shown here, not run locally.
+    let check = phase_steps(&rb, "Workers fail to start");
+    assert_eq!(check.len(), 1);
+    assert_eq!(check[0].kind, StepKind::Manual);
+    assert_eq!(check[0].code.as_deref(), Some("ulimit -a\n"));
+    // A command the text runs here stays a shell step.
+    assert_eq!(
+        phase_steps(&rb, "Create the region")[0].kind,
+        StepKind::Shell
+    );
+}
+
+// Sections whose heading says their work is done on the servers (issue 16, freeCodeCamp 10)
+
+#[test]
+fn a_heading_that_works_on_machines_makes_its_sections_typed_there() {
+    use StepKind::{Manual, Shell};
+    let rb = load("92-work-on-machines");
+    let install = phase_steps(&rb, "First Install");
+    // Under "Work on Queue Servers", sub-sections included, commands are typed on the servers.
+    assert_eq!(install[0].kind, Manual);
+    assert_eq!(phase_steps(&rb, "Maintenance")[0].kind, Manual);
+    // A block that labels its own `# Local` part still runs that part here.
+    let copy: Vec<_> = install[1..].iter().map(|s| s.kind).collect();
+    assert_eq!(copy, [Shell, Manual], "{install:#?}");
+    assert!(
+        install[1]
+            .code
+            .as_deref()
+            .is_some_and(|c| c.contains("scp -r certs"))
+    );
+    // Sections that name no servers run as before.
+    assert_eq!(phase_steps(&rb, "List the VMs")[0].kind, Shell);
+    assert_eq!(phase_steps(&rb, "Release the docs")[0].kind, Shell);
+}

@@ -3,6 +3,11 @@
 //! shell step starts a fresh `bash -c`, where an activation typed in an earlier step (or in the
 //! captain's own terminal) is gone, so a block whose prompt names an environment the runbook
 //! activates runs with that activation first.
+//!
+//! An activation also holds for the rest of the section it is typed in: a bare command there
+//! ("Rerun `rever --force <VERSION>`", a block without a prompt) is typed in the same terminal,
+//! so it runs with the activation too, up to the section's end or a `deactivate`. A block the
+//! author shows at a plain `$ ` prompt says it is another shell, and is left as written.
 
 /// An environment a line of code activates.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +48,49 @@ pub fn activation(line: &str) -> Option<Activation> {
             })
         }
         _ => None,
+    }
+}
+
+/// Whether a line leaves an environment: `conda deactivate`, `deactivate`.
+pub fn deactivates(line: &str) -> bool {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    words.windows(2).any(|w| w == ["conda", "deactivate"])
+        || words
+            .iter()
+            .any(|w| w.trim_end_matches(';') == "deactivate")
+            && !words.contains(&"activate")
+}
+
+/// Where a runbook activates and leaves environments, by source line (1-based), so that a
+/// step knows which activation its terminal still holds.
+#[derive(Debug, Default)]
+pub struct Held {
+    /// Each activation's line, in source order.
+    pub activated: Vec<(usize, Activation)>,
+    /// Each line that leaves an environment.
+    pub left: Vec<usize>,
+}
+
+impl Held {
+    /// Reads the activations and deactivations of a runbook's text.
+    pub fn of(src: &str) -> Held {
+        let mut held = Held::default();
+        for (i, line) in src.lines().enumerate() {
+            if let Some(found) = activation(line) {
+                held.activated.push((i + 1, found));
+            } else if deactivates(line) {
+                held.left.push(i + 1);
+            }
+        }
+        held
+    }
+
+    /// The activation a step at `line` still runs under: the last one before it that no
+    /// `deactivate` followed, whose section (`open_since(activation line)`) is still open.
+    pub fn at(&self, line: usize, open_since: impl Fn(usize) -> bool) -> Option<&Activation> {
+        let (at, found) = self.activated.iter().rev().find(|(at, _)| *at < line)?;
+        let left = self.left.iter().any(|l| at < l && *l < line);
+        (!left && open_since(*at)).then_some(found)
     }
 }
 
@@ -96,5 +144,11 @@ mod tests {
         assert_eq!(prompt_env("(rever) $ git fetch"), Some("rever"));
         assert_eq!(prompt_env("(postgres)# initdb"), None);
         assert_eq!(prompt_env("$ ls (x)"), None);
+        assert!(deactivates("(rever) $ conda deactivate") && deactivates("deactivate"));
+        assert!(!deactivates("conda activate rever"));
+        let held = Held::of("# A\n$ conda activate rever\nrun\nconda deactivate\nrun\n");
+        assert_eq!(held.at(3, |_| true).map(|a| a.name.as_str()), Some("rever"));
+        assert!(held.at(5, |_| true).is_none() && held.at(3, |_| false).is_none());
+        assert!(held.at(2, |_| true).is_none());
     }
 }

@@ -185,6 +185,13 @@ pub struct Walker<'a> {
     /// "Make sure to run this command inside the `eksctl` directory" just above: the folder
     /// the next block runs in (entered and left again, so nothing after it moves).
     folder_next: Option<String>,
+    /// Where the runbook activates and leaves environments: a bare command later in the
+    /// activation's section runs with it.
+    held: crate::runbook::environment::Held,
+    /// The block just read was shown at a plain `$ ` prompt: its step keeps no activation.
+    plain_prompt: bool,
+    /// Levels of the open headings that say their work is done on other machines.
+    machine_headings: Vec<u8>,
 }
 
 /// Tab sets nested deeper than this are shown, not read: each level is a recursion.
@@ -232,18 +239,22 @@ impl<'a> Walker<'a> {
             tab_depth: 0,
             activations: Vec::new(),
             folder_next: None,
+            held: Default::default(),
+            plain_prompt: false,
+            machine_headings: Vec::new(),
         }
     }
 
     pub fn walk(mut self, blocks: &[Block]) -> Walked {
         self.remote_section = self.between_machines;
         self.variables = variable_names(self.src);
-        for line in self.src.lines() {
-            if let Some(found) = crate::runbook::environment::activation(line)
-                && !self.activations.iter().any(|a| a.name == found.name)
-            {
-                self.activations.push(found);
+        self.held = crate::runbook::environment::Held::of(self.src);
+        for (_, found) in &self.held.activated {
+            if !self.activations.iter().any(|a| a.name == found.name) {
+                self.activations.push(found.clone());
             }
+        }
+        for line in self.src.lines() {
             if let Some(host) = prompt_host(line)
                 && !self.hosts.iter().any(|h| h == host)
             {
@@ -312,6 +323,8 @@ impl<'a> Walker<'a> {
         crate::runbook::example_addresses::ask_for_example_addresses(&mut self.out.phases);
         crate::runbook::values::split_by_flag(&mut self.out.phases);
         crate::runbook::values::mark_renewed(&mut self.out.phases);
+        crate::runbook::reentered::guard_reentered(&mut self.out.phases);
+        crate::runbook::exported::show_exported_values(&mut self.out.phases);
         self.out
     }
 
@@ -827,7 +840,12 @@ impl<'a> Walker<'a> {
         self.lead_in = None;
         self.folder_next = None;
         self.section_conditional = false;
-        self.remote_section = self.between_machines;
+        // "## Work on API Instances": this section and those under it are typed on them.
+        self.machine_headings.retain(|&l| l < level);
+        if crate::runbook::prose::heading_works_on_machines(text) {
+            self.machine_headings.push(level);
+        }
+        self.remote_section = self.between_machines || !self.machine_headings.is_empty();
         self.file_lead = None;
         if self.db_session.is_some_and(|end| level <= end) {
             self.db_session = None;
@@ -878,6 +896,23 @@ impl<'a> Walker<'a> {
         self.out.phases.len() - 1
     }
 
+    /// The activation a shell step at `line` with `code` still runs under: one typed earlier
+    /// in a section still open, not left, and not already in the code.
+    fn held_at(&self, line: usize, code: &str) -> Option<String> {
+        use crate::runbook::environment as env;
+        let open_since = |at: usize| {
+            // Phases open in source order: the activation's section is the last one before it.
+            let after = self.out.phases.partition_point(|p| p.line <= at);
+            after.checked_sub(1).is_some_and(|i| self.open.contains(&i))
+        };
+        let found = self.held.at(line, open_since)?;
+        let has = code.contains(&found.said)
+            || code
+                .lines()
+                .any(|l| env::is_activation_run(l) || env::deactivates(l));
+        (!has).then(|| found.run.clone())
+    }
+
     /// Adds source text to the current phase's description (or the runbook's, before any phase).
     fn describe(&mut self, range: Range<usize>) {
         let text = self.src.get(range).unwrap_or("").trim_end();
@@ -899,6 +934,16 @@ impl<'a> Walker<'a> {
     /// is optional.
     fn push_step(&mut self, mut step: Step) -> usize {
         self.made += 1;
+        // "Rerun `rever --force <VERSION>`" after `conda activate rever` in this section: the
+        // command is typed in the activated terminal (a block was weighed when it was read).
+        if !std::mem::take(&mut self.plain_prompt)
+            && step.kind == StepKind::Shell
+            && !self.held.activated.is_empty()
+            && let Some(code) = &step.code
+            && let Some(run) = self.held_at(step.line, code)
+        {
+            step.code = Some(format!("{run}\n{code}"));
+        }
         let phase = self.phase();
         if phase != self.pending.0 {
             self.flush_steps();
@@ -1524,6 +1569,7 @@ impl<'a> Walker<'a> {
             };
             *item = joined;
         }
+        self.plain_prompt = false;
         Ok(())
     }
 
@@ -1696,12 +1742,22 @@ impl<'a> Walker<'a> {
             inferred,
         } = reading
         {
-            let activate = crate::runbook::environment::prompt_env(block.code).and_then(|env| {
-                self.activations
+            let env = crate::runbook::environment::prompt_env(block.code);
+            let at = self.lines.line(block.range.start);
+            // A block at a plain `$ ` prompt is another shell; a bare one is typed in the
+            // terminal the section activated.
+            self.plain_prompt = env.is_none() && has_prompts(block.code, true);
+            let activate = match env {
+                Some(env) => self
+                    .activations
                     .iter()
                     .find(|a| a.name == env && !commands.contains(&a.said))
-                    .map(|a| &a.run)
-            });
+                    .map(|a| a.run.clone()),
+                None if lang == CodeLang::Shell && !self.plain_prompt => {
+                    self.held_at(at, &commands)
+                }
+                None => None,
+            };
             let commands = match activate {
                 Some(run) => format!("{run}\n{commands}"),
                 None => commands,
@@ -1887,7 +1943,10 @@ impl<'a> Walker<'a> {
         if self.remote_section && self.between_machines {
             return Some("runs on the old or the new machine this runbook moves between");
         }
-        if self.remote_section {
+        // A block that labels its own parts (`# Local` over `# Remote`) says where each runs,
+        // whatever the heading over it works on.
+        let labelled = !self.machine_headings.is_empty() && remote_part(code).is_some();
+        if self.remote_section && !labelled {
             return Some("runs on another machine, which the prose names");
         }
         let remote = self.hosts.len() > 1 && code.lines().any(|l| prompt_host(l).is_some());
@@ -2308,6 +2367,25 @@ impl<'a> Walker<'a> {
         let Some(command) = run_instruction(text, spans).or_else(named) else {
             return false;
         };
+        // "Run `grep HugePages /proc/meminfo` on the Kubernetes node": typed there, shown here.
+        if names_a_machine(text) == Some(true) {
+            let line = self.lines.line(range.start);
+            let block = Code {
+                fenced: false,
+                info: "",
+                code: &command,
+                range,
+            };
+            let reading = Reading::ByHand {
+                why: "runs on the machine the text names",
+                code: command.clone(),
+                sql: false,
+            };
+            if let Some(step) = self.make(&block, reading, short_title(text).into_owned(), line) {
+                self.push_step(step);
+            }
+            return true;
+        }
         self.inferred_shell(command, short_title(text).into_owned(), range);
         true
     }

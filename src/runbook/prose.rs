@@ -418,8 +418,10 @@ fn after_a_clause(text: &str) -> Option<&str> {
             .trim_start();
         return rest.get(second.len()..).map(str::trim_start);
     }
+    // "To ensure the new cluster is deployed, please add it …": a purpose clause before the
+    // instruction.
     let clause = [
-        "after", "once", "when", "if", "before", "as", "while", "until",
+        "after", "once", "when", "if", "before", "as", "while", "until", "to",
     ];
     // "For each topic you want to move, go to …"; "In addition to updating the file, you
     // will also need to update its tests".
@@ -519,6 +521,41 @@ pub fn is_time_marker(word: &str) -> bool {
     w.len() >= 2
         && (w.starts_with("T-") || w.starts_with("T+"))
         && w[2..].starts_with(|c: char| c.is_ascii_digit())
+}
+
+/// Whether a heading says its section's work is done on other machines: "Work on API
+/// Instances", "Updating Node.js Versions on VMs". A handbook groups what is typed on its
+/// servers under such headings, after telling once how to ssh in; the steps below them (and
+/// in their sub-sections) are typed there.
+pub fn heading_works_on_machines(title: &str) -> bool {
+    const MACHINES: &[&str] = &[
+        "vm",
+        "vms",
+        "instance",
+        "instances",
+        "server",
+        "servers",
+        "node",
+        "nodes",
+        "host",
+        "hosts",
+        "machine",
+        "machines",
+        "droplet",
+        "droplets",
+        "broker",
+        "brokers",
+    ];
+    let lower = title.to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .collect();
+    words
+        .iter()
+        .enumerate()
+        .any(|(i, w)| *w == "on" && words[i + 1..].iter().take(3).any(|n| MACHINES.contains(n)))
+        && names_a_machine(title) != Some(false)
 }
 
 /// Where a paragraph says commands run: `Some(true)` on another machine ("On a kafka
@@ -1002,6 +1039,16 @@ mod tests {
             "The fix is on release-1.4:",
         ] {
             assert_eq!(names_a_machine(neither), None, "{neither}");
+        }
+        for remote in ["Work on API Instances", "Updating Node.js Versions on VMs"] {
+            assert!(heading_works_on_machines(remote), "{remote}");
+        }
+        for here in [
+            "Get a list of the VMs",
+            "Work on Contributor Tools",
+            "Notes on hosting",
+        ] {
+            assert!(!heading_works_on_machines(here), "{here}");
         }
     }
 

@@ -1,0 +1,83 @@
+//! A folder entered again. The cockpit carries the folder a step's `cd` leaves the run in to
+//! the next step, as the author's terminal does; a later "make sure you are in the right
+//! directory: `cd terraform/aws`" is written for a reader who may have wandered off, and a
+//! relative `cd` typed again from inside that folder fails. So a step that does nothing but
+//! enter a relative folder an earlier step already entered checks where it is first: it skips
+//! the `cd`, saying so in its log, when the run is already there. (A block that goes on to
+//! work there is left as written.)
+
+use crate::runbook::model::{Phase, StepKind};
+
+/// The relative folder a line enters when it is nothing but `cd PATH`: a plain path down
+/// (no `..`, `~`, `$`, `-` or absolute path), without a trailing `/`.
+fn plain_cd(line: &str) -> Option<&str> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let ["cd", path] = words.as_slice() else {
+        return None;
+    };
+    let path = path.trim_end_matches('/');
+    let plain = !path.is_empty()
+        && !path.starts_with(['/', '~', '$', '-', '"', '\''])
+        && path
+            .split('/')
+            .all(|c| !c.is_empty() && c != ".." && c != "." && !c.contains(['*', ';', '&', '|']));
+    plain.then_some(path)
+}
+
+/// The `cd` that skips itself when the run is already in `path`, and says so.
+fn guarded(path: &str) -> String {
+    format!("case \"$PWD\" in */{path}) echo \"already in {path}: no cd\" ;; *) cd {path} ;; esac")
+}
+
+/// Guards a shell step that is only `cd PATH` when an earlier shell step (in source order)
+/// already entered that relative folder with a line of its own.
+pub fn guard_reentered(phases: &mut [Phase]) {
+    let mut order: Vec<(usize, usize, usize)> = phases
+        .iter()
+        .enumerate()
+        .flat_map(|(p, phase)| (0..phase.steps.len()).map(move |s| (p, s)))
+        .map(|(p, s)| (phases[p].steps[s].line, p, s))
+        .collect();
+    order.sort_unstable();
+    let mut entered: Vec<String> = Vec::new();
+    for (_, p, s) in order {
+        let step = &mut phases[p].steps[s];
+        if step.kind != StepKind::Shell {
+            continue;
+        }
+        let Some(code) = step.code.as_deref() else {
+            continue;
+        };
+        let mut lines = code
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'));
+        if let (Some(only), None) = (lines.next(), lines.next())
+            && let Some(path) = plain_cd(only)
+            && entered.iter().any(|e| e == path)
+        {
+            step.code = Some(guarded(path) + "\n");
+            continue;
+        }
+        entered.extend(
+            code.lines()
+                .filter_map(|l| plain_cd(l.trim()))
+                .map(str::to_string),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_relative_cds_only() {
+        assert_eq!(plain_cd("cd terraform/aws/"), Some("terraform/aws"));
+        assert_eq!(plain_cd("cd ../x"), None);
+        assert_eq!(plain_cd("cd $DIR"), None);
+        assert_eq!(plain_cd("cd /srv"), None);
+        assert_eq!(plain_cd("cd x && make"), None);
+        assert!(guarded("a/b").contains("*/a/b) echo \"already in a/b"));
+    }
+}
