@@ -571,8 +571,14 @@ impl<'a> Walker<'a> {
                     // "If something goes wrong, you'll need to:" and its list: every item is
                     // for that case only.
                     let before = self.section_conditional;
-                    self.section_conditional |= lead.is_some_and(leads_into_a_case);
-                    next_list = self.list(*ordered, *start > 1, items, &[], true, lead);
+                    let case = lead.filter(|l| leads_into_a_case(l));
+                    self.section_conditional |= case.is_some();
+                    // Its items carry the case, as a nested list's carry the item above it.
+                    let context: Vec<String> = case
+                        .and_then(crate::runbook::cases::case_of)
+                        .into_iter()
+                        .collect();
+                    next_list = self.list(*ordered, *start > 1, items, &context, true, lead);
                     self.section_conditional = before;
                     // "- Number of commits:" then a block: the item labels it.
                     let label = match items.last().and_then(|i| i.blocks.first()) {

@@ -8,6 +8,7 @@ mod advice;
 mod asks;
 mod attached_disks;
 mod blocks;
+mod cases;
 mod choice;
 mod command;
 pub mod danger;
