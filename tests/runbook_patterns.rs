@@ -2318,3 +2318,20 @@ fn a_list_made_optional_by_its_leading_case_carries_that_case() {
         ]
     );
 }
+
+#[test]
+fn the_services_using_what_a_block_stops_are_stopped_and_restarted_by_hand() {
+    use StepKind::{Manual, Shell};
+    let rb = load("81-services-using-it");
+    assert_eq!(
+        kinds_titles(&phase_steps(&rb, "Switch over")),
+        [
+            // The block stops the server; the workers are the captain's.
+            (Manual, "Stop the workers using Redis".into()),
+            (Shell, "Stop the old cache server".into()),
+            (Shell, "Start the new cache server.".into()),
+            // Said in the passive after the last block: still a step. A fact is not.
+            (Manual, "Restart the workers using Redis".into()),
+        ]
+    );
+}

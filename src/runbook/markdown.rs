@@ -491,6 +491,19 @@ impl<'a> Walker<'a> {
                         let n = self.pending.1.len();
                         self.pending.1.swap(n - 1, n - 2);
                     }
+                    // "Once finished, the services depending on it can be restarted." after a
+                    // block: an instruction in the passive, a step of its own.
+                    if self.made == made_here
+                        && !leads_into
+                        && i > 0
+                        && matches!(blocks.get(i - 1), Some(Block::Code { .. }))
+                        && self.open.last() == Some(&self.pending.0)
+                        && !self.pending.1.is_empty()
+                        && let Some(title) = crate::runbook::passive::passive_instruction(text)
+                    {
+                        let line = self.lines.line(range.start);
+                        self.push_step(Step::manual(title, line, text.to_string()));
+                    }
                 }
                 Block::Code {
                     fenced: true,
@@ -550,6 +563,26 @@ impl<'a> Walker<'a> {
                         };
                         let step = Step::manual(title, line, detail);
                         self.push_step(step);
+                        let n = self.pending.1.len();
+                        if n >= 2 {
+                            self.pending.1.swap(n - 1, n - 2);
+                        }
+                    }
+                    // "Stop all the services using PostgreSQL and the old and new servers" over
+                    // a block that stops the servers: the services are stopped by hand, first.
+                    if self.made == made + 1
+                        && let Some((by_hand, rest)) =
+                            lead.and_then(crate::runbook::dependents::dependents_left)
+                        && let Some(step) = self.pending.1.last_mut()
+                        && step.is_executable()
+                    {
+                        step.title = rest;
+                        let line = match i.checked_sub(1).and_then(|k| blocks.get(k)) {
+                            Some(Block::Paragraph { range, .. }) => self.lines.line(range.start),
+                            _ => self.lines.line(range.start),
+                        };
+                        let detail = lead.unwrap_or("").to_string();
+                        self.push_step(Step::manual(by_hand, line, detail));
                         let n = self.pending.1.len();
                         if n >= 2 {
                             self.pending.1.swap(n - 1, n - 2);
