@@ -2335,3 +2335,15 @@ fn the_services_using_what_a_block_stops_are_stopped_and_restarted_by_hand() {
         ]
     );
 }
+
+#[test]
+fn a_step_titled_by_its_code_is_titled_by_the_code_it_runs() {
+    let rb = load("82-code-title-rewritten");
+    let steps = phase_steps(&rb, "Check");
+    assert_eq!(steps.len(), 1);
+    // The example's addresses are inputs in the code, and so in the title.
+    assert_eq!(
+        steps[0].title,
+        "kvctl health --endpoints=<ENDPOINT_4001>,<ENDPOINT_14001>"
+    );
+}

@@ -307,11 +307,15 @@ impl<'a> Walker<'a> {
         for (line, message) in crate::runbook::lost_program::restore(&mut self.out.phases) {
             self.warn(line, 1, message);
         }
+        // A step titled by its own code keeps that title over the rewrites below (a lost
+        // program, example values made inputs): titled by the code it runs.
+        let by_code = crate::runbook::title::titled_by_code(&self.out.phases);
         self.separate_procedures();
         crate::runbook::attached_disks::on_the_instance(&mut self.out.phases);
         crate::runbook::example_addresses::ask_for_example_addresses(&mut self.out.phases);
         crate::runbook::values::split_by_flag(&mut self.out.phases);
         crate::runbook::values::mark_renewed(&mut self.out.phases);
+        crate::runbook::title::retitle_by_code(&mut self.out.phases, &by_code);
         self.out
     }
 
