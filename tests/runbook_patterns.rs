@@ -2347,3 +2347,29 @@ fn a_step_titled_by_its_code_is_titled_by_the_code_it_runs() {
         "kvctl health --endpoints=<ENDPOINT_4001>,<ENDPOINT_14001>"
     );
 }
+
+#[test]
+fn an_instruction_in_a_procedures_margin_note_is_a_step() {
+    use StepKind::{Manual, Shell};
+    let rb = load("83-asked-in-a-note");
+    assert_eq!(
+        kinds_titles(&phase_steps(&rb, "Cut over")),
+        [
+            (Shell, "These clients talk to queue1".into()),
+            // An obligation in the passive, its subject a pronoun: the whole note.
+            (
+                Manual,
+                "Some clients are not in DNS yet. They need to be updated before we proceed."
+                    .into()
+            ),
+            (Shell, "Check the route from each client with".into()),
+            // Before the point of no return; the remark and the fact around it are not steps.
+            (
+                Manual,
+                "Make sure that everyone is ready before you move on.".into()
+            ),
+            (Manual, "On queue1, stop writes".into()),
+            (Manual, "On queue2, take over".into()),
+        ]
+    );
+}

@@ -1389,6 +1389,34 @@ impl<'a> Walker<'a> {
                 code: &part.body,
                 range: &sub,
             };
+            // A note at the margin that asks for something ("It needs to be updated before we
+            // proceed.", "Make sure everyone is ready before you move forward.") is a step of
+            // its own, before the part it stands over.
+            for (k, said) in part.note.lines().enumerate() {
+                let asked = crate::runbook::passive::passive_instruction(said).or_else(|| {
+                    sentences(said)
+                        .into_iter()
+                        .find(|s| {
+                            // ("SELECT queries will continue to work": a keyword, and what
+                            // will happen.)
+                            let keyword = s
+                                .split_whitespace()
+                                .next()
+                                .is_some_and(|w| w.len() > 1 && w == w.to_ascii_uppercase());
+                            is_instruction(s)
+                                && !keyword
+                                && !s.contains(" will ")
+                                && !states_a_fact(s)
+                                && !REMARKS.contains(&first_word(s).as_str())
+                        })
+                        .map(|s| short_title(s).into_owned())
+                });
+                if let Some(asked) = asked {
+                    let at = part.note_lines.get(k).copied().unwrap_or(part.line);
+                    let line = self.lines.line(self.lines.line_start(first + at));
+                    self.push_step(Step::manual(asked, line, said.to_string()));
+                }
+            }
             let made = self.made;
             let lead = title.or(lead);
             self.top_code(&block, lead, None, heading_before && part.line == 0);

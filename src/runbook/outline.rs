@@ -17,6 +17,8 @@ pub struct Part {
     pub body: String,
     /// Notes at the margin before the part (`# From here on, be quick.`).
     pub note: String,
+    /// 0-based line in the block of each line of `note`, in order.
+    pub note_lines: Vec<usize>,
 }
 
 /// The steps of an indented block written as a procedure, or `None` when fewer than two of
@@ -48,6 +50,7 @@ pub fn outline(code: &str) -> Option<Vec<Part>> {
     }
     let mut parts: Vec<Part> = Vec::new();
     let mut note = String::new();
+    let mut note_lines: Vec<usize> = Vec::new();
     let mut body: Vec<&str> = Vec::new();
     // The part being read: its title, first line and the notes before it.
     let mut current: Option<Part> = None;
@@ -68,6 +71,7 @@ pub fn outline(code: &str) -> Option<Vec<Part>> {
                 line: i,
                 body: String::new(),
                 note: std::mem::take(&mut note),
+                note_lines: std::mem::take(&mut note_lines),
             });
         } else if blank(line) {
             body.push(line);
@@ -81,6 +85,7 @@ pub fn outline(code: &str) -> Option<Vec<Part>> {
                 note.push('\n');
             }
             note.push_str(line.trim().trim_start_matches('#').trim());
+            note_lines.push(i);
         } else {
             if current.is_none() {
                 current = Some(Part {
@@ -88,6 +93,7 @@ pub fn outline(code: &str) -> Option<Vec<Part>> {
                     line: i,
                     body: String::new(),
                     note: std::mem::take(&mut note),
+                    note_lines: std::mem::take(&mut note_lines),
                 });
             }
             body.push(line);
