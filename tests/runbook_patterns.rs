@@ -2370,6 +2370,19 @@ fn an_instruction_in_a_procedures_margin_note_is_a_step() {
             ),
             (Manual, "On queue1, stop writes".into()),
             (Manual, "On queue2, take over".into()),
+            (Manual, "Rewrite the client config".into()),
         ]
     );
+    // The author's narration between the commands is the detail, not code to copy.
+    let steps = phase_steps(&rb, "Cut over");
+    let rewrite = steps.last().copied();
+    assert_eq!(
+        rewrite.and_then(|s| s.code.as_deref()),
+        Some("ssh app1 'sed -i s/q1/q2/ /etc/qd/client.json'\n")
+    );
+    assert!(rewrite.is_some_and(|s| {
+        s.detail.contains("In the meantime")
+            && s.detail
+                .contains("/etc/qd/client.json (updated copy below)")
+    }));
 }

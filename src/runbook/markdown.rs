@@ -1383,10 +1383,17 @@ impl<'a> Walker<'a> {
             if let Some(t) = title {
                 self.last_text = Some((t.to_string(), 0));
             }
+            // The author's sentences between the commands go to the detail, not the code.
+            let narrated = crate::runbook::outline::narrated(&part.body);
+            let (body, told) = if narrated {
+                crate::runbook::outline::without_narration(&part.body)
+            } else {
+                (part.body.clone(), String::new())
+            };
             let block = Code {
                 fenced: false,
                 info: "",
-                code: &part.body,
+                code: &body,
                 range: &sub,
             };
             // A note at the margin that asks for something ("It needs to be updated before we
@@ -1424,15 +1431,23 @@ impl<'a> Walker<'a> {
                 && let Some(t) = title
             {
                 let line = self.lines.line(start);
-                let shown = format!("```\n{}```", part.body);
+                let shown = format!("```\n{body}```");
                 self.push_step(Step::manual(t.to_string(), line, shown));
             }
             if self.made > made
-                && crate::runbook::outline::narrated(&part.body)
+                && narrated
                 && let Some(step) = self.pending.1.last_mut()
-                && step.kind == StepKind::Shell
             {
-                step.kind = StepKind::Manual;
+                if step.kind == StepKind::Shell {
+                    step.kind = StepKind::Manual;
+                }
+                if !told.is_empty() {
+                    step.detail = if step.detail.is_empty() {
+                        told
+                    } else {
+                        format!("{told}\n\n{}", step.detail)
+                    };
+                }
             }
             if self.made > made
                 && !part.note.is_empty()

@@ -109,6 +109,42 @@ pub fn narrated(body: &str) -> bool {
     body.lines().any(|l| is_prose(l.trim()))
 }
 
+/// The commands of a narrated part apart from its narration: the sentences between them
+/// ("In the meantime, this script will log in …") and a file named with a remark
+/// (`/etc/app.json (updated copy below)`) are the author talking, not code to copy.
+pub fn without_narration(body: &str) -> (String, String) {
+    let (mut code, mut told) = (String::new(), String::new());
+    for line in body.lines() {
+        let t = line.trim();
+        if is_prose(t) || names_a_file_with_a_remark(t) {
+            if !told.is_empty() {
+                told.push('\n');
+            }
+            told.push_str(t);
+        } else {
+            code.push_str(line);
+            code.push('\n');
+        }
+    }
+    let code = code.trim_matches('\n');
+    (format!("{code}\n"), told)
+}
+
+/// `/opt/app/db.json (updated copy below)`: one path, then words in parentheses.
+fn names_a_file_with_a_remark(text: &str) -> bool {
+    let Some((path, remark)) = text.split_once(" (") else {
+        return false;
+    };
+    path.starts_with(['/', '~'])
+        && !path.contains(char::is_whitespace)
+        && remark.ends_with(')')
+        && remark.split_whitespace().count() >= 2
+        && remark
+            .trim_end_matches(')')
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == ' ' || c == '-')
+}
+
 /// Columns of a line's indentation (a tab to the next multiple of four).
 fn indent(line: &str) -> usize {
     let mut cols = 0;
