@@ -2386,3 +2386,13 @@ fn an_instruction_in_a_procedures_margin_note_is_a_step() {
                 .contains("/etc/qd/client.json (updated copy below)")
     }));
 }
+
+#[test]
+fn a_task_heading_whose_body_points_to_how_is_a_step() {
+    let rb = load("84-task-done-elsewhere");
+    assert_eq!(
+        kinds_titles(&phase_steps(&rb, "Open a tunnel to the queue")),
+        [(StepKind::Manual, "Open a tunnel to the queue".into())]
+    );
+    assert!(phase_steps(&rb, "Background").is_empty());
+}

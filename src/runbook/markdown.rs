@@ -3082,7 +3082,19 @@ impl<'a> Walker<'a> {
                             && (words == heading || words.starts_with(&format!("{heading} ")))
                     })
             };
-            if is_numbered_heading(&phase.title) || leaf && instructs || restated {
+            // "## Create a bastion Pod" over why it is needed, then "Follow the [Bastion
+            // Documentation] for how to do this.": a task in the heading, done elsewhere, is
+            // still a step of the run.
+            let delegated = leaf
+                && is_instruction(&phase.title)
+                && phase.description.split("\n\n").skip(1).any(|p| {
+                    is_instruction(p)
+                        && !REMARKS.contains(&first_word(p).as_str())
+                        && !p
+                            .trim_start()
+                            .starts_with(['-', '*', '|', '>', '`', '<', '!'])
+                });
+            if is_numbered_heading(&phase.title) || leaf && instructs || restated || delegated {
                 made.push(i);
                 let mut up = Some(i);
                 while let Some(k) = up {
