@@ -2396,3 +2396,17 @@ fn a_task_heading_whose_body_points_to_how_is_a_step() {
     );
     assert!(phase_steps(&rb, "Background").is_empty());
 }
+
+#[test]
+fn a_name_written_as_some_thing_is_an_input() {
+    let rb = load("85-some-thing");
+    let login = phase_steps(&rb, "Log in");
+    // Named as the runbook names the same thing in the same place.
+    assert_eq!(login[0].inputs, ["accountname"]);
+    assert_eq!(
+        login[0].code.as_deref(),
+        Some("cloud login acme-<accountname>-reader\n")
+    );
+    let tidy = phase_steps(&rb, "Tidy up");
+    assert!(tidy[0].inputs.is_empty());
+}

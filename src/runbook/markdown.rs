@@ -313,6 +313,7 @@ impl<'a> Walker<'a> {
         self.separate_procedures();
         crate::runbook::attached_disks::on_the_instance(&mut self.out.phases);
         crate::runbook::example_addresses::ask_for_example_addresses(&mut self.out.phases);
+        crate::runbook::some_example::ask_for_some_examples(&mut self.out.phases);
         crate::runbook::values::split_by_flag(&mut self.out.phases);
         crate::runbook::values::mark_renewed(&mut self.out.phases);
         crate::runbook::title::retitle_by_code(&mut self.out.phases, &by_code);

@@ -35,6 +35,7 @@ mod passive;
 mod prose;
 mod series;
 mod shape;
+mod some_example;
 pub mod source;
 mod title;
 mod values;
