@@ -2410,3 +2410,24 @@ fn a_name_written_as_some_thing_is_an_input() {
     let tidy = phase_steps(&rb, "Tidy up");
     assert!(tidy[0].inputs.is_empty());
 }
+
+#[test]
+fn a_block_that_only_prepares_what_its_lead_asks_is_titled_as_preparation() {
+    let rb = load("86-prepares-for-the-lead");
+    let titles: Vec<String> = rb
+        .phases
+        .iter()
+        .flat_map(|p| &p.steps)
+        .map(|s| s.title.clone())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            // The restart is the next block's: this one copies the config and locks.
+            "Prepare to restart the cache daemon on node1 so that the new config can take effect",
+            "Open another shell to restart the daemon.",
+            // A block that does what its lead says keeps the lead.
+            "Stop the old reporter on node2",
+        ]
+    );
+}

@@ -81,6 +81,20 @@ pub fn dependents_left(lead: &str) -> Option<(String, String)> {
     None
 }
 
+/// The service verb a one-sentence instruction opens with ("Restart mysql on server1 so
+/// that …" → "restart"), lowercase.
+pub fn service_verb_first(lead: &str) -> Option<&'static str> {
+    let text = lead.trim();
+    if sentences(text).len() != 1 {
+        return None;
+    }
+    let first = text.split_whitespace().next()?.to_ascii_lowercase();
+    SERVICE_VERBS
+        .iter()
+        .find(|v| **v == first && **v != "shut")
+        .copied()
+}
+
 fn capitalized(word: &str) -> String {
     let mut chars = word.chars();
     chars

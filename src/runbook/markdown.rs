@@ -573,6 +573,32 @@ impl<'a> Walker<'a> {
                             self.pending.1.swap(n - 1, n - 2);
                         }
                     }
+                    // "Restart the daemon so that the config takes effect" over a block that
+                    // only prepares (commit the config, lock the tables), the restart in a
+                    // block further on: this block prepares for what its lead asks.
+                    if self.made == made + 1
+                        && let Some(l) = lead
+                        && let Some(verb) = crate::runbook::dependents::service_verb_first(l)
+                        && !code.to_ascii_lowercase().contains(verb)
+                        && blocks[i + 1..]
+                            .iter()
+                            .take_while(|b| !matches!(b, Block::Heading { .. }))
+                            .find_map(|b| match b {
+                                Block::Code { code, .. } => Some(code),
+                                _ => None,
+                            })
+                            .is_some_and(|next| next.to_ascii_lowercase().contains(verb))
+                        && let Some(step) = self.pending.1.last_mut()
+                        && step
+                            .title
+                            .eq_ignore_ascii_case(l.trim().trim_end_matches(['.', ':']))
+                    {
+                        let mut rest = step.title.clone();
+                        if let Some(first) = rest.get_mut(..1) {
+                            first.make_ascii_lowercase();
+                        }
+                        step.title = format!("Prepare to {rest}");
+                    }
                     // "Stop all the services using PostgreSQL and the old and new servers" over
                     // a block that stops the servers: the services are stopped by hand, first.
                     if self.made == made + 1
