@@ -318,11 +318,16 @@ impl<'a> Walker<'a> {
         for (line, message) in crate::runbook::lost_program::restore(&mut self.out.phases) {
             self.warn(line, 1, message);
         }
+        // A step titled by its own code keeps that title over the rewrites below (a lost
+        // program, example values made inputs): titled by the code it runs.
+        let by_code = crate::runbook::title::titled_by_code(&self.out.phases);
         self.separate_procedures();
         crate::runbook::attached_disks::on_the_instance(&mut self.out.phases);
         crate::runbook::example_addresses::ask_for_example_addresses(&mut self.out.phases);
+        crate::runbook::some_example::ask_for_some_examples(&mut self.out.phases);
         crate::runbook::values::split_by_flag(&mut self.out.phases);
         crate::runbook::values::mark_renewed(&mut self.out.phases);
+        crate::runbook::title::retitle_by_code(&mut self.out.phases, &by_code);
         crate::runbook::reentered::guard_reentered(&mut self.out.phases);
         crate::runbook::exported::show_exported_values(&mut self.out.phases);
         self.out
@@ -504,6 +509,19 @@ impl<'a> Walker<'a> {
                         let n = self.pending.1.len();
                         self.pending.1.swap(n - 1, n - 2);
                     }
+                    // "Once finished, the services depending on it can be restarted." after a
+                    // block: an instruction in the passive, a step of its own.
+                    if self.made == made_here
+                        && !leads_into
+                        && i > 0
+                        && matches!(blocks.get(i - 1), Some(Block::Code { .. }))
+                        && self.open.last() == Some(&self.pending.0)
+                        && !self.pending.1.is_empty()
+                        && let Some(title) = crate::runbook::passive::passive_instruction(text)
+                    {
+                        let line = self.lines.line(range.start);
+                        self.push_step(Step::manual(title, line, text.to_string()));
+                    }
                 }
                 Block::Code {
                     fenced: true,
@@ -568,6 +586,52 @@ impl<'a> Walker<'a> {
                             self.pending.1.swap(n - 1, n - 2);
                         }
                     }
+                    // "Restart the daemon so that the config takes effect" over a block that
+                    // only prepares (commit the config, lock the tables), the restart in a
+                    // block further on: this block prepares for what its lead asks.
+                    if self.made == made + 1
+                        && let Some(l) = lead
+                        && let Some(verb) = crate::runbook::dependents::service_verb_first(l)
+                        && !code.to_ascii_lowercase().contains(verb)
+                        && blocks[i + 1..]
+                            .iter()
+                            .take_while(|b| !matches!(b, Block::Heading { .. }))
+                            .find_map(|b| match b {
+                                Block::Code { code, .. } => Some(code),
+                                _ => None,
+                            })
+                            .is_some_and(|next| next.to_ascii_lowercase().contains(verb))
+                        && let Some(step) = self.pending.1.last_mut()
+                        && step
+                            .title
+                            .eq_ignore_ascii_case(l.trim().trim_end_matches(['.', ':']))
+                    {
+                        let mut rest = step.title.clone();
+                        if let Some(first) = rest.get_mut(..1) {
+                            first.make_ascii_lowercase();
+                        }
+                        step.title = format!("Prepare to {rest}");
+                    }
+                    // "Stop all the services using PostgreSQL and the old and new servers" over
+                    // a block that stops the servers: the services are stopped by hand, first.
+                    if self.made == made + 1
+                        && let Some((by_hand, rest)) =
+                            lead.and_then(crate::runbook::dependents::dependents_left)
+                        && let Some(step) = self.pending.1.last_mut()
+                        && step.is_executable()
+                    {
+                        step.title = rest;
+                        let line = match i.checked_sub(1).and_then(|k| blocks.get(k)) {
+                            Some(Block::Paragraph { range, .. }) => self.lines.line(range.start),
+                            _ => self.lines.line(range.start),
+                        };
+                        let detail = lead.unwrap_or("").to_string();
+                        self.push_step(Step::manual(by_hand, line, detail));
+                        let n = self.pending.1.len();
+                        if n >= 2 {
+                            self.pending.1.swap(n - 1, n - 2);
+                        }
+                    }
                     // The paragraph right before a block led into that block, run or not.
                     if lead.is_some() {
                         self.lead_in = None;
@@ -584,8 +648,14 @@ impl<'a> Walker<'a> {
                     // "If something goes wrong, you'll need to:" and its list: every item is
                     // for that case only.
                     let before = self.section_conditional;
-                    self.section_conditional |= lead.is_some_and(leads_into_a_case);
-                    next_list = self.list(*ordered, *start > 1, items, &[], true, lead);
+                    let case = lead.filter(|l| leads_into_a_case(l));
+                    self.section_conditional |= case.is_some();
+                    // Its items carry the case, as a nested list's carry the item above it.
+                    let context: Vec<String> = case
+                        .and_then(crate::runbook::cases::case_of)
+                        .into_iter()
+                        .collect();
+                    next_list = self.list(*ordered, *start > 1, items, &context, true, lead);
                     self.section_conditional = before;
                     // "- Number of commits:" then a block: the item labels it.
                     let label = match items.last().and_then(|i| i.blocks.first()) {
@@ -1385,12 +1455,47 @@ impl<'a> Walker<'a> {
             if let Some(t) = title {
                 self.last_text = Some((t.to_string(), 0));
             }
+            // The author's sentences between the commands go to the detail, not the code.
+            let narrated = crate::runbook::outline::narrated(&part.body);
+            let (body, told) = if narrated {
+                crate::runbook::outline::without_narration(&part.body)
+            } else {
+                (part.body.clone(), String::new())
+            };
             let block = Code {
                 fenced: false,
                 info: "",
-                code: &part.body,
+                code: &body,
                 range: &sub,
             };
+            // A note at the margin that asks for something ("It needs to be updated before we
+            // proceed.", "Make sure everyone is ready before you move forward.") is a step of
+            // its own, before the part it stands over.
+            for (k, said) in part.note.lines().enumerate() {
+                let asked = crate::runbook::passive::passive_instruction(said).or_else(|| {
+                    sentences(said)
+                        .into_iter()
+                        .find(|s| {
+                            // ("SELECT queries will continue to work": a keyword, and what
+                            // will happen.)
+                            let keyword = s
+                                .split_whitespace()
+                                .next()
+                                .is_some_and(|w| w.len() > 1 && w == w.to_ascii_uppercase());
+                            is_instruction(s)
+                                && !keyword
+                                && !s.contains(" will ")
+                                && !states_a_fact(s)
+                                && !REMARKS.contains(&first_word(s).as_str())
+                        })
+                        .map(|s| short_title(s).into_owned())
+                });
+                if let Some(asked) = asked {
+                    let at = part.note_lines.get(k).copied().unwrap_or(part.line);
+                    let line = self.lines.line(self.lines.line_start(first + at));
+                    self.push_step(Step::manual(asked, line, said.to_string()));
+                }
+            }
             let made = self.made;
             let lead = title.or(lead);
             self.top_code(&block, lead, None, heading_before && part.line == 0);
@@ -1398,15 +1503,23 @@ impl<'a> Walker<'a> {
                 && let Some(t) = title
             {
                 let line = self.lines.line(start);
-                let shown = format!("```\n{}```", part.body);
+                let shown = format!("```\n{body}```");
                 self.push_step(Step::manual(t.to_string(), line, shown));
             }
             if self.made > made
-                && crate::runbook::outline::narrated(&part.body)
+                && narrated
                 && let Some(step) = self.pending.1.last_mut()
-                && step.kind == StepKind::Shell
             {
-                step.kind = StepKind::Manual;
+                if step.kind == StepKind::Shell {
+                    step.kind = StepKind::Manual;
+                }
+                if !told.is_empty() {
+                    step.detail = if step.detail.is_empty() {
+                        told
+                    } else {
+                        format!("{told}\n\n{}", step.detail)
+                    };
+                }
             }
             if self.made > made
                 && !part.note.is_empty()
@@ -3074,7 +3187,19 @@ impl<'a> Walker<'a> {
                             && (words == heading || words.starts_with(&format!("{heading} ")))
                     })
             };
-            if is_numbered_heading(&phase.title) || leaf && instructs || restated {
+            // "## Create a bastion Pod" over why it is needed, then "Follow the [Bastion
+            // Documentation] for how to do this.": a task in the heading, done elsewhere, is
+            // still a step of the run.
+            let delegated = leaf
+                && is_instruction(&phase.title)
+                && phase.description.split("\n\n").skip(1).any(|p| {
+                    is_instruction(p)
+                        && !REMARKS.contains(&first_word(p).as_str())
+                        && !p
+                            .trim_start()
+                            .starts_with(['-', '*', '|', '>', '`', '<', '!'])
+                });
+            if is_numbered_heading(&phase.title) || leaf && instructs || restated || delegated {
                 made.push(i);
                 let mut up = Some(i);
                 while let Some(k) = up {

@@ -17,6 +17,8 @@ pub struct Part {
     pub body: String,
     /// Notes at the margin before the part (`# From here on, be quick.`).
     pub note: String,
+    /// 0-based line in the block of each line of `note`, in order.
+    pub note_lines: Vec<usize>,
 }
 
 /// The steps of an indented block written as a procedure, or `None` when fewer than two of
@@ -48,6 +50,7 @@ pub fn outline(code: &str) -> Option<Vec<Part>> {
     }
     let mut parts: Vec<Part> = Vec::new();
     let mut note = String::new();
+    let mut note_lines: Vec<usize> = Vec::new();
     let mut body: Vec<&str> = Vec::new();
     // The part being read: its title, first line and the notes before it.
     let mut current: Option<Part> = None;
@@ -68,6 +71,7 @@ pub fn outline(code: &str) -> Option<Vec<Part>> {
                 line: i,
                 body: String::new(),
                 note: std::mem::take(&mut note),
+                note_lines: std::mem::take(&mut note_lines),
             });
         } else if blank(line) {
             body.push(line);
@@ -81,6 +85,7 @@ pub fn outline(code: &str) -> Option<Vec<Part>> {
                 note.push('\n');
             }
             note.push_str(line.trim().trim_start_matches('#').trim());
+            note_lines.push(i);
         } else {
             if current.is_none() {
                 current = Some(Part {
@@ -88,6 +93,7 @@ pub fn outline(code: &str) -> Option<Vec<Part>> {
                     line: i,
                     body: String::new(),
                     note: std::mem::take(&mut note),
+                    note_lines: std::mem::take(&mut note_lines),
                 });
             }
             body.push(line);
@@ -101,6 +107,42 @@ pub fn outline(code: &str) -> Option<Vec<Part>> {
 /// script will log in to each box …"): the author narrates, so the captain types them.
 pub fn narrated(body: &str) -> bool {
     body.lines().any(|l| is_prose(l.trim()))
+}
+
+/// The commands of a narrated part apart from its narration: the sentences between them
+/// ("In the meantime, this script will log in …") and a file named with a remark
+/// (`/etc/app.json (updated copy below)`) are the author talking, not code to copy.
+pub fn without_narration(body: &str) -> (String, String) {
+    let (mut code, mut told) = (String::new(), String::new());
+    for line in body.lines() {
+        let t = line.trim();
+        if is_prose(t) || names_a_file_with_a_remark(t) {
+            if !told.is_empty() {
+                told.push('\n');
+            }
+            told.push_str(t);
+        } else {
+            code.push_str(line);
+            code.push('\n');
+        }
+    }
+    let code = code.trim_matches('\n');
+    (format!("{code}\n"), told)
+}
+
+/// `/opt/app/db.json (updated copy below)`: one path, then words in parentheses.
+fn names_a_file_with_a_remark(text: &str) -> bool {
+    let Some((path, remark)) = text.split_once(" (") else {
+        return false;
+    };
+    path.starts_with(['/', '~'])
+        && !path.contains(char::is_whitespace)
+        && remark.ends_with(')')
+        && remark.split_whitespace().count() >= 2
+        && remark
+            .trim_end_matches(')')
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == ' ' || c == '-')
 }
 
 /// Columns of a line's indentation (a tab to the next multiple of four).

@@ -446,6 +446,53 @@ pub(crate) fn quote_label(raw: &str) -> Option<String> {
         .then(|| text.to_string())
 }
 
+/// The language a step's code is titled in.
+fn title_lang(step: &crate::runbook::model::Step) -> CodeLang {
+    if step.kind == crate::runbook::model::StepKind::Sql {
+        CodeLang::Sql
+    } else {
+        CodeLang::Shell
+    }
+}
+
+/// For each step in order, its code when the step is titled by that code's first line: the
+/// later rewrites of the code (values made inputs, a lost program) must retitle it.
+pub(crate) fn titled_by_code(phases: &[crate::runbook::model::Phase]) -> Vec<Option<String>> {
+    phases
+        .iter()
+        .flat_map(|p| &p.steps)
+        .map(|s| {
+            s.code
+                .as_deref()
+                .filter(|c| !s.title.is_empty() && s.title == code_title(c, title_lang(s)))
+                .map(str::to_string)
+        })
+        .collect()
+}
+
+/// Titles again by their final code the steps `titled_by_code` found titled by their code,
+/// when the code changed since. Steps added or removed in between leave the titles alone.
+pub(crate) fn retitle_by_code(
+    phases: &mut [crate::runbook::model::Phase],
+    before: &[Option<String>],
+) {
+    let count: usize = phases.iter().map(|p| p.steps.len()).sum();
+    if count != before.len() {
+        return;
+    }
+    let steps = phases.iter_mut().flat_map(|p| p.steps.iter_mut());
+    for (step, old) in steps.zip(before) {
+        let Some(old) = old else { continue };
+        let lang = title_lang(step);
+        let Some(code) = step.code.as_deref().filter(|c| *c != old) else {
+            continue;
+        };
+        if step.title == code_title(old, lang) {
+            step.title = code_title(code, lang);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,96 @@
+//! Instructions written in the passive: "Once finished, the services depending on PostgreSQL
+//! can be restarted", "It needs to be updated before we proceed". Said after a block, such a
+//! sentence asks the captain to act; left as a note, the run ends with the services down.
+//! Only verbs that act on something, so "the logs can be found in …" stays a fact.
+
+use crate::runbook::title::sentences;
+
+/// The modal phrases of a passive instruction.
+const MODALS: &[&str] = &[
+    " can be ",
+    " can now be ",
+    " should be ",
+    " should now be ",
+    " must be ",
+    " needs to be ",
+    " need to be ",
+    " has to be ",
+    " have to be ",
+];
+
+/// Participles of verbs that act, with their imperative.
+const ACTS: &[(&str, &str)] = &[
+    ("restarted", "Restart"),
+    ("started", "Start"),
+    ("re-enabled", "Re-enable"),
+    ("enabled", "Enable"),
+    ("resumed", "Resume"),
+    ("unpaused", "Unpause"),
+    ("updated", "Update"),
+];
+
+/// Subjects that point back at the sentence before: the title keeps the whole text.
+const POINTERS: &[&str] = &["it", "this", "that", "they", "these", "those"];
+
+/// The instruction a passive sentence of `text` gives, as an imperative title ("Restart the
+/// services depending on PostgreSQL"), or the text itself when its subject is a pronoun.
+pub fn passive_instruction(text: &str) -> Option<String> {
+    let all = sentences(text.trim());
+    for sentence in &all {
+        let lower = sentence.to_ascii_lowercase();
+        for modal in MODALS {
+            let Some(at) = lower.find(modal) else {
+                continue;
+            };
+            let after = &lower[at + modal.len()..];
+            let participle = after
+                .split(|c: char| c.is_whitespace() || c == ',' || c == '.')
+                .next()
+                .unwrap_or("");
+            let Some((_, verb)) = ACTS.iter().find(|(p, _)| *p == participle) else {
+                continue;
+            };
+            // The subject: after a leading clause ("Once finished, …").
+            let head = &sentence[..at];
+            let subject = head.rsplit_once(", ").map_or(head, |(_, s)| s).trim();
+            let words = subject.split_whitespace().count();
+            if words == 0 || subject.contains(['(', '`']) {
+                continue;
+            }
+            if words == 1 && POINTERS.contains(&subject.to_ascii_lowercase().as_str()) {
+                return Some(text.split_whitespace().collect::<Vec<_>>().join(" "));
+            }
+            // "the services …" keeps its case after the verb; "The services" does not.
+            let subject = match subject.split_once(' ') {
+                Some((first, rest)) if first.eq_ignore_ascii_case("the") => {
+                    format!("the {rest}")
+                }
+                _ => subject.to_string(),
+            };
+            return Some(format!("{verb} {subject}"));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::passive_instruction;
+
+    #[test]
+    fn an_acting_verb_in_the_passive_is_an_instruction() {
+        assert_eq!(
+            passive_instruction("Once done, the workers can be restarted and should catch up.")
+                .as_deref(),
+            Some("Restart the workers")
+        );
+        assert_eq!(
+            passive_instruction("The cache is stale. It needs to be updated first.").as_deref(),
+            Some("The cache is stale. It needs to be updated first.")
+        );
+        assert_eq!(
+            passive_instruction("The logs can be found in /var/log."),
+            None
+        );
+    }
+}
