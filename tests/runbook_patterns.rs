@@ -2523,6 +2523,19 @@ fn a_task_heading_whose_body_points_to_how_is_a_step() {
         [(StepKind::Manual, "Open a tunnel to the queue".into())]
     );
     assert!(phase_steps(&rb, "Background").is_empty());
+    // A section that only looks around, then sends the reader to a guide's procedure for a
+    // case: doing it is a step, optional for that case.
+    let owners = phase_steps(&rb, "Existing owners");
+    assert_eq!(
+        kinds_titles(&owners),
+        [(
+            StepKind::Manual,
+            "Follow the owner roles guide before continuing".into()
+        )]
+    );
+    assert!(owners[0].optional);
+    // A rule to follow, with no guide linked, is no step.
+    assert!(phase_steps(&rb, "Notes on owners").is_empty());
 }
 
 #[test]

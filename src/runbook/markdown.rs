@@ -3199,6 +3199,31 @@ impl<'a> Walker<'a> {
                             .trim_start()
                             .starts_with(['-', '*', '|', '>', '`', '<', '!'])
                 });
+            // "Follow the [Convert Postgres to use Owner Roles](…) documentation before
+            // continuing." in a section that only looks around: the procedure is elsewhere, and
+            // doing it is a step of this run, whatever the heading says.
+            let follow = if leaf
+                && !(is_numbered_heading(&phase.title) || instructs || restated || delegated)
+            {
+                follows_elsewhere(&phase.description)
+            } else {
+                None
+            };
+            if let Some((title, for_a_case)) = follow {
+                let mut step = Step::manual(
+                    short_title(&title).into_owned(),
+                    phase.line,
+                    phase.description.clone(),
+                );
+                step.optional = for_a_case;
+                self.out.phases[i].steps.push(step);
+                let mut up = Some(i);
+                while let Some(k) = up {
+                    has_steps[k] = true;
+                    up = self.out.phases[k].parent;
+                }
+                continue;
+            }
             if is_numbered_heading(&phase.title) || leaf && instructs || restated || delegated {
                 made.push(i);
                 let mut up = Some(i);
@@ -3581,6 +3606,27 @@ fn for_a_case(instruction: &str) -> bool {
 
 /// First words of sentences that comment rather than instruct: "Note that …", "See …",
 /// "Let's …", "Keep in mind …".
+/// A paragraph that sends the reader to another document's procedure before going on
+/// ("Follow the [Convert Postgres to use Owner Roles](…) documentation before continuing."):
+/// its sentence as a title, and whether the paragraph before it limits it to a case ("If the
+/// application user owns the tables, …").
+fn follows_elsewhere(description: &str) -> Option<(String, bool)> {
+    let paragraphs: Vec<&str> = description.split("\n\n").map(str::trim).collect();
+    let at = paragraphs.iter().position(|p| {
+        let lower = p.to_ascii_lowercase();
+        lower.starts_with("follow the [") && p.contains("](") && is_instruction(p)
+    })?;
+    let case = at
+        .checked_sub(1)
+        .and_then(|k| paragraphs.get(k))
+        .is_some_and(|p| p.starts_with("If "));
+    let text = crate::runbook::title::markdown_links_as_text(paragraphs[at]);
+    Some((
+        sentence_for_title(&text).trim_end_matches('.').to_string(),
+        case,
+    ))
+}
+
 const REMARKS: &[&str] = &["note", "see", "let", "keep", "read", "use", "look"];
 
 /// The first word of `text`, lowercase, without punctuation around it.

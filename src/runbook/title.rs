@@ -86,13 +86,27 @@ pub(crate) fn short_title(text: &str) -> Cow<'_, str> {
 /// "[Production Guide]({{< relref "install" >}})": a link to a site generator's shortcode,
 /// which Markdown leaves as text (its target has blanks), shows as its text.
 fn shortcode_links_as_text(text: &str) -> String {
+    links_as_text(text, "]({{", "}})")
+}
+
+/// Markdown links in raw text (a section's description) as their text: "Follow the [owner
+/// roles guide](/guides/owner-roles.html)" reads "Follow the owner roles guide".
+pub(crate) fn markdown_links_as_text(text: &str) -> String {
+    links_as_text(text, "](", ")")
+}
+
+/// `[text]` + `open` … `close` → `text`, for each such link in `text`.
+fn links_as_text(text: &str, open_target: &str, close_target: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(at) = rest.find("]({{") {
+    while let Some(at) = rest.find(open_target) {
         let Some(open) = rest[..at].rfind('[') else {
             break;
         };
-        let Some(close) = rest[at..].find("}})").map(|c| at + c + 3) else {
+        let Some(close) = rest[at..]
+            .find(close_target)
+            .map(|c| at + c + close_target.len())
+        else {
             break;
         };
         out.push_str(&rest[..open]);
