@@ -2185,7 +2185,7 @@ fn an_example_on_sample_objects_is_typed_and_labelled_cases_are_one_choice() {
         [(Shell, false)]
     );
     // "- Synced:" / "- Healthy:" over one command with one argument changed: one choice.
-    let wait = phase_steps(&rb, "Waiting for a state");
+    let wait = phase_steps(&rb, "Waiting for a particular state");
     let groups: Vec<Option<usize>> = wait
         .iter()
         .map(|s| s.choice.as_ref().map(|c| c.group))
@@ -2283,4 +2283,27 @@ fn a_section_whose_body_restates_its_heading_as_an_instruction_is_a_step() {
         [(StepKind::Manual, "Refresh the download links".into())]
     );
     assert!(phase_steps(&rb, "Background").is_empty());
+}
+
+// Session 13, review of the choice rules: sequences, notes and references read as written.
+
+fn groups(steps: Vec<&Step>) -> Vec<Option<usize>> {
+    steps
+        .iter()
+        .map(|s| s.choice.as_ref().map(|c| c.group))
+        .collect()
+}
+
+#[test]
+fn labelled_blocks_one_word_apart_are_a_sequence_unless_they_pick_a_value() {
+    let rb = load("96-sequences-not-choices");
+    // "Stop:" / "Start:": a plain word apart, steps one after the other.
+    assert_eq!(groups(phase_steps(&rb, "Bounce the cache")), [None, None]);
+    // "--replicas=0" / "--replicas=3": one option's value, but the labels name no value.
+    assert_eq!(groups(phase_steps(&rb, "Resize the pool")), [None, None]);
+    // "a particular node", but the nodes are a plain argument: drained one after the other.
+    assert_eq!(
+        groups(phase_steps(&rb, "Empty a particular node")),
+        [None, None]
+    );
 }

@@ -107,13 +107,14 @@ pub(crate) fn linked_anchors(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Two one-line commands that are one command with one argument changed, past its program
-/// and subcommand (`kubectl wait --for=condition=Ready …` / `… --for=condition=Backup …`;
-/// not `pm2 logs` / `pm2 monit`, which are two commands).
-pub(crate) fn one_word_apart(a: &str, b: &str) -> bool {
+/// Two one-line commands that are one command with the value of one option changed, past
+/// its program and subcommand (`kubectl wait --for=condition=Ready …` / `… --for=condition=Backup
+/// …`): the two values. Commands that differ by a plain word (`systemctl stop api` / `start
+/// api`, `drain node-1` / `node-2`) are steps one after the other, never cases.
+pub(crate) fn option_values_apart<'a>(a: &'a str, b: &'a str) -> Option<(&'a str, &'a str)> {
     let (a, b) = (a.trim(), b.trim());
     if a.lines().count() != 1 || b.lines().count() != 1 {
-        return false;
+        return None;
     }
     let (a, b): (Vec<&str>, Vec<&str>) = (
         a.split_whitespace().collect(),
@@ -122,7 +123,44 @@ pub(crate) fn one_word_apart(a: &str, b: &str) -> bool {
     let apart: Vec<usize> = (0..a.len().min(b.len()))
         .filter(|&i| a[i] != b[i])
         .collect();
-    a.len() == b.len() && matches!(apart[..], [i] if i >= 2)
+    let [i] = apart[..] else { return None };
+    let ((ka, va), (kb, vb)) = (a[i].split_once('=')?, b[i].split_once('=')?);
+    (a.len() == b.len() && i >= 2 && !ka.is_empty() && ka == kb).then_some((va, vb))
+}
+
+/// Whether a case's label names the value it sets, case aside ("Backup" in
+/// `condition=LastBackupSucceeded`): the label picks that value, it is no step of a sequence.
+pub(crate) fn label_names_value(label: &str, value: &str) -> bool {
+    let head = label.split('(').next().unwrap_or(label).trim();
+    let head: String = head
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    !head.is_empty() && value.to_ascii_lowercase().contains(&head)
+}
+
+/// Words by which a heading or lead-in offers the reader one of several cases ("How to wait
+/// for a particular condition", "Depending on the release, run one of:").
+const CHOICE_CUES: &[&str] = &[
+    "a particular",
+    "a specific",
+    "one of",
+    "depending on",
+    "either",
+    "which",
+];
+
+/// Whether a heading or lead-in offers a choice among cases (see [`CHOICE_CUES`]).
+pub(crate) fn offers_a_choice(text: &str) -> bool {
+    let lower = format!(" {} ", text.to_ascii_lowercase());
+    CHOICE_CUES.iter().any(|cue| {
+        lower.match_indices(cue).any(|(i, _)| {
+            let before = lower[..i].chars().next_back();
+            let after = lower[i + cue.len()..].chars().next();
+            !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+        })
+    })
 }
 
 /// A short label that names a case of the block below it ("Backup", "Ready (cluster is

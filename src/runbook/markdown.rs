@@ -18,9 +18,9 @@ use std::ops::Range;
 
 use crate::runbook::blocks::{Block, Item, Spans, parse_blocks_at};
 use crate::runbook::choice::{
-    anchor_slug, are_alternatives, general_topic, linked_anchors, names_a_case,
-    offers_an_alternative, one_word_apart, option_label, points_elsewhere, release_kind_topic,
-    says_optional, settings_apart, task_on_a_condition, way_label,
+    anchor_slug, are_alternatives, general_topic, label_names_value, linked_anchors, names_a_case,
+    offers_a_choice, offers_an_alternative, option_label, option_values_apart, points_elsewhere,
+    release_kind_topic, says_optional, settings_apart, task_on_a_condition, way_label,
 };
 use crate::runbook::command::{CodeLang, Label, split_code};
 use crate::runbook::danger::{danger_in, danger_reason, names_production};
@@ -1138,6 +1138,11 @@ impl<'a> Walker<'a> {
     /// one argument changed are ways to do one thing: one choice, each label an option.
     fn labelled_variants(&mut self) {
         for phase in &mut self.out.phases {
+            // Only where the heading or its lead-in offers one of several cases ("How to wait
+            // for a particular condition"): elsewhere labelled blocks are a sequence.
+            if !offers_a_choice(&phase.title) && !offers_a_choice(&phase.description) {
+                continue;
+            }
             let mut group: Option<usize> = None;
             for i in 1..phase.steps.len() {
                 let (a, b) = (&phase.steps[i - 1], &phase.steps[i]);
@@ -1151,7 +1156,9 @@ impl<'a> Walker<'a> {
                         .is_some_and(|(x, y)| {
                             names_a_case(&a.title, x)
                                 && names_a_case(&b.title, y)
-                                && one_word_apart(x, y)
+                                && option_values_apart(x, y).is_some_and(|(u, v)| {
+                                    label_names_value(&a.title, u) && label_names_value(&b.title, v)
+                                })
                         });
                 if !variants {
                     group = None;
