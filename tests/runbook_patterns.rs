@@ -2160,7 +2160,8 @@ fn a_section_an_option_links_to_is_walked_as_that_option() {
 fn an_example_on_sample_objects_is_typed_and_labelled_cases_are_one_choice() {
     use StepKind::{Manual, Shell};
     let rb = load("62-examples-and-cases");
-    // "In some urgent situations, you might need to …": the section is for an occasion; its
+    // "In some emergency situations, you might need to copy …" under "Emergency copy": the
+    // section is for that occasion; its
     // example names the sample pod it runs on, so the captain adapts it and types it.
     let copy = phase_steps(&rb, "Emergency copy");
     assert_eq!(
@@ -2306,4 +2307,83 @@ fn labelled_blocks_one_word_apart_are_a_sequence_unless_they_pick_a_value() {
         groups(phase_steps(&rb, "Empty a particular node")),
         [None, None]
     );
+}
+
+#[test]
+fn a_lead_asking_for_additional_information_leads_steps() {
+    let rb = load("97-notes-not-conditions");
+    // "Collect additional information …:" instructs: its commands run.
+    let facts = phase_steps(&rb, "Gather the facts");
+    assert_eq!(
+        facts.iter().map(|s| s.kind).collect::<Vec<_>>(),
+        [StepKind::Shell, StepKind::Shell]
+    );
+    // The bare label "Additional information:" over links and needs: notes.
+    assert!(phase_steps(&rb, "Notes").is_empty());
+}
+
+#[test]
+fn a_rare_case_noted_in_a_section_leaves_it_for_every_run() {
+    let rb = load("97-notes-not-conditions");
+    let migrate = phase_steps(&rb, "Migrate the schema");
+    assert_eq!(migrate.len(), 1);
+    assert!(!migrate[0].optional);
+}
+
+#[test]
+fn checking_to_see_if_is_no_condition_on_the_step() {
+    let rb = load("97-notes-not-conditions");
+    let check = phase_steps(&rb, "2. Check the brokers");
+    assert_eq!(check.len(), 1);
+    assert!(!check[0].optional);
+}
+
+#[test]
+fn a_background_section_that_instructs_is_a_procedure() {
+    let rb = load("97-notes-not-conditions");
+    assert_eq!(
+        phase_steps(&rb, "Background")
+            .iter()
+            .map(|s| s.kind)
+            .collect::<Vec<_>>(),
+        [StepKind::Shell, StepKind::Manual]
+    );
+}
+
+#[test]
+fn a_see_below_that_names_no_section_keeps_the_items_after_it_in_place() {
+    let rb = load("98-links-and-see-below");
+    let titles: Vec<&str> = phase_steps(&rb, "Ship")
+        .iter()
+        .map(|s| s.title.as_str())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Build the bundle.",
+            "Watch the error rate (see below for the links).",
+            "Post in #site that it shipped.",
+        ]
+    );
+}
+
+#[test]
+fn an_option_takes_only_the_section_it_points_to_with_its_subsections() {
+    let rb = load("98-links-and-see-below");
+    let upload: Vec<(String, Option<usize>)> = phase_steps(&rb, "Upload")
+        .iter()
+        .map(|s| (s.title.clone(), s.choice.as_ref().map(|c| c.group)))
+        .collect();
+    let codes: Vec<Option<&str>> = phase_steps(&rb, "Upload")
+        .iter()
+        .map(|s| s.code.as_deref())
+        .collect();
+    // The option, then the section it follows and its subsection, in their order.
+    assert_eq!(upload.len(), 4, "{upload:?}");
+    assert!(upload.iter().all(|(_, g)| g.is_some()), "{upload:?}");
+    assert_eq!(codes[2..], [Some("./stage.sh\n"), Some("./push.sh\n")]);
+    // "then continue with [Smoke test]": where the paths meet, common.
+    let smoke = phase_steps(&rb, "Smoke test");
+    assert_eq!(smoke.len(), 1);
+    assert!(smoke[0].choice.is_none());
 }

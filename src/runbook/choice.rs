@@ -197,10 +197,28 @@ pub(crate) fn task_on_a_condition(heading: &str, body: &str) -> bool {
         .any(|s| {
             let lower = s.to_ascii_lowercase();
             verb(&lower) == task
-                && lower
-                    .split_once(" if ")
-                    .is_some_and(|(_, cond)| !cond.contains(',') && !cond.contains(" and "))
+                && lower.split_once(" if ").is_some_and(|(before, cond)| {
+                    !cond.contains(',') && !cond.contains(" and ") && !asks_whether(before)
+                })
         })
+}
+
+/// Text before an " if " that makes it "whether" ("Verify the cluster to see if all pods
+/// run", "check if …"): the if is what to find out, no condition on the step.
+fn asks_whether(before: &str) -> bool {
+    const FIND_OUT: &[&str] = &[
+        "see",
+        "check",
+        "verify",
+        "confirm",
+        "know",
+        "ask",
+        "test",
+        "determine",
+        "whether",
+    ];
+    let last = before.split_whitespace().next_back().unwrap_or("");
+    FIND_OUT.contains(&last) || before.ends_with("find out")
 }
 
 /// A section for one kind of release beside the general procedure of the same thing

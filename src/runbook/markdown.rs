@@ -35,8 +35,8 @@ use crate::runbook::inputs::{
 use crate::runbook::model::{Attrs, Choice, Phase, Step, StepKind};
 use crate::runbook::notation::{declared_example, example_version, neighbour_versions, notations};
 use crate::runbook::prose::{
-    announces_output, file_to_create, introduces_explanation, is_instruction, names_a_machine,
-    names_a_reference_section, offered_example,
+    announces_output, file_to_create, introduces_explanation, is_instruction,
+    labels_additional_information, names_a_machine, names_a_reference_section, offered_example,
 };
 use crate::runbook::shape::{
     DATABASE_SHELL, Shape, block_shape, gate_line, has_prompts, in_another_users_shell,
@@ -291,7 +291,23 @@ impl<'a> Walker<'a> {
         };
         for (target, written, steps) in deferred {
             let line = self.lines.line(target);
-            let phase = by_line.get(&line).copied().unwrap_or(written);
+            let mut phase = by_line.get(&line).copied().unwrap_or(written);
+            // A section whose steps are all in its subsections is done after the last of them.
+            if let Some(p) = self.out.phases.get(phase)
+                && p.steps.is_empty()
+            {
+                let level = p.level;
+                let under = self.out.phases[phase + 1..]
+                    .iter()
+                    .take_while(|q| q.level > level)
+                    .count();
+                if let Some(last) = (phase + 1..=phase + under)
+                    .rev()
+                    .find(|&k| !self.out.phases[k].steps.is_empty())
+                {
+                    phase = last;
+                }
+            }
             if let Some(p) = self.out.phases.get_mut(phase) {
                 p.steps.extend(steps);
             }
@@ -393,7 +409,13 @@ impl<'a> Walker<'a> {
                     // "Sometimes we need to do a patch release, …" right under the heading: the
                     // section is for an occasion, not for every run.
                     // So is "In some emergency situations, you might need to …".
-                    let occasion = some_occasion(&lower);
+                    let heading = self
+                        .open
+                        .last()
+                        .and_then(|&p| self.out.phases.get(p))
+                        .map(|p| p.title.to_ascii_lowercase())
+                        .unwrap_or_default();
+                    let occasion = some_occasion(&lower, &heading);
                     let occasional = heading_before
                         && ["sometimes ", "occasionally ", occasion.as_str()]
                             .iter()
@@ -411,8 +433,10 @@ impl<'a> Walker<'a> {
                                 ]
                                 .iter()
                                 .any(|w| r.starts_with(w))
-                                    // "Sometimes a PR requires testing …"
-                                    || r.split_whitespace()
+                                    // "Sometimes a PR requires testing …" (not "In some
+                                    // cases, a restart needs a second try": a note).
+                                    || !p.starts_with("in ")
+                                        && r.split_whitespace()
                                         .take(5)
                                         .any(|w| w == "requires" || w == "needs")
                                 })
@@ -1106,19 +1130,43 @@ impl<'a> Walker<'a> {
                     .map(|(_, l)| l)
                     .collect::<Vec<_>>()
                     .join("\n");
-                for anchor in linked_anchors(&text) {
-                    let target = slugs.get(&anchor).and_then(|js| {
-                        js.iter()
-                            .copied()
-                            .find(|&j| self.out.phases[j].line > step.line && j != i && free[j])
-                    });
-                    if let Some(j) = target {
-                        free[j] = false;
-                        moves.push((j, i, step.line, choice.clone()));
+                // Only the section the verb points to: "follow [A](#a), then continue with
+                // [B](#b)" is done by A, and B is where the paths meet again.
+                let lower = text.to_ascii_lowercase();
+                let end = [", then", " then ", "continue"]
+                    .iter()
+                    .filter_map(|cue| lower.find(cue))
+                    .min()
+                    .unwrap_or(text.len());
+                let Some(anchor) = linked_anchors(text.get(..end).unwrap_or(&text))
+                    .into_iter()
+                    .next()
+                else {
+                    continue;
+                };
+                let target = slugs.get(&anchor).and_then(|js| {
+                    js.iter()
+                        .copied()
+                        .find(|&j| self.out.phases[j].line > step.line && j != i && free[j])
+                });
+                let Some(j) = target else { continue };
+                // The section with its subsections, in their order.
+                let level = self.out.phases[j].level;
+                let under = self.out.phases[j + 1..]
+                    .iter()
+                    .take_while(|p| p.level > level)
+                    .count();
+                for (k, f) in free.iter_mut().enumerate().skip(j).take(under + 1) {
+                    if k == j || *f {
+                        *f = false;
+                        moves.push((k, i, step.line, choice.clone()));
                     }
                 }
             }
         }
+        // Each option's sections go after the option's step and the sections moved there
+        // before them, so they are walked in the order they are written.
+        let mut ends: HashMap<(usize, usize), usize> = HashMap::new();
         for (j, i, line, choice) in moves {
             let mut taken = std::mem::take(&mut self.out.phases[j].steps);
             for step in &mut taken {
@@ -1126,11 +1174,22 @@ impl<'a> Walker<'a> {
                 step.optional = false;
             }
             let steps = &mut self.out.phases[i].steps;
-            let at = steps
-                .iter()
-                .position(|s| s.line == line)
-                .map_or(steps.len(), |p| p + 1);
+            let at = match ends.get(&(i, line)) {
+                Some(&at) => at.min(steps.len()),
+                None => steps
+                    .iter()
+                    .position(|s| s.line == line)
+                    .map_or(steps.len(), |p| p + 1),
+            };
+            let n = taken.len();
             steps.splice(at..at, taken);
+            // Later options of this phase sit after this one: their ends shift too.
+            for ((p, l), e) in ends.iter_mut() {
+                if *p == i && *l != line && *e >= at {
+                    *e += n;
+                }
+            }
+            ends.insert((i, line), at + n);
         }
     }
 
@@ -2388,7 +2447,14 @@ impl<'a> Walker<'a> {
                     .open
                     .last()
                     .is_some_and(|&p| names_a_reference_section(&self.out.phases[p].title))
-            || top && lead.is_some_and(|l| introduces_explanation(l) && !l.contains("follow"));
+                // A "Background" whose items instruct or run commands is a procedure.
+                && !items.iter().any(|i| item_instructs(i) || item_has_inline_command(i))
+            || top && lead.is_some_and(|l| introduces_explanation(l) && !l.contains("follow"))
+            // ("Additional information:" over numbered steps, or over commands, leads steps.)
+            || top
+                && !ordered
+                && lead.is_some_and(labels_additional_information)
+                && !items.iter().any(item_has_inline_command);
         let outer_reference = std::mem::replace(&mut self.reference_list, about);
         let steps_here = continued || !about && list_is_procedure(ordered, items, lead);
         // An overview ("Basic steps" over "Detailed steps"): a later part of the runbook spells
@@ -2540,18 +2606,32 @@ impl<'a> Walker<'a> {
                 .flatten();
             let below = title.to_ascii_lowercase().contains("see below")
                 || title.to_ascii_lowercase().contains("instructions below");
-            let summary = below || named.is_some();
+            // "Perform Backend release (see below)": the later heading that holds every word
+            // of its object ("Jaeger Backend Release Process"). An item that names none
+            // ("Watch the dashboards (see below for the links)") points at a note, and the
+            // items after it stay where they are written.
+            let list_end = items.last().map_or(item.range.end, |i| i.range.end);
+            let named = named.or_else(|| {
+                let object: Vec<String> = heading_words(bare)
+                    .split_whitespace()
+                    .skip(1)
+                    .filter(|w| !["the", "a", "an", "of", "for", "to", "on", "in"].contains(w))
+                    .map(str::to_string)
+                    .collect();
+                (below && !object.is_empty())
+                    .then(|| {
+                        self.headings.iter().find(|(at, h, _)| {
+                            *at >= list_end
+                                && object.iter().all(|w| h.split_whitespace().any(|x| x == w))
+                        })
+                    })
+                    .flatten()
+                    .map(|(at, _, _)| *at)
+            });
+            let summary = named.is_some();
             if summary && !overview && item.task.is_none() && steps_here {
-                // The items after the last such summary come after the section it names,
-                // or else the next section below the list.
-                let list_end = items.last().map_or(item.range.end, |i| i.range.end);
-                let target = named.or_else(|| {
-                    self.headings
-                        .iter()
-                        .find(|(at, _, _)| *at >= list_end)
-                        .map(|(at, _, _)| *at)
-                });
-                if let Some(target) = target {
+                // The items after the last such summary come after the section it names.
+                if let Some(target) = named {
                     defer = Some((self.pending.1.len(), target));
                 }
             }
@@ -3248,6 +3328,32 @@ fn list_is_procedure(ordered: bool, items: &[Item], lead: Option<&str>) -> bool 
     }
 }
 
+/// Whether an item, or any item nested in it, runs a command written inline ("Stop the
+/// writers: `kubectl scale …`", "`kubectl logs $POD`"): a step, whatever list it stands in.
+fn item_has_inline_command(item: &Item) -> bool {
+    item.blocks.iter().any(|b| match b {
+        Block::Paragraph { text, spans, .. } => item_command(text, spans, None).is_some(),
+        Block::List { items, .. } => items.iter().any(item_has_inline_command),
+        _ => false,
+    })
+}
+
+/// Whether an item's text is an instruction ("Point the app at the new primary."), not a
+/// role or a fact ("Coordination:", "Release lead should keep an eye …").
+fn item_instructs(item: &Item) -> bool {
+    // "Release lead should keep an eye …": a subject with its modal, a duty stated.
+    let stated = |text: &str| {
+        text.split_whitespace().skip(1).take(2).any(|w| {
+            [
+                "should", "must", "will", "can", "may", "is", "are", "owns", "needs",
+            ]
+            .contains(&w.to_ascii_lowercase().as_str())
+        })
+    };
+    matches!(item.blocks.first(), Some(Block::Paragraph { text, .. })
+        if !text.trim_end().ends_with(':') && !stated(text) && is_instruction(text))
+}
+
 /// The command an item asks to run: its text is one command in inline code (`` `make` ``),
 /// or it tells to run one ("Run `make release`", "Restart with `systemctl restart app`");
 /// `raw` (the item's first paragraph as written) adds command lines written under its first
@@ -3336,10 +3442,24 @@ fn moves_between_machines(src: &str) -> bool {
 
 /// The opening "in some (emergency) situations, " / "in rare cases, " of a sentence (lower
 /// case), with its space: it sets the section apart for an occasion, like "Sometimes".
-fn some_occasion(lower: &str) -> String {
+fn some_occasion(lower: &str, heading: &str) -> String {
     let Some((head, _)) = lower.split_once(", ") else {
         return String::new();
     };
+    // The sentence must be about the heading's task ("Emergency backup" / "In some emergency
+    // situations, … an emergency logical backup"): "In rare cases, you need to rerun a
+    // migration by hand" under "Database Migration" is a note within a phase every run walks.
+    let about_heading = {
+        let title = crate::runbook::title::strip_numbering(heading);
+        let mut words = title
+            .split(|c: char| !c.is_alphabetic())
+            .filter(|w| w.len() >= 4)
+            .peekable();
+        words.peek().is_some() && words.all(|w| lower.contains(w))
+    };
+    if !about_heading {
+        return String::new();
+    }
     let words: Vec<&str> = head.split_whitespace().collect();
     let occasion = matches!(words.first(), Some(&"in"))
         && matches!(words.get(1), Some(&("some" | "rare" | "certain")))
