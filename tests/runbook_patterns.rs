@@ -2387,3 +2387,24 @@ fn an_option_takes_only_the_section_it_points_to_with_its_subsections() {
     assert_eq!(smoke.len(), 1);
     assert!(smoke[0].choice.is_none());
 }
+
+#[test]
+fn a_kind_word_that_qualifies_no_release_makes_no_choice() {
+    let rb = load("99-words-not-kinds");
+    // "Patch" is the verb here, not a patch release beside the general procedure.
+    assert_eq!(groups(phase_steps(&rb, "Update the fleet")), [None]);
+    assert_eq!(groups(phase_steps(&rb, "Patch the fleet")), [None]);
+}
+
+#[test]
+fn a_block_is_an_example_only_when_the_text_says_so() {
+    let rb = load("99-words-not-kinds");
+    // "the example bundle" names a thing: two builds, one after the other.
+    assert_eq!(groups(phase_steps(&rb, "Build both bundles")), [None, None]);
+    // Literal runs after a `$SITE` dry run, led by no example cue: real runs.
+    let ship = phase_steps(&rb, "Ship to each site");
+    assert_eq!(
+        ship.iter().map(|s| s.kind).collect::<Vec<_>>(),
+        [StepKind::Shell, StepKind::Shell]
+    );
+}

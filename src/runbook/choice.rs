@@ -228,10 +228,17 @@ fn asks_whether(before: &str) -> bool {
 pub(crate) fn release_kind_topic(title: &str) -> Option<String> {
     let words = title_words(title);
     let releases = VARIANTS[3];
-    // (It opens with the kind: "Set a date for the next minor release" is a task.)
+    // (It opens with the kind: "Set a date for the next minor release" is a task. The kind
+    // qualifies a release: "Patch the cluster", "Minor dependencies", "Patch notes" are not.)
+    let qualified = [
+        "release", "releases", "version", "versions", "upgrade", "upgrades",
+    ];
     let opens = words
         .first()
         .is_some_and(|w| releases.contains(&w.as_str()))
+        && words
+            .get(1)
+            .is_some_and(|w| qualified.contains(&w.as_str()))
         && words
             .iter()
             .filter(|w| releases.contains(&w.as_str()))

@@ -1264,6 +1264,9 @@ impl<'a> Walker<'a> {
                     && !firsts.is_empty()
                     && firsts.iter().all(|p| programs.contains(*p))
                     && firsts.iter().any(|p| p.contains('/'))
+                    // Only what the text calls an example ("Example commands for …:"):
+                    // "Deploy staging, then production:" after a `$ENV` dry run are real runs.
+                    && says_example(self.src, self.lines, step.line, code)
                 {
                     let step = &mut phase.steps[i];
                     step.kind = StepKind::Manual;
@@ -1279,9 +1282,7 @@ impl<'a> Walker<'a> {
                     && b.kind == StepKind::Shell
                     && b.choice.is_none()
                     && (a.choice.is_none() || group.is_some())
-                    && [&a.title, &b.title]
-                        .iter()
-                        .any(|t| t.to_ascii_lowercase().contains("example"))
+                    && [&a.title, &b.title].iter().any(|t| titled_example(t))
                     && settings_apart(
                         a.code.as_deref().unwrap_or(""),
                         b.code.as_deref().unwrap_or(""),
@@ -3352,6 +3353,39 @@ fn item_instructs(item: &Item) -> bool {
     };
     matches!(item.blocks.first(), Some(Block::Paragraph { text, .. })
         if !text.trim_end().ends_with(':') && !stated(text) && is_instruction(text))
+}
+
+/// Whether the text from a step's line down to its block calls the block an example ("Example
+/// commands for the week:", "e.g."): only then are literal runs of an earlier command shown, not run.
+fn says_example(src: &str, lines: &LineIndex, line: usize, code: &str) -> bool {
+    let start = lines.line_start(line);
+    let first = code
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    let text = src.get(start..).unwrap_or("");
+    let end = (!first.is_empty())
+        .then(|| text.find(first))
+        .flatten()
+        .unwrap_or(text.len().min(2000));
+    let lead = text.get(..end).unwrap_or("").to_ascii_lowercase();
+    lead.contains("example") || lead.contains("e.g.")
+}
+
+/// A block titled as an example: "RC example", "Example:", "For example, …" (not "Build the
+/// example flavour", where the word names a thing).
+fn titled_example(title: &str) -> bool {
+    let t = title
+        .trim()
+        .trim_end_matches([':', '.'])
+        .trim()
+        .to_ascii_lowercase();
+    t == "example"
+        || t.ends_with(" example")
+        || t.starts_with("example:")
+        || t.starts_with("for example")
+        || t.starts_with("e.g.")
 }
 
 /// The command an item asks to run: its text is one command in inline code (`` `make` ``),
