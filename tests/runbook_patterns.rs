@@ -2408,3 +2408,27 @@ fn a_block_is_an_example_only_when_the_text_says_so() {
         [StepKind::Shell, StepKind::Shell]
     );
 }
+
+#[test]
+fn a_way_label_after_a_common_section_joins_no_earlier_option() {
+    let rb = load("99-words-not-kinds");
+    assert!(phase_steps(&rb, "Keep a copy").is_empty());
+    assert_eq!(groups(phase_steps(&rb, "Roll out")), [None]);
+    assert_eq!(
+        groups(phase_steps(
+            &rb,
+            "Manual: confirm the rollout in the console"
+        )),
+        [None]
+    );
+}
+
+#[test]
+fn only_a_kind_of_release_makes_a_step_for_it_optional() {
+    let rb = load("99-words-not-kinds");
+    let publish: Vec<bool> = phase_steps(&rb, "Publish")
+        .iter()
+        .map(|s| s.optional)
+        .collect();
+    assert_eq!(publish, [false, false, true]);
+}

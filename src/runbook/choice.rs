@@ -552,7 +552,7 @@ fn for_a_kind_of_release(lower: &str) -> bool {
         return false;
     };
     let words: Vec<&str> = rest
-        .split(|c: char| c.is_whitespace() || ",:*_".contains(c))
+        .split(|c: char| c.is_whitespace() || ",:*_/".contains(c))
         .filter(|w| !w.is_empty())
         .take(4)
         .collect();
@@ -562,10 +562,23 @@ fn for_a_kind_of_release(lower: &str) -> bool {
     else {
         return false;
     };
-    (1..=3).contains(&at)
-        && !words[..at]
-            .iter()
-            .any(|w| ["each", "every", "all", "any", "the", "a", "this"].contains(w))
+    // Only kinds of release ("For minor releases", "For latest stable releases"; not "For
+    // GitHub releases", "For your release", where the word names a place or an owner).
+    const KINDS: &[&str] = &[
+        "major",
+        "minor",
+        "patch",
+        "stable",
+        "latest",
+        "rc",
+        "beta",
+        "alpha",
+        "pre-release",
+        "prerelease",
+        "lts",
+        "candidate",
+    ];
+    (1..=3).contains(&at) && words[..at].iter().all(|w| KINDS.contains(w))
 }
 
 #[cfg(test)]
@@ -578,6 +591,11 @@ mod tests {
         assert!(says_optional("For latest stable releases: index the CRDs"));
         assert!(!says_optional("For each release, tag the branch"));
         assert!(!says_optional("For the release, tag the branch"));
+        assert!(!says_optional("For GitHub releases, attach the tarballs"));
+        assert!(!says_optional(
+            "For your release, write a short announcement"
+        ));
+        assert!(!says_optional("For Docker releases push the image"));
     }
 
     #[test]

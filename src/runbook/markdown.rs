@@ -1041,12 +1041,27 @@ impl<'a> Walker<'a> {
                 options.insert(heading_words(&phases[i].title), i);
                 continue;
             }
-            if let Some(&k) = option_label(&phases[i].title)
-                .as_ref()
-                .and_then(|label| options.get(label))
-            {
+            // (A way label, "3. Manual: approve …", names how, not an option of the choice.)
+            let label =
+                option_label(&phases[i].title).filter(|_| way_label(&phases[i].title).is_none());
+            if let Some(&k) = label.as_ref().and_then(|label| options.get(label)) {
                 own[i] = own[k];
                 option_of[i] = Some(k);
+                continue;
+            }
+            // A common section with steps ends the choice: labelled sections after it are
+            // no part of the options before it.
+            let mut up = phases[i].parent;
+            let mut in_option = false;
+            while let Some(p) = up {
+                if own.get(p).is_some_and(Option::is_some) {
+                    in_option = true;
+                    break;
+                }
+                up = phases.get(p).and_then(|q| q.parent);
+            }
+            if !in_option && !phases[i].steps.is_empty() {
+                options.clear();
             }
         }
         // "[Optional] Update the docs", "Backport (optional)": every step under it is optional.
