@@ -2432,3 +2432,11 @@ fn only_a_kind_of_release_makes_a_step_for_it_optional() {
         .collect();
     assert_eq!(publish, [false, false, true]);
 }
+
+#[test]
+fn an_example_on_the_teams_own_objects_runs() {
+    let rb = load("97-notes-not-conditions");
+    let restore = phase_steps(&rb, "Restore the queue");
+    assert_eq!(restore.len(), 1);
+    assert_eq!(restore[0].kind, StepKind::Shell);
+}

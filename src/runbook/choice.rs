@@ -78,21 +78,19 @@ pub(crate) fn points_elsewhere(title: &str) -> bool {
         .any(|p| lower.starts_with(p))
 }
 
-/// The anchor a heading gets on GitHub and most renderers: lower case, punctuation and
-/// emoji dropped, spaces as hyphens ("Manual release pull request" → `manual-release-pull-request`).
+/// The anchor a heading gets on GitHub: lower case, punctuation and emoji dropped, each
+/// space a hyphen, nothing trimmed ("Manual release pull request" → `manual-release-pull-request`,
+/// "📦 Publish by hand" → `-publish-by-hand`).
 pub(crate) fn anchor_slug(title: &str) -> String {
     title
         .trim()
         .chars()
-        .filter_map(|c| match c {
-            ' ' => Some('-'),
-            '-' | '_' => Some(c),
-            c if c.is_alphanumeric() => Some(c.to_ascii_lowercase()),
-            _ => None,
+        .filter(|&c| c == ' ' || c == '-' || c == '_' || c.is_alphanumeric())
+        .flat_map(|c| match c {
+            ' ' => '-'.to_lowercase(),
+            c => c.to_lowercase(),
         })
-        .collect::<String>()
-        .trim_matches('-')
-        .to_string()
+        .collect()
 }
 
 /// The anchors of the links in a piece of Markdown (`[x](#manual-release)`,
@@ -584,6 +582,13 @@ fn for_a_kind_of_release(lower: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn anchors_follow_github() {
+        assert_eq!(anchor_slug("📦 Publish by hand"), "-publish-by-hand");
+        assert_eq!(anchor_slug("Manual release (v2)"), "manual-release-v2");
+        assert_eq!(anchor_slug("Ünïcode Step"), "ünïcode-step");
+    }
 
     #[test]
     fn a_step_for_one_kind_of_release_is_optional() {

@@ -1110,7 +1110,13 @@ impl<'a> Walker<'a> {
     fn linked_sections(&mut self) {
         let mut slugs: HashMap<String, Vec<usize>> = HashMap::new();
         for (j, p) in self.out.phases.iter().enumerate() {
-            slugs.entry(anchor_slug(&p.title)).or_default().push(j);
+            // GitHub's anchor, and the one renderers that trim a leading emoji's hyphen make.
+            let slug = anchor_slug(&p.title);
+            let trimmed = slug.trim_matches('-').to_string();
+            if trimmed != slug {
+                slugs.entry(trimmed).or_default().push(j);
+            }
+            slugs.entry(slug).or_default().push(j);
         }
         // Sections with steps, none in a choice yet, not taken by another option.
         let mut free: Vec<bool> = self
@@ -1573,6 +1579,7 @@ impl<'a> Walker<'a> {
                     && name.contains('-')
                     && !name.contains(char::is_whitespace)
                     && words.contains(name)
+                    && names_a_sample(name)
             })
             .map(str::to_string)
     }
@@ -3212,7 +3219,7 @@ impl Walker<'_> {
             return;
         }
         // (The first may be the heading that became the runbook's title.)
-        let title = self.out.title.as_deref().map(heading_anchor);
+        let title = self.out.title.as_deref().map(anchor_slug);
         let first_is_title = title.as_ref() == anchors.first();
         let found: Vec<usize> = anchors
             .iter()
@@ -3221,7 +3228,7 @@ impl Walker<'_> {
                 self.out
                     .phases
                     .iter()
-                    .position(|p| heading_anchor(&p.title) == *a)
+                    .position(|p| anchor_slug(&p.title) == *a)
             })
             .collect();
         let levels: Vec<u8> = self.out.phases.iter().map(|p| p.level).collect();
@@ -3240,19 +3247,6 @@ impl Walker<'_> {
             }
         }
     }
-}
-
-/// The anchor a site makes of a heading: `Rotating admin credentials` →
-/// `rotating-admin-credentials` (lowercase, spaces to `-`, other punctuation dropped).
-fn heading_anchor(title: &str) -> String {
-    title
-        .chars()
-        .filter_map(|c| match c {
-            ' ' => Some('-'),
-            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c.to_ascii_lowercase()),
-            _ => None,
-        })
-        .collect()
 }
 
 /// `<summary><h2>5. Run rever.</h2></summary>`: the level and text of the heading a folded
@@ -3766,7 +3760,6 @@ fn capitalized(text: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Prose that ends by offering the block as an example ("… specifying its tag. For example:").
 /// A lead-in that calls the block an example of the task ("The following example shows how
 /// to …", "This example restores …"), rather than the command to run.
 fn shows_an_example(lead: &str) -> bool {
@@ -3776,6 +3769,17 @@ fn shows_an_example(lead: &str) -> bool {
         .any(|p| lower.starts_with(p))
 }
 
+/// A name that reads as a sample object (`cluster-example-1`, `db-sample-0`, `my-app`), not
+/// the team's own (`orders-db`, "which is what we do on every incident").
+fn names_a_sample(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    ["example", "sample", "demo", "foo", "test"]
+        .iter()
+        .any(|w| lower.contains(w))
+        || lower.starts_with("my-")
+}
+
+/// Prose that ends by offering the block as an example ("… specifying its tag. For example:").
 fn offers_an_example(lead: &str) -> bool {
     sentences(lead.trim())
         .last()
