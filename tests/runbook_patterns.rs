@@ -2440,3 +2440,15 @@ fn an_example_on_the_teams_own_objects_runs() {
     assert_eq!(restore.len(), 1);
     assert_eq!(restore[0].kind, StepKind::Shell);
 }
+
+#[test]
+fn items_after_a_see_below_follow_the_named_section_and_its_subsections() {
+    let rb = load("98-links-and-see-below");
+    // "Run the checks (see below)" names "Checks", whose steps are all in its subsections.
+    assert!(phase_steps(&rb, "Checks").is_empty());
+    let titles: Vec<&str> = phase_steps(&rb, "Lint checks")
+        .iter()
+        .map(|s| s.title.as_str())
+        .collect();
+    assert_eq!(titles, ["make lint", "Tell the team it is done."]);
+}
