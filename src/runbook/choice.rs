@@ -263,9 +263,13 @@ fn title_words(title: &str) -> Vec<String> {
         .collect()
 }
 
+/// A title's last word without its plural `s` ("upgrades" → "upgrade"; "process" stays).
 fn stem(word: Option<&String>) -> Option<String> {
-    word.map(|w| w.trim_end_matches('s').to_string())
-        .filter(|w| !w.is_empty())
+    word.map(|w| match w.strip_suffix('s') {
+        Some(one) if !one.ends_with('s') => one.to_string(),
+        _ => w.clone(),
+    })
+    .filter(|w| !w.is_empty())
 }
 
 /// Two blocks that run one command under different settings, at least one titled as an
@@ -582,6 +586,19 @@ fn for_a_kind_of_release(lower: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn topics_drop_one_plural_s() {
+        assert_eq!(
+            general_topic("Jaeger Release Process").as_deref(),
+            Some("process")
+        );
+        assert_eq!(
+            release_kind_topic("Patch Release Upgrades").as_deref(),
+            Some("upgrade")
+        );
+        assert_eq!(release_kind_topic("Patch the cluster"), None);
+    }
 
     #[test]
     fn anchors_follow_github() {

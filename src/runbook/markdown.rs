@@ -1226,35 +1226,18 @@ impl<'a> Walker<'a> {
             let mut group: Option<usize> = None;
             for i in 1..phase.steps.len() {
                 let (a, b) = (&phase.steps[i - 1], &phase.steps[i]);
-                let variants = a.kind == StepKind::Shell
-                    && b.kind == StepKind::Shell
-                    && b.choice.is_none()
-                    && (a.choice.is_none() || group.is_some())
-                    && a.code
-                        .as_deref()
-                        .zip(b.code.as_deref())
-                        .is_some_and(|(x, y)| {
-                            names_a_case(&a.title, x)
-                                && names_a_case(&b.title, y)
-                                && option_values_apart(x, y).is_some_and(|(u, v)| {
-                                    label_names_value(&a.title, u) && label_names_value(&b.title, v)
-                                })
-                        });
-                if !variants {
-                    group = None;
-                    continue;
-                }
-                let g = *group.get_or_insert_with(|| {
-                    self.choices += 1;
-                    self.choices
-                });
-                for k in [i - 1, i] {
-                    let step = &mut phase.steps[k];
-                    step.choice = Some(Choice {
-                        group: g,
-                        option: step.title.clone(),
+                let variants = a
+                    .code
+                    .as_deref()
+                    .zip(b.code.as_deref())
+                    .is_some_and(|(x, y)| {
+                        names_a_case(&a.title, x)
+                            && names_a_case(&b.title, y)
+                            && option_values_apart(x, y).is_some_and(|(u, v)| {
+                                label_names_value(&a.title, u) && label_names_value(&b.title, v)
+                            })
                     });
-                }
+                join_cases(&mut phase.steps, i, variants, &mut group, &mut self.choices);
             }
         }
     }
@@ -1299,29 +1282,15 @@ impl<'a> Walker<'a> {
                     continue;
                 }
                 let (a, b) = (&phase.steps[i - 1], &phase.steps[i]);
-                let cases = a.kind == StepKind::Shell
-                    && b.kind == StepKind::Shell
-                    && b.choice.is_none()
-                    && (a.choice.is_none() || group.is_some())
-                    && [&a.title, &b.title].iter().any(|t| titled_example(t))
+                let cases = [&a.title, &b.title].iter().any(|t| titled_example(t))
                     && settings_apart(
                         a.code.as_deref().unwrap_or(""),
                         b.code.as_deref().unwrap_or(""),
                     );
-                if !cases {
-                    group = None;
+                if !join_cases(&mut phase.steps, i, cases, &mut group, &mut self.choices) {
                     continue;
                 }
-                let g = *group.get_or_insert_with(|| {
-                    self.choices += 1;
-                    self.choices
-                });
-                for k in [i - 1, i] {
-                    let step = &mut phase.steps[k];
-                    step.choice = Some(Choice {
-                        group: g,
-                        option: step.title.clone(),
-                    });
+                for step in &mut phase.steps[i - 1..=i] {
                     // `RELEASE_TAG=v1.7.x-rc.1`: the example's settings, asked for.
                     if let Some(code) = step.code.as_deref().and_then(ask_x_settings) {
                         step.inputs = vars_in(&strip_shell_comments(&code), Dialect::Shell).inputs;
@@ -3362,6 +3331,39 @@ fn item_instructs(item: &Item) -> bool {
     };
     matches!(item.blocks.first(), Some(Block::Paragraph { text, .. })
         if !text.trim_end().ends_with(':') && !stated(text) && is_instruction(text))
+}
+
+/// Joins two neighbouring shell steps that are cases of one command (`cases`) into one
+/// choice, the group of the pair before when the run goes on, each step its own option.
+/// Returns whether they were joined; a pair that is not ends the run.
+fn join_cases(
+    steps: &mut [Step],
+    i: usize,
+    cases: bool,
+    group: &mut Option<usize>,
+    choices: &mut usize,
+) -> bool {
+    let (a, b) = (&steps[i - 1], &steps[i]);
+    let joins = cases
+        && a.kind == StepKind::Shell
+        && b.kind == StepKind::Shell
+        && b.choice.is_none()
+        && (a.choice.is_none() || group.is_some());
+    if !joins {
+        *group = None;
+        return false;
+    }
+    let g = *group.get_or_insert_with(|| {
+        *choices += 1;
+        *choices
+    });
+    for step in &mut steps[i - 1..=i] {
+        step.choice = Some(Choice {
+            group: g,
+            option: step.title.clone(),
+        });
+    }
+    true
 }
 
 /// Whether the text from a step's line down to its block calls the block an example ("Example
