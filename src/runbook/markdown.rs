@@ -167,6 +167,9 @@ pub struct Walker<'a> {
     /// Every heading (start offset, words without numbering): an overview item that names a
     /// later heading is that section's summary, not a step of its own.
     headings: Vec<(usize, String, String)>,
+    /// Each word of those headings, to the positions in `headings` that hold it, in order: the
+    /// heading a "(see below)" item names is looked up by its words, not by a scan.
+    heading_word_index: HashMap<String, Vec<usize>>,
     /// Values the prose says to replace ("Replace `YY` with the year") and example versions it
     /// declares: the phase whose code they stand in (`None`: the whole runbook), the text as
     /// written and the placeholder that takes its place.
@@ -225,6 +228,7 @@ impl<'a> Walker<'a> {
             alternative_next: false,
             details: 0,
             headings: Vec::new(),
+            heading_word_index: HashMap::new(),
             named: Vec::new(),
             declared: None,
             tab: None,
@@ -259,6 +263,14 @@ impl<'a> Walker<'a> {
                 _ => None,
             })
             .collect();
+        for (k, (_, words, _)) in self.headings.iter().enumerate() {
+            for w in words.split_whitespace() {
+                let at = self.heading_word_index.entry(w.to_string()).or_default();
+                if at.last() != Some(&k) {
+                    at.push(k);
+                }
+            }
+        }
         self.walk_blocks(blocks, None);
         self.flush_steps();
         self.subtask_folders();
@@ -2610,15 +2622,21 @@ impl<'a> Walker<'a> {
                     .filter(|w| !["the", "a", "an", "of", "for", "to", "on", "in"].contains(w))
                     .map(str::to_string)
                     .collect();
-                (below && !object.is_empty())
-                    .then(|| {
-                        self.headings.iter().find(|(at, h, _)| {
-                            *at >= list_end
-                                && object.iter().all(|w| h.split_whitespace().any(|x| x == w))
-                        })
-                    })
-                    .flatten()
-                    .map(|(at, _, _)| *at)
+                if !below || object.is_empty() {
+                    return None;
+                }
+                // The headings after the list that hold the object's rarest word, first one
+                // first, until one holds every word.
+                let lists: Vec<&Vec<usize>> = object
+                    .iter()
+                    .map(|w| self.heading_word_index.get(w))
+                    .collect::<Option<_>>()?;
+                let rarest = lists.iter().min_by_key(|l| l.len())?;
+                let from = rarest.partition_point(|&k| self.headings[k].0 < list_end);
+                rarest[from..]
+                    .iter()
+                    .find(|&&k| lists.iter().all(|l| l.binary_search(&k).is_ok()))
+                    .map(|&k| self.headings[k].0)
             });
             let summary = named.is_some();
             if summary && !overview && item.task.is_none() && steps_here {
