@@ -2401,6 +2401,9 @@ fn a_block_is_an_example_only_when_the_text_says_so() {
     let rb = load("99-words-not-kinds");
     // "the example bundle" names a thing: two builds, one after the other.
     assert_eq!(groups(phase_steps(&rb, "Build both bundles")), [None, None]);
+    // "Example for a beta:" labels its block: the beta and stable cases are one choice.
+    let notes = groups(phase_steps(&rb, "Write the notes"));
+    assert!(notes[0].is_some() && notes[0] == notes[1], "{notes:?}");
     // Literal runs after a `$SITE` dry run, led by no example cue: real runs.
     let ship = phase_steps(&rb, "Ship to each site");
     assert_eq!(

@@ -3402,8 +3402,8 @@ fn says_example(src: &str, lines: &LineIndex, line: usize, code: &str) -> bool {
     lead.contains("example") || lead.contains("e.g.")
 }
 
-/// A block titled as an example: "RC example", "Example:", "For example, …" (not "Build the
-/// example flavour", where the word names a thing).
+/// A block titled as an example: "RC example", "Example:", "Example for a beta", "For example,
+/// …" (not "Build the example flavour", where the word names a thing).
 fn titled_example(title: &str) -> bool {
     let t = title
         .trim()
@@ -3413,6 +3413,7 @@ fn titled_example(title: &str) -> bool {
     t == "example"
         || t.ends_with(" example")
         || t.starts_with("example:")
+        || t.starts_with("example ")
         || t.starts_with("for example")
         || t.starts_with("e.g.")
 }
