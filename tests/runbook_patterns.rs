@@ -2168,7 +2168,8 @@ fn a_section_an_option_links_to_is_walked_as_that_option() {
 fn an_example_on_sample_objects_is_typed_and_labelled_cases_are_one_choice() {
     use StepKind::{Manual, Shell};
     let rb = load("62-examples-and-cases");
-    // "In some urgent situations, you might need to …": the section is for an occasion; its
+    // "In some emergency situations, you might need to copy …" under "Emergency copy": the
+    // section is for that occasion; its
     // example names the sample pod it runs on, so the captain adapts it and types it.
     let copy = phase_steps(&rb, "Emergency copy");
     assert_eq!(
@@ -2193,7 +2194,7 @@ fn an_example_on_sample_objects_is_typed_and_labelled_cases_are_one_choice() {
         [(Shell, false)]
     );
     // "- Synced:" / "- Healthy:" over one command with one argument changed: one choice.
-    let wait = phase_steps(&rb, "Waiting for a state");
+    let wait = phase_steps(&rb, "Waiting for a particular state");
     let groups: Vec<Option<usize>> = wait
         .iter()
         .map(|s| s.choice.as_ref().map(|c| c.group))
@@ -2571,4 +2572,174 @@ fn a_block_that_only_prepares_what_its_lead_asks_is_titled_as_preparation() {
             "Stop the old reporter on node2",
         ]
     );
+}
+
+// Session 13, review of the choice rules: sequences, notes and references read as written.
+
+fn groups(steps: Vec<&Step>) -> Vec<Option<usize>> {
+    steps
+        .iter()
+        .map(|s| s.choice.as_ref().map(|c| c.group))
+        .collect()
+}
+
+#[test]
+fn labelled_blocks_one_word_apart_are_a_sequence_unless_they_pick_a_value() {
+    let rb = load("96-sequences-not-choices");
+    // "Stop:" / "Start:": a plain word apart, steps one after the other.
+    assert_eq!(groups(phase_steps(&rb, "Bounce the cache")), [None, None]);
+    // "--replicas=0" / "--replicas=3": one option's value, but the labels name no value.
+    assert_eq!(groups(phase_steps(&rb, "Resize the pool")), [None, None]);
+    // "a particular node", but the nodes are a plain argument: drained one after the other.
+    assert_eq!(
+        groups(phase_steps(&rb, "Empty a particular node")),
+        [None, None]
+    );
+}
+
+#[test]
+fn a_lead_asking_for_additional_information_leads_steps() {
+    let rb = load("97-notes-not-conditions");
+    // "Collect additional information …:" instructs: its commands run.
+    let facts = phase_steps(&rb, "Gather the facts");
+    assert_eq!(
+        facts.iter().map(|s| s.kind).collect::<Vec<_>>(),
+        [StepKind::Shell, StepKind::Shell]
+    );
+    // The bare label "Additional information:" over links and needs: notes.
+    assert!(phase_steps(&rb, "Notes").is_empty());
+}
+
+#[test]
+fn a_rare_case_noted_in_a_section_leaves_it_for_every_run() {
+    let rb = load("97-notes-not-conditions");
+    let migrate = phase_steps(&rb, "Migrate the schema");
+    assert_eq!(migrate.len(), 1);
+    assert!(!migrate[0].optional);
+}
+
+#[test]
+fn checking_to_see_if_is_no_condition_on_the_step() {
+    let rb = load("97-notes-not-conditions");
+    let check = phase_steps(&rb, "2. Check the brokers");
+    assert_eq!(check.len(), 1);
+    assert!(!check[0].optional);
+}
+
+#[test]
+fn a_background_section_that_instructs_is_a_procedure() {
+    let rb = load("97-notes-not-conditions");
+    assert_eq!(
+        phase_steps(&rb, "Background")
+            .iter()
+            .map(|s| s.kind)
+            .collect::<Vec<_>>(),
+        [StepKind::Shell, StepKind::Manual]
+    );
+}
+
+#[test]
+fn a_see_below_that_names_no_section_keeps_the_items_after_it_in_place() {
+    let rb = load("98-links-and-see-below");
+    let titles: Vec<&str> = phase_steps(&rb, "Ship")
+        .iter()
+        .map(|s| s.title.as_str())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Build the bundle.",
+            "Watch the error rate (see below for the links).",
+            "Post in #site that it shipped.",
+        ]
+    );
+}
+
+#[test]
+fn an_option_takes_only_the_section_it_points_to_with_its_subsections() {
+    let rb = load("98-links-and-see-below");
+    let upload: Vec<(String, Option<usize>)> = phase_steps(&rb, "Upload")
+        .iter()
+        .map(|s| (s.title.clone(), s.choice.as_ref().map(|c| c.group)))
+        .collect();
+    let codes: Vec<Option<&str>> = phase_steps(&rb, "Upload")
+        .iter()
+        .map(|s| s.code.as_deref())
+        .collect();
+    // The option, then the section it follows and its subsection, in their order.
+    assert_eq!(upload.len(), 4, "{upload:?}");
+    assert!(upload.iter().all(|(_, g)| g.is_some()), "{upload:?}");
+    assert_eq!(codes[2..], [Some("./stage.sh\n"), Some("./push.sh\n")]);
+    // "then continue with [Smoke test]": where the paths meet, common.
+    let smoke = phase_steps(&rb, "Smoke test");
+    assert_eq!(smoke.len(), 1);
+    assert!(smoke[0].choice.is_none());
+}
+
+#[test]
+fn a_kind_word_that_qualifies_no_release_makes_no_choice() {
+    let rb = load("99-words-not-kinds");
+    // "Patch" is the verb here, not a patch release beside the general procedure.
+    assert_eq!(groups(phase_steps(&rb, "Update the fleet")), [None]);
+    assert_eq!(groups(phase_steps(&rb, "Patch the fleet")), [None]);
+}
+
+#[test]
+fn a_block_is_an_example_only_when_the_text_says_so() {
+    let rb = load("99-words-not-kinds");
+    // "the example bundle" names a thing: two builds, one after the other.
+    assert_eq!(groups(phase_steps(&rb, "Build both bundles")), [None, None]);
+    // "Example for a beta:" labels its block: the beta and stable cases are one choice.
+    let notes = groups(phase_steps(&rb, "Write the notes"));
+    assert!(notes[0].is_some() && notes[0] == notes[1], "{notes:?}");
+    // Literal runs after a `$SITE` dry run, led by no example cue: real runs.
+    let ship = phase_steps(&rb, "Ship to each site");
+    assert_eq!(
+        ship.iter().map(|s| s.kind).collect::<Vec<_>>(),
+        [StepKind::Shell, StepKind::Shell]
+    );
+}
+
+#[test]
+fn a_way_label_after_a_common_section_joins_no_earlier_option() {
+    let rb = load("99-words-not-kinds");
+    assert!(phase_steps(&rb, "Keep a copy").is_empty());
+    assert_eq!(groups(phase_steps(&rb, "Roll out")), [None]);
+    assert_eq!(
+        groups(phase_steps(
+            &rb,
+            "Manual: confirm the rollout in the console"
+        )),
+        [None]
+    );
+}
+
+#[test]
+fn only_a_kind_of_release_makes_a_step_for_it_optional() {
+    let rb = load("99-words-not-kinds");
+    let publish: Vec<bool> = phase_steps(&rb, "Publish")
+        .iter()
+        .map(|s| s.optional)
+        .collect();
+    assert_eq!(publish, [false, false, true]);
+}
+
+#[test]
+fn an_example_on_the_teams_own_objects_runs() {
+    let rb = load("97-notes-not-conditions");
+    let restore = phase_steps(&rb, "Restore the queue");
+    assert_eq!(restore.len(), 1);
+    assert_eq!(restore[0].kind, StepKind::Shell);
+}
+
+#[test]
+fn items_after_a_see_below_follow_the_named_section_and_its_subsections() {
+    let rb = load("98-links-and-see-below");
+    // "Run the checks (see below)" names "Checks", whose steps are all in its subsections.
+    assert!(phase_steps(&rb, "Checks").is_empty());
+    let titles: Vec<&str> = phase_steps(&rb, "Lint checks")
+        .iter()
+        .map(|s| s.title.as_str())
+        .collect();
+    assert_eq!(titles, ["make lint", "Tell the team it is done."]);
 }

@@ -78,21 +78,19 @@ pub(crate) fn points_elsewhere(title: &str) -> bool {
         .any(|p| lower.starts_with(p))
 }
 
-/// The anchor a heading gets on GitHub and most renderers: lower case, punctuation and
-/// emoji dropped, spaces as hyphens ("Manual release pull request" → `manual-release-pull-request`).
+/// The anchor a heading gets on GitHub: lower case, punctuation and emoji dropped, each
+/// space a hyphen, nothing trimmed ("Manual release pull request" → `manual-release-pull-request`,
+/// "📦 Publish by hand" → `-publish-by-hand`).
 pub(crate) fn anchor_slug(title: &str) -> String {
     title
         .trim()
         .chars()
-        .filter_map(|c| match c {
-            ' ' => Some('-'),
-            '-' | '_' => Some(c),
-            c if c.is_alphanumeric() => Some(c.to_ascii_lowercase()),
-            _ => None,
+        .filter(|&c| c == ' ' || c == '-' || c == '_' || c.is_alphanumeric())
+        .flat_map(|c| match c {
+            ' ' => '-'.to_lowercase(),
+            c => c.to_lowercase(),
         })
-        .collect::<String>()
-        .trim_matches('-')
-        .to_string()
+        .collect()
 }
 
 /// The anchors of the links in a piece of Markdown (`[x](#manual-release)`,
@@ -107,13 +105,14 @@ pub(crate) fn linked_anchors(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Two one-line commands that are one command with one argument changed, past its program
-/// and subcommand (`kubectl wait --for=condition=Ready …` / `… --for=condition=Backup …`;
-/// not `pm2 logs` / `pm2 monit`, which are two commands).
-pub(crate) fn one_word_apart(a: &str, b: &str) -> bool {
+/// Two one-line commands that are one command with the value of one option changed, past
+/// its program and subcommand (`kubectl wait --for=condition=Ready …` / `… --for=condition=Backup
+/// …`): the two values. Commands that differ by a plain word (`systemctl stop api` / `start
+/// api`, `drain node-1` / `node-2`) are steps one after the other, never cases.
+pub(crate) fn option_values_apart<'a>(a: &'a str, b: &'a str) -> Option<(&'a str, &'a str)> {
     let (a, b) = (a.trim(), b.trim());
     if a.lines().count() != 1 || b.lines().count() != 1 {
-        return false;
+        return None;
     }
     let (a, b): (Vec<&str>, Vec<&str>) = (
         a.split_whitespace().collect(),
@@ -122,7 +121,44 @@ pub(crate) fn one_word_apart(a: &str, b: &str) -> bool {
     let apart: Vec<usize> = (0..a.len().min(b.len()))
         .filter(|&i| a[i] != b[i])
         .collect();
-    a.len() == b.len() && matches!(apart[..], [i] if i >= 2)
+    let [i] = apart[..] else { return None };
+    let ((ka, va), (kb, vb)) = (a[i].split_once('=')?, b[i].split_once('=')?);
+    (a.len() == b.len() && i >= 2 && !ka.is_empty() && ka == kb).then_some((va, vb))
+}
+
+/// Whether a case's label names the value it sets, case aside ("Backup" in
+/// `condition=LastBackupSucceeded`): the label picks that value, it is no step of a sequence.
+pub(crate) fn label_names_value(label: &str, value: &str) -> bool {
+    let head = label.split('(').next().unwrap_or(label).trim();
+    let head: String = head
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    !head.is_empty() && value.to_ascii_lowercase().contains(&head)
+}
+
+/// Words by which a heading or lead-in offers the reader one of several cases ("How to wait
+/// for a particular condition", "Depending on the release, run one of:").
+const CHOICE_CUES: &[&str] = &[
+    "a particular",
+    "a specific",
+    "one of",
+    "depending on",
+    "either",
+    "which",
+];
+
+/// Whether a heading or lead-in offers a choice among cases (see [`CHOICE_CUES`]).
+pub(crate) fn offers_a_choice(text: &str) -> bool {
+    let lower = format!(" {} ", text.to_ascii_lowercase());
+    CHOICE_CUES.iter().any(|cue| {
+        lower.match_indices(cue).any(|(i, _)| {
+            let before = lower[..i].chars().next_back();
+            let after = lower[i + cue.len()..].chars().next();
+            !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+        })
+    })
 }
 
 /// A short label that names a case of the block below it ("Backup", "Ready (cluster is
@@ -159,10 +195,28 @@ pub(crate) fn task_on_a_condition(heading: &str, body: &str) -> bool {
         .any(|s| {
             let lower = s.to_ascii_lowercase();
             verb(&lower) == task
-                && lower
-                    .split_once(" if ")
-                    .is_some_and(|(_, cond)| !cond.contains(',') && !cond.contains(" and "))
+                && lower.split_once(" if ").is_some_and(|(before, cond)| {
+                    !cond.contains(',') && !cond.contains(" and ") && !asks_whether(before)
+                })
         })
+}
+
+/// Text before an " if " that makes it "whether" ("Verify the cluster to see if all pods
+/// run", "check if …"): the if is what to find out, no condition on the step.
+fn asks_whether(before: &str) -> bool {
+    const FIND_OUT: &[&str] = &[
+        "see",
+        "check",
+        "verify",
+        "confirm",
+        "know",
+        "ask",
+        "test",
+        "determine",
+        "whether",
+    ];
+    let last = before.split_whitespace().next_back().unwrap_or("");
+    FIND_OUT.contains(&last) || before.ends_with("find out")
 }
 
 /// A section for one kind of release beside the general procedure of the same thing
@@ -172,10 +226,17 @@ pub(crate) fn task_on_a_condition(heading: &str, body: &str) -> bool {
 pub(crate) fn release_kind_topic(title: &str) -> Option<String> {
     let words = title_words(title);
     let releases = VARIANTS[3];
-    // (It opens with the kind: "Set a date for the next minor release" is a task.)
+    // (It opens with the kind: "Set a date for the next minor release" is a task. The kind
+    // qualifies a release: "Patch the cluster", "Minor dependencies", "Patch notes" are not.)
+    let qualified = [
+        "release", "releases", "version", "versions", "upgrade", "upgrades",
+    ];
     let opens = words
         .first()
         .is_some_and(|w| releases.contains(&w.as_str()))
+        && words
+            .get(1)
+            .is_some_and(|w| qualified.contains(&w.as_str()))
         && words
             .iter()
             .filter(|w| releases.contains(&w.as_str()))
@@ -202,9 +263,13 @@ fn title_words(title: &str) -> Vec<String> {
         .collect()
 }
 
+/// A title's last word without its plural `s` ("upgrades" → "upgrade"; "process" stays).
 fn stem(word: Option<&String>) -> Option<String> {
-    word.map(|w| w.trim_end_matches('s').to_string())
-        .filter(|w| !w.is_empty())
+    word.map(|w| match w.strip_suffix('s') {
+        Some(one) if !one.ends_with('s') => one.to_string(),
+        _ => w.clone(),
+    })
+    .filter(|w| !w.is_empty())
 }
 
 /// Two blocks that run one command under different settings, at least one titled as an
@@ -489,7 +554,7 @@ fn for_a_kind_of_release(lower: &str) -> bool {
         return false;
     };
     let words: Vec<&str> = rest
-        .split(|c: char| c.is_whitespace() || ",:*_".contains(c))
+        .split(|c: char| c.is_whitespace() || ",:*_/".contains(c))
         .filter(|w| !w.is_empty())
         .take(4)
         .collect();
@@ -499,10 +564,23 @@ fn for_a_kind_of_release(lower: &str) -> bool {
     else {
         return false;
     };
-    (1..=3).contains(&at)
-        && !words[..at]
-            .iter()
-            .any(|w| ["each", "every", "all", "any", "the", "a", "this"].contains(w))
+    // Only kinds of release ("For minor releases", "For latest stable releases"; not "For
+    // GitHub releases", "For your release", where the word names a place or an owner).
+    const KINDS: &[&str] = &[
+        "major",
+        "minor",
+        "patch",
+        "stable",
+        "latest",
+        "rc",
+        "beta",
+        "alpha",
+        "pre-release",
+        "prerelease",
+        "lts",
+        "candidate",
+    ];
+    (1..=3).contains(&at) && words[..at].iter().all(|w| KINDS.contains(w))
 }
 
 #[cfg(test)]
@@ -510,11 +588,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn topics_drop_one_plural_s() {
+        assert_eq!(
+            general_topic("Jaeger Release Process").as_deref(),
+            Some("process")
+        );
+        assert_eq!(
+            release_kind_topic("Patch Release Upgrades").as_deref(),
+            Some("upgrade")
+        );
+        assert_eq!(release_kind_topic("Patch the cluster"), None);
+    }
+
+    #[test]
+    fn anchors_follow_github() {
+        assert_eq!(anchor_slug("📦 Publish by hand"), "-publish-by-hand");
+        assert_eq!(anchor_slug("Manual release (v2)"), "manual-release-v2");
+        assert_eq!(anchor_slug("Ünïcode Step"), "ünïcode-step");
+    }
+
+    #[test]
     fn a_step_for_one_kind_of_release_is_optional() {
         assert!(says_optional("**For minor releases** Set the EOL date"));
         assert!(says_optional("For latest stable releases: index the CRDs"));
         assert!(!says_optional("For each release, tag the branch"));
         assert!(!says_optional("For the release, tag the branch"));
+        assert!(!says_optional("For GitHub releases, attach the tarballs"));
+        assert!(!says_optional(
+            "For your release, write a short announcement"
+        ));
+        assert!(!says_optional("For Docker releases push the image"));
     }
 
     #[test]

@@ -18,9 +18,9 @@ use std::ops::Range;
 
 use crate::runbook::blocks::{Block, Item, Spans, parse_blocks_at};
 use crate::runbook::choice::{
-    anchor_slug, are_alternatives, general_topic, linked_anchors, names_a_case,
-    offers_an_alternative, one_word_apart, option_label, points_elsewhere, release_kind_topic,
-    says_optional, settings_apart, task_on_a_condition, way_label,
+    anchor_slug, are_alternatives, general_topic, label_names_value, linked_anchors, names_a_case,
+    offers_a_choice, offers_an_alternative, option_label, option_values_apart, points_elsewhere,
+    release_kind_topic, says_optional, settings_apart, task_on_a_condition, way_label,
 };
 use crate::runbook::command::{CodeLang, Label, split_code};
 use crate::runbook::danger::{danger_in, danger_reason, names_production};
@@ -35,8 +35,8 @@ use crate::runbook::inputs::{
 use crate::runbook::model::{Attrs, Choice, Phase, Step, StepKind};
 use crate::runbook::notation::{declared_example, example_version, neighbour_versions, notations};
 use crate::runbook::prose::{
-    announces_output, file_to_create, introduces_explanation, is_instruction, names_a_machine,
-    names_a_reference_section, offered_example,
+    announces_output, file_to_create, introduces_explanation, is_instruction,
+    labels_additional_information, names_a_machine, names_a_reference_section, offered_example,
 };
 use crate::runbook::shape::{
     DATABASE_SHELL, Shape, block_shape, gate_line, has_prompts, in_another_users_shell,
@@ -167,6 +167,9 @@ pub struct Walker<'a> {
     /// Every heading (start offset, words without numbering): an overview item that names a
     /// later heading is that section's summary, not a step of its own.
     headings: Vec<(usize, String, String)>,
+    /// Each word of those headings, to the positions in `headings` that hold it, in order: the
+    /// heading a "(see below)" item names is looked up by its words, not by a scan.
+    heading_word_index: HashMap<String, Vec<usize>>,
     /// Values the prose says to replace ("Replace `YY` with the year") and example versions it
     /// declares: the phase whose code they stand in (`None`: the whole runbook), the text as
     /// written and the placeholder that takes its place.
@@ -232,6 +235,7 @@ impl<'a> Walker<'a> {
             alternative_next: false,
             details: 0,
             headings: Vec::new(),
+            heading_word_index: HashMap::new(),
             named: Vec::new(),
             declared: None,
             tab: None,
@@ -270,6 +274,14 @@ impl<'a> Walker<'a> {
                 _ => None,
             })
             .collect();
+        for (k, (_, words, _)) in self.headings.iter().enumerate() {
+            for w in words.split_whitespace() {
+                let at = self.heading_word_index.entry(w.to_string()).or_default();
+                if at.last() != Some(&k) {
+                    at.push(k);
+                }
+            }
+        }
         self.walk_blocks(blocks, None);
         self.flush_steps();
         self.subtask_folders();
@@ -302,7 +314,23 @@ impl<'a> Walker<'a> {
         };
         for (target, written, steps) in deferred {
             let line = self.lines.line(target);
-            let phase = by_line.get(&line).copied().unwrap_or(written);
+            let mut phase = by_line.get(&line).copied().unwrap_or(written);
+            // A section whose steps are all in its subsections is done after the last of them.
+            if let Some(p) = self.out.phases.get(phase)
+                && p.steps.is_empty()
+            {
+                let level = p.level;
+                let under = self.out.phases[phase + 1..]
+                    .iter()
+                    .take_while(|q| q.level > level)
+                    .count();
+                if let Some(last) = (phase + 1..=phase + under)
+                    .rev()
+                    .find(|&k| !self.out.phases[k].steps.is_empty())
+                {
+                    phase = last;
+                }
+            }
             if let Some(p) = self.out.phases.get_mut(phase) {
                 p.steps.extend(steps);
             }
@@ -411,7 +439,13 @@ impl<'a> Walker<'a> {
                     // "Sometimes we need to do a patch release, …" right under the heading: the
                     // section is for an occasion, not for every run.
                     // So is "In some emergency situations, you might need to …".
-                    let occasion = some_occasion(&lower);
+                    let heading = self
+                        .open
+                        .last()
+                        .and_then(|&p| self.out.phases.get(p))
+                        .map(|p| p.title.to_ascii_lowercase())
+                        .unwrap_or_default();
+                    let occasion = some_occasion(&lower, &heading);
                     let occasional = heading_before
                         && ["sometimes ", "occasionally ", occasion.as_str()]
                             .iter()
@@ -429,8 +463,10 @@ impl<'a> Walker<'a> {
                                 ]
                                 .iter()
                                 .any(|w| r.starts_with(w))
-                                    // "Sometimes a PR requires testing …"
-                                    || r.split_whitespace()
+                                    // "Sometimes a PR requires testing …" (not "In some
+                                    // cases, a restart needs a second try": a note).
+                                    || !p.starts_with("in ")
+                                        && r.split_whitespace()
                                         .take(5)
                                         .any(|w| w == "requires" || w == "needs")
                                 })
@@ -1132,12 +1168,27 @@ impl<'a> Walker<'a> {
                 options.insert(heading_words(&phases[i].title), i);
                 continue;
             }
-            if let Some(&k) = option_label(&phases[i].title)
-                .as_ref()
-                .and_then(|label| options.get(label))
-            {
+            // (A way label, "3. Manual: approve …", names how, not an option of the choice.)
+            let label =
+                option_label(&phases[i].title).filter(|_| way_label(&phases[i].title).is_none());
+            if let Some(&k) = label.as_ref().and_then(|label| options.get(label)) {
                 own[i] = own[k];
                 option_of[i] = Some(k);
+                continue;
+            }
+            // A common section with steps ends the choice: labelled sections after it are
+            // no part of the options before it.
+            let mut up = phases[i].parent;
+            let mut in_option = false;
+            while let Some(p) = up {
+                if own.get(p).is_some_and(Option::is_some) {
+                    in_option = true;
+                    break;
+                }
+                up = phases.get(p).and_then(|q| q.parent);
+            }
+            if !in_option && !phases[i].steps.is_empty() {
+                options.clear();
             }
         }
         // "[Optional] Update the docs", "Backport (optional)": every step under it is optional.
@@ -1186,7 +1237,13 @@ impl<'a> Walker<'a> {
     fn linked_sections(&mut self) {
         let mut slugs: HashMap<String, Vec<usize>> = HashMap::new();
         for (j, p) in self.out.phases.iter().enumerate() {
-            slugs.entry(anchor_slug(&p.title)).or_default().push(j);
+            // GitHub's anchor, and the one renderers that trim a leading emoji's hyphen make.
+            let slug = anchor_slug(&p.title);
+            let trimmed = slug.trim_matches('-').to_string();
+            if trimmed != slug {
+                slugs.entry(trimmed).or_default().push(j);
+            }
+            slugs.entry(slug).or_default().push(j);
         }
         // Sections with steps, none in a choice yet, not taken by another option.
         let mut free: Vec<bool> = self
@@ -1221,19 +1278,43 @@ impl<'a> Walker<'a> {
                     .map(|(_, l)| l)
                     .collect::<Vec<_>>()
                     .join("\n");
-                for anchor in linked_anchors(&text) {
-                    let target = slugs.get(&anchor).and_then(|js| {
-                        js.iter()
-                            .copied()
-                            .find(|&j| self.out.phases[j].line > step.line && j != i && free[j])
-                    });
-                    if let Some(j) = target {
-                        free[j] = false;
-                        moves.push((j, i, step.line, choice.clone()));
+                // Only the section the verb points to: "follow [A](#a), then continue with
+                // [B](#b)" is done by A, and B is where the paths meet again.
+                let lower = text.to_ascii_lowercase();
+                let end = [", then", " then ", "continue"]
+                    .iter()
+                    .filter_map(|cue| lower.find(cue))
+                    .min()
+                    .unwrap_or(text.len());
+                let Some(anchor) = linked_anchors(text.get(..end).unwrap_or(&text))
+                    .into_iter()
+                    .next()
+                else {
+                    continue;
+                };
+                let target = slugs.get(&anchor).and_then(|js| {
+                    js.iter()
+                        .copied()
+                        .find(|&j| self.out.phases[j].line > step.line && j != i && free[j])
+                });
+                let Some(j) = target else { continue };
+                // The section with its subsections, in their order.
+                let level = self.out.phases[j].level;
+                let under = self.out.phases[j + 1..]
+                    .iter()
+                    .take_while(|p| p.level > level)
+                    .count();
+                for (k, f) in free.iter_mut().enumerate().skip(j).take(under + 1) {
+                    if k == j || *f {
+                        *f = false;
+                        moves.push((k, i, step.line, choice.clone()));
                     }
                 }
             }
         }
+        // Each option's sections go after the option's step and the sections moved there
+        // before them, so they are walked in the order they are written.
+        let mut ends: HashMap<(usize, usize), usize> = HashMap::new();
         for (j, i, line, choice) in moves {
             let mut taken = std::mem::take(&mut self.out.phases[j].steps);
             for step in &mut taken {
@@ -1241,11 +1322,22 @@ impl<'a> Walker<'a> {
                 step.optional = false;
             }
             let steps = &mut self.out.phases[i].steps;
-            let at = steps
-                .iter()
-                .position(|s| s.line == line)
-                .map_or(steps.len(), |p| p + 1);
+            let at = match ends.get(&(i, line)) {
+                Some(&at) => at.min(steps.len()),
+                None => steps
+                    .iter()
+                    .position(|s| s.line == line)
+                    .map_or(steps.len(), |p| p + 1),
+            };
+            let n = taken.len();
             steps.splice(at..at, taken);
+            // Later options of this phase sit after this one: their ends shift too.
+            for ((p, l), e) in ends.iter_mut() {
+                if *p == i && *l != line && *e >= at {
+                    *e += n;
+                }
+            }
+            ends.insert((i, line), at + n);
         }
     }
 
@@ -1253,36 +1345,26 @@ impl<'a> Walker<'a> {
     /// one argument changed are ways to do one thing: one choice, each label an option.
     fn labelled_variants(&mut self) {
         for phase in &mut self.out.phases {
+            // Only where the heading or its lead-in offers one of several cases ("How to wait
+            // for a particular condition"): elsewhere labelled blocks are a sequence.
+            if !offers_a_choice(&phase.title) && !offers_a_choice(&phase.description) {
+                continue;
+            }
             let mut group: Option<usize> = None;
             for i in 1..phase.steps.len() {
                 let (a, b) = (&phase.steps[i - 1], &phase.steps[i]);
-                let variants = a.kind == StepKind::Shell
-                    && b.kind == StepKind::Shell
-                    && b.choice.is_none()
-                    && (a.choice.is_none() || group.is_some())
-                    && a.code
-                        .as_deref()
-                        .zip(b.code.as_deref())
-                        .is_some_and(|(x, y)| {
-                            names_a_case(&a.title, x)
-                                && names_a_case(&b.title, y)
-                                && one_word_apart(x, y)
-                        });
-                if !variants {
-                    group = None;
-                    continue;
-                }
-                let g = *group.get_or_insert_with(|| {
-                    self.choices += 1;
-                    self.choices
-                });
-                for k in [i - 1, i] {
-                    let step = &mut phase.steps[k];
-                    step.choice = Some(Choice {
-                        group: g,
-                        option: step.title.clone(),
+                let variants = a
+                    .code
+                    .as_deref()
+                    .zip(b.code.as_deref())
+                    .is_some_and(|(x, y)| {
+                        names_a_case(&a.title, x)
+                            && names_a_case(&b.title, y)
+                            && option_values_apart(x, y).is_some_and(|(u, v)| {
+                                label_names_value(&a.title, u) && label_names_value(&b.title, v)
+                            })
                     });
-                }
+                join_cases(&mut phase.steps, i, variants, &mut group, &mut self.choices);
             }
         }
     }
@@ -1313,6 +1395,9 @@ impl<'a> Walker<'a> {
                     && !firsts.is_empty()
                     && firsts.iter().all(|p| programs.contains(*p))
                     && firsts.iter().any(|p| p.contains('/'))
+                    // Only what the text calls an example ("Example commands for …:"):
+                    // "Deploy staging, then production:" after a `$ENV` dry run are real runs.
+                    && says_example(self.src, self.lines, step.line, code)
                 {
                     let step = &mut phase.steps[i];
                     step.kind = StepKind::Manual;
@@ -1324,31 +1409,15 @@ impl<'a> Walker<'a> {
                     continue;
                 }
                 let (a, b) = (&phase.steps[i - 1], &phase.steps[i]);
-                let cases = a.kind == StepKind::Shell
-                    && b.kind == StepKind::Shell
-                    && b.choice.is_none()
-                    && (a.choice.is_none() || group.is_some())
-                    && [&a.title, &b.title]
-                        .iter()
-                        .any(|t| t.to_ascii_lowercase().contains("example"))
+                let cases = [&a.title, &b.title].iter().any(|t| titled_example(t))
                     && settings_apart(
                         a.code.as_deref().unwrap_or(""),
                         b.code.as_deref().unwrap_or(""),
                     );
-                if !cases {
-                    group = None;
+                if !join_cases(&mut phase.steps, i, cases, &mut group, &mut self.choices) {
                     continue;
                 }
-                let g = *group.get_or_insert_with(|| {
-                    self.choices += 1;
-                    self.choices
-                });
-                for k in [i - 1, i] {
-                    let step = &mut phase.steps[k];
-                    step.choice = Some(Choice {
-                        group: g,
-                        option: step.title.clone(),
-                    });
+                for step in &mut phase.steps[i - 1..=i] {
                     // `RELEASE_TAG=v1.7.x-rc.1`: the example's settings, asked for.
                     if let Some(code) = step.code.as_deref().and_then(ask_x_settings) {
                         step.inputs = vars_in(&strip_shell_comments(&code), Dialect::Shell).inputs;
@@ -1649,6 +1718,7 @@ impl<'a> Walker<'a> {
                     && name.contains('-')
                     && !name.contains(char::is_whitespace)
                     && words.contains(name)
+                    && names_a_sample(name)
             })
             .map(str::to_string)
     }
@@ -2572,7 +2642,14 @@ impl<'a> Walker<'a> {
                     .open
                     .last()
                     .is_some_and(|&p| names_a_reference_section(&self.out.phases[p].title))
-            || top && lead.is_some_and(|l| introduces_explanation(l) && !l.contains("follow"));
+                // A "Background" whose items instruct or run commands is a procedure.
+                && !items.iter().any(|i| item_instructs(i) || item_has_inline_command(i))
+            || top && lead.is_some_and(|l| introduces_explanation(l) && !l.contains("follow"))
+            // ("Additional information:" over numbered steps, or over commands, leads steps.)
+            || top
+                && !ordered
+                && lead.is_some_and(labels_additional_information)
+                && !items.iter().any(item_has_inline_command);
         let outer_reference = std::mem::replace(&mut self.reference_list, about);
         let steps_here = continued || !about && list_is_procedure(ordered, items, lead);
         // An overview ("Basic steps" over "Detailed steps"): a later part of the runbook spells
@@ -2724,18 +2801,38 @@ impl<'a> Walker<'a> {
                 .flatten();
             let below = title.to_ascii_lowercase().contains("see below")
                 || title.to_ascii_lowercase().contains("instructions below");
-            let summary = below || named.is_some();
+            // "Perform Backend release (see below)": the later heading that holds every word
+            // of its object ("Jaeger Backend Release Process"). An item that names none
+            // ("Watch the dashboards (see below for the links)") points at a note, and the
+            // items after it stay where they are written.
+            let list_end = items.last().map_or(item.range.end, |i| i.range.end);
+            let named = named.or_else(|| {
+                let object: Vec<String> = heading_words(bare)
+                    .split_whitespace()
+                    .skip(1)
+                    .filter(|w| !["the", "a", "an", "of", "for", "to", "on", "in"].contains(w))
+                    .map(str::to_string)
+                    .collect();
+                if !below || object.is_empty() {
+                    return None;
+                }
+                // The headings after the list that hold the object's rarest word, first one
+                // first, until one holds every word.
+                let lists: Vec<&Vec<usize>> = object
+                    .iter()
+                    .map(|w| self.heading_word_index.get(w))
+                    .collect::<Option<_>>()?;
+                let rarest = lists.iter().min_by_key(|l| l.len())?;
+                let from = rarest.partition_point(|&k| self.headings[k].0 < list_end);
+                rarest[from..]
+                    .iter()
+                    .find(|&&k| lists.iter().all(|l| l.binary_search(&k).is_ok()))
+                    .map(|&k| self.headings[k].0)
+            });
+            let summary = named.is_some();
             if summary && !overview && item.task.is_none() && steps_here {
-                // The items after the last such summary come after the section it names,
-                // or else the next section below the list.
-                let list_end = items.last().map_or(item.range.end, |i| i.range.end);
-                let target = named.or_else(|| {
-                    self.headings
-                        .iter()
-                        .find(|(at, _, _)| *at >= list_end)
-                        .map(|(at, _, _)| *at)
-                });
-                if let Some(target) = target {
+                // The items after the last such summary come after the section it names.
+                if let Some(target) = named {
                     defer = Some((self.pending.1.len(), target));
                 }
             }
@@ -3337,7 +3434,7 @@ impl Walker<'_> {
             return;
         }
         // (The first may be the heading that became the runbook's title.)
-        let title = self.out.title.as_deref().map(heading_anchor);
+        let title = self.out.title.as_deref().map(anchor_slug);
         let first_is_title = title.as_ref() == anchors.first();
         let found: Vec<usize> = anchors
             .iter()
@@ -3346,7 +3443,7 @@ impl Walker<'_> {
                 self.out
                     .phases
                     .iter()
-                    .position(|p| heading_anchor(&p.title) == *a)
+                    .position(|p| anchor_slug(&p.title) == *a)
             })
             .collect();
         let levels: Vec<u8> = self.out.phases.iter().map(|p| p.level).collect();
@@ -3365,19 +3462,6 @@ impl Walker<'_> {
             }
         }
     }
-}
-
-/// The anchor a site makes of a heading: `Rotating admin credentials` →
-/// `rotating-admin-credentials` (lowercase, spaces to `-`, other punctuation dropped).
-fn heading_anchor(title: &str) -> String {
-    title
-        .chars()
-        .filter_map(|c| match c {
-            ' ' => Some('-'),
-            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c.to_ascii_lowercase()),
-            _ => None,
-        })
-        .collect()
 }
 
 /// `<summary><h2>5. Run rever.</h2></summary>`: the level and text of the heading a folded
@@ -3469,6 +3553,99 @@ fn list_is_procedure(ordered: bool, items: &[Item], lead: Option<&str>) -> bool 
     }
 }
 
+/// Whether an item, or any item nested in it, runs a command written inline ("Stop the
+/// writers: `kubectl scale …`", "`kubectl logs $POD`"): a step, whatever list it stands in.
+fn item_has_inline_command(item: &Item) -> bool {
+    item.blocks.iter().any(|b| match b {
+        Block::Paragraph { text, spans, .. } => item_command(text, spans, None).is_some(),
+        Block::List { items, .. } => items.iter().any(item_has_inline_command),
+        _ => false,
+    })
+}
+
+/// Whether an item's text is an instruction ("Point the app at the new primary."), not a
+/// role or a fact ("Coordination:", "Release lead should keep an eye …").
+fn item_instructs(item: &Item) -> bool {
+    // "Release lead should keep an eye …": a subject with its modal, a duty stated.
+    let stated = |text: &str| {
+        text.split_whitespace().skip(1).take(2).any(|w| {
+            [
+                "should", "must", "will", "can", "may", "is", "are", "owns", "needs",
+            ]
+            .contains(&w.to_ascii_lowercase().as_str())
+        })
+    };
+    matches!(item.blocks.first(), Some(Block::Paragraph { text, .. })
+        if !text.trim_end().ends_with(':') && !stated(text) && is_instruction(text))
+}
+
+/// Joins two neighbouring shell steps that are cases of one command (`cases`) into one
+/// choice, the group of the pair before when the run goes on, each step its own option.
+/// Returns whether they were joined; a pair that is not ends the run.
+fn join_cases(
+    steps: &mut [Step],
+    i: usize,
+    cases: bool,
+    group: &mut Option<usize>,
+    choices: &mut usize,
+) -> bool {
+    let (a, b) = (&steps[i - 1], &steps[i]);
+    let joins = cases
+        && a.kind == StepKind::Shell
+        && b.kind == StepKind::Shell
+        && b.choice.is_none()
+        && (a.choice.is_none() || group.is_some());
+    if !joins {
+        *group = None;
+        return false;
+    }
+    let g = *group.get_or_insert_with(|| {
+        *choices += 1;
+        *choices
+    });
+    for step in &mut steps[i - 1..=i] {
+        step.choice = Some(Choice {
+            group: g,
+            option: step.title.clone(),
+        });
+    }
+    true
+}
+
+/// Whether the text from a step's line down to its block calls the block an example ("Example
+/// commands for the week:", "e.g."): only then are literal runs of an earlier command shown, not run.
+fn says_example(src: &str, lines: &LineIndex, line: usize, code: &str) -> bool {
+    let start = lines.line_start(line);
+    let first = code
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    let text = src.get(start..).unwrap_or("");
+    let end = (!first.is_empty())
+        .then(|| text.find(first))
+        .flatten()
+        .unwrap_or(text.len().min(2000));
+    let lead = text.get(..end).unwrap_or("").to_ascii_lowercase();
+    lead.contains("example") || lead.contains("e.g.")
+}
+
+/// A block titled as an example: "RC example", "Example:", "Example for a beta", "For example,
+/// …" (not "Build the example flavour", where the word names a thing).
+fn titled_example(title: &str) -> bool {
+    let t = title
+        .trim()
+        .trim_end_matches([':', '.'])
+        .trim()
+        .to_ascii_lowercase();
+    t == "example"
+        || t.ends_with(" example")
+        || t.starts_with("example:")
+        || t.starts_with("example ")
+        || t.starts_with("for example")
+        || t.starts_with("e.g.")
+}
+
 /// The command an item asks to run: its text is one command in inline code (`` `make` ``),
 /// or it tells to run one ("Run `make release`", "Restart with `systemctl restart app`");
 /// `raw` (the item's first paragraph as written) adds command lines written under its first
@@ -3557,10 +3734,24 @@ fn moves_between_machines(src: &str) -> bool {
 
 /// The opening "in some (emergency) situations, " / "in rare cases, " of a sentence (lower
 /// case), with its space: it sets the section apart for an occasion, like "Sometimes".
-fn some_occasion(lower: &str) -> String {
+fn some_occasion(lower: &str, heading: &str) -> String {
     let Some((head, _)) = lower.split_once(", ") else {
         return String::new();
     };
+    // The sentence must be about the heading's task ("Emergency backup" / "In some emergency
+    // situations, … an emergency logical backup"): "In rare cases, you need to rerun a
+    // migration by hand" under "Database Migration" is a note within a phase every run walks.
+    let about_heading = {
+        let title = crate::runbook::title::strip_numbering(heading);
+        let mut words = title
+            .split(|c: char| !c.is_alphabetic())
+            .filter(|w| w.len() >= 4)
+            .peekable();
+        words.peek().is_some() && words.all(|w| lower.contains(w))
+    };
+    if !about_heading {
+        return String::new();
+    }
     let words: Vec<&str> = head.split_whitespace().collect();
     let occasion = matches!(words.first(), Some(&"in"))
         && matches!(words.get(1), Some(&("some" | "rare" | "certain")))
@@ -3839,7 +4030,6 @@ fn capitalized(text: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Prose that ends by offering the block as an example ("… specifying its tag. For example:").
 /// A lead-in that calls the block an example of the task ("The following example shows how
 /// to …", "This example restores …"), rather than the command to run.
 fn shows_an_example(lead: &str) -> bool {
@@ -3849,6 +4039,17 @@ fn shows_an_example(lead: &str) -> bool {
         .any(|p| lower.starts_with(p))
 }
 
+/// A name that reads as a sample object (`cluster-example-1`, `db-sample-0`, `my-app`), not
+/// the team's own (`orders-db`, "which is what we do on every incident").
+fn names_a_sample(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    ["example", "sample", "demo", "foo", "test"]
+        .iter()
+        .any(|w| lower.contains(w))
+        || lower.starts_with("my-")
+}
+
+/// Prose that ends by offering the block as an example ("… specifying its tag. For example:").
 fn offers_an_example(lead: &str) -> bool {
     sentences(lead.trim())
         .last()

@@ -905,10 +905,21 @@ pub fn introduces_explanation(text: &str) -> bool {
         "one of the following",
         "options are",
         "options:",
-        "additional information",
     ]
     .iter()
     .any(|cue| t.contains(cue))
+}
+
+/// A paragraph that is only the label "Additional information:": the bullets under it are
+/// notes (links, permissions needed), not steps. Only the bare label: "Gather additional
+/// information for the ticket:" instructs.
+pub fn labels_additional_information(text: &str) -> bool {
+    let t = text
+        .trim()
+        .trim_end_matches(':')
+        .trim()
+        .to_ascii_lowercase();
+    t == "additional information" || t == "additional info"
 }
 
 /// A heading over what a role owns or what to read, not what to do ("Responsibilities",
