@@ -2743,3 +2743,14 @@ fn items_after_a_see_below_follow_the_named_section_and_its_subsections() {
         .collect();
     assert_eq!(titles, ["make lint", "Tell the team it is done."]);
 }
+
+#[test]
+fn a_step_offered_as_useful_is_optional() {
+    let rb = load("87-useful-to");
+    let optional =
+        |phase: &str| -> Vec<bool> { phase_steps(&rb, phase).iter().map(|s| s.optional).collect() };
+    assert_eq!(optional("Storage"), [true]);
+    assert_eq!(optional("Stuck consumers"), [true, true]);
+    // An instruction that says why it helps is still an instruction.
+    assert!(optional("Smoke test").iter().all(|o| !o));
+}

@@ -397,6 +397,23 @@ pub(crate) fn offers_an_alternative(text: &str) -> bool {
 
 /// "(optional) …", "[Optional] …", "Optionally, …", "Optional: …", "… (optional)": a step the
 /// runbook leaves to the captain.
+/// A lead that offers its step as useful ("Sometimes it is useful to …", "It could also be
+/// useful to …"): the words before "useful to" are a short hedge, not an instruction, so
+/// "Run the smoke tests; this is useful to catch regressions" stays mandatory.
+fn offered_as_useful(lower: &str) -> bool {
+    let Some(at) = lower.find("useful to ") else {
+        return false;
+    };
+    let head: Vec<&str> = lower[..at].split_whitespace().collect();
+    head.len() <= 7
+        && head
+            .first()
+            .is_some_and(|w| ["it", "it's", "sometimes", "sometimes,", "in"].contains(w))
+        && head
+            .iter()
+            .all(|w| !["run", "use", "check", "verify"].contains(&w.trim_end_matches(',')))
+}
+
 pub(crate) fn says_optional(title: &str) -> bool {
     // "2.7. If necessary, fix issues": the condition follows the number.
     let t = crate::runbook::title::strip_numbering(title)
@@ -526,6 +543,9 @@ pub(crate) fn says_optional(title: &str) -> bool {
                 .any(|v| t.starts_with(v));
             trailing && (again || body.split_whitespace().count() <= 6)
         }
+        // "Sometimes is useful to double-check the StorageClass …", "In this case, it could
+        // also be useful to check events …": a step offered as useful, not required.
+        || offered_as_useful(&t)
         // "You'll want to re-run this if any of the files change": a repeat for a case.
         || ["re-run", "rerun", "repeat", "redo", "retry"].iter().any(|v| {
             t.split_whitespace()
