@@ -2754,3 +2754,14 @@ fn a_step_offered_as_useful_is_optional() {
     // An instruction that says why it helps is still an instruction.
     assert!(optional("Smoke test").iter().all(|o| !o));
 }
+
+#[test]
+fn a_known_issues_section_for_one_problem_is_optional() {
+    let rb = load("93-known-issue");
+    let crash = phase_steps(&rb, "Consumers crash at start");
+    assert!(!crash.is_empty());
+    assert!(crash.iter().all(|s| s.optional));
+    // A condition that says no "need to" is read as before: the step carries it.
+    let restart = phase_steps(&rb, "Restart the broker");
+    assert_eq!(restart.len(), 1);
+}

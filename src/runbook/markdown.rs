@@ -471,7 +471,23 @@ impl<'a> Walker<'a> {
                                         .any(|w| w == "requires" || w == "needs")
                                 })
                             });
+                    // "If your initialization job crashes with a Bus error, you likely need to
+                    // fix the hugepages settings." right under the heading: a known issue's
+                    // section, for that case only.
+                    let for_a_problem = heading_before
+                        && lower.starts_with("if ")
+                        && says_optional(text)
+                        && lower.split_once(", ").is_some_and(|(_, r)| {
+                            let r = r
+                                .trim_start_matches("you ")
+                                .trim_start_matches("likely ")
+                                .trim_start_matches("probably ")
+                                .trim_start_matches("may ")
+                                .trim_start_matches("might ");
+                            r.starts_with("need to ")
+                        });
                     self.section_conditional |= occasional
+                        || for_a_problem
                         || ["only to be used if", "only use this if"]
                             .iter()
                             .any(|p| lower.contains(p));
