@@ -323,9 +323,11 @@ const VERBS: &[&str] = &[
 pub fn imperative_of(gerund: &str) -> Option<&'static str> {
     let lower = gerund.to_ascii_lowercase();
     let stem = lower.strip_suffix("ing")?;
-    let bytes = stem.as_bytes();
-    let undoubled = (bytes.len() >= 2 && bytes[bytes.len() - 1] == bytes[bytes.len() - 2])
-        .then(|| &stem[..stem.len() - 1]);
+    let mut last = stem.chars().rev();
+    let undoubled = match (last.next(), last.next()) {
+        (Some(a), Some(b)) if a == b => Some(&stem[..stem.len() - a.len_utf8()]),
+        _ => None,
+    };
     let with_e = format!("{stem}e");
     [Some(stem), Some(with_e.as_str()), undoubled]
         .into_iter()
