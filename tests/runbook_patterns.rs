@@ -1884,13 +1884,28 @@ fn a_tip_that_says_which_folder_to_run_in_enters_it_for_the_next_block() {
     let steps = phase_steps(&rb, "Render");
     assert_eq!(
         steps[0].code.as_deref(),
-        Some(
-            "cd clusters || exit\njsonnet $CLUSTER_NAME.jsonnet > $CLUSTER_NAME.yaml\ncd - >/dev/null\n"
-        )
+        Some("cd clusters || exit\njsonnet $CLUSTER_NAME.jsonnet > $CLUSTER_NAME.yaml\n")
     );
     assert!(steps[0].title.starts_with("jsonnet "), "{}", steps[0].title);
+    // The block keeps its own exit status (no `cd -` after it); the run goes on above the
+    // folder, as for a sub-folder.
+    assert_eq!(steps[0].subtask_folder.as_deref(), Some("clusters"));
     // Only the block the tip is about: the folder does not carry.
     assert_eq!(steps[1].code.as_deref(), Some("git status\n"));
+    assert_eq!(steps[1].subtask_folder, None);
+    // The tip is still there to read.
+    let render = rb.phases.iter().find(|p| p.title == "Render").unwrap();
+    assert!(
+        render.description.contains("inside"),
+        "{}",
+        render.description
+    );
+    // A note that names a folder without saying to run the block there enters none.
+    let logs = phase_steps(&rb, "Logs");
+    assert_eq!(
+        logs[0].code.as_deref(),
+        Some("kubectl rollout restart deploy/web\n")
+    );
 }
 
 // Instructions the prose gives that no block makes (fidelity, session 13: prose).

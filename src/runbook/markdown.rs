@@ -185,6 +185,8 @@ pub struct Walker<'a> {
     /// "Make sure to run this command inside the `eksctl` directory" just above: the folder
     /// the next block runs in (entered and left again, so nothing after it moves).
     folder_next: Option<String>,
+    /// The folder the block just read was told to run in: its step's `subtask_folder`.
+    folder_entered: Option<String>,
 }
 
 /// Tab sets nested deeper than this are shown, not read: each level is a recursion.
@@ -232,6 +234,7 @@ impl<'a> Walker<'a> {
             tab_depth: 0,
             activations: Vec::new(),
             folder_next: None,
+            folder_entered: None,
         }
     }
 
@@ -506,12 +509,16 @@ impl<'a> Walker<'a> {
                     fenced: true,
                     info,
                     code,
-                    ..
+                    range,
                 } if info.trim().starts_with("{")
                     && crate::runbook::prose::folder_to_run_in(code).is_some() =>
                 {
-                    // A MyST note (```{tip}) that says where to run the next block.
+                    // A MyST note (```{tip}) that says where to run the next block; the
+                    // captain still reads it.
                     self.folder_next = crate::runbook::prose::folder_to_run_in(code);
+                    if let Some(body) = fence_body(self.src, range) {
+                        self.describe(body);
+                    }
                 }
                 Block::Code {
                     fenced,
@@ -1626,7 +1633,7 @@ impl<'a> Walker<'a> {
                         .map(|_| "each one the runbook's `...` stands for".to_string()),
                     // (What the lines count is new each time; the rest is offered as it is.)
                     renew: series.map(|(_, counted)| counted).unwrap_or_default(),
-                    subtask_folder: None,
+                    subtask_folder: self.folder_entered.take(),
                 })
             }
             Reading::ByHand { why, code, sql } => {
@@ -1687,6 +1694,7 @@ impl<'a> Walker<'a> {
     fn read(&mut self, block: &Code<'_>, lead: Option<&str>) -> Reading {
         let reading = self.read_block(block, lead);
         let folder = self.folder_next.take();
+        self.folder_entered = None;
         // `(rever) $ rever …` after `conda activate rever`: the commands need that environment,
         // which a fresh `bash -c` does not have.
         if let Reading::Step {
@@ -1706,8 +1714,11 @@ impl<'a> Walker<'a> {
                 Some(run) => format!("{run}\n{commands}"),
                 None => commands,
             };
-            let commands = match folder.filter(|_| lang == CodeLang::Shell) {
-                Some(dir) => format!("cd {dir} || exit\n{commands}cd - >/dev/null\n"),
+            // The block runs in the folder and keeps its own exit status; the run goes on
+            // above it (see `folder_entered`), unless the block's own `cd` went elsewhere.
+            self.folder_entered = folder.filter(|_| lang == CodeLang::Shell);
+            let commands = match &self.folder_entered {
+                Some(dir) => format!("cd {dir} || exit\n{commands}"),
                 None => commands,
             };
             return Reading::Step {

@@ -748,15 +748,24 @@ pub fn offered_example(text: &str) -> Option<(String, &str)> {
     (token && named).then(|| (noun.to_ascii_lowercase(), value))
 }
 
-/// Whether a paragraph announces output rather than a command: what follows it is what the
-/// captain should see, not something to run.
 /// "Make sure to run this command inside the `eksctl` directory.": the folder the next block
 /// runs in, when the sentence says to run it there.
 pub fn folder_to_run_in(text: &str) -> Option<String> {
     // (`**inside**`: emphasis is no word.)
     let text = text.replace('*', "");
     let lower = text.to_ascii_lowercase();
-    if !lower.contains("run") {
+    // "The nightly run keeps its files in …" names a folder, not where to run the block.
+    let says_run = ["run ", "execute "].iter().any(|verb| {
+        lower.match_indices(verb).any(|(at, _)| {
+            let rest = &lower[at + verb.len()..];
+            let word_start = at == 0 || !lower.as_bytes()[at - 1].is_ascii_alphanumeric();
+            word_start
+                && ["this", "these", "the command", "that command", "it "]
+                    .iter()
+                    .any(|o| rest.starts_with(o))
+        })
+    });
+    if !says_run {
         return None;
     }
     for cue in ["inside the `", "in the `", "from the `"] {
@@ -771,7 +780,9 @@ pub fn folder_to_run_in(text: &str) -> Option<String> {
             let plain = !name.is_empty()
                 && name
                     .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'));
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'))
+                && !name.starts_with('/')
+                && !name.split('/').any(|c| c == "..");
             return plain.then(|| name.to_string());
         }
     }
@@ -795,6 +806,8 @@ pub fn says_it_will_ask(text: &str) -> bool {
     .any(|p| first.contains(p))
 }
 
+/// Whether a paragraph announces output rather than a command: what follows it is what the
+/// captain should see, not something to run.
 pub fn announces_output(text: &str) -> bool {
     let t = text.trim().to_ascii_lowercase();
     let t = t.trim_start_matches(|c: char| !c.is_alphanumeric());
