@@ -2299,3 +2299,16 @@ fn a_section_whose_body_restates_its_heading_as_an_instruction_is_a_step() {
     );
     assert!(phase_steps(&rb, "Background").is_empty());
 }
+
+// Fresh-eyes review of the session-13 rules (fix-c).
+
+#[test]
+fn indented_output_and_a_traceback_are_no_indented_procedure() {
+    let rb = load("95-indented-output");
+    // "You should see:" over indented lines: the output of the step before.
+    let start = phase_steps(&rb, "Start the proxy");
+    assert_eq!(start.len(), 1);
+    assert!(start[0].expected_output.is_some());
+    // A traceback's margin lines (`KeyError: 'id'`) are no sentences over commands.
+    assert!(phase_steps(&rb, "Read the log").is_empty());
+}

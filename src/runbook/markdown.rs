@@ -533,8 +533,10 @@ impl<'a> Walker<'a> {
                         range,
                     };
                     let made = self.made;
+                    // ("You should see:" over indented lines: output, however it is laid out.)
                     if !*fenced
                         && after_list.is_none()
+                        && !lead.is_some_and(crate::runbook::prose::announces_output)
                         && let Some(parts) = crate::runbook::outline::outline(code)
                     {
                         self.indented_procedure(parts, range, lead, heading_before);
