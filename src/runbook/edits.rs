@@ -60,11 +60,11 @@ pub fn edit_left_to_do(lead: &str, code: &str) -> Option<(String, String)> {
             if !names_setting || code.to_ascii_lowercase().contains(file) {
                 continue;
             }
-            let mut title = verb.to_string();
-            if let Some(first) = title.get_mut(..1) {
-                first.make_ascii_uppercase();
-            }
-            let title = format!("{title} {}", clause.trim());
+            let title = format!(
+                "{} {}",
+                crate::runbook::markdown::capitalized(verb),
+                clause.trim()
+            );
             // The detail: what the prose says up to the edit ("The first step is …").
             return Some((title, all[..=n].join(" ")));
         }

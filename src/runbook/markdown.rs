@@ -3595,7 +3595,7 @@ fn is_label(text: &str) -> bool {
 }
 
 /// "push the changes" → "Push the changes": a clause made a title.
-fn capitalized(text: &str) -> String {
+pub(crate) fn capitalized(text: &str) -> String {
     let mut chars = text.chars();
     chars
         .next()
