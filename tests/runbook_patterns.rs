@@ -1865,6 +1865,9 @@ fn a_block_the_prose_says_will_ask_is_typed_by_hand() {
         [Manual, Shell]
     );
     assert!(steps[0].detail.contains("asks for an answer"));
+    // Asked later, and elsewhere (a web UI): the block itself runs as a step.
+    let release = phase_steps(&rb, "Release");
+    assert_eq!(release[0].kind, Shell);
 }
 
 #[test]

@@ -409,7 +409,19 @@ fn after_a_clause(text: &str) -> Option<&str> {
     let first = words.next()?.to_ascii_lowercase();
     let first = first.trim_matches(|c: char| !c.is_alphanumeric());
     // "After this update the site …", "After that, …": a lead, not a clause of its own.
+    // Not "After this change, the API returns 404" or "After this upgrade finishes, …":
+    // there "this" heads a noun, and the clause ends at its comma like any other.
+    let mut ahead = words.clone();
+    let noun_phrase = ahead.nth(1).is_some_and(|third| {
+        third.ends_with(',')
+            || ahead.next().is_some_and(|fourth| {
+                let w = fourth.trim_end_matches(',').to_ascii_lowercase();
+                (w.ends_with('s') && !w.ends_with("ss") && w.len() > 3 || w.ends_with("ed"))
+                    && !["this", "its", "his", "was", "is", "has", "as"].contains(&w.as_str())
+            })
+    });
     if first == "after"
+        && !noun_phrase
         && let Some(second) = words.clone().next()
         && ["this", "that"].contains(&second.to_ascii_lowercase().as_str())
     {
@@ -789,11 +801,36 @@ pub fn folder_to_run_in(text: &str) -> Option<String> {
     None
 }
 
+/// Places other than the terminal where a runbook says a question comes.
+const ELSEWHERE: &[&str] = &[
+    "ui",
+    "slack",
+    "email",
+    "browser",
+    "pr",
+    "github",
+    "gitlab",
+    "web",
+    "dashboard",
+    "console",
+];
+
 /// "After running this command, you will be asked to provide the type of hub": the block
 /// before stops for an answer on the terminal, which a step does not have.
 pub fn says_it_will_ask(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
     let first = lower.split(". ").next().unwrap_or("");
+    // "If the command succeeds, you will be asked to approve it in the GitHub UI": asked
+    // later, or elsewhere, not by the block on its terminal.
+    let conditional = ["if ", "when ", "once ", "unless "]
+        .iter()
+        .any(|c| first.starts_with(c));
+    let elsewhere = first
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| ELSEWHERE.contains(&w));
+    if conditional || elsewhere {
+        return false;
+    }
     [
         "you will be asked",
         "you'll be asked",
@@ -1035,6 +1072,8 @@ mod tests {
             "You will also want to push the branch to GitHub and ensure it passes CI.",
             "You should also copy over the `.env.production` file, which contains secrets.",
             "You'll need to restart the workers.",
+            "After this update the status page by hand.",
+            "After this upgrade finishes, restart the app.",
         ] {
             assert!(is_instruction(t), "{t}");
         }
@@ -1049,6 +1088,9 @@ mod tests {
             "You will be prompted for the password.",
             "You should see three nodes.",
             "You will want the logs later.",
+            // "this" heads a noun: a fact after the change, no instruction.
+            "After this change, the API returns 404 for old clients.",
+            "After this upgrade finishes, the API returns 404.",
         ] {
             assert!(!is_instruction(t), "{t}");
         }
