@@ -2315,3 +2315,14 @@ fn indented_output_and_a_traceback_are_no_indented_procedure() {
     // A traceback's margin lines (`KeyError: 'id'`) are no sentences over commands.
     assert!(phase_steps(&rb, "Read the log").is_empty());
 }
+
+#[test]
+fn an_introduction_that_links_its_sections_in_order_makes_none_optional() {
+    let rb = load("96-sections-in-order");
+    for phase in ["Getting ready", "Switch over", "Check the shop"] {
+        assert!(
+            phase_steps(&rb, phase).iter().all(|s| !s.optional),
+            "{phase}"
+        );
+    }
+}

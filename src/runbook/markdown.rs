@@ -3100,7 +3100,8 @@ impl Walker<'_> {
     /// their subsections) are done only when that is the job, so the run may pass them.
     fn separate_procedures(&mut self) {
         let mut anchors: Vec<String> = Vec::new();
-        for para in self.out.description.split("\n\n") {
+        let mut linking = String::new();
+        'paragraphs: for para in self.out.description.split("\n\n") {
             let t = para.trim_start();
             let listed = t.starts_with(['-', '*', '+', '|', '>'])
                 || t.split_once(". ")
@@ -3114,11 +3115,17 @@ impl Walker<'_> {
                     let anchor = rest[..end].to_ascii_lowercase();
                     if !anchors.contains(&anchor) {
                         anchors.push(anchor);
+                        linking.push_str(para);
+                        linking.push('\n');
+                    }
+                    // (More than three: a table of contents; stop reading.)
+                    if anchors.len() > 3 {
+                        break 'paragraphs;
                     }
                 }
             }
         }
-        if !(2..=3).contains(&anchors.len()) {
+        if !(2..=3).contains(&anchors.len()) || !contrasts_procedures(&linking) {
             return;
         }
         // (The first may be the heading that became the runbook's title.)
@@ -3150,6 +3157,38 @@ impl Walker<'_> {
             }
         }
     }
+}
+
+/// Whether prose that links sections sets them apart as procedures of their own ("… are
+/// rotated differently", "a separate procedure", "instead", "only when"), not as parts of one
+/// in sequence ("then follow [Cutover] and [Verification] in order").
+fn contrasts_procedures(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let has = |phrase: &str| {
+        let p: Vec<&str> = phrase.split(' ').collect();
+        words.windows(p.len()).any(|w| w == p.as_slice())
+    };
+    let contrast = [
+        "differently",
+        "different",
+        "separate",
+        "separately",
+        "instead",
+        "only when",
+        "only if",
+        "otherwise",
+    ]
+    .iter()
+    .any(|p| has(p))
+        || lower.contains(", see [");
+    let sequence = ["then", "in order", "followed by", "afterwards"]
+        .iter()
+        .any(|p| has(p));
+    contrast && !sequence
 }
 
 /// The anchor a site makes of a heading: `Rotating admin credentials` →
