@@ -1829,10 +1829,14 @@ fn blocks_that_act_on_a_disk_attached_to_another_machine_are_typed_there() {
     assert_eq!(
         steps.iter().map(|s| s.kind).collect::<Vec<_>>(),
         // The mount runs on helper-vm; the cloud's own tool and what follows the detach run here.
-        [Shell, Shell, Manual, Shell, Shell, Shell]
+        [
+            Shell, Shell, Manual, Shell, Shell, Shell, Shell, Shell, Shell
+        ]
     );
     assert!(steps[2].detail.starts_with("Do this on helper-vm"));
     assert!(steps[2].inputs.is_empty());
+    // Without a detach: a block that does not touch the disk runs here, and the next
+    // section of the attach's level is out of its reach.
 }
 
 #[test]
