@@ -87,15 +87,31 @@ const PICKED_WHERE_NEEDED: &[&str] = &[
     "commit", "sha", "hash", "pod", "pvc", "pid", "server", "member", "replica",
 ];
 
-/// Whether an input's name says it is a value picked where it is needed.
+/// Words after the kind that only say which form of it (`commit-id`, `pvc-name`).
+const FORMS: &[&str] = &[
+    "id", "name", "ip", "ref", "addr", "address", "public", "private", "internal", "external",
+];
+
+/// Words before the kind that make it the run's own one (`GIT_SHA`, `API_SERVER`): one value.
+const RUN_OWN: &[&str] = &["git", "release", "api", "build", "app", "head"];
+
+/// Whether an input's name says it is a value picked where it is needed: its last word (after
+/// any form word) is such a kind, not qualified as the run's own.
 fn picked_where_needed(name: &str) -> bool {
-    name.split(|c: char| !c.is_ascii_alphanumeric())
+    let words: Vec<&str> = name
+        .split(|c: char| !c.is_ascii_alphanumeric())
         .map(|w| w.trim_end_matches(|c: char| c.is_ascii_digit()))
-        .any(|w| {
-            PICKED_WHERE_NEEDED
-                .iter()
-                .any(|k| k.eq_ignore_ascii_case(w))
-        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    let is = |w: &str, list: &[&str]| list.iter().any(|k| k.eq_ignore_ascii_case(w));
+    let mut end = words.len();
+    while end > 1 && is(words[end - 1], FORMS) {
+        end -= 1;
+    }
+    let Some(kind) = end.checked_sub(1).map(|k| words[k]) else {
+        return false;
+    };
+    is(kind, PICKED_WHERE_NEEDED) && !words[..end - 1].iter().any(|w| is(w, RUN_OWN))
 }
 
 /// Marks, for each input picked where it is needed, the first step of each later section
@@ -237,5 +253,10 @@ mod tests {
         assert_eq!(flag_input("from-ref", "commit-id"), "from_ref_commit-id");
         assert!(picked_where_needed("commit-id") && picked_where_needed("POD2"));
         assert!(!picked_where_needed("VERSION") && !picked_where_needed("NAMESPACE"));
+        assert!(picked_where_needed("source-server-ip") && picked_where_needed("pvc-name"));
+        // The run's own: one value throughout.
+        assert!(!picked_where_needed("GIT_SHA") && !picked_where_needed("API_SERVER"));
+        // Only the last word names the kind.
+        assert!(!picked_where_needed("POD_COUNT"));
     }
 }
