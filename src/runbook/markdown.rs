@@ -3399,8 +3399,6 @@ fn some_occasion(lower: &str) -> String {
     }
 }
 
-/// "Finally, if you are not using port-forwarding, make sure …": an instruction for one case,
-/// which the run may pass.
 /// The title of a paragraph that is one line over a run of one punctuation mark (`#######`,
 /// `^^^^^^`), as reStructuredText and plain-text notes underline a title.
 fn underlined_title(raw: Option<&str>) -> Option<&str> {
@@ -3418,6 +3416,8 @@ fn leads_into_a_case(lead: &str) -> bool {
     lead.trim_start().to_ascii_lowercase().starts_with("if ") && says_optional(lead)
 }
 
+/// "Finally, if you are not using port-forwarding, make sure …": an instruction for one case,
+/// which the run may pass.
 fn for_a_case(instruction: &str) -> bool {
     let lower = instruction.trim_start().to_ascii_lowercase();
     let rest = ["finally", "then", "now", "next"]
