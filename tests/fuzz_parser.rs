@@ -152,3 +152,25 @@ fn deep_nesting_is_bounded() {
     let text = "```bash\n".repeat(2_000);
     check_coherent(&text);
 }
+
+/// A lead sentence whose gerund ends in a doubled multi-byte letter ("丸丸ing") is cut
+/// by characters, never inside one.
+#[test]
+fn gerund_leads_with_multibyte_letters_never_panic() {
+    for word in ["丸", "😘", "éé", "丸丸", "a丸", "ß"] {
+        let text = format!(
+            "# T\n\n## A\n\nStart the {word}ing service:\n\n```bash\nsystemctl start x\n```\n"
+        );
+        check_coherent(&text);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn gerund_leads_never_panic(word in "\\PC{1,4}") {
+        let text = format!("# T\n\n## A\n\nStart the {word}ing service:\n\n```bash\nsystemctl start x\n```\n");
+        check_coherent(&text);
+    }
+}

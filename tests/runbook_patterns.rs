@@ -1829,10 +1829,14 @@ fn blocks_that_act_on_a_disk_attached_to_another_machine_are_typed_there() {
     assert_eq!(
         steps.iter().map(|s| s.kind).collect::<Vec<_>>(),
         // The mount runs on helper-vm; the cloud's own tool and what follows the detach run here.
-        [Shell, Shell, Manual, Shell, Shell, Shell]
+        [
+            Shell, Shell, Manual, Shell, Shell, Shell, Shell, Shell, Shell
+        ]
     );
     assert!(steps[2].detail.starts_with("Do this on helper-vm"));
     assert!(steps[2].inputs.is_empty());
+    // Without a detach: a block that does not touch the disk runs here, and the next
+    // section of the attach's level is out of its reach.
 }
 
 #[test]
@@ -1865,6 +1869,9 @@ fn a_block_the_prose_says_will_ask_is_typed_by_hand() {
         [Manual, Shell]
     );
     assert!(steps[0].detail.contains("asks for an answer"));
+    // Asked later, and elsewhere (a web UI): the block itself runs as a step.
+    let release = phase_steps(&rb, "Release");
+    assert_eq!(release[0].kind, Shell);
 }
 
 #[test]
@@ -1884,13 +1891,28 @@ fn a_tip_that_says_which_folder_to_run_in_enters_it_for_the_next_block() {
     let steps = phase_steps(&rb, "Render");
     assert_eq!(
         steps[0].code.as_deref(),
-        Some(
-            "cd clusters || exit\njsonnet $CLUSTER_NAME.jsonnet > $CLUSTER_NAME.yaml\ncd - >/dev/null\n"
-        )
+        Some("cd clusters || exit\njsonnet $CLUSTER_NAME.jsonnet > $CLUSTER_NAME.yaml\n")
     );
     assert!(steps[0].title.starts_with("jsonnet "), "{}", steps[0].title);
+    // The block keeps its own exit status (no `cd -` after it); the run goes on above the
+    // folder, as for a sub-folder.
+    assert_eq!(steps[0].subtask_folder.as_deref(), Some("clusters"));
     // Only the block the tip is about: the folder does not carry.
     assert_eq!(steps[1].code.as_deref(), Some("git status\n"));
+    assert_eq!(steps[1].subtask_folder, None);
+    // The tip is still there to read.
+    let render = rb.phases.iter().find(|p| p.title == "Render").unwrap();
+    assert!(
+        render.description.contains("inside"),
+        "{}",
+        render.description
+    );
+    // A note that names a folder without saying to run the block there enters none.
+    let logs = phase_steps(&rb, "Logs");
+    assert_eq!(
+        logs[0].code.as_deref(),
+        Some("kubectl rollout restart deploy/web\n")
+    );
 }
 
 // Instructions the prose gives that no block makes (fidelity, session 13: prose).
@@ -2764,4 +2786,28 @@ fn a_known_issues_section_for_one_problem_is_optional() {
     // A condition that says no "need to" is read as before: the step carries it.
     let restart = phase_steps(&rb, "Restart the broker");
     assert_eq!(restart.len(), 1);
+}
+
+// Fresh-eyes review of the session-13 rules (fix-c).
+
+#[test]
+fn indented_output_and_a_traceback_are_no_indented_procedure() {
+    let rb = load("95-indented-output");
+    // "You should see:" over indented lines: the output of the step before.
+    let start = phase_steps(&rb, "Start the proxy");
+    assert_eq!(start.len(), 1);
+    assert!(start[0].expected_output.is_some());
+    // A traceback's margin lines (`KeyError: 'id'`) are no sentences over commands.
+    assert!(phase_steps(&rb, "Read the log").is_empty());
+}
+
+#[test]
+fn an_introduction_that_links_its_sections_in_order_makes_none_optional() {
+    let rb = load("96-sections-in-order");
+    for phase in ["Getting ready", "Switch over", "Check the shop"] {
+        assert!(
+            phase_steps(&rb, phase).iter().all(|s| !s.optional),
+            "{phase}"
+        );
+    }
 }

@@ -71,17 +71,19 @@ fn recommended(sentence: &str) -> Option<String> {
     if !good || is < 2 {
         return None;
     }
-    let mut title = verb.to_string();
-    if let Some(first) = title.get_mut(..1) {
-        first.make_ascii_uppercase();
-    }
+    let title = crate::runbook::markdown::capitalized(verb);
     Some(format!("{title} {}", words[1..is].join(" ")))
 }
 
 /// "… about a day in advance", "ahead of time", "the day before": an instruction for before
-/// the run begins.
+/// the run begins. Only in the instruction's own sentence (the first) and said of its doing,
+/// not of something done earlier ("the TTL change you made in advance").
 pub fn ahead_of_time(text: &str) -> bool {
-    let lower = text.to_ascii_lowercase();
+    let all = sentences(text.trim());
+    let Some(first) = all.first() else {
+        return false;
+    };
+    let lower = first.to_ascii_lowercase();
     [
         "in advance",
         "ahead of time",
@@ -89,8 +91,18 @@ pub fn ahead_of_time(text: &str) -> bool {
         "a day before",
     ]
     .iter()
-    .any(|p| lower.contains(p))
+    .any(|p| {
+        lower.match_indices(p).any(|(at, _)| {
+            let before = lower[..at].split_whitespace().next_back().unwrap_or("");
+            !(before.ends_with("ed") || DONE.contains(&before))
+        })
+    })
 }
+
+/// Past participles without "-ed" that tie "in advance" to something already done.
+const DONE: &[&str] = &[
+    "made", "done", "set", "sent", "given", "written", "taken", "built", "run",
+];
 
 /// "You'll need to disable branch protection to push the new branch.", said after the block
 /// that pushes (`code`): a need of that block, so done before it.
@@ -105,18 +117,34 @@ pub fn needed_first(text: &str, code: &str) -> bool {
     ]
     .iter()
     .any(|p| lower.starts_with(p));
-    // The purpose: the verb after the last " to ".
+    // "You'll need to restart the pods to apply it": a step after the block, not a need of it.
+    let needed = lower
+        .split_once(" to ")
+        .and_then(|(_, rest)| rest.split_whitespace().next())
+        .unwrap_or("");
+    if FOLLOW_UPS.contains(&needed) {
+        return false;
+    }
+    // The purpose: the verb after the last " to ", which the block's own command does
+    // (`git push` for "to push"): its program or subcommand.
     let purpose = lower
         .rsplit_once(" to ")
         .and_then(|(_, rest)| rest.split_whitespace().next())
         .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()));
     need && purpose.is_some_and(|verb| {
         verb.len() > 2
-            && code
-                .split(|c: char| !c.is_alphanumeric() && c != '-')
-                .any(|w| w == verb)
+            && code.lines().any(|line| {
+                line.split_whitespace()
+                    .take(2)
+                    .any(|w| w.rsplit('/').next() == Some(verb))
+            })
     })
 }
+
+/// What a captain does after a block to make it take effect: never a need of that block.
+const FOLLOW_UPS: &[&str] = &[
+    "restart", "reload", "wait", "refresh", "rerun", "re-run", "check",
+];
 
 /// "I usually keep the old data around …", "We skip this on staging": the author declines
 /// the step just before.
@@ -134,7 +162,11 @@ pub fn declines(text: &str) -> bool {
     if word.is_some_and(|w| HABITS.contains(&w)) {
         word = words.next();
     }
+    // "We don't recommend skipping this step": advice to do it.
+    let advice = ["recommend", "suggest", "advise", "need", "want"];
     word.is_some_and(|w| DECLINES.contains(&w))
+        && !(matches!(word, Some("don't" | "never"))
+            && words.next().is_some_and(|w| advice.contains(&w)))
 }
 
 #[cfg(test)]
@@ -159,6 +191,25 @@ mod tests {
             "Unlock the branch to push the tag.",
             "git push\n"
         ));
+        // A follow-up after the block, not a need of it.
+        assert!(!needed_first(
+            "You'll need to restart the web pods to apply the new config.",
+            "kubectl apply -f deploy/\n"
+        ));
+    }
+
+    #[test]
+    fn ahead_of_time_is_said_of_the_instruction_itself() {
+        assert!(ahead_of_time(
+            "Set a short TTL a day in advance, so readers switch."
+        ));
+        assert!(!ahead_of_time(
+            "Delete the old DNS records. Keep the TTL change you made in advance until next week."
+        ));
+        assert!(!ahead_of_time(
+            "Notify the on-call team. They like to know about releases in advance."
+        ));
+        assert!(!ahead_of_time("Keep the change you prepared in advance."));
     }
 
     #[test]
@@ -167,5 +218,9 @@ mod tests {
         assert!(declines("We never run this on staging."));
         assert!(!declines("I usually run it twice."));
         assert!(!declines("Keep the old files."));
+        assert!(!declines(
+            "We don't recommend skipping this step on production."
+        ));
+        assert!(!declines("We never suggest skipping it."));
     }
 }

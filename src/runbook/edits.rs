@@ -12,6 +12,9 @@ const EDIT_VERBS: &[&str] = &["set", "change", "edit", "modify", "update"];
 /// Words that say the clause names a setting, not a whole file to replace.
 const SETTING_WORDS: &[&str] = &["option", "setting", "parameter", "variable", "directive"];
 
+/// How many edit verbs of one sentence are tried: a sentence asks for one or two edits.
+const MAX_VERBS: usize = 4;
+
 /// Extensions of configuration files.
 const CONFIG_EXTENSIONS: &[&str] = &[
     "conf",
@@ -31,10 +34,22 @@ const CONFIG_EXTENSIONS: &[&str] = &[
 /// asks for it.
 pub fn edit_left_to_do(lead: &str, code: &str) -> Option<(String, String)> {
     let all = sentences(lead.trim());
+    let mut code_lower: Option<String> = None;
     for (n, sentence) in all.iter().enumerate() {
+        // Where each clause ends (the next comma or semicolon), found once per sentence; and
+        // only the first few edit verbs of a sentence are tried, so a long one stays linear.
+        let ends: Vec<usize> = sentence
+            .match_indices([',', ';'])
+            .map(|(i, _)| i)
+            .chain([sentence.len()])
+            .collect();
+        let mut tried = 0;
         let mut at = 0;
         for word in sentence.split_inclusive(char::is_whitespace) {
             at += word.len();
+            if tried >= MAX_VERBS {
+                break;
+            }
             let bare = word.trim().to_ascii_lowercase();
             let verb = if EDIT_VERBS.contains(&bare.as_str()) {
                 EDIT_VERBS.iter().find(|v| **v == bare).copied()
@@ -42,12 +57,12 @@ pub fn edit_left_to_do(lead: &str, code: &str) -> Option<(String, String)> {
                 imperative_of(&bare).filter(|v| EDIT_VERBS.contains(v))
             };
             let Some(verb) = verb else { continue };
+            tried += 1;
             // The clause runs to the next comma or semicolon.
-            let rest = sentence.get(at..).unwrap_or("");
-            let clause = rest
-                .split([',', ';'])
-                .next()
-                .unwrap_or(rest)
+            let end = ends[ends.partition_point(|&e| e < at)];
+            let clause = sentence
+                .get(at..end.max(at))
+                .unwrap_or("")
                 .trim_end_matches(['.', ':', ' ']);
             let lower = clause.to_ascii_lowercase();
             let names_setting = clause.split_whitespace().any(|w| w.contains('='))
@@ -57,14 +72,15 @@ pub fn edit_left_to_do(lead: &str, code: &str) -> Option<(String, String)> {
             let Some(file) = config_file(&lower) else {
                 continue;
             };
-            if !names_setting || code.to_ascii_lowercase().contains(file) {
+            let code_lower = code_lower.get_or_insert_with(|| code.to_ascii_lowercase());
+            if !names_setting || code_lower.contains(file) {
                 continue;
             }
-            let mut title = verb.to_string();
-            if let Some(first) = title.get_mut(..1) {
-                first.make_ascii_uppercase();
-            }
-            let title = format!("{title} {}", clause.trim());
+            let title = format!(
+                "{} {}",
+                crate::runbook::markdown::capitalized(verb),
+                clause.trim()
+            );
             // The detail: what the prose says up to the edit ("The first step is …").
             return Some((title, all[..=n].join(" ")));
         }

@@ -10,7 +10,9 @@ use crate::runbook::model::{Phase, StepKind};
 fn declares_local_example(description: &str) -> bool {
     description.split("\n\n").any(|para| {
         let lower = para.to_ascii_lowercase();
-        let example = lower.contains("this example") || lower.contains("the example");
+        // ("The example commands below run locally" is about the commands, not a cluster the
+        // example runs.)
+        let example = lower.contains("this example");
         let local = ["local machine", "locally", "on localhost", "single machine"]
             .iter()
             .any(|w| lower.contains(w));
@@ -21,6 +23,8 @@ fn declares_local_example(description: &str) -> bool {
 /// `localhost:2379` and `127.0.0.1:2379` in `code`: each distinct one with its input name.
 fn addresses(code: &str) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let forwarded = forwarded_ports(code);
     for host in ["localhost:", "127.0.0.1:"] {
         for (at, _) in code.match_indices(host) {
             // (Part of a longer name: `my-localhost:1`.)
@@ -36,9 +40,51 @@ fn addresses(code: &str) -> Vec<(String, String)> {
             if port.is_empty() || port.len() > 5 {
                 continue;
             }
+            // A port the block forwards itself (`kubectl port-forward`, `ssh -L`) is the
+            // captain's own way through, not an example's member.
+            if forwarded.contains(&port) {
+                continue;
+            }
             let text = format!("{host}{port}");
-            if !out.iter().any(|(t, _)| *t == text) {
+            if seen.insert(text.clone()) {
                 out.push((text, format!("ENDPOINT_{port}")));
+                // (Beyond a few members it is no example cluster: stop reading.)
+                if out.len() > MAX_MEMBERS {
+                    return out;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The most members an example cluster has.
+const MAX_MEMBERS: usize = 16;
+
+/// The local ports `code` forwards: `kubectl port-forward svc/db 5432:5432`, `ssh -L
+/// 5432:db:5432 host`.
+fn forwarded_ports(code: &str) -> std::collections::HashSet<String> {
+    let mut out = std::collections::HashSet::new();
+    for line in code.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let forwarding = words.contains(&"port-forward");
+        for (k, w) in words.iter().enumerate() {
+            let spec = if forwarding && w.contains(':') && !w.starts_with('-') {
+                Some(*w)
+            } else if *w == "-L" {
+                words.get(k + 1).copied()
+            } else {
+                w.strip_prefix("-L").filter(|r| !r.is_empty())
+            };
+            if let Some(spec) = spec {
+                let port: String = spec
+                    .trim_start_matches(|c: char| !c.is_ascii_digit())
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
+                if !port.is_empty() {
+                    out.insert(port);
+                }
             }
         }
     }
@@ -69,7 +115,7 @@ pub fn ask_for_example_addresses(phases: &mut [Phase]) {
                 };
                 let found = addresses(code);
                 // (Beyond a few members it is no example cluster: leave it, and the work linear.)
-                if found.is_empty() || found.len() > 16 {
+                if found.is_empty() || found.len() > MAX_MEMBERS {
                     continue;
                 }
                 let mut text = code.to_string();
@@ -117,6 +163,19 @@ mod tests {
             "This example shows how to upgrade a 3-member cluster running on a local machine."
         ));
         assert!(!declares_local_example("Run the server locally first."));
+        assert!(!declares_local_example(
+            "The example commands below run locally, through the port-forward to the database."
+        ));
+        // A port the block forwards is the captain's own.
+        assert!(
+            addresses(
+                "kubectl port-forward svc/db 5432:5432 &\npsql postgres://app@localhost:5432/app"
+            )
+            .is_empty()
+        );
+        assert!(
+            addresses("ssh -L 6379:cache:6379 bastion\nredis-cli -h localhost:6379").is_empty()
+        );
         let found = addresses("curl localhost:2379/v; etcdctl --endpoints=localhost:22379");
         assert_eq!(
             found[1],

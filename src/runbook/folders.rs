@@ -14,9 +14,19 @@ pub fn subtask_folder(code: &str) -> Option<String> {
     let mut entered = false;
     let mut sub: Vec<&str> = Vec::new();
     let mut made: Vec<&str> = Vec::new();
+    // Whether a command follows the last `cd` into the sub-folder: a `cd` that ends the
+    // block goes there for what follows (`cd ~/src/infra; git pull; cd envs/prod`).
+    let mut worked_there = false;
     for line in code.lines() {
         for command in line.split("&&").map(str::trim) {
             let words: Vec<&str> = command.split_whitespace().collect();
+            if !sub.is_empty()
+                && !words.is_empty()
+                && !words[0].starts_with('#')
+                && words[0] != "cd"
+            {
+                worked_there = true;
+            }
             match words.as_slice() {
                 ["cd", path] => {
                     let path = path.trim_end_matches(';').trim_end_matches('/');
@@ -34,6 +44,7 @@ pub fn subtask_folder(code: &str) -> Option<String> {
                         return None;
                     }
                     sub.push(path);
+                    worked_there = false;
                 }
                 [first, ..] if *first == "cd" || *first == "pushd" || *first == "popd" => {
                     return None;
@@ -50,7 +61,7 @@ pub fn subtask_folder(code: &str) -> Option<String> {
             }
         }
     }
-    (!sub.is_empty()).then(|| sub.join("/"))
+    (!sub.is_empty() && worked_there).then(|| sub.join("/"))
 }
 
 /// Whether a block starts by going up (`cd ..`): it counts on the folder the block before
@@ -71,6 +82,11 @@ mod tests {
         assert_eq!(
             subtask_folder("cd app\ngit fetch\ncd vendor/lib\ngit tag v1\n").as_deref(),
             Some("vendor/lib")
+        );
+        // A `cd` that ends the block is where the run goes on.
+        assert_eq!(
+            subtask_folder("cd ~/src/infra\ngit pull\ncd envs/prod\n"),
+            None
         );
         // One cd: the working folder carries.
         assert_eq!(subtask_folder("cd app\nmake\n"), None);

@@ -665,6 +665,9 @@ const HTML_TAGS: &[&str] = &[
     "wbr",
 ];
 
+/// How far after `<name>` its `</name>` is looked for: an element closes within a few lines.
+const CLOSING_REACH: usize = 4096;
+
 /// The `<placeholder>` that starts at byte `at` of `text` (which holds a `<`): the input it
 /// names and the length of its text, shared by input detection and substitution.
 ///
@@ -693,7 +696,14 @@ pub fn placeholder_at(text: &str, at: usize) -> Option<(Cow<'_, str>, usize)> {
         return None;
     }
     if body[first.len()..].starts_with('>') {
+        // (Looked for within the next lines only: searching the whole rest of the text for
+        // each `<X>` made a long line of them quadratic.)
         let after = text.get(at + first.len() + 2..).unwrap_or("");
+        let mut reach = after.len().min(CLOSING_REACH);
+        while !after.is_char_boundary(reach) {
+            reach -= 1;
+        }
+        let after = &after[..reach];
         let closing = format!("</{first}>");
         let element = memchr::memmem::find(after.as_bytes(), closing.as_bytes()).is_some();
         return (!element).then_some((Cow::Borrowed(first), first.len() + 2));

@@ -51,7 +51,12 @@ pub fn lint(text: &str, runbook: &mut Runbook) {
     for (_, step) in runbook.steps() {
         let code = step.code.as_deref().unwrap_or("");
         // Only `$NAME` inputs: placeholders and templates are meant to be asked for.
-        let env = step.inputs.iter().filter(|n| mentions_env(code, n));
+        let refs = if step.inputs.is_empty() {
+            std::collections::HashSet::new()
+        } else {
+            env_refs(code)
+        };
+        let env = step.inputs.iter().filter(|n| refs.contains(n.as_str()));
         for name in env {
             if !defined.contains(name.as_str()) {
                 found.push(Diagnostic::warning(
@@ -68,17 +73,24 @@ pub fn lint(text: &str, runbook: &mut Runbook) {
     runbook.diagnostics.extend(found);
 }
 
-/// Whether `code` holds `$name` or `${name}` (found from each `$`, without a substring
-/// searcher per name).
-fn mentions_env(code: &str, name: &str) -> bool {
-    memchr::memchr_iter(b'$', code.as_bytes()).any(|i| {
-        let after = code.get(i + 1..).unwrap_or("");
-        after.starts_with(name)
-            || after
-                .strip_prefix('{')
-                .and_then(|r| r.strip_prefix(name))
-                .is_some_and(|r| r.starts_with('}'))
-    })
+/// The names `code` refers to as `$NAME` or `${NAME}`, read once from each `$` (checking
+/// each input against the whole code was quadratic in a step with many inputs).
+fn env_refs(code: &str) -> std::collections::HashSet<&str> {
+    memchr::memchr_iter(b'$', code.as_bytes())
+        .filter_map(|i| {
+            let after = code.get(i + 1..)?;
+            let (braced, body) = match after.strip_prefix('{') {
+                Some(rest) => (true, rest),
+                None => (false, after),
+            };
+            let len = body
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(body.len());
+            let name = &body[..len];
+            let closed = !braced || body[len..].starts_with('}');
+            (!name.is_empty() && closed).then_some(name)
+        })
+        .collect()
 }
 
 /// A `---` first line followed by a `key:` line: front matter meant, whatever the parser saw.
@@ -93,4 +105,15 @@ fn starts_front_matter(text: &str) -> bool {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
         })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn env_refs_are_whole_names() {
+        let refs = super::env_refs("PODNAME=<POD>\nkubectl delete pod/$PODNAME ${NS} $");
+        assert!(refs.contains("PODNAME") && refs.contains("NS"));
+        // `$PODNAME` does not mention the placeholder input `POD`.
+        assert!(!refs.contains("POD"));
+    }
 }

@@ -195,6 +195,8 @@ pub struct Walker<'a> {
     plain_prompt: bool,
     /// Levels of the open headings that say their work is done on other machines.
     machine_headings: Vec<u8>,
+    /// The folder the block just read was told to run in: its step's `subtask_folder`.
+    folder_entered: Option<String>,
 }
 
 /// Tab sets nested deeper than this are shown, not read: each level is a recursion.
@@ -246,6 +248,7 @@ impl<'a> Walker<'a> {
             held: Default::default(),
             plain_prompt: false,
             machine_headings: Vec::new(),
+            folder_entered: None,
         }
     }
 
@@ -589,12 +592,16 @@ impl<'a> Walker<'a> {
                     fenced: true,
                     info,
                     code,
-                    ..
+                    range,
                 } if info.trim().starts_with("{")
                     && crate::runbook::prose::folder_to_run_in(code).is_some() =>
                 {
-                    // A MyST note (```{tip}) that says where to run the next block.
+                    // A MyST note (```{tip}) that says where to run the next block; the
+                    // captain still reads it.
                     self.folder_next = crate::runbook::prose::folder_to_run_in(code);
+                    if let Some(body) = fence_body(self.src, range) {
+                        self.describe(body);
+                    }
                 }
                 Block::Code {
                     fenced,
@@ -609,8 +616,10 @@ impl<'a> Walker<'a> {
                         range,
                     };
                     let made = self.made;
+                    // ("You should see:" over indented lines: output, however it is laid out.)
                     if !*fenced
                         && after_list.is_none()
+                        && !lead.is_some_and(crate::runbook::prose::announces_output)
                         && let Some(parts) = crate::runbook::outline::outline(code)
                     {
                         self.indented_procedure(parts, range, lead, heading_before);
@@ -1871,7 +1880,7 @@ impl<'a> Walker<'a> {
                         .map(|_| "each one the runbook's `...` stands for".to_string()),
                     // (What the lines count is new each time; the rest is offered as it is.)
                     renew: series.map(|(_, counted)| counted).unwrap_or_default(),
-                    subtask_folder: None,
+                    subtask_folder: self.folder_entered.take(),
                 })
             }
             Reading::ByHand { why, code, sql } => {
@@ -1932,6 +1941,7 @@ impl<'a> Walker<'a> {
     fn read(&mut self, block: &Code<'_>, lead: Option<&str>) -> Reading {
         let reading = self.read_block(block, lead);
         let folder = self.folder_next.take();
+        self.folder_entered = None;
         // `(rever) $ rever …` after `conda activate rever`: the commands need that environment,
         // which a fresh `bash -c` does not have.
         if let Reading::Step {
@@ -1961,8 +1971,11 @@ impl<'a> Walker<'a> {
                 Some(run) => format!("{run}\n{commands}"),
                 None => commands,
             };
-            let commands = match folder.filter(|_| lang == CodeLang::Shell) {
-                Some(dir) => format!("cd {dir} || exit\n{commands}cd - >/dev/null\n"),
+            // The block runs in the folder and keeps its own exit status; the run goes on
+            // above it (see `folder_entered`), unless the block's own `cd` went elsewhere.
+            self.folder_entered = folder.filter(|_| lang == CodeLang::Shell);
+            let commands = match &self.folder_entered {
+                Some(dir) => format!("cd {dir} || exit\n{commands}"),
                 None => commands,
             };
             return Reading::Step {
@@ -3428,7 +3441,8 @@ impl Walker<'_> {
     /// their subsections) are done only when that is the job, so the run may pass them.
     fn separate_procedures(&mut self) {
         let mut anchors: Vec<String> = Vec::new();
-        for para in self.out.description.split("\n\n") {
+        let mut linking = String::new();
+        'paragraphs: for para in self.out.description.split("\n\n") {
             let t = para.trim_start();
             let listed = t.starts_with(['-', '*', '+', '|', '>'])
                 || t.split_once(". ")
@@ -3442,11 +3456,17 @@ impl Walker<'_> {
                     let anchor = rest[..end].to_ascii_lowercase();
                     if !anchors.contains(&anchor) {
                         anchors.push(anchor);
+                        linking.push_str(para);
+                        linking.push('\n');
+                    }
+                    // (More than three: a table of contents; stop reading.)
+                    if anchors.len() > 3 {
+                        break 'paragraphs;
                     }
                 }
             }
         }
-        if !(2..=3).contains(&anchors.len()) {
+        if !(2..=3).contains(&anchors.len()) || !contrasts_procedures(&linking) {
             return;
         }
         // (The first may be the heading that became the runbook's title.)
@@ -3478,6 +3498,38 @@ impl Walker<'_> {
             }
         }
     }
+}
+
+/// Whether prose that links sections sets them apart as procedures of their own ("… are
+/// rotated differently", "a separate procedure", "instead", "only when"), not as parts of one
+/// in sequence ("then follow [Cutover] and [Verification] in order").
+fn contrasts_procedures(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let has = |phrase: &str| {
+        let p: Vec<&str> = phrase.split(' ').collect();
+        words.windows(p.len()).any(|w| w == p.as_slice())
+    };
+    let contrast = [
+        "differently",
+        "different",
+        "separate",
+        "separately",
+        "instead",
+        "only when",
+        "only if",
+        "otherwise",
+    ]
+    .iter()
+    .any(|p| has(p))
+        || lower.contains(", see [");
+    let sequence = ["then", "in order", "followed by", "afterwards"]
+        .iter()
+        .any(|p| has(p));
+    contrast && !sequence
 }
 
 /// `<summary><h2>5. Run rever.</h2></summary>`: the level and text of the heading a folded
@@ -3782,8 +3834,6 @@ fn some_occasion(lower: &str, heading: &str) -> String {
     }
 }
 
-/// "Finally, if you are not using port-forwarding, make sure …": an instruction for one case,
-/// which the run may pass.
 /// The title of a paragraph that is one line over a run of one punctuation mark (`#######`,
 /// `^^^^^^`), as reStructuredText and plain-text notes underline a title.
 fn underlined_title(raw: Option<&str>) -> Option<&str> {
@@ -3801,6 +3851,8 @@ fn leads_into_a_case(lead: &str) -> bool {
     lead.trim_start().to_ascii_lowercase().starts_with("if ") && says_optional(lead)
 }
 
+/// "Finally, if you are not using port-forwarding, make sure …": an instruction for one case,
+/// which the run may pass.
 fn for_a_case(instruction: &str) -> bool {
     let lower = instruction.trim_start().to_ascii_lowercase();
     let rest = ["finally", "then", "now", "next"]
@@ -4038,7 +4090,7 @@ fn is_label(text: &str) -> bool {
 }
 
 /// "push the changes" → "Push the changes": a clause made a title.
-fn capitalized(text: &str) -> String {
+pub(crate) fn capitalized(text: &str) -> String {
     let mut chars = text.chars();
     chars
         .next()

@@ -211,17 +211,19 @@ fn file_stem(source: &str) -> String {
 fn collect_vars(runbook: &Runbook) -> Vec<Var> {
     let fm = runbook.front_matter.as_ref();
     let declared = fm.into_iter().flat_map(|f| f.vars.keys().cloned());
-    let mut set_earlier: Vec<&str> = Vec::new();
+    // (Sets, not lists: a step with thousands of inputs must not make this quadratic.)
+    let mut set_earlier: std::collections::HashSet<&str> = std::collections::HashSet::new();
     let mut used: Vec<String> = Vec::new();
     for (_, step) in runbook.steps() {
-        let flows = |name: &&String| set_earlier.contains(&name.as_str());
+        let flows = |name: &&String| set_earlier.contains(name.as_str());
         used.extend(step.inputs.iter().filter(|n| !flows(n)).cloned());
         set_earlier.extend(step.sets.iter().map(String::as_str));
         set_earlier.extend(step.attrs.capture.as_deref());
     }
     let mut vars: Vec<Var> = Vec::new();
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     for name in declared.chain(used) {
-        if vars.iter().any(|v| v.name == name) {
+        if !seen.insert(name.clone()) {
             continue;
         }
         let secret = fm

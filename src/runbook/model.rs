@@ -107,7 +107,8 @@ pub struct Step {
     pub repeat: Option<String>,
     /// The sub-folder a block enters for a task of its own after entering its working folder
     /// (`cd rust` … `cd src/tools/cargo`): the steps after it go on in the working folder, as
-    /// the author wrote them, not inside the sub-folder.
+    /// the author wrote them, not inside the sub-folder. Also the folder a note told this
+    /// block alone to run in ("run this command inside the `docs` directory").
     pub subtask_folder: Option<String>,
     /// Inputs this step asks for again, offering the value they hold: it is the first step of
     /// its section to use a value of a kind a runbook picks anew where it needs one (a commit,

@@ -48,6 +48,21 @@ pub fn outline(code: &str) -> Option<Vec<Part>> {
     if starts.iter().filter(|s| **s).count() < 2 {
         return None;
     }
+    // At the margin stand only sentences and `# notes`: `KeyError: 'id'` between
+    // `Traceback (most recent call last):` and the frames under it says output.
+    let output_at_margin = |i: usize| {
+        let text = lines[i].trim();
+        let label = text
+            .split_whitespace()
+            .next()
+            .is_some_and(|w| w.ends_with(':'));
+        !text.starts_with('#') && (label || !is_prose(text))
+    };
+    if (0..lines.len())
+        .any(|i| !blank(lines[i]) && at_margin(i) && !starts[i] && output_at_margin(i))
+    {
+        return None;
+    }
     let mut parts: Vec<Part> = Vec::new();
     let mut note = String::new();
     let mut note_lines: Vec<usize> = Vec::new();
@@ -100,7 +115,20 @@ pub fn outline(code: &str) -> Option<Vec<Part>> {
         }
     }
     flush(&mut parts, &mut current, &mut body);
-    Some(parts)
+    // What stands under each sentence reads as commands, not as log lines.
+    let all_commands = parts.iter().all(|p| {
+        use crate::runbook::shape::{Shape, block_shape, looks_like_output};
+        // (A capital alone makes no log line here: `SELECT …`; a prompt makes a command.)
+        block_shape(&p.body) != Shape::Output
+            || p.body
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty() && !l.starts_with('#'))
+                .is_none_or(|l| {
+                    l.starts_with(|c: char| c.is_ascii_uppercase()) || !looks_like_output(l)
+                })
+    });
+    all_commands.then_some(parts)
 }
 
 /// Whether commands under a sentence have sentences between them ("In the meantime, this
@@ -159,12 +187,12 @@ fn indent(line: &str) -> usize {
 }
 
 /// A sentence, not a command: it starts with a capital letter, has three words or more, and
-/// no option, path, variable, pipe, redirect or statement end.
+/// no option, path, variable, pipe, redirect, statement end or quoted name (`File "w.py", …`).
 fn is_prose(text: &str) -> bool {
     text.starts_with(|c: char| c.is_ascii_uppercase())
         && text.split_whitespace().count() >= 3
         && !text.split_whitespace().any(|w| w.starts_with('-'))
-        && !text.contains(['/', '$', '|', '<', '>', '=', ';', '`', '{', '}', '\\'])
+        && !text.contains(['/', '$', '|', '<', '>', '=', ';', '`', '{', '}', '\\', '"'])
 }
 
 /// The lines without the indentation they all share.
@@ -215,5 +243,13 @@ mod tests {
         assert_eq!(parts[2].note, "From here on, be quick.");
         // Plain indented code: no sentence over commands.
         assert!(outline("make\nmake install\n").is_none());
+        // A traceback: its margin lines are no instructions.
+        let traceback = "Traceback (most recent call last):\n  File \"w.py\", line 10, in run\n    job()\nKeyError: 'id'\n\nDuring handling of the above exception, another exception occurred:\n\nTraceback (most recent call last):\n  File \"w.py\", line 12, in run\n    retry()\nRuntimeError: gave up\n";
+        assert!(outline(traceback).is_none());
+        // Frames under instructions are no commands.
+        assert!(
+            outline("Check the log:\n  [1] worker one ready\nCheck the log again:\n  df -h\n")
+                .is_none()
+        );
     }
 }

@@ -323,9 +323,11 @@ const VERBS: &[&str] = &[
 pub fn imperative_of(gerund: &str) -> Option<&'static str> {
     let lower = gerund.to_ascii_lowercase();
     let stem = lower.strip_suffix("ing")?;
-    let bytes = stem.as_bytes();
-    let undoubled = (bytes.len() >= 2 && bytes[bytes.len() - 1] == bytes[bytes.len() - 2])
-        .then(|| &stem[..stem.len() - 1]);
+    let mut last = stem.chars().rev();
+    let undoubled = match (last.next(), last.next()) {
+        (Some(a), Some(b)) if a == b => Some(&stem[..stem.len() - a.len_utf8()]),
+        _ => None,
+    };
     let with_e = format!("{stem}e");
     [Some(stem), Some(with_e.as_str()), undoubled]
         .into_iter()
@@ -407,7 +409,19 @@ fn after_a_clause(text: &str) -> Option<&str> {
     let first = words.next()?.to_ascii_lowercase();
     let first = first.trim_matches(|c: char| !c.is_alphanumeric());
     // "After this update the site …", "After that, …": a lead, not a clause of its own.
+    // Not "After this change, the API returns 404" or "After this upgrade finishes, …":
+    // there "this" heads a noun, and the clause ends at its comma like any other.
+    let mut ahead = words.clone();
+    let noun_phrase = ahead.nth(1).is_some_and(|third| {
+        third.ends_with(',')
+            || ahead.next().is_some_and(|fourth| {
+                let w = fourth.trim_end_matches(',').to_ascii_lowercase();
+                (w.ends_with('s') && !w.ends_with("ss") && w.len() > 3 || w.ends_with("ed"))
+                    && !["this", "its", "his", "was", "is", "has", "as"].contains(&w.as_str())
+            })
+    });
     if first == "after"
+        && !noun_phrase
         && let Some(second) = words.clone().next()
         && ["this", "that"].contains(&second.to_ascii_lowercase().as_str())
     {
@@ -783,15 +797,24 @@ pub fn offered_example(text: &str) -> Option<(String, &str)> {
     (token && named).then(|| (noun.to_ascii_lowercase(), value))
 }
 
-/// Whether a paragraph announces output rather than a command: what follows it is what the
-/// captain should see, not something to run.
 /// "Make sure to run this command inside the `eksctl` directory.": the folder the next block
 /// runs in, when the sentence says to run it there.
 pub fn folder_to_run_in(text: &str) -> Option<String> {
     // (`**inside**`: emphasis is no word.)
     let text = text.replace('*', "");
     let lower = text.to_ascii_lowercase();
-    if !lower.contains("run") {
+    // "The nightly run keeps its files in …" names a folder, not where to run the block.
+    let says_run = ["run ", "execute "].iter().any(|verb| {
+        lower.match_indices(verb).any(|(at, _)| {
+            let rest = &lower[at + verb.len()..];
+            let word_start = at == 0 || !lower.as_bytes()[at - 1].is_ascii_alphanumeric();
+            word_start
+                && ["this", "these", "the command", "that command", "it "]
+                    .iter()
+                    .any(|o| rest.starts_with(o))
+        })
+    });
+    if !says_run {
         return None;
     }
     for cue in ["inside the `", "in the `", "from the `"] {
@@ -806,18 +829,45 @@ pub fn folder_to_run_in(text: &str) -> Option<String> {
             let plain = !name.is_empty()
                 && name
                     .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'));
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'))
+                && !name.starts_with('/')
+                && !name.split('/').any(|c| c == "..");
             return plain.then(|| name.to_string());
         }
     }
     None
 }
 
+/// Places other than the terminal where a runbook says a question comes.
+const ELSEWHERE: &[&str] = &[
+    "ui",
+    "slack",
+    "email",
+    "browser",
+    "pr",
+    "github",
+    "gitlab",
+    "web",
+    "dashboard",
+    "console",
+];
+
 /// "After running this command, you will be asked to provide the type of hub": the block
 /// before stops for an answer on the terminal, which a step does not have.
 pub fn says_it_will_ask(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
     let first = lower.split(". ").next().unwrap_or("");
+    // "If the command succeeds, you will be asked to approve it in the GitHub UI": asked
+    // later, or elsewhere, not by the block on its terminal.
+    let conditional = ["if ", "when ", "once ", "unless "]
+        .iter()
+        .any(|c| first.starts_with(c));
+    let elsewhere = first
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| ELSEWHERE.contains(&w));
+    if conditional || elsewhere {
+        return false;
+    }
     [
         "you will be asked",
         "you'll be asked",
@@ -830,6 +880,8 @@ pub fn says_it_will_ask(text: &str) -> bool {
     .any(|p| first.contains(p))
 }
 
+/// Whether a paragraph announces output rather than a command: what follows it is what the
+/// captain should see, not something to run.
 pub fn announces_output(text: &str) -> bool {
     let t = text.trim().to_ascii_lowercase();
     let t = t.trim_start_matches(|c: char| !c.is_alphanumeric());
@@ -1078,6 +1130,8 @@ mod tests {
             "You will also want to push the branch to GitHub and ensure it passes CI.",
             "You should also copy over the `.env.production` file, which contains secrets.",
             "You'll need to restart the workers.",
+            "After this update the status page by hand.",
+            "After this upgrade finishes, restart the app.",
         ] {
             assert!(is_instruction(t), "{t}");
         }
@@ -1092,6 +1146,9 @@ mod tests {
             "You will be prompted for the password.",
             "You should see three nodes.",
             "You will want the logs later.",
+            // "this" heads a noun: a fact after the change, no instruction.
+            "After this change, the API returns 404 for old clients.",
+            "After this upgrade finishes, the API returns 404.",
         ] {
             assert!(!is_instruction(t), "{t}");
         }

@@ -27,9 +27,12 @@ pub fn counted(code: &str) -> Option<(String, Vec<String>)> {
     }
     let first = runs(lines[0]);
     let number = |r: &str| -> Option<u32> {
-        (r.len() <= 4 && r.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| r.parse().ok())
-            .flatten()
+        // (`disk-01`: a zero-padded number keeps its width, which `{N}` would lose.)
+        (r.len() <= 4
+            && r.bytes().all(|b| b.is_ascii_digit())
+            && !(r.len() > 1 && r.starts_with('0')))
+        .then(|| r.parse().ok())
+        .flatten()
     };
     let mut counted: Vec<usize> = Vec::new();
     for (k, line) in lines.iter().enumerate().skip(1) {
@@ -121,5 +124,6 @@ mod tests {
         assert!(counted("echo 1\necho 3\n").is_none());
         assert!(counted("echo a\necho b\n").is_none());
         assert!(counted("echo 1\n").is_none());
+        assert!(counted("mk disk-01\nmk disk-02\n").is_none());
     }
 }

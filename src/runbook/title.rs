@@ -329,12 +329,13 @@ pub(crate) fn sentences(t: &str) -> Vec<&str> {
                 let piece = &t[start..i];
                 let last = piece
                     .split_whitespace()
-                    .last()
+                    .next_back()
                     .unwrap_or("")
                     .to_ascii_lowercase();
                 let abbreviation =
                     ["e.g", "i.e", "etc", "vs", "cf", "eg", "ie"].contains(&last.as_str());
-                if !abbreviation && piece.split_whitespace().count() >= 3 {
+                // (`take`: "x. x. x. …" must not count the growing piece again each time.)
+                if !abbreviation && piece.split_whitespace().take(3).count() >= 3 {
                     out.push(piece.trim());
                     start = i + 2;
                 }

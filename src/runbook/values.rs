@@ -26,48 +26,56 @@ pub fn split_by_flag(phases: &mut [Phase]) {
         let mut renamed: Vec<(String, Vec<String>)> = Vec::new();
         let mut text = String::with_capacity(code.len());
         for line in code.split_inclusive('\n') {
-            let uses = flag_values(line);
-            let mut out = line.to_string();
-            for (name, flags) in &uses {
+            let mut split: std::collections::HashSet<&str> = std::collections::HashSet::new();
+            for (name, flags) in flag_values(line) {
                 let mut distinct: Vec<&str> = flags.clone();
                 distinct.sort_unstable();
                 distinct.dedup();
-                if distinct.len() < 2 || !step.inputs.iter().any(|i| i == name) {
+                if distinct.len() < 2 || !step.inputs.iter().any(|i| *i == name) {
                     continue;
                 }
-                let mut news = Vec::new();
-                for flag in flags {
-                    let new = flag_input(flag, name);
-                    for sep in [" ", "="] {
-                        out = out.replacen(
-                            &format!("--{flag}{sep}<{name}>"),
-                            &format!("--{flag}{sep}<{new}>"),
-                            1,
-                        );
-                    }
-                    news.push(new);
-                }
-                renamed.push((name.clone(), news));
+                split.insert(name);
+                let news = flags.iter().map(|flag| flag_input(flag, name)).collect();
+                renamed.push((name.to_string(), news));
             }
-            text.push_str(&out);
+            if split.is_empty() {
+                text.push_str(line);
+            } else {
+                rename_flag_values(line, &split, &mut text);
+            }
         }
         if renamed.is_empty() {
             continue;
         }
+        // The inputs rebuilt once: each renamed one in the place of the old (kept too where
+        // the old name is still written elsewhere).
+        let mut news_of: std::collections::HashMap<String, Vec<String>> =
+            std::collections::HashMap::new();
         for (old, news) in renamed {
-            let still = text.contains(&format!("<{old}>"));
-            let at = step.inputs.iter().position(|i| *i == old).unwrap_or(0);
-            if !still {
-                step.inputs.retain(|i| *i != old);
-            }
-            let mut k = at + usize::from(still);
-            for new in news {
-                if !step.inputs.contains(&new) {
-                    step.inputs.insert(k.min(step.inputs.len()), new);
-                    k += 1;
+            news_of.entry(old).or_default().extend(news);
+        }
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+        let mut inputs = Vec::with_capacity(step.inputs.len());
+        for input in std::mem::take(&mut step.inputs) {
+            match news_of.remove(&input) {
+                Some(news) => {
+                    if text.contains(&format!("<{input}>")) && seen.insert(input.clone()) {
+                        inputs.push(input);
+                    }
+                    for new in news {
+                        if seen.insert(new.clone()) {
+                            inputs.push(new);
+                        }
+                    }
+                }
+                None => {
+                    if seen.insert(input.clone()) {
+                        inputs.push(input);
+                    }
                 }
             }
         }
+        step.inputs = inputs;
         step.code = Some(text);
     }
 }
@@ -79,15 +87,31 @@ const PICKED_WHERE_NEEDED: &[&str] = &[
     "commit", "sha", "hash", "pod", "pvc", "pid", "server", "member", "replica",
 ];
 
-/// Whether an input's name says it is a value picked where it is needed.
+/// Words after the kind that only say which form of it (`commit-id`, `pvc-name`).
+const FORMS: &[&str] = &[
+    "id", "name", "ip", "ref", "addr", "address", "public", "private", "internal", "external",
+];
+
+/// Words before the kind that make it the run's own one (`GIT_SHA`, `API_SERVER`): one value.
+const RUN_OWN: &[&str] = &["git", "release", "api", "build", "app", "head"];
+
+/// Whether an input's name says it is a value picked where it is needed: its last word (after
+/// any form word) is such a kind, not qualified as the run's own.
 fn picked_where_needed(name: &str) -> bool {
-    name.split(|c: char| !c.is_ascii_alphanumeric())
+    let words: Vec<&str> = name
+        .split(|c: char| !c.is_ascii_alphanumeric())
         .map(|w| w.trim_end_matches(|c: char| c.is_ascii_digit()))
-        .any(|w| {
-            PICKED_WHERE_NEEDED
-                .iter()
-                .any(|k| k.eq_ignore_ascii_case(w))
-        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    let is = |w: &str, list: &[&str]| list.iter().any(|k| k.eq_ignore_ascii_case(w));
+    let mut end = words.len();
+    while end > 1 && is(words[end - 1], FORMS) {
+        end -= 1;
+    }
+    let Some(kind) = end.checked_sub(1).map(|k| words[k]) else {
+        return false;
+    };
+    is(kind, PICKED_WHERE_NEEDED) && !words[..end - 1].iter().any(|w| is(w, RUN_OWN))
 }
 
 /// Marks, for each input picked where it is needed, the first step of each later section
@@ -114,10 +138,53 @@ pub fn mark_renewed(phases: &mut [Phase]) {
     }
 }
 
+/// `line` with each `--flag <NAME>` / `--flag=<NAME>` whose name is in `split` written as
+/// `--flag <FLAG_NAME>`, in one pass over the line.
+fn rename_flag_values(line: &str, split: &std::collections::HashSet<&str>, out: &mut String) {
+    let mut rest = line;
+    while let Some(at) = rest.find("--") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        let flag_len = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .unwrap_or(after.len());
+        let flag = &after[..flag_len];
+        let tail = &after[flag_len..];
+        let renamed = tail
+            .get(..1)
+            .filter(|sep| *sep == " " || *sep == "=")
+            .and_then(|sep| {
+                let value = tail[1..].strip_prefix('<')?;
+                let end = value.find('>')?;
+                let name = &value[..end];
+                (!flag.is_empty() && split.contains(name)).then(|| {
+                    let new = flag_input(flag, name);
+                    (
+                        format!("--{flag}{sep}<{new}>"),
+                        2 + flag_len + 1 + 1 + end + 1,
+                    )
+                })
+            });
+        match renamed {
+            Some((text, len)) => {
+                out.push_str(&text);
+                rest = &rest[at + len..];
+            }
+            None => {
+                out.push_str("--");
+                out.push_str(flag);
+                rest = tail;
+            }
+        }
+    }
+    out.push_str(rest);
+}
+
 /// `--since <X>` and `--since=<X>` in a line: each placeholder with the flags it is given to,
 /// in order.
-fn flag_values(line: &str) -> Vec<(String, Vec<&str>)> {
-    let mut out: Vec<(String, Vec<&str>)> = Vec::new();
+fn flag_values(line: &str) -> Vec<(&str, Vec<&str>)> {
+    let mut out: Vec<(&str, Vec<&str>)> = Vec::new();
+    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     let words: Vec<&str> = line.split_whitespace().collect();
     for (k, w) in words.iter().enumerate() {
         let Some(flag) = w.strip_prefix("--") else {
@@ -138,9 +205,12 @@ fn flag_values(line: &str) -> Vec<(String, Vec<&str>)> {
         if !plain(flag) || !plain(name) {
             continue;
         }
-        match out.iter_mut().find(|(n, _)| n == name) {
-            Some((_, flags)) => flags.push(flag),
-            None => out.push((name.to_string(), vec![flag])),
+        match index.get(name) {
+            Some(&k) => out[k].1.push(flag),
+            None => {
+                index.insert(name, out.len());
+                out.push((name, vec![flag]));
+            }
         }
     }
     out
@@ -167,10 +237,26 @@ mod tests {
     #[test]
     fn flags_of_one_placeholder() {
         let uses = flag_values("weekly --since <D> --until=<D> --branch <b>\n");
-        assert_eq!(uses[0], ("D".to_string(), vec!["since", "until"]));
+        assert_eq!(uses[0], ("D", vec!["since", "until"]));
+        let mut out = String::new();
+        let split = std::collections::HashSet::from(["D"]);
+        rename_flag_values(
+            "weekly --since <D> --until=<D> --branch <b> -- x\n",
+            &split,
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            "weekly --since <SINCE_D> --until=<UNTIL_D> --branch <b> -- x\n"
+        );
         assert_eq!(flag_input("since", "YYYY-MM-DD"), "SINCE_YYYY-MM-DD");
         assert_eq!(flag_input("from-ref", "commit-id"), "from_ref_commit-id");
         assert!(picked_where_needed("commit-id") && picked_where_needed("POD2"));
         assert!(!picked_where_needed("VERSION") && !picked_where_needed("NAMESPACE"));
+        assert!(picked_where_needed("source-server-ip") && picked_where_needed("pvc-name"));
+        // The run's own: one value throughout.
+        assert!(!picked_where_needed("GIT_SHA") && !picked_where_needed("API_SERVER"));
+        // Only the last word names the kind.
+        assert!(!picked_where_needed("POD_COUNT"));
     }
 }
