@@ -71,6 +71,26 @@ impl Rig {
     }
 
     /// Makes every append durable through the real journal and feeds the events back.
+    /// The running step `id` ends with exit 0, as its supervisor would journal it (first
+    /// attempt), without running anything.
+    fn succeeded(&mut self, id: &str) {
+        self.app.running.clear();
+        self.app.pending_starts.clear();
+        self.settle(vec![Effect::Append {
+            kind: flightdeck::journal::EventKind::StepFinished {
+                attempt: 1,
+                exit_code: Some(0),
+                signal: None,
+                duration_ms: 5,
+                bytes: 0,
+                output_sha256: String::new(),
+                last_lines: Vec::new(),
+                ended_at: None,
+            },
+            step: Some(id.to_string()),
+        }]);
+    }
+
     fn settle(&mut self, effects: Vec<Effect>) -> Vec<Effect> {
         let mut rest = Vec::new();
         let mut queue = effects;
@@ -297,21 +317,7 @@ fn inferred_commands_are_shown_once_before_they_first_run() {
         .selected_step()
         .map(|s| s.id.clone())
         .expect("selected");
-    r.app.running.clear();
-    r.app.pending_starts.clear();
-    r.settle(vec![Effect::Append {
-        kind: flightdeck::journal::EventKind::StepFinished {
-            attempt: 1,
-            exit_code: Some(0),
-            signal: None,
-            duration_ms: 5,
-            bytes: 0,
-            output_sha256: String::new(),
-            last_lines: Vec::new(),
-            ended_at: None,
-        },
-        step: Some(id),
-    }]);
+    r.succeeded(&id);
     r.select("systemctl restart shop");
     let fx = r.press(ch('r'));
     assert!(r.app.dialog.is_none(), "asked only before the first run");
@@ -341,21 +347,7 @@ fn a_step_that_repeats_asks_for_its_inputs_again() {
     r.typed("abc123");
     let fx = r.press(key(KeyCode::Enter));
     r.settle(fx);
-    r.app.running.clear();
-    r.app.pending_starts.clear();
-    r.settle(vec![Effect::Append {
-        kind: flightdeck::journal::EventKind::StepFinished {
-            attempt: 1,
-            exit_code: Some(0),
-            signal: None,
-            duration_ms: 5,
-            bytes: 0,
-            output_sha256: String::new(),
-            last_lines: Vec::new(),
-            ended_at: None,
-        },
-        step: Some(id.clone()),
-    }]);
+    r.succeeded(&id);
     assert_eq!(r.app.status_of(&id), StepStatus::Succeeded);
     // The selection stays on it, where Enter repeats it.
     assert_eq!(
@@ -997,21 +989,7 @@ fn a_counted_step_repeats_with_only_its_counted_inputs_empty() {
     );
     let fx = r.press(key(KeyCode::Enter));
     r.settle(fx);
-    r.app.running.clear();
-    r.app.pending_starts.clear();
-    r.settle(vec![Effect::Append {
-        kind: flightdeck::journal::EventKind::StepFinished {
-            attempt: 1,
-            exit_code: Some(0),
-            signal: None,
-            duration_ms: 5,
-            bytes: 0,
-            output_sha256: String::new(),
-            last_lines: Vec::new(),
-            ended_at: None,
-        },
-        step: Some(id.clone()),
-    }]);
+    r.succeeded(&id);
     assert_eq!(r.app.status_of(&id), StepStatus::Succeeded);
     r.press(key(KeyCode::Enter));
     let Some(Dialog::Inputs { fields, run, .. }) = &r.app.dialog else {

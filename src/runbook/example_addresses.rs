@@ -4,7 +4,7 @@
 //! Each such address is an input named after its port (`<ENDPOINT_2379>`), asked once and used
 //! wherever the example used that address.
 
-use crate::runbook::model::{Phase, StepKind};
+use crate::runbook::model::Phase;
 
 /// Whether a phase's text declares its commands an example run on the local machine.
 fn declares_local_example(description: &str) -> bool {
@@ -106,11 +106,7 @@ pub fn ask_for_example_addresses(phases: &mut [Phase]) {
             .unwrap_or(phases.len());
         for phase in &mut phases[k..end] {
             for step in &mut phase.steps {
-                let Some(code) = step
-                    .code
-                    .as_deref()
-                    .filter(|_| step.kind == StepKind::Shell)
-                else {
+                let Some(code) = step.shell_code() else {
                     continue;
                 };
                 let found = addresses(code);

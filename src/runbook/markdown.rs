@@ -1509,11 +1509,7 @@ impl<'a> Walker<'a> {
         let mut found: Vec<((usize, usize), String)> = Vec::new();
         for (p, phase) in self.out.phases.iter().enumerate() {
             for (s, step) in phase.steps.iter().enumerate() {
-                let Some(code) = step
-                    .code
-                    .as_deref()
-                    .filter(|_| step.kind == StepKind::Shell)
-                else {
+                let Some(code) = step.shell_code() else {
                     continue;
                 };
                 if crate::runbook::folders::goes_up_first(code)

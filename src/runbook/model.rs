@@ -126,6 +126,14 @@ pub struct Choice {
 }
 
 impl Step {
+    /// The code the cockpit runs in a shell, for rules that rewrite or read only that (a manual
+    /// step's code is shown, never run).
+    pub fn shell_code(&self) -> Option<&str> {
+        self.code
+            .as_deref()
+            .filter(|_| self.kind == StepKind::Shell)
+    }
+
     /// A step done by hand and acknowledged: no code, no inputs; the walker fills in the rest.
     pub fn manual(title: String, line: usize, detail: String) -> Step {
         Step {
