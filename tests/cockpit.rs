@@ -1004,3 +1004,44 @@ fn a_counted_step_repeats_with_only_its_counted_inputs_empty() {
         [("USERNAME", "ana"), ("N", ""), ("SNAPSHOT", "")]
     );
 }
+
+/// The section's first step that picks a commit anew was passed without running: the next
+/// step of the section that needs the commit offers it again instead of using the earlier
+/// section's silently.
+#[test]
+fn a_passed_first_step_leaves_the_offer_to_the_next() {
+    let mut r = rig("tests/patterns/73-values-per-section.md");
+    r.app.values.insert("VERSION".into(), "1.2.3".into());
+    r.app.values.insert("commit-id".into(), "abc123".into());
+    r.select("Then show what it touched");
+    r.press(key(KeyCode::Enter));
+    let Some(Dialog::Inputs { fields, .. }) = &r.app.dialog else {
+        panic!("offers the commit again: {:?}", r.app.dialog);
+    };
+    assert_eq!(
+        fields
+            .iter()
+            .map(|f| (f.name.as_str(), f.value.as_str()))
+            .collect::<Vec<_>>(),
+        [("commit-id", "abc123")]
+    );
+    // Once a step of the section has run with a commit, the others use it without asking.
+    r.press(key(KeyCode::Esc));
+    r.select("git log -1 --format=%s <commit-id> >> notes/<VERSION>.md");
+    let id = r
+        .app
+        .selected_step()
+        .map(|s| s.id.clone())
+        .expect("selected");
+    r.press(key(KeyCode::Enter));
+    let fx = r.press(key(KeyCode::Enter));
+    r.settle(fx);
+    r.succeeded(&id);
+    r.select("Then show what it touched");
+    r.press(key(KeyCode::Enter));
+    assert!(
+        !matches!(r.app.dialog, Some(Dialog::Inputs { .. })),
+        "{:?}",
+        r.app.dialog
+    );
+}

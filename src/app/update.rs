@@ -597,6 +597,35 @@ fn begin(app: &mut App, step_id: &str, fx: &mut Vec<Effect>) {
     begin_asking(app, step_id, fx, true);
 }
 
+/// The values `step` offers again on its first run: its own `Step::renew`, and those its
+/// section picks anew at an earlier step (the section's first to use the value) that no step
+/// of the section has run with yet: a first step skipped or passed leaves the offer to the
+/// next one that needs the value.
+fn section_renewals(app: &App, step: &crate::runbook::Step) -> Vec<String> {
+    let mut names = step.renew.clone();
+    let Some(phase) = app
+        .runbook
+        .phases
+        .iter()
+        .find(|p| p.steps.iter().any(|s| s.id == step.id))
+    else {
+        return names;
+    };
+    let ran = |s: &crate::runbook::Step| app.state_of(&s.id).is_some_and(|st| st.attempts > 0);
+    for earlier in phase.steps.iter().take_while(|s| s.id != step.id) {
+        for name in &earlier.renew {
+            let given_here = phase
+                .steps
+                .iter()
+                .any(|s| s.inputs.contains(name) && ran(s));
+            if !given_here && !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
+    }
+    names
+}
+
 /// [`begin`]; `renew`: a step's first run also offers again the values it picks anew for its
 /// section (`Step::renew`: an earlier section's commit or pod), to keep or change. Not after
 /// the form that just asked.
@@ -608,10 +637,9 @@ fn begin_asking(app: &mut App, step_id: &str, fx: &mut Vec<Effect>, renew: bool)
     let first_run = app.state_of(&step.id).is_none_or(|s| s.attempts == 0);
     let again: Vec<String> = if renew && first_run {
         let needed = crate::app::prepare::needed_inputs(app, &step);
-        step.renew
-            .iter()
-            .filter(|n| app.values.contains_key(*n) && needed.contains(n))
-            .cloned()
+        section_renewals(app, &step)
+            .into_iter()
+            .filter(|n| app.values.contains_key(n) && needed.contains(n))
             .collect()
     } else {
         Vec::new()
