@@ -19,6 +19,14 @@ fn t0() -> DateTime<Utc> {
         .expect("valid time")
 }
 
+/// An input form's fields as (name, value): what the captain is asked, and what it offers.
+fn names_values(fields: &[flightdeck::app::state::InputField]) -> Vec<(&str, &str)> {
+    fields
+        .iter()
+        .map(|f| (f.name.as_str(), f.value.as_str()))
+        .collect()
+}
+
 struct Rig {
     app: App,
     journal: Journal,
@@ -944,13 +952,7 @@ fn a_new_section_offers_its_commit_again() {
         panic!("offers the commit again: {:?}", r.app.dialog);
     };
     assert!(*run);
-    assert_eq!(
-        fields
-            .iter()
-            .map(|f| (f.name.as_str(), f.value.as_str()))
-            .collect::<Vec<_>>(),
-        [("commit-id", "abc123")]
-    );
+    assert_eq!(names_values(fields), [("commit-id", "abc123")]);
     // Enter keeps it and runs the step: the form is not asked again.
     let fx = r.press(key(KeyCode::Enter));
     assert!(r.app.dialog.is_none(), "{:?}", r.app.dialog);
@@ -997,10 +999,7 @@ fn a_counted_step_repeats_with_only_its_counted_inputs_empty() {
     };
     assert!(*run);
     assert_eq!(
-        fields
-            .iter()
-            .map(|f| (f.name.as_str(), f.value.as_str()))
-            .collect::<Vec<_>>(),
+        names_values(fields),
         [("USERNAME", "ana"), ("N", ""), ("SNAPSHOT", "")]
     );
 }
@@ -1018,13 +1017,7 @@ fn a_passed_first_step_leaves_the_offer_to_the_next() {
     let Some(Dialog::Inputs { fields, .. }) = &r.app.dialog else {
         panic!("offers the commit again: {:?}", r.app.dialog);
     };
-    assert_eq!(
-        fields
-            .iter()
-            .map(|f| (f.name.as_str(), f.value.as_str()))
-            .collect::<Vec<_>>(),
-        [("commit-id", "abc123")]
-    );
+    assert_eq!(names_values(fields), [("commit-id", "abc123")]);
     // Once a step of the section has run with a commit, the others use it without asking.
     r.press(key(KeyCode::Esc));
     r.select("git log -1 --format=%s <commit-id> >> notes/<VERSION>.md");
