@@ -2811,3 +2811,25 @@ fn an_introduction_that_links_its_sections_in_order_makes_none_optional() {
         );
     }
 }
+
+// Session 14 (helper a): upgrade guides, clusters of members.
+
+#[test]
+fn an_upgrade_guides_example_target_version_is_an_input() {
+    let rb = load("100-upgrade-example-target");
+    // "The examples … upgrade … running `4.1.3` to the version `4.2.7`": the target is the
+    // reader's own, in every section that writes it, the earlier patch section included.
+    let minor = phase_steps(&rb, "Minor upgrades");
+    assert_eq!(
+        minor[0].code.as_deref(),
+        Some("helm upgrade broker charts/broker --version <VERSION>\n")
+    );
+    let clone = phase_steps(&rb, "Fetch the charts");
+    assert_eq!(
+        clone[0].code.as_deref(),
+        Some("git clone --branch v<VERSION> https://example.org/broker-charts.git\n")
+    );
+    let roll = phase_steps(&rb, "Roll the image");
+    assert!(roll[0].code.as_deref().is_some_and(|c| c.contains("broker:v<VERSION>")));
+    assert_eq!(roll[0].inputs, ["VERSION"]);
+}

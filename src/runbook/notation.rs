@@ -87,8 +87,29 @@ pub fn declared_example(text: &str) -> Option<&str> {
     .iter()
     .filter(|(_, holds)| *holds)
     .filter_map(|(c, _)| lower.find(c))
-    .min()?;
+    .min();
+    let cue = match cue {
+        Some(cue) => cue,
+        None => return upgrade_example(text, &lower),
+    };
     crate::runbook::prose::tokens(&text[cue..]).find(|w| numeric_parts(w).is_some())
+}
+
+/// "The examples given in this guide upgrade a live cluster running `v1.12.10` to the version
+/// `v1.13.1`.": the version an upgrade guide's examples go *to* is the one the reader replaces
+/// with their own target (the version they come from only shows in sample output).
+fn upgrade_example<'t>(text: &'t str, lower: &str) -> Option<&'t str> {
+    let cue = lower.find("the examples")?;
+    let rest = &lower[cue..];
+    // (One sentence: the cue's own, not a later one that names some other version.)
+    let end = rest.find(". ").map_or(rest.len(), |e| e + 1);
+    let sentence = &rest[..end];
+    if !["upgrade", "update"].iter().any(|v| sentence.contains(v)) {
+        return None;
+    }
+    let to = sentence.find(" to ")? + cue + 4;
+    crate::runbook::prose::tokens(text.get(to..cue + end)?)
+        .find(|w| numeric_parts(w).is_some_and(|p| p.len() == 3))
 }
 
 /// The parts of `19.09`, `4.5.0` or `v4.5.0`: two or three, all digits.
@@ -230,6 +251,16 @@ mod tests {
         assert_eq!(
             declared_example("Tested with 2.4.1. Examples will use the fictional version 9.8.7."),
             Some("9.8.7")
+        );
+        assert_eq!(
+            declared_example(
+                "The examples given here upgrade a cluster running `v2.3.9` to the version `v2.4.1`."
+            ),
+            Some("v2.4.1")
+        );
+        assert_eq!(
+            declared_example("The examples given here upgrade a cluster. Use 2.4.1 to test."),
+            None
         );
         assert_eq!(
             declared_example("Going through an example of releasing NixOS 19.09:"),
