@@ -2833,3 +2833,21 @@ fn an_upgrade_guides_example_target_version_is_an_input() {
     assert!(roll[0].code.as_deref().is_some_and(|c| c.contains("broker:v<VERSION>")));
     assert_eq!(roll[0].inputs, ["VERSION"]);
 }
+
+#[test]
+fn a_section_a_note_says_is_automatic_in_a_setup_is_optional_for_it() {
+    let rb = load("101-automatic-in-a-setup");
+    // "Policies are automatically refreshed when using the Terraform module" under "Refresh
+    // the policies": passed in that setup, and each title says so.
+    let refresh = phase_steps(&rb, "1. Refresh the policies");
+    assert_eq!(refresh.len(), 2);
+    assert!(refresh.iter().all(|s| s.optional));
+    assert_eq!(
+        refresh[1].title,
+        "Load them (pass when using the Terraform module: done automatically)"
+    );
+    // A note about something else that happens by itself leaves the section's work as it is.
+    let roll = phase_steps(&rb, "2. Roll the proxies");
+    assert!(!roll[0].optional);
+    assert!(!roll[0].title.contains("(pass"));
+}

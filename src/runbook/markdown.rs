@@ -361,6 +361,7 @@ impl<'a> Walker<'a> {
         crate::runbook::title::retitle_by_code(&mut self.out.phases, &by_code);
         crate::runbook::reentered::guard_reentered(&mut self.out.phases);
         crate::runbook::exported::show_exported_values(&mut self.out.phases);
+        crate::runbook::automatic::pass_automatic_sections(&mut self.out.phases);
         self.out
     }
 

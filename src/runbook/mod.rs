@@ -7,6 +7,7 @@
 mod advice;
 mod asks;
 mod attached_disks;
+mod automatic;
 mod blocks;
 mod cases;
 mod choice;
