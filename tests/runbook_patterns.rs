@@ -2851,3 +2851,22 @@ fn a_section_a_note_says_is_automatic_in_a_setup_is_optional_for_it() {
     assert!(!roll[0].optional);
     assert!(!roll[0].title.contains("(pass"));
 }
+
+#[test]
+fn a_repeat_for_the_rest_walks_the_named_steps_again_for_each() {
+    let rb = load("102-repeat-for-the-rest");
+    let again = phase_steps(&rb, "Step 3: repeat step 1 and step 2 for the rest of the nodes");
+    use StepKind::{Manual, Shell};
+    // "a 3-node cache ring": steps 1 and 2 again for node 2, then for node 3, then the check.
+    assert_eq!(
+        kinds_titles(&again),
+        [
+            (Manual, "Drain one node (node 2 of 3)".into()),
+            (Shell, "Swap the binary (node 2 of 3)".into()),
+            (Manual, "Drain one node (node 3 of 3)".into()),
+            (Shell, "Swap the binary (node 3 of 3)".into()),
+            (Shell, "cachectl ring status --all".into()),
+        ]
+    );
+    assert_eq!(again[1].code.as_deref(), Some("cachectl ring status\n"));
+}

@@ -3403,7 +3403,22 @@ impl<'a> Walker<'a> {
             phase.steps.insert(0, step);
         }
         // "Step 5: repeat step 3 and step 4 for the rest of the members" over a check of the
-        // result: the repeat is done by hand before that check.
+        // result: the repeat is done by hand before that check. Where the runbook says how
+        // many there are ("a 3-member cluster"), the steps it names are walked again for each
+        // of the rest, in order, instead.
+        for k in 0..self.out.phases.len() {
+            if let Some(again) = repeated_for_the_rest(&self.out.phases, k) {
+                let phase = &mut self.out.phases[k];
+                let heading = short_title(strip_numbering(&phase.title)).into_owned();
+                if let Some(first) = phase.steps.first_mut()
+                    && first.title == heading
+                    && let Some(code) = &first.code
+                {
+                    first.title = code_title(code, CodeLang::Shell);
+                }
+                phase.steps.splice(0..0, again);
+            }
+        }
         for phase in &mut self.out.phases {
             let title = strip_numbering(&phase.title);
             let title = strip_step_label(title);
@@ -3552,6 +3567,85 @@ fn summary_heading(html: &str) -> Option<(u8, String)> {
     }
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     (!text.is_empty()).then(|| (level - b'0', text))
+}
+
+/// "Step 5: repeat *step 3* and *step 4* for the rest of the members", under a section that
+/// says "a 3-member cluster": the steps of the sibling sections "Step 3: …" and "Step 4: …",
+/// once for member 2 and once for member 3, each title saying which. `None` when the heading
+/// is no such repeat, names no earlier step, or the runbook never says how many there are.
+fn repeated_for_the_rest(phases: &[Phase], k: usize) -> Option<Vec<Step>> {
+    let phase = phases.get(k)?;
+    let title = strip_step_label(strip_numbering(&phase.title)).replace('*', "");
+    let lower = title.to_ascii_lowercase();
+    let rest = lower.strip_prefix("repeat ")?;
+    let (named, things) = rest.split_once(" for ")?;
+    // "the rest of the members", "rest of the nodes", "the remaining brokers".
+    let thing = things
+        .trim_start_matches("the ")
+        .strip_prefix("rest of the ")
+        .or_else(|| things.strip_prefix("the remaining "))?
+        .trim_end_matches(['.', ':'])
+        .trim();
+    if thing.contains(' ') {
+        return None;
+    }
+    let one = thing.strip_suffix('s').unwrap_or(thing);
+    let numbers: Vec<&str> = named
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()))
+        .collect();
+    if numbers.is_empty() || !named.contains("step") {
+        return None;
+    }
+    // How many there are: "a 3-member cluster" in this section or one around it.
+    let mut around = Some(k);
+    let mut count = None;
+    while let Some(a) = around {
+        count = phases[a]
+            .description
+            .split(|c: char| c.is_whitespace() || c == '(' || c == ',')
+            .find_map(|w| {
+                let (n, of) = w.split_once('-')?;
+                let of = of.to_ascii_lowercase();
+                let of = of.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
+                (of == one || of == thing).then(|| n.parse::<usize>().ok())?
+            });
+        if count.is_some() {
+            break;
+        }
+        around = phases[a].parent;
+    }
+    let count = count.filter(|n| (2..=9).contains(n))?;
+    // The sibling sections the heading names, in the order it names them.
+    let mut steps: Vec<&Step> = Vec::new();
+    for number in &numbers {
+        let label = format!("step {number}");
+        let named = phases[..k].iter().rev().find(|p| {
+            p.parent == phase.parent && {
+                let t = p.title.to_ascii_lowercase();
+                let t = t.trim_start_matches(['*', ' ']);
+                t.strip_prefix(&label)
+                    .is_some_and(|r| r.starts_with([':', '.', ' ']))
+            }
+        })?;
+        steps.extend(named.steps.iter().filter(|s| s.choice.is_none()));
+    }
+    if steps.is_empty() {
+        return None;
+    }
+    let mut again = Vec::with_capacity(steps.len() * (count - 1));
+    for n in 2..=count {
+        for step in &steps {
+            let mut copy = (*step).clone();
+            // ("Step 3: stop one server" is not step 3 here.)
+            let own = capitalized(strip_step_label(&step.title));
+            copy.title = format!("{} ({one} {n} of {count})", own.trim_end_matches('.'));
+            copy.line = phase.line;
+            copy.id = String::new();
+            again.push(copy);
+        }
+    }
+    Some(again)
 }
 
 /// "Step 5: repeat …" → "repeat …": a heading's label that says only where it is.
