@@ -1809,11 +1809,11 @@ fn one_placeholder_for_several_values_is_asked_where_each_is_meant() {
 fn addresses_of_an_example_declared_local_are_inputs() {
     let rb = load("74-local-example");
     let check = phase_steps(&rb, "Check");
-    assert_eq!(check[0].inputs, ["ENDPOINT_4001", "ENDPOINT_14001"]);
+    assert_eq!(check[0].inputs, ["MEMBER_1_ENDPOINT", "MEMBER_2_ENDPOINT"]);
     assert_eq!(
         check[0].code.as_deref(),
         Some(
-            "kvctl --endpoints=<ENDPOINT_4001>,<ENDPOINT_14001> health\ncurl http://<ENDPOINT_4001>/version\n"
+            "kvctl --endpoints=<MEMBER_1_ENDPOINT>,<MEMBER_2_ENDPOINT> health\ncurl http://<MEMBER_1_ENDPOINT>/version\n"
         )
     );
     // Outside the section that declares the example, a local address is meant as written.
@@ -2495,7 +2495,7 @@ fn a_step_titled_by_its_code_is_titled_by_the_code_it_runs() {
     // The example's addresses are inputs in the code, and so in the title.
     assert_eq!(
         steps[0].title,
-        "kvctl health --endpoints=<ENDPOINT_4001>,<ENDPOINT_14001>"
+        "kvctl health --endpoints=<MEMBER_1_ENDPOINT>,<MEMBER_2_ENDPOINT>"
     );
 }
 
@@ -2869,4 +2869,31 @@ fn a_repeat_for_the_rest_walks_the_named_steps_again_for_each() {
         ]
     );
     assert_eq!(again[1].code.as_deref(), Some("cachectl ring status\n"));
+}
+
+#[test]
+fn a_block_that_asks_each_member_then_acts_on_one_asks_which() {
+    let rb = load("103-act-on-the-picked-member");
+    let backup = phase_steps(&rb, "Back up from the primary");
+    // The question to every member, then the dump from the one the answers pick: a step of its
+    // own that asks for it, never the example's first member as written.
+    assert_eq!(backup.len(), 2);
+    assert_eq!(backup[0].title, "Find the primary: ask each member");
+    assert_eq!(
+        backup[0].inputs,
+        ["MEMBER_1_ENDPOINT", "MEMBER_2_ENDPOINT", "MEMBER_3_ENDPOINT"]
+    );
+    assert!(!backup[0].code.as_deref().unwrap_or("").contains("dump"));
+    assert_eq!(
+        backup[1].title,
+        "The primary holds every write, so take the dump from the primary"
+    );
+    assert_eq!(
+        backup[1].code.as_deref(),
+        Some("storectl --addr=<PRIMARY_ENDPOINT> dump keys.bak\n")
+    );
+    assert_eq!(backup[1].inputs, ["PRIMARY_ENDPOINT"]);
+    assert_eq!(backup[1].line, 19);
+    // A block that talks to every member at once is left whole.
+    assert_eq!(phase_steps(&rb, "Check").len(), 1);
 }

@@ -1,10 +1,15 @@
 //! Addresses of an example the prose declares to run on one machine: "This example shows how
 //! to upgrade a 3-member cluster running on a local machine." The section's commands then talk
 //! to `localhost:2379`, `localhost:22379`, … which are the example's members, not the reader's.
-//! Each such address is an input named after its port (`<ENDPOINT_2379>`), asked once and used
-//! wherever the example used that address.
+//! Each such address is an input named by the order the example meets it
+//! (`<MEMBER_1_ENDPOINT>`), asked once and used wherever the example used that address.
+//!
+//! A block that asks every member the same question and then acts on one of them
+//! (`curl …/metrics | grep is_leader` on each, then `snapshot save` from the first) picked that
+//! one by the answers: on the reader's cluster it may be another. The acting part is a step of
+//! its own, after the answers, and asks for the member it acts on.
 
-use crate::runbook::model::Phase;
+use crate::runbook::model::{Phase, Step};
 
 /// Whether a phase's text declares its commands an example run on the local machine.
 fn declares_local_example(description: &str) -> bool {
@@ -20,9 +25,9 @@ fn declares_local_example(description: &str) -> bool {
     })
 }
 
-/// `localhost:2379` and `127.0.0.1:2379` in `code`: each distinct one with its input name.
-fn addresses(code: &str) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
+/// `localhost:2379` and `127.0.0.1:2379` in `code`: each distinct one, in order.
+fn addresses(code: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
     let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     let forwarded = forwarded_ports(code);
     for host in ["localhost:", "127.0.0.1:"] {
@@ -47,7 +52,7 @@ fn addresses(code: &str) -> Vec<(String, String)> {
             }
             let text = format!("{host}{port}");
             if seen.insert(text.clone()) {
-                out.push((text, format!("ENDPOINT_{port}")));
+                out.push(text);
                 // (Beyond a few members it is no example cluster: stop reading.)
                 if out.len() > MAX_MEMBERS {
                     return out;
@@ -104,6 +109,8 @@ pub fn ask_for_example_addresses(phases: &mut [Phase]) {
         let end = (k + 1..phases.len())
             .find(|&i| phases[i].level <= level)
             .unwrap_or(phases.len());
+        // Each member named by the order the example first talks to it, across the section.
+        let mut names: Vec<(String, String)> = Vec::new();
         for phase in &mut phases[k..end] {
             for step in &mut phase.steps {
                 let Some(code) = step.shell_code() else {
@@ -111,14 +118,22 @@ pub fn ask_for_example_addresses(phases: &mut [Phase]) {
                 };
                 let found = addresses(code);
                 // (Beyond a few members it is no example cluster: leave it, and the work linear.)
-                if found.is_empty() || found.len() > MAX_MEMBERS {
+                if found.is_empty() || found.len() > MAX_MEMBERS || names.len() > MAX_MEMBERS {
                     continue;
                 }
                 let mut text = code.to_string();
-                for (address, name) in &found {
+                for address in &found {
+                    let name = match names.iter().find(|(a, _)| a == address) {
+                        Some((_, name)) => name.clone(),
+                        None => {
+                            let name = format!("MEMBER_{}_ENDPOINT", names.len() + 1);
+                            names.push((address.clone(), name.clone()));
+                            name
+                        }
+                    };
                     text = replace_address(&text, address, &format!("<{name}>"));
-                    if !step.inputs.contains(name) {
-                        step.inputs.push(name.clone());
+                    if !step.inputs.contains(&name) {
+                        step.inputs.push(name);
                     }
                 }
                 step.code = Some(text);
@@ -126,6 +141,188 @@ pub fn ask_for_example_addresses(phases: &mut [Phase]) {
         }
         k = end;
     }
+}
+
+/// Splits, in each section that declares a local example, the blocks that ask every member
+/// the same thing and then act on one (`split_at_pick`). Run after the titles are final: the
+/// acting part keeps the block's title.
+pub fn act_on_the_picked_member(phases: &mut [Phase]) {
+    let mut k = 0;
+    while k < phases.len() {
+        if !declares_local_example(&phases[k].description) {
+            k += 1;
+            continue;
+        }
+        let level = phases[k].level;
+        let end = (k + 1..phases.len())
+            .find(|&i| phases[i].level <= level)
+            .unwrap_or(phases.len());
+        let mut members: Vec<String> = Vec::new();
+        for input in phases[k..end].iter().flat_map(|p| &p.steps).flat_map(|s| &s.inputs) {
+            if is_member(input) && !members.contains(input) {
+                members.push(input.clone());
+            }
+        }
+        if members.len() >= 2 && members.len() <= MAX_MEMBERS {
+            for phase in &mut phases[k..end] {
+                let mut steps = Vec::with_capacity(phase.steps.len() + 1);
+                for step in std::mem::take(&mut phase.steps) {
+                    match split_at_pick(&step, &members) {
+                        Some((asks, acts)) => {
+                            steps.push(asks);
+                            steps.push(acts);
+                        }
+                        None => steps.push(step),
+                    }
+                }
+                phase.steps = steps;
+            }
+        }
+        k = end;
+    }
+}
+
+/// Whether an input is one of the example's members (`MEMBER_2_ENDPOINT`).
+fn is_member(input: &str) -> bool {
+    input
+        .strip_prefix("MEMBER_")
+        .and_then(|r| r.strip_suffix("_ENDPOINT"))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The command lines of a shell block, by line index: not blank, not a comment, not inside a
+/// here-document (`<<COMMENT` … `COMMENT`, which these examples use to show output).
+fn command_lines(lines: &[&str]) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut heredoc: Option<String> = None;
+    for (i, line) in lines.iter().enumerate() {
+        let t = line.trim();
+        if let Some(end) = &heredoc {
+            if t == end {
+                heredoc = None;
+            }
+            continue;
+        }
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        if let Some(at) = t.find("<<") {
+            let word: String = t[at + 2..]
+                .trim_start_matches(['-', '~', ' ', '\'', '"'])
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !word.is_empty() {
+                heredoc = Some(word);
+            }
+        }
+        if !t.starts_with("<<") {
+            out.push((i, t.to_string()));
+        }
+    }
+    out
+}
+
+/// The members a command line names, and the line with each of them as `<>`.
+fn members_in<'m>(line: &str, members: &'m [String]) -> (Vec<&'m String>, String) {
+    let mut named = Vec::new();
+    let mut shape = line.to_string();
+    for m in members {
+        let placeholder = format!("<{m}>");
+        if shape.contains(&placeholder) {
+            named.push(m);
+            shape = shape.replace(&placeholder, "<>");
+        }
+    }
+    (named, shape)
+}
+
+/// A block that asks each member the same thing (two or more lines alike but for the member)
+/// and then acts on one member: the asking part, then the acting part as a step of its own
+/// whose member is a new input, named after what the answers pick when the title and the
+/// question share that word ("… fetch snapshot from leader" over `grep is_leader`:
+/// `LEADER_ENDPOINT`).
+fn split_at_pick(step: &Step, members: &[String]) -> Option<(Step, Step)> {
+    let code = step.shell_code()?;
+    let lines: Vec<&str> = code.split_inclusive('\n').collect();
+    let commands = command_lines(&lines);
+    let shaped: Vec<(Vec<&String>, String)> =
+        commands.iter().map(|(_, c)| members_in(c, members)).collect();
+    let mut j = 0;
+    while j < shaped.len() {
+        let (named, shape) = &shaped[j];
+        let run = shaped[j..]
+            .iter()
+            .take_while(|(n, s)| n.len() == 1 && s == shape)
+            .count();
+        if named.len() != 1 || run < 2 {
+            j += 1;
+            continue;
+        }
+        let asked: Vec<&String> = shaped[j..j + run].iter().map(|(n, _)| n[0]).collect();
+        let mut distinct = asked.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        if distinct.len() != run {
+            j += run;
+            continue;
+        }
+        // The next command names one of the members asked, and asks something else.
+        let (acting, _) = shaped.get(j + run)?;
+        let [one] = acting.as_slice() else {
+            return None;
+        };
+        if !asked.contains(one) {
+            return None;
+        }
+        let at = commands.get(j + run)?.0;
+        let question = &commands[j].1;
+        let word = picked_word(&step.title, question);
+        let name = match &word {
+            Some(w) => format!("{}_ENDPOINT", w.to_ascii_uppercase()),
+            None => "PICKED_ENDPOINT".to_string(),
+        };
+        let before = format!("{}\n", lines[..at].concat().trim_end());
+        let after: String = lines[at..].concat().replace(&format!("<{one}>"), &format!("<{name}>"));
+        let keep = |text: &str, inputs: &[String]| -> Vec<String> {
+            inputs
+                .iter()
+                .filter(|i| text.contains(i.as_str()))
+                .cloned()
+                .collect()
+        };
+        let mut asks = step.clone();
+        asks.title = match &word {
+            Some(w) => format!("Find the {w}: ask each member"),
+            None => "Ask each member".to_string(),
+        };
+        asks.inputs = keep(&before, &step.inputs);
+        asks.code = Some(before);
+        asks.expected_output = None;
+        let mut acts = step.clone();
+        let mut inputs = keep(&after, &step.inputs);
+        inputs.push(name);
+        acts.inputs = inputs;
+        acts.code = Some(after);
+        acts.line = step.line + 1 + at;
+        acts.id = String::new();
+        return Some((asks, acts));
+    }
+    None
+}
+
+/// A word (four letters or more) of the title that the question asks about, the title's last
+/// first: "… thus fetch snapshot from leader" over `grep etcd_server_is_leader` → `leader`.
+fn picked_word(title: &str, question: &str) -> Option<String> {
+    let asked: Vec<String> = question
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    title
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .rev()
+        .map(str::to_ascii_lowercase)
+        .find(|w| w.len() >= 4 && asked.contains(w))
 }
 
 /// Replaces `address` where it is not followed by another digit (`localhost:2379` is not
@@ -173,10 +370,7 @@ mod tests {
             addresses("ssh -L 6379:cache:6379 bastion\nredis-cli -h localhost:6379").is_empty()
         );
         let found = addresses("curl localhost:2379/v; etcdctl --endpoints=localhost:22379");
-        assert_eq!(
-            found[1],
-            ("localhost:22379".into(), "ENDPOINT_22379".into())
-        );
+        assert_eq!(found[1], "localhost:22379");
         assert_eq!(
             replace_address("a=localhost:2379,localhost:23790", "localhost:2379", "<E>"),
             "a=<E>,localhost:23790"
