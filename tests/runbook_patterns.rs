@@ -2830,7 +2830,12 @@ fn an_upgrade_guides_example_target_version_is_an_input() {
         Some("git clone --branch v<VERSION> https://example.org/broker-charts.git\n")
     );
     let roll = phase_steps(&rb, "Roll the image");
-    assert!(roll[0].code.as_deref().is_some_and(|c| c.contains("broker:v<VERSION>")));
+    assert!(
+        roll[0]
+            .code
+            .as_deref()
+            .is_some_and(|c| c.contains("broker:v<VERSION>"))
+    );
     assert_eq!(roll[0].inputs, ["VERSION"]);
 }
 
@@ -2855,7 +2860,10 @@ fn a_section_a_note_says_is_automatic_in_a_setup_is_optional_for_it() {
 #[test]
 fn a_repeat_for_the_rest_walks_the_named_steps_again_for_each() {
     let rb = load("102-repeat-for-the-rest");
-    let again = phase_steps(&rb, "Step 3: repeat step 1 and step 2 for the rest of the nodes");
+    let again = phase_steps(
+        &rb,
+        "Step 3: repeat step 1 and step 2 for the rest of the nodes",
+    );
     use StepKind::{Manual, Shell};
     // "a 3-node cache ring": steps 1 and 2 again for node 2, then for node 3, then the check.
     assert_eq!(
@@ -2881,7 +2889,11 @@ fn a_block_that_asks_each_member_then_acts_on_one_asks_which() {
     assert_eq!(backup[0].title, "Find the primary: ask each member");
     assert_eq!(
         backup[0].inputs,
-        ["MEMBER_1_ENDPOINT", "MEMBER_2_ENDPOINT", "MEMBER_3_ENDPOINT"]
+        [
+            "MEMBER_1_ENDPOINT",
+            "MEMBER_2_ENDPOINT",
+            "MEMBER_3_ENDPOINT"
+        ]
     );
     assert!(!backup[0].code.as_deref().unwrap_or("").contains("dump"));
     assert_eq!(
@@ -2896,4 +2908,17 @@ fn a_block_that_asks_each_member_then_acts_on_one_asks_which() {
     assert_eq!(backup[1].line, 19);
     // A block that talks to every member at once is left whole.
     assert_eq!(phase_steps(&rb, "Check").len(), 1);
+}
+
+#[test]
+fn a_here_document_that_feeds_no_command_is_shown_output() {
+    let rb = load("104-output-in-a-heredoc");
+    let look = phase_steps(&rb, "Look");
+    assert_eq!(look.len(), 1);
+    // `<<SAMPLE` … `SAMPLE` on lines of their own: what the command above printed.
+    assert_eq!(
+        look[0].code.as_deref(),
+        Some("queuectl depth orders\n\nqueuectl lag orders\n")
+    );
+    assert_eq!(look[0].expected_output.as_deref(), Some("orders: 12\n"));
 }

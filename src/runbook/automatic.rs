@@ -8,8 +8,8 @@ use crate::runbook::model::Phase;
 /// How a note opens: an admonition (`!!! hint`, `::: tip`, `> [!NOTE]`) or a labelled
 /// paragraph (`**Note:**`, `Hint:`). Lowercase, compared with the paragraph's start.
 const NOTE_OPENINGS: &[&str] = &[
-    "!!!", ":::", "> [!", "> **note", "> **hint", "> **tip", "**note", "**hint", "**tip",
-    "note:", "hint:", "tip:",
+    "!!!", ":::", "> [!", "> **note", "> **hint", "> **tip", "**note", "**hint", "**tip", "note:",
+    "hint:", "tip:",
 ];
 
 /// The condition a note gives for the section's work being automatic: "Common resources are
@@ -119,10 +119,16 @@ mod tests {
         );
         // Not a note, or no case named.
         assert_eq!(
-            automatic_when("Certificates are automatically renewed when due.", "Renew certificates"),
+            automatic_when(
+                "Certificates are automatically renewed when due.",
+                "Renew certificates"
+            ),
             None
         );
-        assert_eq!(automatic_when("!!! note\nBackups run automatically.", "Backups"), None);
+        assert_eq!(
+            automatic_when("!!! note\nBackups run automatically.", "Backups"),
+            None
+        );
         // About something else than the section's work.
         assert_eq!(
             automatic_when(

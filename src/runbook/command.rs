@@ -103,6 +103,63 @@ pub fn split_code(code: &str, lang: CodeLang) -> SplitCode {
     }
 }
 
+/// Here-documents that feed no command (`<<COMMENT` on a line of its own, through
+/// `COMMENT`): bash reads and drops them, so authors use them to show what the command above
+/// printed. `None` when the code has none; else the code without them and their text, which
+/// is output to show, not code to run.
+pub fn bare_heredocs(code: &str) -> Option<(String, String)> {
+    if !code.contains("<<") {
+        return None;
+    }
+    let mut kept = String::with_capacity(code.len());
+    let mut shown = String::new();
+    let mut open: Option<String> = None;
+    for line in code.split_inclusive('\n') {
+        let t = line.trim();
+        if let Some(end) = &open {
+            if t == end {
+                open = None;
+            } else {
+                shown.push_str(line);
+            }
+            continue;
+        }
+        let word: String = t
+            .strip_prefix("<<")
+            .map(|r| r.trim_start_matches(['-', ' ', '\'', '"']))
+            .unwrap_or("")
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        // (Only `<<WORD` and its quotes on the line: anything after it is a command.)
+        let whole = t
+            .trim_start_matches("<<")
+            .trim_matches(['-', ' ', '\'', '"'])
+            == word;
+        if !word.is_empty() && whole {
+            open = Some(word);
+            continue;
+        }
+        kept.push_str(line);
+    }
+    // An unclosed one is no shown output: leave the block as written.
+    if open.is_some() || shown.is_empty() {
+        return None;
+    }
+    // (Blank lines the dropped parts leave in a row, kept once.)
+    let mut code = String::with_capacity(kept.len());
+    let mut blank = false;
+    for line in kept.split_inclusive('\n') {
+        let empty = line.trim().is_empty();
+        if !(empty && blank) {
+            code.push_str(line);
+        }
+        blank = empty;
+    }
+    let code = format!("{}\n", code.trim_end());
+    Some((code, shown))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -158,7 +158,11 @@ pub fn act_on_the_picked_member(phases: &mut [Phase]) {
             .find(|&i| phases[i].level <= level)
             .unwrap_or(phases.len());
         let mut members: Vec<String> = Vec::new();
-        for input in phases[k..end].iter().flat_map(|p| &p.steps).flat_map(|s| &s.inputs) {
+        for input in phases[k..end]
+            .iter()
+            .flat_map(|p| &p.steps)
+            .flat_map(|s| &s.inputs)
+        {
             if is_member(input) && !members.contains(input) {
                 members.push(input.clone());
             }
@@ -246,8 +250,10 @@ fn split_at_pick(step: &Step, members: &[String]) -> Option<(Step, Step)> {
     let code = step.shell_code()?;
     let lines: Vec<&str> = code.split_inclusive('\n').collect();
     let commands = command_lines(&lines);
-    let shaped: Vec<(Vec<&String>, String)> =
-        commands.iter().map(|(_, c)| members_in(c, members)).collect();
+    let shaped: Vec<(Vec<&String>, String)> = commands
+        .iter()
+        .map(|(_, c)| members_in(c, members))
+        .collect();
     let mut j = 0;
     while j < shaped.len() {
         let (named, shape) = &shaped[j];
@@ -283,7 +289,9 @@ fn split_at_pick(step: &Step, members: &[String]) -> Option<(Step, Step)> {
             None => "PICKED_ENDPOINT".to_string(),
         };
         let before = format!("{}\n", lines[..at].concat().trim_end());
-        let after: String = lines[at..].concat().replace(&format!("<{one}>"), &format!("<{name}>"));
+        let after: String = lines[at..]
+            .concat()
+            .replace(&format!("<{one}>"), &format!("<{name}>"));
         let keep = |text: &str, inputs: &[String]| -> Vec<String> {
             inputs
                 .iter()

@@ -363,6 +363,24 @@ impl<'a> Walker<'a> {
         crate::runbook::reentered::guard_reentered(&mut self.out.phases);
         crate::runbook::exported::show_exported_values(&mut self.out.phases);
         crate::runbook::automatic::pass_automatic_sections(&mut self.out.phases);
+        // `<<COMMENT` … `COMMENT` under a command: what it printed, shown, not run
+        // (last, so that line numbers counted in the code above hold).
+        for step in self.out.phases.iter_mut().flat_map(|p| &mut p.steps) {
+            if step.kind != StepKind::Shell {
+                continue;
+            }
+            if let Some((code, shown)) = step
+                .code
+                .as_deref()
+                .and_then(crate::runbook::command::bare_heredocs)
+            {
+                step.code = Some(code);
+                step.expected_output = Some(match step.expected_output.take() {
+                    Some(before) => format!("{before}\n{shown}"),
+                    None => shown,
+                });
+            }
+        }
         self.out
     }
 
