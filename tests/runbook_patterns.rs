@@ -2922,3 +2922,16 @@ fn a_here_document_that_feeds_no_command_is_shown_output() {
     );
     assert_eq!(look[0].expected_output.as_deref(), Some("orders: 12\n"));
 }
+
+#[test]
+fn a_path_written_from_the_folder_above_the_one_entered_is_read_from_inside() {
+    let rb = load("105-path-from-the-folder-above");
+    // The run is in `mesh/install/manifests`, where `install/manifests/…` does not exist.
+    let dash = phase_steps(&rb, "Dashboards");
+    assert_eq!(
+        dash[0].code.as_deref(),
+        Some("kubectl apply -f dashboards/grafana.yaml\n")
+    );
+    let apply = phase_steps(&rb, "Apply");
+    assert_eq!(apply[0].code.as_deref(), Some("kubectl apply -f base.yaml\n"));
+}

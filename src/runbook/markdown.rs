@@ -360,6 +360,7 @@ impl<'a> Walker<'a> {
         crate::runbook::values::mark_renewed(&mut self.out.phases);
         crate::runbook::title::retitle_by_code(&mut self.out.phases, &by_code);
         crate::runbook::example_addresses::act_on_the_picked_member(&mut self.out.phases);
+        crate::runbook::reentered::paths_from_inside(&mut self.out.phases);
         crate::runbook::reentered::guard_reentered(&mut self.out.phases);
         crate::runbook::exported::show_exported_values(&mut self.out.phases);
         crate::runbook::automatic::pass_automatic_sections(&mut self.out.phases);

@@ -67,6 +67,78 @@ pub fn guard_reentered(phases: &mut [Phase]) {
     }
 }
 
+/// The path an operand means from inside `folder` when the author wrote it from the folder
+/// above: `deploy/examples/monitoring/rbac.yaml` after `cd rook/deploy/examples` is
+/// `monitoring/rbac.yaml`. Only when it starts with the last two or more parts of `folder`.
+fn from_inside<'p>(folder: &str, path: &'p str) -> Option<&'p str> {
+    let parts: Vec<&str> = folder.split('/').collect();
+    (0..parts.len().saturating_sub(1)).find_map(|k| {
+        let tail = parts[k..].join("/");
+        path.strip_prefix(&tail)
+            .and_then(|r| r.strip_prefix('/'))
+            .filter(|r| !r.is_empty() && !r.starts_with('/'))
+    })
+}
+
+/// Rewrites, in the shell steps after a plain `cd PATH` (source order, the run still there),
+/// operands written from the folder above it (`from_inside`): the run is inside `PATH`, where
+/// the author's path does not exist. A later `cd` of another kind ends it.
+pub fn paths_from_inside(phases: &mut [Phase]) {
+    let mut order: Vec<(usize, usize, usize)> = phases
+        .iter()
+        .enumerate()
+        .flat_map(|(p, phase)| (0..phase.steps.len()).map(move |s| (p, s)))
+        .map(|(p, s)| (phases[p].steps[s].line, p, s))
+        .collect();
+    order.sort_unstable();
+    let mut inside: Option<String> = None;
+    for (_, p, s) in order {
+        let step = &mut phases[p].steps[s];
+        if step.kind != StepKind::Shell || step.subtask_folder.is_some() {
+            continue;
+        }
+        let Some(code) = step.code.as_deref() else {
+            continue;
+        };
+        let mut text = String::with_capacity(code.len());
+        let mut changed = false;
+        for line in code.split_inclusive('\n') {
+            let t = line.trim();
+            if t.starts_with("cd ") || t == "cd" {
+                inside = plain_cd(t).map(str::to_string);
+                text.push_str(line);
+                continue;
+            }
+            let Some(folder) = inside.as_deref() else {
+                text.push_str(line);
+                continue;
+            };
+            let mut out = String::with_capacity(line.len());
+            let mut rest = line;
+            while let Some(at) = rest.find(|c: char| !c.is_whitespace()) {
+                out.push_str(&rest[..at]);
+                let word_end = rest[at..]
+                    .find(char::is_whitespace)
+                    .map_or(rest.len(), |e| at + e);
+                let word = &rest[at..word_end];
+                match from_inside(folder, word) {
+                    Some(inner) if !word.starts_with('-') => {
+                        out.push_str(inner);
+                        changed = true;
+                    }
+                    _ => out.push_str(word),
+                }
+                rest = &rest[word_end..];
+            }
+            out.push_str(rest);
+            text.push_str(&out);
+        }
+        if changed {
+            step.code = Some(text);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,5 +151,12 @@ mod tests {
         assert_eq!(plain_cd("cd /srv"), None);
         assert_eq!(plain_cd("cd x && make"), None);
         assert!(guarded("a/b").contains("*/a/b) echo \"already in a/b"));
+        assert_eq!(
+            from_inside("rook/deploy/examples", "deploy/examples/monitoring/rbac.yaml"),
+            Some("monitoring/rbac.yaml")
+        );
+        // One part in common is no sign of the folder above.
+        assert_eq!(from_inside("rook/examples", "examples/x.yaml"), None);
+        assert_eq!(from_inside("rook/deploy/examples", "other/x.yaml"), None);
     }
 }
