@@ -2935,3 +2935,12 @@ fn a_path_written_from_the_folder_above_the_one_entered_is_read_from_inside() {
     let apply = phase_steps(&rb, "Apply");
     assert_eq!(apply[0].code.as_deref(), Some("kubectl apply -f base.yaml\n"));
 }
+
+#[test]
+fn an_instruction_on_things_the_author_calls_optional_is_optional() {
+    let rb = load("106-optional-things");
+    let steps = phase_steps(&rb, "Upgrade");
+    assert_eq!(steps.len(), 3);
+    let optional: Vec<bool> = steps.iter().map(|s| s.optional).collect();
+    assert_eq!(optional, [false, true, false]);
+}

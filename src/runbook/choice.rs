@@ -546,6 +546,7 @@ pub(crate) fn says_optional(title: &str) -> bool {
         // "Sometimes is useful to double-check the StorageClass …", "In this case, it could
         // also be useful to check events …": a step offered as useful, not required.
         || offered_as_useful(&t)
+        || on_optional_things(&t)
         // "You'll want to re-run this if any of the files change": a repeat for a case.
         || ["re-run", "rerun", "repeat", "redo", "retry"].iter().any(|v| {
             t.split_whitespace()
@@ -565,6 +566,25 @@ pub(crate) fn says_optional(title: &str) -> bool {
         || t.ends_with("(optional)")
         || t.ends_with("[optional]")
         || conditional && !gate
+}
+
+/// "Also update optional resources like Prometheus monitoring", "Install the optional
+/// plugins": an instruction whose object the author calls optional (the word right after the
+/// verb, or after an article), so the step is too.
+fn on_optional_things(lower: &str) -> bool {
+    let words: Vec<&str> = lower
+        .split_whitespace()
+        .skip_while(|w| ["also", "then", "and", "next,", "then,"].contains(w))
+        .take(4)
+        .collect();
+    let Some(verb) = words.first() else {
+        return false;
+    };
+    if !crate::runbook::prose::is_instruction(verb) {
+        return false;
+    }
+    let mut rest = words[1..].iter().skip_while(|w| ["the", "any", "all", "your"].contains(w));
+    rest.next() == Some(&"optional") && rest.next().is_some()
 }
 
 /// "**For minor releases** Set the EOL date …", "For latest stable releases: index the CRDs":
