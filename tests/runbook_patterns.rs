@@ -2944,3 +2944,17 @@ fn an_instruction_on_things_the_author_calls_optional_is_optional() {
     let optional: Vec<bool> = steps.iter().map(|s| s.optional).collect();
     assert_eq!(optional, [false, true, false]);
 }
+
+#[test]
+fn prerequisites_that_must_be_met_are_steps_to_confirm() {
+    let rb = load("107-prerequisites-must-be-met");
+    let before = phase_steps(&rb, "Before you start");
+    use StepKind::Manual;
+    assert_eq!(
+        kinds_titles(&before),
+        [
+            (Manual, "The cluster should report green health.".into()),
+            (Manual, "Every index should have at least one replica.".into()),
+        ]
+    );
+}

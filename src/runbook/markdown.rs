@@ -3682,6 +3682,19 @@ fn strip_step_label(title: &str) -> &str {
     }
 }
 
+/// A lead-in to conditions that must hold before the work: "In order to upgrade, the following
+/// prerequisites must be met:", "Make sure these requirements are met:".
+fn lists_prerequisites(lead: &str) -> bool {
+    let t = lead.trim().to_ascii_lowercase();
+    t.ends_with(':')
+        && ["prerequisites", "requirements", "preconditions"]
+            .iter()
+            .any(|w| t.contains(w))
+        && ["must be met", "must hold", "must be satisfied", "must be true", "are met"]
+            .iter()
+            .any(|w| t.contains(w))
+}
+
 /// Whether a list's plain items are steps. A numbered list is, unless it explains (a lead-in
 /// such as "the script does the following:", or items that mostly state rather than
 /// instruct); a bulleted list is when most items instruct or are commands, and it is not a
@@ -3690,6 +3703,11 @@ fn list_is_procedure(ordered: bool, items: &[Item], lead: Option<&str>) -> bool 
     // Where the author ticks boxes, the boxes are the steps and plain items are notes.
     if lead.is_some_and(introduces_explanation) || items.iter().any(|i| i.task.is_some()) {
         return false;
+    }
+    // "the following prerequisites must be met:": each item a condition the captain confirms
+    // before going on, however it is worded ("The cluster should be healthy").
+    if lead.is_some_and(lists_prerequisites) {
+        return true;
     }
     let mut instructing = 0;
     let mut links = 0;
