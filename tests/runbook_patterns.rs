@@ -2877,6 +2877,9 @@ fn a_repeat_for_the_rest_walks_the_named_steps_again_for_each() {
         ]
     );
     assert_eq!(again[1].code.as_deref(), Some("cachectl ring status\n"));
+    // The steps as written are the first node's.
+    let first = phase_steps(&rb, "Step 1: drain one node");
+    assert_eq!(first[0].title, "Drain one node (node 1 of 3)");
 }
 
 #[test]

@@ -3427,7 +3427,16 @@ impl<'a> Walker<'a> {
         // many there are ("a 3-member cluster"), the steps it names are walked again for each
         // of the rest, in order, instead.
         for k in 0..self.out.phases.len() {
-            if let Some(again) = repeated_for_the_rest(&self.out.phases, k) {
+            if let Some((again, named, first)) = repeated_for_the_rest(&self.out.phases, k) {
+                // The steps as written are the first of them.
+                for n in named {
+                    for step in &mut self.out.phases[n].steps {
+                        if step.choice.is_none() {
+                            let own = capitalized(strip_step_label(&step.title));
+                            step.title = format!("{} ({first})", own.trim_end_matches('.'));
+                        }
+                    }
+                }
                 let phase = &mut self.out.phases[k];
                 let heading = short_title(strip_numbering(&phase.title)).into_owned();
                 if let Some(first) = phase.steps.first_mut()
@@ -3593,7 +3602,7 @@ fn summary_heading(html: &str) -> Option<(u8, String)> {
 /// says "a 3-member cluster": the steps of the sibling sections "Step 3: …" and "Step 4: …",
 /// once for member 2 and once for member 3, each title saying which. `None` when the heading
 /// is no such repeat, names no earlier step, or the runbook never says how many there are.
-fn repeated_for_the_rest(phases: &[Phase], k: usize) -> Option<Vec<Step>> {
+fn repeated_for_the_rest(phases: &[Phase], k: usize) -> Option<(Vec<Step>, Vec<usize>, String)> {
     let phase = phases.get(k)?;
     let title = strip_step_label(strip_numbering(&phase.title)).replace('*', "");
     let lower = title.to_ascii_lowercase();
@@ -3638,9 +3647,10 @@ fn repeated_for_the_rest(phases: &[Phase], k: usize) -> Option<Vec<Step>> {
     let count = count.filter(|n| (2..=9).contains(n))?;
     // The sibling sections the heading names, in the order it names them.
     let mut steps: Vec<&Step> = Vec::new();
+    let mut sections = Vec::with_capacity(numbers.len());
     for number in &numbers {
         let label = format!("step {number}");
-        let named = phases[..k].iter().rev().find(|p| {
+        let (at, named) = phases[..k].iter().enumerate().rev().find(|(_, p)| {
             p.parent == phase.parent && {
                 let t = p.title.to_ascii_lowercase();
                 let t = t.trim_start_matches(['*', ' ']);
@@ -3649,6 +3659,7 @@ fn repeated_for_the_rest(phases: &[Phase], k: usize) -> Option<Vec<Step>> {
             }
         })?;
         steps.extend(named.steps.iter().filter(|s| s.choice.is_none()));
+        sections.push(at);
     }
     if steps.is_empty() {
         return None;
@@ -3665,7 +3676,7 @@ fn repeated_for_the_rest(phases: &[Phase], k: usize) -> Option<Vec<Step>> {
             again.push(copy);
         }
     }
-    Some(again)
+    Some((again, sections, format!("{one} 1 of {count}")))
 }
 
 /// "Step 5: repeat …" → "repeat …": a heading's label that says only where it is.
