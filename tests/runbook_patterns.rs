@@ -2936,7 +2936,10 @@ fn a_path_written_from_the_folder_above_the_one_entered_is_read_from_inside() {
         Some("kubectl apply -f dashboards/grafana.yaml\n")
     );
     let apply = phase_steps(&rb, "Apply");
-    assert_eq!(apply[0].code.as_deref(), Some("kubectl apply -f base.yaml\n"));
+    assert_eq!(
+        apply[0].code.as_deref(),
+        Some("kubectl apply -f base.yaml\n")
+    );
 }
 
 #[test]
@@ -2957,7 +2960,10 @@ fn prerequisites_that_must_be_met_are_steps_to_confirm() {
         kinds_titles(&before),
         [
             (Manual, "The cluster should report green health.".into()),
-            (Manual, "Every index should have at least one replica.".into()),
+            (
+                Manual,
+                "Every index should have at least one replica.".into()
+            ),
         ]
     );
 }

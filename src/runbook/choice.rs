@@ -583,7 +583,9 @@ fn on_optional_things(lower: &str) -> bool {
     if !crate::runbook::prose::is_instruction(verb) {
         return false;
     }
-    let mut rest = words[1..].iter().skip_while(|w| ["the", "any", "all", "your"].contains(w));
+    let mut rest = words[1..]
+        .iter()
+        .skip_while(|w| ["the", "any", "all", "your"].contains(w));
     rest.next() == Some(&"optional") && rest.next().is_some()
 }
 

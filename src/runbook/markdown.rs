@@ -3701,9 +3701,15 @@ fn lists_prerequisites(lead: &str) -> bool {
         && ["prerequisites", "requirements", "preconditions"]
             .iter()
             .any(|w| t.contains(w))
-        && ["must be met", "must hold", "must be satisfied", "must be true", "are met"]
-            .iter()
-            .any(|w| t.contains(w))
+        && [
+            "must be met",
+            "must hold",
+            "must be satisfied",
+            "must be true",
+            "are met",
+        ]
+        .iter()
+        .any(|w| t.contains(w))
 }
 
 /// Whether a list's plain items are steps. A numbered list is, unless it explains (a lead-in

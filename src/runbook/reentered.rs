@@ -152,7 +152,10 @@ mod tests {
         assert_eq!(plain_cd("cd x && make"), None);
         assert!(guarded("a/b").contains("*/a/b) echo \"already in a/b"));
         assert_eq!(
-            from_inside("rook/deploy/examples", "deploy/examples/monitoring/rbac.yaml"),
+            from_inside(
+                "rook/deploy/examples",
+                "deploy/examples/monitoring/rbac.yaml"
+            ),
             Some("monitoring/rbac.yaml")
         );
         // One part in common is no sign of the folder above.
