@@ -2967,3 +2967,53 @@ fn prerequisites_that_must_be_met_are_steps_to_confirm() {
         ]
     );
 }
+
+#[test]
+fn a_note_that_gates_the_procedure_is_a_condition_to_confirm() {
+    let rb = load("140-gates-in-notes");
+    let steps = phase_steps(&rb, "Checklists");
+    use StepKind::Manual;
+    assert_eq!(
+        kinds_titles(&steps),
+        [
+            (
+                Manual,
+                "Confirm the old server holds an index file before you upgrade to newer store versions"
+                    .into()
+            ),
+            (
+                Manual,
+                "Confirm whether your store enables encryption: a rolling upgrade from 2.x isn't supported"
+                    .into()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_preparation_before_the_procedure_is_a_step_unless_a_later_section_does_it() {
+    let rb = load("141-preparation-before-the-procedure");
+    let steps = phase_steps(&rb, "Preparation");
+    use StepKind::Manual;
+    // The backup is Step 1's work: said again here, it is no second step.
+    assert_eq!(
+        kinds_titles(&steps),
+        [(
+            Manual,
+            "Test the clients against a staging copy before rolling the upgrade out to production"
+                .into()
+        )]
+    );
+}
+
+#[test]
+fn a_passive_order_is_a_step_for_the_case_its_section_opens_with() {
+    let rb = load("142-passive-order-for-a-case");
+    let steps = phase_steps(&rb, "Helm");
+    assert_eq!(steps.len(), 1);
+    assert_eq!(
+        steps[0].title,
+        "Upgrade the store-operator chart before store-data (if the store is installed via the Helm chart)"
+    );
+    assert!(steps[0].optional);
+}

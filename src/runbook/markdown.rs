@@ -2444,6 +2444,49 @@ impl<'a> Walker<'a> {
             self.push_step(Step::manual(title, line, text.to_string()));
             return true;
         }
+        // "**NOTE:** … Do not upgrade until the server holds v3 data.": a condition to
+        // confirm before going on, even in a note.
+        if let Some(title) = crate::runbook::standing::gate(text) {
+            let line = self.lines.line(range.start);
+            self.push_step(Step::manual(title, line, text.to_string()));
+            return true;
+        }
+        // "The `a` chart should be upgraded before `b`": an order in the passive; for the
+        // case the section opens with ("If Rook is installed via the Helm chart, …").
+        if !remark && let Some(title) = crate::runbook::standing::ordered_passive(text) {
+            let case = phase
+                .and_then(|k| self.out.phases[k].description.split("\n\n").next())
+                .and_then(crate::runbook::standing::leading_case);
+            let line = self.lines.line(range.start);
+            let mut step = Step::manual(title, line, text.to_string());
+            if let Some(case) = case {
+                step.title = format!("{} ({case})", step.title);
+                step.optional = true;
+            }
+            self.push_step(step);
+            return true;
+        }
+        // "Before upgrading etcd, always test the services … in staging": preparation said
+        // where it stands, unless a later section does it ("Step 2: download the backup").
+        let prepared = crate::runbook::standing::preparation(text);
+        let done_later = |title: &str| {
+            self.headings
+                .iter()
+                .any(|(at, _, h)| *at > range.end && names_the_same_task(title, h))
+        };
+        if prepared.as_deref().is_some_and(done_later) {
+            return false;
+        }
+        if !has_steps
+            && !remark
+            && let Some(title) = prepared
+        {
+            let line = self.lines.line(range.start);
+            let mut step = Step::manual(short_title(&title).into_owned(), line, text.to_string());
+            step.optional = for_a_case(&title);
+            self.push_step(step);
+            return true;
+        }
         if remark || states_a_fact(text) || !is_instruction(text) {
             return false;
         }

@@ -40,6 +40,7 @@ mod series;
 mod shape;
 mod some_example;
 pub mod source;
+mod standing;
 mod title;
 mod values;
 mod words;
