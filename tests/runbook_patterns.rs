@@ -3017,3 +3017,65 @@ fn a_passive_order_is_a_step_for_the_case_its_section_opens_with() {
     );
     assert!(steps[0].optional);
 }
+
+#[test]
+fn a_wait_between_each_member_comes_before_each_repeated_member() {
+    let rb = load("143-wait-between-repeats");
+    let steps = phase_steps(
+        &rb,
+        "Step 3: repeat step 1 and step 2 for the rest of the brokers",
+    );
+    let waits: Vec<(usize, &str, Option<u64>, bool)> = steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.title.starts_with("Wait"))
+        .map(|(i, s)| (i, s.title.as_str(), s.estimate_secs, s.optional))
+        .collect();
+    let case = "(if a broker holds more than 10GB of messages)";
+    assert_eq!(
+        waits,
+        [
+            (
+                0,
+                &*format!("Wait 5 minutes before restarting broker 2 {case}"),
+                Some(300),
+                true
+            ),
+            (
+                3,
+                &*format!("Wait 5 minutes before restarting broker 3 {case}"),
+                Some(300),
+                true
+            ),
+        ]
+    );
+    assert!(steps[1].title.ends_with("(broker 2 of 3)"));
+}
+
+#[test]
+fn a_fact_followed_by_an_instruction_is_a_step_and_plain_facts_stay_notes() {
+    let rb = load("144-fact-then-instruction");
+    let changes = phase_steps(&rb, "Breaking changes in 3.0");
+    let got: Vec<(&str, bool)> = changes
+        .iter()
+        .map(|s| (s.title.as_str(), s.optional))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "Upgrade the kernel to 5.4 or higher before upgrading the store",
+                false
+            ),
+            (
+                "If any existing cache has compression set, follow the steps in the cache guide to ensure a smooth upgrade",
+                true
+            ),
+            (
+                "If the old plugin is enabled, disable it before upgrading the store",
+                true
+            ),
+        ]
+    );
+    assert!(phase_steps(&rb, "Considerations").is_empty());
+}

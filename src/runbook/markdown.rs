@@ -2846,6 +2846,26 @@ impl<'a> Walker<'a> {
                 }
                 continue;
             }
+            // "The minimum supported version is v1.23. Upgrade to v1.23 or higher before
+            // upgrading.": in a list of facts, a bullet whose later sentence instructs is a
+            // step, for the case it names ("If a lower version is deployed, …").
+            if !steps_here
+                && !about
+                && top
+                && item.task.is_none()
+                && !has_fence
+                && !group
+                && let Some(Block::Paragraph { text, .. }) = item.blocks.first()
+                // ("**Start:** "Deploying …": a labelled template, not a fact and its advice.)
+                && !states_a_fact(text)
+                && let Some(told) = crate::runbook::standing::later_instruction(text)
+            {
+                let mut step =
+                    Step::manual(short_title(&told).into_owned(), line, text.to_string());
+                step.optional = for_a_case(&told);
+                self.push_step(step);
+                continue;
+            }
             let mut made_step = false;
             last = None;
             // The item's own command: inline code it asks to run, or command lines that follow
@@ -3707,8 +3727,32 @@ fn repeated_for_the_rest(phases: &[Phase], k: usize) -> Option<(Vec<Step>, Vec<u
     if steps.is_empty() {
         return None;
     }
-    let mut again = Vec::with_capacity(steps.len() * (count - 1));
+    // "it is safest to wait for 2 minutes between upgrading each member", anywhere in the
+    // runbook: a wait before each repeat, for the case its paragraph opens with.
+    let wait = phases.iter().find_map(|p| {
+        p.description.split("\n\n").find_map(|para| {
+            let (secs, said, gerund) = crate::runbook::standing::wait_between(para, one)?;
+            Some((
+                secs,
+                said,
+                gerund,
+                crate::runbook::standing::leading_case(para),
+                para,
+            ))
+        })
+    });
+    let mut again = Vec::with_capacity((steps.len() + 1) * (count - 1));
     for n in 2..=count {
+        if let Some((secs, said, gerund, case, para)) = &wait {
+            let mut title = format!("Wait {said} before {gerund} {one} {n}");
+            if let Some(case) = case {
+                title = format!("{title} ({case})");
+            }
+            let mut step = Step::manual(title, phase.line, para.trim().to_string());
+            step.estimate_secs = Some(*secs);
+            step.optional = true;
+            again.push(step);
+        }
         for step in &steps {
             let mut copy = (*step).clone();
             // ("Step 3: stop one server" is not step 3 here.)

@@ -183,8 +183,29 @@ pub fn later_instruction(text: &str) -> Option<String> {
         let s = s.trim().trim_end_matches('.');
         let advised = advice_taken(s);
         let s = advised.as_deref().unwrap_or(s);
-        (is_instruction(s) && !points_elsewhere(s)).then(|| s.to_string())
+        (is_instruction(s) && !points_elsewhere(s)).then(|| verb_in_case(s))
     })
+}
+
+/// "If a lower version is deployed, [Upgrade Ceph](…) before …": the verb after the case
+/// lowercase, as in the rest of the sentence (a link's text keeps its own capital).
+fn verb_in_case(sentence: &str) -> String {
+    match sentence.split_once(", ") {
+        Some((case, rest))
+            if case.to_ascii_lowercase().starts_with("if ")
+                && rest.starts_with(|c: char| c.is_ascii_uppercase())
+                && is_instruction(rest) =>
+        {
+            let mut chars = rest.chars();
+            let first = chars.next().map(|c| c.to_ascii_lowercase());
+            format!(
+                "{case}, {}{}",
+                first.map(String::from).unwrap_or_default(),
+                chars.as_str()
+            )
+        }
+        _ => sentence.to_string(),
+    }
 }
 
 /// "If X, it is advised to upgrade …" → "If X, upgrade …"; `None` when no advice phrase.
