@@ -3075,6 +3075,11 @@ fn a_fact_followed_by_an_instruction_is_a_step_and_plain_facts_stay_notes() {
                 "If the old plugin is enabled, disable it before upgrading the store",
                 true
             ),
+            // (A link's capital is the sentence's verb: lowercase after the case.)
+            (
+                "If a lower format is in use, migrate the index before upgrading the store",
+                true
+            ),
         ]
     );
     assert!(phase_steps(&rb, "Considerations").is_empty());
