@@ -2972,13 +2972,16 @@ fn prerequisites_that_must_be_met_are_steps_to_confirm() {
 fn a_note_that_gates_the_procedure_is_a_condition_to_confirm() {
     let rb = load("140-gates-in-notes");
     let steps = phase_steps(&rb, "Checklists");
+    // The first holds in the case its note opens with: optional.
+    let optional: Vec<bool> = steps.iter().map(|s| s.optional).collect();
+    assert_eq!(optional, [true, false]);
     use StepKind::Manual;
     assert_eq!(
         kinds_titles(&steps),
         [
             (
                 Manual,
-                "Confirm the old server holds an index file before you upgrade to newer store versions"
+                "Confirm the old server holds an index file before you upgrade to newer store versions (when migrating from the 1.x format)"
                     .into()
             ),
             (

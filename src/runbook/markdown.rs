@@ -2446,9 +2446,11 @@ impl<'a> Walker<'a> {
         }
         // "**NOTE:** … Do not upgrade until the server holds v3 data.": a condition to
         // confirm before going on, even in a note.
-        if let Some(title) = crate::runbook::standing::gate(text) {
+        if let Some((title, optional)) = crate::runbook::standing::gate(text) {
             let line = self.lines.line(range.start);
-            self.push_step(Step::manual(title, line, text.to_string()));
+            let mut step = Step::manual(title, line, text.to_string());
+            step.optional = optional;
+            self.push_step(step);
             return true;
         }
         // "The `a` chart should be upgraded before `b`": an order in the passive; for the

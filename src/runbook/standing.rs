@@ -60,8 +60,9 @@ fn without_label(text: &str) -> &str {
 /// A gate in a note ("**NOTE:** …"): "Do not upgrade to newer versions until the server contains v3 data." or
 /// "If your cluster enables auth, rolling upgrade … isn't supported because …". The title of
 /// the step that confirms its condition before going on.
-/// Only in a note: elsewhere such a sentence explains the step its section is.
-pub fn gate(text: &str) -> Option<String> {
+/// Only in a note: elsewhere such a sentence explains the step its section is. Whether the
+/// step is optional: the note opens with the case it holds in ("When migrating …, …").
+pub fn gate(text: &str) -> Option<(String, bool)> {
     let body = without_label(text);
     if body.len() == text.trim_start().trim_start_matches(['*', '_']).len() {
         return None;
@@ -79,7 +80,13 @@ pub fn gate(text: &str) -> Option<String> {
             let what = &s[skip..skip + at];
             let until = &s[skip + at + " until ".len()..];
             if what.split_whitespace().count() >= 2 && until.split_whitespace().count() >= 2 {
-                return Some(format!("Confirm {until} before you {what}"));
+                let title = format!("Confirm {until} before you {what}");
+                // "When migrating from v2 with no v3 data, etcd panics … Do not upgrade until
+                // …": the note's opening case is the gate's.
+                return Some(match opening_case(body) {
+                    Some(case) => (format!("{title} ({case})"), true),
+                    None => (title, false),
+                });
             }
         }
         // "If C, X isn't supported (because …)" → "Confirm whether C: X isn't supported".
@@ -93,11 +100,21 @@ pub fn gate(text: &str) -> Option<String> {
                 .any(|p| t.ends_with(p));
             if unsupported && case.split_whitespace().count() >= 3 {
                 let case = &case["if ".len()..];
-                return Some(format!("Confirm whether {case}: {then}"));
+                return Some((format!("Confirm whether {case}: {then}"), false));
             }
         }
     }
     None
+}
+
+/// The case a note's first sentence opens with ("When migrating from v2 with no v3 data, …"
+/// → "when migrating from v2 with no v3 data").
+fn opening_case(body: &str) -> Option<String> {
+    let first = *sentences(body).first()?;
+    let (case, _) = first.split_once(", ")?;
+    let lower = case.to_ascii_lowercase();
+    let opens = lower.starts_with("when ") || lower.starts_with("if ");
+    (opens && case.split_whitespace().count() >= 3).then_some(lower)
 }
 
 /// "Before upgrading etcd, always test the services … in a staging environment": an
@@ -284,15 +301,22 @@ mod tests {
     fn reads_gates() {
         assert_eq!(
             gate(
-                "NOTE: It panics. Do not upgrade to newer versions until the server holds an index."
-            )
-            .as_deref(),
-            Some("Confirm the server holds an index before you upgrade to newer versions")
+                "NOTE: The store panics on start. Do not upgrade to newer versions until the server holds an index."
+            ),
+            Some((
+                "Confirm the server holds an index before you upgrade to newer versions".into(),
+                false
+            ))
         );
         assert_eq!(
-            gate("Note: If your store enables encryption, a rolling upgrade isn't supported because keys change.")
-                .as_deref(),
-            Some("Confirm whether your store enables encryption: a rolling upgrade isn't supported")
+            gate(
+                "Note: If your store enables encryption, a rolling upgrade isn't supported because keys change."
+            ),
+            Some((
+                "Confirm whether your store enables encryption: a rolling upgrade isn't supported"
+                    .into(),
+                false
+            ))
         );
         assert_eq!(gate("Note: If you like, the upgrade is supported."), None);
         assert_eq!(
