@@ -2811,3 +2811,55 @@ fn an_introduction_that_links_its_sections_in_order_makes_none_optional() {
         );
     }
 }
+
+// Session 14 (helper b): sessions a block leaves open, sections skipped in a case.
+
+#[test]
+fn blocks_after_an_interactive_credential_shell_are_typed_in_it() {
+    let rb = load("110-credential-shell");
+    use StepKind::{Manual, Shell};
+    let update = phase_steps(&rb, "Update the secret");
+    // The shell opened and left open is typed by hand, and so is what needs it after it,
+    // through the subsections.
+    assert_eq!(
+        update.iter().map(|s| s.kind).collect::<Vec<_>>(),
+        [Manual, Manual]
+    );
+    assert!(update[1].detail.contains("shell an earlier step opened"));
+    assert_eq!(phase_steps(&rb, "Check the pods")[0].kind, Manual);
+    // A sibling section ends it: the shell steps there run from the cockpit again.
+    assert_eq!(phase_steps(&rb, "Tidy up")[0].kind, Shell);
+}
+
+#[test]
+fn a_section_skipped_in_a_case_is_optional_and_says_the_case() {
+    let rb = load("111-skip-this-stage");
+    let unless = "Unless you only rotate the sandbox › ";
+    let create = phase_steps(&rb, "Create the new user");
+    let grants = phase_steps(&rb, "Check the grants");
+    for step in create.iter().chain(&grants) {
+        assert!(step.optional, "{}", step.title);
+        assert!(step.title.starts_with(unless), "{}", step.title);
+    }
+    let wait = phase_steps(&rb, "Wait for the nightly copy");
+    assert_eq!(
+        wait.iter()
+            .map(|s| (s.title.as_str(), s.optional))
+            .collect::<Vec<_>>(),
+        [
+            (
+                "Unless the password leaked, or you only rotate the sandbox › Wait for the nightly copy",
+                true
+            ),
+            (
+                "If the password leaked › Rotate each environment by hand with the same password",
+                true
+            ),
+        ]
+    );
+    assert!(
+        phase_steps(&rb, "Drop the old user")
+            .iter()
+            .all(|s| !s.optional)
+    );
+}

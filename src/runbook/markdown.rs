@@ -39,7 +39,7 @@ use crate::runbook::prose::{
     labels_additional_information, names_a_machine, names_a_reference_section, offered_example,
 };
 use crate::runbook::shape::{
-    DATABASE_SHELL, Shape, block_shape, gate_line, has_prompts, in_another_users_shell,
+    DATABASE_SHELL, SUBSHELL, Shape, block_shape, gate_line, has_prompts, in_another_users_shell,
     is_command_line, is_console_request, labelled_shell_is_output, needs_a_person, never_ends,
     prompt_host, prompt_split, remote_part, repeat_line, shows_an_edit, tunnel_line,
 };
@@ -155,6 +155,10 @@ pub struct Walker<'a> {
     /// A block opened an interactive database shell (`mysql --host … -p`): the `sql` blocks
     /// after it are typed there, until a heading at this level or above.
     db_session: Option<u8>,
+    /// A block opened an interactive shell on this machine and left it open (`gds aws
+    /// prod-admin --shell`): the shell blocks after it are typed there (they need what it
+    /// holds), until the next heading at this level or above: its section's subsections.
+    shell_session: Option<u8>,
     /// Whether any block opened a database shell: in a runbook that declares no database, its
     /// later `sql` blocks (a troubleshooting query) are typed in such a shell too.
     session_opened: bool,
@@ -230,6 +234,7 @@ impl<'a> Walker<'a> {
             ahead: Vec::new(),
             variables: HashSet::new(),
             db_session: None,
+            shell_session: None,
             session_opened: false,
             file_lead: None,
             hosts: Vec::new(),
@@ -349,6 +354,7 @@ impl<'a> Walker<'a> {
         for (line, message) in crate::runbook::lost_program::restore(&mut self.out.phases) {
             self.warn(line, 1, message);
         }
+        crate::runbook::skips::skipped_sections(&mut self.out.phases);
         // A step titled by its own code keeps that title over the rewrites below (a lost
         // program, example values made inputs): titled by the code it runs.
         let by_code = crate::runbook::title::titled_by_code(&self.out.phases);
@@ -980,6 +986,9 @@ impl<'a> Walker<'a> {
         self.file_lead = None;
         if self.db_session.is_some_and(|end| level <= end) {
             self.db_session = None;
+        }
+        if self.shell_session.is_some_and(|end| level <= end) {
+            self.shell_session = None;
         }
         if level == 1 && self.out.title.is_none() && self.out.phases.is_empty() {
             self.out.title = Some(text.to_string());
@@ -2135,10 +2144,16 @@ impl<'a> Walker<'a> {
     /// A block opened a database shell: the `sql` blocks after it are typed in it, through the
     /// sibling sections, up to a heading above the current section.
     fn note_session(&mut self, why: &str) {
+        let current = self.open.last().map_or(1, |&i| self.out.phases[i].level);
+        let end = current.saturating_sub(1).max(1);
         if why == DATABASE_SHELL {
-            let current = self.open.last().map_or(1, |&i| self.out.phases[i].level);
-            self.db_session = Some(current.saturating_sub(1).max(1));
+            self.db_session = Some(end);
             self.session_opened = true;
+        }
+        // (The shell is opened for the task of its section: its subsections, not the next
+        // section, need it.)
+        if why == SUBSHELL {
+            self.shell_session = Some(current);
         }
     }
 
@@ -2147,6 +2162,9 @@ impl<'a> Walker<'a> {
     fn elsewhere(&self, code: &str) -> Option<&'static str> {
         if in_another_users_shell(code) {
             return Some("is typed as another user");
+        }
+        if self.shell_session.is_some() {
+            return Some(IN_THE_SUBSHELL);
         }
         if self.remote_section && self.between_machines {
             return Some("runs on the old or the new machine this runbook moves between");
@@ -2905,8 +2923,10 @@ impl<'a> Walker<'a> {
                     .as_deref()
                     .and_then(needs_a_person)
                     .filter(|_| item.task.is_none());
-                let by_hand = item.task.is_none() && command.is_some() && self.remote_section
-                    || waits.is_some();
+                let in_session = self.shell_session.is_some() && waits.is_none();
+                let by_hand =
+                    item.task.is_none() && command.is_some() && (self.remote_section || in_session)
+                        || waits.is_some();
                 let kind = match (item.task, &command) {
                     (Some(_), _) => StepKind::Check,
                     (None, Some(_)) if !by_hand => StepKind::Shell,
@@ -2915,6 +2935,7 @@ impl<'a> Walker<'a> {
                 let detail = if by_hand {
                     let elsewhere = match waits {
                         Some(why) => format!("Do this in your own terminal: it {why}."),
+                        None if in_session => format!("Do this in your own terminal: it {IN_THE_SUBSHELL}."),
                         None => "Do this in your own terminal: it runs on another machine, which the prose names.".to_string(),
                     };
                     if detail.is_empty() {
@@ -3865,6 +3886,9 @@ fn for_a_case(instruction: &str) -> bool {
 /// ("Follow the [Convert Postgres to use Owner Roles](…) documentation before continuing."):
 /// its sentence as a title, and whether the paragraph before it limits it to a case ("If the
 /// application user owns the tables, …").
+/// Why a block after a [`SUBSHELL`] is typed by hand.
+const IN_THE_SUBSHELL: &str = "is typed in the shell an earlier step opened";
+
 fn follows_elsewhere(description: &str) -> Option<(String, bool)> {
     let paragraphs: Vec<&str> = description.split("\n\n").map(str::trim).collect();
     let at = paragraphs.iter().position(|p| {
