@@ -2863,3 +2863,29 @@ fn a_section_skipped_in_a_case_is_optional_and_says_the_case() {
             .all(|s| !s.optional)
     );
 }
+
+#[test]
+fn work_the_prose_puts_on_machines_is_typed_there() {
+    let rb = load("112-machines-the-prose-names");
+    use StepKind::{Manual, Shell};
+    let kinds = |phase: &str| {
+        phase_steps(&rb, phase)
+            .iter()
+            .map(|s| s.kind)
+            .collect::<Vec<_>>()
+    };
+    // "We need to do this … on our build VMs": the section's blocks are typed on them.
+    assert_eq!(kinds("Re-register a runner"), [Manual, Manual]);
+    assert!(
+        phase_steps(&rb, "Re-register a runner")[1]
+            .dangerous
+            .is_some()
+    );
+    // After the item that spins up new droplets, the items work on them, a copy pulled
+    // "locally" in between notwithstanding.
+    assert_eq!(kinds("Send the digest"), [Manual, Manual, Manual, Manual]);
+    let send = phase_steps(&rb, "Send the digest");
+    assert_eq!(send[3].code.as_deref(), Some("cd /opt/digest/cli\n"));
+    // A section that names no machine runs here.
+    assert_eq!(kinds("Publish the notes"), [Shell]);
+}

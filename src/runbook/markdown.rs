@@ -35,7 +35,7 @@ use crate::runbook::inputs::{
 use crate::runbook::model::{Attrs, Choice, Phase, Step, StepKind};
 use crate::runbook::notation::{declared_example, example_version, neighbour_versions, notations};
 use crate::runbook::prose::{
-    announces_output, file_to_create, introduces_explanation, is_instruction,
+    announces_output, brings_up_machines, file_to_create, introduces_explanation, is_instruction,
     labels_additional_information, names_a_machine, names_a_reference_section, offered_example,
 };
 use crate::runbook::shape::{
@@ -2722,7 +2722,13 @@ impl<'a> Walker<'a> {
         let mut defer: Option<(usize, usize)> = None;
         let mut prev_way: Option<&str> = None;
         let mut prev_or = false;
+        // An item before brought up new machines ("Spin up new droplets from the snapshot"):
+        // the items after it work on them.
+        let mut machines_up = false;
         for (index, item) in items.iter().enumerate() {
+            if std::mem::take(&mut machines_up) {
+                self.remote_section = true;
+            }
             // (Before the first, only an item that links to the guide that spells it out:
             // "Access the database" may be what a differently named section does.)
             // (A link whose target holds a site generator's shortcode stays text: `](`.)
@@ -2767,6 +2773,7 @@ impl<'a> Walker<'a> {
             if steps_here && let Some(remote) = names_a_machine(&title) {
                 self.remote_section = remote;
             }
+            machines_up = steps_here && brings_up_machines(&title);
             let line = self.lines.line(item.range.start);
             // Code in the item: runnable fences, and command lines indented under the item
             // that CommonMark reads as a paragraph (`- [ ] Pull\n\n    git pull`).
