@@ -2889,3 +2889,27 @@ fn work_the_prose_puts_on_machines_is_typed_there() {
     // A section that names no machine runs here.
     assert_eq!(kinds("Publish the notes"), [Shell]);
 }
+
+#[test]
+fn notes_on_the_step_before_make_no_step_and_a_named_destroyer_is_marked() {
+    let rb = load("113-notes-on-the-step-before");
+    let connect = phase_steps(&rb, "Connect");
+    // The outcome of the step before titles nothing; "Replace `[cache-host]` with …" is how
+    // to type the block above it, not a step.
+    assert_eq!(
+        connect.iter().map(|s| s.title.as_str()).collect::<Vec<_>>(),
+        [
+            "Start a shell in the toolbox pod",
+            "redis-cli -h [cache-host] -a \"$CACHE_PASSWORD\" ping"
+        ]
+    );
+    assert!(connect[1].detail.contains("the cache's address"));
+    // A destroyer an item names for the captain to type is still marked.
+    let rebuild = phase_steps(&rb, "Rebuild the password");
+    let taint = rebuild
+        .iter()
+        .find(|s| s.title.starts_with("terraform taint"))
+        .expect("the taint item is a step");
+    assert_eq!(taint.kind, StepKind::Manual);
+    assert!(taint.dangerous.is_some());
+}

@@ -1489,6 +1489,11 @@ impl<'a> Walker<'a> {
             .is_some_and(|(_, made)| *made == self.made);
         let (text, uses) = self.last_text.as_mut()?;
         *uses += 1;
+        // "If everything worked, you should now have a bash prompt inside the container.":
+        // where the step before left the captain, not what this block does.
+        if *uses == 1 && only_an_outcome(text) {
+            return None;
+        }
         // A caveat ("Please be aware …") titles the block only when no lead-in came before.
         if *uses > 1 || is_bare_label(text) || is_caveat(text) && earlier {
             return None;
@@ -2456,6 +2461,19 @@ impl<'a> Walker<'a> {
         if !has_steps {
             return false;
         }
+        // "Replace `[rds-hostname]` with the relevant hostname." under the block that holds
+        // it: how to type the step before, no step of its own.
+        if let Some(token) = replaced_token(text)
+            && phase == Some(self.pending.0)
+            && let Some(step) = self.pending.1.last_mut()
+            && step.code.as_deref().is_some_and(|c| c.contains(token))
+        {
+            if !step.detail.is_empty() {
+                step.detail.push_str("\n\n");
+            }
+            step.detail.push_str(text.trim());
+            return true;
+        }
         let line = self.lines.line(range.start);
         let title = short_title(sentence_for_title(text)).into_owned();
         let mut step = Step::manual(title, line, text.to_string());
@@ -2960,6 +2978,17 @@ impl<'a> Walker<'a> {
                     (Some(c), StepKind::Manual) => (
                         CodeVars::default(),
                         read_code(c, StepKind::Shell, false, in_production).1,
+                    ),
+                    // A destroyer the item names for the captain to type ("`terraform taint
+                    // 'x'`. Tainting informs …") is marked as it would be in a block.
+                    (None, StepKind::Manual) => (
+                        CodeVars::default(),
+                        spans.into_iter().flat_map(|s| &s.code).find_map(|c| {
+                            let c = c.trim();
+                            is_command_line(c)
+                                .then(|| read_code(c, StepKind::Shell, false, in_production).1)
+                                .flatten()
+                        }),
                     ),
                     _ => (CodeVars::default(), None),
                 };
@@ -3893,6 +3922,43 @@ fn for_a_case(instruction: &str) -> bool {
 /// ("Follow the [Convert Postgres to use Owner Roles](…) documentation before continuing."):
 /// its sentence as a title, and whether the paragraph before it limits it to a case ("If the
 /// application user owns the tables, …").
+/// "If everything worked, you should now have a prompt in the container.", "You should now
+/// see the dashboard.": a sentence that only says what the step before achieved.
+fn only_an_outcome(text: &str) -> bool {
+    let lower = text.trim().to_ascii_lowercase();
+    let rest = match lower.split_once(", ") {
+        Some((gate, rest)) if gate.starts_with("if ") && gate.split_whitespace().count() <= 4 => {
+            rest
+        }
+        _ => lower.as_str(),
+    };
+    let single = crate::runbook::title::sentences(text.trim()).len() == 1;
+    single
+        && [
+            "you should now have ",
+            "you should now see ",
+            "you should see ",
+        ]
+        .iter()
+        .any(|p| rest.starts_with(p))
+}
+
+/// The name in "Replace `[rds-hostname]` with …" / "Substitute `<token>` with …", without the
+/// brackets a placeholder is written in (the step's code may spell it `<rds-hostname>`).
+fn replaced_token(text: &str) -> Option<&str> {
+    // (A paragraph's text has lost its backticks.)
+    let text = text.trim_start();
+    let lower = text.to_ascii_lowercase();
+    let rest = ["replace ", "substitute "]
+        .iter()
+        .find_map(|lead| lower.strip_prefix(lead).map(|_| &text[lead.len()..]))?;
+    let (token, after) = rest.split_once(' ')?;
+    let token = token.trim_matches(['`', '[', ']', '<', '>', '{', '}']);
+    let with = after.trim_start().to_ascii_lowercase();
+    let placeholder = token.len() >= 3 && !token.contains(char::is_whitespace);
+    (placeholder && (with.starts_with("with ") || with.starts_with("by "))).then_some(token)
+}
+
 /// Why a block after a [`SUBSHELL`] is typed by hand.
 const IN_THE_SUBSHELL: &str = "is typed in the shell an earlier step opened";
 
