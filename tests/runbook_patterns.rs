@@ -2553,7 +2553,7 @@ fn a_task_heading_whose_body_points_to_how_is_a_step() {
         kinds_titles(&owners),
         [(
             StepKind::Manual,
-            "Follow the owner roles guide before continuing".into()
+            "If the service account owns the queues › Follow the owner roles guide before continuing".into()
         )]
     );
     assert!(owners[0].optional);
@@ -2912,4 +2912,20 @@ fn notes_on_the_step_before_make_no_step_and_a_named_destroyer_is_marked() {
         .expect("the taint item is a step");
     assert_eq!(taint.kind, StepKind::Manual);
     assert!(taint.dangerous.is_some());
+}
+
+#[test]
+fn one_time_set_up_is_optional_a_thing_and_its_name_are_one_input_a_dev_server_never_ends() {
+    let rb = load("114-once-and-names");
+    let tools = phase_steps(&rb, "Tools");
+    assert_eq!(
+        tools.iter().map(|s| s.optional).collect::<Vec<_>>(),
+        [true, false]
+    );
+    // `<environment>` and `<environmentname>` are one value, spelled as first written.
+    assert_eq!(tools[1].inputs, ["environment"]);
+    assert_eq!(phase_steps(&rb, "Publish")[0].inputs, ["environment"]);
+    // A package script that serves the site runs until the captain stops it.
+    let preview = phase_steps(&rb, "Preview");
+    assert!(preview[0].detail.starts_with("Runs until you stop it"));
 }

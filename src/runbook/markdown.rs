@@ -29,8 +29,8 @@ use crate::runbook::fence::{info_lang, parse_info};
 use crate::runbook::heading::{HeadingPlan, heading_plan};
 use crate::runbook::inputs::{
     CodeVars, Dialect, bare_name_placeholders, bracket_placeholders, name_stand_ins,
-    respell_placeholders, spelled_out_logins, spelling_key, strip_shell_comments, variable_names,
-    vars_in,
+    respell_placeholders, spelled_out_logins, spelling_key, strip_shell_comments, thing_key,
+    variable_names, vars_in,
 };
 use crate::runbook::model::{Attrs, Choice, Phase, Step, StepKind};
 use crate::runbook::notation::{declared_example, example_version, neighbour_versions, notations};
@@ -937,21 +937,39 @@ impl<'a> Walker<'a> {
     /// One value written in several styles (`<pod-name>` here, `<pod_name>` there,
     /// `<NAMESPACE>` and `<namespace>`) is one input, spelled as it is first written.
     fn merge_spellings(&mut self) {
+        // A thing and its name (`<environment>`, `<environmentname>`) are one value, unless a
+        // step writes both: then they are two.
+        let mut apart: HashSet<String> = HashSet::new();
+        for step in self.out.phases.iter().flat_map(|p| &p.steps) {
+            let mut seen: HashMap<String, String> = HashMap::new();
+            for name in &step.inputs {
+                let exact = spelling_key(name);
+                match seen.get(&thing_key(name)) {
+                    Some(other) if *other != exact => {
+                        apart.insert(thing_key(name));
+                    }
+                    _ => {
+                        seen.insert(thing_key(name), exact);
+                    }
+                }
+            }
+        }
+        let key = |name: &str| {
+            let thing = thing_key(name);
+            if apart.contains(&thing) {
+                spelling_key(name)
+            } else {
+                thing
+            }
+        };
         // Spelling key → the first spelling (a map: a runbook may hold thousands of inputs).
         let mut first: std::collections::HashMap<String, String> = Default::default();
         for step in self.out.phases.iter().flat_map(|p| &p.steps) {
             for name in &step.inputs {
-                first
-                    .entry(spelling_key(name))
-                    .or_insert_with(|| name.clone());
+                first.entry(key(name)).or_insert_with(|| name.clone());
             }
         }
-        let respell = |name: &str| {
-            first
-                .get(&spelling_key(name))
-                .filter(|n| *n != name)
-                .cloned()
-        };
+        let respell = |name: &str| first.get(&key(name)).filter(|n| *n != name).cloned();
         for step in self.out.phases.iter_mut().flat_map(|p| &mut p.steps) {
             if !step.inputs.iter().any(|n| respell(n).is_some()) {
                 continue;
@@ -3971,12 +3989,15 @@ fn follows_elsewhere(description: &str) -> Option<(String, bool)> {
     let case = at
         .checked_sub(1)
         .and_then(|k| paragraphs.get(k))
-        .is_some_and(|p| p.starts_with("If "));
+        .filter(|p| p.starts_with("If "));
     let text = crate::runbook::title::markdown_links_as_text(paragraphs[at]);
-    Some((
-        sentence_for_title(&text).trim_end_matches('.').to_string(),
-        case,
-    ))
+    let title = sentence_for_title(&text).trim_end_matches('.').to_string();
+    // The case opens the title, as a list's lead case does its items'.
+    let title = match case.and_then(|p| crate::runbook::cases::case_of(&p.replace('`', ""))) {
+        Some(case) => format!("{case} › {title}"),
+        None => title,
+    };
+    Some((title, case.is_some()))
 }
 
 const REMARKS: &[&str] = &["note", "see", "let", "keep", "read", "use", "look"];

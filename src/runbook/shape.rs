@@ -665,7 +665,21 @@ fn statement_never_ends(statement: &str) -> bool {
     let follows = rest
         .iter()
         .any(|w| matches!(*w, "-f" | "-F" | "--follow" | "-fn"));
+    // `pnpm run clean-and-develop`, `npm run dev`, `yarn watch`: a package script that serves
+    // or rebuilds on change runs until stopped.
+    let script = match rest {
+        ["run" | "run-script", name, ..] => Some(*name),
+        [name, ..] if program == "yarn" || program == "pnpm" || program == "bun" => Some(*name),
+        _ => None,
+    };
+    let serves = ["npm", "pnpm", "yarn", "bun"].contains(&program)
+        && script.is_some_and(|name| {
+            name.rsplit([':', '-'])
+                .next()
+                .is_some_and(|last| ["dev", "develop", "serve", "watch"].contains(&last))
+        });
     matches!(program, "watch")
+        || serves
         || program == "tail" && follows
         || rest.contains(&"port-forward")
         || rest.contains(&"logs") && (follows || program == "pm2")
@@ -970,6 +984,9 @@ mod tests {
             "systemctl status pg && tail -f /var/log/pg.log\n"
         ));
         assert!(never_ends("pnpm reload && pm2 logs\n") && never_ends("pm2 monit\n"));
+        assert!(never_ends("pnpm run clean-and-develop\n") && never_ends("npm run dev\n"));
+        assert!(never_ends("yarn watch\n") && never_ends("npm run docs:serve\n"));
+        assert!(!never_ends("pnpm run build\n") && !never_ends("npm run develop-docs-build\n"));
         assert_eq!(
             tunnel_line("cd x\nkubectl port-forward pod/a 6060\ncurl localhost:6060\n"),
             Some(1)
