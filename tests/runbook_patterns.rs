@@ -2929,3 +2929,10 @@ fn one_time_set_up_is_optional_a_thing_and_its_name_are_one_input_a_dev_server_n
     let preview = phase_steps(&rb, "Preview");
     assert!(preview[0].detail.starts_with("Runs until you stop it"));
 }
+
+#[test]
+fn the_user_of_a_login_is_asked_anew_with_its_host() {
+    let rb = load("115-login-asked-anew");
+    let chat = phase_steps(&rb, "Chat proxies");
+    assert_eq!(chat[0].renew, ["source-server-ip", "username"]);
+}
