@@ -2931,8 +2931,16 @@ fn one_time_set_up_is_optional_a_thing_and_its_name_are_one_input_a_dev_server_n
 }
 
 #[test]
-fn the_user_of_a_login_is_asked_anew_with_its_host() {
+fn a_login_asks_its_user_anew_with_its_host_and_titles_no_block() {
     let rb = load("115-login-asked-anew");
     let chat = phase_steps(&rb, "Chat proxies");
     assert_eq!(chat[0].renew, ["source-server-ip", "username"]);
+    // A lead that only says which machine to be on: the heading says what the block does.
+    assert_eq!(
+        kinds_titles(&phase_steps(&rb, "Deploy the bot")),
+        [(
+            StepKind::Manual,
+            "Deploy the bot: ssh into the VM (the one in the tools project)".into()
+        )]
+    );
 }

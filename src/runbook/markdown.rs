@@ -1512,6 +1512,21 @@ impl<'a> Walker<'a> {
         if *uses == 1 && only_an_outcome(text) {
             return None;
         }
+        // "ssh into the VM (hosted on Digital Ocean)." over the deploy's commands: where to
+        // type them, not what they do; the section's heading says that ("Deploy Updates:
+        // ssh into the VM …").
+        if *uses == 1 && only_logs_in(text) {
+            let task = self
+                .open
+                .last()
+                .map(|&p| strip_numbering(&self.out.phases[p].title))
+                .filter(|t| is_instruction(t))
+                .map(|t| short_title(t).into_owned());
+            if let Some(task) = task {
+                let login = short_title(sentence_for_title(text));
+                return Some(format!("{task}: {}", login.trim_end_matches('.')));
+            }
+        }
         // A caveat ("Please be aware …") titles the block only when no lead-in came before.
         if *uses > 1 || is_bare_label(text) || is_caveat(text) && earlier {
             return None;
@@ -3959,6 +3974,28 @@ fn only_an_outcome(text: &str) -> bool {
         ]
         .iter()
         .any(|p| rest.starts_with(p))
+}
+
+/// "ssh into the VM (hosted on Digital Ocean).", "Log in to the bastion host.": a sentence
+/// that only says which machine to be on.
+fn only_logs_in(text: &str) -> bool {
+    let lower = text.trim().to_ascii_lowercase();
+    let single = crate::runbook::title::sentences(text.trim()).len() == 1;
+    let logs_in = [
+        "ssh into ",
+        "ssh to ",
+        "ssh onto ",
+        "log in to ",
+        "log into ",
+        "login to ",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p));
+    single
+        && logs_in
+        && !lower.contains(" and ")
+        && !lower.contains(" then ")
+        && names_a_machine(text) == Some(true)
 }
 
 /// The name in "Replace `[rds-hostname]` with …" / "Substitute `<token>` with …", without the
