@@ -2924,7 +2924,10 @@ fn one_time_set_up_is_optional_a_thing_and_its_name_are_one_input_a_dev_server_n
     );
     // `<environment>` and `<environmentname>` are one value, spelled as first written.
     assert_eq!(tools[1].inputs, ["environment"]);
-    assert_eq!(phase_steps(&rb, "Publish")[0].inputs, ["environment"]);
+    let publish = phase_steps(&rb, "Publish");
+    assert_eq!(publish[0].inputs, ["environment"]);
+    // Titled by its command, it reads as the command runs.
+    assert_eq!(publish[0].title, "sitectl publish --env <environment>");
     // A package script that serves the site runs until the captain stops it.
     let preview = phase_steps(&rb, "Preview");
     assert!(preview[0].detail.starts_with("Runs until you stop it"));

@@ -977,9 +977,13 @@ impl<'a> Walker<'a> {
             let Some(code) = step.code.as_deref() else {
                 continue;
             };
-            if let Some(code) = respell_placeholders(code, respell) {
-                step.inputs = read_code(&code, step.kind, false, false).0.inputs;
-                step.code = Some(code);
+            if let Some(new) = respell_placeholders(code, respell) {
+                // A step titled by its one command reads as the command now runs.
+                if step.title == code.trim() {
+                    step.title = new.trim().to_string();
+                }
+                step.inputs = read_code(&new, step.kind, false, false).0.inputs;
+                step.code = Some(new);
             }
         }
     }
