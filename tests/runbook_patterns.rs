@@ -2947,3 +2947,27 @@ fn a_login_asks_its_user_anew_with_its_host_and_titles_no_block() {
         )]
     );
 }
+
+#[test]
+fn the_looks_of_a_section_that_sends_to_a_guide_are_optional_steps() {
+    let rb = load("116-looks-on-the-way");
+    let steps = phase_steps(&rb, "Who owns the queues");
+    assert_eq!(
+        steps
+            .iter()
+            .map(|s| (s.title.as_str(), s.code.as_deref(), s.optional))
+            .collect::<Vec<_>>(),
+        [
+            (
+                "Run qctl owners: a list of owners",
+                Some("qctl owners\n"),
+                true
+            ),
+            (
+                "If the service account owns the queues › Follow the owner roles guide before continuing",
+                None,
+                true
+            ),
+        ]
+    );
+}

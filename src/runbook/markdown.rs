@@ -3426,6 +3426,22 @@ impl<'a> Walker<'a> {
                 None
             };
             if let Some((title, for_a_case)) = follow {
+                // The looks the section shows on the way ("Running `\du` should return a list
+                // of roles …"): optional, typed where the section's commands are.
+                let looks: Vec<Step> = phase
+                    .description
+                    .split("\n\n")
+                    .filter_map(a_look)
+                    .map(|(code, what)| {
+                        let mut look =
+                            Step::manual(format!("Run {code}: {what}"), phase.line, String::new());
+                        look.code = Some(format!("{code}\n"));
+                        look.optional = true;
+                        look
+                    })
+                    .collect();
+                self.out.phases[i].steps.extend(looks);
+                let phase = &self.out.phases[i];
                 let mut step = Step::manual(
                     short_title(&title).into_owned(),
                     phase.line,
@@ -3978,6 +3994,32 @@ fn only_an_outcome(text: &str) -> bool {
         ]
         .iter()
         .any(|p| rest.starts_with(p))
+}
+
+/// "Running `\du` should return a list of roles that looks like this:": a command the prose
+/// shows the output of, and what that output is ("a list of roles").
+fn a_look(paragraph: &str) -> Option<(&str, &str)> {
+    let rest = paragraph.trim().strip_prefix("Running `")?;
+    let (code, said) = rest.split_once('`')?;
+    let said = said.trim_start();
+    let what = [
+        "should return ",
+        "will return ",
+        "returns ",
+        "will produce ",
+        "produces ",
+        "should show ",
+        "shows ",
+    ]
+    .iter()
+    .find_map(|v| said.strip_prefix(v))?;
+    let end = [" that looks", " similar to", " like this", ":", "."]
+        .iter()
+        .filter_map(|e| what.find(e))
+        .min()
+        .unwrap_or(what.len());
+    let what = what[..end].trim_end_matches(',').trim();
+    (!code.trim().is_empty() && !what.is_empty()).then_some((code.trim(), what))
 }
 
 /// "ssh into the VM (hosted on Digital Ocean).", "Log in to the bastion host.": a sentence
