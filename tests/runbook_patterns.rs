@@ -2553,7 +2553,7 @@ fn a_task_heading_whose_body_points_to_how_is_a_step() {
         kinds_titles(&owners),
         [(
             StepKind::Manual,
-            "Follow the owner roles guide before continuing".into()
+            "If the service account owns the queues › Follow the owner roles guide before continuing".into()
         )]
     );
     assert!(owners[0].optional);
@@ -3086,4 +3086,164 @@ fn a_fact_followed_by_an_instruction_is_a_step_and_plain_facts_stay_notes() {
         ]
     );
     assert!(phase_steps(&rb, "Considerations").is_empty());
+}
+
+// Session 14 (helper b): sessions a block leaves open, sections skipped in a case.
+
+#[test]
+fn blocks_after_an_interactive_credential_shell_are_typed_in_it() {
+    let rb = load("110-credential-shell");
+    use StepKind::{Manual, Shell};
+    let update = phase_steps(&rb, "Update the secret");
+    // The shell opened and left open is typed by hand, and so is what needs it after it,
+    // through the subsections.
+    assert_eq!(
+        update.iter().map(|s| s.kind).collect::<Vec<_>>(),
+        [Manual, Manual]
+    );
+    assert!(update[1].detail.contains("shell an earlier step opened"));
+    assert_eq!(phase_steps(&rb, "Check the pods")[0].kind, Manual);
+    // A sibling section ends it: the shell steps there run from the cockpit again.
+    assert_eq!(phase_steps(&rb, "Tidy up")[0].kind, Shell);
+}
+
+#[test]
+fn a_section_skipped_in_a_case_is_optional_and_says_the_case() {
+    let rb = load("111-skip-this-stage");
+    let unless = "Unless you only rotate the sandbox › ";
+    let create = phase_steps(&rb, "Create the new user");
+    let grants = phase_steps(&rb, "Check the grants");
+    for step in create.iter().chain(&grants) {
+        assert!(step.optional, "{}", step.title);
+        assert!(step.title.starts_with(unless), "{}", step.title);
+    }
+    let wait = phase_steps(&rb, "Wait for the nightly copy");
+    assert_eq!(
+        wait.iter()
+            .map(|s| (s.title.as_str(), s.optional))
+            .collect::<Vec<_>>(),
+        [
+            (
+                "Unless the password leaked, or you only rotate the sandbox › Wait for the nightly copy",
+                true
+            ),
+            (
+                "If the password leaked › Rotate each environment by hand with the same password",
+                true
+            ),
+        ]
+    );
+    assert!(
+        phase_steps(&rb, "Drop the old user")
+            .iter()
+            .all(|s| !s.optional)
+    );
+}
+
+#[test]
+fn work_the_prose_puts_on_machines_is_typed_there() {
+    let rb = load("112-machines-the-prose-names");
+    use StepKind::{Manual, Shell};
+    let kinds = |phase: &str| {
+        phase_steps(&rb, phase)
+            .iter()
+            .map(|s| s.kind)
+            .collect::<Vec<_>>()
+    };
+    // "We need to do this … on our build VMs": the section's blocks are typed on them.
+    assert_eq!(kinds("Re-register a runner"), [Manual, Manual]);
+    assert!(
+        phase_steps(&rb, "Re-register a runner")[1]
+            .dangerous
+            .is_some()
+    );
+    // After the item that spins up new droplets, the items work on them, a copy pulled
+    // "locally" in between notwithstanding.
+    assert_eq!(kinds("Send the digest"), [Manual, Manual, Manual, Manual]);
+    let send = phase_steps(&rb, "Send the digest");
+    assert_eq!(send[3].code.as_deref(), Some("cd /opt/digest/cli\n"));
+    // A section that names no machine runs here.
+    assert_eq!(kinds("Publish the notes"), [Shell]);
+}
+
+#[test]
+fn notes_on_the_step_before_make_no_step_and_a_named_destroyer_is_marked() {
+    let rb = load("113-notes-on-the-step-before");
+    let connect = phase_steps(&rb, "Connect");
+    // The outcome of the step before titles nothing; "Replace `[cache-host]` with …" is how
+    // to type the block above it, not a step.
+    assert_eq!(
+        connect.iter().map(|s| s.title.as_str()).collect::<Vec<_>>(),
+        [
+            "Start a shell in the toolbox pod",
+            "redis-cli -h [cache-host] -a \"$CACHE_PASSWORD\" ping"
+        ]
+    );
+    assert!(connect[1].detail.contains("the cache's address"));
+    // A destroyer an item names for the captain to type is still marked.
+    let rebuild = phase_steps(&rb, "Rebuild the password");
+    let taint = rebuild
+        .iter()
+        .find(|s| s.title.starts_with("terraform taint"))
+        .expect("the taint item is a step");
+    assert_eq!(taint.kind, StepKind::Manual);
+    assert!(taint.dangerous.is_some());
+}
+
+#[test]
+fn one_time_set_up_is_optional_a_thing_and_its_name_are_one_input_a_dev_server_never_ends() {
+    let rb = load("114-once-and-names");
+    let tools = phase_steps(&rb, "Tools");
+    assert_eq!(
+        tools.iter().map(|s| s.optional).collect::<Vec<_>>(),
+        [true, false]
+    );
+    // `<environment>` and `<environmentname>` are one value, spelled as first written.
+    assert_eq!(tools[1].inputs, ["environment"]);
+    let publish = phase_steps(&rb, "Publish");
+    assert_eq!(publish[0].inputs, ["environment"]);
+    // Titled by its command, it reads as the command runs.
+    assert_eq!(publish[0].title, "sitectl publish --env <environment>");
+    // A package script that serves the site runs until the captain stops it.
+    let preview = phase_steps(&rb, "Preview");
+    assert!(preview[0].detail.starts_with("Runs until you stop it"));
+}
+
+#[test]
+fn a_login_asks_its_user_anew_with_its_host_and_titles_no_block() {
+    let rb = load("115-login-asked-anew");
+    let chat = phase_steps(&rb, "Chat proxies");
+    assert_eq!(chat[0].renew, ["source-server-ip", "username"]);
+    // A lead that only says which machine to be on: the heading says what the block does.
+    assert_eq!(
+        kinds_titles(&phase_steps(&rb, "Deploy the bot")),
+        [(
+            StepKind::Manual,
+            "Deploy the bot: ssh into the VM (the one in the tools project)".into()
+        )]
+    );
+}
+
+#[test]
+fn the_looks_of_a_section_that_sends_to_a_guide_are_optional_steps() {
+    let rb = load("116-looks-on-the-way");
+    let steps = phase_steps(&rb, "Who owns the queues");
+    assert_eq!(
+        steps
+            .iter()
+            .map(|s| (s.title.as_str(), s.code.as_deref(), s.optional))
+            .collect::<Vec<_>>(),
+        [
+            (
+                "Run qctl owners: a list of owners",
+                Some("qctl owners\n"),
+                true
+            ),
+            (
+                "If the service account owns the queues › Follow the owner roles guide before continuing",
+                None,
+                true
+            ),
+        ]
+    );
 }

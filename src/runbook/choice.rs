@@ -560,6 +560,12 @@ pub(crate) fn says_optional(title: &str) -> bool {
         "optionally",
         "optional -",
         "optional –",
+        // "(One-time) Install the CLI": set-up done once, passed on the runs after.
+        "(one-time)",
+        "(one time)",
+        "(once)",
+        "(first time only)",
+        "one-time:",
     ]
     .iter()
     .any(|p| t.starts_with(p))

@@ -171,6 +171,17 @@ pub fn spelling_key(name: &str) -> String {
         .collect()
 }
 
+/// The thing an input names, for inputs a runbook writes as the thing in one place and as its
+/// name in another (`<environment>`, `<environmentname>`; `<cluster>`, `<cluster-name>`):
+/// the spelling key without a trailing "name".
+pub fn thing_key(name: &str) -> String {
+    let key = spelling_key(name);
+    match key.strip_suffix("name").map(|k| k.trim_end_matches('_')) {
+        Some(thing) if thing.len() >= 3 => thing.to_string(),
+        _ => key,
+    }
+}
+
 /// `code` with each `<placeholder>` and `{placeholder}` whose name `respell` gives another
 /// spelling written that way, or `None` when none changes.
 pub fn respell_placeholders(

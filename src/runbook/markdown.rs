@@ -29,17 +29,17 @@ use crate::runbook::fence::{info_lang, parse_info};
 use crate::runbook::heading::{HeadingPlan, heading_plan};
 use crate::runbook::inputs::{
     CodeVars, Dialect, bare_name_placeholders, bracket_placeholders, name_stand_ins,
-    respell_placeholders, spelled_out_logins, spelling_key, strip_shell_comments, variable_names,
-    vars_in,
+    respell_placeholders, spelled_out_logins, spelling_key, strip_shell_comments, thing_key,
+    variable_names, vars_in,
 };
 use crate::runbook::model::{Attrs, Choice, Phase, Step, StepKind};
 use crate::runbook::notation::{declared_example, example_version, neighbour_versions, notations};
 use crate::runbook::prose::{
-    announces_output, file_to_create, introduces_explanation, is_instruction,
+    announces_output, brings_up_machines, file_to_create, introduces_explanation, is_instruction,
     labels_additional_information, names_a_machine, names_a_reference_section, offered_example,
 };
 use crate::runbook::shape::{
-    DATABASE_SHELL, Shape, block_shape, gate_line, has_prompts, in_another_users_shell,
+    DATABASE_SHELL, SUBSHELL, Shape, block_shape, gate_line, has_prompts, in_another_users_shell,
     is_command_line, is_console_request, labelled_shell_is_output, needs_a_person, never_ends,
     prompt_host, prompt_split, remote_part, repeat_line, shows_an_edit, tunnel_line,
 };
@@ -155,6 +155,10 @@ pub struct Walker<'a> {
     /// A block opened an interactive database shell (`mysql --host … -p`): the `sql` blocks
     /// after it are typed there, until a heading at this level or above.
     db_session: Option<u8>,
+    /// A block opened an interactive shell on this machine and left it open (`gds aws
+    /// prod-admin --shell`): the shell blocks after it are typed there (they need what it
+    /// holds), until the next heading at this level or above: its section's subsections.
+    shell_session: Option<u8>,
     /// Whether any block opened a database shell: in a runbook that declares no database, its
     /// later `sql` blocks (a troubleshooting query) are typed in such a shell too.
     session_opened: bool,
@@ -230,6 +234,7 @@ impl<'a> Walker<'a> {
             ahead: Vec::new(),
             variables: HashSet::new(),
             db_session: None,
+            shell_session: None,
             session_opened: false,
             file_lead: None,
             hosts: Vec::new(),
@@ -349,6 +354,7 @@ impl<'a> Walker<'a> {
         for (line, message) in crate::runbook::lost_program::restore(&mut self.out.phases) {
             self.warn(line, 1, message);
         }
+        crate::runbook::skips::skipped_sections(&mut self.out.phases);
         // A step titled by its own code keeps that title over the rewrites below (a lost
         // program, example values made inputs): titled by the code it runs.
         let by_code = crate::runbook::title::titled_by_code(&self.out.phases);
@@ -952,21 +958,39 @@ impl<'a> Walker<'a> {
     /// One value written in several styles (`<pod-name>` here, `<pod_name>` there,
     /// `<NAMESPACE>` and `<namespace>`) is one input, spelled as it is first written.
     fn merge_spellings(&mut self) {
+        // A thing and its name (`<environment>`, `<environmentname>`) are one value, unless a
+        // step writes both: then they are two.
+        let mut apart: HashSet<String> = HashSet::new();
+        for step in self.out.phases.iter().flat_map(|p| &p.steps) {
+            let mut seen: HashMap<String, String> = HashMap::new();
+            for name in &step.inputs {
+                let exact = spelling_key(name);
+                match seen.get(&thing_key(name)) {
+                    Some(other) if *other != exact => {
+                        apart.insert(thing_key(name));
+                    }
+                    _ => {
+                        seen.insert(thing_key(name), exact);
+                    }
+                }
+            }
+        }
+        let key = |name: &str| {
+            let thing = thing_key(name);
+            if apart.contains(&thing) {
+                spelling_key(name)
+            } else {
+                thing
+            }
+        };
         // Spelling key → the first spelling (a map: a runbook may hold thousands of inputs).
         let mut first: std::collections::HashMap<String, String> = Default::default();
         for step in self.out.phases.iter().flat_map(|p| &p.steps) {
             for name in &step.inputs {
-                first
-                    .entry(spelling_key(name))
-                    .or_insert_with(|| name.clone());
+                first.entry(key(name)).or_insert_with(|| name.clone());
             }
         }
-        let respell = |name: &str| {
-            first
-                .get(&spelling_key(name))
-                .filter(|n| *n != name)
-                .cloned()
-        };
+        let respell = |name: &str| first.get(&key(name)).filter(|n| *n != name).cloned();
         for step in self.out.phases.iter_mut().flat_map(|p| &mut p.steps) {
             if !step.inputs.iter().any(|n| respell(n).is_some()) {
                 continue;
@@ -974,9 +998,13 @@ impl<'a> Walker<'a> {
             let Some(code) = step.code.as_deref() else {
                 continue;
             };
-            if let Some(code) = respell_placeholders(code, respell) {
-                step.inputs = read_code(&code, step.kind, false, false).0.inputs;
-                step.code = Some(code);
+            if let Some(new) = respell_placeholders(code, respell) {
+                // A step titled by its one command reads as the command now runs.
+                if step.title == code.trim() {
+                    step.title = new.trim().to_string();
+                }
+                step.inputs = read_code(&new, step.kind, false, false).0.inputs;
+                step.code = Some(new);
             }
         }
     }
@@ -1001,6 +1029,9 @@ impl<'a> Walker<'a> {
         self.file_lead = None;
         if self.db_session.is_some_and(|end| level <= end) {
             self.db_session = None;
+        }
+        if self.shell_session.is_some_and(|end| level <= end) {
+            self.shell_session = None;
         }
         if level == 1 && self.out.title.is_none() && self.out.phases.is_empty() {
             self.out.title = Some(text.to_string());
@@ -1501,6 +1532,26 @@ impl<'a> Walker<'a> {
             .is_some_and(|(_, made)| *made == self.made);
         let (text, uses) = self.last_text.as_mut()?;
         *uses += 1;
+        // "If everything worked, you should now have a bash prompt inside the container.":
+        // where the step before left the captain, not what this block does.
+        if *uses == 1 && only_an_outcome(text) {
+            return None;
+        }
+        // "ssh into the VM (hosted on Digital Ocean)." over the deploy's commands: where to
+        // type them, not what they do; the section's heading says that ("Deploy Updates:
+        // ssh into the VM …").
+        if *uses == 1 && only_logs_in(text) {
+            let task = self
+                .open
+                .last()
+                .map(|&p| strip_numbering(&self.out.phases[p].title))
+                .filter(|t| is_instruction(t))
+                .map(|t| short_title(t).into_owned());
+            if let Some(task) = task {
+                let login = short_title(sentence_for_title(text));
+                return Some(format!("{task}: {}", login.trim_end_matches('.')));
+            }
+        }
         // A caveat ("Please be aware …") titles the block only when no lead-in came before.
         if *uses > 1 || is_bare_label(text) || is_caveat(text) && earlier {
             return None;
@@ -2156,10 +2207,16 @@ impl<'a> Walker<'a> {
     /// A block opened a database shell: the `sql` blocks after it are typed in it, through the
     /// sibling sections, up to a heading above the current section.
     fn note_session(&mut self, why: &str) {
+        let current = self.open.last().map_or(1, |&i| self.out.phases[i].level);
+        let end = current.saturating_sub(1).max(1);
         if why == DATABASE_SHELL {
-            let current = self.open.last().map_or(1, |&i| self.out.phases[i].level);
-            self.db_session = Some(current.saturating_sub(1).max(1));
+            self.db_session = Some(end);
             self.session_opened = true;
+        }
+        // (The shell is opened for the task of its section: its subsections, not the next
+        // section, need it.)
+        if why == SUBSHELL {
+            self.shell_session = Some(current);
         }
     }
 
@@ -2168,6 +2225,9 @@ impl<'a> Walker<'a> {
     fn elsewhere(&self, code: &str) -> Option<&'static str> {
         if in_another_users_shell(code) {
             return Some("is typed as another user");
+        }
+        if self.shell_session.is_some() {
+            return Some(IN_THE_SUBSHELL);
         }
         if self.remote_section && self.between_machines {
             return Some("runs on the old or the new machine this runbook moves between");
@@ -2504,6 +2564,19 @@ impl<'a> Walker<'a> {
         if !has_steps {
             return false;
         }
+        // "Replace `[rds-hostname]` with the relevant hostname." under the block that holds
+        // it: how to type the step before, no step of its own.
+        if let Some(token) = replaced_token(text)
+            && phase == Some(self.pending.0)
+            && let Some(step) = self.pending.1.last_mut()
+            && step.code.as_deref().is_some_and(|c| c.contains(token))
+        {
+            if !step.detail.is_empty() {
+                step.detail.push_str("\n\n");
+            }
+            step.detail.push_str(text.trim());
+            return true;
+        }
         let line = self.lines.line(range.start);
         let title = short_title(sentence_for_title(text)).into_owned();
         let mut step = Step::manual(title, line, text.to_string());
@@ -2770,7 +2843,13 @@ impl<'a> Walker<'a> {
         let mut defer: Option<(usize, usize)> = None;
         let mut prev_way: Option<&str> = None;
         let mut prev_or = false;
+        // An item before brought up new machines ("Spin up new droplets from the snapshot"):
+        // the items after it work on them.
+        let mut machines_up = false;
         for (index, item) in items.iter().enumerate() {
+            if std::mem::take(&mut machines_up) {
+                self.remote_section = true;
+            }
             // (Before the first, only an item that links to the guide that spells it out:
             // "Access the database" may be what a differently named section does.)
             // (A link whose target holds a site generator's shortcode stays text: `](`.)
@@ -2815,6 +2894,7 @@ impl<'a> Walker<'a> {
             if steps_here && let Some(remote) = names_a_machine(&title) {
                 self.remote_section = remote;
             }
+            machines_up = steps_here && brings_up_machines(&title);
             let line = self.lines.line(item.range.start);
             // Code in the item: runnable fences, and command lines indented under the item
             // that CommonMark reads as a paragraph (`- [ ] Pull\n\n    git pull`).
@@ -2991,8 +3071,10 @@ impl<'a> Walker<'a> {
                     .as_deref()
                     .and_then(needs_a_person)
                     .filter(|_| item.task.is_none());
-                let by_hand = item.task.is_none() && command.is_some() && self.remote_section
-                    || waits.is_some();
+                let in_session = self.shell_session.is_some() && waits.is_none();
+                let by_hand =
+                    item.task.is_none() && command.is_some() && (self.remote_section || in_session)
+                        || waits.is_some();
                 let kind = match (item.task, &command) {
                     (Some(_), _) => StepKind::Check,
                     (None, Some(_)) if !by_hand => StepKind::Shell,
@@ -3001,6 +3083,7 @@ impl<'a> Walker<'a> {
                 let detail = if by_hand {
                     let elsewhere = match waits {
                         Some(why) => format!("Do this in your own terminal: it {why}."),
+                        None if in_session => format!("Do this in your own terminal: it {IN_THE_SUBSHELL}."),
                         None => "Do this in your own terminal: it runs on another machine, which the prose names.".to_string(),
                     };
                     if detail.is_empty() {
@@ -3018,6 +3101,17 @@ impl<'a> Walker<'a> {
                     (Some(c), StepKind::Manual) => (
                         CodeVars::default(),
                         read_code(c, StepKind::Shell, false, in_production).1,
+                    ),
+                    // A destroyer the item names for the captain to type ("`terraform taint
+                    // 'x'`. Tainting informs …") is marked as it would be in a block.
+                    (None, StepKind::Manual) => (
+                        CodeVars::default(),
+                        spans.into_iter().flat_map(|s| &s.code).find_map(|c| {
+                            let c = c.trim();
+                            is_command_line(c)
+                                .then(|| read_code(c, StepKind::Shell, false, in_production).1)
+                                .flatten()
+                        }),
                     ),
                     _ => (CodeVars::default(), None),
                 };
@@ -3418,6 +3512,22 @@ impl<'a> Walker<'a> {
                 None
             };
             if let Some((title, for_a_case)) = follow {
+                // The looks the section shows on the way ("Running `\du` should return a list
+                // of roles …"): optional, typed where the section's commands are.
+                let looks: Vec<Step> = phase
+                    .description
+                    .split("\n\n")
+                    .filter_map(a_look)
+                    .map(|(code, what)| {
+                        let mut look =
+                            Step::manual(format!("Run {code}: {what}"), phase.line, String::new());
+                        look.code = Some(format!("{code}\n"));
+                        look.optional = true;
+                        look
+                    })
+                    .collect();
+                self.out.phases[i].steps.extend(looks);
+                let phase = &self.out.phases[i];
                 let mut step = Step::manual(
                     short_title(&title).into_owned(),
                     phase.line,
@@ -4104,6 +4214,94 @@ fn for_a_case(instruction: &str) -> bool {
 /// ("Follow the [Convert Postgres to use Owner Roles](…) documentation before continuing."):
 /// its sentence as a title, and whether the paragraph before it limits it to a case ("If the
 /// application user owns the tables, …").
+/// "If everything worked, you should now have a prompt in the container.", "You should now
+/// see the dashboard.": a sentence that only says what the step before achieved.
+fn only_an_outcome(text: &str) -> bool {
+    let lower = text.trim().to_ascii_lowercase();
+    let rest = match lower.split_once(", ") {
+        Some((gate, rest)) if gate.starts_with("if ") && gate.split_whitespace().count() <= 4 => {
+            rest
+        }
+        _ => lower.as_str(),
+    };
+    let single = crate::runbook::title::sentences(text.trim()).len() == 1;
+    single
+        && [
+            "you should now have ",
+            "you should now see ",
+            "you should see ",
+        ]
+        .iter()
+        .any(|p| rest.starts_with(p))
+}
+
+/// "Running `\du` should return a list of roles that looks like this:": a command the prose
+/// shows the output of, and what that output is ("a list of roles").
+fn a_look(paragraph: &str) -> Option<(&str, &str)> {
+    let rest = paragraph.trim().strip_prefix("Running `")?;
+    let (code, said) = rest.split_once('`')?;
+    let said = said.trim_start();
+    let what = [
+        "should return ",
+        "will return ",
+        "returns ",
+        "will produce ",
+        "produces ",
+        "should show ",
+        "shows ",
+    ]
+    .iter()
+    .find_map(|v| said.strip_prefix(v))?;
+    let end = [" that looks", " similar to", " like this", ":", "."]
+        .iter()
+        .filter_map(|e| what.find(e))
+        .min()
+        .unwrap_or(what.len());
+    let what = what[..end].trim_end_matches(',').trim();
+    (!code.trim().is_empty() && !what.is_empty()).then_some((code.trim(), what))
+}
+
+/// "ssh into the VM (hosted on Digital Ocean).", "Log in to the bastion host.": a sentence
+/// that only says which machine to be on.
+fn only_logs_in(text: &str) -> bool {
+    let lower = text.trim().to_ascii_lowercase();
+    let single = crate::runbook::title::sentences(text.trim()).len() == 1;
+    let logs_in = [
+        "ssh into ",
+        "ssh to ",
+        "ssh onto ",
+        "log in to ",
+        "log into ",
+        "login to ",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p));
+    single
+        && logs_in
+        && !lower.contains(" and ")
+        && !lower.contains(" then ")
+        && names_a_machine(text) == Some(true)
+}
+
+/// The name in "Replace `[rds-hostname]` with …" / "Substitute `<token>` with …", without the
+/// brackets a placeholder is written in (the step's code may spell it `<rds-hostname>`).
+fn replaced_token(text: &str) -> Option<&str> {
+    // (A paragraph's text has lost its backticks.)
+    let text = text.trim_start();
+    let lower = text.to_ascii_lowercase();
+    let rest = ["replace ", "substitute "]
+        .iter()
+        .find_map(|lead| lower.strip_prefix(lead).map(|_| &text[lead.len()..]))?;
+    let (token, after) = rest.split_once(' ')?;
+    let token = token.trim_matches(['`', '[', ']', '<', '>', '{', '}']);
+    let with = after.trim_start().to_ascii_lowercase();
+    let placeholder = token.len() >= 3 && !token.contains(char::is_whitespace);
+    (placeholder && (with.starts_with("with ") || with.starts_with("by "))).then_some(token)
+}
+
+/// Why a block after a [`SUBSHELL`] is typed by hand.
+const IN_THE_SUBSHELL: &str = "is typed in the shell an earlier step opened";
+
 fn follows_elsewhere(description: &str) -> Option<(String, bool)> {
     let paragraphs: Vec<&str> = description.split("\n\n").map(str::trim).collect();
     let at = paragraphs.iter().position(|p| {
@@ -4113,12 +4311,15 @@ fn follows_elsewhere(description: &str) -> Option<(String, bool)> {
     let case = at
         .checked_sub(1)
         .and_then(|k| paragraphs.get(k))
-        .is_some_and(|p| p.starts_with("If "));
+        .filter(|p| p.starts_with("If "));
     let text = crate::runbook::title::markdown_links_as_text(paragraphs[at]);
-    Some((
-        sentence_for_title(&text).trim_end_matches('.').to_string(),
-        case,
-    ))
+    let title = sentence_for_title(&text).trim_end_matches('.').to_string();
+    // The case opens the title, as a list's lead case does its items'.
+    let title = match case.and_then(|p| crate::runbook::cases::case_of(&p.replace('`', ""))) {
+        Some(case) => format!("{case} › {title}"),
+        None => title,
+    };
+    Some((title, case.is_some()))
 }
 
 const REMARKS: &[&str] = &["note", "see", "let", "keep", "read", "use", "look"];

@@ -38,6 +38,7 @@ mod prose;
 mod reentered;
 mod series;
 mod shape;
+mod skips;
 mod some_example;
 pub mod source;
 mod standing;

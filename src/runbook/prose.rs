@@ -572,6 +572,45 @@ pub fn heading_works_on_machines(title: &str) -> bool {
         && names_a_machine(title) != Some(false)
 }
 
+/// "Spin up new droplets under the project", "Launch a new instance from the image": an
+/// instruction that brings up new machines, which the steps after it then work on (the
+/// machine is what the next steps are for; the commands that create it are this step's own).
+pub fn brings_up_machines(text: &str) -> bool {
+    const MACHINES: &[&str] = &[
+        "droplet", "vm", "instance", "server", "machine", "host", "box",
+    ];
+    const BRING_UP: &[&str] = &["spin", "launch", "provision", "boot", "start"];
+    if !is_instruction(text) {
+        return false;
+    }
+    let lower = text.to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .collect();
+    // (verb) [up] (a|an)? new|fresh …up to two words… (machine): "spin up new droplets",
+    // "launch a fresh build VM".
+    words.iter().enumerate().any(|(i, w)| {
+        if !BRING_UP.contains(w) {
+            return false;
+        }
+        let mut k = i + 1;
+        if words.get(k) == Some(&"up") {
+            k += 1;
+        }
+        if matches!(words.get(k), Some(&"a" | &"an" | &"some")) {
+            k += 1;
+        }
+        if !matches!(words.get(k), Some(&"new" | &"fresh")) {
+            return false;
+        }
+        words[k + 1..].iter().take(3).any(|n| {
+            let noun = n.strip_suffix('s').unwrap_or(n);
+            MACHINES.contains(&noun) || MACHINES.contains(n)
+        })
+    })
+}
+
 /// Where a paragraph says commands run: `Some(true)` on another machine ("On a kafka
 /// broker, go to …", "Run this on your old server:"), `Some(false)` here ("locally", "on your
 /// laptop"), `None` when it says neither.
@@ -588,7 +627,7 @@ pub fn names_a_machine(text: &str) -> Option<bool> {
         "your workstation",
         "your computer",
     ];
-    if here.iter().any(|h| lower.contains(h)) {
+    if here.iter().any(|h| lower.contains(h)) && !only_a_destination(&lower) {
         return Some(false);
     }
     let words: Vec<&str> = lower.split_whitespace().collect();
@@ -597,7 +636,18 @@ pub fn names_a_machine(text: &str) -> Option<bool> {
     let lead = words
         .iter()
         .find(|w| !["then", "then,", "now", "now,", "first,", "next,"].contains(w));
+    // "We need to do this on our deployment VMs": a team's own duty says where as plainly.
+    let duty = [
+        "we need to ",
+        "we have to ",
+        "we must ",
+        "you need to ",
+        "you have to ",
+    ]
+    .iter()
+    .any(|d| lower.contains(d));
     let instructs = lead.is_some_and(|w| *w == "on")
+        || duty
         || is_instruction(text)
         || words.iter().any(|w| {
             ["run", "execute", "type"].contains(&w.trim_matches(|c: char| !c.is_alphanumeric()))
@@ -616,7 +666,7 @@ pub fn names_a_machine(text: &str) -> Option<bool> {
             continue;
         }
         let Some(det) = words.get(i + 1) else { break };
-        if !["a", "an", "the", "your", "each", "every", "one"].contains(det) {
+        if !["a", "an", "the", "your", "our", "each", "every", "one"].contains(det) {
             continue;
         }
         // Up to three words before the noun: "on the old database server,".
@@ -656,6 +706,26 @@ pub fn names_a_machine(text: &str) -> Option<bool> {
         }
     }
     None
+}
+
+/// "using `scp` to pull the email list locally": "locally" where data goes (after a verb that
+/// moves it), not where the sentence's commands run. Only when it is the one word for here.
+fn only_a_destination(lower: &str) -> bool {
+    const MOVES: &[&str] = &[
+        "pull", "download", "copy", "fetch", "save", "store", "sync", "bring", "cache",
+    ];
+    let words: Vec<&str> = lower
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .collect();
+    let others = ["local machine", "laptop", "workstation", "computer"];
+    !others.iter().any(|o| lower.contains(o))
+        && words.iter().enumerate().all(|(i, w)| {
+            *w != "locally"
+                || words[i.saturating_sub(5)..i]
+                    .iter()
+                    .any(|v| MOVES.contains(v))
+        })
 }
 
 /// "This is on rust-central-station:", "These run on `db-primary-01`.": a sentence that says
@@ -1102,6 +1172,28 @@ mod tests {
             "The fix is on release-1.4:",
         ] {
             assert_eq!(names_a_machine(neither), None, "{neither}");
+        }
+        assert_eq!(
+            names_a_machine("We need to do this when updating Node.js on our deployment VMs."),
+            Some(true)
+        );
+        assert_eq!(
+            names_a_machine("Split the list, using `scp` to pull the list locally."),
+            None
+        );
+        assert_eq!(names_a_machine("Run the linter locally."), Some(false));
+        for up in [
+            "Sign in to the cloud console, and spin up new droplets under the project.",
+            "Launch a fresh build VM from the image.",
+        ] {
+            assert!(brings_up_machines(up), "{up}");
+        }
+        for not in [
+            "Start a new release branch.",
+            "Spin up the existing droplets.",
+            "The new server is launched nightly.",
+        ] {
+            assert!(!brings_up_machines(not), "{not}");
         }
         for remote in ["Work on API Instances", "Updating Node.js Versions on VMs"] {
             assert!(heading_works_on_machines(remote), "{remote}");

@@ -665,7 +665,21 @@ fn statement_never_ends(statement: &str) -> bool {
     let follows = rest
         .iter()
         .any(|w| matches!(*w, "-f" | "-F" | "--follow" | "-fn"));
+    // `pnpm run clean-and-develop`, `npm run dev`, `yarn watch`: a package script that serves
+    // or rebuilds on change runs until stopped.
+    let script = match rest {
+        ["run" | "run-script", name, ..] => Some(*name),
+        [name, ..] if program == "yarn" || program == "pnpm" || program == "bun" => Some(*name),
+        _ => None,
+    };
+    let serves = ["npm", "pnpm", "yarn", "bun"].contains(&program)
+        && script.is_some_and(|name| {
+            name.rsplit([':', '-'])
+                .next()
+                .is_some_and(|last| ["dev", "develop", "serve", "watch"].contains(&last))
+        });
     matches!(program, "watch")
+        || serves
         || program == "tail" && follows
         || rest.contains(&"port-forward")
         || rest.contains(&"logs") && (follows || program == "pm2")
@@ -692,6 +706,66 @@ pub fn shows_an_edit(commands: &str, output: Option<&str>) -> bool {
 /// What [`needs_a_person`] says of a block that opens a database shell and leaves it open:
 /// the `sql` blocks after it are typed there.
 pub const DATABASE_SHELL: &str = "opens an interactive database shell";
+
+/// What [`needs_a_person`] says of a block whose last command opens an interactive shell on
+/// this machine and leaves it open (`gds aws prod-admin --shell`, `aws-vault exec prod`,
+/// `nix-shell`, `bash -l`): the commands after it need what that shell holds (credentials, an
+/// environment), so the blocks after it are typed there.
+pub const SUBSHELL: &str = "opens an interactive shell, which the steps after it are typed in";
+
+/// Whether a command line opens an interactive shell and waits in it: a `--shell` flag at its
+/// end, a credential or environment wrapper given no command to run, or a bare shell.
+fn opens_a_subshell(words: &[&str]) -> bool {
+    let p = program_index(words);
+    let Some(&program) = words.get(p) else {
+        return false;
+    };
+    let program = program.rsplit('/').next().unwrap_or(program);
+    let args = &words[p + 1..];
+    // `gds aws prod-admin --shell` (a flag with no value after it: not `useradd --shell
+    // /bin/bash x`).
+    if args.last() == Some(&"--shell") {
+        return true;
+    }
+    // Wrappers that run the command after their own words, or a shell when there is none:
+    // (program, subcommand, how many words they take before the command).
+    const WRAPPERS: &[(&str, &str, usize)] = &[
+        ("aws-vault", "exec", 1),
+        ("poetry", "shell", 0),
+        ("pipenv", "shell", 0),
+        ("nix-shell", "", 0),
+        ("nix", "develop", 0),
+    ];
+    let words_only: Vec<&str> = args
+        .iter()
+        .copied()
+        .filter(|w| !w.starts_with('-'))
+        .collect();
+    let runs = |w: &&str| matches!(*w, "--" | "-c" | "--command" | "--run");
+    for &(tool, sub, takes) in WRAPPERS {
+        if program != tool {
+            continue;
+        }
+        let rest: &[&str] = if sub.is_empty() {
+            &words_only
+        } else if words_only.first() == Some(&sub) {
+            &words_only[1..]
+        } else {
+            return false;
+        };
+        // (`nix-shell default.nix` names the environment; `aws-vault exec prod -- aws s3 ls`
+        // and `nix-shell --run make` run a command.)
+        let named = if sub.is_empty() && tool == "nix-shell" {
+            1
+        } else {
+            takes
+        };
+        return !args.iter().any(runs) && rest.len() <= named;
+    }
+    // A bare shell, maybe a login one: `bash`, `bash -l`, `exec zsh --login`.
+    ["bash", "zsh", "sh", "fish"].contains(&program)
+        && args.iter().all(|a| matches!(*a, "-l" | "-i" | "--login"))
+}
 
 /// Why a block cannot run unattended, if it opens something that waits for a person: an
 /// editor, a switch of user, a database or Redis shell fed by the lines after it, a program
@@ -754,6 +828,9 @@ pub fn needs_a_person(commands: &str) -> Option<&'static str> {
             .is_some_and(|w| ["bash", "sh", "zsh", "ash", "/bin/bash", "/bin/sh"].contains(w));
         if exec && shell_last {
             return Some("opens a shell in a container");
+        }
+        if i + 1 == lines.len() && opens_a_subshell(&words) {
+            return Some(SUBSHELL);
         }
     }
     super::asks::asks_on_a_terminal(commands)
@@ -875,6 +952,27 @@ mod tests {
             Some(DATABASE_SHELL)
         );
         assert!(needs_a_person("kubectl get pods\n").is_none());
+        // A shell left open on this machine, with what it holds: the blocks after it are typed
+        // there.
+        for open in [
+            "gds aws govuk-prod-admin --shell\n",
+            "aws-vault exec prod\n",
+            "aws-vault exec --duration=1h prod\n",
+            "nix-shell\n",
+            "poetry shell\n",
+            "bash -l\n",
+        ] {
+            assert_eq!(needs_a_person(open), Some(SUBSHELL), "{open}");
+        }
+        for runs in [
+            "aws-vault exec prod -- aws s3 ls\n",
+            "nix-shell --run make\n",
+            "useradd --shell /bin/bash deploy\n",
+            "bash deploy.sh\n",
+            "gds aws govuk-prod-admin --shell\nexit\n",
+        ] {
+            assert_ne!(needs_a_person(runs), Some(SUBSHELL), "{runs}");
+        }
         assert!(needs_a_person("cd /var/lib/backups\nll\n").is_some());
         assert!(needs_a_person("ls -l /var/lib/backups\n").is_none());
         assert!(needs_a_person("mysql> FLUSH TABLES WITH READ LOCK;\n").is_some());
@@ -886,6 +984,9 @@ mod tests {
             "systemctl status pg && tail -f /var/log/pg.log\n"
         ));
         assert!(never_ends("pnpm reload && pm2 logs\n") && never_ends("pm2 monit\n"));
+        assert!(never_ends("pnpm run clean-and-develop\n") && never_ends("npm run dev\n"));
+        assert!(never_ends("yarn watch\n") && never_ends("npm run docs:serve\n"));
+        assert!(!never_ends("pnpm run build\n") && !never_ends("npm run develop-docs-build\n"));
         assert_eq!(
             tunnel_line("cd x\nkubectl port-forward pod/a 6060\ncurl localhost:6060\n"),
             Some(1)

@@ -134,6 +134,21 @@ pub fn mark_renewed(phases: &mut [Phase]) {
                     _ => {}
                 }
             }
+            // `<username>@<source-server-ip>`: the login to a host asked anew is asked anew
+            // with it (another server may take another user).
+            let code = step.code.as_deref().unwrap_or("");
+            let users: Vec<String> = step
+                .inputs
+                .iter()
+                .filter(|user| !step.renew.contains(user))
+                .filter(|user| {
+                    step.renew
+                        .iter()
+                        .any(|host| code.contains(&format!("<{user}>@<{host}>")))
+                })
+                .cloned()
+                .collect();
+            step.renew.extend(users);
         }
     }
 }
