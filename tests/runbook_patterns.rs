@@ -2811,3 +2811,34 @@ fn an_introduction_that_links_its_sections_in_order_makes_none_optional() {
         );
     }
 }
+
+// Session 14 (fid14-c).
+
+#[test]
+fn names_the_runbook_ties_to_a_variable_are_that_variable() {
+    let rb = load("120-names-tied-to-a-variable");
+    // "give it the same name as the `.cfg` file": the one variable `.cfg` files are named
+    // after, here and wherever the runbook writes that bare name again.
+    let register = phase_steps(&rb, "Register the site");
+    assert_eq!(
+        register[0].code.as_deref(),
+        Some("registry add $PROJECT_ID\n")
+    );
+    let show = phase_steps(&rb, "Check the entry");
+    assert_eq!(show[0].code.as_deref(), Some("registry show $PROJECT_ID\n"));
+    // `conf/PROJECT.cfg` where every `.cfg` file is `$PROJECT_ID.cfg`: that value, in a shell
+    // step and in one typed by hand (shown with the value the export asked for).
+    let publish = phase_steps(&rb, "Publish");
+    assert_eq!(
+        publish[0].code.as_deref(),
+        Some("sitectl publish --config conf/$PROJECT_ID.cfg\n")
+    );
+    assert_eq!(publish[1].kind, StepKind::Manual);
+    assert_eq!(
+        publish[1].code.as_deref(),
+        Some("terraform apply -var-file=conf/<project-id>.cfg\n")
+    );
+    assert_eq!(publish[1].inputs, ["project-id"]);
+    let names: Vec<&str> = rb.vars.iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(names, ["project-id"]);
+}

@@ -152,6 +152,8 @@ pub struct Walker<'a> {
     /// Every name the runbook sets or reads as a variable: a bare name in capitals among
     /// them is no value to ask for.
     variables: HashSet<String>,
+    /// Bare names the runbook ties to one of its variables (`named_after`).
+    tied_names: HashMap<String, String>,
     /// A block opened an interactive database shell (`mysql --host … -p`): the `sql` blocks
     /// after it are typed there, until a heading at this level or above.
     db_session: Option<u8>,
@@ -229,6 +231,7 @@ impl<'a> Walker<'a> {
             reference_list: false,
             ahead: Vec::new(),
             variables: HashSet::new(),
+            tied_names: HashMap::new(),
             db_session: None,
             session_opened: false,
             file_lead: None,
@@ -255,6 +258,10 @@ impl<'a> Walker<'a> {
     pub fn walk(mut self, blocks: &[Block]) -> Walked {
         self.remote_section = self.between_machines;
         self.variables = variable_names(self.src);
+        let variables = &self.variables;
+        self.tied_names = crate::runbook::named_after::named_after(self.src, |body| {
+            bare_name_placeholders(body, variables, &HashMap::new())
+        });
         self.held = crate::runbook::environment::Held::of(self.src);
         for (_, found) in &self.held.activated {
             if !self.activations.iter().any(|a| a.name == found.name) {
@@ -1822,7 +1829,8 @@ impl<'a> Walker<'a> {
                     StepKind::Shell => {
                         let commands = name_stand_ins(&commands).unwrap_or(commands);
                         let commands = spelled_out_logins(&commands).unwrap_or(commands);
-                        bare_name_placeholders(&commands, &self.variables).unwrap_or(commands)
+                        bare_name_placeholders(&commands, &self.variables, &self.tied_names)
+                            .unwrap_or(commands)
                     }
                     _ => commands,
                 };
@@ -1880,6 +1888,15 @@ impl<'a> Walker<'a> {
                 })
             }
             Reading::ByHand { why, code, sql } => {
+                // A bare name typed by hand is a value too, asked before the step.
+                let marked = (!sql)
+                    .then(|| bare_name_placeholders(&code, &self.variables, &self.tied_names))
+                    .flatten();
+                let inputs = marked
+                    .as_deref()
+                    .map(|c| vars_in(c, Dialect::Shell).inputs)
+                    .unwrap_or_default();
+                let code = marked.unwrap_or(code);
                 let title = if title.is_empty() {
                     code_title(&code, CodeLang::Shell)
                 } else {
@@ -1896,7 +1913,7 @@ impl<'a> Walker<'a> {
                     line,
                     code: Some(code),
                     expected_output: None,
-                    inputs: Vec::new(),
+                    inputs,
                     sets: Vec::new(),
                     attrs: info.attrs,
                     dangerous,
