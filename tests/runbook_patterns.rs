@@ -2842,3 +2842,22 @@ fn names_the_runbook_ties_to_a_variable_are_that_variable() {
     let names: Vec<&str> = rb.vars.iter().map(|v| v.name.as_str()).collect();
     assert_eq!(names, ["project-id"]);
 }
+
+#[test]
+fn a_section_that_instructs_and_says_how_in_tabs_is_one_step_per_tab() {
+    let rb = load("121-instructions-said-in-tabs");
+    // The heading instructs; each tab says how in prose: the heading is that tab's step. The
+    // tab that says "N/A" has none.
+    let account = phase_steps(&rb, "Set up the payment account");
+    assert_eq!(account.len(), 1);
+    assert_eq!(account[0].kind, StepKind::Manual);
+    assert_eq!(account[0].title, "Set up the payment account");
+    assert_eq!(
+        account[0].choice.as_ref().map(|c| c.option.as_str()),
+        Some("Stripe")
+    );
+    assert!(account[0].detail.contains("[Europe]"));
+    // A heading that only describes, over tabs of facts: no step.
+    assert!(phase_steps(&rb, "What the store offers").is_empty());
+    assert_eq!(phase_steps(&rb, "Deploy").len(), 2);
+}

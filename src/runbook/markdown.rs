@@ -152,6 +152,9 @@ pub struct Walker<'a> {
     /// Every name the runbook sets or reads as a variable: a bare name in capitals among
     /// them is no value to ask for.
     variables: HashSet<String>,
+    /// Tabs of a choice whose body made no step: (phase, option, body). A section that only
+    /// says how to do what its heading instructs, tab by tab, is one manual step per tab.
+    quiet_tabs: Vec<(usize, Choice, Range<usize>)>,
     /// Bare names the runbook ties to one of its variables (`named_after`).
     tied_names: HashMap<String, String>,
     /// A block opened an interactive database shell (`mysql --host … -p`): the `sql` blocks
@@ -232,6 +235,7 @@ impl<'a> Walker<'a> {
             ahead: Vec::new(),
             variables: HashSet::new(),
             tied_names: HashMap::new(),
+            quiet_tabs: Vec::new(),
             db_session: None,
             session_opened: false,
             file_lead: None,
@@ -815,9 +819,19 @@ impl<'a> Walker<'a> {
         let outer = self.tab.take();
         self.tab_depth += 1;
         for (option, range) in tabs {
-            self.tab = Some(Choice { group, option });
+            let made = self.made;
+            self.tab = Some(Choice {
+                group,
+                option: option.clone(),
+            });
             self.last_text = prose.clone();
-            self.walk_blocks(&parse_blocks_at(self.src, range), lead);
+            self.walk_blocks(&parse_blocks_at(self.src, range.clone()), lead);
+            if self.made == made
+                && let Some(&phase) = self.open.last()
+            {
+                self.quiet_tabs
+                    .push((phase, Choice { group, option }, range));
+            }
         }
         self.tab_depth -= 1;
         self.tab = outer;
@@ -3274,6 +3288,26 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// The tabs of phase `i` that made no step and say something to do: (line, option,
+    /// text). A tab that only says there is nothing to do for it ("N/A") is none.
+    fn said_in_tabs(&self, i: usize) -> Vec<(usize, Choice, String)> {
+        /// What a tab says when its option has nothing to do here.
+        const NOTHING: &[&str] = &["n/a", "na", "none", "not applicable", "nothing to do", "-"];
+        self.quiet_tabs
+            .iter()
+            .filter(|(phase, _, _)| *phase == i)
+            .filter_map(|(_, choice, range)| {
+                let text = dedent(self.src.get(range.clone())?);
+                let text = text.trim();
+                let bare = text.trim_end_matches('.').to_ascii_lowercase();
+                (!text.is_empty() && !NOTHING.contains(&bare.as_str())).then(|| {
+                    let line = self.lines.line(range.start);
+                    (line, choice.clone(), text.to_string())
+                })
+            })
+            .collect()
+    }
+
     /// The Markdown of an item after its first line: nested bullets and notes.
     fn detail(&self, item: &Item) -> String {
         let raw = self.src.get(item.range.clone()).unwrap_or("");
@@ -3348,6 +3382,29 @@ impl<'a> Walker<'a> {
             } else {
                 None
             };
+            // "### Set up credentials" over tabs that only say how, each in prose: the heading
+            // is the step, one for each tab that says more than "N/A".
+            let said_in_tabs = if leaf && is_instruction(&phase.title) {
+                self.said_in_tabs(i)
+            } else {
+                Vec::new()
+            };
+            if !said_in_tabs.is_empty() {
+                let title = short_title(strip_numbering(&phase.title)).into_owned();
+                self.out.phases[i]
+                    .steps
+                    .extend(said_in_tabs.into_iter().map(|(line, choice, text)| {
+                        let mut step = Step::manual(title.clone(), line, text);
+                        step.choice = Some(choice);
+                        step
+                    }));
+                let mut up = Some(i);
+                while let Some(k) = up {
+                    has_steps[k] = true;
+                    up = self.out.phases[k].parent;
+                }
+                continue;
+            }
             if let Some((title, for_a_case)) = follow {
                 let mut step = Step::manual(
                     short_title(&title).into_owned(),
