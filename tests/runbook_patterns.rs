@@ -2861,3 +2861,18 @@ fn a_section_that_instructs_and_says_how_in_tabs_is_one_step_per_tab() {
     assert!(phase_steps(&rb, "What the store offers").is_empty());
     assert_eq!(phase_steps(&rb, "Deploy").len(), 2);
 }
+
+#[test]
+fn a_passive_instruction_that_opens_a_tab_is_that_options_first_step() {
+    let rb = load("122-passive-instruction-opens-a-tab");
+    let settings = phase_steps(&rb, "Write the settings");
+    assert_eq!(settings.len(), 2);
+    assert_eq!(settings[1].kind, StepKind::Manual);
+    assert_eq!(settings[1].title, "Create the settings file manually");
+    assert_eq!(
+        settings[1].choice.as_ref().map(|c| c.option.as_str()),
+        Some("BSD")
+    );
+    // Done "by the nightly job": no instruction to the captain.
+    assert_eq!(phase_steps(&rb, "Start it").len(), 1);
+}

@@ -577,12 +577,16 @@ impl<'a> Walker<'a> {
                     }
                     // "Once finished, the services depending on it can be restarted." after a
                     // block: an instruction in the passive, a step of its own.
-                    if self.made == made_here
-                        && !leads_into
+                    // One that opens a tab ("… these files need to be manually generated")
+                    // is that option's first step, whatever it leads into.
+                    let after_block = !leads_into
                         && i > 0
                         && matches!(blocks.get(i - 1), Some(Block::Code { .. }))
                         && self.open.last() == Some(&self.pending.0)
-                        && !self.pending.1.is_empty()
+                        && !self.pending.1.is_empty();
+                    let opens_tab = i == 0 && self.tab.is_some();
+                    if self.made == made_here
+                        && (after_block || opens_tab)
                         && let Some(title) = crate::runbook::passive::passive_instruction(text)
                     {
                         let line = self.lines.line(range.start);

@@ -27,6 +27,8 @@ const ACTS: &[(&str, &str)] = &[
     ("resumed", "Resume"),
     ("unpaused", "Unpause"),
     ("updated", "Update"),
+    ("generated", "Generate"),
+    ("created", "Create"),
 ];
 
 /// Subjects that point back at the sentence before: the title keeps the whole text.
@@ -43,16 +45,32 @@ pub fn passive_instruction(text: &str) -> Option<String> {
                 continue;
             };
             let after = &lower[at + modal.len()..];
-            let participle = after
+            let mut words = after
                 .split(|c: char| c.is_whitespace() || c == ',' || c == '.')
-                .next()
-                .unwrap_or("");
+                .filter(|w| !w.is_empty());
+            // "need to be manually generated": one adverb before the participle, kept after
+            // the subject in the title.
+            let mut participle = words.next().unwrap_or("");
+            let mut how = "";
+            if participle.ends_with("ly") {
+                how = participle;
+                participle = words.next().unwrap_or("");
+            }
             let Some((_, verb)) = ACTS.iter().find(|(p, _)| *p == participle) else {
                 continue;
             };
+            // "… can be created by the deploy job": done by something else, no instruction.
+            if words.next() == Some("by") {
+                continue;
+            }
             // The subject: after a leading clause ("Once finished, …").
             let head = &sentence[..at];
             let subject = head.rsplit_once(", ").map_or(head, |(_, s)| s).trim();
+            // "…, so the settings file needs to be …": the conjunction is no subject.
+            let subject = ["so ", "and ", "but ", "then "]
+                .iter()
+                .find_map(|c| subject.strip_prefix(c))
+                .unwrap_or(subject);
             let words = subject.split_whitespace().count();
             if words == 0 || subject.contains(['(', '`']) {
                 continue;
@@ -67,7 +85,10 @@ pub fn passive_instruction(text: &str) -> Option<String> {
                 }
                 _ => subject.to_string(),
             };
-            return Some(format!("{verb} {subject}"));
+            return Some(match how {
+                "" => format!("{verb} {subject}"),
+                how => format!("{verb} {subject} {how}"),
+            });
         }
     }
     None
