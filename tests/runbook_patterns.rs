@@ -2876,3 +2876,29 @@ fn a_passive_instruction_that_opens_a_tab_is_that_options_first_step() {
     // Done "by the nightly job": no instruction to the captain.
     assert_eq!(phase_steps(&rb, "Start it").len(), 1);
 }
+
+#[test]
+fn a_value_a_block_prints_then_uses_is_asked_once_printed() {
+    let rb = load("123-value-printed-then-used");
+    // "# list the change ids" over the command that prints them, then `<change-id>` used:
+    // two steps, the value asked after the first ran; "the changes": once for each.
+    let pick = phase_steps(&rb, "Pick the fixes");
+    assert_eq!(pick.len(), 2);
+    assert_eq!(pick[0].title, "List the change ids to bring over");
+    assert!(pick[0].inputs.is_empty());
+    assert_eq!(pick[1].inputs, ["change-id"]);
+    assert_eq!(pick[1].repeat.as_deref(), Some("each change"));
+    assert_eq!(pick[1].renew, ["change-id"]);
+    let bump = phase_steps(&rb, "Bump the version");
+    assert_eq!(bump.len(), 3);
+    assert_eq!(bump[1].title, "Show the bump's node id");
+    assert_eq!(bump[2].inputs, ["node-id"]);
+    // "the id from the first command" is one node: no repeat.
+    assert_eq!(bump[2].repeat, None);
+    // "This will bump it … only. You will also need to carry the bump over …": titled by what
+    // this block does, not by what the block before did.
+    assert_eq!(
+        bump[2].title,
+        "You will also need to carry the bump over to the default branch."
+    );
+}

@@ -41,7 +41,8 @@ use crate::runbook::prose::{
 use crate::runbook::shape::{
     DATABASE_SHELL, Shape, block_shape, gate_line, has_prompts, in_another_users_shell,
     is_command_line, is_console_request, labelled_shell_is_output, needs_a_person, never_ends,
-    prompt_host, prompt_split, remote_part, repeat_line, shows_an_edit, tunnel_line,
+    printed_then_used, prompt_host, prompt_split, remote_part, repeat_line, shows_an_edit,
+    tunnel_line,
 };
 use crate::runbook::source::LineIndex;
 use crate::runbook::title::{
@@ -864,10 +865,18 @@ impl<'a> Walker<'a> {
                 let repeat = shell.then(|| repeat_line(code)).flatten();
                 let remote = shell.then(|| remote_part(code)).flatten();
                 let gate = shell.then(|| gate_line(code)).flatten();
+                let printed = (shell
+                    && tunnel.is_none()
+                    && repeat.is_none()
+                    && remote.is_none()
+                    && gate.is_none())
+                .then(|| printed_then_used(code))
+                .flatten();
                 let Some(at) = tunnel
                     .or(repeat.as_ref().map(|(at, _)| *at))
                     .or(remote)
                     .or(gate.as_ref().map(|(at, _)| *at))
+                    .or(printed.as_ref().map(|p| p.at))
                 else {
                     i += 1;
                     continue;
@@ -898,7 +907,15 @@ impl<'a> Walker<'a> {
                 }
                 let mut then = step.clone();
                 let mut check = None;
-                if tunnel.is_none() && repeat.is_none() && remote.is_none() {
+                if let Some(printed) = printed {
+                    // "# get the last commit id" over `git log …`, then `<commit-id>` used:
+                    // the value is asked once the part that prints it ran.
+                    phase.steps[i].title = capitalized(&printed.title);
+                    if let Some((each, name)) = printed.each {
+                        then.repeat = Some(each);
+                        then.renew = vec![name];
+                    }
+                } else if tunnel.is_none() && repeat.is_none() && remote.is_none() {
                     // The author's gate: the captain checks what the first line printed.
                     let words = gate.map(|(_, w)| w).unwrap_or_default();
                     let mut gate_step = Step::manual(words, step.line, String::new());

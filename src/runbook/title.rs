@@ -180,11 +180,52 @@ pub(crate) fn sentence_for_title(text: &str) -> &str {
                 .iter()
                 .skip(1)
                 .find(|s| points_at_a_command(s))
+                .or_else(|| {
+                    // "This will update it for the release branch only. You will also need to
+                    // pull this change into main …": what the block before did, then what
+                    // this one does.
+                    sentences
+                        .iter()
+                        .skip(1)
+                        .find(|s| asks_the_reader(s))
+                        .filter(|_| says_what_happened(first))
+                })
                 .unwrap_or(first),
             Some(first) => first,
             None => text,
         },
     }
+}
+
+/// "You will also need to …", "You must …": a sentence that tells the reader to act.
+fn asks_the_reader(sentence: &str) -> bool {
+    let lower = sentence.trim_start().to_ascii_lowercase();
+    [
+        "you will also need to ",
+        "you will need to ",
+        "you also need to ",
+        "you need to ",
+        "you must ",
+        "you should also ",
+        "you should ",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
+}
+
+/// "This will update …", "This updates …", "That created …": a sentence about what the block
+/// before did.
+fn says_what_happened(sentence: &str) -> bool {
+    let lower = sentence.trim_start().to_ascii_lowercase();
+    [
+        "this will ",
+        "that will ",
+        "this updates ",
+        "this changes ",
+        "this creates ",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
 }
 
 /// "Don't close the prompt", "Never run this twice": a warning, not what a block does.
