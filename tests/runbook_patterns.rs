@@ -2902,3 +2902,25 @@ fn a_value_a_block_prints_then_uses_is_asked_once_printed() {
         "You will also need to carry the bump over to the default branch."
     );
 }
+
+#[test]
+fn one_command_labelled_for_each_operating_system_is_a_case_each() {
+    let rb = load("124-one-command-per-system");
+    // A machine runs one system: one choice, whatever the lead-in says.
+    let fetch = phase_steps(&rb, "Fetch the build");
+    assert_eq!(fetch.len(), 2);
+    let options: Vec<Option<&str>> = fetch
+        .iter()
+        .map(|s| s.choice.as_ref().map(|c| c.option.as_str()))
+        .collect();
+    assert_eq!(options, [Some("linux/arm64"), Some("windows/arm64")]);
+    // Inside an option of another choice (a step has one): each may be passed.
+    let tools = phase_steps(&rb, "Fetch the tools");
+    assert_eq!(tools.len(), 4);
+    assert!(!tools[1].optional);
+    assert!(tools[2].optional && tools[3].optional);
+    assert_eq!(
+        tools[2].choice.as_ref().map(|c| c.option.as_str()),
+        Some("Nightly")
+    );
+}

@@ -1414,9 +1414,7 @@ impl<'a> Walker<'a> {
         for phase in &mut self.out.phases {
             // Only where the heading or its lead-in offers one of several cases ("How to wait
             // for a particular condition"): elsewhere labelled blocks are a sequence.
-            if !offers_a_choice(&phase.title) && !offers_a_choice(&phase.description) {
-                continue;
-            }
+            let offered = offers_a_choice(&phase.title) || offers_a_choice(&phase.description);
             let mut group: Option<usize> = None;
             for i in 1..phase.steps.len() {
                 let (a, b) = (&phase.steps[i - 1], &phase.steps[i]);
@@ -1425,12 +1423,23 @@ impl<'a> Walker<'a> {
                     .as_deref()
                     .zip(b.code.as_deref())
                     .is_some_and(|(x, y)| {
-                        names_a_case(&a.title, x)
+                        offered
+                            && names_a_case(&a.title, x)
                             && names_a_case(&b.title, y)
                             && option_values_apart(x, y).is_some_and(|(u, v)| {
                                 label_names_value(&a.title, u) && label_names_value(&b.title, v)
                             })
+                            || for_other_systems(&a.title, x, &b.title, y)
                     });
+                let outer = phase.steps[i - 1].choice.is_some() || phase.steps[i].choice.is_some();
+                if variants && outer && group.is_none() {
+                    // Cases inside an option of another choice (a step has one choice): each
+                    // case may be passed, so the captain runs only the one for his case.
+                    for step in &mut phase.steps[i - 1..=i] {
+                        step.optional = true;
+                    }
+                    continue;
+                }
                 join_cases(&mut phase.steps, i, variants, &mut group, &mut self.choices);
             }
         }
@@ -3741,6 +3750,41 @@ fn item_instructs(item: &Item) -> bool {
 /// Joins two neighbouring shell steps that are cases of one command (`cases`) into one
 /// choice, the group of the pair before when the run goes on, each step its own option.
 /// Returns whether they were joined; a pair that is not ends the run.
+/// "linux/amd64:" over `wget …-linux-amd64.tar.gz`, "darwin/amd64:" over the same with
+/// `darwin`: labels that each name another operating system, over one command written for
+/// each, are cases (a machine runs one system), whatever the lead-in says.
+fn for_other_systems(a_title: &str, a_code: &str, b_title: &str, b_code: &str) -> bool {
+    /// Operating systems a download or a command is written for.
+    const SYSTEMS: &[&str] = &["linux", "darwin", "macos", "windows", "freebsd"];
+    let system = |title: &str| {
+        let lower = title.to_ascii_lowercase();
+        let head = lower
+            .split([',', ':', '('])
+            .next()
+            .unwrap_or("")
+            .to_string();
+        let found: Vec<&str> = SYSTEMS
+            .iter()
+            .copied()
+            .filter(|s| {
+                head.split(|c: char| !c.is_ascii_alphanumeric())
+                    .any(|w| w == *s)
+            })
+            .collect();
+        match found[..] {
+            [one] => Some(one),
+            _ => None,
+        }
+    };
+    let (Some(u), Some(v)) = (system(a_title), system(b_title)) else {
+        return false;
+    };
+    u != v
+        && a_code.contains(u)
+        && b_code.contains(v)
+        && a_code.replace(u, "") == b_code.replace(v, "")
+}
+
 fn join_cases(
     steps: &mut [Step],
     i: usize,
