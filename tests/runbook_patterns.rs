@@ -2924,3 +2924,16 @@ fn one_command_labelled_for_each_operating_system_is_a_case_each() {
         Some("Nightly")
     );
 }
+
+#[test]
+fn a_notation_only_given_to_the_previous_release_is_that_version() {
+    let rb = load("125-previous-release-notation");
+    // `LAST_TAG=vMAJOR.MINOR.PATCH`: the release before, not the one cut.
+    let log = phase_steps(&rb, "Changelog");
+    assert_eq!(
+        log[0].code.as_deref(),
+        Some("export LAST_TAG=v<PREVIOUS_VERSION>\nchangelog --from \"$LAST_TAG\" --to HEAD\n")
+    );
+    // The version cut is still the version.
+    assert_eq!(phase_steps(&rb, "Tag")[0].inputs, ["VERSION"]);
+}
