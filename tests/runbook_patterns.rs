@@ -2937,3 +2937,25 @@ fn a_notation_only_given_to_the_previous_release_is_that_version() {
     // The version cut is still the version.
     assert_eq!(phase_steps(&rb, "Tag")[0].inputs, ["VERSION"]);
 }
+
+#[test]
+fn a_sentence_that_asks_the_reader_to_act_between_steps_is_a_step() {
+    let rb = load("126-sentences-that-ask-the-reader");
+    let titles: Vec<String> = phase_steps(&rb, "Build")
+        .iter()
+        .map(|s| s.title.clone())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "make docs",
+            // "You should see …" is what the step shows, no act.
+            "You should also proofread the changelog page before it goes out",
+            "Then publish",
+            // The instruction after a first sentence that is none.
+            "Ask a colleague for a quick look",
+            // "Please note …" is a remark, whatever follows.
+            "Finally",
+        ]
+    );
+}

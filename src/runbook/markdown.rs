@@ -2484,6 +2484,19 @@ impl<'a> Walker<'a> {
             self.push_step(Step::manual(title, line, text.to_string()));
             return true;
         }
+        // "You should also double check the URLs …", "It is now worth getting a review. Send a
+        // request out to #dev.": a sentence that tells the reader to act.
+        let asked = (!remark && !is_instruction(text))
+            .then(|| crate::runbook::title::asked_of_the_reader(text))
+            .flatten();
+        if let Some(asked) = asked
+            && has_steps
+        {
+            let line = self.lines.line(range.start);
+            let title = short_title(asked.trim_end_matches('.')).into_owned();
+            self.push_step(Step::manual(title, line, text.to_string()));
+            return true;
+        }
         if remark || states_a_fact(text) || !is_instruction(text) {
             return false;
         }

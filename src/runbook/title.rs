@@ -200,17 +200,51 @@ pub(crate) fn sentence_for_title(text: &str) -> &str {
 /// "You will also need to …", "You must …": a sentence that tells the reader to act.
 fn asks_the_reader(sentence: &str) -> bool {
     let lower = sentence.trim_start().to_ascii_lowercase();
+    ASKS.iter().any(|p| lower.starts_with(p)) && !perceives(&lower)
+}
+
+/// How a sentence tells the reader to act.
+const ASKS: &[&str] = &[
+    "you will also need to ",
+    "you will need to ",
+    "you also need to ",
+    "you need to ",
+    "you must ",
+    "you should also ",
+    "you should ",
+];
+
+/// "You should see …", "you should now be able to …": what the reader will find, no act.
+fn perceives(lower: &str) -> bool {
     [
-        "you will also need to ",
-        "you will need to ",
-        "you also need to ",
-        "you need to ",
-        "you must ",
-        "you should also ",
-        "you should ",
+        "see", "get", "be", "notice", "receive", "now", "have", "find",
     ]
     .iter()
-    .any(|p| lower.starts_with(p))
+    .any(|v| ASKS.iter().any(|p| lower.contains(&format!("{p}{v} "))))
+}
+
+/// The first sentence of `text` that tells the reader to act, after a leading clause too
+/// ("Once you have a signing key you need to add it to the KEYS file"), or that is an
+/// instruction after a first sentence that is none ("It is now worth … . Send a request out
+/// to #dev for review."). `None` when `text` says nothing of the kind.
+pub(crate) fn asked_of_the_reader(text: &str) -> Option<&str> {
+    let all = sentences(text.trim());
+    all.iter().enumerate().find_map(|(k, s)| {
+        let lower = s.to_ascii_lowercase();
+        let asks = ASKS.iter().any(|p| {
+            lower.starts_with(p)
+                || lower.contains(&format!(" {p}"))
+                || lower.contains(&format!(", {p}"))
+        }) && !perceives(&lower);
+        // (Not a remark: "Please note that …", "See …".)
+        let plain = lower.strip_prefix("please ").unwrap_or(&lower);
+        let told = k > 0
+            && crate::runbook::prose::is_instruction(s)
+            && !["see ", "note ", "keep in mind", "remember "]
+                .iter()
+                .any(|r| plain.starts_with(r));
+        (asks || told).then_some(*s)
+    })
 }
 
 /// "This will update …", "This updates …", "That created …": a sentence about what the block
