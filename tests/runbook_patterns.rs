@@ -2959,3 +2959,18 @@ fn a_sentence_that_asks_the_reader_to_act_between_steps_is_a_step() {
         ]
     );
 }
+
+#[test]
+fn what_prose_tells_the_reader_to_do_is_a_step() {
+    let rb = load("127-told-in-prose");
+    // A heading that instructs over prose that says "you need to …": the heading is a step.
+    let setup = phase_steps(&rb, "Set Up the Build Machine");
+    assert_eq!(
+        kinds_titles(&setup),
+        [(StepKind::Manual, "Set Up the Build Machine".into())]
+    );
+    // A passive instruction between steps, its aside left out of the title.
+    let build = phase_steps(&rb, "Build");
+    assert_eq!(build.len(), 2);
+    assert_eq!(build[1].title, "Upload all of the installers");
+}

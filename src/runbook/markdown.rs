@@ -2489,6 +2489,17 @@ impl<'a> Walker<'a> {
         let asked = (!remark && !is_instruction(text))
             .then(|| crate::runbook::title::asked_of_the_reader(text))
             .flatten();
+        // "All of the signature files need to be uploaded to the release.": said in the passive.
+        if asked.is_none()
+            && has_steps
+            && !remark
+            && !is_instruction(text)
+            && let Some(title) = crate::runbook::passive::passive_instruction(text)
+        {
+            let line = self.lines.line(range.start);
+            self.push_step(Step::manual(title, line, text.to_string()));
+            return true;
+        }
         if let Some(asked) = asked
             && has_steps
         {
@@ -3409,7 +3420,7 @@ impl<'a> Walker<'a> {
             let delegated = leaf
                 && is_instruction(&phase.title)
                 && phase.description.split("\n\n").skip(1).any(|p| {
-                    is_instruction(p)
+                    (is_instruction(p) || crate::runbook::title::tells_the_reader(p))
                         && !REMARKS.contains(&first_word(p).as_str())
                         && !p
                             .trim_start()

@@ -29,6 +29,7 @@ const ACTS: &[(&str, &str)] = &[
     ("updated", "Update"),
     ("generated", "Generate"),
     ("created", "Create"),
+    ("uploaded", "Upload"),
 ];
 
 /// Subjects that point back at the sentence before: the title keeps the whole text.
@@ -66,6 +67,11 @@ pub fn passive_instruction(text: &str) -> Option<String> {
             // The subject: after a leading clause ("Once finished, …").
             let head = &sentence[..at];
             let subject = head.rsplit_once(", ").map_or(head, |(_, s)| s).trim();
+            // "All of the signature files (`*.asc`)": the aside is no part of the subject.
+            let subject = match subject.split_once(" (") {
+                Some((said, aside)) if aside.ends_with(')') => said.trim(),
+                _ => subject,
+            };
             // "…, so the settings file needs to be …": the conjunction is no subject.
             let subject = ["so ", "and ", "but ", "then "]
                 .iter()
@@ -80,8 +86,12 @@ pub fn passive_instruction(text: &str) -> Option<String> {
             }
             // "the services …" keeps its case after the verb; "The services" does not.
             let subject = match subject.split_once(' ') {
-                Some((first, rest)) if first.eq_ignore_ascii_case("the") => {
-                    format!("the {rest}")
+                Some((first, rest))
+                    if ["the", "all", "each", "every", "any", "both"]
+                        .iter()
+                        .any(|d| first.eq_ignore_ascii_case(d)) =>
+                {
+                    format!("{} {rest}", first.to_ascii_lowercase())
                 }
                 _ => subject.to_string(),
             };

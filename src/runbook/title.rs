@@ -223,6 +223,17 @@ fn perceives(lower: &str) -> bool {
     .any(|v| ASKS.iter().any(|p| lower.contains(&format!("{p}{v} "))))
 }
 
+/// Whether a sentence of `text` tells the reader to act in so many words ("Once you have a
+/// key you need to add it to the KEYS file").
+pub(crate) fn tells_the_reader(text: &str) -> bool {
+    sentences(text.trim()).iter().any(|s| {
+        let lower = s.to_ascii_lowercase();
+        ASKS.iter()
+            .any(|p| lower.starts_with(p) || lower.contains(&format!(" {p}")))
+            && !perceives(&lower)
+    })
+}
+
 /// The first sentence of `text` that tells the reader to act, after a leading clause too
 /// ("Once you have a signing key you need to add it to the KEYS file"), or that is an
 /// instruction after a first sentence that is none ("It is now worth … . Send a request out
