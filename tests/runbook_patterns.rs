@@ -2974,3 +2974,27 @@ fn what_prose_tells_the_reader_to_do_is_a_step() {
     assert_eq!(build.len(), 2);
     assert_eq!(build[1].title, "Upload all of the installers");
 }
+
+#[test]
+fn a_value_set_again_with_the_next_number_is_a_count_and_repeating_is_a_step() {
+    let rb = load("128-candidates-counted");
+    let later = phase_steps(&rb, "Later betas");
+    // `beta.2` after `beta.1` for the same variable: the count, asked anew each time.
+    assert_eq!(
+        later[0].code.as_deref(),
+        Some("export BUILD_TAG=\"$APP_VERSION-beta.<beta-number>\"\ngit tag \"$BUILD_TAG\"\n")
+    );
+    assert_eq!(later[0].renew, ["beta-number"]);
+    // The first one is the runbook's own value.
+    let vars = phase_steps(&rb, "Variables");
+    assert_eq!(
+        vars[0].code.as_deref(),
+        Some("export BUILD_TAG=\"$APP_VERSION-beta.1\"\n")
+    );
+    // "repeat this process until …": going round again is a step.
+    let last = later.last().map(|s| s.title.as_str());
+    assert_eq!(
+        last,
+        Some("Repeat this process until the testers are happy")
+    );
+}

@@ -369,6 +369,7 @@ impl<'a> Walker<'a> {
         crate::runbook::example_addresses::ask_for_example_addresses(&mut self.out.phases);
         crate::runbook::some_example::ask_for_some_examples(&mut self.out.phases);
         crate::runbook::values::split_by_flag(&mut self.out.phases);
+        crate::runbook::values::count_reassigned(&mut self.out.phases);
         crate::runbook::values::mark_renewed(&mut self.out.phases);
         crate::runbook::title::retitle_by_code(&mut self.out.phases, &by_code);
         crate::runbook::reentered::guard_reentered(&mut self.out.phases);
@@ -2489,6 +2490,18 @@ impl<'a> Walker<'a> {
         let asked = (!remark && !is_instruction(text))
             .then(|| crate::runbook::title::asked_of_the_reader(text))
             .flatten();
+        // "From here on just repeat this process, … until you're happy with it": going back
+        // over the steps before is a step of the run too.
+        if asked.is_none()
+            && has_steps
+            && !remark
+            && let Some(again) = crate::runbook::title::repeat_of_the_process(text)
+        {
+            let line = self.lines.line(range.start);
+            let title = short_title(&capitalized(again)).into_owned();
+            self.push_step(Step::manual(title, line, text.to_string()));
+            return true;
+        }
         // "All of the signature files need to be uploaded to the release.": said in the passive.
         if asked.is_none()
             && has_steps

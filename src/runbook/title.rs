@@ -223,6 +223,26 @@ fn perceives(lower: &str) -> bool {
     .any(|v| ASKS.iter().any(|p| lower.contains(&format!("{p}{v} "))))
 }
 
+/// "From here on just repeat this process, continuously testing until …": the part of a
+/// sentence of `text` that says to do the steps before again, from "repeat" on.
+pub(crate) fn repeat_of_the_process(text: &str) -> Option<&str> {
+    /// What the steps before are called when the prose says to do them again.
+    const AGAIN: &[&str] = &[
+        "repeat this process",
+        "repeat the process",
+        "repeat these steps",
+        "repeat the steps above",
+        "repeat the above steps",
+    ];
+    sentences(text.trim()).into_iter().find_map(|s| {
+        let lower = s.to_ascii_lowercase();
+        AGAIN
+            .iter()
+            .find_map(|a| lower.find(a))
+            .map(|at| s[at..].trim_end_matches('.'))
+    })
+}
+
 /// Whether a sentence of `text` tells the reader to act in so many words ("Once you have a
 /// key you need to add it to the KEYS file").
 pub(crate) fn tells_the_reader(text: &str) -> bool {
