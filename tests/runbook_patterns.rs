@@ -2998,3 +2998,12 @@ fn a_value_set_again_with_the_next_number_is_a_count_and_repeating_is_a_step() {
         Some("Repeat this process until the testers are happy")
     );
 }
+
+#[test]
+fn a_list_of_what_something_includes_is_no_procedure() {
+    let rb = load("129-list-of-contents");
+    // "… sets up what the hubs need, including:": contents, whatever their words.
+    let apply = phase_steps(&rb, "Apply the storage module");
+    assert_eq!(apply.len(), 2);
+    assert!(apply.iter().all(|s| s.kind == StepKind::Shell));
+}

@@ -2768,6 +2768,7 @@ impl<'a> Walker<'a> {
                 // A "Background" whose items instruct or run commands is a procedure.
                 && !items.iter().any(|i| item_instructs(i) || item_has_inline_command(i))
             || top && lead.is_some_and(|l| introduces_explanation(l) && !l.contains("follow"))
+            || top && lead.is_some_and(crate::runbook::prose::lists_contents)
             // ("Additional information:" over numbered steps, or over commands, leads steps.)
             || top
                 && !ordered
