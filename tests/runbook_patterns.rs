@@ -2973,6 +2973,12 @@ fn what_prose_tells_the_reader_to_do_is_a_step() {
     let build = phase_steps(&rb, "Build");
     assert_eq!(build.len(), 2);
     assert_eq!(build[1].title, "Upload all of the installers");
+    // The answers, by case, to what a command asks are that step's, typed with it.
+    let configure = phase_steps(&rb, "Configure the app");
+    assert_eq!(configure.len(), 2);
+    assert_eq!(configure[0].kind, StepKind::Manual);
+    assert!(configure[0].detail.contains("type in `dark`"));
+    assert!(configure[0].detail.contains("Otherwise, just hit ENTER"));
 }
 
 #[test]

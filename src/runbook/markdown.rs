@@ -156,6 +156,8 @@ pub struct Walker<'a> {
     /// Tabs of a choice whose body made no step: (phase, option, body). A section that only
     /// says how to do what its heading instructs, tab by tab, is one manual step per tab.
     quiet_tabs: Vec<(usize, Choice, Range<usize>)>,
+    /// Where the list of answers to a question the step before asks starts: in that step.
+    answers_at: Option<usize>,
     /// Bare names the runbook ties to one of its variables (`named_after`).
     tied_names: HashMap<String, String>,
     /// A block opened an interactive database shell (`mysql --host … -p`): the `sql` blocks
@@ -236,6 +238,7 @@ impl<'a> Walker<'a> {
             ahead: Vec::new(),
             variables: HashSet::new(),
             tied_names: HashMap::new(),
+            answers_at: None,
             quiet_tabs: Vec::new(),
             db_session: None,
             session_opened: false,
@@ -447,6 +450,29 @@ impl<'a> Walker<'a> {
                             step.detail = "Do this in your own terminal: the runbook says it asks \
                                            for an answer on the terminal."
                                 .to_string();
+                            // "- If you already know …, type in `daskhub` …" / "- Otherwise, just
+                            // hit ENTER …": the answers, by case, are this step's to give.
+                            if let Some(Block::List { items, .. }) = blocks.get(i + 1)
+                                && let (Some(first), Some(last)) = (items.first(), items.last())
+                                && items.len() > 1
+                                && items.iter().all(|item| {
+                                    let said = self
+                                        .src
+                                        .get(item.range.clone())
+                                        .unwrap_or("")
+                                        .trim_start_matches(['-', '*', '+', ' ']);
+                                    ["If ", "Otherwise", "Else"]
+                                        .iter()
+                                        .any(|c| said.starts_with(c))
+                                })
+                            {
+                                let answers = self
+                                    .src
+                                    .get(first.range.start..last.range.end)
+                                    .unwrap_or("");
+                                step.detail = format!("{}\n\n{}", step.detail, answers.trim_end());
+                                self.answers_at = Some(first.range.start);
+                            }
                         }
                     }
                     let or = offers_an_alternative(text);
@@ -714,6 +740,14 @@ impl<'a> Walker<'a> {
                     if lead.is_some() {
                         self.lead_in = None;
                     }
+                }
+                // The answers to the question the step before asks: in its detail already.
+                Block::List { items, .. }
+                    if items
+                        .first()
+                        .is_some_and(|f| self.answers_at == Some(f.range.start)) =>
+                {
+                    self.answers_at = None;
                 }
                 Block::List {
                     ordered,
