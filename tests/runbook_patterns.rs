@@ -3247,3 +3247,205 @@ fn the_looks_of_a_section_that_sends_to_a_guide_are_optional_steps() {
         ]
     );
 }
+
+// Session 14 (fid14-c).
+
+#[test]
+fn names_the_runbook_ties_to_a_variable_are_that_variable() {
+    let rb = load("120-names-tied-to-a-variable");
+    // "give it the same name as the `.cfg` file": the one variable `.cfg` files are named
+    // after, here and wherever the runbook writes that bare name again.
+    let register = phase_steps(&rb, "Register the site");
+    assert_eq!(
+        register[0].code.as_deref(),
+        Some("registry add $PROJECT_ID\n")
+    );
+    let show = phase_steps(&rb, "Check the entry");
+    assert_eq!(show[0].code.as_deref(), Some("registry show $PROJECT_ID\n"));
+    // `conf/PROJECT.cfg` where every `.cfg` file is `$PROJECT_ID.cfg`: that value, in a shell
+    // step and in one typed by hand (shown with the value the export asked for).
+    let publish = phase_steps(&rb, "Publish");
+    assert_eq!(
+        publish[0].code.as_deref(),
+        Some("sitectl publish --config conf/$PROJECT_ID.cfg\n")
+    );
+    assert_eq!(publish[1].kind, StepKind::Manual);
+    assert_eq!(
+        publish[1].code.as_deref(),
+        Some("terraform apply -var-file=conf/<project-id>.cfg\n")
+    );
+    assert_eq!(publish[1].inputs, ["project-id"]);
+    let names: Vec<&str> = rb.vars.iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(names, ["project-id"]);
+}
+
+#[test]
+fn a_section_that_instructs_and_says_how_in_tabs_is_one_step_per_tab() {
+    let rb = load("121-instructions-said-in-tabs");
+    // The heading instructs; each tab says how in prose: the heading is that tab's step. The
+    // tab that says "N/A" has none.
+    let account = phase_steps(&rb, "Set up the payment account");
+    assert_eq!(account.len(), 1);
+    assert_eq!(account[0].kind, StepKind::Manual);
+    assert_eq!(account[0].title, "Set up the payment account");
+    assert_eq!(
+        account[0].choice.as_ref().map(|c| c.option.as_str()),
+        Some("Stripe")
+    );
+    assert!(account[0].detail.contains("[Europe]"));
+    // A heading that only describes, over tabs of facts: no step.
+    assert!(phase_steps(&rb, "What the store offers").is_empty());
+    assert_eq!(phase_steps(&rb, "Deploy").len(), 2);
+}
+
+#[test]
+fn a_passive_instruction_that_opens_a_tab_is_that_options_first_step() {
+    let rb = load("122-passive-instruction-opens-a-tab");
+    let settings = phase_steps(&rb, "Write the settings");
+    assert_eq!(settings.len(), 2);
+    assert_eq!(settings[1].kind, StepKind::Manual);
+    assert_eq!(settings[1].title, "Create the settings file manually");
+    assert_eq!(
+        settings[1].choice.as_ref().map(|c| c.option.as_str()),
+        Some("BSD")
+    );
+    // Done "by the nightly job": no instruction to the captain.
+    assert_eq!(phase_steps(&rb, "Start it").len(), 1);
+}
+
+#[test]
+fn a_value_a_block_prints_then_uses_is_asked_once_printed() {
+    let rb = load("123-value-printed-then-used");
+    // "# list the change ids" over the command that prints them, then `<change-id>` used:
+    // two steps, the value asked after the first ran; "the changes": once for each.
+    let pick = phase_steps(&rb, "Pick the fixes");
+    assert_eq!(pick.len(), 2);
+    assert_eq!(pick[0].title, "List the change ids to bring over");
+    assert!(pick[0].inputs.is_empty());
+    assert_eq!(pick[1].inputs, ["change-id"]);
+    assert_eq!(pick[1].repeat.as_deref(), Some("each change"));
+    assert_eq!(pick[1].renew, ["change-id"]);
+    let bump = phase_steps(&rb, "Bump the version");
+    assert_eq!(bump.len(), 3);
+    assert_eq!(bump[1].title, "Show the bump's node id");
+    assert_eq!(bump[2].inputs, ["node-id"]);
+    // "the id from the first command" is one node: no repeat.
+    assert_eq!(bump[2].repeat, None);
+    // "This will bump it … only. You will also need to carry the bump over …": titled by what
+    // this block does, not by what the block before did.
+    assert_eq!(
+        bump[2].title,
+        "You will also need to carry the bump over to the default branch."
+    );
+}
+
+#[test]
+fn one_command_labelled_for_each_operating_system_is_a_case_each() {
+    let rb = load("124-one-command-per-system");
+    // A machine runs one system: one choice, whatever the lead-in says.
+    let fetch = phase_steps(&rb, "Fetch the build");
+    assert_eq!(fetch.len(), 2);
+    let options: Vec<Option<&str>> = fetch
+        .iter()
+        .map(|s| s.choice.as_ref().map(|c| c.option.as_str()))
+        .collect();
+    assert_eq!(options, [Some("linux/arm64"), Some("windows/arm64")]);
+    // Inside an option of another choice (a step has one): each may be passed.
+    let tools = phase_steps(&rb, "Fetch the tools");
+    assert_eq!(tools.len(), 4);
+    assert!(!tools[1].optional);
+    assert!(tools[2].optional && tools[3].optional);
+    assert_eq!(
+        tools[2].choice.as_ref().map(|c| c.option.as_str()),
+        Some("Nightly")
+    );
+}
+
+#[test]
+fn a_notation_only_given_to_the_previous_release_is_that_version() {
+    let rb = load("125-previous-release-notation");
+    // `LAST_TAG=vMAJOR.MINOR.PATCH`: the release before, not the one cut.
+    let log = phase_steps(&rb, "Changelog");
+    assert_eq!(
+        log[0].code.as_deref(),
+        Some("export LAST_TAG=v<PREVIOUS_VERSION>\nchangelog --from \"$LAST_TAG\" --to HEAD\n")
+    );
+    // The version cut is still the version.
+    assert_eq!(phase_steps(&rb, "Tag")[0].inputs, ["VERSION"]);
+}
+
+#[test]
+fn a_sentence_that_asks_the_reader_to_act_between_steps_is_a_step() {
+    let rb = load("126-sentences-that-ask-the-reader");
+    let titles: Vec<String> = phase_steps(&rb, "Build")
+        .iter()
+        .map(|s| s.title.clone())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "make docs",
+            // "You should see …" is what the step shows, no act.
+            "You should also proofread the changelog page before it goes out",
+            "Then publish",
+            // The instruction after a first sentence that is none.
+            "Ask a colleague for a quick look",
+            // "Please note …" is a remark, whatever follows.
+            "Finally",
+        ]
+    );
+}
+
+#[test]
+fn what_prose_tells_the_reader_to_do_is_a_step() {
+    let rb = load("127-told-in-prose");
+    // A heading that instructs over prose that says "you need to …": the heading is a step.
+    let setup = phase_steps(&rb, "Set Up the Build Machine");
+    assert_eq!(
+        kinds_titles(&setup),
+        [(StepKind::Manual, "Set Up the Build Machine".into())]
+    );
+    // A passive instruction between steps, its aside left out of the title.
+    let build = phase_steps(&rb, "Build");
+    assert_eq!(build.len(), 2);
+    assert_eq!(build[1].title, "Upload all of the installers");
+    // The answers, by case, to what a command asks are that step's, typed with it.
+    let configure = phase_steps(&rb, "Configure the app");
+    assert_eq!(configure.len(), 2);
+    assert_eq!(configure[0].kind, StepKind::Manual);
+    assert!(configure[0].detail.contains("type in `dark`"));
+    assert!(configure[0].detail.contains("Otherwise, just hit ENTER"));
+}
+
+#[test]
+fn a_value_set_again_with_the_next_number_is_a_count_and_repeating_is_a_step() {
+    let rb = load("128-candidates-counted");
+    let later = phase_steps(&rb, "Later betas");
+    // `beta.2` after `beta.1` for the same variable: the count, asked anew each time.
+    assert_eq!(
+        later[0].code.as_deref(),
+        Some("export BUILD_TAG=\"$APP_VERSION-beta.<beta-number>\"\ngit tag \"$BUILD_TAG\"\n")
+    );
+    assert_eq!(later[0].renew, ["beta-number"]);
+    // The first one is the runbook's own value.
+    let vars = phase_steps(&rb, "Variables");
+    assert_eq!(
+        vars[0].code.as_deref(),
+        Some("export BUILD_TAG=\"$APP_VERSION-beta.1\"\n")
+    );
+    // "repeat this process until …": going round again is a step.
+    let last = later.last().map(|s| s.title.as_str());
+    assert_eq!(
+        last,
+        Some("Repeat this process until the testers are happy")
+    );
+}
+
+#[test]
+fn a_list_of_what_something_includes_is_no_procedure() {
+    let rb = load("129-list-of-contents");
+    // "… sets up what the hubs need, including:": contents, whatever their words.
+    let apply = phase_steps(&rb, "Apply the storage module");
+    assert_eq!(apply.len(), 2);
+    assert!(apply.iter().all(|s| s.kind == StepKind::Shell));
+}

@@ -431,9 +431,14 @@ pub fn variable_names(text: &str) -> HashSet<String> {
 /// `OVERRIDE_BRANCH=BRANCH_NAME make`. A name counts when it ends in a word that names a value
 /// (`_NAME`, `_ID`, `_URL`, `_TAG`, …), stands as a whole argument or after `=`, and the
 /// runbook never sets or reads it as a variable (`variables`, from [`variable_names`]). Not the
-/// name an `export`, `unset`, `grep` or `gh secret set` takes, nor one in a comment. `None` when
-/// nothing changes.
-pub fn bare_name_placeholders(code: &str, variables: &HashSet<String>) -> Option<String> {
+/// name an `export`, `unset`, `grep` or `gh secret set` takes, nor one in a comment. A name
+/// the runbook ties to one of its variables (`named`, from `named_after`: keyed by the name, or
+/// by `WORD.ext` for a file's name) is that variable, `$VAR`. `None` when nothing changes.
+pub fn bare_name_placeholders(
+    code: &str,
+    variables: &HashSet<String>,
+    named: &std::collections::HashMap<String, String>,
+) -> Option<String> {
     const VALUE_WORDS: &[&str] = &[
         "NAME",
         "ID",
@@ -526,7 +531,19 @@ pub fn bare_name_placeholders(code: &str, variables: &HashSet<String>) -> Option
             let whole = whole && !in_path || file_stem;
             if whole && (is_name(word) || file_stem) && !variables.contains(word) && !a_name {
                 out.push_str(&line[copied..at]);
-                out.push_str(&format!("<{word}>"));
+                let key = if file_stem {
+                    let ext = line[end + 1..]
+                        .split(|c: char| !c.is_ascii_alphanumeric())
+                        .next()
+                        .unwrap_or("");
+                    format!("{word}.{ext}")
+                } else {
+                    word.to_string()
+                };
+                match named.get(&key) {
+                    Some(var) => out.push_str(&format!("${var}")),
+                    None => out.push_str(&format!("<{word}>")),
+                }
                 copied = end;
                 changed = true;
             }
@@ -1006,19 +1023,29 @@ mod tests {
     fn bare_names_in_capitals_that_stand_for_a_value_are_placeholders() {
         let src = variable_names("export CLUSTER_NAME=x\n");
         let src = &src;
+        let none = std::collections::HashMap::new();
         assert_eq!(
-            bare_name_placeholders("terraform workspace new WORKSPACE_NAME\n", src).as_deref(),
+            bare_name_placeholders("terraform workspace new WORKSPACE_NAME\n", src, &none)
+                .as_deref(),
             Some("terraform workspace new <WORKSPACE_NAME>\n")
         );
         assert_eq!(
-            bare_name_placeholders("bash -c 'OVERRIDE_BRANCH=BRANCH_NAME promote'\n", src)
-                .as_deref(),
+            bare_name_placeholders(
+                "bash -c 'OVERRIDE_BRANCH=BRANCH_NAME promote'\n",
+                src,
+                &none
+            )
+            .as_deref(),
             Some("bash -c 'OVERRIDE_BRANCH=<BRANCH_NAME> promote'\n")
         );
         // A value word alone as a file's name in a path (session 13).
         assert_eq!(
-            bare_name_placeholders("terraform plan -var-file=projects/CLUSTER.tfvars\n", src)
-                .as_deref(),
+            bare_name_placeholders(
+                "terraform plan -var-file=projects/CLUSTER.tfvars\n",
+                src,
+                &none
+            )
+            .as_deref(),
             Some("terraform plan -var-file=projects/<CLUSTER>.tfvars\n")
         );
         for kept in [
@@ -1033,7 +1060,7 @@ mod tests {
             "docker run -e AWS_REGION -e DATABASE_URL app\n",
             "gh secret set DOCKERHUB_USERNAME\n",
         ] {
-            assert_eq!(bare_name_placeholders(kept, src), None, "{kept}");
+            assert_eq!(bare_name_placeholders(kept, src, &none), None, "{kept}");
         }
     }
 

@@ -41,7 +41,8 @@ use crate::runbook::prose::{
 use crate::runbook::shape::{
     DATABASE_SHELL, SUBSHELL, Shape, block_shape, gate_line, has_prompts, in_another_users_shell,
     is_command_line, is_console_request, labelled_shell_is_output, needs_a_person, never_ends,
-    prompt_host, prompt_split, remote_part, repeat_line, shows_an_edit, tunnel_line,
+    printed_then_used, prompt_host, prompt_split, remote_part, repeat_line, shows_an_edit,
+    tunnel_line,
 };
 use crate::runbook::source::LineIndex;
 use crate::runbook::title::{
@@ -152,6 +153,13 @@ pub struct Walker<'a> {
     /// Every name the runbook sets or reads as a variable: a bare name in capitals among
     /// them is no value to ask for.
     variables: HashSet<String>,
+    /// Tabs of a choice whose body made no step: (phase, option, body). A section that only
+    /// says how to do what its heading instructs, tab by tab, is one manual step per tab.
+    quiet_tabs: Vec<(usize, Choice, Range<usize>)>,
+    /// Where the list of answers to a question the step before asks starts: in that step.
+    answers_at: Option<usize>,
+    /// Bare names the runbook ties to one of its variables (`named_after`).
+    tied_names: HashMap<String, String>,
     /// A block opened an interactive database shell (`mysql --host … -p`): the `sql` blocks
     /// after it are typed there, until a heading at this level or above.
     db_session: Option<u8>,
@@ -233,6 +241,9 @@ impl<'a> Walker<'a> {
             reference_list: false,
             ahead: Vec::new(),
             variables: HashSet::new(),
+            tied_names: HashMap::new(),
+            answers_at: None,
+            quiet_tabs: Vec::new(),
             db_session: None,
             shell_session: None,
             session_opened: false,
@@ -260,6 +271,10 @@ impl<'a> Walker<'a> {
     pub fn walk(mut self, blocks: &[Block]) -> Walked {
         self.remote_section = self.between_machines;
         self.variables = variable_names(self.src);
+        let variables = &self.variables;
+        self.tied_names = crate::runbook::named_after::named_after(self.src, |body| {
+            bare_name_placeholders(body, variables, &HashMap::new())
+        });
         self.held = crate::runbook::environment::Held::of(self.src);
         for (_, found) in &self.held.activated {
             if !self.activations.iter().any(|a| a.name == found.name) {
@@ -363,6 +378,7 @@ impl<'a> Walker<'a> {
         crate::runbook::example_addresses::ask_for_example_addresses(&mut self.out.phases);
         crate::runbook::some_example::ask_for_some_examples(&mut self.out.phases);
         crate::runbook::values::split_by_flag(&mut self.out.phases);
+        crate::runbook::values::count_reassigned(&mut self.out.phases);
         crate::runbook::values::mark_renewed(&mut self.out.phases);
         crate::runbook::title::retitle_by_code(&mut self.out.phases, &by_code);
         crate::runbook::example_addresses::act_on_the_picked_member(&mut self.out.phases);
@@ -461,6 +477,29 @@ impl<'a> Walker<'a> {
                             step.detail = "Do this in your own terminal: the runbook says it asks \
                                            for an answer on the terminal."
                                 .to_string();
+                            // "- If you already know …, type in `daskhub` …" / "- Otherwise, just
+                            // hit ENTER …": the answers, by case, are this step's to give.
+                            if let Some(Block::List { items, .. }) = blocks.get(i + 1)
+                                && let (Some(first), Some(last)) = (items.first(), items.last())
+                                && items.len() > 1
+                                && items.iter().all(|item| {
+                                    let said = self
+                                        .src
+                                        .get(item.range.clone())
+                                        .unwrap_or("")
+                                        .trim_start_matches(['-', '*', '+', ' ']);
+                                    ["If ", "Otherwise", "Else"]
+                                        .iter()
+                                        .any(|c| said.starts_with(c))
+                                })
+                            {
+                                let answers = self
+                                    .src
+                                    .get(first.range.start..last.range.end)
+                                    .unwrap_or("");
+                                step.detail = format!("{}\n\n{}", step.detail, answers.trim_end());
+                                self.answers_at = Some(first.range.start);
+                            }
                         }
                     }
                     let or = offers_an_alternative(text);
@@ -593,12 +632,16 @@ impl<'a> Walker<'a> {
                     }
                     // "Once finished, the services depending on it can be restarted." after a
                     // block: an instruction in the passive, a step of its own.
-                    if self.made == made_here
-                        && !leads_into
+                    // One that opens a tab ("… these files need to be manually generated")
+                    // is that option's first step, whatever it leads into.
+                    let after_block = !leads_into
                         && i > 0
                         && matches!(blocks.get(i - 1), Some(Block::Code { .. }))
                         && self.open.last() == Some(&self.pending.0)
-                        && !self.pending.1.is_empty()
+                        && !self.pending.1.is_empty();
+                    let opens_tab = i == 0 && self.tab.is_some();
+                    if self.made == made_here
+                        && (after_block || opens_tab)
                         && let Some(title) = crate::runbook::passive::passive_instruction(text)
                     {
                         let line = self.lines.line(range.start);
@@ -725,6 +768,14 @@ impl<'a> Walker<'a> {
                         self.lead_in = None;
                     }
                 }
+                // The answers to the question the step before asks: in its detail already.
+                Block::List { items, .. }
+                    if items
+                        .first()
+                        .is_some_and(|f| self.answers_at == Some(f.range.start)) =>
+                {
+                    self.answers_at = None;
+                }
                 Block::List {
                     ordered,
                     start,
@@ -835,9 +886,19 @@ impl<'a> Walker<'a> {
         let outer = self.tab.take();
         self.tab_depth += 1;
         for (option, range) in tabs {
-            self.tab = Some(Choice { group, option });
+            let made = self.made;
+            self.tab = Some(Choice {
+                group,
+                option: option.clone(),
+            });
             self.last_text = prose.clone();
-            self.walk_blocks(&parse_blocks_at(self.src, range), lead);
+            self.walk_blocks(&parse_blocks_at(self.src, range.clone()), lead);
+            if self.made == made
+                && let Some(&phase) = self.open.last()
+            {
+                self.quiet_tabs
+                    .push((phase, Choice { group, option }, range));
+            }
         }
         self.tab_depth -= 1;
         self.tab = outer;
@@ -866,10 +927,18 @@ impl<'a> Walker<'a> {
                 let repeat = shell.then(|| repeat_line(code)).flatten();
                 let remote = shell.then(|| remote_part(code)).flatten();
                 let gate = shell.then(|| gate_line(code)).flatten();
+                let printed = (shell
+                    && tunnel.is_none()
+                    && repeat.is_none()
+                    && remote.is_none()
+                    && gate.is_none())
+                .then(|| printed_then_used(code))
+                .flatten();
                 let Some(at) = tunnel
                     .or(repeat.as_ref().map(|(at, _)| *at))
                     .or(remote)
                     .or(gate.as_ref().map(|(at, _)| *at))
+                    .or(printed.as_ref().map(|p| p.at))
                 else {
                     i += 1;
                     continue;
@@ -900,7 +969,15 @@ impl<'a> Walker<'a> {
                 }
                 let mut then = step.clone();
                 let mut check = None;
-                if tunnel.is_none() && repeat.is_none() && remote.is_none() {
+                if let Some(printed) = printed {
+                    // "# get the last commit id" over `git log …`, then `<commit-id>` used:
+                    // the value is asked once the part that prints it ran.
+                    phase.steps[i].title = capitalized(&printed.title);
+                    if let Some((each, name)) = printed.each {
+                        then.repeat = Some(each);
+                        then.renew = vec![name];
+                    }
+                } else if tunnel.is_none() && repeat.is_none() && remote.is_none() {
                     // The author's gate: the captain checks what the first line printed.
                     let words = gate.map(|(_, w)| w).unwrap_or_default();
                     let mut gate_step = Step::manual(words, step.line, String::new());
@@ -1424,9 +1501,7 @@ impl<'a> Walker<'a> {
         for phase in &mut self.out.phases {
             // Only where the heading or its lead-in offers one of several cases ("How to wait
             // for a particular condition"): elsewhere labelled blocks are a sequence.
-            if !offers_a_choice(&phase.title) && !offers_a_choice(&phase.description) {
-                continue;
-            }
+            let offered = offers_a_choice(&phase.title) || offers_a_choice(&phase.description);
             let mut group: Option<usize> = None;
             for i in 1..phase.steps.len() {
                 let (a, b) = (&phase.steps[i - 1], &phase.steps[i]);
@@ -1435,12 +1510,23 @@ impl<'a> Walker<'a> {
                     .as_deref()
                     .zip(b.code.as_deref())
                     .is_some_and(|(x, y)| {
-                        names_a_case(&a.title, x)
+                        offered
+                            && names_a_case(&a.title, x)
                             && names_a_case(&b.title, y)
                             && option_values_apart(x, y).is_some_and(|(u, v)| {
                                 label_names_value(&a.title, u) && label_names_value(&b.title, v)
                             })
+                            || for_other_systems(&a.title, x, &b.title, y)
                     });
+                let outer = phase.steps[i - 1].choice.is_some() || phase.steps[i].choice.is_some();
+                if variants && outer && group.is_none() {
+                    // Cases inside an option of another choice (a step has one choice): each
+                    // case may be passed, so the captain runs only the one for his case.
+                    for step in &mut phase.steps[i - 1..=i] {
+                        step.optional = true;
+                    }
+                    continue;
+                }
                 join_cases(&mut phase.steps, i, variants, &mut group, &mut self.choices);
             }
         }
@@ -1894,7 +1980,8 @@ impl<'a> Walker<'a> {
                     StepKind::Shell => {
                         let commands = name_stand_ins(&commands).unwrap_or(commands);
                         let commands = spelled_out_logins(&commands).unwrap_or(commands);
-                        bare_name_placeholders(&commands, &self.variables).unwrap_or(commands)
+                        bare_name_placeholders(&commands, &self.variables, &self.tied_names)
+                            .unwrap_or(commands)
                     }
                     _ => commands,
                 };
@@ -1952,6 +2039,15 @@ impl<'a> Walker<'a> {
                 })
             }
             Reading::ByHand { why, code, sql } => {
+                // A bare name typed by hand is a value too, asked before the step.
+                let marked = (!sql)
+                    .then(|| bare_name_placeholders(&code, &self.variables, &self.tied_names))
+                    .flatten();
+                let inputs = marked
+                    .as_deref()
+                    .map(|c| vars_in(c, Dialect::Shell).inputs)
+                    .unwrap_or_default();
+                let code = marked.unwrap_or(code);
                 let title = if title.is_empty() {
                     code_title(&code, CodeLang::Shell)
                 } else {
@@ -1968,7 +2064,7 @@ impl<'a> Walker<'a> {
                     line,
                     code: Some(code),
                     expected_output: None,
-                    inputs: Vec::new(),
+                    inputs,
                     sets: Vec::new(),
                     attrs: info.attrs,
                     dangerous,
@@ -2549,6 +2645,42 @@ impl<'a> Walker<'a> {
             self.push_step(step);
             return true;
         }
+        // "You should also double check the URLs …", "It is now worth getting a review. Send a
+        // request out to #dev.": a sentence that tells the reader to act.
+        let asked = (!remark && !is_instruction(text))
+            .then(|| crate::runbook::title::asked_of_the_reader(text))
+            .flatten();
+        // "From here on just repeat this process, … until you're happy with it": going back
+        // over the steps before is a step of the run too.
+        if asked.is_none()
+            && has_steps
+            && !remark
+            && let Some(again) = crate::runbook::title::repeat_of_the_process(text)
+        {
+            let line = self.lines.line(range.start);
+            let title = short_title(&capitalized(again)).into_owned();
+            self.push_step(Step::manual(title, line, text.to_string()));
+            return true;
+        }
+        // "All of the signature files need to be uploaded to the release.": said in the passive.
+        if asked.is_none()
+            && has_steps
+            && !remark
+            && !is_instruction(text)
+            && let Some(title) = crate::runbook::passive::passive_instruction(text)
+        {
+            let line = self.lines.line(range.start);
+            self.push_step(Step::manual(title, line, text.to_string()));
+            return true;
+        }
+        if let Some(asked) = asked
+            && has_steps
+        {
+            let line = self.lines.line(range.start);
+            let title = short_title(asked.trim_end_matches('.')).into_owned();
+            self.push_step(Step::manual(title, line, text.to_string()));
+            return true;
+        }
         if remark || states_a_fact(text) || !is_instruction(text) {
             return false;
         }
@@ -2809,6 +2941,7 @@ impl<'a> Walker<'a> {
                 // A "Background" whose items instruct or run commands is a procedure.
                 && !items.iter().any(|i| item_instructs(i) || item_has_inline_command(i))
             || top && lead.is_some_and(|l| introduces_explanation(l) && !l.contains("follow"))
+            || top && lead.is_some_and(crate::runbook::prose::lists_contents)
             // ("Additional information:" over numbered steps, or over commands, leads steps.)
             || top
                 && !ordered
@@ -3437,6 +3570,26 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// The tabs of phase `i` that made no step and say something to do: (line, option,
+    /// text). A tab that only says there is nothing to do for it ("N/A") is none.
+    fn said_in_tabs(&self, i: usize) -> Vec<(usize, Choice, String)> {
+        /// What a tab says when its option has nothing to do here.
+        const NOTHING: &[&str] = &["n/a", "na", "none", "not applicable", "nothing to do", "-"];
+        self.quiet_tabs
+            .iter()
+            .filter(|(phase, _, _)| *phase == i)
+            .filter_map(|(_, choice, range)| {
+                let text = dedent(self.src.get(range.clone())?);
+                let text = text.trim();
+                let bare = text.trim_end_matches('.').to_ascii_lowercase();
+                (!text.is_empty() && !NOTHING.contains(&bare.as_str())).then(|| {
+                    let line = self.lines.line(range.start);
+                    (line, choice.clone(), text.to_string())
+                })
+            })
+            .collect()
+    }
+
     /// The Markdown of an item after its first line: nested bullets and notes.
     fn detail(&self, item: &Item) -> String {
         let raw = self.src.get(item.range.clone()).unwrap_or("");
@@ -3495,7 +3648,7 @@ impl<'a> Walker<'a> {
             let delegated = leaf
                 && is_instruction(&phase.title)
                 && phase.description.split("\n\n").skip(1).any(|p| {
-                    is_instruction(p)
+                    (is_instruction(p) || crate::runbook::title::tells_the_reader(p))
                         && !REMARKS.contains(&first_word(p).as_str())
                         && !p
                             .trim_start()
@@ -3511,6 +3664,29 @@ impl<'a> Walker<'a> {
             } else {
                 None
             };
+            // "### Set up credentials" over tabs that only say how, each in prose: the heading
+            // is the step, one for each tab that says more than "N/A".
+            let said_in_tabs = if leaf && is_instruction(&phase.title) {
+                self.said_in_tabs(i)
+            } else {
+                Vec::new()
+            };
+            if !said_in_tabs.is_empty() {
+                let title = short_title(strip_numbering(&phase.title)).into_owned();
+                self.out.phases[i]
+                    .steps
+                    .extend(said_in_tabs.into_iter().map(|(line, choice, text)| {
+                        let mut step = Step::manual(title.clone(), line, text);
+                        step.choice = Some(choice);
+                        step
+                    }));
+                let mut up = Some(i);
+                while let Some(k) = up {
+                    has_steps[k] = true;
+                    up = self.out.phases[k].parent;
+                }
+                continue;
+            }
             if let Some((title, for_a_case)) = follow {
                 // The looks the section shows on the way ("Running `\du` should return a list
                 // of roles …"): optional, typed where the section's commands are.
@@ -3995,6 +4171,41 @@ fn item_instructs(item: &Item) -> bool {
 /// Joins two neighbouring shell steps that are cases of one command (`cases`) into one
 /// choice, the group of the pair before when the run goes on, each step its own option.
 /// Returns whether they were joined; a pair that is not ends the run.
+/// "linux/amd64:" over `wget …-linux-amd64.tar.gz`, "darwin/amd64:" over the same with
+/// `darwin`: labels that each name another operating system, over one command written for
+/// each, are cases (a machine runs one system), whatever the lead-in says.
+fn for_other_systems(a_title: &str, a_code: &str, b_title: &str, b_code: &str) -> bool {
+    /// Operating systems a download or a command is written for.
+    const SYSTEMS: &[&str] = &["linux", "darwin", "macos", "windows", "freebsd"];
+    let system = |title: &str| {
+        let lower = title.to_ascii_lowercase();
+        let head = lower
+            .split([',', ':', '('])
+            .next()
+            .unwrap_or("")
+            .to_string();
+        let found: Vec<&str> = SYSTEMS
+            .iter()
+            .copied()
+            .filter(|s| {
+                head.split(|c: char| !c.is_ascii_alphanumeric())
+                    .any(|w| w == *s)
+            })
+            .collect();
+        match found[..] {
+            [one] => Some(one),
+            _ => None,
+        }
+    };
+    let (Some(u), Some(v)) = (system(a_title), system(b_title)) else {
+        return false;
+    };
+    u != v
+        && a_code.contains(u)
+        && b_code.contains(v)
+        && a_code.replace(u, "") == b_code.replace(v, "")
+}
+
 fn join_cases(
     steps: &mut [Step],
     i: usize,

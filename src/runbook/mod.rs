@@ -31,6 +31,7 @@ mod lint_steps;
 mod lost_program;
 mod markdown;
 pub mod model;
+mod named_after;
 mod notation;
 mod outline;
 mod passive;

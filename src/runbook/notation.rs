@@ -12,9 +12,14 @@ const PARTS: &[&str] = &[
 /// in order of first appearance, the longest first where one holds another (`x.y.z+1` before
 /// `x.y.z`). `x.y.z` in any case is `<VERSION>`, `x.y.z+1` is `<NEXT_VERSION>`, others are
 /// named after themselves (`YY.MM.MICRO` → `<YY_MM_MICRO>`). A leading `v` stays as written
-/// (`vX.Y.Z` → `v<VERSION>`).
+/// (`vX.Y.Z` → `v<VERSION>`). One that only ever stands as the value of a variable that holds
+/// the release before (`PREVIOUS_RELEASE=vX.Y.Z`) is `<PREVIOUS_VERSION>`.
 pub fn notations(code: &str) -> Vec<(String, String)> {
+    /// Variables that hold the release before the one cut (`PREVIOUS_RELEASE`).
+    const PREVIOUS: &[&str] = &["PREVIOUS_", "PREV_", "LAST_", "OLD_"];
     let mut found: Vec<(String, String)> = Vec::new();
+    // Per notation found: whether every place it stands is the value of such a variable.
+    let mut before_only: Vec<bool> = Vec::new();
     let bytes = code.as_bytes();
     let word = |b: u8| b.is_ascii_alphanumeric() || b == b'.' || b == b'_';
     let mut i = 0;
@@ -41,11 +46,33 @@ pub fn notations(code: &str) -> Vec<(String, String)> {
             } else {
                 token.to_string()
             };
-            if !found.iter().any(|(t, _)| *t == text) {
-                found.push((text, format!("{v}<{name}>")));
+            // `PREVIOUS_RELEASE=vX.Y.Z`: the release before, not the one cut.
+            let assigned = code[..i].trim_end_matches(['"', '\'']);
+            let previous = !next
+                && assigned.strip_suffix('=').is_some_and(|before| {
+                    let var = before
+                        .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                        .next()
+                        .unwrap_or("")
+                        .to_ascii_uppercase();
+                    PREVIOUS.iter().any(|p| var.starts_with(p))
+                });
+            match found.iter().position(|(t, _)| *t == text) {
+                Some(k) => before_only[k] &= previous,
+                None => {
+                    found.push((text, format!("{v}<{name}>")));
+                    before_only.push(previous);
+                }
             }
         }
         i = end;
+    }
+    for ((text, with), previous) in found.iter_mut().zip(&before_only) {
+        if *previous {
+            let bare = text.strip_prefix('v').unwrap_or(text);
+            let v = &text[..text.len() - bare.len()];
+            *with = format!("{v}<PREVIOUS_VERSION>");
+        }
     }
     // `x.y.z+1` is replaced before the `x.y.z` it starts with.
     found.sort_by_key(|(t, _)| std::cmp::Reverse(t.ends_with("+1")));

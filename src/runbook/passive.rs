@@ -27,6 +27,9 @@ const ACTS: &[(&str, &str)] = &[
     ("resumed", "Resume"),
     ("unpaused", "Unpause"),
     ("updated", "Update"),
+    ("generated", "Generate"),
+    ("created", "Create"),
+    ("uploaded", "Upload"),
 ];
 
 /// Subjects that point back at the sentence before: the title keeps the whole text.
@@ -43,16 +46,37 @@ pub fn passive_instruction(text: &str) -> Option<String> {
                 continue;
             };
             let after = &lower[at + modal.len()..];
-            let participle = after
+            let mut words = after
                 .split(|c: char| c.is_whitespace() || c == ',' || c == '.')
-                .next()
-                .unwrap_or("");
+                .filter(|w| !w.is_empty());
+            // "need to be manually generated": one adverb before the participle, kept after
+            // the subject in the title.
+            let mut participle = words.next().unwrap_or("");
+            let mut how = "";
+            if participle.ends_with("ly") {
+                how = participle;
+                participle = words.next().unwrap_or("");
+            }
             let Some((_, verb)) = ACTS.iter().find(|(p, _)| *p == participle) else {
                 continue;
             };
+            // "… can be created by the deploy job": done by something else, no instruction.
+            if words.next() == Some("by") {
+                continue;
+            }
             // The subject: after a leading clause ("Once finished, …").
             let head = &sentence[..at];
             let subject = head.rsplit_once(", ").map_or(head, |(_, s)| s).trim();
+            // "All of the signature files (`*.asc`)": the aside is no part of the subject.
+            let subject = match subject.split_once(" (") {
+                Some((said, aside)) if aside.ends_with(')') => said.trim(),
+                _ => subject,
+            };
+            // "…, so the settings file needs to be …": the conjunction is no subject.
+            let subject = ["so ", "and ", "but ", "then "]
+                .iter()
+                .find_map(|c| subject.strip_prefix(c))
+                .unwrap_or(subject);
             let words = subject.split_whitespace().count();
             if words == 0 || subject.contains(['(', '`']) {
                 continue;
@@ -62,12 +86,19 @@ pub fn passive_instruction(text: &str) -> Option<String> {
             }
             // "the services …" keeps its case after the verb; "The services" does not.
             let subject = match subject.split_once(' ') {
-                Some((first, rest)) if first.eq_ignore_ascii_case("the") => {
-                    format!("the {rest}")
+                Some((first, rest))
+                    if ["the", "all", "each", "every", "any", "both"]
+                        .iter()
+                        .any(|d| first.eq_ignore_ascii_case(d)) =>
+                {
+                    format!("{} {rest}", first.to_ascii_lowercase())
                 }
                 _ => subject.to_string(),
             };
-            return Some(format!("{verb} {subject}"));
+            return Some(match how {
+                "" => format!("{verb} {subject}"),
+                how => format!("{verb} {subject} {how}"),
+            });
         }
     }
     None

@@ -1032,6 +1032,17 @@ pub fn introduces_explanation(text: &str) -> bool {
     .any(|cue| t.contains(cue))
 }
 
+/// "Our terraform code deploys supporting infrastructure, including:": a statement that lists
+/// what something holds or does; its bullets are contents, not steps. Not an instruction
+/// ("Back up the data, including:").
+pub fn lists_contents(text: &str) -> bool {
+    let t = text.trim().to_ascii_lowercase();
+    [", including:", " including:", ", such as:", " such as:"]
+        .iter()
+        .any(|end| t.ends_with(end))
+        && !is_instruction(text)
+}
+
 /// A paragraph that is only the label "Additional information:": the bullets under it are
 /// notes (links, permissions needed), not steps. Only the bare label: "Gather additional
 /// information for the ticket:" instructs.

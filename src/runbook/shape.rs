@@ -559,6 +559,105 @@ pub fn repeat_line(commands: &str) -> Option<(usize, String)> {
     None
 }
 
+/// A block whose comment says to get a value (`# get the last commit id`) over a command that
+/// prints it, and whose later line uses it as a placeholder (`git cherry-pick -x <commit-id>`):
+/// the value is known only once that command ran, so the block stops after it. Returns the
+/// index (among `commands.lines()`) of the printing command's last line, the comment (its
+/// title), and whether the comment over the line that uses the value names it in the plural
+/// (`# cherry-pick the commits …`: once for each).
+pub fn printed_then_used(commands: &str) -> Option<PrintedThenUsed> {
+    /// Verbs of a comment that says the command under it shows a value.
+    const GETS: &[&str] = &["get", "find", "list", "show", "print", "look up"];
+    fn comment(l: &str) -> Option<&str> {
+        l.trim().strip_prefix('#').map(str::trim)
+    }
+    let lines: Vec<&str> = commands.lines().collect();
+    let is_command = |l: &str| !l.trim().is_empty() && comment(l).is_none();
+    // The words of a comment, singular: "the commits ids" → the, commit, id.
+    let words = |c: &str| -> Vec<String> {
+        c.to_ascii_lowercase()
+            .split(|ch: char| !ch.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(|w| {
+                w.strip_suffix('s')
+                    .filter(|_| w.len() >= 3)
+                    .unwrap_or(w)
+                    .to_string()
+            })
+            .collect()
+    };
+    for (c, line) in lines.iter().enumerate() {
+        let Some(said) = comment(line) else {
+            continue;
+        };
+        let lower = said.to_ascii_lowercase();
+        if !GETS.iter().any(|g| lower.starts_with(&format!("{g} "))) {
+            continue;
+        }
+        let said_words = words(said);
+        // The command under the comment: no placeholder of its own, `\` continuations kept.
+        let k = c + 1 + lines[c + 1..].iter().position(|l| is_command(l))?;
+        if lines[k].contains('<') {
+            continue;
+        }
+        let mut end = k;
+        while lines[end].trim_end().ends_with('\\') && end + 1 < lines.len() {
+            end += 1;
+        }
+        // A later line with a placeholder whose every word the comment said.
+        for (u, used) in lines.iter().enumerate().skip(end + 1) {
+            if !is_command(used) {
+                continue;
+            }
+            let named = used
+                .split('<')
+                .skip(1)
+                .filter_map(|p| p.split_once('>'))
+                .find(|(n, _)| {
+                    let parts: Vec<&str> = n.split(['-', '_']).filter(|w| !w.is_empty()).collect();
+                    !parts.is_empty()
+                        && parts.len() <= 3
+                        && parts
+                            .iter()
+                            .all(|p| said_words.iter().any(|w| w.eq_ignore_ascii_case(p)))
+                });
+            let Some((name, _)) = named else {
+                continue;
+            };
+            // The comment right over the line that uses it: "the commits" is once for each.
+            let noun = name
+                .split(['-', '_'])
+                .next()
+                .unwrap_or(name)
+                .to_ascii_lowercase();
+            let plural = format!("the {noun}s");
+            let each = lines[end + 1..u]
+                .iter()
+                .rev()
+                .find_map(|l| comment(l))
+                .filter(|over| over.to_ascii_lowercase().contains(&plural))
+                .map(|_| (format!("each {noun}"), name.to_string()));
+            return Some(PrintedThenUsed {
+                at: end,
+                title: said.trim_end_matches(['.', ':']).to_string(),
+                each,
+            });
+        }
+    }
+    None
+}
+
+/// What [`printed_then_used`] found in a block.
+pub struct PrintedThenUsed {
+    /// The index of the printing command's last line: the block stops after it.
+    pub at: usize,
+    /// The comment over the printing command, which titles that part.
+    pub title: String,
+    /// When the later part uses the value once for each of several ("the commits"): what it
+    /// repeats for ("each commit") and the input asked anew each time.
+    pub each: Option<(String, String)>,
+}
+
 /// `# only continue below if git status reports a clean state` in a block: a gate the author
 /// put between its lines. Returns the index (among `commands.lines()`) of the command the gate
 /// reads (the first after the comment), after which the block stops for the captain's check,

@@ -180,11 +180,117 @@ pub(crate) fn sentence_for_title(text: &str) -> &str {
                 .iter()
                 .skip(1)
                 .find(|s| points_at_a_command(s))
+                .or_else(|| {
+                    // "This will update it for the release branch only. You will also need to
+                    // pull this change into main …": what the block before did, then what
+                    // this one does.
+                    sentences
+                        .iter()
+                        .skip(1)
+                        .find(|s| asks_the_reader(s))
+                        .filter(|_| says_what_happened(first))
+                })
                 .unwrap_or(first),
             Some(first) => first,
             None => text,
         },
     }
+}
+
+/// "You will also need to …", "You must …": a sentence that tells the reader to act.
+fn asks_the_reader(sentence: &str) -> bool {
+    let lower = sentence.trim_start().to_ascii_lowercase();
+    ASKS.iter().any(|p| lower.starts_with(p)) && !perceives(&lower)
+}
+
+/// How a sentence tells the reader to act.
+const ASKS: &[&str] = &[
+    "you will also need to ",
+    "you will need to ",
+    "you also need to ",
+    "you need to ",
+    "you must ",
+    "you should also ",
+    "you should ",
+];
+
+/// "You should see …", "you should now be able to …": what the reader will find, no act.
+fn perceives(lower: &str) -> bool {
+    [
+        "see", "get", "be", "notice", "receive", "now", "have", "find",
+    ]
+    .iter()
+    .any(|v| ASKS.iter().any(|p| lower.contains(&format!("{p}{v} "))))
+}
+
+/// "From here on just repeat this process, continuously testing until …": the part of a
+/// sentence of `text` that says to do the steps before again, from "repeat" on.
+pub(crate) fn repeat_of_the_process(text: &str) -> Option<&str> {
+    /// What the steps before are called when the prose says to do them again.
+    const AGAIN: &[&str] = &[
+        "repeat this process",
+        "repeat the process",
+        "repeat these steps",
+        "repeat the steps above",
+        "repeat the above steps",
+    ];
+    sentences(text.trim()).into_iter().find_map(|s| {
+        let lower = s.to_ascii_lowercase();
+        AGAIN
+            .iter()
+            .find_map(|a| lower.find(a))
+            .map(|at| s[at..].trim_end_matches('.'))
+    })
+}
+
+/// Whether a sentence of `text` tells the reader to act in so many words ("Once you have a
+/// key you need to add it to the KEYS file").
+pub(crate) fn tells_the_reader(text: &str) -> bool {
+    sentences(text.trim()).iter().any(|s| {
+        let lower = s.to_ascii_lowercase();
+        ASKS.iter()
+            .any(|p| lower.starts_with(p) || lower.contains(&format!(" {p}")))
+            && !perceives(&lower)
+    })
+}
+
+/// The first sentence of `text` that tells the reader to act, after a leading clause too
+/// ("Once you have a signing key you need to add it to the KEYS file"), or that is an
+/// instruction after a first sentence that is none ("It is now worth … . Send a request out
+/// to #dev for review."). `None` when `text` says nothing of the kind.
+pub(crate) fn asked_of_the_reader(text: &str) -> Option<&str> {
+    let all = sentences(text.trim());
+    all.iter().enumerate().find_map(|(k, s)| {
+        let lower = s.to_ascii_lowercase();
+        let asks = ASKS.iter().any(|p| {
+            lower.starts_with(p)
+                || lower.contains(&format!(" {p}"))
+                || lower.contains(&format!(", {p}"))
+        }) && !perceives(&lower);
+        // (Not a remark: "Please note that …", "See …".)
+        let plain = lower.strip_prefix("please ").unwrap_or(&lower);
+        let told = k > 0
+            && crate::runbook::prose::is_instruction(s)
+            && !["see ", "note ", "keep in mind", "remember "]
+                .iter()
+                .any(|r| plain.starts_with(r));
+        (asks || told).then_some(*s)
+    })
+}
+
+/// "This will update …", "This updates …", "That created …": a sentence about what the block
+/// before did.
+fn says_what_happened(sentence: &str) -> bool {
+    let lower = sentence.trim_start().to_ascii_lowercase();
+    [
+        "this will ",
+        "that will ",
+        "this updates ",
+        "this changes ",
+        "this creates ",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
 }
 
 /// "Don't close the prompt", "Never run this twice": a warning, not what a block does.

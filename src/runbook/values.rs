@@ -153,6 +153,134 @@ pub fn mark_renewed(phases: &mut [Phase]) {
     }
 }
 
+/// `NAME=VALUE` on a line of its own (`export` and quotes aside): the name, the value, and
+/// where the value starts in the line.
+fn assignment(line: &str) -> Option<(&str, &str, usize)> {
+    let lead = line.len() - line.trim_start().len();
+    let body = line.trim();
+    let body_at = lead + body.len() - body.strip_prefix("export ").unwrap_or(body).len();
+    let body = body.strip_prefix("export ").unwrap_or(body);
+    let (name, value) = body.split_once('=')?;
+    let named = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    let quoted = value.len() >= 2 && value.starts_with('"') && value.ends_with('"');
+    let inner = if quoted {
+        &value[1..value.len() - 1]
+    } else {
+        value
+    };
+    let at = body_at + name.len() + 1 + usize::from(quoted);
+    named.then_some((name, inner, at))
+}
+
+/// The one run of digits where `a` and `b` differ, the rest the same: its place in `b`.
+fn counter_apart(a: &str, b: &str) -> Option<(usize, usize)> {
+    let head = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    let tail = a
+        .bytes()
+        .rev()
+        .zip(b.bytes().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let digit = |c: char| c.is_ascii_digit();
+    // The number around the first difference, in each.
+    let start = |s: &str| Some(s.get(..head)?.trim_end_matches(digit).len());
+    let end = |s: &str| {
+        let from = s.len().checked_sub(tail.min(s.len()))?;
+        Some(s.len() - s.get(from..)?.trim_start_matches(digit).len())
+    };
+    let (a_start, a_end, b_start, b_end) = (start(a)?, end(a)?, start(b)?, end(b)?);
+    let (a_num, b_num) = (a.get(a_start..a_end)?, b.get(b_start..b_end)?);
+    let digits = |n: &str| !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit());
+    (a_start == b_start
+        && digits(a_num)
+        && digits(b_num)
+        && a_num != b_num
+        && a.get(a_end..) == b.get(b_end..))
+    .then_some((b_start, b_end))
+}
+
+/// A variable the runbook sets again to the value it set before with another number
+/// (`RC="$RELEASE-rc.1"`, later `RC="$RELEASE-rc.2"`): the later number is a count the captain
+/// keeps (the second candidate, then the third), asked for (`rc.<rc-number>`) and asked anew
+/// each time the step runs, not the literal `2` of the author's example.
+pub fn count_reassigned(phases: &mut [Phase]) {
+    let mut order: Vec<(usize, usize, usize)> = phases
+        .iter()
+        .enumerate()
+        .flat_map(|(p, phase)| {
+            phase
+                .steps
+                .iter()
+                .enumerate()
+                .map(move |(s, st)| (st.line, p, s))
+        })
+        .collect();
+    order.sort_unstable();
+    // Values set so far: (name, value).
+    let mut set: Vec<(String, String)> = Vec::new();
+    for (_, p, s) in order {
+        let step = &mut phases[p].steps[s];
+        if step.kind != StepKind::Shell {
+            continue;
+        }
+        let Some(code) = step.code.clone() else {
+            continue;
+        };
+        let mut rewritten = String::with_capacity(code.len() + 16);
+        let mut counted: Vec<String> = Vec::new();
+        for line in code.split_inclusive('\n') {
+            let Some((name, value, at)) = assignment(line.trim_end_matches('\n')) else {
+                rewritten.push_str(line);
+                continue;
+            };
+            let apart = set
+                .iter()
+                .rev()
+                .find(|(n, _)| n == name)
+                .and_then(|(_, before)| counter_apart(before, value));
+            match apart {
+                Some((start, end)) if !value.contains('<') => {
+                    // Named after the word before the number: `rc.2` → `rc-number`.
+                    let word: String = value[..start]
+                        .trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
+                        .chars()
+                        .rev()
+                        .take_while(char::is_ascii_alphabetic)
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                        .rev()
+                        .collect();
+                    let input = if word.is_empty() {
+                        "number".to_string()
+                    } else {
+                        format!("{}-number", word.to_ascii_lowercase())
+                    };
+                    rewritten.push_str(&line[..at + start]);
+                    rewritten.push_str(&format!("<{input}>"));
+                    rewritten.push_str(&line[at + end..]);
+                    counted.push(input);
+                }
+                _ => {
+                    set.push((name.to_string(), value.to_string()));
+                    rewritten.push_str(line);
+                }
+            }
+        }
+        if !counted.is_empty() {
+            step.inputs = crate::runbook::inputs::code_inputs(
+                &rewritten,
+                crate::runbook::inputs::Dialect::Shell,
+            );
+            step.code = Some(rewritten);
+            for input in counted {
+                if !step.renew.contains(&input) {
+                    step.renew.push(input);
+                }
+            }
+        }
+    }
+}
+
 /// `line` with each `--flag <NAME>` / `--flag=<NAME>` whose name is in `split` written as
 /// `--flag <FLAG_NAME>`, in one pass over the line.
 fn rename_flag_values(line: &str, split: &std::collections::HashSet<&str>, out: &mut String) {
