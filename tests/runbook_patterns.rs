@@ -2811,3 +2811,82 @@ fn an_introduction_that_links_its_sections_in_order_makes_none_optional() {
         );
     }
 }
+
+// Session 14, helper d (patterns 130-139).
+
+#[test]
+fn a_section_under_known_issues_is_for_its_problem() {
+    let rb = load("130-known-issues");
+    assert!(phase_steps(&rb, "Health").iter().all(|s| !s.optional));
+    let issue = phase_steps(&rb, "Clients time out after a restart");
+    assert_eq!(issue.len(), 1);
+    assert!(issue[0].optional);
+}
+
+#[test]
+fn a_section_for_a_rare_event_is_optional() {
+    let rb = load("131-rare-occasion");
+    assert!(
+        phase_steps(&rb, "Rotate the logs")
+            .iter()
+            .all(|s| !s.optional)
+    );
+    let stuck = phase_steps(&rb, "Stuck partitions");
+    assert_eq!(stuck.len(), 1);
+    assert!(stuck[0].optional);
+}
+
+#[test]
+fn a_bare_word_the_runbook_writes_as_a_placeholder_is_that_input() {
+    let rb = load("132-bare-placeholder");
+    let copy = phase_steps(&rb, "Copy its dump");
+    let code: Vec<&str> = copy.iter().filter_map(|s| s.code.as_deref()).collect();
+    assert_eq!(
+        code,
+        [
+            "kubectl exec <WORKER> -- ls /tmp/dumps\n",
+            "kubectl cp <WORKER>:/tmp/dumps ./dumps\n"
+        ]
+    );
+    assert!(copy.iter().all(|s| s.inputs == ["WORKER"]));
+}
+
+#[test]
+fn a_supposed_sample_file_is_an_input_in_the_code_after_it() {
+    let rb = load("133-supposed-example");
+    let steps = phase_steps(&rb, "Collect a snapshot");
+    assert_eq!(steps.len(), 2);
+    assert_eq!(
+        steps[1].code.as_deref(),
+        Some("svcctl fetch /var/lib/svc/snapshots/<heap-snapshot> <heap-snapshot>\n")
+    );
+    assert_eq!(steps[1].inputs, ["heap-snapshot"]);
+}
+
+#[test]
+fn a_value_named_for_example_is_an_input_in_the_code_after_it() {
+    let rb = load("134-named-example");
+    let steps = phase_steps(&rb, "Blocked traffic");
+    assert_eq!(steps.len(), 2);
+    assert_eq!(steps[0].code.as_deref(), Some("fwctl get rules\n"));
+    assert_eq!(
+        steps[1].code.as_deref(),
+        Some("fwctl get rules <rule> --verbose\n")
+    );
+}
+
+#[test]
+fn an_instruction_after_a_progress_report_or_opening_with_first_is_a_step() {
+    let rb = load("135-prose-steps");
+    assert_eq!(
+        kinds_titles(&phase_steps(&rb, "Copy the archive"))[1],
+        (
+            StepKind::Manual,
+            "Make sure you delete the export on the server afterwards.".to_string()
+        )
+    );
+    let check = kinds_titles(&phase_steps(&rb, "Check the exporter"));
+    assert_eq!(check.len(), 2);
+    assert_eq!(check[0].0, StepKind::Manual);
+    assert!(check[0].1.starts_with("First, verify that the exporter"));
+}

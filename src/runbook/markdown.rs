@@ -25,6 +25,7 @@ use crate::runbook::choice::{
 use crate::runbook::command::{CodeLang, Label, split_code};
 use crate::runbook::danger::{danger_in, danger_reason, names_production};
 use crate::runbook::diagnostic::Diagnostic;
+use crate::runbook::example_values;
 use crate::runbook::fence::{info_lang, parse_info};
 use crate::runbook::heading::{HeadingPlan, heading_plan};
 use crate::runbook::inputs::{
@@ -152,6 +153,10 @@ pub struct Walker<'a> {
     /// Every name the runbook sets or reads as a variable: a bare name in capitals among
     /// them is no value to ask for.
     variables: HashSet<String>,
+    /// Names in capitals the runbook writes as placeholders (`<POD>`), for bare uses in code.
+    written: HashSet<String>,
+    /// The sample value the prose showed in this section, for the code after it.
+    example: Option<example_values::Example>,
     /// A block opened an interactive database shell (`mysql --host … -p`): the `sql` blocks
     /// after it are typed there, until a heading at this level or above.
     db_session: Option<u8>,
@@ -229,6 +234,8 @@ impl<'a> Walker<'a> {
             reference_list: false,
             ahead: Vec::new(),
             variables: HashSet::new(),
+            written: HashSet::new(),
+            example: None,
             db_session: None,
             session_opened: false,
             file_lead: None,
@@ -255,6 +262,7 @@ impl<'a> Walker<'a> {
     pub fn walk(mut self, blocks: &[Block]) -> Walked {
         self.remote_section = self.between_machines;
         self.variables = variable_names(self.src);
+        self.written = crate::runbook::inputs::capital_placeholders(self.src);
         self.held = crate::runbook::environment::Held::of(self.src);
         for (_, found) in &self.held.activated {
             if !self.activations.iter().any(|a| a.name == found.name) {
@@ -439,6 +447,18 @@ impl<'a> Walker<'a> {
                     let or = offers_an_alternative(text);
                     self.alternative_next |= or;
                     let lower = text.to_ascii_lowercase();
+                    // "Suppose, for example, that we have a core dump file:" over its path, or
+                    // "For example, `deny-all` seems a likely culprit.": the code after it
+                    // names the author's sample, the captain has their own.
+                    let shown = match blocks.get(i + 1) {
+                        Some(Block::Code { code, .. }) => example_values::supposed(text, code),
+                        _ => None,
+                    };
+                    if let Some(example) =
+                        shown.or_else(|| example_values::named(text, &spans.code))
+                    {
+                        self.example = Some(example);
+                    }
                     // "Sometimes we need to do a patch release, …" right under the heading: the
                     // section is for an occasion, not for every run.
                     // So is "In some emergency situations, you might need to …".
@@ -489,8 +509,12 @@ impl<'a> Walker<'a> {
                                 .trim_start_matches("might ");
                             r.starts_with("need to ")
                         });
+                    // "Although rare, the server can crash and leave a core dump." right
+                    // under the heading: the section is for the time it happens.
+                    let rare = heading_before && RARE_OPENERS.iter().any(|p| lower.starts_with(p));
                     self.section_conditional |= occasional
                         || for_a_problem
+                        || rare
                         || ["only to be used if", "only use this if"]
                             .iter()
                             .any(|p| lower.contains(p));
@@ -971,6 +995,7 @@ impl<'a> Walker<'a> {
         self.lead_in = None;
         self.folder_next = None;
         self.section_conditional = false;
+        self.example = None;
         // "## Work on API Instances": this section and those under it are typed on them.
         self.machine_headings.retain(|&l| l < level);
         if crate::runbook::prose::heading_works_on_machines(text) {
@@ -992,6 +1017,12 @@ impl<'a> Walker<'a> {
         {
             self.open.pop();
         }
+        // "## Known issues" › "### Pods are stuck in Pending": each section under it is one
+        // problem's, walked only when that problem is seen.
+        self.section_conditional = self
+            .open
+            .last()
+            .is_some_and(|&p| names_known_issues(&self.out.phases[p].title));
         self.open_phase(text.to_string(), level, line, heading_plan(text));
     }
 
@@ -1822,8 +1853,18 @@ impl<'a> Walker<'a> {
                     StepKind::Shell => {
                         let commands = name_stand_ins(&commands).unwrap_or(commands);
                         let commands = spelled_out_logins(&commands).unwrap_or(commands);
-                        bare_name_placeholders(&commands, &self.variables).unwrap_or(commands)
+                        bare_name_placeholders(&commands, &self.variables, &self.written)
+                            .unwrap_or(commands)
                     }
+                    _ => commands,
+                };
+                let commands = match (kind, &self.example) {
+                    (StepKind::Shell, Some(example)) => example
+                        .name
+                        .clone()
+                        .or_else(|| example_values::input_name_in(&commands, &example.value))
+                        .and_then(|name| example_values::replace(&commands, &example.value, &name))
+                        .unwrap_or(commands),
                     _ => commands,
                 };
                 // "for your application (e.g. local-links-manager)" over `… | grep
@@ -2394,6 +2435,20 @@ impl<'a> Walker<'a> {
             }
             _ => text,
         };
+        let whole = text;
+        // "You now have the file. Make sure you free the space …": what the step before left
+        // is said first; the instruction follows it.
+        let text = PROGRESS_REPORTS
+            .iter()
+            .any(|p| {
+                text.trim_start()
+                    .get(..p.len())
+                    .is_some_and(|t| t.eq_ignore_ascii_case(p))
+            })
+            .then(|| text.split_once(". ").map(|(_, rest)| rest.trim_start()))
+            .flatten()
+            .filter(|rest| rest.starts_with(char::is_uppercase))
+            .unwrap_or(text);
         let phase = self.open.last().copied();
         let lower = text.to_ascii_lowercase();
         // Before the section's first step, an instruction that does not introduce what follows
@@ -2409,8 +2464,16 @@ impl<'a> Walker<'a> {
             ]
             .iter()
             .any(|w| lower.contains(w));
-        let has_steps =
-            phase == Some(self.pending.0) && !self.pending.1.is_empty() || steps_follow && !forward;
+        // "First, verify that the annotation is set." before the section's first block: the
+        // first of the steps the section goes on to.
+        // (One sentence: "First, apply the updates. This includes …" is an overview of the
+        // steps below.)
+        let first = lower.starts_with("first, ")
+            && !forward
+            && crate::runbook::title::sentences(text.trim()).len() == 1;
+        let has_steps = phase == Some(self.pending.0) && !self.pending.1.is_empty()
+            || steps_follow && !forward
+            || first;
         // `!!! note`, `::: tip`, `> [!NOTE]`: admonitions, not instructions.
         let remark = REMARKS.contains(&first_word(text).as_str())
             || !text
@@ -2440,7 +2503,7 @@ impl<'a> Walker<'a> {
         }
         let line = self.lines.line(range.start);
         let title = short_title(sentence_for_title(text)).into_owned();
-        let mut step = Step::manual(title, line, text.to_string());
+        let mut step = Step::manual(title, line, whole.to_string());
         step.optional = for_a_case(text);
         self.push_step(step);
         true
@@ -3828,6 +3891,24 @@ fn some_occasion(lower: &str, heading: &str) -> String {
     } else {
         String::new()
     }
+}
+
+/// How a paragraph opens when it first says what the step before left ("You now have the
+/// file."), before its instruction.
+const PROGRESS_REPORTS: &[&str] = &["you now have ", "now you have ", "you should now have "];
+
+/// How a section's first sentence opens when what it handles seldom happens ("Although rare,
+/// the server can crash …"): its steps are for that time.
+const RARE_OPENERS: &[&str] = &["although rare,", "rarely,", "on rare occasions,"];
+
+/// A heading over sections that each hold one problem and its fix ("Some known issues",
+/// "Known problems"): those sections are for their case, not steps of every run.
+fn names_known_issues(heading: &str) -> bool {
+    // (Only headings naming issues or problems as a list: "Troubleshooting" is walked too.)
+    // ("Common issues & resolutions" pairs each issue with its fix as steps of their own.)
+    const LISTS: &[&str] = &["known issues", "known problems"];
+    let lower = heading.to_ascii_lowercase();
+    LISTS.iter().any(|l| lower.contains(l))
 }
 
 /// The title of a paragraph that is one line over a run of one punctuation mark (`#######`,
