@@ -2890,3 +2890,27 @@ fn an_instruction_after_a_progress_report_or_opening_with_first_is_a_step() {
     assert_eq!(check[0].0, StepKind::Manual);
     assert!(check[0].1.starts_with("First, verify that the exporter"));
 }
+
+#[test]
+fn a_listing_of_the_step_before_and_a_snippet_are_no_steps() {
+    let rb = load("136-listing-of-the-step-before");
+    let steps = phase_steps(&rb, "Rules");
+    // `$ fwctl get rules` and its table after the step that runs it: what it shows.
+    assert_eq!(steps.len(), 1);
+    assert!(
+        steps[0]
+            .expected_output
+            .as_deref()
+            .is_some_and(|o| o.contains("allow-web"))
+    );
+    // "Below is a snippet of …": a sample, no step of its own.
+    assert!(steps.iter().all(|s| !s.title.starts_with("Below")));
+}
+
+#[test]
+fn a_thing_and_its_name_are_one_input() {
+    let rb = load("137-a-thing-and-its-name");
+    let steps = phase_steps(&rb, "Look at the bucket");
+    assert_eq!(steps[1].code.as_deref(), Some("storectl ls <BUCKET>\n"));
+    assert!(steps.iter().all(|s| s.inputs == ["BUCKET"]));
+}

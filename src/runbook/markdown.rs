@@ -953,23 +953,40 @@ impl<'a> Walker<'a> {
     }
 
     /// One value written in several styles (`<pod-name>` here, `<pod_name>` there,
-    /// `<NAMESPACE>` and `<namespace>`) is one input, spelled as it is first written.
+    /// `<NAMESPACE>` and `<namespace>`, `<CLUSTER>` and `<CLUSTER_NAME>`) is one input, spelled
+    /// as it is first written.
     fn merge_spellings(&mut self) {
+        // `<CLUSTER_NAME>` in one section, `<CLUSTER>` in another: a thing and its name are
+        // one value (the placeholder for a thing is its name). Not when one step writes both
+        // (`-l cluster=<CLUSTER>,name=<CLUSTER_NAME>`): there they are two.
+        let mut keys: HashSet<String> = HashSet::new();
+        let mut apart: HashSet<String> = HashSet::new();
+        for step in self.out.phases.iter().flat_map(|p| &p.steps) {
+            let here: HashSet<String> = step.inputs.iter().map(|n| spelling_key(n)).collect();
+            for k in &here {
+                if let Some(thing) = k.strip_suffix("_name")
+                    && here.contains(thing)
+                {
+                    apart.insert(k.clone());
+                }
+            }
+            keys.extend(here);
+        }
+        let key = |name: &str| {
+            let key = spelling_key(name);
+            match key.strip_suffix("_name") {
+                Some(thing) if keys.contains(thing) && !apart.contains(&key) => thing.to_string(),
+                _ => key,
+            }
+        };
         // Spelling key → the first spelling (a map: a runbook may hold thousands of inputs).
         let mut first: std::collections::HashMap<String, String> = Default::default();
         for step in self.out.phases.iter().flat_map(|p| &p.steps) {
             for name in &step.inputs {
-                first
-                    .entry(spelling_key(name))
-                    .or_insert_with(|| name.clone());
+                first.entry(key(name)).or_insert_with(|| name.clone());
             }
         }
-        let respell = |name: &str| {
-            first
-                .get(&spelling_key(name))
-                .filter(|n| *n != name)
-                .cloned()
-        };
+        let respell = |name: &str| first.get(&key(name)).filter(|n| *n != name).cloned();
         for step in self.out.phases.iter_mut().flat_map(|p| &mut p.steps) {
             if !step.inputs.iter().any(|n| respell(n).is_some()) {
                 continue;
@@ -1826,6 +1843,30 @@ impl<'a> Walker<'a> {
                 inferred,
             } => {
                 let kind = lang.kind();
+                // `$ kubectl get policies` and its listing right after the step that runs
+                // `kubectl get policies`: what that step shows, not a second run of it.
+                let same = |code: &str| {
+                    let lines = |t: &str| -> Vec<String> {
+                        t.lines()
+                            .map(|l| l.trim().to_string())
+                            .filter(|l| !l.is_empty())
+                            .collect()
+                    };
+                    lines(code) == lines(&commands)
+                };
+                if kind == StepKind::Shell
+                    && expected.is_some()
+                    && self.pending.0 == *self.open.last().unwrap_or(&usize::MAX)
+                    && let Some(before) = self.pending.1.last_mut()
+                    && before.kind == StepKind::Shell
+                    && before.code.as_deref().is_some_and(same)
+                {
+                    if before.expected_output.is_none() {
+                        before.expected_output = expected;
+                    }
+                    self.describe(block.range.clone());
+                    return None;
+                }
                 // (A heredoc's `...` is data: YAML's end of document.)
                 let elided = kind == StepKind::Shell
                     && !commands.contains("<<")

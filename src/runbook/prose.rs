@@ -897,6 +897,9 @@ pub fn announces_output(text: &str) -> bool {
         "sample response",
         "here's a sample",
         "here is a sample",
+        // "Below is a snippet of a `cluster.status` that contains a failing condition."
+        "below is a snippet",
+        "here is a snippet",
         "sample run",
         "before:",
         "after:",
