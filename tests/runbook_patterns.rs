@@ -2914,3 +2914,32 @@ fn a_thing_and_its_name_are_one_input() {
     assert_eq!(steps[1].code.as_deref(), Some("storectl ls <BUCKET>\n"));
     assert!(steps.iter().all(|s| s.inputs == ["BUCKET"]));
 }
+
+#[test]
+fn notes_that_limit_a_step_an_otherwise_and_a_task_over_what_it_includes() {
+    let rb = load("138-release-notes-tasks");
+    let cut = phase_steps(&rb, "Cut the release");
+    // "This is only done for new stable releases" under the item: for some runs only; the
+    // "Notes" label is no part of the title.
+    assert!(!cut[0].optional);
+    assert!(cut[1].optional);
+    assert!(
+        cut[1].title.ends_with("in the formula."),
+        "{}",
+        cut[1].title
+    );
+    // "If …, list them. Otherwise, remove the section.": work either way, said in the title.
+    let notes = phase_steps(&rb, "Finalize the notes");
+    assert!(!notes[1].optional);
+    assert!(
+        notes[1]
+            .title
+            .ends_with("Otherwise, remove the section altogether.")
+    );
+    // "The goal of this task is …" and "Relevant information includes:" a list: one task.
+    let announce = kinds_titles(&phase_steps(&rb, "Announce the dates"));
+    assert_eq!(
+        announce,
+        [(StepKind::Manual, "Announce the dates".to_string())]
+    );
+}

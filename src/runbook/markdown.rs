@@ -1131,9 +1131,24 @@ impl<'a> Walker<'a> {
         }
         // "If the resource cannot be replaced, either › Restore it from a backup": an item
         // under a condition is as optional as the condition.
+        // "If there are deprecations, add them. Otherwise, remove the section.": both cases
+        // have work, so the step is done either way.
+        // (A step that opens with "Otherwise, …" is itself the other case.)
+        let later = |text: &str| text.to_ascii_lowercase().contains(". otherwise, ");
+        let either_way = |text: &str| {
+            later(text)
+                || text
+                    .trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("otherwise, ")
+        };
+        let otherwise = later(&step.title) || either_way(&step.detail);
         step.optional |= self.details > 0
             || self.section_conditional
             || step.title.split(" › ").any(says_optional);
+        if otherwise && self.details == 0 && !self.section_conditional {
+            step.optional = false;
+        }
         if step.choice.is_none() {
             step.choice = self.tab.clone();
         }
@@ -3029,6 +3044,7 @@ impl<'a> Walker<'a> {
                 } else {
                     detail
                 };
+                let limited = only_for_some(&detail);
                 let in_production = self.open.iter().any(|&i| self.production[i]);
                 let (vars, dangerous) = match (&command, kind) {
                     (Some(c), StepKind::Shell) => read_code(c, kind, false, in_production),
@@ -3053,8 +3069,9 @@ impl<'a> Walker<'a> {
                     detail,
                     inferred: kind == StepKind::Shell,
                     choice: None,
-                    // Read on the whole item: "(optional)" or "(~2 min)" may close it.
-                    optional: says_optional(&whole),
+                    // Read on the whole item: "(optional)" or "(~2 min)" may close it. A note
+                    // under it may limit it: "This is only done for stable releases".
+                    optional: says_optional(&whole) || limited,
                     estimate_secs: step_estimate(&whole),
                     repeat: None,
                     subtask_folder: None,
@@ -3450,7 +3467,19 @@ impl<'a> Walker<'a> {
                 }
                 continue;
             }
-            if is_numbered_heading(&phase.title) || leaf && instructs || restated || delegated {
+            // "#### Communicate key dates" over "The goal of this task is to …" and lists of
+            // what and whom to tell: the heading is the task, one step.
+            let a_task = leaf
+                && first_para
+                    .trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("the goal of this task");
+            if is_numbered_heading(&phase.title)
+                || leaf && instructs
+                || restated
+                || delegated
+                || a_task
+            {
                 made.push(i);
                 let mut up = Some(i);
                 while let Some(k) = up {
@@ -3971,6 +4000,26 @@ fn leads_into_a_case(lead: &str) -> bool {
 
 /// "Finally, if you are not using port-forwarding, make sure …": an instruction for one case,
 /// which the run may pass.
+/// A note under a step that limits it to some runs: "This is only done for new stable
+/// releases, not for betas." The step is taken in those runs only.
+fn only_for_some(detail: &str) -> bool {
+    const LIMITS: &[&str] = &[
+        "this is only done for ",
+        "this is only done when ",
+        "this is only needed for ",
+        "this is only needed when ",
+        "only done for ",
+        "only needed for ",
+    ];
+    detail.lines().any(|line| {
+        let lower = line
+            .trim_start()
+            .trim_start_matches(['*', '-', '+', ' '])
+            .to_ascii_lowercase();
+        LIMITS.iter().any(|l| lower.starts_with(l))
+    })
+}
+
 fn for_a_case(instruction: &str) -> bool {
     let lower = instruction.trim_start().to_ascii_lowercase();
     let rest = ["finally", "then", "now", "next"]

@@ -963,6 +963,8 @@ pub fn introduces_explanation(text: &str) -> bool {
     ]
     .iter()
     .any(|cue| t.contains(cue))
+        // "Relevant information includes:": what a message holds, not what to do.
+        || t.ends_with(" includes:")
 }
 
 /// A paragraph that is only the label "Additional information:": the bullets under it are

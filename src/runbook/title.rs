@@ -261,11 +261,27 @@ pub(crate) fn item_title(text: &str) -> (&str, Option<&str>) {
     let all = sentences(text);
     match all.first() {
         Some(first) if text.len() > LONG && all.len() > 1 => {
-            let end = first.as_ptr() as usize - text.as_ptr() as usize + first.len();
+            // "If there are deprecations, add them. Otherwise, remove the section.": the case
+            // and its other case are one instruction.
+            let title = match all.get(1) {
+                Some(second) if second.trim_start().starts_with("Otherwise,") => second,
+                _ => first,
+            };
+            let end = title.as_ptr() as usize - text.as_ptr() as usize + title.len();
+            let first = &text[..end];
             let rest = text[end..].trim_start_matches(['.', '!', '?']).trim();
             (first, (!rest.is_empty()).then_some(rest))
         }
-        _ => (text, None),
+        // "Publish to Homebrew by bumping the version.<br>**Notes**:" read as text: the label
+        // of the notes below is no part of the instruction.
+        _ => match text
+            .strip_suffix(" Notes")
+            .or_else(|| text.strip_suffix(" Note"))
+            .filter(|t| t.ends_with('.'))
+        {
+            Some(title) => (title, None),
+            None => (text, None),
+        },
     }
 }
 
