@@ -2943,3 +2943,28 @@ fn notes_that_limit_a_step_an_otherwise_and_a_task_over_what_it_includes() {
         [(StepKind::Manual, "Announce the dates".to_string())]
     );
 }
+
+#[test]
+fn labelled_cases_a_path_prefix_a_step_for_each_and_a_variable_to_set() {
+    let rb = load("139-release-notes-cases");
+    let notes = phase_steps(&rb, "Generate the notes");
+    // "2. FINAL RELEASE example" alone over its block titles it, at the block's line.
+    assert_eq!(notes[2].title, "FINAL RELEASE example");
+    assert_eq!(notes[2].line, 13);
+    // `OLD_TAG=refs/v2.3.x-beta.0`: the prefix stays, the version is asked.
+    assert_eq!(
+        notes[1].code.as_deref(),
+        Some("NEW_TAG=<NEW_TAG> OLD_TAG=refs/<OLD_TAG> make notes\n")
+    );
+    // "… for desired channels" over `--channel <channel_name>`: once for each channel.
+    let digest = phase_steps(&rb, "Weekly digest");
+    assert_eq!(digest[1].repeat.as_deref(), Some("each desired channel"));
+    assert_eq!(digest[1].renew, ["channel_name"]);
+    // "export the `JOBS_REPO_DIR` variable, specifying where your clone … is": asked.
+    let jobs = phase_steps(&rb, "Regenerate the jobs");
+    assert_eq!(
+        jobs[0].code.as_deref(),
+        Some(" JOBS_REPO_DIR=<JOBS_REPO_DIR> make jobs\n")
+    );
+    assert_eq!(jobs[0].inputs, ["JOBS_REPO_DIR"]);
+}

@@ -126,6 +126,73 @@ pub fn replace(code: &str, value: &str, name: &str) -> Option<String> {
     })
 }
 
+/// The variables the prose tells the reader to set to their own value: "ensure to export the
+/// `TEST_INFRA_DIR` variable, specifying the location of …", "set `REPO_DIR` to your clone".
+pub fn told_to_set(text: &str) -> Vec<String> {
+    const CUES: &[&str] = &["export the ", "set the ", "export ", "set "];
+    let lower = text.to_ascii_lowercase();
+    let mut names = Vec::new();
+    for cue in CUES {
+        for (at, _) in lower.match_indices(cue) {
+            let word_start = at == 0 || !lower.as_bytes()[at - 1].is_ascii_alphanumeric();
+            let rest = &text[at + cue.len()..];
+            let quoted = rest.starts_with('`');
+            let rest = rest.trim_start_matches('`');
+            let len = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            let name = &rest[..len];
+            let after = rest[len..].trim_start_matches('`');
+            // In code (`` `X` ``) or named a variable ("the X variable"): a name, not a word.
+            let named = quoted || after.starts_with(" variable");
+            let ident = name.len() >= 2
+                && name.contains('_')
+                && name.starts_with(|c: char| c.is_ascii_uppercase())
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+            if word_start && named && ident && !names.iter().any(|n| n == name) {
+                names.push(name.to_string());
+            }
+        }
+    }
+    names
+}
+
+/// `code` where a statement assigns one of `names` a literal (`TEST_INFRA_DIR=../test-infra
+/// make jobs`) assigning the input of that name instead: the literal is the author's own
+/// path. `None` when nothing changes.
+pub fn ask_told(code: &str, names: &[String]) -> Option<String> {
+    let mut out = String::with_capacity(code.len() + 8);
+    let mut changed = false;
+    for line in code.split_inclusive('\n') {
+        let indent = line.len() - line.trim_start().len();
+        let rest = &line[indent..];
+        let rest_no_export = rest.strip_prefix("export ").unwrap_or(rest);
+        let lead = line.len() - rest_no_export.len();
+        let found = names.iter().find_map(|n| {
+            let value = rest_no_export.strip_prefix(n.as_str())?.strip_prefix('=')?;
+            let len = value.find(char::is_whitespace).unwrap_or(value.len());
+            let literal = &value[..len];
+            let plain = !literal.is_empty()
+                && !literal.starts_with('<')
+                && !literal.contains(['$', '`', '(', '"', '\'', ';', '|', '&']);
+            plain.then_some((n, len))
+        });
+        match found {
+            Some((name, len)) => {
+                let value_at = lead + name.len() + 1;
+                out.push_str(&line[..value_at]);
+                out.push_str(&format!("<{name}>"));
+                out.push_str(&line[value_at + len..]);
+                changed = true;
+            }
+            None => out.push_str(line),
+        }
+    }
+    changed.then_some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,6 +208,17 @@ mod tests {
         // Two lines, or a sentence that supposes nothing, show no one value.
         assert_eq!(supposed("Suppose we have a file:", "a\nb\n"), None);
         assert_eq!(supposed("We have a crash file:", "/srv/crash.7\n"), None);
+    }
+
+    #[test]
+    fn a_variable_the_prose_says_to_set_is_asked() {
+        let names = told_to_set("First export the `REPO_DIR` variable, the clone's path.");
+        assert_eq!(names, ["REPO_DIR"]);
+        assert_eq!(
+            ask_told("  REPO_DIR=../repo make jobs\n", &names).as_deref(),
+            Some("  REPO_DIR=<REPO_DIR> make jobs\n")
+        );
+        assert_eq!(ask_told("REPO_DIR=$(pwd) make\n", &names), None);
     }
 
     #[test]

@@ -1152,6 +1152,17 @@ impl<'a> Walker<'a> {
         if step.choice.is_none() {
             step.choice = self.tab.clone();
         }
+        // "… for desired branches" over `--branch <branch_name>`: once for each branch.
+        if step.kind == StepKind::Shell
+            && step.repeat.is_none()
+            && let Some((each, input)) =
+                crate::runbook::series::for_each_named(&step.title, &step.inputs)
+        {
+            step.repeat = Some(each);
+            if !step.renew.contains(&input) {
+                step.renew.push(input);
+            }
+        }
         if step.estimate_secs.is_none() {
             step.estimate_secs = step_estimate(&step.title);
         }
@@ -1826,14 +1837,31 @@ impl<'a> Walker<'a> {
         let (title, line) = (step.title.clone(), step.line);
         if let Some(made) = self.make(block, reading, title, line) {
             // The item's step keeps what its text said: detail, "(optional)", its choice.
+            let in_production = self.open.iter().any(|&i| self.production[i]);
             let item = &mut self.pending.1[item.at];
-            let joined = Step {
+            let mut joined = Step {
                 detail: std::mem::take(&mut item.detail),
                 optional: item.optional || made.optional,
                 choice: item.choice.take(),
                 estimate_secs: item.estimate_secs.or(made.estimate_secs),
                 ..made
             };
+            // "Before running this command, export the `TEST_INFRA_DIR` variable, specifying
+            // the location of …" over `TEST_INFRA_DIR=../../test-infra make …`: the path is
+            // the author's, the captain gives theirs.
+            let told = example_values::told_to_set(&format!("{}\n{}", joined.title, joined.detail));
+            if joined.kind == StepKind::Shell
+                && !told.is_empty()
+                && let Some(code) = joined
+                    .code
+                    .as_deref()
+                    .and_then(|c| example_values::ask_told(c, &told))
+            {
+                let (vars, dangerous) = read_code(&code, joined.kind, false, in_production);
+                (joined.inputs, joined.sets, joined.dangerous) =
+                    (vars.inputs, vars.sets, dangerous);
+                joined.code = Some(code);
+            }
             *item = joined;
         }
         self.plain_prompt = false;
@@ -3108,6 +3136,10 @@ impl<'a> Walker<'a> {
             let mut unused: Option<&str> = None;
             let mut nth = 0;
             let mut inner_list: Option<ItemStep> = None;
+            // Whether `prev_paragraph` is a nested list's lone label ("2. STABLE example").
+            let mut labelled = false;
+            // Whether a block joined a nested list's item as its code ("1. RC example:").
+            let mut joined = false;
             for (i, block) in item.blocks.iter().enumerate() {
                 // A MyST tab set inside the item: one choice, as at the margin, its tabs led
                 // into by the paragraph before it or the item's own words.
@@ -3163,7 +3195,10 @@ impl<'a> Walker<'a> {
                         // Code after a nested list's last item belongs to that item.
                         let reading = match inner_list.take() {
                             Some(inner) => match self.join_item(inner, &code, reading) {
-                                Ok(()) => continue,
+                                Ok(()) => {
+                                    joined = true;
+                                    continue;
+                                }
                                 Err(reading) => reading,
                             },
                             None => reading,
@@ -3178,7 +3213,8 @@ impl<'a> Walker<'a> {
                             (_, Some(p)) => short_title(sentence_for_title(p)),
                             _ => Cow::Owned(format!("{title} ({})", nth + 2)),
                         };
-                        let at = if nth == 0 {
+                        // (After a case a nested list made, the labelled block is one of its own.)
+                        let at = if nth == 0 && !std::mem::take(&mut labelled) {
                             line
                         } else {
                             self.lines.line(range.start)
@@ -3270,6 +3306,18 @@ impl<'a> Walker<'a> {
                         items: sub,
                         ..
                     } => {
+                        // "2. STABLE RELEASE example" alone over a block, after the first case
+                        // took the block below it: the label titles that block.
+                        if joined
+                            && let [one] = &sub[..]
+                            && let [Block::Paragraph { text, .. }] = &one.blocks[..]
+                            && matches!(item.blocks.get(i + 1), Some(Block::Code { .. }))
+                            && !is_instruction(text)
+                        {
+                            prev_paragraph = Some(&**text);
+                            labelled = true;
+                            continue;
+                        }
                         // Sub-bullets of a step are its detail; other nested lists walk on.
                         if wants_step && !has_steps(block) {
                             continue;
@@ -4321,8 +4369,8 @@ fn ask_for_example_version(step: &mut Step) {
 }
 
 /// `code` whose leading `NAME=value` settings hold a version with an `x` part
-/// (`RELEASE_TAG=v1.7.x-rc.1`, `PREV=tags/v1.7.x`) set `NAME=<NAME>` instead: the `x` says
-/// the value is the example's. `None` when none does.
+/// (`RELEASE_TAG=v1.7.x-rc.1`, `PREV=tags/v1.7.x`) set `NAME=<NAME>` (`PREV=tags/<PREV>`)
+/// instead: the `x` says the value is the example's. `None` when none does.
 fn ask_x_settings(code: &str) -> Option<String> {
     let x_version = |v: &str| {
         v.match_indices(".x").any(|(at, _)| {
@@ -4352,7 +4400,10 @@ fn ask_x_settings(code: &str) -> Option<String> {
                         && x_version(value) =>
                 {
                     changed = true;
-                    words.push(format!("{name}=<{name}>"));
+                    // `PREV=tags/v1.7.x`: the path before the version stays, the form the
+                    // value takes (`tags/<PREV>`).
+                    let prefix = value.rfind('/').map_or("", |at| &value[..=at]);
+                    words.push(format!("{name}={prefix}<{name}>"));
                 }
                 Some((name, _)) if leading && !name.is_empty() => words.push(w.to_string()),
                 _ => {
