@@ -2889,6 +2889,8 @@ fn an_instruction_after_a_progress_report_or_opening_with_first_is_a_step() {
     assert_eq!(check.len(), 2);
     assert_eq!(check[0].0, StepKind::Manual);
     assert!(check[0].1.starts_with("First, verify that the exporter"));
+    // "Next, check that the port is open. You can do this by running:": the check titles it.
+    assert_eq!(check[1].1, "Next, check that the port is open");
 }
 
 #[test]
@@ -2924,7 +2926,9 @@ fn notes_that_limit_a_step_an_otherwise_and_a_task_over_what_it_includes() {
     assert!(!cut[0].optional);
     assert!(cut[1].optional);
     assert!(
-        cut[1].title.ends_with("in the formula."),
+        cut[1]
+            .title
+            .ends_with("in the formula. (only done for new stable releases)"),
         "{}",
         cut[1].title
     );

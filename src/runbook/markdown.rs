@@ -3073,6 +3073,11 @@ impl<'a> Walker<'a> {
                     detail
                 };
                 let limited = only_for_some(&detail);
+                // (The limit in the title: the captain sees when to pass the step.)
+                let title = match &limited {
+                    Some(limit) => Cow::Owned(format!("{title} ({limit})")),
+                    None => Cow::Borrowed(title),
+                };
                 let in_production = self.open.iter().any(|&i| self.production[i]);
                 let (vars, dangerous) = match (&command, kind) {
                     (Some(c), StepKind::Shell) => read_code(c, kind, false, in_production),
@@ -3099,7 +3104,7 @@ impl<'a> Walker<'a> {
                     choice: None,
                     // Read on the whole item: "(optional)" or "(~2 min)" may close it. A note
                     // under it may limit it: "This is only done for stable releases".
-                    optional: says_optional(&whole) || limited,
+                    optional: says_optional(&whole) || limited.is_some(),
                     estimate_secs: step_estimate(&whole),
                     repeat: None,
                     subtask_folder: None,
@@ -4049,8 +4054,9 @@ fn leads_into_a_case(lead: &str) -> bool {
 /// "Finally, if you are not using port-forwarding, make sure …": an instruction for one case,
 /// which the run may pass.
 /// A note under a step that limits it to some runs: "This is only done for new stable
-/// releases, not for betas." The step is taken in those runs only.
-fn only_for_some(detail: &str) -> bool {
+/// releases, not for betas." The step is taken in those runs only; returns the limit as the
+/// title says it ("only done for new stable releases").
+fn only_for_some(detail: &str) -> Option<String> {
     const LIMITS: &[&str] = &[
         "this is only done for ",
         "this is only done when ",
@@ -4059,12 +4065,14 @@ fn only_for_some(detail: &str) -> bool {
         "only done for ",
         "only needed for ",
     ];
-    detail.lines().any(|line| {
-        let lower = line
-            .trim_start()
-            .trim_start_matches(['*', '-', '+', ' '])
-            .to_ascii_lowercase();
-        LIMITS.iter().any(|l| lower.starts_with(l))
+    detail.lines().find_map(|line| {
+        let text = line.trim_start().trim_start_matches(['*', '-', '+', ' ']);
+        let lower = text.to_ascii_lowercase();
+        LIMITS.iter().find(|l| lower.starts_with(*l))?;
+        let from = lower.find("only ")?;
+        let clause = &text[from..];
+        let end = clause.find([',', '.', ';']).unwrap_or(clause.len());
+        Some(clause[..end].trim_end().to_string())
     })
 }
 

@@ -213,6 +213,9 @@ pub(crate) fn says_only_how(sentence: &str) -> bool {
         "use ",
         "using ",
         "run ",
+        // "Next, check that the port is open. You can do this by running:"
+        "you can do this",
+        "you can do so",
     ]
     .iter()
     .any(|p| how.starts_with(p));
@@ -227,7 +230,8 @@ pub(crate) fn says_only_how(sentence: &str) -> bool {
     ]
     .iter()
     .any(|e| how.ends_with(e));
-    ["run", "execute", "type", "enter"].contains(&last) || starts_with_how && points_below
+    ["run", "execute", "type", "enter"].contains(&last)
+        || starts_with_how && (points_below || ["running", "executing"].contains(&last))
 }
 
 /// "… as in the following command", "run the command below": a sentence about the block.
