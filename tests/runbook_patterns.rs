@@ -2972,3 +2972,12 @@ fn labelled_cases_a_path_prefix_a_step_for_each_and_a_variable_to_set() {
     );
     assert_eq!(jobs[0].inputs, ["JOBS_REPO_DIR"]);
 }
+
+#[test]
+fn a_step_for_a_thing_that_has_crashed_is_for_that_case() {
+    let rb = load("131-rare-occasion");
+    let logs = phase_steps(&rb, "Worker logs");
+    assert_eq!(logs.len(), 2);
+    assert!(!logs[0].optional);
+    assert!(logs[1].optional);
+}
