@@ -3449,3 +3449,173 @@ fn a_list_of_what_something_includes_is_no_procedure() {
     assert_eq!(apply.len(), 2);
     assert!(apply.iter().all(|s| s.kind == StepKind::Shell));
 }
+
+// Session 14, helper d (patterns 130-139).
+
+#[test]
+fn a_section_under_known_issues_is_for_its_problem() {
+    let rb = load("130-known-issues");
+    assert!(phase_steps(&rb, "Health").iter().all(|s| !s.optional));
+    let issue = phase_steps(&rb, "Clients time out after a restart");
+    assert_eq!(issue.len(), 1);
+    assert!(issue[0].optional);
+}
+
+#[test]
+fn a_section_for_a_rare_event_is_optional() {
+    let rb = load("131-rare-occasion");
+    assert!(
+        phase_steps(&rb, "Rotate the logs")
+            .iter()
+            .all(|s| !s.optional)
+    );
+    let stuck = phase_steps(&rb, "Stuck partitions");
+    assert_eq!(stuck.len(), 1);
+    assert!(stuck[0].optional);
+}
+
+#[test]
+fn a_bare_word_the_runbook_writes_as_a_placeholder_is_that_input() {
+    let rb = load("132-bare-placeholder");
+    let copy = phase_steps(&rb, "Copy its dump");
+    let code: Vec<&str> = copy.iter().filter_map(|s| s.code.as_deref()).collect();
+    assert_eq!(
+        code,
+        [
+            "kubectl exec <WORKER> -- ls /tmp/dumps\n",
+            "kubectl cp <WORKER>:/tmp/dumps ./dumps\n"
+        ]
+    );
+    assert!(copy.iter().all(|s| s.inputs == ["WORKER"]));
+}
+
+#[test]
+fn a_supposed_sample_file_is_an_input_in_the_code_after_it() {
+    let rb = load("133-supposed-example");
+    let steps = phase_steps(&rb, "Collect a snapshot");
+    assert_eq!(steps.len(), 2);
+    assert_eq!(
+        steps[1].code.as_deref(),
+        Some("svcctl fetch /var/lib/svc/snapshots/<heap-snapshot> <heap-snapshot>\n")
+    );
+    assert_eq!(steps[1].inputs, ["heap-snapshot"]);
+}
+
+#[test]
+fn a_value_named_for_example_is_an_input_in_the_code_after_it() {
+    let rb = load("134-named-example");
+    let steps = phase_steps(&rb, "Blocked traffic");
+    assert_eq!(steps.len(), 2);
+    assert_eq!(steps[0].code.as_deref(), Some("fwctl get rules\n"));
+    assert_eq!(
+        steps[1].code.as_deref(),
+        Some("fwctl get rules <rule> --verbose\n")
+    );
+}
+
+#[test]
+fn an_instruction_after_a_progress_report_or_opening_with_first_is_a_step() {
+    let rb = load("135-prose-steps");
+    assert_eq!(
+        kinds_titles(&phase_steps(&rb, "Copy the archive"))[1],
+        (
+            StepKind::Manual,
+            "Make sure you delete the export on the server afterwards.".to_string()
+        )
+    );
+    let check = kinds_titles(&phase_steps(&rb, "Check the exporter"));
+    assert_eq!(check.len(), 2);
+    assert_eq!(check[0].0, StepKind::Manual);
+    assert!(check[0].1.starts_with("First, verify that the exporter"));
+    // "Next, check that the port is open. You can do this by running:": the check titles it.
+    assert_eq!(check[1].1, "Next, check that the port is open");
+}
+
+#[test]
+fn a_listing_of_the_step_before_and_a_snippet_are_no_steps() {
+    let rb = load("136-listing-of-the-step-before");
+    let steps = phase_steps(&rb, "Rules");
+    // `$ fwctl get rules` and its table after the step that runs it: what it shows.
+    assert_eq!(steps.len(), 1);
+    assert!(
+        steps[0]
+            .expected_output
+            .as_deref()
+            .is_some_and(|o| o.contains("allow-web"))
+    );
+    // "Below is a snippet of …": a sample, no step of its own.
+    assert!(steps.iter().all(|s| !s.title.starts_with("Below")));
+}
+
+#[test]
+fn a_thing_and_its_name_are_one_input() {
+    let rb = load("137-a-thing-and-its-name");
+    let steps = phase_steps(&rb, "Look at the bucket");
+    assert_eq!(steps[1].code.as_deref(), Some("storectl ls <BUCKET>\n"));
+    assert!(steps.iter().all(|s| s.inputs == ["BUCKET"]));
+}
+
+#[test]
+fn notes_that_limit_a_step_an_otherwise_and_a_task_over_what_it_includes() {
+    let rb = load("138-release-notes-tasks");
+    let cut = phase_steps(&rb, "Cut the release");
+    // "This is only done for new stable releases" under the item: for some runs only; the
+    // "Notes" label is no part of the title.
+    assert!(!cut[0].optional);
+    assert!(cut[1].optional);
+    assert!(
+        cut[1]
+            .title
+            .ends_with("in the formula. (only done for new stable releases)"),
+        "{}",
+        cut[1].title
+    );
+    // "If …, list them. Otherwise, remove the section.": work either way, said in the title.
+    let notes = phase_steps(&rb, "Finalize the notes");
+    assert!(!notes[1].optional);
+    assert!(
+        notes[1]
+            .title
+            .ends_with("Otherwise, remove the section altogether.")
+    );
+    // "The goal of this task is …" and "Relevant information includes:" a list: one task.
+    let announce = kinds_titles(&phase_steps(&rb, "Announce the dates"));
+    assert_eq!(
+        announce,
+        [(StepKind::Manual, "Announce the dates".to_string())]
+    );
+}
+
+#[test]
+fn labelled_cases_a_path_prefix_a_step_for_each_and_a_variable_to_set() {
+    let rb = load("139-release-notes-cases");
+    let notes = phase_steps(&rb, "Generate the notes");
+    // "2. FINAL RELEASE example" alone over its block titles it, at the block's line.
+    assert_eq!(notes[2].title, "FINAL RELEASE example");
+    assert_eq!(notes[2].line, 13);
+    // `OLD_TAG=refs/v2.3.x-beta.0`: the prefix stays, the version is asked.
+    assert_eq!(
+        notes[1].code.as_deref(),
+        Some("NEW_TAG=<NEW_TAG> OLD_TAG=refs/<OLD_TAG> make notes\n")
+    );
+    // "… for desired channels" over `--channel <channel_name>`: once for each channel.
+    let digest = phase_steps(&rb, "Weekly digest");
+    assert_eq!(digest[1].repeat.as_deref(), Some("each desired channel"));
+    assert_eq!(digest[1].renew, ["channel_name"]);
+    // "export the `JOBS_REPO_DIR` variable, specifying where your clone … is": asked.
+    let jobs = phase_steps(&rb, "Regenerate the jobs");
+    assert_eq!(
+        jobs[0].code.as_deref(),
+        Some(" JOBS_REPO_DIR=<JOBS_REPO_DIR> make jobs\n")
+    );
+    assert_eq!(jobs[0].inputs, ["JOBS_REPO_DIR"]);
+}
+
+#[test]
+fn a_step_for_a_thing_that_has_crashed_is_for_that_case() {
+    let rb = load("131-rare-occasion");
+    let logs = phase_steps(&rb, "Worker logs");
+    assert_eq!(logs.len(), 2);
+    assert!(!logs[0].optional);
+    assert!(logs[1].optional);
+}

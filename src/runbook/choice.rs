@@ -414,6 +414,15 @@ fn offered_as_useful(lower: &str) -> bool {
             .all(|w| !["run", "use", "check", "verify"].contains(&w.trim_end_matches(',')))
 }
 
+/// A step for a thing in a bad state ("… from a pod that has crashed"): there only when one
+/// is, so the step is for that case.
+const FAILED_THING: &[&str] = &[
+    " that has crashed",
+    " that have crashed",
+    " that has failed",
+    " that have failed",
+];
+
 pub(crate) fn says_optional(title: &str) -> bool {
     // "2.7. If necessary, fix issues": the condition follows the number.
     let t = crate::runbook::title::strip_numbering(title)
@@ -547,6 +556,8 @@ pub(crate) fn says_optional(title: &str) -> bool {
         // also be useful to check events …": a step offered as useful, not required.
         || offered_as_useful(&t)
         || on_optional_things(&t)
+        // "Check logs from a specific pod that has crashed": for the time one has.
+        || FAILED_THING.iter().any(|c| t.contains(c))
         // "You'll want to re-run this if any of the files change": a repeat for a case.
         || ["re-run", "rerun", "repeat", "redo", "retry"].iter().any(|v| {
             t.split_whitespace()

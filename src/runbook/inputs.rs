@@ -431,12 +431,15 @@ pub fn variable_names(text: &str) -> HashSet<String> {
 /// `OVERRIDE_BRANCH=BRANCH_NAME make`. A name counts when it ends in a word that names a value
 /// (`_NAME`, `_ID`, `_URL`, `_TAG`, …), stands as a whole argument or after `=`, and the
 /// runbook never sets or reads it as a variable (`variables`, from [`variable_names`]). Not the
-/// name an `export`, `unset`, `grep` or `gh secret set` takes, nor one in a comment. A name
-/// the runbook ties to one of its variables (`named`, from `named_after`: keyed by the name, or
-/// by `WORD.ext` for a file's name) is that variable, `$VAR`. `None` when nothing changes.
+/// name an `export`, `unset`, `grep` or `gh secret set` takes, nor one in a comment. A name the
+/// runbook writes elsewhere as a placeholder (`written`, from [`capital_placeholders`]: `<POD>`)
+/// counts too, also before `:` (`kubectl cp POD:/path .`). A name the runbook ties to one of its
+/// variables (`named`, from `named_after`: keyed by the name, or by `WORD.ext` for a file's name)
+/// is that variable, `$VAR`. `None` when nothing changes.
 pub fn bare_name_placeholders(
     code: &str,
     variables: &HashSet<String>,
+    written: &HashSet<String>,
     named: &std::collections::HashMap<String, String>,
 ) -> Option<String> {
     const VALUE_WORDS: &[&str] = &[
@@ -529,7 +532,19 @@ pub fn bare_name_placeholders(
                     .strip_prefix('.')
                     .is_some_and(|ext| ext.starts_with(|c: char| c.is_ascii_lowercase()));
             let whole = whole && !in_path || file_stem;
-            if whole && (is_name(word) || file_stem) && !variables.contains(word) && !a_name {
+            // `kubectl exec POD -c postgres` where the runbook writes `<POD>` elsewhere: the same
+            // value, written bare (not the program a statement starts with).
+            let placeholder = written.contains(word)
+                && !in_path
+                && !line[statement..at].trim().is_empty()
+                && line[end..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| c.is_whitespace() || matches!(c, '\'' | '"' | ';' | ':'));
+            if (whole && (is_name(word) || file_stem) || placeholder)
+                && !variables.contains(word)
+                && !a_name
+            {
                 out.push_str(&line[copied..at]);
                 let key = if file_stem {
                     let ext = line[end + 1..]
@@ -552,6 +567,26 @@ pub fn bare_name_placeholders(
         out.push_str(&line[copied..]);
     }
     changed.then_some(out)
+}
+
+/// The names in capitals the text writes as `<PLACEHOLDER>` (`<POD>`, `<CLUSTER_NAME>`; three
+/// characters or more, so not `<N>`): the same word bare in code stands for that value.
+pub fn capital_placeholders(text: &str) -> HashSet<String> {
+    let mut names = HashSet::new();
+    for (at, _) in text.match_indices('<') {
+        let Some((name, _)) = placeholder_at(text, at) else {
+            continue;
+        };
+        let capital = name.len() >= 3
+            && name.starts_with(|c: char| c.is_ascii_uppercase())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+        if capital {
+            names.insert(name.into_owned());
+        }
+    }
+    names
 }
 
 /// The `{NAMESPACE}` placeholder that starts at byte `at` of `text` (which holds a `{`): many
@@ -1025,14 +1060,20 @@ mod tests {
         let src = &src;
         let none = std::collections::HashMap::new();
         assert_eq!(
-            bare_name_placeholders("terraform workspace new WORKSPACE_NAME\n", src, &none)
-                .as_deref(),
+            bare_name_placeholders(
+                "terraform workspace new WORKSPACE_NAME\n",
+                src,
+                &HashSet::new(),
+                &none
+            )
+            .as_deref(),
             Some("terraform workspace new <WORKSPACE_NAME>\n")
         );
         assert_eq!(
             bare_name_placeholders(
                 "bash -c 'OVERRIDE_BRANCH=BRANCH_NAME promote'\n",
                 src,
+                &HashSet::new(),
                 &none
             )
             .as_deref(),
@@ -1043,6 +1084,7 @@ mod tests {
             bare_name_placeholders(
                 "terraform plan -var-file=projects/CLUSTER.tfvars\n",
                 src,
+                &HashSet::new(),
                 &none
             )
             .as_deref(),
@@ -1060,7 +1102,11 @@ mod tests {
             "docker run -e AWS_REGION -e DATABASE_URL app\n",
             "gh secret set DOCKERHUB_USERNAME\n",
         ] {
-            assert_eq!(bare_name_placeholders(kept, src, &none), None, "{kept}");
+            assert_eq!(
+                bare_name_placeholders(kept, src, &HashSet::new(), &none),
+                None,
+                "{kept}"
+            );
         }
     }
 

@@ -25,6 +25,7 @@ use crate::runbook::choice::{
 use crate::runbook::command::{CodeLang, Label, split_code};
 use crate::runbook::danger::{danger_in, danger_reason, names_production};
 use crate::runbook::diagnostic::Diagnostic;
+use crate::runbook::example_values;
 use crate::runbook::fence::{info_lang, parse_info};
 use crate::runbook::heading::{HeadingPlan, heading_plan};
 use crate::runbook::inputs::{
@@ -160,6 +161,10 @@ pub struct Walker<'a> {
     answers_at: Option<usize>,
     /// Bare names the runbook ties to one of its variables (`named_after`).
     tied_names: HashMap<String, String>,
+    /// Names in capitals the runbook writes as placeholders (`<POD>`), for bare uses in code.
+    written: HashSet<String>,
+    /// The sample value the prose showed in this section, for the code after it.
+    example: Option<example_values::Example>,
     /// A block opened an interactive database shell (`mysql --host … -p`): the `sql` blocks
     /// after it are typed there, until a heading at this level or above.
     db_session: Option<u8>,
@@ -244,6 +249,8 @@ impl<'a> Walker<'a> {
             tied_names: HashMap::new(),
             answers_at: None,
             quiet_tabs: Vec::new(),
+            written: HashSet::new(),
+            example: None,
             db_session: None,
             shell_session: None,
             session_opened: false,
@@ -273,8 +280,9 @@ impl<'a> Walker<'a> {
         self.variables = variable_names(self.src);
         let variables = &self.variables;
         self.tied_names = crate::runbook::named_after::named_after(self.src, |body| {
-            bare_name_placeholders(body, variables, &HashMap::new())
+            bare_name_placeholders(body, variables, &HashSet::new(), &HashMap::new())
         });
+        self.written = crate::runbook::inputs::capital_placeholders(self.src);
         self.held = crate::runbook::environment::Held::of(self.src);
         for (_, found) in &self.held.activated {
             if !self.activations.iter().any(|a| a.name == found.name) {
@@ -505,6 +513,18 @@ impl<'a> Walker<'a> {
                     let or = offers_an_alternative(text);
                     self.alternative_next |= or;
                     let lower = text.to_ascii_lowercase();
+                    // "Suppose, for example, that we have a core dump file:" over its path, or
+                    // "For example, `deny-all` seems a likely culprit.": the code after it
+                    // names the author's sample, the captain has their own.
+                    let shown = match blocks.get(i + 1) {
+                        Some(Block::Code { code, .. }) => example_values::supposed(text, code),
+                        _ => None,
+                    };
+                    if let Some(example) =
+                        shown.or_else(|| example_values::named(text, &spans.code))
+                    {
+                        self.example = Some(example);
+                    }
                     // "Sometimes we need to do a patch release, …" right under the heading: the
                     // section is for an occasion, not for every run.
                     // So is "In some emergency situations, you might need to …".
@@ -555,8 +575,12 @@ impl<'a> Walker<'a> {
                                 .trim_start_matches("might ");
                             r.starts_with("need to ")
                         });
+                    // "Although rare, the server can crash and leave a core dump." right
+                    // under the heading: the section is for the time it happens.
+                    let rare = heading_before && RARE_OPENERS.iter().any(|p| lower.starts_with(p));
                     self.section_conditional |= occasional
                         || for_a_problem
+                        || rare
                         || ["only to be used if", "only use this if"]
                             .iter()
                             .any(|p| lower.contains(p));
@@ -1033,7 +1057,8 @@ impl<'a> Walker<'a> {
     }
 
     /// One value written in several styles (`<pod-name>` here, `<pod_name>` there,
-    /// `<NAMESPACE>` and `<namespace>`) is one input, spelled as it is first written.
+    /// `<NAMESPACE>` and `<namespace>`, `<CLUSTER>` and `<CLUSTER_NAME>`) is one input, spelled
+    /// as it is first written.
     fn merge_spellings(&mut self) {
         // A thing and its name (`<environment>`, `<environmentname>`) are one value, unless a
         // step writes both: then they are two.
@@ -1097,6 +1122,7 @@ impl<'a> Walker<'a> {
         self.lead_in = None;
         self.folder_next = None;
         self.section_conditional = false;
+        self.example = None;
         // "## Work on API Instances": this section and those under it are typed on them.
         self.machine_headings.retain(|&l| l < level);
         if crate::runbook::prose::heading_works_on_machines(text) {
@@ -1121,6 +1147,12 @@ impl<'a> Walker<'a> {
         {
             self.open.pop();
         }
+        // "## Known issues" › "### Pods are stuck in Pending": each section under it is one
+        // problem's, walked only when that problem is seen.
+        self.section_conditional = self
+            .open
+            .last()
+            .is_some_and(|&p| names_known_issues(&self.out.phases[p].title));
         self.open_phase(text.to_string(), level, line, heading_plan(text));
     }
 
@@ -1212,11 +1244,37 @@ impl<'a> Walker<'a> {
         }
         // "If the resource cannot be replaced, either › Restore it from a backup": an item
         // under a condition is as optional as the condition.
+        // "If there are deprecations, add them. Otherwise, remove the section.": both cases
+        // have work, so the step is done either way.
+        // (A step that opens with "Otherwise, …" is itself the other case.)
+        let later = |text: &str| text.to_ascii_lowercase().contains(". otherwise, ");
+        let either_way = |text: &str| {
+            later(text)
+                || text
+                    .trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("otherwise, ")
+        };
+        let otherwise = later(&step.title) || either_way(&step.detail);
         step.optional |= self.details > 0
             || self.section_conditional
             || step.title.split(" › ").any(says_optional);
+        if otherwise && self.details == 0 && !self.section_conditional {
+            step.optional = false;
+        }
         if step.choice.is_none() {
             step.choice = self.tab.clone();
+        }
+        // "… for desired branches" over `--branch <branch_name>`: once for each branch.
+        if step.kind == StepKind::Shell
+            && step.repeat.is_none()
+            && let Some((each, input)) =
+                crate::runbook::series::for_each_named(&step.title, &step.inputs)
+        {
+            step.repeat = Some(each);
+            if !step.renew.contains(&input) {
+                step.renew.push(input);
+            }
         }
         if step.estimate_secs.is_none() {
             step.estimate_secs = step_estimate(&step.title);
@@ -1921,14 +1979,31 @@ impl<'a> Walker<'a> {
         let (title, line) = (step.title.clone(), step.line);
         if let Some(made) = self.make(block, reading, title, line) {
             // The item's step keeps what its text said: detail, "(optional)", its choice.
+            let in_production = self.open.iter().any(|&i| self.production[i]);
             let item = &mut self.pending.1[item.at];
-            let joined = Step {
+            let mut joined = Step {
                 detail: std::mem::take(&mut item.detail),
                 optional: item.optional || made.optional,
                 choice: item.choice.take(),
                 estimate_secs: item.estimate_secs.or(made.estimate_secs),
                 ..made
             };
+            // "Before running this command, export the `TEST_INFRA_DIR` variable, specifying
+            // the location of …" over `TEST_INFRA_DIR=../../test-infra make …`: the path is
+            // the author's, the captain gives theirs.
+            let told = example_values::told_to_set(&format!("{}\n{}", joined.title, joined.detail));
+            if joined.kind == StepKind::Shell
+                && !told.is_empty()
+                && let Some(code) = joined
+                    .code
+                    .as_deref()
+                    .and_then(|c| example_values::ask_told(c, &told))
+            {
+                let (vars, dangerous) = read_code(&code, joined.kind, false, in_production);
+                (joined.inputs, joined.sets, joined.dangerous) =
+                    (vars.inputs, vars.sets, dangerous);
+                joined.code = Some(code);
+            }
             *item = joined;
         }
         self.plain_prompt = false;
@@ -1953,6 +2028,30 @@ impl<'a> Walker<'a> {
                 inferred,
             } => {
                 let kind = lang.kind();
+                // `$ kubectl get policies` and its listing right after the step that runs
+                // `kubectl get policies`: what that step shows, not a second run of it.
+                let same = |code: &str| {
+                    let lines = |t: &str| -> Vec<String> {
+                        t.lines()
+                            .map(|l| l.trim().to_string())
+                            .filter(|l| !l.is_empty())
+                            .collect()
+                    };
+                    lines(code) == lines(&commands)
+                };
+                if kind == StepKind::Shell
+                    && expected.is_some()
+                    && self.pending.0 == *self.open.last().unwrap_or(&usize::MAX)
+                    && let Some(before) = self.pending.1.last_mut()
+                    && before.kind == StepKind::Shell
+                    && before.code.as_deref().is_some_and(same)
+                {
+                    if before.expected_output.is_none() {
+                        before.expected_output = expected;
+                    }
+                    self.describe(block.range.clone());
+                    return None;
+                }
                 // (A heredoc's `...` is data: YAML's end of document.)
                 let elided = kind == StepKind::Shell
                     && !commands.contains("<<")
@@ -1980,9 +2079,23 @@ impl<'a> Walker<'a> {
                     StepKind::Shell => {
                         let commands = name_stand_ins(&commands).unwrap_or(commands);
                         let commands = spelled_out_logins(&commands).unwrap_or(commands);
-                        bare_name_placeholders(&commands, &self.variables, &self.tied_names)
-                            .unwrap_or(commands)
+                        bare_name_placeholders(
+                            &commands,
+                            &self.variables,
+                            &self.written,
+                            &self.tied_names,
+                        )
+                        .unwrap_or(commands)
                     }
+                    _ => commands,
+                };
+                let commands = match (kind, &self.example) {
+                    (StepKind::Shell, Some(example)) => example
+                        .name
+                        .clone()
+                        .or_else(|| example_values::input_name_in(&commands, &example.value))
+                        .and_then(|name| example_values::replace(&commands, &example.value, &name))
+                        .unwrap_or(commands),
                     _ => commands,
                 };
                 // "for your application (e.g. local-links-manager)" over `… | grep
@@ -2041,7 +2154,14 @@ impl<'a> Walker<'a> {
             Reading::ByHand { why, code, sql } => {
                 // A bare name typed by hand is a value too, asked before the step.
                 let marked = (!sql)
-                    .then(|| bare_name_placeholders(&code, &self.variables, &self.tied_names))
+                    .then(|| {
+                        bare_name_placeholders(
+                            &code,
+                            &self.variables,
+                            &self.written,
+                            &self.tied_names,
+                        )
+                    })
                     .flatten();
                 let inputs = marked
                     .as_deref()
@@ -2571,6 +2691,20 @@ impl<'a> Walker<'a> {
             }
             _ => text,
         };
+        let whole = text;
+        // "You now have the file. Make sure you free the space …": what the step before left
+        // is said first; the instruction follows it.
+        let text = PROGRESS_REPORTS
+            .iter()
+            .any(|p| {
+                text.trim_start()
+                    .get(..p.len())
+                    .is_some_and(|t| t.eq_ignore_ascii_case(p))
+            })
+            .then(|| text.split_once(". ").map(|(_, rest)| rest.trim_start()))
+            .flatten()
+            .filter(|rest| rest.starts_with(char::is_uppercase))
+            .unwrap_or(text);
         let phase = self.open.last().copied();
         let lower = text.to_ascii_lowercase();
         // Before the section's first step, an instruction that does not introduce what follows
@@ -2586,8 +2720,16 @@ impl<'a> Walker<'a> {
             ]
             .iter()
             .any(|w| lower.contains(w));
-        let has_steps =
-            phase == Some(self.pending.0) && !self.pending.1.is_empty() || steps_follow && !forward;
+        // "First, verify that the annotation is set." before the section's first block: the
+        // first of the steps the section goes on to.
+        // (One sentence: "First, apply the updates. This includes …" is an overview of the
+        // steps below.)
+        let first = lower.starts_with("first, ")
+            && !forward
+            && crate::runbook::title::sentences(text.trim()).len() == 1;
+        let has_steps = phase == Some(self.pending.0) && !self.pending.1.is_empty()
+            || steps_follow && !forward
+            || first;
         // `!!! note`, `::: tip`, `> [!NOTE]`: admonitions, not instructions.
         let remark = REMARKS.contains(&first_word(text).as_str())
             || !text
@@ -2711,7 +2853,7 @@ impl<'a> Walker<'a> {
         }
         let line = self.lines.line(range.start);
         let title = short_title(sentence_for_title(text)).into_owned();
-        let mut step = Step::manual(title, line, text.to_string());
+        let mut step = Step::manual(title, line, whole.to_string());
         step.optional = for_a_case(text);
         self.push_step(step);
         true
@@ -3227,6 +3369,12 @@ impl<'a> Walker<'a> {
                 } else {
                     detail
                 };
+                let limited = only_for_some(&detail);
+                // (The limit in the title: the captain sees when to pass the step.)
+                let title = match &limited {
+                    Some(limit) => Cow::Owned(format!("{title} ({limit})")),
+                    None => Cow::Borrowed(title),
+                };
                 let in_production = self.open.iter().any(|&i| self.production[i]);
                 let (vars, dangerous) = match (&command, kind) {
                     (Some(c), StepKind::Shell) => read_code(c, kind, false, in_production),
@@ -3262,8 +3410,9 @@ impl<'a> Walker<'a> {
                     detail,
                     inferred: kind == StepKind::Shell,
                     choice: None,
-                    // Read on the whole item: "(optional)" or "(~2 min)" may close it.
-                    optional: says_optional(&whole),
+                    // Read on the whole item: "(optional)" or "(~2 min)" may close it. A note
+                    // under it may limit it: "This is only done for stable releases".
+                    optional: says_optional(&whole) || limited.is_some(),
                     estimate_secs: step_estimate(&whole),
                     repeat: None,
                     subtask_folder: None,
@@ -3300,6 +3449,10 @@ impl<'a> Walker<'a> {
             let mut unused: Option<&str> = None;
             let mut nth = 0;
             let mut inner_list: Option<ItemStep> = None;
+            // Whether `prev_paragraph` is a nested list's lone label ("2. STABLE example").
+            let mut labelled = false;
+            // Whether a block joined a nested list's item as its code ("1. RC example:").
+            let mut joined = false;
             for (i, block) in item.blocks.iter().enumerate() {
                 // A MyST tab set inside the item: one choice, as at the margin, its tabs led
                 // into by the paragraph before it or the item's own words.
@@ -3355,7 +3508,10 @@ impl<'a> Walker<'a> {
                         // Code after a nested list's last item belongs to that item.
                         let reading = match inner_list.take() {
                             Some(inner) => match self.join_item(inner, &code, reading) {
-                                Ok(()) => continue,
+                                Ok(()) => {
+                                    joined = true;
+                                    continue;
+                                }
                                 Err(reading) => reading,
                             },
                             None => reading,
@@ -3370,7 +3526,8 @@ impl<'a> Walker<'a> {
                             (_, Some(p)) => short_title(sentence_for_title(p)),
                             _ => Cow::Owned(format!("{title} ({})", nth + 2)),
                         };
-                        let at = if nth == 0 {
+                        // (After a case a nested list made, the labelled block is one of its own.)
+                        let at = if nth == 0 && !std::mem::take(&mut labelled) {
                             line
                         } else {
                             self.lines.line(range.start)
@@ -3462,6 +3619,18 @@ impl<'a> Walker<'a> {
                         items: sub,
                         ..
                     } => {
+                        // "2. STABLE RELEASE example" alone over a block, after the first case
+                        // took the block below it: the label titles that block.
+                        if joined
+                            && let [one] = &sub[..]
+                            && let [Block::Paragraph { text, .. }] = &one.blocks[..]
+                            && matches!(item.blocks.get(i + 1), Some(Block::Code { .. }))
+                            && !is_instruction(text)
+                        {
+                            prev_paragraph = Some(&**text);
+                            labelled = true;
+                            continue;
+                        }
                         // Sub-bullets of a step are its detail; other nested lists walk on.
                         if wants_step && !has_steps(block) {
                             continue;
@@ -3718,7 +3887,19 @@ impl<'a> Walker<'a> {
                 }
                 continue;
             }
-            if is_numbered_heading(&phase.title) || leaf && instructs || restated || delegated {
+            // "#### Communicate key dates" over "The goal of this task is to …" and lists of
+            // what and whom to tell: the heading is the task, one step.
+            let a_task = leaf
+                && first_para
+                    .trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("the goal of this task");
+            if is_numbered_heading(&phase.title)
+                || leaf && instructs
+                || restated
+                || delegated
+                || a_task
+            {
                 made.push(i);
                 let mut up = Some(i);
                 while let Some(k) = up {
@@ -4390,6 +4571,24 @@ fn some_occasion(lower: &str, heading: &str) -> String {
     }
 }
 
+/// How a paragraph opens when it first says what the step before left ("You now have the
+/// file."), before its instruction.
+const PROGRESS_REPORTS: &[&str] = &["you now have ", "now you have ", "you should now have "];
+
+/// How a section's first sentence opens when what it handles seldom happens ("Although rare,
+/// the server can crash …"): its steps are for that time.
+const RARE_OPENERS: &[&str] = &["although rare,", "rarely,", "on rare occasions,"];
+
+/// A heading over sections that each hold one problem and its fix ("Some known issues",
+/// "Known problems"): those sections are for their case, not steps of every run.
+fn names_known_issues(heading: &str) -> bool {
+    // (Only headings naming issues or problems as a list: "Troubleshooting" is walked too.)
+    // ("Common issues & resolutions" pairs each issue with its fix as steps of their own.)
+    const LISTS: &[&str] = &["known issues", "known problems"];
+    let lower = heading.to_ascii_lowercase();
+    LISTS.iter().any(|l| lower.contains(l))
+}
+
 /// The title of a paragraph that is one line over a run of one punctuation mark (`#######`,
 /// `^^^^^^`), as reStructuredText and plain-text notes underline a title.
 fn underlined_title(raw: Option<&str>) -> Option<&str> {
@@ -4409,6 +4608,29 @@ fn leads_into_a_case(lead: &str) -> bool {
 
 /// "Finally, if you are not using port-forwarding, make sure …": an instruction for one case,
 /// which the run may pass.
+/// A note under a step that limits it to some runs: "This is only done for new stable
+/// releases, not for betas." The step is taken in those runs only; returns the limit as the
+/// title says it ("only done for new stable releases").
+fn only_for_some(detail: &str) -> Option<String> {
+    const LIMITS: &[&str] = &[
+        "this is only done for ",
+        "this is only done when ",
+        "this is only needed for ",
+        "this is only needed when ",
+        "only done for ",
+        "only needed for ",
+    ];
+    detail.lines().find_map(|line| {
+        let text = line.trim_start().trim_start_matches(['*', '-', '+', ' ']);
+        let lower = text.to_ascii_lowercase();
+        LIMITS.iter().find(|l| lower.starts_with(*l))?;
+        let from = lower.find("only ")?;
+        let clause = &text[from..];
+        let end = clause.find([',', '.', ';']).unwrap_or(clause.len());
+        Some(clause[..end].trim_end().to_string())
+    })
+}
+
 fn for_a_case(instruction: &str) -> bool {
     let lower = instruction.trim_start().to_ascii_lowercase();
     let rest = ["finally", "then", "now", "next"]
@@ -4801,8 +5023,8 @@ fn ask_for_example_version(step: &mut Step) {
 }
 
 /// `code` whose leading `NAME=value` settings hold a version with an `x` part
-/// (`RELEASE_TAG=v1.7.x-rc.1`, `PREV=tags/v1.7.x`) set `NAME=<NAME>` instead: the `x` says
-/// the value is the example's. `None` when none does.
+/// (`RELEASE_TAG=v1.7.x-rc.1`, `PREV=tags/v1.7.x`) set `NAME=<NAME>` (`PREV=tags/<PREV>`)
+/// instead: the `x` says the value is the example's. `None` when none does.
 fn ask_x_settings(code: &str) -> Option<String> {
     let x_version = |v: &str| {
         v.match_indices(".x").any(|(at, _)| {
@@ -4832,7 +5054,10 @@ fn ask_x_settings(code: &str) -> Option<String> {
                         && x_version(value) =>
                 {
                     changed = true;
-                    words.push(format!("{name}=<{name}>"));
+                    // `PREV=tags/v1.7.x`: the path before the version stays, the form the
+                    // value takes (`tags/<PREV>`).
+                    let prefix = value.rfind('/').map_or("", |at| &value[..=at]);
+                    words.push(format!("{name}={prefix}<{name}>"));
                 }
                 Some((name, _)) if leading && !name.is_empty() => words.push(w.to_string()),
                 _ => {

@@ -19,6 +19,7 @@ pub mod duration;
 mod edits;
 mod environment;
 mod example_addresses;
+mod example_values;
 mod exported;
 pub mod fence;
 mod folders;

@@ -967,6 +967,9 @@ pub fn announces_output(text: &str) -> bool {
         "sample response",
         "here's a sample",
         "here is a sample",
+        // "Below is a snippet of a `cluster.status` that contains a failing condition."
+        "below is a snippet",
+        "here is a snippet",
         "sample run",
         "before:",
         "after:",
@@ -1030,6 +1033,8 @@ pub fn introduces_explanation(text: &str) -> bool {
     ]
     .iter()
     .any(|cue| t.contains(cue))
+        // "Relevant information includes:": what a message holds, not what to do.
+        || t.ends_with(" includes:")
 }
 
 /// "Our terraform code deploys supporting infrastructure, including:": a statement that lists

@@ -127,3 +127,59 @@ mod tests {
         assert!(counted("mk disk-01\nmk disk-02\n").is_none());
     }
 }
+
+/// "Generate the weekly update with the following command for desired branches" over
+/// `--branch <branch_name>`: the step runs once for each of the things its title counts, the
+/// input that names one of them given anew each time. Returns what it repeats for ("each
+/// desired branch") and that input.
+pub fn for_each_named(title: &str, inputs: &[String]) -> Option<(String, String)> {
+    // What may stand between "for" and the things: "for (each | every | all (the) | the)
+    // (desired | wanted | supported | relevant) branches".
+    const COUNTS: &[&str] = &["each", "every", "all", "the"];
+    const WHICH: &[&str] = &["desired", "wanted", "supported", "relevant", "chosen"];
+    let lower = title.to_ascii_lowercase();
+    for (at, _) in lower.match_indices(" for ") {
+        let mut words = lower[at + 5..].split_whitespace().peekable();
+        let mut each = false;
+        while let Some(w) = words.next_if(|w| COUNTS.contains(w)) {
+            each |= *w == *"each" || *w == *"every";
+        }
+        let which = words.next_if(|w| WHICH.contains(w));
+        let Some(noun) = words.next() else { continue };
+        let noun = noun.trim_end_matches(|c: char| !c.is_ascii_alphabetic());
+        let one = match noun.strip_suffix("es") {
+            Some(stem) if stem.ends_with("ch") || stem.ends_with("sh") || stem.ends_with('x') => {
+                stem
+            }
+            _ => noun.strip_suffix('s').unwrap_or(noun),
+        };
+        // A plural or "each": more than one. (Not "for the release", "for details".)
+        let many = each || one.len() < noun.len();
+        if !many || one.len() < 3 || !one.chars().all(|c| c.is_ascii_alphabetic()) {
+            continue;
+        }
+        let named = inputs.iter().find(|i| {
+            let key = crate::runbook::inputs::spelling_key(i);
+            key == one || key.starts_with(&format!("{one}_"))
+        })?;
+        let which = which.map_or(String::new(), |w| format!("{w} "));
+        return Some((format!("each {which}{one}"), named.clone()));
+    }
+    None
+}
+
+#[cfg(test)]
+mod for_each_tests {
+    use super::for_each_named;
+
+    #[test]
+    fn a_title_that_counts_things_repeats_for_each() {
+        let inputs = ["branch_name".to_string(), "SINCE".to_string()];
+        assert_eq!(
+            for_each_named("Generate the update for desired branches", &inputs),
+            Some(("each desired branch".to_string(), "branch_name".to_string()))
+        );
+        assert_eq!(for_each_named("Generate it for the branch", &inputs), None);
+        assert_eq!(for_each_named("Wait for all pods", &inputs), None);
+    }
+}

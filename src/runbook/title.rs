@@ -319,6 +319,9 @@ pub(crate) fn says_only_how(sentence: &str) -> bool {
         "use ",
         "using ",
         "run ",
+        // "Next, check that the port is open. You can do this by running:"
+        "you can do this",
+        "you can do so",
     ]
     .iter()
     .any(|p| how.starts_with(p));
@@ -333,7 +336,8 @@ pub(crate) fn says_only_how(sentence: &str) -> bool {
     ]
     .iter()
     .any(|e| how.ends_with(e));
-    ["run", "execute", "type", "enter"].contains(&last) || starts_with_how && points_below
+    ["run", "execute", "type", "enter"].contains(&last)
+        || starts_with_how && (points_below || ["running", "executing"].contains(&last))
 }
 
 /// "… as in the following command", "run the command below": a sentence about the block.
@@ -367,11 +371,27 @@ pub(crate) fn item_title(text: &str) -> (&str, Option<&str>) {
     let all = sentences(text);
     match all.first() {
         Some(first) if text.len() > LONG && all.len() > 1 => {
-            let end = first.as_ptr() as usize - text.as_ptr() as usize + first.len();
+            // "If there are deprecations, add them. Otherwise, remove the section.": the case
+            // and its other case are one instruction.
+            let title = match all.get(1) {
+                Some(second) if second.trim_start().starts_with("Otherwise,") => second,
+                _ => first,
+            };
+            let end = title.as_ptr() as usize - text.as_ptr() as usize + title.len();
+            let first = &text[..end];
             let rest = text[end..].trim_start_matches(['.', '!', '?']).trim();
             (first, (!rest.is_empty()).then_some(rest))
         }
-        _ => (text, None),
+        // "Publish to Homebrew by bumping the version.<br>**Notes**:" read as text: the label
+        // of the notes below is no part of the instruction.
+        _ => match text
+            .strip_suffix(" Notes")
+            .or_else(|| text.strip_suffix(" Note"))
+            .filter(|t| t.ends_with('.'))
+        {
+            Some(title) => (title, None),
+            None => (text, None),
+        },
     }
 }
 
