@@ -3619,3 +3619,28 @@ fn a_step_for_a_thing_that_has_crashed_is_for_that_case() {
     assert!(!logs[0].optional);
     assert!(logs[1].optional);
 }
+
+#[test]
+fn a_repeat_for_the_rest_acts_on_each_member_and_walks_a_range() {
+    let rb = load("150-repeat-for-each-member");
+    let brokers = phase_steps(&rb, "Step 3: repeat step 1 and step 2 for the rest of the brokers");
+    // Each copy talks to its own broker, not broker 1 again.
+    let codes: Vec<&str> = brokers.iter().filter_map(|s| s.code.as_deref()).collect();
+    assert_eq!(
+        codes[..4],
+        [
+            "qctl --server=<MEMBER_2_ENDPOINT> pause\n",
+            "qctl --server=<MEMBER_2_ENDPOINT> swap-build\n",
+            "qctl --server=<MEMBER_3_ENDPOINT> pause\n",
+            "qctl --server=<MEMBER_3_ENDPOINT> swap-build\n",
+        ]
+    );
+    assert!(brokers[..4].iter().all(|s| s.kind == StepKind::Shell));
+    // "steps 1-3": step 2 too; the copies name no shard of their own, so they are done by
+    // hand, and the heading over prose is not a step of its own after them.
+    let shards = phase_steps(&rb, "Step 4: repeat steps 1-3 for the rest of the shards");
+    let titles: Vec<&str> = shards.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(titles.len(), 9, "{titles:?}");
+    assert_eq!(titles[1], "Rebuild it (shard 2 of 4)");
+    assert!(shards.iter().all(|s| s.kind == StepKind::Manual));
+}

@@ -26,7 +26,7 @@ fn declares_local_example(description: &str) -> bool {
 }
 
 /// `localhost:2379` and `127.0.0.1:2379` in `code`: each distinct one, in order.
-fn addresses(code: &str) -> Vec<String> {
+pub(crate) fn addresses(code: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     let forwarded = forwarded_ports(code);
@@ -335,7 +335,7 @@ fn picked_word(title: &str, question: &str) -> Option<String> {
 
 /// Replaces `address` where it is not followed by another digit (`localhost:2379` is not
 /// part of `localhost:23790`).
-fn replace_address(code: &str, address: &str, with: &str) -> String {
+pub(crate) fn replace_address(code: &str, address: &str, with: &str) -> String {
     let mut out = String::with_capacity(code.len());
     let mut last = 0;
     for (at, _) in code.match_indices(address) {

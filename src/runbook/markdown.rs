@@ -3971,6 +3971,14 @@ impl<'a> Walker<'a> {
                 }
                 let phase = &mut self.out.phases[k];
                 let heading = short_title(strip_numbering(&phase.title)).into_owned();
+                // A heading over prose only made the repeat a step of its own: the copies are it.
+                let line = phase.line;
+                phase.steps.retain(|s| {
+                    !(s.kind == StepKind::Manual
+                        && s.code.is_none()
+                        && s.line == line
+                        && s.title == heading)
+                });
                 if let Some(first) = phase.steps.first_mut()
                     && first.title == heading
                     && let Some(code) = &first.code
@@ -4151,10 +4159,7 @@ fn repeated_for_the_rest(phases: &[Phase], k: usize) -> Option<(Vec<Step>, Vec<u
         return None;
     }
     let one = thing.strip_suffix('s').unwrap_or(thing);
-    let numbers: Vec<&str> = named
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()))
-        .collect();
+    let numbers = steps_named(named);
     if numbers.is_empty() || !named.contains("step") {
         return None;
     }
@@ -4196,6 +4201,33 @@ fn repeated_for_the_rest(phases: &[Phase], k: usize) -> Option<(Vec<Step>, Vec<u
     if steps.is_empty() {
         return None;
     }
+    // The example's local addresses (`localhost:4001`, `localhost:4002`, …) in the order the
+    // section around first names them: a copy for member n talks to the n-th.
+    let around = (0..=k)
+        .rev()
+        .find(|&a| {
+            phases[a].level < phase.level
+                && phases[a]
+                    .description
+                    .to_ascii_lowercase()
+                    .contains(&format!("{count}-{one}"))
+        })
+        .unwrap_or(k);
+    let end = (around + 1..phases.len())
+        .find(|&i| phases[i].level <= phases[around].level)
+        .unwrap_or(phases.len());
+    let mut members: Vec<String> = Vec::new();
+    for code in phases[around..end]
+        .iter()
+        .flat_map(|p| &p.steps)
+        .filter_map(|s| s.code.as_deref())
+    {
+        for address in crate::runbook::example_addresses::addresses(code) {
+            if !members.contains(&address) && members.len() <= count {
+                members.push(address);
+            }
+        }
+    }
     // "it is safest to wait for 2 minutes between upgrading each member", anywhere in the
     // runbook: a wait before each repeat, for the case its paragraph opens with.
     let wait = phases.iter().find_map(|p| {
@@ -4229,10 +4261,87 @@ fn repeated_for_the_rest(phases: &[Phase], k: usize) -> Option<(Vec<Step>, Vec<u
             copy.title = format!("{} ({one} {n} of {count})", own.trim_end_matches('.'));
             copy.line = phase.line;
             copy.id = String::new();
+            for_member(&mut copy, n, &members, one);
             again.push(copy);
         }
     }
     Some((again, sections, format!("{one} 1 of {count}")))
+}
+
+/// Makes the copy of member 1's step act on member `n`: the one example address it talks to
+/// becomes the n-th the section names. A step that talks to several members (a health check
+/// across all) stays as it is, and so does one that names nothing it acts on (`cachectl ring
+/// status`); one whose member is a value it cannot tell (`cachectl drain "$NODE"`, an address
+/// with no n-th beside it) is done by hand on that member rather than run again on the first.
+fn for_member(copy: &mut Step, n: usize, members: &[String], one: &str) {
+    if copy.kind == StepKind::Manual {
+        return;
+    }
+    let Some(code) = copy.code.clone() else {
+        return;
+    };
+    let own = crate::runbook::example_addresses::addresses(&code);
+    if own.len() >= 2 {
+        return;
+    }
+    let nth = own
+        .first()
+        .and_then(|a| members.iter().position(|m| m == a))
+        .and_then(|i| members.get(i + n - 1));
+    match (own.first(), nth) {
+        (Some(first), Some(nth)) => {
+            copy.code = Some(crate::runbook::example_addresses::replace_address(
+                &code, first, nth,
+            ));
+        }
+        (None, _) if copy.inputs.is_empty() && !code.contains('$') => {}
+        _ => {
+            copy.kind = StepKind::Manual;
+            copy.dangerous = None;
+            let note = format!("Do this for {one} {n}: the commands shown are {one} 1's.");
+            copy.detail = if copy.detail.is_empty() {
+                note
+            } else {
+                format!("{note}\n\n{}", copy.detail)
+            };
+        }
+    }
+}
+
+/// "steps 1-3", "step 3 and step 4", "steps 3 to 5", "3 through 5": the step numbers a repeat
+/// names, a range spelled out.
+fn steps_named(named: &str) -> Vec<usize> {
+    let words: Vec<&str> = named
+        .split(|c: char| c.is_whitespace() || c == ',' || c == '*')
+        .flat_map(|w| {
+            // ("1-3" and "1–3" are a range written without spaces.)
+            let parts: Vec<&str> = w.split(['-', '\u{2013}']).collect();
+            let mut out = Vec::new();
+            for (i, part) in parts.iter().enumerate() {
+                if i > 0 {
+                    out.push("to");
+                }
+                out.push(*part);
+            }
+            out
+        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut out: Vec<usize> = Vec::new();
+    let mut ranging = false;
+    for w in words {
+        if let Ok(n) = w.trim_end_matches(['.', ':']).parse::<usize>() {
+            match out.last() {
+                // (A range of a few steps, not a typo's thousand.)
+                Some(&from) if ranging && from < n && n - from <= 9 => out.extend(from + 1..=n),
+                _ => out.push(n),
+            }
+            ranging = false;
+        } else {
+            ranging = matches!(w, "to" | "through" | "thru") && !out.is_empty();
+        }
+    }
+    out
 }
 
 /// "Step 5: repeat …" → "repeat …": a heading's label that says only where it is.
