@@ -3644,3 +3644,31 @@ fn a_repeat_for_the_rest_acts_on_each_member_and_walks_a_range() {
     assert_eq!(titles[1], "Rebuild it (shard 2 of 4)");
     assert!(shards.iter().all(|s| s.kind == StepKind::Manual));
 }
+
+#[test]
+fn a_here_document_that_feeds_a_command_is_kept() {
+    let rb = load("151-heredocs-that-feed");
+    // `<<EOF` under a line continued with `\` feeds `tee`.
+    let settings = phase_steps(&rb, "Write the settings");
+    assert!(
+        settings[0]
+            .code
+            .as_deref()
+            .is_some_and(|c| c.contains("RELAY_PORT=9090\nEOF")),
+        "{:?}",
+        settings[0].code
+    );
+    // A `<<HELP` inside the script a here-document writes is the script's.
+    let helper = phase_steps(&rb, "Write the helper");
+    assert!(
+        helper[0]
+            .code
+            .as_deref()
+            .is_some_and(|c| c.contains("<<HELP\nroll.sh: run on each relay\nHELP\n")),
+        "{:?}",
+        helper[0].code
+    );
+    // One on a line of its own under a finished command is what it printed.
+    let version = phase_steps(&rb, "Check the version");
+    assert_eq!(version[0].code.as_deref(), Some("relay --version\n"));
+}

@@ -103,6 +103,29 @@ pub fn split_code(code: &str, lang: CodeLang) -> SplitCode {
     }
 }
 
+/// The delimiter of the here-document a command line opens (`cat <<'EOF' > f` → `EOF`);
+/// not a here-string (`<<<`) nor a shift (`$((1<<4))`).
+pub fn heredoc_word(line: &str) -> Option<String> {
+    let mut from = 0;
+    while let Some(at) = line[from..].find("<<").map(|a| a + from) {
+        from = at + 2;
+        if line[..at].ends_with('<') || line[at + 2..].starts_with('<') {
+            from = at + 3;
+            continue;
+        }
+        let word: String = line[at + 2..]
+            .trim_start_matches(['-', '~', ' ', '\'', '"'])
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        // (A delimiter is a word; `1<<4` shifts a number.)
+        if word.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+            return Some(word);
+        }
+    }
+    None
+}
+
 /// Here-documents that feed no command (`<<COMMENT` on a line of its own, through
 /// `COMMENT`): bash reads and drops them, so authors use them to show what the command above
 /// printed. `None` when the code has none; else the code without them and their text, which
@@ -114,8 +137,19 @@ pub fn bare_heredocs(code: &str) -> Option<(String, String)> {
     let mut kept = String::with_capacity(code.len());
     let mut shown = String::new();
     let mut open: Option<String> = None;
+    // A here-document that feeds a command (`cat > x.sh <<'SCRIPT'`, or `<<EOF` under a line
+    // continued with `\`): kept as written, whatever it holds.
+    let mut feeding: Option<String> = None;
+    let mut continued = false;
     for line in code.split_inclusive('\n') {
         let t = line.trim();
+        if let Some(end) = &feeding {
+            if t == end {
+                feeding = None;
+            }
+            kept.push_str(line);
+            continue;
+        }
         if let Some(end) = &open {
             if t == end {
                 open = None;
@@ -124,22 +158,21 @@ pub fn bare_heredocs(code: &str) -> Option<(String, String)> {
             }
             continue;
         }
-        let word: String = t
-            .strip_prefix("<<")
-            .map(|r| r.trim_start_matches(['-', ' ', '\'', '"']))
-            .unwrap_or("")
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect();
+        let word = heredoc_word(t);
         // (Only `<<WORD` and its quotes on the line: anything after it is a command.)
-        let whole = t
-            .trim_start_matches("<<")
-            .trim_matches(['-', ' ', '\'', '"'])
-            == word;
-        if !word.is_empty() && whole {
-            open = Some(word);
-            continue;
+        let whole = word.as_ref().is_some_and(|w| {
+            t.strip_prefix("<<")
+                .is_some_and(|r| r.trim_matches(['-', ' ', '\'', '"']) == w)
+        });
+        match word {
+            Some(w) if whole && !continued => {
+                open = Some(w);
+                continue;
+            }
+            Some(w) => feeding = Some(w),
+            None => {}
         }
+        continued = t.ends_with('\\');
         kept.push_str(line);
     }
     // An unclosed one is no shown output: leave the block as written.
@@ -163,6 +196,13 @@ pub fn bare_heredocs(code: &str) -> Option<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn heredoc_words() {
+        assert_eq!(heredoc_word("cat <<'EOF' > f").as_deref(), Some("EOF"));
+        assert_eq!(heredoc_word("echo $((1<<4))"), None);
+        assert_eq!(heredoc_word("grep x <<< \"$v\""), None);
+    }
 
     #[test]
     fn console_prompts_are_commands() {

@@ -210,15 +210,8 @@ fn command_lines(lines: &[&str]) -> Vec<(usize, String)> {
         if t.is_empty() || t.starts_with('#') {
             continue;
         }
-        if let Some(at) = t.find("<<") {
-            let word: String = t[at + 2..]
-                .trim_start_matches(['-', '~', ' ', '\'', '"'])
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .collect();
-            if !word.is_empty() {
-                heredoc = Some(word);
-            }
+        if let Some(word) = crate::runbook::command::heredoc_word(t) {
+            heredoc = Some(word);
         }
         if !t.starts_with("<<") {
             out.push((i, t.to_string()));
