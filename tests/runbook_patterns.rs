@@ -3672,3 +3672,13 @@ fn a_here_document_that_feeds_a_command_is_kept() {
     let version = phase_steps(&rb, "Check the version");
     assert_eq!(version[0].code.as_deref(), Some("relay --version\n"));
 }
+
+#[test]
+fn a_note_that_denies_it_or_names_an_event_passes_nothing() {
+    let rb = load("152-not-automatic");
+    for phase in ["Update the gateway", "Restart the proxies"] {
+        let steps = phase_steps(&rb, phase);
+        assert!(!steps[0].optional, "{phase}");
+        assert!(!steps[0].title.contains("(pass"), "{phase}");
+    }
+}

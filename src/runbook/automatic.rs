@@ -24,7 +24,7 @@ fn automatic_when(paragraph: &str, heading: &str) -> Option<(&'static str, Strin
         return None;
     }
     let at = lower.find("automatically")?;
-    if !about_the_heading(&lower[..at], heading) {
+    if !about_the_heading(&lower[..at], heading) || negated(&lower[..at]) {
         return None;
     }
     let rest = &lower[at..];
@@ -39,8 +39,42 @@ fn automatic_when(paragraph: &str, heading: &str) -> Option<(&'static str, Strin
     // (The condition as written, with its capitals: `Helm`.)
     let written = paragraph.get(at + from..at + end)?;
     let condition = written.split_whitespace().collect::<Vec<_>>().join(" ");
+    // (Up to a clause of its own: "…, so watch them come back".)
+    let condition = condition.split(", ").next().unwrap_or("");
     let condition = condition.trim_matches(|c: char| c == '*' || c == '`' || c == ',');
-    (!condition.is_empty()).then(|| (word, condition.to_string()))
+    (!condition.is_empty() && is_setup(condition)).then(|| (word, condition.to_string()))
+}
+
+/// How a condition names a setup the reader has ("using Helm charts", "you use the module",
+/// "installed with …"), lowercase, compared with its start.
+const SETUP_OPENINGS: &[&str] = &[
+    "using ",
+    "you use ",
+    "you are using ",
+    "you're using ",
+    "installed ",
+    "deployed ",
+    "running ",
+];
+
+/// Whether a condition is a setup the reader is in, not an event that may happen on the way
+/// ("if the health check fails", "when their config map changes"): it opens as a setup, or
+/// says how things are ("custom images are not set").
+fn is_setup(condition: &str) -> bool {
+    let lower = condition.to_ascii_lowercase();
+    SETUP_OPENINGS.iter().any(|o| lower.starts_with(o))
+        || lower
+            .split_whitespace()
+            .any(|w| ["is", "are", "isn't", "aren't"].contains(&w))
+}
+
+/// Whether the sentence before "automatically" denies it: "The operator is not updated
+/// automatically …".
+fn negated(before: &str) -> bool {
+    let sentence = before.rsplit(['.', '\n']).next().unwrap_or(before);
+    sentence
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '\'')
+        .any(|w| ["not", "never", "isn't", "aren't", "doesn't", "won't"].contains(&w))
 }
 
 /// Whether the subject of a note's sentence (`said`, the text before "automatically") is the
@@ -100,6 +134,31 @@ pub fn pass_automatic_sections(phases: &mut [Phase]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_case_for_a_denial_or_an_event() {
+        assert_eq!(
+            automatic_when(
+                "> **Note:** The operator is not updated automatically when using Helm charts.",
+                "Update the operator"
+            ),
+            None
+        );
+        assert_eq!(
+            automatic_when(
+                "!!! warning\n    It is automatically rolled back if the health check fails.",
+                "Update the database"
+            ),
+            None
+        );
+        assert_eq!(
+            automatic_when(
+                "Note: The workers restart automatically when their config map changes, so watch.",
+                "Restart the workers"
+            ),
+            None
+        );
+    }
 
     #[test]
     fn the_case_a_note_says_is_automatic() {
