@@ -3682,3 +3682,19 @@ fn a_note_that_denies_it_or_names_an_event_passes_nothing() {
         assert!(!steps[0].title.contains("(pass"), "{phase}");
     }
 }
+
+#[test]
+fn an_upgrade_example_declares_the_version_it_goes_to() {
+    let rb = load("153-upgrade-example-target");
+    // "how to upgrade … from 6.1.4 to 6.2.0": the version after "to" is the reader's own.
+    let up = phase_steps(&rb, "Upgrade");
+    assert_eq!(
+        up[0].code.as_deref(),
+        Some("helm upgrade ledger charts/ledger --version <VERSION>\n")
+    );
+    let back = phase_steps(&rb, "Back up");
+    assert_eq!(
+        back[0].code.as_deref(),
+        Some("ledgerctl backup --out backup-6.1.4.tar\n")
+    );
+}

@@ -2555,7 +2555,9 @@ impl<'a> Walker<'a> {
         }
         // "Examples will use the fictional release version 11.22.33": in the code, that
         // version and its major branch (`11.x`) are the release being cut.
-        if let Some(version) = declared_example(text) {
+        // (Said once for the guide: a later paragraph that says it again declares nothing
+        // new, and each would otherwise be one more pass over every step.)
+        if let Some(version) = declared_example(text).filter(|_| self.declared.is_none()) {
             let bare = version.trim_start_matches('v');
             self.declared = Some((bare.to_string(), text.to_string()));
             // `git tag v11.22.33`: the tag form first, so the `v` stays as written.

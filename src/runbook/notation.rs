@@ -134,9 +134,15 @@ fn upgrade_example<'t>(text: &'t str, lower: &str) -> Option<&'t str> {
     if !["upgrade", "update"].iter().any(|v| sentence.contains(v)) {
         return None;
     }
-    let to = sentence.find(" to ")? + cue + 4;
-    crate::runbook::prose::tokens(text.get(to..cue + end)?)
-        .find(|w| numeric_parts(w).is_some_and(|p| p.len() == 3))
+    // The version right after a " to " ("to the version `v1.13.1`"), not after the " to " of
+    // "how to upgrade", nor one the sentence names for something else ("captured on 2.0.1").
+    sentence.match_indices(" to ").find_map(|(at, _)| {
+        let to = cue + at + 4;
+        crate::runbook::prose::tokens(text.get(to..cue + end)?)
+            .filter(|w| !w.is_empty())
+            .take(3)
+            .find(|w| numeric_parts(w).is_some_and(|p| p.len() == 3))
+    })
 }
 
 /// The parts of `19.09`, `4.5.0` or `v4.5.0`: two or three, all digits.
@@ -287,6 +293,19 @@ mod tests {
         );
         assert_eq!(
             declared_example("The examples given here upgrade a cluster. Use 2.4.1 to test."),
+            None
+        );
+        assert_eq!(
+            declared_example(
+                "The examples in this guide show how to upgrade a cluster from 3.4.1 to 3.5.0."
+            ),
+            Some("3.5.0")
+        );
+        assert_eq!(
+            declared_example(
+                "The examples assume you upgrade to the newest release; the output was \
+                 captured on 2.0.1."
+            ),
             None
         );
         assert_eq!(
