@@ -3698,3 +3698,14 @@ fn an_upgrade_example_declares_the_version_it_goes_to() {
         Some("ledgerctl backup --out backup-6.1.4.tar\n")
     );
 }
+
+#[test]
+fn only_adding_optional_things_is_optional_and_checked_requirements_make_no_steps() {
+    let rb = load("154-optional-words-not-steps");
+    // "… are met automatically, so you do not need to:" lists what the installer checks.
+    assert!(phase_steps(&rb, "Background").is_empty());
+    let up = phase_steps(&rb, "Upgrade");
+    let optional: Vec<bool> = up.iter().map(|s| s.optional).collect();
+    // Removing or disabling an optional thing is the work; updating one may be passed.
+    assert_eq!(optional, [false, false, true, false]);
+}

@@ -585,6 +585,21 @@ pub(crate) fn says_optional(title: &str) -> bool {
         || conditional && !gate
 }
 
+/// Verbs that add something or bring it up to date: on an optional thing, a step one may
+/// pass.
+const ADDING: &[&str] = &[
+    "add",
+    "install",
+    "update",
+    "upgrade",
+    "enable",
+    "deploy",
+    "apply",
+    "configure",
+    "create",
+    "include",
+];
+
 /// "Also update optional resources like Prometheus monitoring", "Install the optional
 /// plugins": an instruction whose object the author calls optional (the word right after the
 /// verb, or after an article), so the step is too.
@@ -597,7 +612,9 @@ fn on_optional_things(lower: &str) -> bool {
     let Some(verb) = words.first() else {
         return false;
     };
-    if !crate::runbook::prose::is_instruction(verb) {
+    // (Only what adds or brings up to date: "Remove the optional block", "Set the optional
+    // field to 0", "Disable any optional plugins" are the work whatever the block is.)
+    if !crate::runbook::prose::is_instruction(verb) || !ADDING.contains(verb) {
         return false;
     }
     let mut rest = words[1..]

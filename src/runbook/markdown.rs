@@ -4368,15 +4368,13 @@ fn lists_prerequisites(lead: &str) -> bool {
         && ["prerequisites", "requirements", "preconditions"]
             .iter()
             .any(|w| t.contains(w))
-        && [
-            "must be met",
-            "must hold",
-            "must be satisfied",
-            "must be true",
-            "are met",
-        ]
-        .iter()
-        .any(|w| t.contains(w))
+        && (["must be met", "must hold", "must be satisfied", "must be true"]
+            .iter()
+            .any(|w| t.contains(w))
+            // ("Make sure these requirements are met:", not "… are met automatically, so
+            // you do not need to:".)
+            || t.ends_with("are met:"))
+        && !t.contains("automatically")
 }
 
 /// Whether a list's plain items are steps. A numbered list is, unless it explains (a lead-in
