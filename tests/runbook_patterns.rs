@@ -3709,3 +3709,13 @@ fn only_adding_optional_things_is_optional_and_checked_requirements_make_no_step
     // Removing or disabling an optional thing is the work; updating one may be passed.
     assert_eq!(optional, [false, false, true, false]);
 }
+
+#[test]
+fn asking_each_member_a_question_that_picks_none_is_one_step() {
+    let rb = load("155-ask-each-picks-nothing");
+    // Health asked of each, then a publish through the first: nothing picked the first, so
+    // the block stays whole, with the example's own members.
+    let steps = phase_steps(&rb, "Publish through a member");
+    assert_eq!(steps.len(), 1);
+    assert!(!steps[0].inputs.iter().any(|i| i == "MEMBER_ENDPOINT"));
+}

@@ -276,6 +276,12 @@ fn split_at_pick(step: &Step, members: &[String]) -> Option<(Step, Step)> {
         }
         let at = commands.get(j + run)?.0;
         let question = &commands[j].1;
+        // Only a question whose answer picks one of them ("… | grep is_leader"): asking each
+        // for its health and then writing through the first picks nothing.
+        if !picks_one(question) {
+            j += run;
+            continue;
+        }
         let word = picked_word(&step.title, question);
         let name = match &word {
             Some(w) => format!("{}_ENDPOINT", w.to_ascii_uppercase()),
@@ -312,10 +318,36 @@ fn split_at_pick(step: &Step, members: &[String]) -> Option<(Step, Step)> {
     None
 }
 
+/// Words for the one member a question's answers single out.
+const PICKED: &[&str] = &["leader", "primary", "master", "writer", "active", "coordinator"];
+
+/// Whether a question asked of each member (its placeholders left out) singles one out: it
+/// asks which is the leader, the primary, ….
+fn picks_one(question: &str) -> bool {
+    without_placeholders(question)
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| PICKED.contains(&w.to_ascii_lowercase().as_str()))
+}
+
+/// A line without its `<PLACEHOLDERS>`, whose names are no words of the command.
+fn without_placeholders(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut inside = false;
+    for c in line.chars() {
+        match c {
+            '<' => inside = true,
+            '>' if inside => inside = false,
+            _ if !inside => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// A word (four letters or more) of the title that the question asks about, the title's last
 /// first: "… thus fetch snapshot from leader" over `grep etcd_server_is_leader` → `leader`.
 fn picked_word(title: &str, question: &str) -> Option<String> {
-    let asked: Vec<String> = question
+    let asked: Vec<String> = without_placeholders(question)
         .split(|c: char| !c.is_ascii_alphanumeric())
         .map(str::to_ascii_lowercase)
         .collect();
