@@ -3719,3 +3719,25 @@ fn asking_each_member_a_question_that_picks_none_is_one_step() {
     assert_eq!(steps.len(), 1);
     assert!(!steps[0].inputs.iter().any(|i| i == "MEMBER_ENDPOINT"));
 }
+
+#[test]
+fn only_file_operands_are_read_from_inside_a_cd_and_not_across_options() {
+    let rb = load("156-paths-after-cd-only-files");
+    // A package and an image are no paths; the manifest is, and the title shows it as run.
+    let build = phase_steps(&rb, "Build");
+    assert_eq!(
+        build[0].code.as_deref(),
+        Some(
+            "go install github.com/acme/relay/cmd/relayctl@latest\n\
+             docker build -t acme/relay/builder:1.0 .\n\
+             kubectl apply -f deploy.yaml\n"
+        )
+    );
+    assert!(!build[0].title.contains("acme/relay/deploy.yaml"));
+    // The `cd` of one option is not the run's folder after the choice.
+    let apply = phase_steps(&rb, "Apply");
+    assert_eq!(
+        apply[0].code.as_deref(),
+        Some("kubectl apply -f infra/relay/deploy.yaml\n")
+    );
+}

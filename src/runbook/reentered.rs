@@ -80,6 +80,26 @@ fn from_inside<'p>(folder: &str, path: &'p str) -> Option<&'p str> {
     })
 }
 
+/// Whether a word of a command line is a file it reads or writes: a path with a file's
+/// extension (`deploy/examples/crds.yaml`), or the word after a flag that takes a file
+/// (`-f deploy/examples/monitoring`). Not a package (`github.com/acme/tool/cmd/x@latest`), an
+/// image (`acme/tool/builder:1.0`) or a flag.
+fn is_file_operand(word: &str, previous: &str) -> bool {
+    if word.starts_with('-') || word.contains(['@', ':', '=']) {
+        return false;
+    }
+    let name = word.rsplit('/').next().unwrap_or(word);
+    let extension = name
+        .rsplit_once('.')
+        .is_some_and(|(stem, ext)| !stem.is_empty() && ext.bytes().all(|b| b.is_ascii_alphabetic()) && !ext.is_empty());
+    // (The host part of a URL-like package name has a dot too: `github.com/…` is no file.)
+    let host = word
+        .split('/')
+        .next()
+        .is_some_and(|first| first.contains('.') && word.contains('/'));
+    (extension && !host) || ["-f", "--filename", "-k", "--kustomize"].contains(&previous)
+}
+
 /// Rewrites, in the shell steps after a plain `cd PATH` (source order, the run still there),
 /// operands written from the folder above it (`from_inside`): the run is inside `PATH`, where
 /// the author's path does not exist. A later `cd` of another kind ends it.
@@ -92,20 +112,35 @@ pub fn paths_from_inside(phases: &mut [Phase]) {
         .collect();
     order.sort_unstable();
     let mut inside: Option<String> = None;
+    // The option of a choice the `cd` was in (or the case of an optional step): a step
+    // outside it may run without that `cd`.
+    let mut entered_in: Option<(usize, String)> = None;
     for (_, p, s) in order {
         let step = &mut phases[p].steps[s];
         if step.kind != StepKind::Shell || step.subtask_folder.is_some() {
             continue;
+        }
+        // (A step for a case, optional, is an option of its own too.)
+        let option = match &step.choice {
+            Some(c) => Some((c.group, c.option.clone())),
+            None if step.optional => Some((usize::MAX, step.title.clone())),
+            None => None,
+        };
+        if entered_in.is_some() && entered_in != option {
+            inside = None;
+            entered_in = None;
         }
         let Some(code) = step.code.as_deref() else {
             continue;
         };
         let mut text = String::with_capacity(code.len());
         let mut changed = false;
+        let mut rewritten: Vec<(String, String)> = Vec::new();
         for line in code.split_inclusive('\n') {
             let t = line.trim();
             if t.starts_with("cd ") || t == "cd" {
                 inside = plain_cd(t).map(str::to_string);
+                entered_in = inside.as_ref().and(option.clone());
                 text.push_str(line);
                 continue;
             }
@@ -115,16 +150,20 @@ pub fn paths_from_inside(phases: &mut [Phase]) {
             };
             let mut out = String::with_capacity(line.len());
             let mut rest = line;
+            let mut previous = "";
             while let Some(at) = rest.find(|c: char| !c.is_whitespace()) {
                 out.push_str(&rest[..at]);
                 let word_end = rest[at..]
                     .find(char::is_whitespace)
                     .map_or(rest.len(), |e| at + e);
                 let word = &rest[at..word_end];
+                let operand = is_file_operand(word, previous);
+                previous = word;
                 match from_inside(folder, word) {
-                    Some(inner) if !word.starts_with('-') => {
+                    Some(inner) if operand => {
                         out.push_str(inner);
                         changed = true;
+                        rewritten.push((word.to_string(), inner.to_string()));
                     }
                     _ => out.push_str(word),
                 }
@@ -135,6 +174,12 @@ pub fn paths_from_inside(phases: &mut [Phase]) {
         }
         if changed {
             step.code = Some(text);
+            // A title that shows the command shows it as it now runs.
+            for (word, inner) in &rewritten {
+                if step.title.contains(word.as_str()) {
+                    step.title = step.title.replace(word.as_str(), inner);
+                }
+            }
         }
     }
 }
@@ -158,6 +203,9 @@ mod tests {
             ),
             Some("monitoring/rbac.yaml")
         );
+        assert!(is_file_operand("deploy/examples/crds.yaml", "apply"));
+        assert!(!is_file_operand("github.com/acme/tool/cmd/toolctl@latest", "install"));
+        assert!(!is_file_operand("acme/tool/builder:1.0", "-t"));
         // One part in common is no sign of the folder above.
         assert_eq!(from_inside("rook/examples", "examples/x.yaml"), None);
         assert_eq!(from_inside("rook/deploy/examples", "other/x.yaml"), None);
