@@ -34,7 +34,9 @@ use crate::runbook::inputs::{
     variable_names, vars_in,
 };
 use crate::runbook::model::{Attrs, Choice, Phase, Step, StepKind};
-use crate::runbook::notation::{declared_example, example_version, neighbour_versions, notations};
+use crate::runbook::notation::{
+    declared_example, example_version, neighbour_versions, notations, upgrades_the_guide,
+};
 use crate::runbook::prose::{
     announces_output, brings_up_machines, file_to_create, introduces_explanation, is_instruction,
     labels_additional_information, names_a_machine, names_a_reference_section, offered_example,
@@ -2555,9 +2557,11 @@ impl<'a> Walker<'a> {
         }
         // "Examples will use the fictional release version 11.22.33": in the code, that
         // version and its major branch (`11.x`) are the release being cut.
-        // (Said once for the guide: a later paragraph that says it again declares nothing
-        // new, and each would otherwise be one more pass over every step.)
-        if let Some(version) = declared_example(text).filter(|_| self.declared.is_none()) {
+        // (What a guide's examples upgrade to is said once for the guide: a later paragraph
+        // that says it again declares nothing new, and each would otherwise be one more pass
+        // over every step.)
+        let again = self.declared.is_some() && upgrades_the_guide(text);
+        if let Some(version) = declared_example(text).filter(|_| !again) {
             let bare = version.trim_start_matches('v');
             self.declared = Some((bare.to_string(), text.to_string()));
             // `git tag v11.22.33`: the tag form first, so the `v` stays as written.

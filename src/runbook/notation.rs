@@ -122,6 +122,17 @@ pub fn declared_example(text: &str) -> Option<&str> {
     crate::runbook::prose::tokens(&text[cue..]).find(|w| numeric_parts(w).is_some())
 }
 
+/// Whether a paragraph declares the version the guide's examples upgrade to ("The examples
+/// given in this guide upgrade … to …"), which holds for the whole guide, unlike a
+/// release's fictional version said under each release.
+pub fn upgrades_the_guide(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    !["fictional", "examples will use", "example of releasing"]
+        .iter()
+        .any(|c| lower.contains(c))
+        && upgrade_example(text, &lower).is_some()
+}
+
 /// "The examples given in this guide upgrade a live cluster running `v1.12.10` to the version
 /// `v1.13.1`.": the version an upgrade guide's examples go *to* is the one the reader replaces
 /// with their own target (the version they come from only shows in sample output).
