@@ -3623,7 +3623,10 @@ fn a_step_for_a_thing_that_has_crashed_is_for_that_case() {
 #[test]
 fn a_repeat_for_the_rest_acts_on_each_member_and_walks_a_range() {
     let rb = load("150-repeat-for-each-member");
-    let brokers = phase_steps(&rb, "Step 3: repeat step 1 and step 2 for the rest of the brokers");
+    let brokers = phase_steps(
+        &rb,
+        "Step 3: repeat step 1 and step 2 for the rest of the brokers",
+    );
     // Each copy talks to its own broker, not broker 1 again.
     let codes: Vec<&str> = brokers.iter().filter_map(|s| s.code.as_deref()).collect();
     assert_eq!(

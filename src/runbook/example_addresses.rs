@@ -319,7 +319,14 @@ fn split_at_pick(step: &Step, members: &[String]) -> Option<(Step, Step)> {
 }
 
 /// Words for the one member a question's answers single out.
-const PICKED: &[&str] = &["leader", "primary", "master", "writer", "active", "coordinator"];
+const PICKED: &[&str] = &[
+    "leader",
+    "primary",
+    "master",
+    "writer",
+    "active",
+    "coordinator",
+];
 
 /// Whether a question asked of each member (its placeholders left out) singles one out: it
 /// asks which is the leader, the primary, ….

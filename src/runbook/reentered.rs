@@ -89,9 +89,9 @@ fn is_file_operand(word: &str, previous: &str) -> bool {
         return false;
     }
     let name = word.rsplit('/').next().unwrap_or(word);
-    let extension = name
-        .rsplit_once('.')
-        .is_some_and(|(stem, ext)| !stem.is_empty() && ext.bytes().all(|b| b.is_ascii_alphabetic()) && !ext.is_empty());
+    let extension = name.rsplit_once('.').is_some_and(|(stem, ext)| {
+        !stem.is_empty() && ext.bytes().all(|b| b.is_ascii_alphabetic()) && !ext.is_empty()
+    });
     // (The host part of a URL-like package name has a dot too: `github.com/…` is no file.)
     let host = word
         .split('/')
@@ -204,7 +204,10 @@ mod tests {
             Some("monitoring/rbac.yaml")
         );
         assert!(is_file_operand("deploy/examples/crds.yaml", "apply"));
-        assert!(!is_file_operand("github.com/acme/tool/cmd/toolctl@latest", "install"));
+        assert!(!is_file_operand(
+            "github.com/acme/tool/cmd/toolctl@latest",
+            "install"
+        ));
         assert!(!is_file_operand("acme/tool/builder:1.0", "-t"));
         // One part in common is no sign of the folder above.
         assert_eq!(from_inside("rook/examples", "examples/x.yaml"), None);
