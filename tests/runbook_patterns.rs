@@ -3619,3 +3619,77 @@ fn a_step_for_a_thing_that_has_crashed_is_for_that_case() {
     assert!(!logs[0].optional);
     assert!(logs[1].optional);
 }
+
+#[test]
+fn p180_bullets_under_including_that_instruct_are_steps() {
+    let rb = load("180-including-instructs");
+    use StepKind::{Manual, Shell};
+    assert_eq!(
+        kinds_titles(&phase_steps(&rb, "Get ready")),
+        [
+            (Shell, "Run make lint to check the style.".into()),
+            (Manual, "Update the version in VERSION.".into()),
+        ]
+    );
+    // Numbered items are steps whatever the lead says.
+    assert_eq!(phase_steps(&rb, "Tidy up").len(), 2);
+    // Bullets that only name contents stay the description.
+    assert!(phase_steps(&rb, "Components").is_empty());
+}
+
+#[test]
+fn p181_negated_and_reassuring_sentences_ask_nothing() {
+    let rb = load("181-negated-asks");
+    let steps = phase_steps(&rb, "Roll");
+    let titles: Vec<&str> = steps.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "Apply the change.",
+            "Reload the proxy.",
+            "Show the status.",
+            "Show the log.",
+            "You need to wait for the health check to pass before going on",
+            "Show the peers.",
+        ]
+    );
+    assert!(steps.iter().all(|s| s.repeat.is_none()));
+}
+
+#[test]
+fn p182_passive_that_happens_by_itself_is_no_step() {
+    let rb = load("182-passive-happens-by-itself");
+    let steps = phase_steps(&rb, "Upgrade");
+    use StepKind::{Manual, Shell};
+    assert_eq!(
+        kinds_titles(&steps),
+        [
+            (Shell, "Start the upgrade.".into()),
+            (Shell, "List the shards.".into()),
+            (Shell, "Show the jobs.".into()),
+            (Shell, "Show the mappings.".into()),
+            (Manual, "Generate a fresh token".into()),
+        ]
+    );
+}
+
+#[test]
+fn p183_tab_that_says_it_needs_nothing_is_no_step() {
+    let rb = load("183-tab-needs-nothing");
+    assert!(phase_steps(&rb, "Install the driver").is_empty());
+}
+
+#[test]
+fn p184_only_a_counter_reassigned_is_asked() {
+    let rb = load("184-reassigned-values");
+    let scale = phase_steps(&rb, "Scale");
+    assert!(
+        scale[1]
+            .code
+            .as_deref()
+            .is_some_and(|c| c.starts_with("WORKERS=4\n"))
+    );
+    assert!(scale[1].inputs.is_empty());
+    let cut = phase_steps(&rb, "Candidates");
+    assert_eq!(cut[1].renew, ["rc-number"]);
+}

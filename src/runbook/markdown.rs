@@ -3083,7 +3083,13 @@ impl<'a> Walker<'a> {
                 // A "Background" whose items instruct or run commands is a procedure.
                 && !items.iter().any(|i| item_instructs(i) || item_has_inline_command(i))
             || top && lead.is_some_and(|l| introduces_explanation(l) && !l.contains("follow"))
-            || top && lead.is_some_and(crate::runbook::prose::lists_contents)
+            // ("… including:" over bullets that each instruct or run a command leads steps;
+            // numbered items are steps whatever the lead says. "Optionally, set up …" among
+            // things the code deploys is one of the contents.)
+            || top
+                && !ordered
+                && lead.is_some_and(crate::runbook::prose::lists_contents)
+                && !items.iter().all(|i| item_instructs(i) || item_has_inline_command(i))
             // ("Additional information:" over numbered steps, or over commands, leads steps.)
             || top
                 && !ordered
@@ -3744,6 +3750,17 @@ impl<'a> Walker<'a> {
     fn said_in_tabs(&self, i: usize) -> Vec<(usize, Choice, String)> {
         /// What a tab says when its option has nothing to do here.
         const NOTHING: &[&str] = &["n/a", "na", "none", "not applicable", "nothing to do", "-"];
+        /// How a tab starts when it says so in a sentence ("Not needed on AWS: …", "Skip this
+        /// step, GKE has it.").
+        const NOTHING_SAID: &[&str] = &[
+            "not needed",
+            "not required",
+            "no action",
+            "nothing to do",
+            "no need",
+            "skip this",
+            "you can skip",
+        ];
         self.quiet_tabs
             .iter()
             .filter(|(phase, _, _)| *phase == i)
@@ -3751,7 +3768,9 @@ impl<'a> Walker<'a> {
                 let text = dedent(self.src.get(range.clone())?);
                 let text = text.trim();
                 let bare = text.trim_end_matches('.').to_ascii_lowercase();
-                (!text.is_empty() && !NOTHING.contains(&bare.as_str())).then(|| {
+                let nothing = NOTHING.contains(&bare.as_str())
+                    || NOTHING_SAID.iter().any(|n| bare.starts_with(n));
+                (!text.is_empty() && !nothing).then(|| {
                     let line = self.lines.line(range.start);
                     (line, choice.clone(), text.to_string())
                 })
