@@ -3693,3 +3693,15 @@ fn p184_only_a_counter_reassigned_is_asked() {
     let cut = phase_steps(&rb, "Candidates");
     assert_eq!(cut[1].renew, ["rc-number"]);
 }
+
+#[test]
+fn p185_a_printed_value_splits_only_at_the_top_and_without_context() {
+    let rb = load("185-printed-then-used-context");
+    // Inside a loop, after a line that goes on, or after `cd`: one block.
+    for phase in ["Loop", "Chained", "Context"] {
+        assert_eq!(phase_steps(&rb, phase).len(), 1, "{phase}");
+    }
+    let plain = phase_steps(&rb, "Plain");
+    assert_eq!(plain.len(), 2);
+    assert_eq!(plain[0].title, "Show the image digest");
+}
