@@ -3705,3 +3705,16 @@ fn p185_a_printed_value_splits_only_at_the_top_and_without_context() {
     assert_eq!(plain.len(), 2);
     assert_eq!(plain[0].title, "Show the image digest");
 }
+
+#[test]
+fn p186_one_command_per_system_is_a_choice_only_for_the_readers_machine() {
+    let rb = load("186-per-system-sequence");
+    let get = phase_steps(&rb, "Get the tool");
+    assert!(get.iter().all(|s| s.choice.is_some()));
+    // Packages for every system, copies to every mirror: all are needed.
+    for phase in ["Cross-build", "Mirror"] {
+        let steps = phase_steps(&rb, phase);
+        assert_eq!(steps.len(), 2, "{phase}");
+        assert!(steps.iter().all(|s| s.choice.is_none()), "{phase}");
+    }
+}

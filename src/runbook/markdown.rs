@@ -1575,6 +1575,9 @@ impl<'a> Walker<'a> {
                                 label_names_value(&a.title, u) && label_names_value(&b.title, v)
                             })
                             || for_other_systems(&a.title, x, &b.title, y)
+                                && (offered
+                                    || fetches_for_this_machine(x) && fetches_for_this_machine(y))
+                                && !says_all_are_needed(&phase.description)
                     });
                 let outer = phase.steps[i - 1].choice.is_some() || phase.steps[i].choice.is_some();
                 if variants && outer && group.is_none() {
@@ -4404,6 +4407,32 @@ fn for_other_systems(a_title: &str, a_code: &str, b_title: &str, b_code: &str) -
         && a_code.contains(u)
         && b_code.contains(v)
         && a_code.replace(u, "") == b_code.replace(v, "")
+}
+
+/// A command that fetches or installs something onto the captain's own machine (`curl`,
+/// `brew install`): written once per system, the captain runs the one for his. A build, an
+/// upload or a publish is made for every system the release ships.
+fn fetches_for_this_machine(code: &str) -> bool {
+    /// Programs and words of a command that fetches or installs.
+    const FETCH: &[&str] = &[
+        "curl", "wget", "brew", "apt", "apt-get", "yum", "dnf", "choco", "install", "download",
+    ];
+    /// Words of a command that makes or ships something for every system.
+    const SHIP: &[&str] = &["build", "upload", "publish", "push", "release"];
+    let words: Vec<&str> = code
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.iter().any(|w| FETCH.contains(w)) && !words.iter().any(|w| SHIP.contains(w))
+}
+
+/// "Build every platform's binary", "Do this for each system", "all of them": the lead says
+/// each of the blocks below is needed, so they are a sequence however alike.
+fn says_all_are_needed(lead: &str) -> bool {
+    let lower = lead.to_ascii_lowercase();
+    lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| ["every", "each", "all", "both"].contains(&w))
 }
 
 fn join_cases(
