@@ -4416,6 +4416,7 @@ fn fetches_for_this_machine(code: &str) -> bool {
     /// Programs and words of a command that fetches or installs.
     const FETCH: &[&str] = &[
         "curl", "wget", "brew", "apt", "apt-get", "yum", "dnf", "choco", "install", "download",
+        "fetch",
     ];
     /// Words of a command that makes or ships something for every system.
     const SHIP: &[&str] = &["build", "upload", "publish", "push", "release"];
