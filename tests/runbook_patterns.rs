@@ -3718,3 +3718,13 @@ fn p186_one_command_per_system_is_a_choice_only_for_the_readers_machine() {
         assert!(steps.iter().all(|s| s.choice.is_none()), "{phase}");
     }
 }
+
+#[test]
+fn p187_cases_after_a_prompt_that_run_commands_are_steps() {
+    let rb = load("187-follow-ups-after-a-prompt");
+    assert_eq!(phase_steps(&rb, "Create").len(), 3);
+    // Answers to the prompt stay the step's detail.
+    let name = phase_steps(&rb, "Name");
+    assert_eq!(name.len(), 1);
+    assert!(name[0].detail.contains("type in `team-name`"));
+}

@@ -499,6 +499,13 @@ impl<'a> Walker<'a> {
                                     ["If ", "Otherwise", "Else"]
                                         .iter()
                                         .any(|c| said.starts_with(c))
+                                        // (Not "If …, then run `./bin/x`": a step of its own.)
+                                        && {
+                                            let first = said.lines().next().unwrap_or("");
+                                            answers_the_prompt(first)
+                                                || !item_has_inline_command(item)
+                                                    && !quotes_a_command_to_run(first)
+                                        }
                                 })
                             {
                                 let answers = self
@@ -4407,6 +4414,30 @@ fn for_other_systems(a_title: &str, a_code: &str, b_title: &str, b_code: &str) -
         && a_code.contains(u)
         && b_code.contains(v)
         && a_code.replace(u, "") == b_code.replace(v, "")
+}
+
+/// "type in `daskhub`", "just hit ENTER": an item that says what to answer a prompt, not a
+/// command to run after it ("then run `./bin/x`").
+fn answers_the_prompt(said: &str) -> bool {
+    /// Verbs of answering a prompt.
+    const ANSWER: &[&str] = &[
+        "type", "enter", "press", "hit", "answer", "choose", "select", "pick",
+    ];
+    let lower = said.to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.iter().any(|w| ANSWER.contains(w)) && !quotes_a_command_to_run(said)
+}
+
+/// "…, then run `./bin/enable-gdpr`": a sentence that says to run a command it quotes.
+fn quotes_a_command_to_run(said: &str) -> bool {
+    said.contains('`')
+        && said
+            .to_ascii_lowercase()
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| ["run", "execute"].contains(&w))
 }
 
 /// A command that fetches or installs something onto the captain's own machine (`curl`,
