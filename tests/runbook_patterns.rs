@@ -3728,3 +3728,14 @@ fn p187_cases_after_a_prompt_that_run_commands_are_steps() {
     assert_eq!(name.len(), 1);
     assert!(name[0].detail.contains("type in `team-name`"));
 }
+
+#[test]
+fn p188_same_name_as_one_named_file_ties_no_variable() {
+    let rb = load("188-same-name-as-one-file");
+    // "the one in `shared/keys/signing.conf`": one file, not the kind named after SITE_NAME.
+    let key = phase_steps(&rb, "Key");
+    assert_eq!(key[0].inputs, ["KEY_NAME"]);
+    // A heading between the sentence and the block: the block is another section's.
+    let cache = phase_steps(&rb, "Cache");
+    assert_eq!(cache[0].inputs, ["CACHE_NAME"]);
+}
