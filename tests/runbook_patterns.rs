@@ -3744,3 +3744,123 @@ fn only_file_operands_are_read_from_inside_a_cd_and_not_across_options() {
         Some("kubectl apply -f infra/relay/deploy.yaml\n")
     );
 }
+
+#[test]
+fn p180_bullets_under_including_that_instruct_are_steps() {
+    let rb = load("180-including-instructs");
+    use StepKind::{Manual, Shell};
+    assert_eq!(
+        kinds_titles(&phase_steps(&rb, "Get ready")),
+        [
+            (Shell, "Run make lint to check the style.".into()),
+            (Manual, "Update the version in VERSION.".into()),
+        ]
+    );
+    // Numbered items are steps whatever the lead says.
+    assert_eq!(phase_steps(&rb, "Tidy up").len(), 2);
+    // Bullets that only name contents stay the description.
+    assert!(phase_steps(&rb, "Components").is_empty());
+}
+
+#[test]
+fn p181_negated_and_reassuring_sentences_ask_nothing() {
+    let rb = load("181-negated-asks");
+    let steps = phase_steps(&rb, "Roll");
+    let titles: Vec<&str> = steps.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "Apply the change.",
+            "Reload the proxy.",
+            "Show the status.",
+            "Show the log.",
+            "You need to wait for the health check to pass before going on",
+            "Show the peers.",
+        ]
+    );
+    assert!(steps.iter().all(|s| s.repeat.is_none()));
+}
+
+#[test]
+fn p182_passive_that_happens_by_itself_is_no_step() {
+    let rb = load("182-passive-happens-by-itself");
+    let steps = phase_steps(&rb, "Upgrade");
+    use StepKind::{Manual, Shell};
+    assert_eq!(
+        kinds_titles(&steps),
+        [
+            (Shell, "Start the upgrade.".into()),
+            (Shell, "List the shards.".into()),
+            (Shell, "Show the jobs.".into()),
+            (Shell, "Show the mappings.".into()),
+            (Manual, "Generate a fresh token".into()),
+        ]
+    );
+}
+
+#[test]
+fn p183_tab_that_says_it_needs_nothing_is_no_step() {
+    let rb = load("183-tab-needs-nothing");
+    assert!(phase_steps(&rb, "Install the driver").is_empty());
+}
+
+#[test]
+fn p184_only_a_counter_reassigned_is_asked() {
+    let rb = load("184-reassigned-values");
+    let scale = phase_steps(&rb, "Scale");
+    assert!(
+        scale[1]
+            .code
+            .as_deref()
+            .is_some_and(|c| c.starts_with("WORKERS=4\n"))
+    );
+    assert!(scale[1].inputs.is_empty());
+    let cut = phase_steps(&rb, "Candidates");
+    assert_eq!(cut[1].renew, ["rc-number"]);
+}
+
+#[test]
+fn p185_a_printed_value_splits_only_at_the_top_and_without_context() {
+    let rb = load("185-printed-then-used-context");
+    // Inside a loop, after a line that goes on, or after `cd`: one block.
+    for phase in ["Loop", "Chained", "Context"] {
+        assert_eq!(phase_steps(&rb, phase).len(), 1, "{phase}");
+    }
+    let plain = phase_steps(&rb, "Plain");
+    assert_eq!(plain.len(), 2);
+    assert_eq!(plain[0].title, "Show the image digest");
+}
+
+#[test]
+fn p186_one_command_per_system_is_a_choice_only_for_the_readers_machine() {
+    let rb = load("186-per-system-sequence");
+    let get = phase_steps(&rb, "Get the tool");
+    assert!(get.iter().all(|s| s.choice.is_some()));
+    // Packages for every system, copies to every mirror: all are needed.
+    for phase in ["Cross-build", "Mirror"] {
+        let steps = phase_steps(&rb, phase);
+        assert_eq!(steps.len(), 2, "{phase}");
+        assert!(steps.iter().all(|s| s.choice.is_none()), "{phase}");
+    }
+}
+
+#[test]
+fn p187_cases_after_a_prompt_that_run_commands_are_steps() {
+    let rb = load("187-follow-ups-after-a-prompt");
+    assert_eq!(phase_steps(&rb, "Create").len(), 3);
+    // Answers to the prompt stay the step's detail.
+    let name = phase_steps(&rb, "Name");
+    assert_eq!(name.len(), 1);
+    assert!(name[0].detail.contains("type in `team-name`"));
+}
+
+#[test]
+fn p188_same_name_as_one_named_file_ties_no_variable() {
+    let rb = load("188-same-name-as-one-file");
+    // "the one in `shared/keys/signing.conf`": one file, not the kind named after SITE_NAME.
+    let key = phase_steps(&rb, "Key");
+    assert_eq!(key[0].inputs, ["KEY_NAME"]);
+    // A heading between the sentence and the block: the block is another section's.
+    let cache = phase_steps(&rb, "Cache");
+    assert_eq!(cache[0].inputs, ["CACHE_NAME"]);
+}

@@ -501,6 +501,13 @@ impl<'a> Walker<'a> {
                                     ["If ", "Otherwise", "Else"]
                                         .iter()
                                         .any(|c| said.starts_with(c))
+                                        // (Not "If …, then run `./bin/x`": a step of its own.)
+                                        && {
+                                            let first = said.lines().next().unwrap_or("");
+                                            answers_the_prompt(first)
+                                                || !item_has_inline_command(item)
+                                                    && !quotes_a_command_to_run(first)
+                                        }
                                 })
                             {
                                 let answers = self
@@ -1577,6 +1584,9 @@ impl<'a> Walker<'a> {
                                 label_names_value(&a.title, u) && label_names_value(&b.title, v)
                             })
                             || for_other_systems(&a.title, x, &b.title, y)
+                                && (offered
+                                    || fetches_for_this_machine(x) && fetches_for_this_machine(y))
+                                && !says_all_are_needed(&phase.description)
                     });
                 let outer = phase.steps[i - 1].choice.is_some() || phase.steps[i].choice.is_some();
                 if variants && outer && group.is_none() {
@@ -3089,7 +3099,13 @@ impl<'a> Walker<'a> {
                 // A "Background" whose items instruct or run commands is a procedure.
                 && !items.iter().any(|i| item_instructs(i) || item_has_inline_command(i))
             || top && lead.is_some_and(|l| introduces_explanation(l) && !l.contains("follow"))
-            || top && lead.is_some_and(crate::runbook::prose::lists_contents)
+            // ("… including:" over bullets that each instruct or run a command leads steps;
+            // numbered items are steps whatever the lead says. "Optionally, set up …" among
+            // things the code deploys is one of the contents.)
+            || top
+                && !ordered
+                && lead.is_some_and(crate::runbook::prose::lists_contents)
+                && !items.iter().all(|i| item_instructs(i) || item_has_inline_command(i))
             // ("Additional information:" over numbered steps, or over commands, leads steps.)
             || top
                 && !ordered
@@ -3750,6 +3766,17 @@ impl<'a> Walker<'a> {
     fn said_in_tabs(&self, i: usize) -> Vec<(usize, Choice, String)> {
         /// What a tab says when its option has nothing to do here.
         const NOTHING: &[&str] = &["n/a", "na", "none", "not applicable", "nothing to do", "-"];
+        /// How a tab starts when it says so in a sentence ("Not needed on AWS: …", "Skip this
+        /// step, GKE has it.").
+        const NOTHING_SAID: &[&str] = &[
+            "not needed",
+            "not required",
+            "no action",
+            "nothing to do",
+            "no need",
+            "skip this",
+            "you can skip",
+        ];
         self.quiet_tabs
             .iter()
             .filter(|(phase, _, _)| *phase == i)
@@ -3757,7 +3784,9 @@ impl<'a> Walker<'a> {
                 let text = dedent(self.src.get(range.clone())?);
                 let text = text.trim();
                 let bare = text.trim_end_matches('.').to_ascii_lowercase();
-                (!text.is_empty() && !NOTHING.contains(&bare.as_str())).then(|| {
+                let nothing = NOTHING.contains(&bare.as_str())
+                    || NOTHING_SAID.iter().any(|n| bare.starts_with(n));
+                (!text.is_empty() && !nothing).then(|| {
                     let line = self.lines.line(range.start);
                     (line, choice.clone(), text.to_string())
                 })
@@ -4498,6 +4527,57 @@ fn for_other_systems(a_title: &str, a_code: &str, b_title: &str, b_code: &str) -
         && a_code.contains(u)
         && b_code.contains(v)
         && a_code.replace(u, "") == b_code.replace(v, "")
+}
+
+/// "type in `daskhub`", "just hit ENTER": an item that says what to answer a prompt, not a
+/// command to run after it ("then run `./bin/x`").
+fn answers_the_prompt(said: &str) -> bool {
+    /// Verbs of answering a prompt.
+    const ANSWER: &[&str] = &[
+        "type", "enter", "press", "hit", "answer", "choose", "select", "pick",
+    ];
+    let lower = said.to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.iter().any(|w| ANSWER.contains(w)) && !quotes_a_command_to_run(said)
+}
+
+/// "…, then run `./bin/enable-gdpr`": a sentence that says to run a command it quotes.
+fn quotes_a_command_to_run(said: &str) -> bool {
+    said.contains('`')
+        && said
+            .to_ascii_lowercase()
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| ["run", "execute"].contains(&w))
+}
+
+/// A command that fetches or installs something onto the captain's own machine (`curl`,
+/// `brew install`): written once per system, the captain runs the one for his. A build, an
+/// upload or a publish is made for every system the release ships.
+fn fetches_for_this_machine(code: &str) -> bool {
+    /// Programs and words of a command that fetches or installs.
+    const FETCH: &[&str] = &[
+        "curl", "wget", "brew", "apt", "apt-get", "yum", "dnf", "choco", "install", "download",
+        "fetch",
+    ];
+    /// Words of a command that makes or ships something for every system.
+    const SHIP: &[&str] = &["build", "upload", "publish", "push", "release"];
+    let words: Vec<&str> = code
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.iter().any(|w| FETCH.contains(w)) && !words.iter().any(|w| SHIP.contains(w))
+}
+
+/// "Build every platform's binary", "Do this for each system", "all of them": the lead says
+/// each of the blocks below is needed, so they are a sequence however alike.
+fn says_all_are_needed(lead: &str) -> bool {
+    let lower = lead.to_ascii_lowercase();
+    lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| ["every", "each", "all", "both"].contains(&w))
 }
 
 fn join_cases(

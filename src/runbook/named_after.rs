@@ -101,21 +101,39 @@ pub fn named_after(
         let Some(code) = sentence.split('`').nth(1) else {
             continue;
         };
-        let Some((_, ext)) = code.rsplit_once('.') else {
+        let Some((stem, ext)) = code.rsplit_once('.') else {
             continue;
         };
+        // A kind of file (`.tfvars`, `projects/<name>.tfvars`, `*.tfvars`), not one file the
+        // sentence names (`charts/app/registry.yaml`): only a kind is named after a variable.
+        let file_name = stem.rsplit('/').next().unwrap_or(stem);
+        if !(file_name.is_empty() || file_name.contains(['$', '*', '<', '{'])) {
+            continue;
+        }
         let Some(var) = only_stem(&stems, ext) else {
             continue;
         };
-        // The next fenced block after the sentence, if nothing but prose is between.
+        // The next fenced block after the sentence, if at most one line of prose is between
+        // and no heading: a few lines looked at, not the rest of the document.
         let after = &rest[paragraph.len()..];
-        let Some(open) = after.find("```") else {
+        let mut open = None;
+        let mut prose = 0;
+        let mut offset = 0;
+        for line in after.split_inclusive('\n').take(6) {
+            let t = line.trim();
+            if t.starts_with("```") {
+                open = Some(offset);
+                break;
+            }
+            if t.starts_with('#') {
+                break;
+            }
+            prose += usize::from(!t.is_empty());
+            offset += line.len();
+        }
+        let Some(open) = open.filter(|_| prose <= 1) else {
             continue;
         };
-        let between = &after[..open];
-        if between.trim().lines().count() > 1 {
-            continue;
-        }
         let body = after[open..].split_once('\n').map_or("", |(_, b)| b);
         let body = body.split("```").next().unwrap_or("");
         let Some(marked) = bare_names(body) else {

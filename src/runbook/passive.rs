@@ -32,6 +32,9 @@ const ACTS: &[(&str, &str)] = &[
     ("uploaded", "Upload"),
 ];
 
+/// Words after the modal that say the thing happens without the captain, or only may be done.
+const BY_ITSELF: &[&str] = &["automatically", "by itself", "for you", "at any time"];
+
 /// Subjects that point back at the sentence before: the title keeps the whole text.
 const POINTERS: &[&str] = &["it", "this", "that", "they", "these", "those"];
 
@@ -64,6 +67,11 @@ pub fn passive_instruction(text: &str) -> Option<String> {
             if words.next() == Some("by") {
                 continue;
             }
+            // "… should be created automatically", "… can be created … at any time": what
+            // happens by itself, or what may be done, not what the captain must do now.
+            if how == "automatically" || BY_ITSELF.iter().any(|b| after.contains(b)) {
+                continue;
+            }
             // The subject: after a leading clause ("Once finished, …").
             let head = &sentence[..at];
             let subject = head.rsplit_once(", ").map_or(head, |(_, s)| s).trim();
@@ -81,13 +89,21 @@ pub fn passive_instruction(text: &str) -> Option<String> {
             if words == 0 || subject.contains(['(', '`']) {
                 continue;
             }
+            // "A new pod should be created for each replica": what the reader should expect to
+            // find, said of some thing, not of one the runbook names.
+            let indefinite = ["a ", "an "]
+                .iter()
+                .any(|d| subject.to_ascii_lowercase().starts_with(d));
+            if indefinite && modal.starts_with(" should") {
+                continue;
+            }
             if words == 1 && POINTERS.contains(&subject.to_ascii_lowercase().as_str()) {
                 return Some(text.split_whitespace().collect::<Vec<_>>().join(" "));
             }
             // "the services …" keeps its case after the verb; "The services" does not.
             let subject = match subject.split_once(' ') {
                 Some((first, rest))
-                    if ["the", "all", "each", "every", "any", "both"]
+                    if ["the", "all", "each", "every", "any", "both", "a", "an"]
                         .iter()
                         .any(|d| first.eq_ignore_ascii_case(d)) =>
                 {

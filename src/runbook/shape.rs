@@ -586,65 +586,122 @@ pub fn printed_then_used(commands: &str) -> Option<PrintedThenUsed> {
             })
             .collect()
     };
-    for (c, line) in lines.iter().enumerate() {
+    /// What a line of the head starts with when it sets up the shell the rest runs in
+    /// (`cd`, `set -e`, `source`, `export`): the rest cannot run apart from it.
+    const CONTEXT: &[&str] = &[
+        "cd ", "pushd ", "set -", "set +", "source ", ". ", "export ", "shopt ", "umask ", "alias ",
+    ];
+    /// Where a line opens or closes a compound command the split must not cut.
+    fn depth_change(l: &str) -> i32 {
+        let t = l.trim();
+        let w = t.split_whitespace().next().unwrap_or("");
+        let opens = ["for", "while", "until", "if", "case", "select"].contains(&w)
+            && !["done", "fi", "esac"].iter().any(|e| t.ends_with(e))
+            || t.ends_with('{')
+            || t.ends_with('(');
+        let closes = ["done", "fi", "esac", "done;", "fi;"].contains(&w)
+            || t.starts_with('}')
+            || t.starts_with(')');
+        i32::from(opens) - i32::from(closes)
+    }
+    /// A line whose command goes on on the next line.
+    fn continues(l: &str) -> bool {
+        let t = l.trim_end();
+        ["\\", "&&", "||", "|"].iter().any(|e| t.ends_with(e))
+    }
+    // One pass: the printing command most recently named by a comment at the top level, and
+    // the first later top-level line that uses a placeholder its comment named.
+    let mut depth = 0i32;
+    let mut context = false;
+    // (comment's text, its words, the printing command's last line)
+    let mut pending: Option<(&str, Vec<String>, usize)> = None;
+    let mut c = 0;
+    while c < lines.len() {
+        let line = lines[c];
+        let top = depth == 0;
+        if is_command(line) {
+            context |= top && CONTEXT.iter().any(|p| line.trim_start().starts_with(p));
+            depth += depth_change(line);
+        }
         let Some(said) = comment(line) else {
+            // (The use may sit in a loop: the split is after the printing command.)
+            if is_command(line)
+                && line.contains('<')
+                && let Some((said, said_words, end)) = &pending
+                && let Some(found) = used_here(lines.as_slice(), *end, c, said, said_words)
+            {
+                return (!context).then_some(found);
+            }
+            c += 1;
             continue;
         };
+        c += 1;
         let lower = said.to_ascii_lowercase();
-        if !GETS.iter().any(|g| lower.starts_with(&format!("{g} "))) {
+        if !top || !GETS.iter().any(|g| lower.starts_with(&format!("{g} "))) {
             continue;
         }
-        let said_words = words(said);
-        // The command under the comment: no placeholder of its own, `\` continuations kept.
-        let k = c + 1 + lines[c + 1..].iter().position(|l| is_command(l))?;
-        if lines[k].contains('<') {
+        // The command under the comment: no placeholder of its own, continuations kept.
+        let Some(k) = lines[c..].iter().position(|l| is_command(l)).map(|k| c + k) else {
+            break;
+        };
+        if lines[k].contains('<') || depth_change(lines[k]) != 0 {
             continue;
         }
         let mut end = k;
-        while lines[end].trim_end().ends_with('\\') && end + 1 < lines.len() {
+        while continues(lines[end]) && end + 1 < lines.len() {
             end += 1;
         }
-        // A later line with a placeholder whose every word the comment said.
-        for (u, used) in lines.iter().enumerate().skip(end + 1) {
-            if !is_command(used) {
-                continue;
-            }
-            let named = used
-                .split('<')
-                .skip(1)
-                .filter_map(|p| p.split_once('>'))
-                .find(|(n, _)| {
-                    let parts: Vec<&str> = n.split(['-', '_']).filter(|w| !w.is_empty()).collect();
-                    !parts.is_empty()
-                        && parts.len() <= 3
-                        && parts
-                            .iter()
-                            .all(|p| said_words.iter().any(|w| w.eq_ignore_ascii_case(p)))
-                });
-            let Some((name, _)) = named else {
-                continue;
-            };
-            // The comment right over the line that uses it: "the commits" is once for each.
-            let noun = name
-                .split(['-', '_'])
-                .next()
-                .unwrap_or(name)
-                .to_ascii_lowercase();
-            let plural = format!("the {noun}s");
-            let each = lines[end + 1..u]
-                .iter()
-                .rev()
-                .find_map(|l| comment(l))
-                .filter(|over| over.to_ascii_lowercase().contains(&plural))
-                .map(|_| (format!("each {noun}"), name.to_string()));
-            return Some(PrintedThenUsed {
-                at: end,
-                title: said.trim_end_matches(['.', ':']).to_string(),
-                each,
-            });
-        }
+        context |= CONTEXT.iter().any(|p| lines[k].trim_start().starts_with(p));
+        depth += lines[k..=end].iter().map(|l| depth_change(l)).sum::<i32>();
+        pending = Some((said, words(said), end));
+        c = end + 1;
     }
     None
+}
+
+/// The split [`printed_then_used`] makes when line `u`, after the printing command that ends
+/// at `end` under comment `said`, uses a placeholder whose every word the comment said.
+fn used_here(
+    lines: &[&str],
+    end: usize,
+    u: usize,
+    said: &str,
+    said_words: &[String],
+) -> Option<PrintedThenUsed> {
+    fn comment(l: &str) -> Option<&str> {
+        l.trim().strip_prefix('#').map(str::trim)
+    }
+    let used = lines[u];
+    let (name, _) = used
+        .split('<')
+        .skip(1)
+        .filter_map(|p| p.split_once('>'))
+        .find(|(n, _)| {
+            let parts: Vec<&str> = n.split(['-', '_']).filter(|w| !w.is_empty()).collect();
+            !parts.is_empty()
+                && parts.len() <= 3
+                && parts
+                    .iter()
+                    .all(|p| said_words.iter().any(|w| w.eq_ignore_ascii_case(p)))
+        })?;
+    // The comment right over the line that uses it: "the commits" is once for each.
+    let noun = name
+        .split(['-', '_'])
+        .next()
+        .unwrap_or(name)
+        .to_ascii_lowercase();
+    let plural = format!("the {noun}s");
+    let each = lines[end + 1..u]
+        .iter()
+        .rev()
+        .find_map(|l| comment(l))
+        .filter(|over| over.to_ascii_lowercase().contains(&plural))
+        .map(|_| (format!("each {noun}"), name.to_string()));
+    Some(PrintedThenUsed {
+        at: end,
+        title: said.trim_end_matches(['.', ':']).to_string(),
+        each,
+    })
 }
 
 /// What [`printed_then_used`] found in a block.

@@ -214,10 +214,22 @@ const ASKS: &[&str] = &[
     "you should ",
 ];
 
+/// "There is no need to repeat these steps", "Do not repeat this process if …": a sentence
+/// that says not to do something, so it asks for no act.
+fn negated(lower: &str) -> bool {
+    let lower = lower.replace('’', "'");
+    ["no need", "not ", "n't ", "never "]
+        .iter()
+        .any(|n| lower.starts_with(n) || lower.contains(&format!(" {n}")))
+}
+
 /// "You should see …", "you should now be able to …": what the reader will find, no act.
+/// Nor a warning or a reassurance ("You must not delete …", "You should never need to …",
+/// "You should already have access …", "You should expect a short blip …").
 fn perceives(lower: &str) -> bool {
     [
-        "see", "get", "be", "notice", "receive", "now", "have", "find",
+        "see", "get", "be", "notice", "receive", "now", "have", "find", "not", "never", "already",
+        "expect",
     ]
     .iter()
     .any(|v| ASKS.iter().any(|p| lower.contains(&format!("{p}{v} "))))
@@ -236,6 +248,9 @@ pub(crate) fn repeat_of_the_process(text: &str) -> Option<&str> {
     ];
     sentences(text.trim()).into_iter().find_map(|s| {
         let lower = s.to_ascii_lowercase();
+        if negated(&lower) {
+            return None;
+        }
         AGAIN
             .iter()
             .find_map(|a| lower.find(a))

@@ -216,8 +216,11 @@ pub fn count_reassigned(phases: &mut [Phase]) {
         })
         .collect();
     order.sort_unstable();
-    // Values set so far: (name, value).
-    let mut set: Vec<(String, String)> = Vec::new();
+    /// The words a count follows when the number is one the captain keeps (the second release
+    /// candidate, the third attempt); `REPLICAS=3` or `worker-2` after `worker-1` is a value.
+    const COUNTERS: &[&str] = &["rc", "beta", "alpha", "attempt", "try", "round", "pre"];
+    // Values set so far: name → the value it was last set to that was no count.
+    let mut set: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     for (_, p, s) in order {
         let step = &mut phases[p].steps[s];
         if step.kind != StepKind::Shell {
@@ -234,34 +237,33 @@ pub fn count_reassigned(phases: &mut [Phase]) {
                 continue;
             };
             let apart = set
-                .iter()
-                .rev()
-                .find(|(n, _)| n == name)
-                .and_then(|(_, before)| counter_apart(before, value));
+                .get(name)
+                .and_then(|before| counter_apart(before, value));
+            // Named after the word before the number: `rc.2` → `rc-number`.
+            let word = |start: usize| -> String {
+                value[..start]
+                    .trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
+                    .chars()
+                    .rev()
+                    .take_while(char::is_ascii_alphabetic)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect::<String>()
+                    .to_ascii_lowercase()
+            };
             match apart {
-                Some((start, end)) if !value.contains('<') => {
-                    // Named after the word before the number: `rc.2` → `rc-number`.
-                    let word: String = value[..start]
-                        .trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
-                        .chars()
-                        .rev()
-                        .take_while(char::is_ascii_alphabetic)
-                        .collect::<Vec<_>>()
-                        .into_iter()
-                        .rev()
-                        .collect();
-                    let input = if word.is_empty() {
-                        "number".to_string()
-                    } else {
-                        format!("{}-number", word.to_ascii_lowercase())
-                    };
+                Some((start, end))
+                    if !value.contains('<') && COUNTERS.contains(&word(start).as_str()) =>
+                {
+                    let input = format!("{}-number", word(start));
                     rewritten.push_str(&line[..at + start]);
                     rewritten.push_str(&format!("<{input}>"));
                     rewritten.push_str(&line[at + end..]);
                     counted.push(input);
                 }
                 _ => {
-                    set.push((name.to_string(), value.to_string()));
+                    set.insert(name.to_string(), value.to_string());
                     rewritten.push_str(line);
                 }
             }
