@@ -3619,3 +3619,56 @@ fn a_step_for_a_thing_that_has_crashed_is_for_that_case() {
     assert!(!logs[0].optional);
     assert!(logs[1].optional);
 }
+
+#[test]
+fn items_under_a_lead_to_change_the_following_are_steps_named_by_their_thing() {
+    let rb = load("160-things-to-change");
+    let steps = phase_steps(&rb, "Edit the pool file");
+    let titles = kinds_titles(&steps);
+    assert_eq!(
+        titles[1],
+        (StepKind::Manual, "Change: Pool name".to_string())
+    );
+    assert_eq!(
+        titles[2],
+        (
+            StepKind::Manual,
+            "Change: Machine type of the workers, for both small and large pools".to_string()
+        )
+    );
+    // The item's own words stay in the detail.
+    assert!(steps[1].detail.contains("which team owns"));
+    // "make sure the project has quota" wrapped onto its own line is no `make` command.
+    assert!(steps[2].code.is_none());
+    assert!(warnings(&rb).is_empty(), "{:?}", warnings(&rb));
+}
+
+#[test]
+fn repeating_the_same_steps_as_another_section_is_a_step() {
+    let rb = load("161-repeat-the-same-steps");
+    let steps = phase_steps(&rb, "Reinstall the agent");
+    assert_eq!(
+        kinds_titles(&steps).last(),
+        Some(&(
+            StepKind::Manual,
+            "Repeat the same steps as installing the agent".to_string()
+        ))
+    );
+}
+
+#[test]
+fn a_link_to_docs_between_a_quote_label_and_its_block_leaves_the_label_the_title() {
+    let rb = load("162-quote-label-and-docs-link");
+    let steps = phase_steps(&rb, "With the cloud CLI");
+    assert_eq!(steps[0].title, "(One-time) Login");
+    assert!(steps[0].optional);
+}
+
+#[test]
+fn cluster_credentials_shell_makes_the_next_blocks_typed_in_it() {
+    let rb = load("163-credentials-shell");
+    let steps = phase_steps(&rb, "Try the access");
+    assert_eq!(steps[0].kind, StepKind::Manual);
+    assert_eq!(steps[1].kind, StepKind::Manual);
+    assert_eq!(steps[1].code.as_deref(), Some("kubectl get node\n"));
+}

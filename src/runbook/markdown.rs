@@ -463,6 +463,17 @@ impl<'a> Walker<'a> {
                     self.heading(1, title, range);
                     after_heading = true;
                 }
+                // "> **Login:**", "Authentication: https://…", then the block: the paragraph
+                // points at the tool's documentation; the quote still labels the block.
+                Block::Paragraph { text, range, .. }
+                    if is_link_reference(text)
+                        && i > 0
+                        && matches!(blocks.get(i - 1), Some(Block::Other { range: r })
+                            if quote_label(self.src.get(r.clone()).unwrap_or("")).is_some()) =>
+                {
+                    self.describe(range.clone());
+                    next_lead = lead;
+                }
                 Block::Paragraph {
                     text, spans, range, ..
                 } => {
@@ -3341,6 +3352,27 @@ impl<'a> Walker<'a> {
             if wants_step || split.is_some() {
                 let whole = split.map_or(title.clone(), |(head, _)| Cow::Owned(head));
                 let (title, detail) = self.item_text(item, &whole, para_range);
+                // "Change at least the following:" over "Kubernetes version - pick a newer
+                // one": the item names what to change; the lead's verb makes it a step.
+                let named_thing = (top && !is_instruction(title))
+                    .then(|| lead.and_then(change_verb))
+                    .flatten()
+                    .map(|verb| {
+                        let thing = [" - ", " – ", " — "]
+                            .iter()
+                            .find_map(|d| title.split_once(d).map(|(t, _)| t))
+                            .filter(|t| t.split_whitespace().count() <= 6)
+                            .unwrap_or(title);
+                        format!("{}: {thing}", capitalized(verb))
+                    });
+                // (The item's whole text stays in the detail when its title keeps only the
+                // thing.)
+                let detail = match &named_thing {
+                    Some(_) if detail.is_empty() => title.to_string(),
+                    Some(_) => format!("{title}\n\n{detail}"),
+                    None => detail,
+                };
+                let title = named_thing.as_deref().unwrap_or(title);
                 // (`terraform login` in a bullet asks on a terminal as it would in a block.)
                 let waits = command
                     .as_deref()
@@ -4268,6 +4300,48 @@ fn lists_prerequisites(lead: &str) -> bool {
         .any(|w| t.contains(w))
 }
 
+/// A lead-in that asks to change each of the things listed: "You'd want to make sure to change
+/// at least the following:", "Update the following settings:". Each item is then a step,
+/// however it is worded ("Size of nodes …").
+fn lists_things_to_change(lead: &str) -> bool {
+    change_verb(lead).is_some()
+}
+
+/// The verb of a lead-in that asks to change each thing listed ("change" in "make sure to
+/// change at least the following:"), which titles an item that only names its thing.
+fn change_verb(lead: &str) -> Option<&'static str> {
+    /// Verbs that act on every item of the list after them.
+    const CHANGE: &[&str] = &[
+        "change",
+        "set",
+        "update",
+        "edit",
+        "adjust",
+        "modify",
+        "configure",
+        "review",
+    ];
+    let t = lead.trim().to_ascii_lowercase();
+    let (before, _) = t.strip_suffix(':')?.split_once(" the following")?;
+    before
+        .split_whitespace()
+        .rev()
+        .take(4)
+        .find_map(|w| CHANGE.iter().find(|c| **c == w).copied())
+}
+
+/// A paragraph that only points at documentation: "Authentication and context switching:
+/// https://…", a short label, a colon, a link. It neither instructs nor titles a block.
+fn is_link_reference(text: &str) -> bool {
+    let t = text.trim();
+    let Some((label, url)) = t.rsplit_once(char::is_whitespace) else {
+        return false;
+    };
+    (url.starts_with("https://") || url.starts_with("http://"))
+        && label.trim_end().ends_with(':')
+        && label.split_whitespace().count() <= 8
+}
+
 /// Whether a list's plain items are steps. A numbered list is, unless it explains (a lead-in
 /// such as "the script does the following:", or items that mostly state rather than
 /// instruct); a bulleted list is when most items instruct or are commands, and it is not a
@@ -4279,7 +4353,7 @@ fn list_is_procedure(ordered: bool, items: &[Item], lead: Option<&str>) -> bool 
     }
     // "the following prerequisites must be met:": each item a condition the captain confirms
     // before going on, however it is worded ("The cluster should be healthy").
-    if lead.is_some_and(lists_prerequisites) {
+    if lead.is_some_and(|l| lists_prerequisites(l) || lists_things_to_change(l)) {
         return true;
     }
     let mut instructing = 0;
