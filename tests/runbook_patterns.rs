@@ -3672,3 +3672,12 @@ fn cluster_credentials_shell_makes_the_next_blocks_typed_in_it() {
     assert_eq!(steps[1].kind, StepKind::Manual);
     assert_eq!(steps[1].code.as_deref(), Some("kubectl get node\n"));
 }
+
+#[test]
+fn a_block_that_they_can_run_is_for_others_not_a_step() {
+    let rb = load("164-commands-for-others");
+    let steps = phase_steps(&rb, "Grant access");
+    assert_eq!(steps.len(), 1);
+    let phase = rb.phases.iter().find(|p| p.title == "Grant access");
+    assert!(phase.is_some_and(|p| p.description.contains("teamctl login")));
+}
