@@ -1944,6 +1944,13 @@ impl<'a> Walker<'a> {
                     "\n\n(An example on the sample `{name}` its lead-in names: adapt it to your objects and type it.)"
                 ));
             }
+            // "After this step is done, they can fetch local config with:": the block is
+            // for the people the prose names to run on their own machines, not a step of this
+            // run; it stays in the phase's text, which the captain may pass on.
+            if step.kind == StepKind::Shell && lead.is_some_and(for_others_to_run) {
+                self.describe(block.range.clone());
+                return;
+            }
             self.push_step(step);
         }
     }
@@ -5048,6 +5055,28 @@ fn shows_an_example(lead: &str) -> bool {
     ["the following example", "this example", "the example below"]
         .iter()
         .any(|p| lower.starts_with(p))
+}
+
+/// A lead-in that hands its block to other people ("… they can fetch local config with:",
+/// "Users can then log in with:"): its last sentence says who may run it, and it is not the
+/// reader.
+fn for_others_to_run(lead: &str) -> bool {
+    /// Who, other than the reader, a runbook lets run a command.
+    const OTHERS: &[&str] = &["they", "users", "other users", "others", "each user"];
+    sentences(lead.trim()).last().is_some_and(|s| {
+        let lower = s.to_ascii_lowercase();
+        OTHERS.iter().any(|who| {
+            ["can", "may", "will be able to"].iter().any(|modal| {
+                let said = format!("{who} {modal} ");
+                let at = lower
+                    .find(&format!(" {said}"))
+                    .map(|k| k + 1)
+                    .or_else(|| lower.starts_with(&said).then_some(0));
+                // ("… they can be restarted": things, not people.)
+                at.is_some_and(|k| !lower[k + said.len()..].starts_with("be "))
+            })
+        })
+    })
 }
 
 /// A name that reads as a sample object (`cluster-example-1`, `db-sample-0`, `my-app`), not
