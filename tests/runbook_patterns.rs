@@ -3681,3 +3681,17 @@ fn a_block_that_they_can_run_is_for_others_not_a_step() {
     let phase = rb.phases.iter().find(|p| p.title == "Grant access");
     assert!(phase.is_some_and(|p| p.description.contains("teamctl login")));
 }
+
+#[test]
+fn a_wait_before_the_sections_step_is_a_step_of_its_own() {
+    let rb = load("165-wait-before-doing-this");
+    let steps = phase_steps(&rb, "Check the pods");
+    assert_eq!(
+        kinds_titles(&steps)[0],
+        (
+            StepKind::Manual,
+            "Wait a few minutes so that the pods pick up the new secret".to_string()
+        )
+    );
+    assert_eq!(steps[1].kind, StepKind::Shell);
+}

@@ -2753,6 +2753,13 @@ impl<'a> Walker<'a> {
             || !text
                 .trim_start()
                 .starts_with(|c: char| c.is_alphanumeric() || c == '*');
+        // "Wait a few minutes before doing this to allow the rollout to finish." over the
+        // section's step: a wait of its own, done first.
+        if !remark && let Some(title) = wait_before_the_next(text) {
+            let line = self.lines.line(range.start);
+            self.push_step(Step::manual(title, line, text.to_string()));
+            return true;
+        }
         // "**Note:** … a backup is a clever idea. No seriously, do it now.": urged, even in a
         // note.
         if has_steps && let Some(title) = crate::runbook::advice::urged(text) {
@@ -5077,6 +5084,29 @@ fn for_others_to_run(lead: &str) -> bool {
             })
         })
     })
+}
+
+/// "Wait a few minutes before doing this to allow the cluster to complete a rollout.": one
+/// sentence that asks to wait before what follows, titled without its pointer ("Wait a few
+/// minutes to allow …").
+fn wait_before_the_next(text: &str) -> Option<String> {
+    /// How the sentence points at the step after it.
+    const BEFORE: &[&str] = &[
+        " before doing this",
+        " before you do this",
+        " before doing so",
+        " before continuing",
+        " before going on",
+    ];
+    let t = text.trim().trim_end_matches('.');
+    if !t.starts_with("Wait ") || sentences(t).len() != 1 {
+        return None;
+    }
+    let lower = t.to_ascii_lowercase();
+    let (at, len) = BEFORE
+        .iter()
+        .find_map(|b| lower.find(b).map(|k| (k, b.len())))?;
+    Some(format!("{}{}", &t[..at], &t[at + len..]))
 }
 
 /// A name that reads as a sample object (`cluster-example-1`, `db-sample-0`, `my-app`), not
