@@ -3695,3 +3695,22 @@ fn a_wait_before_the_sections_step_is_a_step_of_its_own() {
     );
     assert_eq!(steps[1].kind, StepKind::Shell);
 }
+
+#[test]
+fn where_to_find_a_value_is_a_step_of_looking_it_up() {
+    let rb = load("166-where-to-find-a-value");
+    let steps = phase_steps(&rb, "Get the admin password");
+    assert_eq!(steps.len(), 3);
+    assert_eq!(steps[1].kind, StepKind::Manual);
+    assert!(
+        steps[1]
+            .title
+            .starts_with("Find the admin password in the cache-admin secret"),
+        "{}",
+        steps[1].title
+    );
+    assert!(!steps[1].optional);
+    // "If you also need …, you can view it in …": for that case.
+    assert!(steps[2].title.starts_with("If you also need"));
+    assert!(steps[2].optional);
+}

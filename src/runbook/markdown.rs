@@ -2760,6 +2760,19 @@ impl<'a> Walker<'a> {
             self.push_step(Step::manual(title, line, text.to_string()));
             return true;
         }
+        // "You can find the root password in the admin secret …" after the log-in: where to
+        // look up a value the steps after need is a step of looking it up ("If you also need
+        // the hostname, you can view it in …": for that case).
+        if has_steps
+            && !remark
+            && let Some((title, optional)) = where_to_find(text)
+        {
+            let line = self.lines.line(range.start);
+            let mut step = Step::manual(title, line, text.to_string());
+            step.optional = optional;
+            self.push_step(step);
+            return true;
+        }
         // "**Note:** … a backup is a clever idea. No seriously, do it now.": urged, even in a
         // note.
         if has_steps && let Some(title) = crate::runbook::advice::urged(text) {
@@ -5107,6 +5120,51 @@ fn wait_before_the_next(text: &str) -> Option<String> {
         .iter()
         .find_map(|b| lower.find(b).map(|k| (k, b.len())))?;
     Some(format!("{}{}", &t[..at], &t[at + len..]))
+}
+
+/// "You can find the database root password in the admin secret …": a paragraph of one
+/// sentence that says where a value is, which the run goes on to use; titled "Find …". After
+/// "If you also need …," it is for that case (`true`). Pointers to more reading ("You can find
+/// more information in …") are not.
+fn where_to_find(text: &str) -> Option<(String, bool)> {
+    /// What a pointer to more reading offers, not a value to look up.
+    const READING: &[&str] = &[
+        "more",
+        "further",
+        "additional",
+        "information",
+        "details",
+        "documentation",
+        "docs",
+        "out ",
+        "some ",
+        "examples",
+        "a list",
+    ];
+    let t = text.trim().trim_end_matches('.');
+    if sentences(t).len() != 1 {
+        return None;
+    }
+    let lower = t.to_ascii_lowercase();
+    let (case, clause) = match lower.strip_prefix("if ") {
+        Some(_) => (true, lower.split_once(", ")?.1),
+        None => (false, lower.as_str()),
+    };
+    let verb = ["you can find ", "you can view ", "you will find "]
+        .iter()
+        .find(|v| clause.starts_with(**v))?;
+    let rest = &clause[verb.len()..];
+    if READING.iter().any(|r| rest.starts_with(r)) || !rest.contains(" in ") {
+        return None;
+    }
+    if case {
+        return Some((capitalized(t), true));
+    }
+    let at = t.len() - rest.len();
+    let what = verb
+        .trim_start_matches("you can ")
+        .trim_start_matches("you will ");
+    Some((format!("{}{}", capitalized(what), &t[at..]), false))
 }
 
 /// A name that reads as a sample object (`cluster-example-1`, `db-sample-0`, `my-app`), not
