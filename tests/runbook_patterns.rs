@@ -3714,3 +3714,15 @@ fn where_to_find_a_value_is_a_step_of_looking_it_up() {
     assert!(steps[2].title.starts_with("If you also need"));
     assert!(steps[2].optional);
 }
+
+#[test]
+fn a_step_typed_by_hand_asks_the_placeholders_it_shows() {
+    let rb = load("167-shell-with-placeholder");
+    let steps = phase_steps(&rb, "Open an admin session");
+    assert_eq!(steps[0].kind, StepKind::Manual);
+    assert_eq!(
+        steps[0].code.as_deref(),
+        Some("gds aws queue-<envname>-admin --shell\n")
+    );
+    assert_eq!(steps[0].inputs, ["envname"]);
+}

@@ -2181,11 +2181,18 @@ impl<'a> Walker<'a> {
                         )
                     })
                     .flatten();
-                let inputs = marked
-                    .as_deref()
-                    .map(|c| vars_in(c, Dialect::Shell).inputs)
-                    .unwrap_or_default();
                 let code = marked.unwrap_or(code);
+                // The `<name>`s it shows, written so or marked above, are asked before it
+                // like a shell step's (`gds aws govuk-<env>-admin --shell`).
+                let inputs = if sql {
+                    Vec::new()
+                } else {
+                    vars_in(&code, Dialect::Shell)
+                        .inputs
+                        .into_iter()
+                        .filter(|name| code.contains(&format!("<{name}>")))
+                        .collect()
+                };
                 let title = if title.is_empty() {
                     code_title(&code, CodeLang::Shell)
                 } else {
@@ -2630,8 +2637,16 @@ impl<'a> Walker<'a> {
                 }
             }
             if let Some(replaced) = replaced {
+                let vars = vars_in(&strip_shell_comments(&replaced), Dialect::Shell).inputs;
                 if step.kind == StepKind::Shell {
-                    step.inputs = vars_in(&strip_shell_comments(&replaced), Dialect::Shell).inputs;
+                    step.inputs = vars;
+                } else {
+                    // Typed by hand (`gds aws govuk-<env>-admin --shell`): its `<name>`s are
+                    // asked before it all the same.
+                    step.inputs = vars
+                        .into_iter()
+                        .filter(|name| replaced.contains(&format!("<{name}>")))
+                        .collect();
                 }
                 step.code = Some(replaced);
             }
