@@ -5179,7 +5179,15 @@ fn where_to_find(text: &str) -> Option<(String, bool)> {
     let what = verb
         .trim_start_matches("you can ")
         .trim_start_matches("you will ");
-    Some((format!("{}{}", capitalized(what), &t[at..]), false))
+    // ("… secret (where [env] is the environment's name), under …": the aside stays in the
+    // detail.)
+    let mut title = format!("{}{}", capitalized(what), &t[at..]);
+    if let Some(open) = title.find(" (")
+        && let Some(close) = title[open..].find(')')
+    {
+        title.replace_range(open..open + close + 1, "");
+    }
+    Some((title, false))
 }
 
 /// A name that reads as a sample object (`cluster-example-1`, `db-sample-0`, `my-app`), not
