@@ -3864,3 +3864,110 @@ fn p188_same_name_as_one_named_file_ties_no_variable() {
     let cache = phase_steps(&rb, "Cache");
     assert_eq!(cache[0].inputs, ["CACHE_NAME"]);
 }
+
+#[test]
+fn items_under_a_lead_to_change_the_following_are_steps_named_by_their_thing() {
+    let rb = load("160-things-to-change");
+    let steps = phase_steps(&rb, "Edit the pool file");
+    let titles = kinds_titles(&steps);
+    assert_eq!(
+        titles[1],
+        (StepKind::Manual, "Change: Pool name".to_string())
+    );
+    assert_eq!(
+        titles[2],
+        (
+            StepKind::Manual,
+            "Change: Machine type of the workers, for both small and large pools".to_string()
+        )
+    );
+    // The item's own words stay in the detail.
+    assert!(steps[1].detail.contains("which team owns"));
+    // "make sure the project has quota" wrapped onto its own line is no `make` command.
+    assert!(steps[2].code.is_none());
+    assert!(warnings(&rb).is_empty(), "{:?}", warnings(&rb));
+}
+
+#[test]
+fn repeating_the_same_steps_as_another_section_is_a_step() {
+    let rb = load("161-repeat-the-same-steps");
+    let steps = phase_steps(&rb, "Reinstall the agent");
+    assert_eq!(
+        kinds_titles(&steps).last(),
+        Some(&(
+            StepKind::Manual,
+            "Repeat the same steps as installing the agent".to_string()
+        ))
+    );
+}
+
+#[test]
+fn a_link_to_docs_between_a_quote_label_and_its_block_leaves_the_label_the_title() {
+    let rb = load("162-quote-label-and-docs-link");
+    let steps = phase_steps(&rb, "With the cloud CLI");
+    assert_eq!(steps[0].title, "(One-time) Login");
+    assert!(steps[0].optional);
+}
+
+#[test]
+fn cluster_credentials_shell_makes_the_next_blocks_typed_in_it() {
+    let rb = load("163-credentials-shell");
+    let steps = phase_steps(&rb, "Try the access");
+    assert_eq!(steps[0].kind, StepKind::Manual);
+    assert_eq!(steps[1].kind, StepKind::Manual);
+    assert_eq!(steps[1].code.as_deref(), Some("kubectl get node\n"));
+}
+
+#[test]
+fn a_block_that_they_can_run_is_for_others_not_a_step() {
+    let rb = load("164-commands-for-others");
+    let steps = phase_steps(&rb, "Grant access");
+    assert_eq!(steps.len(), 1);
+    let phase = rb.phases.iter().find(|p| p.title == "Grant access");
+    assert!(phase.is_some_and(|p| p.description.contains("teamctl login")));
+}
+
+#[test]
+fn a_wait_before_the_sections_step_is_a_step_of_its_own() {
+    let rb = load("165-wait-before-doing-this");
+    let steps = phase_steps(&rb, "Check the pods");
+    assert_eq!(
+        kinds_titles(&steps)[0],
+        (
+            StepKind::Manual,
+            "Wait a few minutes so that the pods pick up the new secret".to_string()
+        )
+    );
+    assert_eq!(steps[1].kind, StepKind::Shell);
+}
+
+#[test]
+fn where_to_find_a_value_is_a_step_of_looking_it_up() {
+    let rb = load("166-where-to-find-a-value");
+    let steps = phase_steps(&rb, "Get the admin password");
+    assert_eq!(steps.len(), 3);
+    assert_eq!(steps[1].kind, StepKind::Manual);
+    assert!(
+        steps[1]
+            .title
+            .starts_with("Find the admin password in the cache-admin secret"),
+        "{}",
+        steps[1].title
+    );
+    assert!(!steps[1].optional);
+    // "If you also need …, you can view it in …": for that case.
+    assert!(steps[2].title.starts_with("If you also need"));
+    assert!(steps[2].optional);
+}
+
+#[test]
+fn a_step_typed_by_hand_asks_the_placeholders_it_shows() {
+    let rb = load("167-shell-with-placeholder");
+    let steps = phase_steps(&rb, "Open an admin session");
+    assert_eq!(steps[0].kind, StepKind::Manual);
+    assert_eq!(
+        steps[0].code.as_deref(),
+        Some("gds aws queue-<envname>-admin --shell\n")
+    );
+    assert_eq!(steps[0].inputs, ["envname"]);
+}

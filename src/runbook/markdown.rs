@@ -465,6 +465,17 @@ impl<'a> Walker<'a> {
                     self.heading(1, title, range);
                     after_heading = true;
                 }
+                // "> **Login:**", "Authentication: https://…", then the block: the paragraph
+                // points at the tool's documentation; the quote still labels the block.
+                Block::Paragraph { text, range, .. }
+                    if is_link_reference(text)
+                        && i > 0
+                        && matches!(blocks.get(i - 1), Some(Block::Other { range: r })
+                            if quote_label(self.src.get(r.clone()).unwrap_or("")).is_some()) =>
+                {
+                    self.describe(range.clone());
+                    next_lead = lead;
+                }
                 Block::Paragraph {
                     text, spans, range, ..
                 } => {
@@ -1945,6 +1956,13 @@ impl<'a> Walker<'a> {
                     "\n\n(An example on the sample `{name}` its lead-in names: adapt it to your objects and type it.)"
                 ));
             }
+            // "After this step is done, they can fetch local config with:": the block is
+            // for the people the prose names to run on their own machines, not a step of this
+            // run; it stays in the phase's text, which the captain may pass on.
+            if step.kind == StepKind::Shell && lead.is_some_and(for_others_to_run) {
+                self.describe(block.range.clone());
+                return;
+            }
             self.push_step(step);
         }
     }
@@ -2175,11 +2193,18 @@ impl<'a> Walker<'a> {
                         )
                     })
                     .flatten();
-                let inputs = marked
-                    .as_deref()
-                    .map(|c| vars_in(c, Dialect::Shell).inputs)
-                    .unwrap_or_default();
                 let code = marked.unwrap_or(code);
+                // The `<name>`s it shows, written so or marked above, are asked before it
+                // like a shell step's (`gds aws govuk-<env>-admin --shell`).
+                let inputs = if sql {
+                    Vec::new()
+                } else {
+                    vars_in(&code, Dialect::Shell)
+                        .inputs
+                        .into_iter()
+                        .filter(|name| code.contains(&format!("<{name}>")))
+                        .collect()
+                };
                 let title = if title.is_empty() {
                     code_title(&code, CodeLang::Shell)
                 } else {
@@ -2628,8 +2653,16 @@ impl<'a> Walker<'a> {
                 }
             }
             if let Some(replaced) = replaced {
+                let vars = vars_in(&strip_shell_comments(&replaced), Dialect::Shell).inputs;
                 if step.kind == StepKind::Shell {
-                    step.inputs = vars_in(&strip_shell_comments(&replaced), Dialect::Shell).inputs;
+                    step.inputs = vars;
+                } else {
+                    // Typed by hand (`gds aws govuk-<env>-admin --shell`): its `<name>`s are
+                    // asked before it all the same.
+                    step.inputs = vars
+                        .into_iter()
+                        .filter(|name| replaced.contains(&format!("<{name}>")))
+                        .collect();
                 }
                 step.code = Some(replaced);
             }
@@ -2751,6 +2784,26 @@ impl<'a> Walker<'a> {
             || !text
                 .trim_start()
                 .starts_with(|c: char| c.is_alphanumeric() || c == '*');
+        // "Wait a few minutes before doing this to allow the rollout to finish." over the
+        // section's step: a wait of its own, done first.
+        if !remark && let Some(title) = wait_before_the_next(text) {
+            let line = self.lines.line(range.start);
+            self.push_step(Step::manual(title, line, text.to_string()));
+            return true;
+        }
+        // "You can find the root password in the admin secret …" after the log-in: where to
+        // look up a value the steps after need is a step of looking it up ("If you also need
+        // the hostname, you can view it in …": for that case).
+        if has_steps
+            && !remark
+            && let Some((title, optional)) = where_to_find(text)
+        {
+            let line = self.lines.line(range.start);
+            let mut step = Step::manual(title, line, text.to_string());
+            step.optional = optional;
+            self.push_step(step);
+            return true;
+        }
         // "**Note:** … a backup is a clever idea. No seriously, do it now.": urged, even in a
         // note.
         if has_steps && let Some(title) = crate::runbook::advice::urged(text) {
@@ -3363,6 +3416,27 @@ impl<'a> Walker<'a> {
             if wants_step || split.is_some() {
                 let whole = split.map_or(title.clone(), |(head, _)| Cow::Owned(head));
                 let (title, detail) = self.item_text(item, &whole, para_range);
+                // "Change at least the following:" over "Kubernetes version - pick a newer
+                // one": the item names what to change; the lead's verb makes it a step.
+                let named_thing = (top && !is_instruction(title))
+                    .then(|| lead.and_then(change_verb))
+                    .flatten()
+                    .map(|verb| {
+                        let thing = [" - ", " – ", " — "]
+                            .iter()
+                            .find_map(|d| title.split_once(d).map(|(t, _)| t))
+                            .filter(|t| t.split_whitespace().count() <= 6)
+                            .unwrap_or(title);
+                        format!("{}: {thing}", capitalized(verb))
+                    });
+                // (The item's whole text stays in the detail when its title keeps only the
+                // thing.)
+                let detail = match &named_thing {
+                    Some(_) if detail.is_empty() => title.to_string(),
+                    Some(_) => format!("{title}\n\n{detail}"),
+                    None => detail,
+                };
+                let title = named_thing.as_deref().unwrap_or(title);
                 // (`terraform login` in a bullet asks on a terminal as it would in a block.)
                 let waits = command
                     .as_deref()
@@ -4410,6 +4484,48 @@ fn lists_prerequisites(lead: &str) -> bool {
         && !t.contains("automatically")
 }
 
+/// A lead-in that asks to change each of the things listed: "You'd want to make sure to change
+/// at least the following:", "Update the following settings:". Each item is then a step,
+/// however it is worded ("Size of nodes …").
+fn lists_things_to_change(lead: &str) -> bool {
+    change_verb(lead).is_some()
+}
+
+/// The verb of a lead-in that asks to change each thing listed ("change" in "make sure to
+/// change at least the following:"), which titles an item that only names its thing.
+fn change_verb(lead: &str) -> Option<&'static str> {
+    /// Verbs that act on every item of the list after them.
+    const CHANGE: &[&str] = &[
+        "change",
+        "set",
+        "update",
+        "edit",
+        "adjust",
+        "modify",
+        "configure",
+        "review",
+    ];
+    let t = lead.trim().to_ascii_lowercase();
+    let (before, _) = t.strip_suffix(':')?.split_once(" the following")?;
+    before
+        .split_whitespace()
+        .rev()
+        .take(4)
+        .find_map(|w| CHANGE.iter().find(|c| **c == w).copied())
+}
+
+/// A paragraph that only points at documentation: "Authentication and context switching:
+/// https://…", a short label, a colon, a link. It neither instructs nor titles a block.
+fn is_link_reference(text: &str) -> bool {
+    let t = text.trim();
+    let Some((label, url)) = t.rsplit_once(char::is_whitespace) else {
+        return false;
+    };
+    (url.starts_with("https://") || url.starts_with("http://"))
+        && label.trim_end().ends_with(':')
+        && label.split_whitespace().count() <= 8
+}
+
 /// Whether a list's plain items are steps. A numbered list is, unless it explains (a lead-in
 /// such as "the script does the following:", or items that mostly state rather than
 /// instruct); a bulleted list is when most items instruct or are commands, and it is not a
@@ -4421,7 +4537,7 @@ fn list_is_procedure(ordered: bool, items: &[Item], lead: Option<&str>) -> bool 
     }
     // "the following prerequisites must be met:": each item a condition the captain confirms
     // before going on, however it is worded ("The cluster should be healthy").
-    if lead.is_some_and(lists_prerequisites) {
+    if lead.is_some_and(|l| lists_prerequisites(l) || lists_things_to_change(l)) {
         return true;
     }
     let mut instructing = 0;
@@ -5167,6 +5283,104 @@ fn shows_an_example(lead: &str) -> bool {
     ["the following example", "this example", "the example below"]
         .iter()
         .any(|p| lower.starts_with(p))
+}
+
+/// A lead-in that hands its block to other people ("… they can fetch local config with:",
+/// "Users can then log in with:"): its last sentence says who may run it, and it is not the
+/// reader.
+fn for_others_to_run(lead: &str) -> bool {
+    /// Who, other than the reader, a runbook lets run a command.
+    const OTHERS: &[&str] = &["they", "users", "other users", "others", "each user"];
+    sentences(lead.trim()).last().is_some_and(|s| {
+        let lower = s.to_ascii_lowercase();
+        OTHERS.iter().any(|who| {
+            ["can", "may", "will be able to"].iter().any(|modal| {
+                let said = format!("{who} {modal} ");
+                let at = lower
+                    .find(&format!(" {said}"))
+                    .map(|k| k + 1)
+                    .or_else(|| lower.starts_with(&said).then_some(0));
+                // ("… they can be restarted": things, not people.)
+                at.is_some_and(|k| !lower[k + said.len()..].starts_with("be "))
+            })
+        })
+    })
+}
+
+/// "Wait a few minutes before doing this to allow the cluster to complete a rollout.": one
+/// sentence that asks to wait before what follows, titled without its pointer ("Wait a few
+/// minutes to allow …").
+fn wait_before_the_next(text: &str) -> Option<String> {
+    /// How the sentence points at the step after it.
+    const BEFORE: &[&str] = &[
+        " before doing this",
+        " before you do this",
+        " before doing so",
+        " before continuing",
+        " before going on",
+    ];
+    let t = text.trim().trim_end_matches('.');
+    if !t.starts_with("Wait ") || sentences(t).len() != 1 {
+        return None;
+    }
+    let lower = t.to_ascii_lowercase();
+    let (at, len) = BEFORE
+        .iter()
+        .find_map(|b| lower.find(b).map(|k| (k, b.len())))?;
+    Some(format!("{}{}", &t[..at], &t[at + len..]))
+}
+
+/// "You can find the database root password in the admin secret …": a paragraph of one
+/// sentence that says where a value is, which the run goes on to use; titled "Find …". After
+/// "If you also need …," it is for that case (`true`). Pointers to more reading ("You can find
+/// more information in …") are not.
+fn where_to_find(text: &str) -> Option<(String, bool)> {
+    /// What a pointer to more reading offers, not a value to look up.
+    const READING: &[&str] = &[
+        "more",
+        "further",
+        "additional",
+        "information",
+        "details",
+        "documentation",
+        "docs",
+        "out ",
+        "some ",
+        "examples",
+        "a list",
+    ];
+    let t = text.trim().trim_end_matches('.');
+    if sentences(t).len() != 1 {
+        return None;
+    }
+    let lower = t.to_ascii_lowercase();
+    let (case, clause) = match lower.strip_prefix("if ") {
+        Some(_) => (true, lower.split_once(", ")?.1),
+        None => (false, lower.as_str()),
+    };
+    let verb = ["you can find ", "you can view ", "you will find "]
+        .iter()
+        .find(|v| clause.starts_with(**v))?;
+    let rest = &clause[verb.len()..];
+    if READING.iter().any(|r| rest.starts_with(r)) || !rest.contains(" in ") {
+        return None;
+    }
+    if case {
+        return Some((capitalized(t), true));
+    }
+    let at = t.len() - rest.len();
+    let what = verb
+        .trim_start_matches("you can ")
+        .trim_start_matches("you will ");
+    // ("… secret (where [env] is the environment's name), under …": the aside stays in the
+    // detail.)
+    let mut title = format!("{}{}", capitalized(what), &t[at..]);
+    if let Some(open) = title.find(" (")
+        && let Some(close) = title[open..].find(')')
+    {
+        title.replace_range(open..open + close + 1, "");
+    }
+    Some((title, false))
 }
 
 /// A name that reads as a sample object (`cluster-example-1`, `db-sample-0`, `my-app`), not

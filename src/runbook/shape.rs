@@ -213,6 +213,16 @@ fn command_shape(line: &str, in_code: bool) -> bool {
     if !is_program_word(program) || STOP_WORDS.contains(program) {
         return false;
     }
+    // "make sure you have enough quota …" wrapped onto its own line: the verb, not the
+    // build tool.
+    if !in_code
+        && *program == "make"
+        && args
+            .first()
+            .is_some_and(|a| matches!(*a, "sure" | "certain"))
+    {
+        return false;
+    }
     if KNOWN.contains(program) || i > 0 {
         return true;
     }
@@ -891,6 +901,9 @@ fn opens_a_subshell(words: &[&str]) -> bool {
         ("pipenv", "shell", 0),
         ("nix-shell", "", 0),
         ("nix", "develop", 0),
+        // 2i2c's `deployer use-cluster-credentials CLUSTER`: a shell holding that cluster's
+        // credentials, never a command.
+        ("deployer", "use-cluster-credentials", 1),
     ];
     let words_only: Vec<&str> = args
         .iter()

@@ -245,6 +245,8 @@ pub(crate) fn repeat_of_the_process(text: &str) -> Option<&str> {
         "repeat these steps",
         "repeat the steps above",
         "repeat the above steps",
+        // "you can repeat the same steps as installing the agent": another section's steps.
+        "repeat the same steps",
     ];
     sentences(text.trim()).into_iter().find_map(|s| {
         let lower = s.to_ascii_lowercase();
