@@ -3619,3 +3619,44 @@ fn a_step_for_a_thing_that_has_crashed_is_for_that_case() {
     assert!(!logs[0].optional);
     assert!(logs[1].optional);
 }
+
+#[test]
+fn a_written_placeholder_bare_only_in_argument_position() {
+    let rb = load("170-written-placeholder-bare");
+    let inspect = phase_steps(&rb, "Inspect");
+    // A column's title and a name `printenv` takes stay as written.
+    let code = inspect[0].code.as_deref().unwrap_or("");
+    assert!(code.contains("custom-columns=POD:"), "{code}");
+    assert!(code.contains("printenv PORT"), "{code}");
+    // As an argument and before `:/path` it is the pod asked for.
+    let copy = phase_steps(&rb, "Copy the dump");
+    let code = copy[0].code.as_deref().unwrap_or("");
+    assert!(code.contains("kubectl exec <POD> --"), "{code}");
+    assert!(code.contains("kubectl cp <POD>:/tmp"), "{code}");
+    // Quoted SQL and a heredoc's body are data: the drop stays dangerous.
+    let recreate = phase_steps(&rb, "Recreate");
+    let code = recreate[0].code.as_deref().unwrap_or("");
+    assert!(code.contains("DROP DATABASE shop"), "{code}");
+    assert!(code.contains("name: POD\n"), "{code}");
+    assert!(recreate[0].dangerous.is_some(), "{code}");
+}
+
+#[test]
+fn a_for_example_value_is_a_sample_only_when_picked_from_what_was_shown() {
+    let rb = load("171-for-example-not-a-sample");
+    // A fact about a program: its name stays, nothing is asked.
+    let install = phase_steps(&rb, "Install");
+    for step in &install {
+        assert!(step.inputs.is_empty(), "{:?}", step.inputs);
+    }
+    // Picked from the listing above: the block right after it asks for the quota, by its kind.
+    let find = phase_steps(&rb, "Find the blocker");
+    let drill = find
+        .iter()
+        .find(|s| s.code.as_deref().is_some_and(|c| c.contains("-o yaml")))
+        .expect("drill step");
+    assert_eq!(drill.inputs, ["quota"]);
+    // The block after that is the author's own again.
+    let last = find.last().expect("steps");
+    assert_eq!(last.code.as_deref(), Some("kubectl get quotas team-small -o json\n"));
+}

@@ -2098,6 +2098,12 @@ impl<'a> Walker<'a> {
                         .unwrap_or(commands),
                     _ => commands,
                 };
+                // A value a "For example," sentence names is for the block right after it; a
+                // supposed sample ("Suppose … a core dump file:") runs on through its section.
+                if kind == StepKind::Shell && self.example.as_ref().is_some_and(|e| e.name.is_none())
+                {
+                    self.example = None;
+                }
                 // "for your application (e.g. local-links-manager)" over `… | grep
                 // local-links-manager`: the example stands for the reader's own value.
                 let commands = match (kind, offered_example(&title)) {
