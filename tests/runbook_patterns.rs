@@ -3660,3 +3660,13 @@ fn a_for_example_value_is_a_sample_only_when_picked_from_what_was_shown() {
     let last = find.last().expect("steps");
     assert_eq!(last.code.as_deref(), Some("kubectl get quotas team-small -o json\n"));
 }
+
+#[test]
+fn otherwise_skip_is_no_second_case_and_an_explicit_optional_wins() {
+    let rb = load("172-otherwise-skip");
+    let steps = phase_steps(&rb, "Tasks");
+    let optional: Vec<bool> = steps.iter().map(|s| s.optional).collect();
+    // "(Optional) …" stays optional; "Otherwise, skip it." leaves the condition's step
+    // optional; "Otherwise, delete the section." is work either way.
+    assert_eq!(optional, [false, true, true, false, false]);
+}

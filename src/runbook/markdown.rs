@@ -1247,19 +1247,33 @@ impl<'a> Walker<'a> {
         // "If there are deprecations, add them. Otherwise, remove the section.": both cases
         // have work, so the step is done either way.
         // (A step that opens with "Otherwise, …" is itself the other case.)
-        let later = |text: &str| text.to_ascii_lowercase().contains(". otherwise, ");
+        // "Otherwise, skip this step." is no second piece of work: the step stays optional.
+        const NO_WORK: &[&str] = &[
+            "skip", "stop", "continue", "move on", "go on", "proceed", "ignore", "do nothing",
+            "you can skip", "you are done", "nothing",
+        ];
+        let other_case = |rest: &str| !NO_WORK.iter().any(|w| rest.starts_with(w));
+        let later = |text: &str| {
+            let lower = text.to_ascii_lowercase();
+            lower
+                .match_indices(". otherwise, ")
+                .any(|(at, m)| other_case(&lower[at + m.len()..]))
+        };
         let either_way = |text: &str| {
             later(text)
                 || text
                     .trim_start()
                     .to_ascii_lowercase()
-                    .starts_with("otherwise, ")
+                    .strip_prefix("otherwise, ")
+                    .is_some_and(other_case)
         };
         let otherwise = later(&step.title) || either_way(&step.detail);
         step.optional |= self.details > 0
             || self.section_conditional
             || step.title.split(" › ").any(says_optional);
-        if otherwise && self.details == 0 && !self.section_conditional {
+        // An explicit "(Optional)" wins over "Otherwise, …".
+        let marked_optional = step.title.to_ascii_lowercase().contains("(optional)");
+        if otherwise && self.details == 0 && !self.section_conditional && !marked_optional {
             step.optional = false;
         }
         if step.choice.is_none() {
