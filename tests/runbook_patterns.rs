@@ -3670,3 +3670,15 @@ fn otherwise_skip_is_no_second_case_and_an_explicit_optional_wins() {
     // optional; "Otherwise, delete the section." is work either way.
     assert_eq!(optional, [false, true, true, false, false]);
 }
+
+#[test]
+fn a_snippet_to_apply_and_an_includes_list_that_instructs_are_steps() {
+    let rb = load("173-includes-and-snippet-to-apply");
+    // A snippet the reader is told to add and apply is work, not output.
+    let apply = phase_steps(&rb, "Apply");
+    assert_eq!(apply.len(), 1);
+    assert!(apply[0].code.as_deref().is_some_and(|c| c.contains("kubectl patch")));
+    // "… includes:" over instructions: steps; over facts: contents.
+    assert_eq!(phase_steps(&rb, "Cut").len(), 2);
+    assert!(phase_steps(&rb, "Notes").is_empty());
+}

@@ -3104,6 +3104,9 @@ impl<'a> Walker<'a> {
                 && !items.iter().any(|i| item_instructs(i) || item_has_inline_command(i))
             || top && lead.is_some_and(|l| introduces_explanation(l) && !l.contains("follow"))
             || top && lead.is_some_and(crate::runbook::prose::lists_contents)
+            || top
+                && lead.is_some_and(crate::runbook::prose::says_what_it_includes)
+                && !items.iter().any(|i| item_instructs(i) || item_has_inline_command(i))
             // ("Additional information:" over numbered steps, or over commands, leads steps.)
             || top
                 && !ordered
