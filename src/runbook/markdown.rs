@@ -3106,7 +3106,7 @@ impl<'a> Walker<'a> {
             || top && lead.is_some_and(crate::runbook::prose::lists_contents)
             || top
                 && lead.is_some_and(crate::runbook::prose::says_what_it_includes)
-                && !items.iter().any(|i| item_instructs(i) || item_has_inline_command(i))
+                && !mostly_instructs(items)
             // ("Additional information:" over numbered steps, or over commands, leads steps.)
             || top
                 && !ordered
@@ -4291,6 +4291,16 @@ fn lists_prerequisites(lead: &str) -> bool {
         .any(|w| t.contains(w))
 }
 
+/// Whether most of a list's items instruct or run a command (one "Release delays …" among
+/// facts does not make them a procedure).
+fn mostly_instructs(items: &[Item]) -> bool {
+    let instructing = items
+        .iter()
+        .filter(|i| item_instructs(i) || item_has_inline_command(i))
+        .count();
+    instructing * 2 > items.len()
+}
+
 /// Whether a list's plain items are steps. A numbered list is, unless it explains (a lead-in
 /// such as "the script does the following:", or items that mostly state rather than
 /// instruct); a bulleted list is when most items instruct or are commands, and it is not a
@@ -4298,6 +4308,10 @@ fn lists_prerequisites(lead: &str) -> bool {
 fn list_is_procedure(ordered: bool, items: &[Item], lead: Option<&str>) -> bool {
     // Where the author ticks boxes, the boxes are the steps and plain items are notes.
     if lead.is_some_and(introduces_explanation) || items.iter().any(|i| i.task.is_some()) {
+        return false;
+    }
+    // "Relevant information includes:" over facts; over instructions it is a procedure.
+    if lead.is_some_and(crate::runbook::prose::says_what_it_includes) && !mostly_instructs(items) {
         return false;
     }
     // "the following prerequisites must be met:": each item a condition the captain confirms
