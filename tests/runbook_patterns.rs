@@ -3682,3 +3682,16 @@ fn a_snippet_to_apply_and_an_includes_list_that_instructs_are_steps() {
     assert_eq!(phase_steps(&rb, "Cut").len(), 2);
     assert!(phase_steps(&rb, "Notes").is_empty());
 }
+
+#[test]
+fn a_transcript_after_an_instruction_is_a_run_of_its_own() {
+    let rb = load("174-transcript-after-instruction");
+    // "…, and check again:" over the same command: a second run after the work.
+    let clear = phase_steps(&rb, "Clear");
+    assert_eq!(clear.len(), 2);
+    assert!(clear[1].title.starts_with("Delete any job"));
+    // A remark between: the listing is what the first run shows.
+    let look = phase_steps(&rb, "Look");
+    assert_eq!(look.len(), 1);
+    assert!(look[0].expected_output.is_some());
+}

@@ -2053,8 +2053,14 @@ impl<'a> Walker<'a> {
                     };
                     lines(code) == lines(&commands)
                 };
+                // Not when an instruction comes between ("Delete any pod …, and check again:"):
+                // then it is a run of its own. A remark or an output's lead-in may.
+                let between = title.trim();
+                let announced =
+                    between.is_empty() || announces_output(between) || !is_instruction(between);
                 if kind == StepKind::Shell
                     && expected.is_some()
+                    && announced
                     && self.pending.0 == *self.open.last().unwrap_or(&usize::MAX)
                     && let Some(before) = self.pending.1.last_mut()
                     && before.kind == StepKind::Shell
