@@ -3695,3 +3695,15 @@ fn a_transcript_after_an_instruction_is_a_run_of_its_own() {
     assert_eq!(look.len(), 1);
     assert!(look[0].expected_output.is_some());
 }
+
+#[test]
+fn a_secret_and_its_name_are_two_values() {
+    let rb = load("175-secret-and-its-name");
+    assert_eq!(phase_steps(&rb, "Store the new key")[0].inputs, ["DEPLOY_KEY"]);
+    assert_eq!(
+        phase_steps(&rb, "Point the job at it")[0].inputs,
+        ["DEPLOY_KEY_NAME"]
+    );
+    // A thing and its name, neither secret nor a value noun, still read as one.
+    assert_eq!(phase_steps(&rb, "Notify")[0].inputs, ["environment"]);
+}

@@ -174,10 +174,20 @@ pub fn spelling_key(name: &str) -> String {
 /// The thing an input names, for inputs a runbook writes as the thing in one place and as its
 /// name in another (`<environment>`, `<environmentname>`; `<cluster>`, `<cluster-name>`):
 /// the spelling key without a trailing "name".
+/// Not a secret's (`<TOKEN>`, `<TOKEN_NAME>`: the value and what it is stored as) nor a value
+/// noun's (`<IMAGE>` is the image, `<IMAGE_NAME>` may be its repository).
 pub fn thing_key(name: &str) -> String {
+    // Things whose name is not the thing itself: the value differs from what it is called.
+    const VALUE_NOUNS: &[&str] = &["token", "key", "secret", "password", "image", "file"];
     let key = spelling_key(name);
     match key.strip_suffix("name").map(|k| k.trim_end_matches('_')) {
-        Some(thing) if thing.len() >= 3 => thing.to_string(),
+        Some(thing)
+            if thing.len() >= 3
+                && !name_looks_secret(thing)
+                && !VALUE_NOUNS.iter().any(|n| thing.ends_with(n)) =>
+        {
+            thing.to_string()
+        }
         _ => key,
     }
 }

@@ -3112,7 +3112,7 @@ impl<'a> Walker<'a> {
             || top && lead.is_some_and(crate::runbook::prose::lists_contents)
             || top
                 && lead.is_some_and(crate::runbook::prose::says_what_it_includes)
-                && !mostly_instructs(items)
+                && !mostly_instructs(ordered, items)
             // ("Additional information:" over numbered steps, or over commands, leads steps.)
             || top
                 && !ordered
@@ -4297,14 +4297,11 @@ fn lists_prerequisites(lead: &str) -> bool {
         .any(|w| t.contains(w))
 }
 
-/// Whether most of a list's items instruct or run a command (one "Release delays …" among
-/// facts does not make them a procedure).
-fn mostly_instructs(items: &[Item]) -> bool {
-    let instructing = items
-        .iter()
-        .filter(|i| item_instructs(i) || item_has_inline_command(i))
-        .count();
-    instructing * 2 > items.len()
+/// Whether a list's items read as work: one runs a command, or it is numbered and most items
+/// instruct (bullets of nouns such as "Start of the freeze" only look like verbs).
+fn mostly_instructs(ordered: bool, items: &[Item]) -> bool {
+    let instructing = items.iter().filter(|i| item_instructs(i)).count();
+    items.iter().any(item_has_inline_command) || ordered && instructing * 2 > items.len()
 }
 
 /// Whether a list's plain items are steps. A numbered list is, unless it explains (a lead-in
@@ -4317,7 +4314,9 @@ fn list_is_procedure(ordered: bool, items: &[Item], lead: Option<&str>) -> bool 
         return false;
     }
     // "Relevant information includes:" over facts; over instructions it is a procedure.
-    if lead.is_some_and(crate::runbook::prose::says_what_it_includes) && !mostly_instructs(items) {
+    if lead.is_some_and(crate::runbook::prose::says_what_it_includes)
+        && !mostly_instructs(ordered, items)
+    {
         return false;
     }
     // "the following prerequisites must be met:": each item a condition the captain confirms
