@@ -3707,3 +3707,15 @@ fn a_secret_and_its_name_are_two_values() {
     // A thing and its name, neither secret nor a value noun, still read as one.
     assert_eq!(phase_steps(&rb, "Notify")[0].inputs, ["environment"]);
 }
+
+#[test]
+fn a_step_repeats_only_for_each_thing_its_input_names() {
+    let rb = load("176-for-each-named");
+    // An input that only starts with the thing, and "for all <things>": one run.
+    assert_eq!(phase_steps(&rb, "Drain")[0].repeat, None);
+    assert_eq!(phase_steps(&rb, "Notify")[0].repeat, None);
+    // "for each host" over `<HOST_NAME>`: once per host.
+    let restart = phase_steps(&rb, "Restart");
+    assert_eq!(restart[0].repeat.as_deref(), Some("each host"));
+    assert_eq!(restart[0].renew, ["HOST_NAME"]);
+}
