@@ -3719,3 +3719,24 @@ fn a_step_repeats_only_for_each_thing_its_input_names() {
     assert_eq!(restart[0].repeat.as_deref(), Some("each host"));
     assert_eq!(restart[0].renew, ["HOST_NAME"]);
 }
+
+#[test]
+fn a_crash_runbook_s_work_on_the_crashed_thing_is_not_optional() {
+    let rb = load("177-crash-runbook");
+    let steps = phase_steps(&rb, "Steps");
+    assert_eq!(steps.len(), 2);
+    assert!(steps.iter().all(|s| !s.optional));
+}
+
+#[test]
+fn rare_openers_and_known_issues_make_optional_only_for_a_handled_problem() {
+    let rb = load("178-rare-and-known-issues");
+    // A delay that is fine: every run's step.
+    assert!(!phase_steps(&rb, "Publish")[0].optional);
+    // A rare crash the section handles: for that time.
+    assert!(phase_steps(&rb, "Replay")[0].optional);
+    // A task about the issues page is work; a fix under "Known issues" is for its case, at
+    // any depth.
+    assert!(!phase_steps(&rb, "Publish the page")[0].optional);
+    assert!(phase_steps(&rb, "Fix")[0].optional);
+}

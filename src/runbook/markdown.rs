@@ -577,7 +577,15 @@ impl<'a> Walker<'a> {
                         });
                     // "Although rare, the server can crash and leave a core dump." right
                     // under the heading: the section is for the time it happens.
-                    let rare = heading_before && RARE_OPENERS.iter().any(|p| lower.starts_with(p));
+                    // Only when it names a problem ("can crash"), not a delay that is fine or
+                    // a failure something else handles ("…; the script retries.").
+                    let rare = heading_before
+                        && RARE_OPENERS.iter().any(|p| lower.starts_with(p))
+                        && {
+                            let clause = lower.split(['.', ';']).next().unwrap_or("");
+                            PROBLEM_WORDS.iter().any(|w| clause.contains(w))
+                                && !HANDLED_ANYWAY.iter().any(|w| lower.contains(w))
+                        };
                     self.section_conditional |= occasional
                         || for_a_problem
                         || rare
@@ -1149,10 +1157,11 @@ impl<'a> Walker<'a> {
         }
         // "## Known issues" › "### Pods are stuck in Pending": each section under it is one
         // problem's, walked only when that problem is seen.
+        // (Any heading above: "#### Fix" under "### Disk fills up" under it too.)
         self.section_conditional = self
             .open
-            .last()
-            .is_some_and(|&p| names_known_issues(&self.out.phases[p].title));
+            .iter()
+            .any(|&p| names_known_issues(&self.out.phases[p].title));
         self.open_phase(text.to_string(), level, line, heading_plan(text));
     }
 
@@ -1268,9 +1277,23 @@ impl<'a> Walker<'a> {
                     .is_some_and(other_case)
         };
         let otherwise = later(&step.title) || either_way(&step.detail);
+        // In a runbook or section about a crash, "… the node that has crashed" is its work.
+        let about_failure = self
+            .out
+            .title
+            .iter()
+            .chain(self.open.iter().filter_map(|&p| self.out.phases.get(p)).map(|p| &p.title))
+            .any(|t| crate::runbook::choice::about_a_failure(t));
+        let says = |t: &str| match crate::runbook::choice::without_failed_thing(t) {
+            Some(rest) if about_failure => says_optional(&rest),
+            _ => says_optional(t),
+        };
+        if about_failure && crate::runbook::choice::without_failed_thing(&step.title).is_some() {
+            step.optional = false;
+        }
         step.optional |= self.details > 0
             || self.section_conditional
-            || step.title.split(" › ").any(says_optional);
+            || step.title.split(" › ").any(says);
         // An explicit "(Optional)" wins over "Otherwise, …".
         let marked_optional = step.title.to_ascii_lowercase().contains("(optional)");
         if otherwise && self.details == 0 && !self.section_conditional && !marked_optional {
@@ -4621,14 +4644,34 @@ const PROGRESS_REPORTS: &[&str] = &["you now have ", "now you have ", "you shoul
 /// the server can crash …"): its steps are for that time.
 const RARE_OPENERS: &[&str] = &["although rare,", "rarely,", "on rare occasions,"];
 
+/// Words by which a rare-case sentence names a problem the section handles.
+const PROBLEM_WORDS: &[&str] = &[
+    "crash", "fail", "corrupt", "break", "broken", "lost", "lose", "hang", "stuck", "down",
+];
+
+/// Words by which it says the case needs nothing of its own, or that the section is the
+/// procedure every time ("that is fine", "the script retries", "every time").
+const HANDLED_ANYWAY: &[&str] = &[
+    "is fine",
+    "retries",
+    "automatically",
+    "every time",
+    "nothing to do",
+];
+
 /// A heading over sections that each hold one problem and its fix ("Some known issues",
 /// "Known problems"): those sections are for their case, not steps of every run.
 fn names_known_issues(heading: &str) -> bool {
     // (Only headings naming issues or problems as a list: "Troubleshooting" is walked too.)
     // ("Common issues & resolutions" pairs each issue with its fix as steps of their own.)
+    // The heading is the list's name ("Some known issues"), not a task about a page of them
+    // ("Update the known issues page").
     const LISTS: &[&str] = &["known issues", "known problems"];
-    let lower = heading.to_ascii_lowercase();
-    LISTS.iter().any(|l| lower.contains(l))
+    const BEFORE: &[&str] = &["", "some ", "common ", "other "];
+    let lower = heading.trim().trim_end_matches(':').to_ascii_lowercase();
+    BEFORE
+        .iter()
+        .any(|b| LISTS.iter().any(|l| lower == format!("{b}{l}")))
 }
 
 /// The title of a paragraph that is one line over a run of one punctuation mark (`#######`,
