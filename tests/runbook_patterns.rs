@@ -3740,3 +3740,18 @@ fn rare_openers_and_known_issues_make_optional_only_for_a_handled_problem() {
     assert!(!phase_steps(&rb, "Publish the page")[0].optional);
     assert!(phase_steps(&rb, "Fix")[0].optional);
 }
+
+#[test]
+fn only_for_a_kind_of_case_is_optional_not_only_for_a_reason() {
+    let rb = load("179-only-for-a-reason");
+    let steps = phase_steps(&rb, "Steps");
+    let optional: Vec<bool> = steps.iter().map(|s| s.optional).collect();
+    assert_eq!(optional, [false, false, true, false]);
+    // The title takes only the limit.
+    assert!(
+        steps[2].title.ends_with("(only done for public builds)"),
+        "{}",
+        steps[2].title
+    );
+    assert!(!steps[1].title.contains("changelog"), "{}", steps[1].title);
+}

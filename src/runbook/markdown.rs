@@ -4708,13 +4708,41 @@ fn only_for_some(detail: &str) -> Option<String> {
     detail.lines().find_map(|line| {
         let text = line.trim_start().trim_start_matches(['*', '-', '+', ' ']);
         let lower = text.to_ascii_lowercase();
-        LIMITS.iter().find(|l| lower.starts_with(*l))?;
+        let limit = LIMITS.iter().find(|l| lower.starts_with(*l))?;
         let from = lower.find("only ")?;
         let clause = &text[from..];
-        let end = clause.find([',', '.', ';']).unwrap_or(clause.len());
-        Some(clause[..end].trim_end().to_string())
+        let end = clause.find([',', '.', ';', ':']).unwrap_or(clause.len());
+        // A limit names a kind of case ("for new stable releases", "when the cluster is
+        // new"), not a reason ("for safety", "for the changelog").
+        let case = &lower[limit.len()..lower.len().min(limit.len().max(from + end))];
+        let kind = limit.ends_with("when ")
+            || case
+                .split_whitespace()
+                .next_back()
+                .is_some_and(|w| CASE_KINDS.iter().any(|k| w.trim_end_matches(['.', ',']) == *k));
+        let never_skipped = ["never be skipped", "always"].iter().any(|w| lower.contains(w));
+        (kind && !never_skipped).then(|| clause[..end].trim_end().to_string())
     })
 }
+
+/// Kinds of cases a step may be limited to ("only done for new stable releases"): runs of a
+/// kind, places, set-ups.
+const CASE_KINDS: &[&str] = &[
+    "releases",
+    "versions",
+    "environments",
+    "clusters",
+    "setups",
+    "installations",
+    "installs",
+    "deployments",
+    "builds",
+    "platforms",
+    "regions",
+    "branches",
+    "candidates",
+    "upgrades",
+];
 
 fn for_a_case(instruction: &str) -> bool {
     let lower = instruction.trim_start().to_ascii_lowercase();
