@@ -3658,7 +3658,10 @@ fn a_for_example_value_is_a_sample_only_when_picked_from_what_was_shown() {
     assert_eq!(drill.inputs, ["quota"]);
     // The block after that is the author's own again.
     let last = find.last().expect("steps");
-    assert_eq!(last.code.as_deref(), Some("kubectl get quotas team-small -o json\n"));
+    assert_eq!(
+        last.code.as_deref(),
+        Some("kubectl get quotas team-small -o json\n")
+    );
 }
 
 #[test]
@@ -3677,7 +3680,12 @@ fn a_snippet_to_apply_and_an_includes_list_that_instructs_are_steps() {
     // A snippet the reader is told to add and apply is work, not output.
     let apply = phase_steps(&rb, "Apply");
     assert_eq!(apply.len(), 1);
-    assert!(apply[0].code.as_deref().is_some_and(|c| c.contains("kubectl patch")));
+    assert!(
+        apply[0]
+            .code
+            .as_deref()
+            .is_some_and(|c| c.contains("kubectl patch"))
+    );
     // "… includes:" over instructions: steps; over facts: contents.
     assert_eq!(phase_steps(&rb, "Cut").len(), 2);
     assert!(phase_steps(&rb, "Notes").is_empty());
@@ -3699,7 +3707,10 @@ fn a_transcript_after_an_instruction_is_a_run_of_its_own() {
 #[test]
 fn a_secret_and_its_name_are_two_values() {
     let rb = load("175-secret-and-its-name");
-    assert_eq!(phase_steps(&rb, "Store the new key")[0].inputs, ["DEPLOY_KEY"]);
+    assert_eq!(
+        phase_steps(&rb, "Store the new key")[0].inputs,
+        ["DEPLOY_KEY"]
+    );
     assert_eq!(
         phase_steps(&rb, "Point the job at it")[0].inputs,
         ["DEPLOY_KEY_NAME"]

@@ -244,7 +244,10 @@ mod tests {
     #[test]
     fn a_named_example_is_replaced_where_it_stands_whole() {
         let spans = [std::borrow::Cow::Borrowed("deny-all")];
-        let ex = named("For example, in the listing above, `deny-all` looks wrong.", &spans);
+        let ex = named(
+            "For example, in the listing above, `deny-all` looks wrong.",
+            &spans,
+        );
         // A fact about a program is no sample of the reader's.
         let fact = named("For example, `deny-all` is always loaded first.", &spans);
         assert_eq!(fact, None);

@@ -579,9 +579,8 @@ impl<'a> Walker<'a> {
                     // under the heading: the section is for the time it happens.
                     // Only when it names a problem ("can crash"), not a delay that is fine or
                     // a failure something else handles ("…; the script retries.").
-                    let rare = heading_before
-                        && RARE_OPENERS.iter().any(|p| lower.starts_with(p))
-                        && {
+                    let rare =
+                        heading_before && RARE_OPENERS.iter().any(|p| lower.starts_with(p)) && {
                             let clause = lower.split(['.', ';']).next().unwrap_or("");
                             PROBLEM_WORDS.iter().any(|w| clause.contains(w))
                                 && !HANDLED_ANYWAY.iter().any(|w| lower.contains(w))
@@ -1258,8 +1257,17 @@ impl<'a> Walker<'a> {
         // (A step that opens with "Otherwise, …" is itself the other case.)
         // "Otherwise, skip this step." is no second piece of work: the step stays optional.
         const NO_WORK: &[&str] = &[
-            "skip", "stop", "continue", "move on", "go on", "proceed", "ignore", "do nothing",
-            "you can skip", "you are done", "nothing",
+            "skip",
+            "stop",
+            "continue",
+            "move on",
+            "go on",
+            "proceed",
+            "ignore",
+            "do nothing",
+            "you can skip",
+            "you are done",
+            "nothing",
         ];
         let other_case = |rest: &str| !NO_WORK.iter().any(|w| rest.starts_with(w));
         let later = |text: &str| {
@@ -1282,7 +1290,12 @@ impl<'a> Walker<'a> {
             .out
             .title
             .iter()
-            .chain(self.open.iter().filter_map(|&p| self.out.phases.get(p)).map(|p| &p.title))
+            .chain(
+                self.open
+                    .iter()
+                    .filter_map(|&p| self.out.phases.get(p))
+                    .map(|p| &p.title),
+            )
             .any(|t| crate::runbook::choice::about_a_failure(t));
         let says = |t: &str| match crate::runbook::choice::without_failed_thing(t) {
             Some(rest) if about_failure => says_optional(&rest),
@@ -1291,9 +1304,8 @@ impl<'a> Walker<'a> {
         if about_failure && crate::runbook::choice::without_failed_thing(&step.title).is_some() {
             step.optional = false;
         }
-        step.optional |= self.details > 0
-            || self.section_conditional
-            || step.title.split(" › ").any(says);
+        step.optional |=
+            self.details > 0 || self.section_conditional || step.title.split(" › ").any(says);
         // An explicit "(Optional)" wins over "Otherwise, …".
         let marked_optional = step.title.to_ascii_lowercase().contains("(optional)");
         if otherwise && self.details == 0 && !self.section_conditional && !marked_optional {
@@ -2143,7 +2155,8 @@ impl<'a> Walker<'a> {
                 };
                 // A value a "For example," sentence names is for the block right after it; a
                 // supposed sample ("Suppose … a core dump file:") runs on through its section.
-                if kind == StepKind::Shell && self.example.as_ref().is_some_and(|e| e.name.is_none())
+                if kind == StepKind::Shell
+                    && self.example.as_ref().is_some_and(|e| e.name.is_none())
                 {
                     self.example = None;
                 }
@@ -4716,11 +4729,14 @@ fn only_for_some(detail: &str) -> Option<String> {
         // new"), not a reason ("for safety", "for the changelog").
         let case = &lower[limit.len()..lower.len().min(limit.len().max(from + end))];
         let kind = limit.ends_with("when ")
-            || case
-                .split_whitespace()
-                .next_back()
-                .is_some_and(|w| CASE_KINDS.iter().any(|k| w.trim_end_matches(['.', ',']) == *k));
-        let never_skipped = ["never be skipped", "always"].iter().any(|w| lower.contains(w));
+            || case.split_whitespace().next_back().is_some_and(|w| {
+                CASE_KINDS
+                    .iter()
+                    .any(|k| w.trim_end_matches(['.', ',']) == *k)
+            });
+        let never_skipped = ["never be skipped", "always"]
+            .iter()
+            .any(|w| lower.contains(w));
         (kind && !never_skipped).then(|| clause[..end].trim_end().to_string())
     })
 }
