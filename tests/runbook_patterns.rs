@@ -3628,6 +3628,8 @@ fn a_written_placeholder_bare_only_in_argument_position() {
     let code = inspect[0].code.as_deref().unwrap_or("");
     assert!(code.contains("custom-columns=POD:"), "{code}");
     assert!(code.contains("printenv PORT"), "{code}");
+    // A placeholder named only in prose does not make the bare word a value in code.
+    assert!(code.contains("kubectl get pod REPLICA\n"), "{code}");
     // As an argument and before `:/path` it is the pod asked for.
     let copy = phase_steps(&rb, "Copy the dump");
     let code = copy[0].code.as_deref().unwrap_or("");

@@ -613,6 +613,29 @@ pub fn bare_name_placeholders(
     changed.then_some(out)
 }
 
+/// [`capital_placeholders`] of the fenced code blocks of a Markdown text only: a `<PORT>` named
+/// in prose ("open the port `<PORT>`") does not make every bare `PORT` in commands a value.
+pub fn capital_placeholders_in_code(src: &str) -> HashSet<String> {
+    let mut code = String::new();
+    let mut fence: Option<&str> = None;
+    for line in src.lines() {
+        let t = line.trim_start();
+        let mark = ["```", "~~~"].into_iter().find(|m| t.starts_with(m));
+        match (fence, mark) {
+            (None, Some(m)) => fence = Some(m),
+            (Some(f), Some(m)) if f == m && t.trim_end().trim_start_matches(m).is_empty() => {
+                fence = None;
+            }
+            (Some(_), _) => {
+                code.push_str(line);
+                code.push('\n');
+            }
+            _ => {}
+        }
+    }
+    capital_placeholders(&code)
+}
+
 /// The names in capitals the text writes as `<PLACEHOLDER>` (`<POD>`, `<CLUSTER_NAME>`; three
 /// characters or more, so not `<N>`): the same word bare in code stands for that value.
 pub fn capital_placeholders(text: &str) -> HashSet<String> {

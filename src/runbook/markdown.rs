@@ -282,7 +282,7 @@ impl<'a> Walker<'a> {
         self.tied_names = crate::runbook::named_after::named_after(self.src, |body| {
             bare_name_placeholders(body, variables, &HashSet::new(), &HashMap::new())
         });
-        self.written = crate::runbook::inputs::capital_placeholders(self.src);
+        self.written = crate::runbook::inputs::capital_placeholders_in_code(self.src);
         self.held = crate::runbook::environment::Held::of(self.src);
         for (_, found) in &self.held.activated {
             if !self.activations.iter().any(|a| a.name == found.name) {
