@@ -3971,3 +3971,152 @@ fn a_step_typed_by_hand_asks_the_placeholders_it_shows() {
     );
     assert_eq!(steps[0].inputs, ["envname"]);
 }
+
+#[test]
+fn a_written_placeholder_bare_only_in_argument_position() {
+    let rb = load("170-written-placeholder-bare");
+    let inspect = phase_steps(&rb, "Inspect");
+    // A column's title and a name `printenv` takes stay as written.
+    let code = inspect[0].code.as_deref().unwrap_or("");
+    assert!(code.contains("custom-columns=POD:"), "{code}");
+    assert!(code.contains("printenv PORT"), "{code}");
+    // A placeholder named only in prose does not make the bare word a value in code.
+    assert!(code.contains("kubectl get pod REPLICA\n"), "{code}");
+    // As an argument and before `:/path` it is the pod asked for.
+    let copy = phase_steps(&rb, "Copy the dump");
+    let code = copy[0].code.as_deref().unwrap_or("");
+    assert!(code.contains("kubectl exec <POD> --"), "{code}");
+    assert!(code.contains("kubectl cp <POD>:/tmp"), "{code}");
+    // Quoted SQL and a heredoc's body are data: the drop stays dangerous.
+    let recreate = phase_steps(&rb, "Recreate");
+    let code = recreate[0].code.as_deref().unwrap_or("");
+    assert!(code.contains("DROP DATABASE shop"), "{code}");
+    assert!(code.contains("name: POD\n"), "{code}");
+    assert!(recreate[0].dangerous.is_some(), "{code}");
+}
+
+#[test]
+fn a_for_example_value_is_a_sample_only_when_picked_from_what_was_shown() {
+    let rb = load("171-for-example-not-a-sample");
+    // A fact about a program: its name stays, nothing is asked.
+    let install = phase_steps(&rb, "Install");
+    for step in &install {
+        assert!(step.inputs.is_empty(), "{:?}", step.inputs);
+    }
+    // Picked from the listing above: the block right after it asks for the quota, by its kind.
+    let find = phase_steps(&rb, "Find the blocker");
+    let drill = find
+        .iter()
+        .find(|s| s.code.as_deref().is_some_and(|c| c.contains("-o yaml")))
+        .expect("drill step");
+    assert_eq!(drill.inputs, ["quota"]);
+    // The block after that is the author's own again.
+    let last = find.last().expect("steps");
+    assert_eq!(
+        last.code.as_deref(),
+        Some("kubectl get quotas team-small -o json\n")
+    );
+}
+
+#[test]
+fn otherwise_skip_is_no_second_case_and_an_explicit_optional_wins() {
+    let rb = load("172-otherwise-skip");
+    let steps = phase_steps(&rb, "Tasks");
+    let optional: Vec<bool> = steps.iter().map(|s| s.optional).collect();
+    // "(Optional) …" stays optional; "Otherwise, skip it." leaves the condition's step
+    // optional; "Otherwise, delete the section." is work either way.
+    assert_eq!(optional, [false, true, true, false, false]);
+}
+
+#[test]
+fn a_snippet_to_apply_and_an_includes_list_that_instructs_are_steps() {
+    let rb = load("173-includes-and-snippet-to-apply");
+    // A snippet the reader is told to add and apply is work, not output.
+    let apply = phase_steps(&rb, "Apply");
+    assert_eq!(apply.len(), 1);
+    assert!(
+        apply[0]
+            .code
+            .as_deref()
+            .is_some_and(|c| c.contains("kubectl patch"))
+    );
+    // "… includes:" over instructions: steps; over facts: contents.
+    assert_eq!(phase_steps(&rb, "Cut").len(), 2);
+    assert!(phase_steps(&rb, "Notes").is_empty());
+}
+
+#[test]
+fn a_transcript_after_an_instruction_is_a_run_of_its_own() {
+    let rb = load("174-transcript-after-instruction");
+    // "…, and check again:" over the same command: a second run after the work.
+    let clear = phase_steps(&rb, "Clear");
+    assert_eq!(clear.len(), 2);
+    assert!(clear[1].title.starts_with("Delete any job"));
+    // A remark between: the listing is what the first run shows.
+    let look = phase_steps(&rb, "Look");
+    assert_eq!(look.len(), 1);
+    assert!(look[0].expected_output.is_some());
+}
+
+#[test]
+fn a_secret_and_its_name_are_two_values() {
+    let rb = load("175-secret-and-its-name");
+    assert_eq!(
+        phase_steps(&rb, "Store the new key")[0].inputs,
+        ["DEPLOY_KEY"]
+    );
+    assert_eq!(
+        phase_steps(&rb, "Point the job at it")[0].inputs,
+        ["DEPLOY_KEY_NAME"]
+    );
+    // A thing and its name, neither secret nor a value noun, still read as one.
+    assert_eq!(phase_steps(&rb, "Notify")[0].inputs, ["environment"]);
+}
+
+#[test]
+fn a_step_repeats_only_for_each_thing_its_input_names() {
+    let rb = load("176-for-each-named");
+    // An input that only starts with the thing, and "for all <things>": one run.
+    assert_eq!(phase_steps(&rb, "Drain")[0].repeat, None);
+    assert_eq!(phase_steps(&rb, "Notify")[0].repeat, None);
+    // "for each host" over `<HOST_NAME>`: once per host.
+    let restart = phase_steps(&rb, "Restart");
+    assert_eq!(restart[0].repeat.as_deref(), Some("each host"));
+    assert_eq!(restart[0].renew, ["HOST_NAME"]);
+}
+
+#[test]
+fn a_crash_runbook_s_work_on_the_crashed_thing_is_not_optional() {
+    let rb = load("177-crash-runbook");
+    let steps = phase_steps(&rb, "Steps");
+    assert_eq!(steps.len(), 2);
+    assert!(steps.iter().all(|s| !s.optional));
+}
+
+#[test]
+fn rare_openers_and_known_issues_make_optional_only_for_a_handled_problem() {
+    let rb = load("178-rare-and-known-issues");
+    // A delay that is fine: every run's step.
+    assert!(!phase_steps(&rb, "Publish")[0].optional);
+    // A rare crash the section handles: for that time.
+    assert!(phase_steps(&rb, "Replay")[0].optional);
+    // A task about the issues page is work; a fix under "Known issues" is for its case, at
+    // any depth.
+    assert!(!phase_steps(&rb, "Publish the page")[0].optional);
+    assert!(phase_steps(&rb, "Fix")[0].optional);
+}
+
+#[test]
+fn only_for_a_kind_of_case_is_optional_not_only_for_a_reason() {
+    let rb = load("179-only-for-a-reason");
+    let steps = phase_steps(&rb, "Steps");
+    let optional: Vec<bool> = steps.iter().map(|s| s.optional).collect();
+    assert_eq!(optional, [false, false, true, false]);
+    // The title takes only the limit.
+    assert!(
+        steps[2].title.ends_with("(only done for public builds)"),
+        "{}",
+        steps[2].title
+    );
+    assert!(!steps[1].title.contains("changelog"), "{}", steps[1].title);
+}

@@ -423,6 +423,24 @@ const FAILED_THING: &[&str] = &[
     " that have failed",
 ];
 
+/// `title` without the words that limit it to a thing that has crashed or failed, for a runbook
+/// or section that is itself about that failure ("Recover a crashed worker"): there, "Cordon the
+/// node that has crashed" is the work, not a case. `None` when `title` names no such thing.
+pub(crate) fn without_failed_thing(title: &str) -> Option<String> {
+    let lower = title.to_ascii_lowercase();
+    let cue = FAILED_THING.iter().find(|c| lower.contains(**c))?;
+    Some(lower.replace(cue, ""))
+}
+
+/// Whether a runbook's or section's title names a failure it handles ("Recover a crashed
+/// worker", "When the primary fails").
+pub(crate) fn about_a_failure(title: &str) -> bool {
+    let lower = title.to_ascii_lowercase();
+    ["crash", "fail", "outage", "recover"]
+        .iter()
+        .any(|w| lower.contains(w))
+}
+
 pub(crate) fn says_optional(title: &str) -> bool {
     // "2.7. If necessary, fix issues": the condition follows the number.
     let t = crate::runbook::title::strip_numbering(title)

@@ -62,12 +62,29 @@ pub fn named(text: &str, spans: &[std::borrow::Cow<'_, str>]) -> Option<Example>
     {
         return None;
     }
+    // The sentence points at the reader's own case ("in the listing above, `x` seems a likely
+    // culprit"), not at a fact about a program or a fixed name ("`nginx` does not pick up …",
+    // "the release branch is always `main`").
+    if !PICKS_A_SAMPLE.iter().any(|w| lower.contains(w)) {
+        return None;
+    }
     let [value] = spans else { return None };
     token(value).then(|| Example {
         value: value.to_string(),
         name: None,
     })
 }
+
+/// Words with which a "For example," sentence picks one of the reader's things out of what was
+/// shown: the value stands for theirs.
+const PICKS_A_SAMPLE: &[&str] = &[
+    " above",
+    "in the listing",
+    "in the output",
+    " seems ",
+    " looks like ",
+    " likely ",
+];
 
 /// A word that is a value: letters, digits, `-`, `_`, `.`, with a letter, three characters
 /// or more, no flag.
@@ -88,13 +105,16 @@ pub fn input_name_in(code: &str, value: &str) -> Option<String> {
         let Some(i) = words.iter().position(|w| *w == value) else {
             continue;
         };
-        // (Not the program itself: `kubectl deny-all` says nothing about what it is.)
-        let before = i.checked_sub(1).filter(|&b| b > 0).map(|b| words[b])?;
+        // Not the program nor its subcommand (`kubectl deny-all`, `systemctl reload nginx` say
+        // nothing about what it is): a kind named after a verb (`get networkpolicies x`).
+        let before = i.checked_sub(1).filter(|&b| b > 1).map(|b| words[b])?;
         if before.len() < 3 || !before.chars().all(|c| c.is_ascii_lowercase()) {
             return None;
         }
+        // Only a plain plural loses its `s` (`status`, `access` keep theirs).
         let one = match before.strip_suffix("ies") {
             Some(stem) => format!("{stem}y"),
+            None if ["ss", "us", "is"].iter().any(|e| before.ends_with(e)) => before.to_string(),
             None => before.strip_suffix('s').unwrap_or(before).to_string(),
         };
         return Some(one);
@@ -224,7 +244,13 @@ mod tests {
     #[test]
     fn a_named_example_is_replaced_where_it_stands_whole() {
         let spans = [std::borrow::Cow::Borrowed("deny-all")];
-        let ex = named("For example, `deny-all` looks wrong.", &spans);
+        let ex = named(
+            "For example, in the listing above, `deny-all` looks wrong.",
+            &spans,
+        );
+        // A fact about a program is no sample of the reader's.
+        let fact = named("For example, `deny-all` is always loaded first.", &spans);
+        assert_eq!(fact, None);
         assert_eq!(ex.map(|e| e.value).as_deref(), Some("deny-all"));
         assert_eq!(named("Here `deny-all` looks wrong.", &spans), None);
         let code = "kubectl get policies deny-all -o yaml\n";

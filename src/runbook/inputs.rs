@@ -174,10 +174,20 @@ pub fn spelling_key(name: &str) -> String {
 /// The thing an input names, for inputs a runbook writes as the thing in one place and as its
 /// name in another (`<environment>`, `<environmentname>`; `<cluster>`, `<cluster-name>`):
 /// the spelling key without a trailing "name".
+/// Not a secret's (`<TOKEN>`, `<TOKEN_NAME>`: the value and what it is stored as) nor a value
+/// noun's (`<IMAGE>` is the image, `<IMAGE_NAME>` may be its repository).
 pub fn thing_key(name: &str) -> String {
+    // Things whose name is not the thing itself: the value differs from what it is called.
+    const VALUE_NOUNS: &[&str] = &["token", "key", "secret", "password", "image", "file"];
     let key = spelling_key(name);
     match key.strip_suffix("name").map(|k| k.trim_end_matches('_')) {
-        Some(thing) if thing.len() >= 3 => thing.to_string(),
+        Some(thing)
+            if thing.len() >= 3
+                && !name_looks_secret(thing)
+                && !VALUE_NOUNS.iter().any(|n| thing.ends_with(n)) =>
+        {
+            thing.to_string()
+        }
         _ => key,
     }
 }
@@ -491,10 +501,36 @@ pub fn bare_name_placeholders(
         "--build-arg",
         "--secret",
     ];
+    // Words a written placeholder never stands for bare: SQL's own words (`DROP DATABASE app`),
+    // which the danger rules read too.
+    const SQL_WORDS: &[&str] = &[
+        "SELECT", "INSERT", "UPDATE", "DELETE", "DROP", "CREATE", "ALTER", "TABLE", "DATABASE",
+        "INDEX", "SCHEMA", "USER", "ROLE", "GRANT", "REVOKE", "TRUNCATE", "FROM", "WHERE", "INTO",
+        "VALUES", "OWNER",
+    ];
     let mut out = String::with_capacity(code.len() + 8);
     let mut changed = false;
+    // The word that ends the heredoc whose body the walk is in: its body is data, not arguments.
+    let mut heredoc_end: Option<String> = None;
     for line in code.split_inclusive('\n') {
         let trimmed = line.trim_start();
+        // Capitals in a heredoc's body are the data's own (`name: PORT`).
+        let in_heredoc = heredoc_end.is_some();
+        if heredoc_end.as_deref() == Some(line.trim()) {
+            heredoc_end = None;
+        }
+        if let Some(at) = line.find("<<").filter(|_| !in_heredoc) {
+            let tag: String = line[at + 2..]
+                .trim_start_matches(['-', '~'])
+                .trim_start()
+                .trim_matches(|c| c == '\'' || c == '"')
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !tag.is_empty() {
+                heredoc_end = Some(tag);
+            }
+        }
         if trimmed.starts_with('#') {
             out.push_str(line);
             continue;
@@ -534,13 +570,21 @@ pub fn bare_name_placeholders(
             let whole = whole && !in_path || file_stem;
             // `kubectl exec POD -c postgres` where the runbook writes `<POD>` elsewhere: the same
             // value, written bare (not the program a statement starts with).
+            // Only in argument position: outside quotes (`psql -c "DROP DATABASE …"`) and
+            // heredoc bodies, not a name `printenv` takes, not a column's title
+            // (`custom-columns=POD:.metadata.name`) but `POD:/path` (`kubectl cp`).
+            let quoted = line[..at].matches('"').count() % 2 == 1
+                || line[..at].matches('\'').count() % 2 == 1;
+            let next = line[end..].chars().next();
             let placeholder = written.contains(word)
                 && !in_path
+                && !in_heredoc
+                && !quoted
+                && !SQL_WORDS.contains(&word)
+                && !TAKES_NAMES.contains(&before)
                 && !line[statement..at].trim().is_empty()
-                && line[end..]
-                    .chars()
-                    .next()
-                    .is_none_or(|c| c.is_whitespace() || matches!(c, '\'' | '"' | ';' | ':'));
+                && (next.is_none_or(|c| c.is_whitespace() || matches!(c, '\'' | '"' | ';'))
+                    || line[end..].starts_with(":/"));
             if (whole && (is_name(word) || file_stem) || placeholder)
                 && !variables.contains(word)
                 && !a_name
@@ -567,6 +611,29 @@ pub fn bare_name_placeholders(
         out.push_str(&line[copied..]);
     }
     changed.then_some(out)
+}
+
+/// [`capital_placeholders`] of the fenced code blocks of a Markdown text only: a `<PORT>` named
+/// in prose ("open the port `<PORT>`") does not make every bare `PORT` in commands a value.
+pub fn capital_placeholders_in_code(src: &str) -> HashSet<String> {
+    let mut code = String::new();
+    let mut fence: Option<&str> = None;
+    for line in src.lines() {
+        let t = line.trim_start();
+        let mark = ["```", "~~~"].into_iter().find(|m| t.starts_with(m));
+        match (fence, mark) {
+            (None, Some(m)) => fence = Some(m),
+            (Some(f), Some(m)) if f == m && t.trim_end().trim_start_matches(m).is_empty() => {
+                fence = None;
+            }
+            (Some(_), _) => {
+                code.push_str(line);
+                code.push('\n');
+            }
+            _ => {}
+        }
+    }
+    capital_placeholders(&code)
 }
 
 /// The names in capitals the text writes as `<PLACEHOLDER>` (`<POD>`, `<CLUSTER_NAME>`; three

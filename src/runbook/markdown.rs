@@ -284,7 +284,7 @@ impl<'a> Walker<'a> {
         self.tied_names = crate::runbook::named_after::named_after(self.src, |body| {
             bare_name_placeholders(body, variables, &HashSet::new(), &HashMap::new())
         });
-        self.written = crate::runbook::inputs::capital_placeholders(self.src);
+        self.written = crate::runbook::inputs::capital_placeholders_in_code(self.src);
         self.held = crate::runbook::environment::Held::of(self.src);
         for (_, found) in &self.held.activated {
             if !self.activations.iter().any(|a| a.name == found.name) {
@@ -597,7 +597,14 @@ impl<'a> Walker<'a> {
                         });
                     // "Although rare, the server can crash and leave a core dump." right
                     // under the heading: the section is for the time it happens.
-                    let rare = heading_before && RARE_OPENERS.iter().any(|p| lower.starts_with(p));
+                    // Only when it names a problem ("can crash"), not a delay that is fine or
+                    // a failure something else handles ("…; the script retries.").
+                    let rare =
+                        heading_before && RARE_OPENERS.iter().any(|p| lower.starts_with(p)) && {
+                            let clause = lower.split(['.', ';']).next().unwrap_or("");
+                            PROBLEM_WORDS.iter().any(|w| clause.contains(w))
+                                && !HANDLED_ANYWAY.iter().any(|w| lower.contains(w))
+                        };
                     self.section_conditional |= occasional
                         || for_a_problem
                         || rare
@@ -1169,10 +1176,11 @@ impl<'a> Walker<'a> {
         }
         // "## Known issues" › "### Pods are stuck in Pending": each section under it is one
         // problem's, walked only when that problem is seen.
+        // (Any heading above: "#### Fix" under "### Disk fills up" under it too.)
         self.section_conditional = self
             .open
-            .last()
-            .is_some_and(|&p| names_known_issues(&self.out.phases[p].title));
+            .iter()
+            .any(|&p| names_known_issues(&self.out.phases[p].title));
         self.open_phase(text.to_string(), level, line, heading_plan(text));
     }
 
@@ -1267,19 +1275,60 @@ impl<'a> Walker<'a> {
         // "If there are deprecations, add them. Otherwise, remove the section.": both cases
         // have work, so the step is done either way.
         // (A step that opens with "Otherwise, …" is itself the other case.)
-        let later = |text: &str| text.to_ascii_lowercase().contains(". otherwise, ");
+        // "Otherwise, skip this step." is no second piece of work: the step stays optional.
+        const NO_WORK: &[&str] = &[
+            "skip",
+            "stop",
+            "continue",
+            "move on",
+            "go on",
+            "proceed",
+            "ignore",
+            "do nothing",
+            "you can skip",
+            "you are done",
+            "nothing",
+        ];
+        let other_case = |rest: &str| !NO_WORK.iter().any(|w| rest.starts_with(w));
+        let later = |text: &str| {
+            let lower = text.to_ascii_lowercase();
+            lower
+                .match_indices(". otherwise, ")
+                .any(|(at, m)| other_case(&lower[at + m.len()..]))
+        };
         let either_way = |text: &str| {
             later(text)
                 || text
                     .trim_start()
                     .to_ascii_lowercase()
-                    .starts_with("otherwise, ")
+                    .strip_prefix("otherwise, ")
+                    .is_some_and(other_case)
         };
         let otherwise = later(&step.title) || either_way(&step.detail);
-        step.optional |= self.details > 0
-            || self.section_conditional
-            || step.title.split(" › ").any(says_optional);
-        if otherwise && self.details == 0 && !self.section_conditional {
+        // In a runbook or section about a crash, "… the node that has crashed" is its work.
+        let about_failure = self
+            .out
+            .title
+            .iter()
+            .chain(
+                self.open
+                    .iter()
+                    .filter_map(|&p| self.out.phases.get(p))
+                    .map(|p| &p.title),
+            )
+            .any(|t| crate::runbook::choice::about_a_failure(t));
+        let says = |t: &str| match crate::runbook::choice::without_failed_thing(t) {
+            Some(rest) if about_failure => says_optional(&rest),
+            _ => says_optional(t),
+        };
+        if about_failure && crate::runbook::choice::without_failed_thing(&step.title).is_some() {
+            step.optional = false;
+        }
+        step.optional |=
+            self.details > 0 || self.section_conditional || step.title.split(" › ").any(says);
+        // An explicit "(Optional)" wins over "Otherwise, …".
+        let marked_optional = step.title.to_ascii_lowercase().contains("(optional)");
+        if otherwise && self.details == 0 && !self.section_conditional && !marked_optional {
             step.optional = false;
         }
         if step.choice.is_none() {
@@ -2069,8 +2118,14 @@ impl<'a> Walker<'a> {
                     };
                     lines(code) == lines(&commands)
                 };
+                // Not when an instruction comes between ("Delete any pod …, and check again:"):
+                // then it is a run of its own. A remark or an output's lead-in may.
+                let between = title.trim();
+                let announced =
+                    between.is_empty() || announces_output(between) || !is_instruction(between);
                 if kind == StepKind::Shell
                     && expected.is_some()
+                    && announced
                     && self.pending.0 == *self.open.last().unwrap_or(&usize::MAX)
                     && let Some(before) = self.pending.1.last_mut()
                     && before.kind == StepKind::Shell
@@ -2128,6 +2183,13 @@ impl<'a> Walker<'a> {
                         .unwrap_or(commands),
                     _ => commands,
                 };
+                // A value a "For example," sentence names is for the block right after it; a
+                // supposed sample ("Suppose … a core dump file:") runs on through its section.
+                if kind == StepKind::Shell
+                    && self.example.as_ref().is_some_and(|e| e.name.is_none())
+                {
+                    self.example = None;
+                }
                 // "for your application (e.g. local-links-manager)" over `… | grep
                 // local-links-manager`: the example stands for the reader's own value.
                 let commands = match (kind, offered_example(&title)) {
@@ -3159,6 +3221,9 @@ impl<'a> Walker<'a> {
                 && !ordered
                 && lead.is_some_and(crate::runbook::prose::lists_contents)
                 && !items.iter().all(|i| item_instructs(i) || item_has_inline_command(i))
+            || top
+                && lead.is_some_and(crate::runbook::prose::says_what_it_includes)
+                && !mostly_instructs(ordered, items)
             // ("Additional information:" over numbered steps, or over commands, leads steps.)
             || top
                 && !ordered
@@ -4526,6 +4591,13 @@ fn is_link_reference(text: &str) -> bool {
         && label.split_whitespace().count() <= 8
 }
 
+/// Whether a list's items read as work: one runs a command, or it is numbered and most items
+/// instruct (bullets of nouns such as "Start of the freeze" only look like verbs).
+fn mostly_instructs(ordered: bool, items: &[Item]) -> bool {
+    let instructing = items.iter().filter(|i| item_instructs(i)).count();
+    items.iter().any(item_has_inline_command) || ordered && instructing * 2 > items.len()
+}
+
 /// Whether a list's plain items are steps. A numbered list is, unless it explains (a lead-in
 /// such as "the script does the following:", or items that mostly state rather than
 /// instruct); a bulleted list is when most items instruct or are commands, and it is not a
@@ -4533,6 +4605,12 @@ fn is_link_reference(text: &str) -> bool {
 fn list_is_procedure(ordered: bool, items: &[Item], lead: Option<&str>) -> bool {
     // Where the author ticks boxes, the boxes are the steps and plain items are notes.
     if lead.is_some_and(introduces_explanation) || items.iter().any(|i| i.task.is_some()) {
+        return false;
+    }
+    // "Relevant information includes:" over facts; over instructions it is a procedure.
+    if lead.is_some_and(crate::runbook::prose::says_what_it_includes)
+        && !mostly_instructs(ordered, items)
+    {
         return false;
     }
     // "the following prerequisites must be met:": each item a condition the captain confirms
@@ -4888,14 +4966,34 @@ const PROGRESS_REPORTS: &[&str] = &["you now have ", "now you have ", "you shoul
 /// the server can crash …"): its steps are for that time.
 const RARE_OPENERS: &[&str] = &["although rare,", "rarely,", "on rare occasions,"];
 
+/// Words by which a rare-case sentence names a problem the section handles.
+const PROBLEM_WORDS: &[&str] = &[
+    "crash", "fail", "corrupt", "break", "broken", "lost", "lose", "hang", "stuck", "down",
+];
+
+/// Words by which it says the case needs nothing of its own, or that the section is the
+/// procedure every time ("that is fine", "the script retries", "every time").
+const HANDLED_ANYWAY: &[&str] = &[
+    "is fine",
+    "retries",
+    "automatically",
+    "every time",
+    "nothing to do",
+];
+
 /// A heading over sections that each hold one problem and its fix ("Some known issues",
 /// "Known problems"): those sections are for their case, not steps of every run.
 fn names_known_issues(heading: &str) -> bool {
     // (Only headings naming issues or problems as a list: "Troubleshooting" is walked too.)
     // ("Common issues & resolutions" pairs each issue with its fix as steps of their own.)
+    // The heading is the list's name ("Some known issues"), not a task about a page of them
+    // ("Update the known issues page").
     const LISTS: &[&str] = &["known issues", "known problems"];
-    let lower = heading.to_ascii_lowercase();
-    LISTS.iter().any(|l| lower.contains(l))
+    const BEFORE: &[&str] = &["", "some ", "common ", "other "];
+    let lower = heading.trim().trim_end_matches(':').to_ascii_lowercase();
+    BEFORE
+        .iter()
+        .any(|b| LISTS.iter().any(|l| lower == format!("{b}{l}")))
 }
 
 /// The title of a paragraph that is one line over a run of one punctuation mark (`#######`,
@@ -4932,13 +5030,44 @@ fn only_for_some(detail: &str) -> Option<String> {
     detail.lines().find_map(|line| {
         let text = line.trim_start().trim_start_matches(['*', '-', '+', ' ']);
         let lower = text.to_ascii_lowercase();
-        LIMITS.iter().find(|l| lower.starts_with(*l))?;
+        let limit = LIMITS.iter().find(|l| lower.starts_with(*l))?;
         let from = lower.find("only ")?;
         let clause = &text[from..];
-        let end = clause.find([',', '.', ';']).unwrap_or(clause.len());
-        Some(clause[..end].trim_end().to_string())
+        let end = clause.find([',', '.', ';', ':']).unwrap_or(clause.len());
+        // A limit names a kind of case ("for new stable releases", "when the cluster is
+        // new"), not a reason ("for safety", "for the changelog").
+        let case = &lower[limit.len()..lower.len().min(limit.len().max(from + end))];
+        let kind = limit.ends_with("when ")
+            || case.split_whitespace().next_back().is_some_and(|w| {
+                CASE_KINDS
+                    .iter()
+                    .any(|k| w.trim_end_matches(['.', ',']) == *k)
+            });
+        let never_skipped = ["never be skipped", "always"]
+            .iter()
+            .any(|w| lower.contains(w));
+        (kind && !never_skipped).then(|| clause[..end].trim_end().to_string())
     })
 }
+
+/// Kinds of cases a step may be limited to ("only done for new stable releases"): runs of a
+/// kind, places, set-ups.
+const CASE_KINDS: &[&str] = &[
+    "releases",
+    "versions",
+    "environments",
+    "clusters",
+    "setups",
+    "installations",
+    "installs",
+    "deployments",
+    "builds",
+    "platforms",
+    "regions",
+    "branches",
+    "candidates",
+    "upgrades",
+];
 
 fn for_a_case(instruction: &str) -> bool {
     let lower = instruction.trim_start().to_ascii_lowercase();

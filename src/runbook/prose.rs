@@ -974,6 +974,22 @@ pub fn announces_output(text: &str) -> bool {
         "before:",
         "after:",
     ];
+    // "Below is a snippet you need to add … and apply:": a snippet the reader is told to use is
+    // work, not output.
+    const TOLD_TO_USE: &[&str] = &[
+        "you need to",
+        "you must",
+        "you should",
+        " add ",
+        " apply",
+        " paste",
+        " run ",
+    ];
+    if (t.starts_with("below is a snippet") || t.starts_with("here is a snippet"))
+        && TOLD_TO_USE.iter().any(|w| t.contains(w))
+    {
+        return false;
+    }
     let contains = [
         "output should",
         "output will",
@@ -1033,8 +1049,12 @@ pub fn introduces_explanation(text: &str) -> bool {
     ]
     .iter()
     .any(|cue| t.contains(cue))
-        // "Relevant information includes:": what a message holds, not what to do.
-        || t.ends_with(" includes:")
+}
+
+/// "Relevant information includes:": what something holds, so its list is contents, unless the
+/// items instruct ("Each release includes:" over "Tag the repo …", decided by the caller).
+pub fn says_what_it_includes(text: &str) -> bool {
+    text.trim().to_ascii_lowercase().ends_with(" includes:")
 }
 
 /// "Our terraform code deploys supporting infrastructure, including:": a statement that lists

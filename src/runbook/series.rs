@@ -153,15 +153,18 @@ pub fn for_each_named(title: &str, inputs: &[String]) -> Option<(String, String)
             }
             _ => noun.strip_suffix('s').unwrap_or(noun),
         };
-        // A plural or "each": more than one. (Not "for the release", "for details".)
-        let many = each || one.len() < noun.len();
+        // "each"/"every" or the chosen ones ("for desired branches"): one run per thing. Not
+        // "for the release", "for details", nor "for all users", "for the databases": those
+        // are one run that covers them.
+        let many = each || which.is_some() && one.len() < noun.len();
         if !many || one.len() < 3 || !one.chars().all(|c| c.is_ascii_alphabetic()) {
             continue;
         }
-        let named = inputs.iter().find(|i| {
-            let key = crate::runbook::inputs::spelling_key(i);
-            key == one || key.starts_with(&format!("{one}_"))
-        })?;
+        // The input named for exactly that thing (`branch`, `branch_name`), not one that only
+        // starts with it (`node_pool` is no node).
+        let named = inputs
+            .iter()
+            .find(|i| crate::runbook::inputs::thing_key(i) == one)?;
         let which = which.map_or(String::new(), |w| format!("{w} "));
         return Some((format!("each {which}{one}"), named.clone()));
     }
@@ -181,5 +184,8 @@ mod for_each_tests {
         );
         assert_eq!(for_each_named("Generate it for the branch", &inputs), None);
         assert_eq!(for_each_named("Wait for all pods", &inputs), None);
+        assert_eq!(for_each_named("Update it for all branches", &inputs), None);
+        let pool = ["NODE_POOL".to_string()];
+        assert_eq!(for_each_named("Upgrade it for each node", &pool), None);
     }
 }
