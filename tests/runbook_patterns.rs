@@ -3619,3 +3619,20 @@ fn a_step_for_a_thing_that_has_crashed_is_for_that_case() {
     assert!(!logs[0].optional);
     assert!(logs[1].optional);
 }
+
+#[test]
+fn a_skip_about_one_step_leaves_the_section_required() {
+    let rb = load("190-skip-one-step-not-the-section");
+    // "Skip the upgrade rehearsal …" after the first block: the upgrade itself still runs.
+    let schema = phase_steps(&rb, "Schema upgrade");
+    assert!(!schema[0].optional, "{:?}", schema[0].title);
+    // A thing inside the section ("the linker cache priming") is not the section.
+    let compile = phase_steps(&rb, "Compile and check the service");
+    assert!(!compile[1].optional, "{:?}", compile[1].title);
+    // "Skip this step" is the block it stands by, not the section.
+    let tooling = phase_steps(&rb, "Set up tooling");
+    assert!(!tooling[1].optional, "{:?}", tooling[1].title);
+    // The heading's own words as the whole object do skip the section.
+    let wait = phase_steps(&rb, "Wait for the replica catch-up");
+    assert!(wait.iter().all(|s| s.optional));
+}

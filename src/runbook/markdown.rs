@@ -377,7 +377,7 @@ impl<'a> Walker<'a> {
         for (line, message) in crate::runbook::lost_program::restore(&mut self.out.phases) {
             self.warn(line, 1, message);
         }
-        crate::runbook::skips::skipped_sections(&mut self.out.phases);
+        crate::runbook::skips::skipped_sections(&mut self.out.phases, self.src, self.lines);
         // A step titled by its own code keeps that title over the rewrites below (a lost
         // program, example values made inputs): titled by the code it runs.
         let by_code = crate::runbook::title::titled_by_code(&self.out.phases);
