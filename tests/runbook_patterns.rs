@@ -3636,3 +3636,21 @@ fn a_skip_about_one_step_leaves_the_section_required() {
     let wait = phase_steps(&rb, "Wait for the replica catch-up");
     assert!(wait.iter().all(|s| s.optional));
 }
+
+#[test]
+fn logins_asked_anew_with_their_hosts_in_one_pass() {
+    let rb = load("191-logins-asked-anew");
+    let second = phase_steps(&rb, "Second look");
+    assert!(second[0].renew.contains(&"user".to_string()));
+    // Many `<userN>@<serverN>` lines in two sections: one pass over the code, not one per
+    // input and host (that took minutes for a thousand lines).
+    let lines: String = (0..600)
+        .map(|i| format!("ssh <user{i}>@<server{i}> <pod{i}>\n"))
+        .collect();
+    let text = format!("# T\n\n## One\n\n```bash\n{lines}```\n\n## Two\n\n```bash\n{lines}```\n");
+    let started = std::time::Instant::now();
+    let rb = runbook::parse(&text, "many-logins.md");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    let two = phase_steps(&rb, "Two");
+    assert!(two[0].renew.contains(&"user599".to_string()));
+}
