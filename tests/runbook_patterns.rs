@@ -3654,3 +3654,16 @@ fn logins_asked_anew_with_their_hosts_in_one_pass() {
     let two = phase_steps(&rb, "Two");
     assert!(two[0].renew.contains(&"user599".to_string()));
 }
+
+#[test]
+fn a_thing_and_its_name_are_one_only_for_things_known_by_name() {
+    let rb = load("192-a-thing-and-its-name");
+    // `<code>` is no `<codename>`, a `<secret>` is no `<secret-name>`: each asked as written.
+    let pick = phase_steps(&rb, "Pick the distribution");
+    assert_eq!(pick[0].inputs, ["codename"]);
+    let store = phase_steps(&rb, "Store it");
+    assert_eq!(store[0].inputs, ["secret"]);
+    // A cluster is known by its name: `<cluster>` and `<cluster-name>` are one input.
+    let look = phase_steps(&rb, "Look");
+    assert_eq!(look[0].inputs, ["cluster-name"]);
+}

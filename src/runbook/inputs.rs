@@ -173,14 +173,32 @@ pub fn spelling_key(name: &str) -> String {
 
 /// The thing an input names, for inputs a runbook writes as the thing in one place and as its
 /// name in another (`<environment>`, `<environmentname>`; `<cluster>`, `<cluster-name>`):
-/// the spelling key without a trailing "name".
+/// the spelling key without a trailing "name". Only for things known by their name (a
+/// `<code>` is no `<codename>`), and never for a secret (a `<secret>` is no `<secret-name>`).
 pub fn thing_key(name: &str) -> String {
     let key = spelling_key(name);
+    if name_looks_secret(name) {
+        return key;
+    }
     match key.strip_suffix("name").map(|k| k.trim_end_matches('_')) {
-        Some(thing) if thing.len() >= 3 => thing.to_string(),
+        Some(thing) if NAMED_THINGS.contains(&thing) => thing.to_string(),
         _ => key,
     }
 }
+
+/// Things a runbook names by their name, so that `<cluster>` and `<cluster-name>` are one.
+const NAMED_THINGS: &[&str] = &[
+    "environment",
+    "env",
+    "cluster",
+    "namespace",
+    "project",
+    "workspace",
+    "bucket",
+    "service",
+    "app",
+    "database",
+];
 
 /// `code` with each `<placeholder>` and `{placeholder}` whose name `respell` gives another
 /// spelling written that way, or `None` when none changes.
