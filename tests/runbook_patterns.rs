@@ -3667,3 +3667,21 @@ fn a_thing_and_its_name_are_one_only_for_things_known_by_name() {
     let look = phase_steps(&rb, "Look");
     assert_eq!(look[0].inputs, ["cluster-name"]);
 }
+
+#[test]
+fn a_shell_word_that_opens_no_session_leaves_the_section_shell() {
+    let rb = load("193-shell-words-that-open-no-session");
+    // The last word of a `\`-continued install, a shell after `chsh`, `exec bash -l` that
+    // reloads a profile: no session typed into, the next blocks still run.
+    for section in ["Packages", "Shell", "Node"] {
+        let steps = phase_steps(&rb, section);
+        assert!(
+            steps.iter().all(|s| s.kind == StepKind::Shell),
+            "{section}: {:?}",
+            kinds_titles(&steps)
+        );
+    }
+    // `poetry shell` alone opens one: what follows is typed into it.
+    let sandbox = phase_steps(&rb, "Sandbox");
+    assert_eq!(sandbox[1].kind, StepKind::Manual);
+}

@@ -928,7 +928,14 @@ pub fn needs_a_person(commands: &str) -> Option<&'static str> {
         if exec && shell_last {
             return Some("opens a shell in a container");
         }
-        if i + 1 == lines.len() && opens_a_subshell(&words) {
+        // The block's last statement, whole (not the last word of a `\`-continued line):
+        // a bare shell only when it is the block's one line, not after commands that made it
+        // (`chsh -s /bin/zsh`) and not `exec bash -l` reloading a profile.
+        let continued = i > 0 && lines[i - 1].ends_with('\\');
+        let bare_shell =
+            ["bash", "zsh", "sh", "fish"].contains(&program.rsplit('/').next().unwrap_or(program));
+        let reloads = bare_shell && (lines.len() > 1 || words.first() == Some(&"exec"));
+        if i + 1 == lines.len() && !continued && !reloads && opens_a_subshell(&words) {
             return Some(SUBSHELL);
         }
     }
