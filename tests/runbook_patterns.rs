@@ -3685,3 +3685,18 @@ fn a_shell_word_that_opens_no_session_leaves_the_section_shell() {
     let sandbox = phase_steps(&rb, "Sandbox");
     assert_eq!(sandbox[1].kind, StepKind::Manual);
 }
+
+#[test]
+fn a_dev_script_that_builds_or_deploys_finishes() {
+    let rb = load("194-dev-scripts-that-finish");
+    // `deploy-dev`, `build:dev`, `migrate:dev` do their work for the dev build and end.
+    for step in phase_steps(&rb, "Ship to the dev stack") {
+        assert!(!step.detail.starts_with("Runs until"), "{}", step.title);
+    }
+    // `npm run dev` serves until stopped.
+    assert!(
+        phase_steps(&rb, "Work locally")[0]
+            .detail
+            .starts_with("Runs until")
+    );
+}

@@ -756,6 +756,12 @@ fn backgrounded(line: &str) -> bool {
     t.ends_with('&') && !t.ends_with("&&")
 }
 
+/// Package-script words for work that finishes, whatever build it is for: `yarn deploy-dev`,
+/// `npm run build:dev`, `pnpm run migrate:dev` end; `npm run dev` serves.
+const FINISHES: &[&str] = &[
+    "build", "deploy", "migrate", "test", "lint", "release", "publish", "seed", "compile",
+];
+
 fn statement_never_ends(statement: &str) -> bool {
     let words: Vec<&str> = statement.split_whitespace().collect();
     let p = program_index(&words);
@@ -776,6 +782,7 @@ fn statement_never_ends(statement: &str) -> bool {
             name.rsplit([':', '-'])
                 .next()
                 .is_some_and(|last| ["dev", "develop", "serve", "watch"].contains(&last))
+                && !name.split([':', '-']).any(|part| FINISHES.contains(&part))
         });
     matches!(program, "watch")
         || serves
