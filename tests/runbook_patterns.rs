@@ -3700,3 +3700,14 @@ fn a_dev_script_that_builds_or_deploys_finishes() {
             .starts_with("Runs until")
     );
 }
+
+#[test]
+fn a_shell_session_ends_at_the_next_heading_or_its_exit() {
+    let rb = load("195-leaving-the-sandbox-shell");
+    // A shell opened in the introduction is for the introduction, not the whole runbook.
+    assert_eq!(phase_steps(&rb, "Look around")[0].kind, StepKind::Shell);
+    // Typed in the shell up to its `exit`; the block after it runs here again.
+    let drain = phase_steps(&rb, "Drain");
+    assert_eq!(drain[1].kind, StepKind::Manual);
+    assert_eq!(drain[2].kind, StepKind::Shell);
+}

@@ -2348,7 +2348,7 @@ impl<'a> Walker<'a> {
                 }
                 if let Some(why) = needs_a_person(&split.commands).or_else(|| self.elsewhere(code))
                 {
-                    self.note_session(why);
+                    self.note_session(why, code);
                     return Reading::ByHand {
                         why,
                         code: split.commands,
@@ -2422,7 +2422,7 @@ impl<'a> Walker<'a> {
 
     /// A block opened a database shell: the `sql` blocks after it are typed in it, through the
     /// sibling sections, up to a heading above the current section.
-    fn note_session(&mut self, why: &str) {
+    fn note_session(&mut self, why: &str, code: &str) {
         let current = self.open.last().map_or(1, |&i| self.out.phases[i].level);
         let end = current.saturating_sub(1).max(1);
         if why == DATABASE_SHELL {
@@ -2431,8 +2431,14 @@ impl<'a> Walker<'a> {
         }
         // (The shell is opened for the task of its section: its subsections, not the next
         // section, need it.)
+        // (A block in the title's section, the runbook's introduction, opens it for the
+        // part up to the next heading, not for the whole runbook.)
         if why == SUBSHELL {
-            self.shell_session = Some(current);
+            self.shell_session = Some(if current <= 1 { 6 } else { current });
+        }
+        // `exit` typed in the shell leaves it: the blocks after it run here again.
+        if why == IN_THE_SUBSHELL && code.lines().any(|l| l.trim() == "exit") {
+            self.shell_session = None;
         }
     }
 
@@ -2484,7 +2490,7 @@ impl<'a> Walker<'a> {
                     (code.to_string(), None)
                 };
                 if let Some(why) = needs_a_person(&commands).or_else(|| self.elsewhere(code)) {
-                    self.note_session(why);
+                    self.note_session(why, code);
                     return Reading::ByHand {
                         why,
                         code: commands,
