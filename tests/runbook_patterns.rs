@@ -3711,3 +3711,16 @@ fn a_shell_session_ends_at_the_next_heading_or_its_exit() {
     assert_eq!(drain[1].kind, StepKind::Manual);
     assert_eq!(drain[2].kind, StepKind::Shell);
 }
+
+#[test]
+fn replacing_a_file_the_block_uses_is_a_step() {
+    let rb = load("196-replace-a-file-is-a-step");
+    // A file name in the block is no placeholder: replacing it is work of its own.
+    let install = phase_steps(&rb, "Install");
+    assert_eq!(install.len(), 2);
+    assert_eq!(install[1].kind, StepKind::Manual);
+    // A placeholder's "Replace `<db-host>` with …" tells how to type the block.
+    let point = phase_steps(&rb, "Point at the database");
+    assert_eq!(point.len(), 1);
+    assert!(point[0].detail.contains("primary's address"));
+}
