@@ -3724,3 +3724,11 @@ fn replacing_a_file_the_block_uses_is_a_step() {
     assert_eq!(point.len(), 1);
     assert!(point[0].detail.contains("primary's address"));
 }
+
+#[test]
+fn an_item_that_forbids_a_destroyer_is_not_dangerous() {
+    let rb = load("197-an-item-that-forbids");
+    let steps = phase_steps(&rb, "During the freeze");
+    // A prohibition names no step to run: nothing to confirm.
+    assert!(steps[0].dangerous.is_none(), "{:?}", steps[0].dangerous);
+}

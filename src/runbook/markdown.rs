@@ -3397,6 +3397,8 @@ impl<'a> Walker<'a> {
                     ),
                     // A destroyer the item names for the captain to type ("`terraform taint
                     // 'x'`. Tainting informs …") is marked as it would be in a block.
+                    // (Not one it forbids: "Make sure nobody runs `terraform destroy`".)
+                    (None, StepKind::Manual) if forbids(&title) => (CodeVars::default(), None),
                     (None, StepKind::Manual) => (
                         CodeVars::default(),
                         spans.into_iter().flat_map(|s| &s.code).find_map(|c| {
@@ -4742,6 +4744,20 @@ fn replaced_token(text: &str) -> Option<&str> {
     let with = after.trim_start().to_ascii_lowercase();
     let placeholder = token.len() >= 3 && !token.contains(char::is_whitespace);
     (placeholder && (with.starts_with("with ") || with.starts_with("by "))).then_some(token)
+}
+
+/// Words that forbid what an item names rather than ask for it: "Make sure nobody runs
+/// `terraform destroy` during the freeze".
+const FORBIDDING: &[&str] = &["nobody", "no one", "don't", "do not", "never", "must not"];
+
+/// Whether an item's text forbids the command it names: no step to run, nothing to mark.
+fn forbids(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    FORBIDDING.iter().any(|w| {
+        lower
+            .match_indices(w)
+            .any(|(at, _)| !lower[..at].ends_with(|c: char| c.is_alphanumeric()))
+    })
 }
 
 /// Why a block after a [`SUBSHELL`] is typed by hand.

@@ -82,9 +82,10 @@ fn skip_case(sentence: &str, heading: &str) -> Option<Skip> {
     // "Skip this stage if <case>".
     if words.first() == Some(&"skip") && names_it(&words[1..]) {
         let at = lower.find(" if ")?;
-        let case = &text[at + 4..];
-        return Some(Skip {
-            case: trimmed_case(case),
+        let case = trimmed_case(&text[at + 4..]);
+        // (No case written, "Skip this section if ." : nothing to title the steps with.)
+        return (!case.is_empty()).then_some(Skip {
+            case,
             instead: None,
         });
     }
@@ -93,7 +94,10 @@ fn skip_case(sentence: &str, heading: &str) -> Option<Skip> {
     for (comma, _) in rest.match_indices(", ") {
         let after: Vec<&str> = rest[comma + 2..].split_whitespace().collect();
         let lead = after.iter().take_while(|w| MAY.contains(w)).count();
-        if after.get(lead) == Some(&"skip") && names_it(&after[lead + 1..]) {
+        if after.get(lead) == Some(&"skip")
+            && names_it(&after[lead + 1..])
+            && !text[3..3 + comma].trim().is_empty()
+        {
             let tail = &text[3 + comma + 2..];
             let instead = tail
                 .find(" and ")
