@@ -3732,3 +3732,12 @@ fn an_item_that_forbids_a_destroyer_is_not_dangerous() {
     // A prohibition names no step to run: nothing to confirm.
     assert!(steps[0].dangerous.is_none(), "{:?}", steps[0].dangerous);
 }
+
+#[test]
+fn starting_a_dev_server_moves_no_later_step_elsewhere() {
+    let rb = load("198-a-new-server-here");
+    let steps = phase_steps(&rb, "Steps");
+    // A process started here, not machines to work on: the next items still run here.
+    assert_eq!(steps[1].kind, StepKind::Shell, "{:?}", kinds_titles(&steps));
+    assert_eq!(steps[2].kind, StepKind::Shell);
+}

@@ -576,10 +576,10 @@ pub fn heading_works_on_machines(title: &str) -> bool {
 /// instruction that brings up new machines, which the steps after it then work on (the
 /// machine is what the next steps are for; the commands that create it are this step's own).
 pub fn brings_up_machines(text: &str) -> bool {
-    const MACHINES: &[&str] = &[
-        "droplet", "vm", "instance", "server", "machine", "host", "box",
-    ];
-    const BRING_UP: &[&str] = &["spin", "launch", "provision", "boot", "start"];
+    // Machines, not servers: "start a new dev server" runs a process here, and "provision
+    // a new server with `terraform apply`" is a command run here.
+    const MACHINES: &[&str] = &["droplet", "vm", "instance", "machine"];
+    const BRING_UP: &[&str] = &["spin", "launch", "boot", "create"];
     if !is_instruction(text) {
         return false;
     }
