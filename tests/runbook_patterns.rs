@@ -3741,3 +3741,15 @@ fn starting_a_dev_server_moves_no_later_step_elsewhere() {
     assert_eq!(steps[1].kind, StepKind::Shell, "{:?}", kinds_titles(&steps));
     assert_eq!(steps[2].kind, StepKind::Shell);
 }
+
+#[test]
+fn a_goal_about_our_servers_says_not_where_steps_run() {
+    let rb = load("199-a-goal-is-no-place");
+    let steps = phase_steps(&rb, "Pin the version");
+    // "We have to keep … current on our servers, so first …": a goal, the blocks run here.
+    assert!(
+        steps.iter().all(|s| s.kind == StepKind::Shell),
+        "{:?}",
+        kinds_titles(&steps)
+    );
+}

@@ -645,7 +645,17 @@ pub fn names_a_machine(text: &str) -> Option<bool> {
         "you have to ",
     ]
     .iter()
-    .any(|d| lower.contains(d));
+    .any(|d| {
+        // Where the steps run ("… do this on our VMs"), not a goal ("… keep Node current on
+        // our servers, so first bump …"): the duty is to do or run them.
+        lower.match_indices(d).any(|(at, _)| {
+            let verb = lower[at + d.len()..]
+                .split_whitespace()
+                .next()
+                .unwrap_or("");
+            ["do", "run", "execute", "perform", "apply", "repeat"].contains(&verb)
+        })
+    });
     let instructs = lead.is_some_and(|w| *w == "on")
         || duty
         || is_instruction(text)
