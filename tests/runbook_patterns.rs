@@ -4120,3 +4120,135 @@ fn only_for_a_kind_of_case_is_optional_not_only_for_a_reason() {
     );
     assert!(!steps[1].title.contains("changelog"), "{}", steps[1].title);
 }
+
+#[test]
+fn a_skip_about_one_step_leaves_the_section_required() {
+    let rb = load("190-skip-one-step-not-the-section");
+    // "Skip the upgrade rehearsal …" after the first block: the upgrade itself still runs.
+    let schema = phase_steps(&rb, "Schema upgrade");
+    assert!(!schema[0].optional, "{:?}", schema[0].title);
+    // A thing inside the section ("the linker cache priming") is not the section.
+    let compile = phase_steps(&rb, "Compile and check the service");
+    assert!(!compile[1].optional, "{:?}", compile[1].title);
+    // "Skip this step" is the block it stands by, not the section.
+    let tooling = phase_steps(&rb, "Set up tooling");
+    assert!(!tooling[1].optional, "{:?}", tooling[1].title);
+    // The heading's own words as the whole object do skip the section.
+    let wait = phase_steps(&rb, "Wait for the replica catch-up");
+    assert!(wait.iter().all(|s| s.optional));
+}
+
+#[test]
+fn logins_asked_anew_with_their_hosts_in_one_pass() {
+    let rb = load("191-logins-asked-anew");
+    let second = phase_steps(&rb, "Second look");
+    assert!(second[0].renew.contains(&"user".to_string()));
+    // Many `<userN>@<serverN>` lines in two sections: each user is asked anew with its host
+    // (the pass that finds them is one scan of the code; speed is the benches' business).
+    let lines: String = (0..600)
+        .map(|i| format!("ssh <user{i}>@<server{i}> <pod{i}>\n"))
+        .collect();
+    let text = format!("# T\n\n## One\n\n```bash\n{lines}```\n\n## Two\n\n```bash\n{lines}```\n");
+    let rb = runbook::parse(&text, "many-logins.md");
+    let two = phase_steps(&rb, "Two");
+    assert!(two[0].renew.contains(&"user599".to_string()));
+}
+
+#[test]
+fn a_thing_and_its_name_are_one_only_for_things_known_by_name() {
+    let rb = load("192-a-thing-and-its-name");
+    // `<code>` is no `<codename>`, a `<secret>` is no `<secret-name>`: each asked as written.
+    let pick = phase_steps(&rb, "Pick the distribution");
+    assert_eq!(pick[0].inputs, ["codename"]);
+    let store = phase_steps(&rb, "Store it");
+    assert_eq!(store[0].inputs, ["secret"]);
+    // A cluster is known by its name: `<cluster>` and `<cluster-name>` are one input.
+    let look = phase_steps(&rb, "Look");
+    assert_eq!(look[0].inputs, ["cluster-name"]);
+}
+
+#[test]
+fn a_shell_word_that_opens_no_session_leaves_the_section_shell() {
+    let rb = load("193-shell-words-that-open-no-session");
+    // The last word of a `\`-continued install, a shell after `chsh`, `exec bash -l` that
+    // reloads a profile: no session typed into, the next blocks still run.
+    for section in ["Packages", "Shell", "Node"] {
+        let steps = phase_steps(&rb, section);
+        assert!(
+            steps.iter().all(|s| s.kind == StepKind::Shell),
+            "{section}: {:?}",
+            kinds_titles(&steps)
+        );
+    }
+    // `poetry shell` alone opens one: what follows is typed into it.
+    let sandbox = phase_steps(&rb, "Sandbox");
+    assert_eq!(sandbox[1].kind, StepKind::Manual);
+}
+
+#[test]
+fn a_dev_script_that_builds_or_deploys_finishes() {
+    let rb = load("194-dev-scripts-that-finish");
+    // `deploy-dev`, `build:dev`, `migrate:dev` do their work for the dev build and end.
+    for step in phase_steps(&rb, "Ship to the dev stack") {
+        assert!(!step.detail.starts_with("Runs until"), "{}", step.title);
+    }
+    // `npm run dev` serves until stopped.
+    assert!(
+        phase_steps(&rb, "Work locally")[0]
+            .detail
+            .starts_with("Runs until")
+    );
+}
+
+#[test]
+fn a_shell_session_ends_at_the_next_heading_or_its_exit() {
+    let rb = load("195-leaving-the-sandbox-shell");
+    // A shell opened in the introduction is for the introduction, not the whole runbook.
+    assert_eq!(phase_steps(&rb, "Look around")[0].kind, StepKind::Shell);
+    // Typed in the shell up to its `exit`; the block after it runs here again.
+    let drain = phase_steps(&rb, "Drain");
+    assert_eq!(drain[1].kind, StepKind::Manual);
+    assert_eq!(drain[2].kind, StepKind::Shell);
+}
+
+#[test]
+fn replacing_a_file_the_block_uses_is_a_step() {
+    let rb = load("196-replace-a-file-is-a-step");
+    // A file name in the block is no placeholder: replacing it is work of its own.
+    let install = phase_steps(&rb, "Install");
+    assert_eq!(install.len(), 2);
+    assert_eq!(install[1].kind, StepKind::Manual);
+    // A placeholder's "Replace `<db-host>` with …" tells how to type the block.
+    let point = phase_steps(&rb, "Point at the database");
+    assert_eq!(point.len(), 1);
+    assert!(point[0].detail.contains("primary's address"));
+}
+
+#[test]
+fn an_item_that_forbids_a_destroyer_is_not_dangerous() {
+    let rb = load("197-an-item-that-forbids");
+    let steps = phase_steps(&rb, "During the freeze");
+    // A prohibition names no step to run: nothing to confirm.
+    assert!(steps[0].dangerous.is_none(), "{:?}", steps[0].dangerous);
+}
+
+#[test]
+fn starting_a_dev_server_moves_no_later_step_elsewhere() {
+    let rb = load("198-a-new-server-here");
+    let steps = phase_steps(&rb, "Steps");
+    // A process started here, not machines to work on: the next items still run here.
+    assert_eq!(steps[1].kind, StepKind::Shell, "{:?}", kinds_titles(&steps));
+    assert_eq!(steps[2].kind, StepKind::Shell);
+}
+
+#[test]
+fn a_goal_about_our_servers_says_not_where_steps_run() {
+    let rb = load("199-a-goal-is-no-place");
+    let steps = phase_steps(&rb, "Pin the version");
+    // "We have to keep … current on our servers, so first …": a goal, the blocks run here.
+    assert!(
+        steps.iter().all(|s| s.kind == StepKind::Shell),
+        "{:?}",
+        kinds_titles(&steps)
+    );
+}

@@ -173,24 +173,32 @@ pub fn spelling_key(name: &str) -> String {
 
 /// The thing an input names, for inputs a runbook writes as the thing in one place and as its
 /// name in another (`<environment>`, `<environmentname>`; `<cluster>`, `<cluster-name>`):
-/// the spelling key without a trailing "name".
-/// Not a secret's (`<TOKEN>`, `<TOKEN_NAME>`: the value and what it is stored as) nor a value
-/// noun's (`<IMAGE>` is the image, `<IMAGE_NAME>` may be its repository).
+/// the spelling key without a trailing "name". Only for things known by their name (a
+/// `<code>` is no `<codename>`), and never for a secret (a `<secret>` is no `<secret-name>`).
 pub fn thing_key(name: &str) -> String {
-    // Things whose name is not the thing itself: the value differs from what it is called.
-    const VALUE_NOUNS: &[&str] = &["token", "key", "secret", "password", "image", "file"];
     let key = spelling_key(name);
+    if name_looks_secret(name) {
+        return key;
+    }
     match key.strip_suffix("name").map(|k| k.trim_end_matches('_')) {
-        Some(thing)
-            if thing.len() >= 3
-                && !name_looks_secret(thing)
-                && !VALUE_NOUNS.iter().any(|n| thing.ends_with(n)) =>
-        {
-            thing.to_string()
-        }
+        Some(thing) if NAMED_THINGS.contains(&thing) => thing.to_string(),
         _ => key,
     }
 }
+
+/// Things a runbook names by their name, so that `<cluster>` and `<cluster-name>` are one.
+const NAMED_THINGS: &[&str] = &[
+    "environment",
+    "env",
+    "cluster",
+    "namespace",
+    "project",
+    "workspace",
+    "bucket",
+    "service",
+    "app",
+    "database",
+];
 
 /// `code` with each `<placeholder>` and `{placeholder}` whose name `respell` gives another
 /// spelling written that way, or `None` when none changes.

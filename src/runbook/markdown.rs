@@ -379,7 +379,7 @@ impl<'a> Walker<'a> {
         for (line, message) in crate::runbook::lost_program::restore(&mut self.out.phases) {
             self.warn(line, 1, message);
         }
-        crate::runbook::skips::skipped_sections(&mut self.out.phases);
+        crate::runbook::skips::skipped_sections(&mut self.out.phases, self.src, self.lines);
         // A step titled by its own code keeps that title over the rewrites below (a lost
         // program, example values made inputs): titled by the code it runs.
         let by_code = crate::runbook::title::titled_by_code(&self.out.phases);
@@ -2447,7 +2447,7 @@ impl<'a> Walker<'a> {
                 }
                 if let Some(why) = needs_a_person(&split.commands).or_else(|| self.elsewhere(code))
                 {
-                    self.note_session(why);
+                    self.note_session(why, code);
                     return Reading::ByHand {
                         why,
                         code: split.commands,
@@ -2521,7 +2521,7 @@ impl<'a> Walker<'a> {
 
     /// A block opened a database shell: the `sql` blocks after it are typed in it, through the
     /// sibling sections, up to a heading above the current section.
-    fn note_session(&mut self, why: &str) {
+    fn note_session(&mut self, why: &str, code: &str) {
         let current = self.open.last().map_or(1, |&i| self.out.phases[i].level);
         let end = current.saturating_sub(1).max(1);
         if why == DATABASE_SHELL {
@@ -2530,8 +2530,14 @@ impl<'a> Walker<'a> {
         }
         // (The shell is opened for the task of its section: its subsections, not the next
         // section, need it.)
+        // (A block in the title's section, the runbook's introduction, opens it for the
+        // part up to the next heading, not for the whole runbook.)
         if why == SUBSHELL {
-            self.shell_session = Some(current);
+            self.shell_session = Some(if current <= 1 { 6 } else { current });
+        }
+        // `exit` typed in the shell leaves it: the blocks after it run here again.
+        if why == IN_THE_SUBSHELL && code.lines().any(|l| l.trim() == "exit") {
+            self.shell_session = None;
         }
     }
 
@@ -2583,7 +2589,7 @@ impl<'a> Walker<'a> {
                     (code.to_string(), None)
                 };
                 if let Some(why) = needs_a_person(&commands).or_else(|| self.elsewhere(code)) {
-                    self.note_session(why);
+                    self.note_session(why, code);
                     return Reading::ByHand {
                         why,
                         code: commands,
@@ -2974,7 +2980,13 @@ impl<'a> Walker<'a> {
         if let Some(token) = replaced_token(text)
             && phase == Some(self.pending.0)
             && let Some(step) = self.pending.1.last_mut()
-            && step.code.as_deref().is_some_and(|c| c.contains(token))
+            && step.code.as_deref().is_some_and(|c| {
+                // As a placeholder: "Replace site.pem with the renewed one" is a step of its
+                // own, not how to type a block that uses site.pem.
+                [("<", ">"), ("[", "]"), ("{", "}")]
+                    .iter()
+                    .any(|(open, close)| c.contains(&format!("{open}{token}{close}")))
+            })
         {
             if !step.detail.is_empty() {
                 step.detail.push_str("\n\n");
@@ -3546,6 +3558,8 @@ impl<'a> Walker<'a> {
                     ),
                     // A destroyer the item names for the captain to type ("`terraform taint
                     // 'x'`. Tainting informs …") is marked as it would be in a block.
+                    // (Not one it forbids: "Make sure nobody runs `terraform destroy`".)
+                    (None, StepKind::Manual) if forbids(&title) => (CodeVars::default(), None),
                     (None, StepKind::Manual) => (
                         CodeVars::default(),
                         spans.into_iter().flat_map(|s| &s.code).find_map(|c| {
@@ -5168,6 +5182,20 @@ fn replaced_token(text: &str) -> Option<&str> {
     let with = after.trim_start().to_ascii_lowercase();
     let placeholder = token.len() >= 3 && !token.contains(char::is_whitespace);
     (placeholder && (with.starts_with("with ") || with.starts_with("by "))).then_some(token)
+}
+
+/// Words that forbid what an item names rather than ask for it: "Make sure nobody runs
+/// `terraform destroy` during the freeze".
+const FORBIDDING: &[&str] = &["nobody", "no one", "don't", "do not", "never", "must not"];
+
+/// Whether an item's text forbids the command it names: no step to run, nothing to mark.
+fn forbids(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    FORBIDDING.iter().any(|w| {
+        lower
+            .match_indices(w)
+            .any(|(at, _)| !lower[..at].ends_with(|c: char| c.is_alphanumeric()))
+    })
 }
 
 /// Why a block after a [`SUBSHELL`] is typed by hand.

@@ -576,10 +576,10 @@ pub fn heading_works_on_machines(title: &str) -> bool {
 /// instruction that brings up new machines, which the steps after it then work on (the
 /// machine is what the next steps are for; the commands that create it are this step's own).
 pub fn brings_up_machines(text: &str) -> bool {
-    const MACHINES: &[&str] = &[
-        "droplet", "vm", "instance", "server", "machine", "host", "box",
-    ];
-    const BRING_UP: &[&str] = &["spin", "launch", "provision", "boot", "start"];
+    // Machines, not servers: "start a new dev server" runs a process here, and "provision
+    // a new server with `terraform apply`" is a command run here.
+    const MACHINES: &[&str] = &["droplet", "vm", "instance", "machine"];
+    const BRING_UP: &[&str] = &["spin", "launch", "boot", "create"];
     if !is_instruction(text) {
         return false;
     }
@@ -645,7 +645,17 @@ pub fn names_a_machine(text: &str) -> Option<bool> {
         "you have to ",
     ]
     .iter()
-    .any(|d| lower.contains(d));
+    .any(|d| {
+        // Where the steps run ("… do this on our VMs"), not a goal ("… keep Node current on
+        // our servers, so first bump …"): the duty is to do or run them.
+        lower.match_indices(d).any(|(at, _)| {
+            let verb = lower[at + d.len()..]
+                .split_whitespace()
+                .next()
+                .unwrap_or("");
+            ["do", "run", "execute", "perform", "apply", "repeat"].contains(&verb)
+        })
+    });
     let instructs = lead.is_some_and(|w| *w == "on")
         || duty
         || is_instruction(text)

@@ -162,9 +162,10 @@ pub fn for_each_named(title: &str, inputs: &[String]) -> Option<(String, String)
         }
         // The input named for exactly that thing (`branch`, `branch_name`), not one that only
         // starts with it (`node_pool` is no node).
-        let named = inputs
-            .iter()
-            .find(|i| crate::runbook::inputs::thing_key(i) == one)?;
+        let named = inputs.iter().find(|i| {
+            let key = crate::runbook::inputs::spelling_key(i);
+            key == one || key.strip_suffix("name").map(|k| k.trim_end_matches('_')) == Some(one)
+        })?;
         let which = which.map_or(String::new(), |w| format!("{w} "));
         return Some((format!("each {which}{one}"), named.clone()));
     }

@@ -823,6 +823,12 @@ fn backgrounded(line: &str) -> bool {
     t.ends_with('&') && !t.ends_with("&&")
 }
 
+/// Package-script words for work that finishes, whatever build it is for: `yarn deploy-dev`,
+/// `npm run build:dev`, `pnpm run migrate:dev` end; `npm run dev` serves.
+const FINISHES: &[&str] = &[
+    "build", "deploy", "migrate", "test", "lint", "release", "publish", "seed", "compile",
+];
+
 fn statement_never_ends(statement: &str) -> bool {
     let words: Vec<&str> = statement.split_whitespace().collect();
     let p = program_index(&words);
@@ -843,6 +849,7 @@ fn statement_never_ends(statement: &str) -> bool {
             name.rsplit([':', '-'])
                 .next()
                 .is_some_and(|last| ["dev", "develop", "serve", "watch"].contains(&last))
+                && !name.split([':', '-']).any(|part| FINISHES.contains(&part))
         });
     matches!(program, "watch")
         || serves
@@ -998,7 +1005,14 @@ pub fn needs_a_person(commands: &str) -> Option<&'static str> {
         if exec && shell_last {
             return Some("opens a shell in a container");
         }
-        if i + 1 == lines.len() && opens_a_subshell(&words) {
+        // The block's last statement, whole (not the last word of a `\`-continued line):
+        // a bare shell only when it is the block's one line, not after commands that made it
+        // (`chsh -s /bin/zsh`) and not `exec bash -l` reloading a profile.
+        let continued = i > 0 && lines[i - 1].ends_with('\\');
+        let bare_shell =
+            ["bash", "zsh", "sh", "fish"].contains(&program.rsplit('/').next().unwrap_or(program));
+        let reloads = bare_shell && (lines.len() > 1 || words.first() == Some(&"exec"));
+        if i + 1 == lines.len() && !continued && !reloads && opens_a_subshell(&words) {
             return Some(SUBSHELL);
         }
     }

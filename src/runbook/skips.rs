@@ -8,6 +8,7 @@
 
 use crate::runbook::model::{Phase, Step};
 use crate::runbook::prose::is_instruction;
+use crate::runbook::source::LineIndex;
 use crate::runbook::title::sentences;
 
 /// Words that may stand between the case's comma and "skip": "…, you can skip the wait".
@@ -15,8 +16,18 @@ const MAY: &[&str] = &[
     "you", "can", "may", "should", "could", "we", "just", "simply",
 ];
 
-/// What a section calls itself when it says to skip it: "skip this stage", "skip it".
-const ITSELF: &[&str] = &["stage", "step", "steps", "section", "part", "phase"];
+/// What a section calls itself when it says to skip it: "skip this stage", "skip it". Not
+/// "this step": that is the block the sentence introduces, not the section.
+const ITSELF: &[&str] = &["stage", "section", "part", "phase"];
+
+/// Words an object may hold besides the heading's own words: "the wait for the overnight sync"
+/// still names "Wait for the sync overnight".
+const GLUE: &[&str] = &[
+    "the", "this", "for", "of", "and", "to", "a", "an", "on", "in",
+];
+
+/// Words that end what "skip" takes as its object: "skip the wait and …", "skip it if …".
+const OBJECT_ENDS: &[&str] = &["if", "and", "unless", "when", "then", "or", "but"];
 
 /// What a case does instead of the section, when it only goes on: no step of its own.
 const GOES_ON: &[&str] = &["continue", "proceed", "go", "move", "carry", "jump"];
@@ -43,21 +54,38 @@ fn skip_case(sentence: &str, heading: &str) -> Option<Skip> {
         .filter(|w| w.len() >= 3)
         .collect();
     // What is skipped: this section, by what it calls itself or by a word of its title.
-    let names_it = |object: &[&str]| match object {
-        ["it", ..] | ["this"] => true,
-        ["this" | "the", noun, ..] => {
-            let noun = noun.trim_matches(|c: char| !c.is_alphanumeric());
-            ITSELF.contains(&noun) || heading_words.contains(&noun)
+    // The whole object, not a thing inside the section: "the build cache warmup" under
+    // "Build and test" names the warmup, "the wait for the sync" names "Wait for the sync".
+    let names_it = |after: &[&str]| {
+        let mut object: Vec<&str> = Vec::new();
+        for word in after {
+            let bare = word.trim_matches(|c: char| !c.is_alphanumeric());
+            if OBJECT_ENDS.contains(&bare) || bare.is_empty() {
+                break;
+            }
+            object.push(bare);
+            if word.ends_with([',', '.', ';', ':']) {
+                break;
+            }
         }
-        _ => false,
+        match object.as_slice() {
+            ["it"] | ["this"] => true,
+            ["this", noun] if ITSELF.contains(noun) => true,
+            ["the" | "this", rest @ ..] if !rest.is_empty() => rest
+                .iter()
+                .filter(|w| !GLUE.contains(w))
+                .all(|w| heading_words.contains(w)),
+            _ => false,
+        }
     };
     let words: Vec<&str> = lower.split_whitespace().collect();
     // "Skip this stage if <case>".
     if words.first() == Some(&"skip") && names_it(&words[1..]) {
         let at = lower.find(" if ")?;
-        let case = &text[at + 4..];
-        return Some(Skip {
-            case: trimmed_case(case),
+        let case = trimmed_case(&text[at + 4..]);
+        // (No case written, "Skip this section if ." : nothing to title the steps with.)
+        return (!case.is_empty()).then_some(Skip {
+            case,
             instead: None,
         });
     }
@@ -66,7 +94,10 @@ fn skip_case(sentence: &str, heading: &str) -> Option<Skip> {
     for (comma, _) in rest.match_indices(", ") {
         let after: Vec<&str> = rest[comma + 2..].split_whitespace().collect();
         let lead = after.iter().take_while(|w| MAY.contains(w)).count();
-        if after.get(lead) == Some(&"skip") && names_it(&after[lead + 1..]) {
+        if after.get(lead) == Some(&"skip")
+            && names_it(&after[lead + 1..])
+            && !text[3..3 + comma].trim().is_empty()
+        {
             let tail = &text[3 + comma + 2..];
             let instead = tail
                 .find(" and ")
@@ -104,15 +135,42 @@ fn trimmed_case(case: &str) -> String {
     case[..end].trim().trim_end_matches(['.', ':']).to_string()
 }
 
-/// Marks the steps of each section whose prose says when to skip it: optional, titled by the
-/// cases that skip them. The cases of a section hold in its subsections too.
-pub fn skipped_sections(phases: &mut [Phase]) {
+/// The section's lead prose: its source lines after the heading and before its first block
+/// or item (or the next heading when it has none). Only that prose speaks of the section as a
+/// whole; a sentence further down is about the step it stands by.
+fn lead_prose<'a>(src: &'a str, lines: &LineIndex, phases: &[Phase], at: usize) -> &'a str {
+    let phase = &phases[at];
+    let next_heading = phases.get(at + 1).map(|p| p.line).unwrap_or(usize::MAX);
+    let end_line = phase
+        .steps
+        .iter()
+        .map(|s| s.line)
+        .filter(|&l| l > phase.line)
+        .min()
+        .unwrap_or(next_heading)
+        .min(next_heading);
+    let start = lines.line_start(phase.line + 1);
+    let end = if end_line > lines.line_count() {
+        src.len()
+    } else {
+        lines.line_start(end_line)
+    };
+    if phase.line + 1 > lines.line_count() || start > end {
+        return "";
+    }
+    src.get(start..end).unwrap_or("")
+}
+
+/// Marks the steps of each section whose lead prose says when to skip it: optional, titled by
+/// the cases that skip them. The cases of a section hold in its subsections too.
+pub fn skipped_sections(phases: &mut [Phase], src: &str, lines: &LineIndex) {
     // (level, "Unless …") of the open sections that said when to skip them.
     let mut open: Vec<(u8, String)> = Vec::new();
-    for phase in phases.iter_mut() {
+    for at in 0..phases.len() {
+        let lead = lead_prose(src, lines, phases, at);
+        let phase = &mut phases[at];
         open.retain(|(level, _)| *level < phase.level);
-        let skips: Vec<Skip> = phase
-            .description
+        let skips: Vec<Skip> = lead
             .split("\n\n")
             .flat_map(|p| sentences(p.trim()))
             .filter_map(|s| skip_case(s, &phase.title))
@@ -182,8 +240,20 @@ mod tests {
             })
         );
         assert_eq!(
-            skip_case("If you use S3, skip this step.", "Copy the files").map(|s| s.case),
+            skip_case("If you use S3, skip this section.", "Copy the files").map(|s| s.case),
             Some("you use S3".into())
+        );
+        // A thing inside the section, or the step the sentence stands by: not the section.
+        assert_eq!(
+            skip_case(
+                "If it is a hotfix, skip the cache warmup.",
+                "Build the cache"
+            ),
+            None
+        );
+        assert_eq!(
+            skip_case("Skip this step if you have Docker.", "Install"),
+            None
         );
         // Another thing skipped, or a tool that skips: no case for the section.
         assert_eq!(

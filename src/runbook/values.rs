@@ -136,16 +136,32 @@ pub fn mark_renewed(phases: &mut [Phase]) {
             }
             // `<username>@<source-server-ip>`: the login to a host asked anew is asked anew
             // with it (another server may take another user).
+            // One pass over the code for its `<user>@<host>` pairs, not one per input and host.
             let code = step.code.as_deref().unwrap_or("");
+            let renewed: std::collections::HashSet<&str> =
+                step.renew.iter().map(String::as_str).collect();
+            let inputs: std::collections::HashSet<&str> =
+                step.inputs.iter().map(String::as_str).collect();
+            let mut found: std::collections::HashSet<&str> = std::collections::HashSet::new();
+            for (at, _) in code.match_indices(">@<") {
+                let user = code[..at].rsplit('<').next().unwrap_or("");
+                let host = code[at + 3..].split('>').next().unwrap_or("");
+                let named = |w: &str| !w.is_empty() && !w.contains(['<', '>', '\n', ' ']);
+                if named(user)
+                    && named(host)
+                    && code[..at].contains('<')
+                    && renewed.contains(host)
+                    && !renewed.contains(user)
+                    && inputs.contains(user)
+                {
+                    found.insert(user);
+                }
+            }
+            // In the order the step asks them.
             let users: Vec<String> = step
                 .inputs
                 .iter()
-                .filter(|user| !step.renew.contains(user))
-                .filter(|user| {
-                    step.renew
-                        .iter()
-                        .any(|host| code.contains(&format!("<{user}>@<{host}>")))
-                })
+                .filter(|user| found.contains(user.as_str()))
                 .cloned()
                 .collect();
             step.renew.extend(users);
