@@ -4120,3 +4120,21 @@ fn only_for_a_kind_of_case_is_optional_not_only_for_a_reason() {
     );
     assert!(!steps[1].title.contains("changelog"), "{}", steps[1].title);
 }
+
+#[test]
+fn a_known_issue_without_steps_asks_in_its_prose() {
+    let rb = load("200-known-issue-prose-steps");
+    // Each thing the prose asks is a step, in order, titled by the act, for that case only.
+    let steps = phase_steps(&rb, "Cache volume is full");
+    let titles: Vec<&str> = steps.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "Grow the cache volume",
+            "Restart the workers so they pick up the new size"
+        ]
+    );
+    assert!(steps.iter().all(|s| s.optional));
+    // What the reader will see, or must not do, asks nothing.
+    assert!(phase_steps(&rb, "Jobs are slow after a deploy").is_empty());
+}
