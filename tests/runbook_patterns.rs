@@ -4252,3 +4252,21 @@ fn a_goal_about_our_servers_says_not_where_steps_run() {
         kinds_titles(&steps)
     );
 }
+
+#[test]
+fn a_known_issue_without_steps_asks_in_its_prose() {
+    let rb = load("200-known-issue-prose-steps");
+    // Each thing the prose asks is a step, in order, titled by the act, for that case only.
+    let steps = phase_steps(&rb, "Cache volume is full");
+    let titles: Vec<&str> = steps.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "Grow the cache volume",
+            "Restart the workers so they pick up the new size"
+        ]
+    );
+    assert!(steps.iter().all(|s| s.optional));
+    // What the reader will see, or must not do, asks nothing.
+    assert!(phase_steps(&rb, "Jobs are slow after a deploy").is_empty());
+}

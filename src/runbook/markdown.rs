@@ -423,9 +423,12 @@ impl<'a> Walker<'a> {
         // Per block: whether the next block of its section that makes steps is a list (of tasks,
         // say) rather than a block the paragraph's own words describe. One backward pass.
         let mut list_next = vec![false; blocks.len()];
+        // And whether no later block of its section makes steps at all.
+        let mut none_later = vec![true; blocks.len()];
         let mut next: Option<bool> = None;
         for (i, block) in blocks.iter().enumerate().rev() {
             list_next[i] = next.unwrap_or(false);
+            none_later[i] = next.is_none();
             if matches!(block, Block::Heading { .. }) {
                 next = None;
             } else if has_steps(block) {
@@ -646,7 +649,12 @@ impl<'a> Walker<'a> {
                     let made_here = self.made;
                     if !self.paragraph(text, spans, range, leads_into)
                         && (leads_into
-                            || !self.instruction_between_steps(text, range, list_next[i]))
+                            || !self.instruction_between_steps(
+                                text,
+                                range,
+                                list_next[i],
+                                none_later[i],
+                            ))
                     {
                         self.describe(range.clone());
                         // A bare "OR" titles nothing: the block after it has its own title.
@@ -2794,6 +2802,7 @@ impl<'a> Walker<'a> {
         text: &str,
         range: &Range<usize>,
         steps_follow: bool,
+        none_later: bool,
     ) -> bool {
         // "...make sure everything came back up OK.": the ellipsis goes on from the step before.
         let went_on = text
@@ -2950,6 +2959,23 @@ impl<'a> Walker<'a> {
         {
             let line = self.lines.line(range.start);
             self.push_step(Step::manual(title, line, text.to_string()));
+            return true;
+        }
+        // "If the disk fills up, you should grow the volume. After that, you should also
+        // restart the pods.": a problem's section (a known issue) with no steps of its own
+        // says what to do in its prose; each thing asked is a step, in order.
+        let each_asked = if !has_steps && none_later && self.section_conditional && !remark {
+            crate::runbook::title::all_asked_of_the_reader(text)
+        } else {
+            Vec::new()
+        };
+        if !each_asked.is_empty() {
+            let line = self.lines.line(range.start);
+            for asked in each_asked {
+                let act = crate::runbook::title::the_act_asked(asked);
+                let title = short_title(&capitalized(act.trim_end_matches('.'))).into_owned();
+                self.push_step(Step::manual(title, line, text.to_string()));
+            }
             return true;
         }
         if let Some(asked) = asked

@@ -276,23 +276,53 @@ pub(crate) fn tells_the_reader(text: &str) -> bool {
 /// instruction after a first sentence that is none ("It is now worth … . Send a request out
 /// to #dev for review."). `None` when `text` says nothing of the kind.
 pub(crate) fn asked_of_the_reader(text: &str) -> Option<&str> {
+    all_asked_of_the_reader(text).into_iter().next()
+}
+
+/// Every sentence of `text` that [`asked_of_the_reader`] would take, in order: a known
+/// issue's prose with no steps of its own says each thing to do in turn ("you should
+/// increase the volume … After that, you should also update the cluster …").
+pub(crate) fn all_asked_of_the_reader(text: &str) -> Vec<&str> {
     let all = sentences(text.trim());
-    all.iter().enumerate().find_map(|(k, s)| {
-        let lower = s.to_ascii_lowercase();
-        let asks = ASKS.iter().any(|p| {
-            lower.starts_with(p)
-                || lower.contains(&format!(" {p}"))
-                || lower.contains(&format!(", {p}"))
-        }) && !perceives(&lower);
-        // (Not a remark: "Please note that …", "See …".)
-        let plain = lower.strip_prefix("please ").unwrap_or(&lower);
-        let told = k > 0
+    all.iter()
+        .enumerate()
+        .filter_map(|(k, s)| {
+            let lower = s.to_ascii_lowercase();
+            let asks = ASKS.iter().any(|p| {
+                lower.starts_with(p)
+                    || lower.contains(&format!(" {p}"))
+                    || lower.contains(&format!(", {p}"))
+            }) && !perceives(&lower);
+            // (Not a remark: "Please note that …", "See …".)
+            let plain = lower.strip_prefix("please ").unwrap_or(&lower);
+            let told = k > 0
             && crate::runbook::prose::is_instruction(s)
-            && !["see ", "note ", "keep in mind", "remember "]
+            // ("Please look at the … section": a reference too.)
+            && !["see ", "note ", "keep in mind", "remember ", "look at "]
                 .iter()
                 .any(|r| plain.starts_with(r));
-        (asks || told).then_some(*s)
-    })
+            (asks || told).then_some(*s)
+        })
+        .collect()
+}
+
+/// The act a sentence asks for, from after "you should (also)" on ("If the disk is full,
+/// you should grow the volume" → "grow the volume"); the sentence itself otherwise, less a
+/// leading "Please".
+pub(crate) fn the_act_asked(sentence: &str) -> &str {
+    let lower = sentence.to_ascii_lowercase();
+    ASKS.iter()
+        .filter_map(|p| lower.find(p).map(|at| (at, p.len())))
+        // ("you should also " over "you should " where both start.)
+        .min_by_key(|&(at, len)| (at, usize::MAX - len))
+        .and_then(|(at, len)| sentence.get(at + len..))
+        .or_else(|| {
+            lower
+                .starts_with("please ")
+                .then(|| sentence.get("please ".len()..))
+                .flatten()
+        })
+        .unwrap_or(sentence)
 }
 
 /// "This will update …", "This updates …", "That created …": a sentence about what the block
