@@ -4120,3 +4120,25 @@ fn only_for_a_kind_of_case_is_optional_not_only_for_a_reason() {
     );
     assert!(!steps[1].title.contains("changelog"), "{}", steps[1].title);
 }
+
+#[test]
+fn a_warning_box_s_do_not_unless_is_a_gate_where_it_stands() {
+    let rb = load("205-boxed-gate");
+    // A one-cell table used as a warning box: its gate comes before the steps, mandatory.
+    let release = phase_steps(&rb, "Release to production");
+    assert_eq!(release.len(), 3);
+    assert_eq!(release[0].kind, StepKind::Manual);
+    assert_eq!(
+        release[0].title,
+        "Confirm the canary has served traffic for an hour without errors before you run these steps"
+    );
+    assert!(!release[0].optional);
+    // A `:::danger` admonition is a note too.
+    let rotate = phase_steps(&rb, "Rotate the keys");
+    assert_eq!(rotate.len(), 2);
+    assert_eq!(
+        rotate[0].title,
+        "Confirm every client has picked up the new trust bundle before you rotate the signing keys"
+    );
+    assert!(!rotate[0].optional);
+}

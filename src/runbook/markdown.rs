@@ -637,7 +637,9 @@ impl<'a> Walker<'a> {
                     let points_below = ["the following command", "the command below"]
                         .iter()
                         .any(|p| lower.contains(p));
+                    // (An admonition's closing `:::` leads into nothing.)
                     let leads_into = text.trim_end().ends_with(':')
+                        && !text.trim_end().ends_with(":::")
                         || points_below
                         || matches!(
                             blocks.get(i + 1),
@@ -864,6 +866,16 @@ impl<'a> Walker<'a> {
                 Block::Other { range } => {
                     self.note_named_in_quote(range);
                     let html = self.src.get(range.clone()).unwrap_or("");
+                    // A warning box drawn as a one-cell table ("| Do NOT run these unless
+                    // … |"): a note, and its gate a step where it stands.
+                    if let Some((title, optional)) = crate::runbook::standing::boxed_note(html)
+                        .and_then(crate::runbook::standing::note_gate)
+                    {
+                        let line = self.lines.line(range.start);
+                        let mut step = Step::manual(title, line, html.to_string());
+                        step.optional = optional;
+                        self.push_step(step);
+                    }
                     // `> **(One-time) Login:**` labels the block after it.
                     if let Some(label) = quote_label(html) {
                         self.last_text = Some((label, 0));
