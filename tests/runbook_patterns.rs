@@ -4142,3 +4142,16 @@ fn a_warning_box_s_do_not_unless_is_a_gate_where_it_stands() {
     );
     assert!(!rotate[0].optional);
 }
+
+#[test]
+fn a_note_that_a_command_fails_in_a_case_marks_the_step_that_runs_it() {
+    let rb = load("206-not-for-a-case");
+    let steps = phase_steps(&rb, "Switch the runtime");
+    assert_eq!(steps.len(), 3);
+    assert_eq!(
+        steps[1].title,
+        "Bring the workers back (not for batch workers: start them again by hand)"
+    );
+    // Only the step that runs the named command.
+    assert_eq!(steps[2].title, "wk list");
+}

@@ -146,6 +146,47 @@ pub fn boxed_note(table: &str) -> Option<&str> {
     (one_cell(head) && is_rule(rule)).then(|| head[1..head.len() - 1].trim())
 }
 
+/// Words that say a command does not serve in the note's case.
+const CANNOT: &[&str] = &["can't", "cannot", "can not", "won't work", "does not work"];
+
+/// A note that a command does not serve in one case and what to do there instead: "For
+/// client applications, the script can't be resurrected with `pm2 resurrect`. Deploy them
+/// from scratch instead." → (`pm2 resurrect`, "not for client applications: deploy them from
+/// scratch"). The step that later runs that command carries it.
+/// Only in a note (labelled or an admonition): elsewhere the section explains itself.
+pub fn not_for(text: &str) -> Option<(String, String)> {
+    let body = without_label(text);
+    if body.len() == text.trim_start().trim_start_matches(['*', '_']).len() {
+        return None;
+    }
+    let all = sentences(body);
+    let (first, later) = all.split_first()?;
+    let (case, said) = first.split_once(", ")?;
+    let case = case.strip_prefix("For ")?;
+    let lower = said.to_ascii_lowercase();
+    if !CANNOT.iter().any(|w| lower.contains(w)) || case.split_whitespace().count() > 4 {
+        return None;
+    }
+    // The one command it names.
+    let mut quoted = said.split('`').skip(1).step_by(2);
+    let command = quoted.next()?.trim();
+    if quoted.next().is_some() || command.is_empty() {
+        return None;
+    }
+    let instead = later.first()?.trim().trim_end_matches('.');
+    let instead = instead.strip_suffix(" instead")?;
+    if !is_instruction(instead) {
+        return None;
+    }
+    let mut chars = instead.chars();
+    let verb = chars
+        .next()?
+        .to_lowercase()
+        .chain(chars)
+        .collect::<String>();
+    Some((command.to_string(), format!("not for {case}: {verb}")))
+}
+
 /// The case a note's first sentence opens with ("When migrating from v2 with no v3 data, …"
 /// → "when migrating from v2 with no v3 data").
 fn opening_case(body: &str) -> Option<String> {
@@ -374,6 +415,14 @@ mod tests {
         assert_eq!(
             boxed_note("| Do not go on unless it works. |\n| :--- |\n"),
             Some("Do not go on unless it works.")
+        );
+        assert_eq!(
+            not_for("Note: For old hosts, it can't be read with `x load`. Copy it instead."),
+            Some(("x load".into(), "not for old hosts: copy it".into()))
+        );
+        assert_eq!(
+            not_for("For old hosts, it can't be read with `x load`. Copy it instead."),
+            None
         );
         assert_eq!(boxed_note("| a | b |\n| - | - |"), None);
         assert_eq!(boxed_note("| a |\n| - |\n| b |"), None);
