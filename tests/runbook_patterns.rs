@@ -4270,3 +4270,38 @@ fn a_known_issue_without_steps_asks_in_its_prose() {
     // What the reader will see, or must not do, asks nothing.
     assert!(phase_steps(&rb, "Jobs are slow after a deploy").is_empty());
 }
+
+#[test]
+fn a_warning_box_s_do_not_unless_is_a_gate_where_it_stands() {
+    let rb = load("205-boxed-gate");
+    // A one-cell table used as a warning box: its gate comes before the steps, mandatory.
+    let release = phase_steps(&rb, "Release to production");
+    assert_eq!(release.len(), 3);
+    assert_eq!(release[0].kind, StepKind::Manual);
+    assert_eq!(
+        release[0].title,
+        "Confirm the canary has served traffic for an hour without errors before you run these steps"
+    );
+    assert!(!release[0].optional);
+    // A `:::danger` admonition is a note too.
+    let rotate = phase_steps(&rb, "Rotate the keys");
+    assert_eq!(rotate.len(), 2);
+    assert_eq!(
+        rotate[0].title,
+        "Confirm every client has picked up the new trust bundle before you rotate the signing keys"
+    );
+    assert!(!rotate[0].optional);
+}
+
+#[test]
+fn a_note_that_a_command_fails_in_a_case_marks_the_step_that_runs_it() {
+    let rb = load("206-not-for-a-case");
+    let steps = phase_steps(&rb, "Switch the runtime");
+    assert_eq!(steps.len(), 3);
+    assert_eq!(
+        steps[1].title,
+        "Bring the workers back (not for batch workers: start them again by hand)"
+    );
+    // Only the step that runs the named command.
+    assert_eq!(steps[2].title, "wk list");
+}

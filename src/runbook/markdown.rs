@@ -133,6 +133,10 @@ pub struct Walker<'a> {
     /// The current section said its steps are for one case ("this is only to be used if
     /// …"): they are optional.
     section_conditional: bool,
+    /// Commands a note of this section says not to run in a case ("For client apps, … can't
+    /// be resurrected with `pm2 resurrect`. Deploy them from scratch instead."), with what
+    /// the step that runs them says of it: "not for client apps: deploy them from scratch".
+    not_for: Vec<(String, String)>,
     /// The prose of this section says its commands run on another machine ("On a kafka
     /// broker, go to …", "run this on your old server"): its blocks are done by hand there.
     remote_section: bool,
@@ -241,6 +245,7 @@ impl<'a> Walker<'a> {
             last_text: None,
             lead_in: None,
             section_conditional: false,
+            not_for: Vec::new(),
             remote_section: false,
             between_machines: moves_between_machines(src),
             overview_tail: Vec::new(),
@@ -623,6 +628,14 @@ impl<'a> Walker<'a> {
                         None => {}
                     }
                     self.note_named(text, spans);
+                    // (Read in the source: it names the command in backticks.)
+                    if let Some(caveat) = self
+                        .src
+                        .get(range.clone())
+                        .and_then(crate::runbook::standing::not_for)
+                    {
+                        self.not_for.push(caveat);
+                    }
                     // "I usually keep the old data around" right after the block that deletes
                     // it: that step is the captain's call.
                     if i > 0
@@ -640,7 +653,9 @@ impl<'a> Walker<'a> {
                     let points_below = ["the following command", "the command below"]
                         .iter()
                         .any(|p| lower.contains(p));
+                    // (An admonition's closing `:::` leads into nothing.)
                     let leads_into = text.trim_end().ends_with(':')
+                        && !text.trim_end().ends_with(":::")
                         || points_below
                         || matches!(
                             blocks.get(i + 1),
@@ -872,6 +887,16 @@ impl<'a> Walker<'a> {
                 Block::Other { range } => {
                     self.note_named_in_quote(range);
                     let html = self.src.get(range.clone()).unwrap_or("");
+                    // A warning box drawn as a one-cell table ("| Do NOT run these unless
+                    // … |"): a note, and its gate a step where it stands.
+                    if let Some((title, optional)) = crate::runbook::standing::boxed_note(html)
+                        .and_then(crate::runbook::standing::note_gate)
+                    {
+                        let line = self.lines.line(range.start);
+                        let mut step = Step::manual(title, line, html.to_string());
+                        step.optional = optional;
+                        self.push_step(step);
+                    }
                     // `> **(One-time) Login:**` labels the block after it.
                     if let Some(label) = quote_label(html) {
                         self.last_text = Some((label, 0));
@@ -1157,6 +1182,7 @@ impl<'a> Walker<'a> {
         self.lead_in = None;
         self.folder_next = None;
         self.section_conditional = false;
+        self.not_for.clear();
         self.example = None;
         // "## Work on API Instances": this section and those under it are typed on them.
         self.machine_headings.retain(|&l| l < level);
@@ -1262,6 +1288,11 @@ impl<'a> Walker<'a> {
     /// is optional.
     fn push_step(&mut self, mut step: Step) -> usize {
         self.made += 1;
+        if let Some(code) = step.code.as_deref().map(str::trim)
+            && let Some((_, caveat)) = self.not_for.iter().find(|(c, _)| c == code)
+        {
+            step.title = format!("{} ({caveat})", step.title);
+        }
         // "Rerun `rever --force <VERSION>`" after `conda activate rever` in this section: the
         // command is typed in the activated terminal (a block was weighed when it was read).
         if !std::mem::take(&mut self.plain_prompt)

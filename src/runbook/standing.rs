@@ -41,9 +41,22 @@ const ORDERED: &[(&str, &str)] = &[
 /// Modals of a passive order.
 const MODALS: &[&str] = &[" should be ", " must be ", " needs to be ", " has to be "];
 
-/// `text` without a leading note label ("**NOTE:** If …" → "If …").
+/// Words that join a gate's action to its condition: "Do not upgrade until …", "Do NOT
+/// execute these commands unless …" (both: not before the condition holds). "Never X unless
+/// C" is a standing rule for any day ("Never create migrations unless you change the
+/// schema"), not a gate of this run: "unless" gates only after "do not".
+const GATE_JOINS: &[&str] = &[" until ", " unless "];
+
+/// `text` without a leading note label ("**NOTE:** If …" → "If …") or admonition opener
+/// (`:::danger`, `!!! warning`: the line that names the box).
 fn without_label(text: &str) -> &str {
-    let t = text.trim_start().trim_start_matches(['*', '_']);
+    let t = text.trim_start();
+    if let Some(rest) = t.strip_prefix(":::").or_else(|| t.strip_prefix("!!!")) {
+        let rest = rest.trim_start();
+        let kind = rest.split_whitespace().next().unwrap_or("");
+        return rest[kind.len()..].trim_start();
+    }
+    let t = t.trim_start_matches(['*', '_']);
     if let Some((label, rest)) = t.split_once(':')
         && NOTE_LABELS.contains(
             &label
@@ -67,6 +80,11 @@ pub fn gate(text: &str) -> Option<(String, bool)> {
     if body.len() == text.trim_start().trim_start_matches(['*', '_']).len() {
         return None;
     }
+    note_gate(body)
+}
+
+/// [`gate`] in what a note says, its label left off (the cell of a [`boxed_note`]).
+pub fn note_gate(body: &str) -> Option<(String, bool)> {
     for sentence in sentences(body) {
         let s = without_label(sentence).trim_end_matches('.');
         let lower = s.to_ascii_lowercase();
@@ -74,11 +92,14 @@ pub fn gate(text: &str) -> Option<(String, bool)> {
         if let Some(rest) = ["do not ", "don't ", "never "]
             .iter()
             .find_map(|p| lower.strip_prefix(p))
-            && let Some(at) = rest.find(" until ")
+            && let Some((at, join)) = GATE_JOINS
+                .iter()
+                .filter(|j| **j == " until " || !lower.starts_with("never "))
+                .find_map(|j| rest.find(j).map(|at| (at, *j)))
         {
             let skip = s.len() - rest.len();
             let what = &s[skip..skip + at];
-            let until = &s[skip + at + " until ".len()..];
+            let until = &s[skip + at + join.len()..];
             if what.split_whitespace().count() >= 2 && until.split_whitespace().count() >= 2 {
                 let title = format!("Confirm {until} before you {what}");
                 // "When migrating from v2 with no v3 data, etcd panics … Do not upgrade until
@@ -105,6 +126,65 @@ pub fn gate(text: &str) -> Option<(String, bool)> {
         }
     }
     None
+}
+
+/// The text of a warning box written as a one-cell table (`| Do NOT … |` over `| :--- |`,
+/// no other rows): a note, though it has no label.
+pub fn boxed_note(table: &str) -> Option<&str> {
+    let mut lines = table.trim().lines().map(str::trim);
+    let head = lines.next()?;
+    let rule = lines.next()?;
+    if lines.next().is_some() {
+        return None;
+    }
+    let one_cell = |l: &str| {
+        l.starts_with('|') && l.ends_with('|') && l.len() > 1 && !l[1..l.len() - 1].contains('|')
+    };
+    let is_rule = |l: &str| {
+        one_cell(l) && l.contains('-') && l.chars().all(|c| matches!(c, '-' | ':' | ' ' | '|'))
+    };
+    (one_cell(head) && is_rule(rule)).then(|| head[1..head.len() - 1].trim())
+}
+
+/// Words that say a command does not serve in the note's case.
+const CANNOT: &[&str] = &["can't", "cannot", "can not", "won't work", "does not work"];
+
+/// A note that a command does not serve in one case and what to do there instead: "For
+/// client applications, the script can't be resurrected with `pm2 resurrect`. Deploy them
+/// from scratch instead." → (`pm2 resurrect`, "not for client applications: deploy them from
+/// scratch"). The step that later runs that command carries it.
+/// Only in a note (labelled or an admonition): elsewhere the section explains itself.
+pub fn not_for(text: &str) -> Option<(String, String)> {
+    let body = without_label(text);
+    if body.len() == text.trim_start().trim_start_matches(['*', '_']).len() {
+        return None;
+    }
+    let all = sentences(body);
+    let (first, later) = all.split_first()?;
+    let (case, said) = first.split_once(", ")?;
+    let case = case.strip_prefix("For ")?;
+    let lower = said.to_ascii_lowercase();
+    if !CANNOT.iter().any(|w| lower.contains(w)) || case.split_whitespace().count() > 4 {
+        return None;
+    }
+    // The one command it names.
+    let mut quoted = said.split('`').skip(1).step_by(2);
+    let command = quoted.next()?.trim();
+    if quoted.next().is_some() || command.is_empty() {
+        return None;
+    }
+    let instead = later.first()?.trim().trim_end_matches('.');
+    let instead = instead.strip_suffix(" instead")?;
+    if !is_instruction(instead) {
+        return None;
+    }
+    let mut chars = instead.chars();
+    let verb = chars
+        .next()?
+        .to_lowercase()
+        .chain(chars)
+        .collect::<String>();
+    Some((command.to_string(), format!("not for {case}: {verb}")))
 }
 
 /// The case a note's first sentence opens with ("When migrating from v2 with no v3 data, …"
@@ -323,6 +403,29 @@ mod tests {
             gate("Don't start a release until the project is empty."),
             None
         );
+        assert_eq!(
+            gate("!!! warning\n    Do not deploy the new build unless the tests pass.")
+                .map(|g| g.0),
+            Some("Confirm the tests pass before you deploy the new build".into())
+        );
+        assert_eq!(
+            gate("Note: Never create new migrations unless you change the schema."),
+            None
+        );
+        assert_eq!(
+            boxed_note("| Do not go on unless it works. |\n| :--- |\n"),
+            Some("Do not go on unless it works.")
+        );
+        assert_eq!(
+            not_for("Note: For old hosts, it can't be read with `x load`. Copy it instead."),
+            Some(("x load".into(), "not for old hosts: copy it".into()))
+        );
+        assert_eq!(
+            not_for("For old hosts, it can't be read with `x load`. Copy it instead."),
+            None
+        );
+        assert_eq!(boxed_note("| a | b |\n| - | - |"), None);
+        assert_eq!(boxed_note("| a |\n| - |\n| b |"), None);
     }
 
     #[test]
