@@ -4305,3 +4305,19 @@ fn a_note_that_a_command_fails_in_a_case_marks_the_step_that_runs_it() {
     // Only the step that runs the named command.
     assert_eq!(steps[2].title, "wk list");
 }
+
+#[test]
+fn a_known_issue_s_workaround_is_its_step() {
+    let rb = load("207-known-issue-workaround");
+    let stall = phase_steps(&rb, "Consumers stall after a broker restart");
+    assert_eq!(
+        kinds_titles(&stall),
+        [(
+            StepKind::Manual,
+            "Set RECONNECT_BACKOFF_MS in the consumer configuration".to_string()
+        )]
+    );
+    assert!(stall[0].optional);
+    // A section that only says there is no workaround asks nothing.
+    assert!(phase_steps(&rb, "Slow acknowledgements").is_empty());
+}

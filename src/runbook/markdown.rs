@@ -3000,6 +3000,23 @@ impl<'a> Walker<'a> {
         } else {
             Vec::new()
         };
+        // ("You can work around this issue by setting `X` …": the remedy, as a step.)
+        let workaround = (each_asked.is_empty()
+            && !has_steps
+            && none_later
+            && self.section_conditional
+            && !remark)
+            .then(|| crate::runbook::title::workaround(text))
+            .flatten();
+        if let Some(title) = workaround {
+            let line = self.lines.line(range.start);
+            self.push_step(Step::manual(
+                short_title(&title).into_owned(),
+                line,
+                text.to_string(),
+            ));
+            return true;
+        }
         if !each_asked.is_empty() {
             let line = self.lines.line(range.start);
             for asked in each_asked {

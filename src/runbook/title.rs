@@ -306,6 +306,26 @@ pub(crate) fn all_asked_of_the_reader(text: &str) -> Vec<&str> {
         .collect()
 }
 
+/// The act a workaround names ("You can work around this issue by setting `X` in the operator
+/// configuration." → "Set `X` in the operator configuration"): a known issue's one remedy,
+/// said as a possibility, is still what the captain does for it.
+pub(crate) fn workaround(text: &str) -> Option<String> {
+    sentences(text.trim()).into_iter().find_map(|s| {
+        let lower = s.to_ascii_lowercase();
+        let rest = ["work around this", "workaround for this", "work around it"]
+            .iter()
+            .find_map(|p| lower.find(p).map(|at| at + p.len()))?;
+        let by = lower.get(rest..)?.find(" by ")? + rest + " by ".len();
+        let act = s.get(by..)?.trim_end_matches('.');
+        let (first, after) = act.split_once(' ')?;
+        let verb = crate::runbook::prose::imperative_of(first)?;
+        Some(format!(
+            "{} {after}",
+            crate::runbook::markdown::capitalized(verb)
+        ))
+    })
+}
+
 /// The act a sentence asks for, from after "you should (also)" on ("If the disk is full,
 /// you should grow the volume" → "grow the volume"); the sentence itself otherwise, less a
 /// leading "Please".
