@@ -76,18 +76,7 @@ fn with_values(code: &str, values: &[(String, String)]) -> Option<String> {
 /// Shows, in each manual step's code, the values earlier shell steps exported for the
 /// variables it reads (the latest export a run taking that step also takes).
 pub fn show_exported_values(phases: &mut [Phase]) {
-    let mut order: Vec<(usize, usize, usize)> = phases
-        .iter()
-        .enumerate()
-        .flat_map(|(p, phase)| {
-            phase
-                .steps
-                .iter()
-                .enumerate()
-                .map(move |(s, st)| (st.line, p, s))
-        })
-        .collect();
-    order.sort_unstable();
+    let order = crate::runbook::model::source_order(phases);
     // Exports seen so far: (phase, step, name, value).
     let mut exports: Vec<(usize, usize, String, String)> = Vec::new();
     for (_, p, s) in order {

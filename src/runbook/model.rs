@@ -125,6 +125,25 @@ pub struct Choice {
     pub option: String,
 }
 
+/// Every step as `(line, phase, step)`, in the order the source writes them: a choice's options
+/// and sections an option names are walked out of place, yet what one step leaves for the next
+/// (a folder, an export, a value) follows the text.
+pub fn source_order(phases: &[Phase]) -> Vec<(usize, usize, usize)> {
+    let mut order: Vec<(usize, usize, usize)> = phases
+        .iter()
+        .enumerate()
+        .flat_map(|(p, phase)| {
+            phase
+                .steps
+                .iter()
+                .enumerate()
+                .map(move |(s, st)| (st.line, p, s))
+        })
+        .collect();
+    order.sort_unstable();
+    order
+}
+
 impl Step {
     /// The code the cockpit runs in a shell, for rules that rewrite or read only that (a manual
     /// step's code is shown, never run).

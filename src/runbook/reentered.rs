@@ -32,13 +32,7 @@ fn guarded(path: &str) -> String {
 /// Guards a shell step that is only `cd PATH` when an earlier shell step (in source order)
 /// already entered that relative folder with a line of its own.
 pub fn guard_reentered(phases: &mut [Phase]) {
-    let mut order: Vec<(usize, usize, usize)> = phases
-        .iter()
-        .enumerate()
-        .flat_map(|(p, phase)| (0..phase.steps.len()).map(move |s| (p, s)))
-        .map(|(p, s)| (phases[p].steps[s].line, p, s))
-        .collect();
-    order.sort_unstable();
+    let order = crate::runbook::model::source_order(phases);
     let mut entered: Vec<String> = Vec::new();
     for (_, p, s) in order {
         let step = &mut phases[p].steps[s];
@@ -104,13 +98,7 @@ fn is_file_operand(word: &str, previous: &str) -> bool {
 /// operands written from the folder above it (`from_inside`): the run is inside `PATH`, where
 /// the author's path does not exist. A later `cd` of another kind ends it.
 pub fn paths_from_inside(phases: &mut [Phase]) {
-    let mut order: Vec<(usize, usize, usize)> = phases
-        .iter()
-        .enumerate()
-        .flat_map(|(p, phase)| (0..phase.steps.len()).map(move |s| (p, s)))
-        .map(|(p, s)| (phases[p].steps[s].line, p, s))
-        .collect();
-    order.sort_unstable();
+    let order = crate::runbook::model::source_order(phases);
     let mut inside: Option<String> = None;
     // The option of a choice the `cd` was in (or the case of an optional step): a step
     // outside it may run without that `cd`.

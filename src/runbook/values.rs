@@ -220,18 +220,7 @@ fn counter_apart(a: &str, b: &str) -> Option<(usize, usize)> {
 /// keeps (the second candidate, then the third), asked for (`rc.<rc-number>`) and asked anew
 /// each time the step runs, not the literal `2` of the author's example.
 pub fn count_reassigned(phases: &mut [Phase]) {
-    let mut order: Vec<(usize, usize, usize)> = phases
-        .iter()
-        .enumerate()
-        .flat_map(|(p, phase)| {
-            phase
-                .steps
-                .iter()
-                .enumerate()
-                .map(move |(s, st)| (st.line, p, s))
-        })
-        .collect();
-    order.sort_unstable();
+    let order = crate::runbook::model::source_order(phases);
     /// The words a count follows when the number is one the captain keeps (the second release
     /// candidate, the third attempt); `REPLICAS=3` or `worker-2` after `worker-1` is a value.
     const COUNTERS: &[&str] = &["rc", "beta", "alpha", "attempt", "try", "round", "pre"];
