@@ -96,9 +96,10 @@ fn forwarded_ports(code: &str) -> std::collections::HashSet<String> {
     out
 }
 
-/// Makes the local addresses in the shell steps of each phase that declares a local example
-/// (and of its subsections) inputs.
-pub fn ask_for_example_addresses(phases: &mut [Phase]) {
+/// The phases of each section that declares a local example, its subsections included: the
+/// passes over such a section read its description and level, which they do not change.
+fn local_example_sections(phases: &[Phase]) -> Vec<std::ops::Range<usize>> {
+    let mut sections = Vec::new();
     let mut k = 0;
     while k < phases.len() {
         if !declares_local_example(&phases[k].description) {
@@ -109,6 +110,16 @@ pub fn ask_for_example_addresses(phases: &mut [Phase]) {
         let end = (k + 1..phases.len())
             .find(|&i| phases[i].level <= level)
             .unwrap_or(phases.len());
+        sections.push(k..end);
+        k = end;
+    }
+    sections
+}
+
+/// Makes the local addresses in the shell steps of each phase that declares a local example
+/// (and of its subsections) inputs.
+pub fn ask_for_example_addresses(phases: &mut [Phase]) {
+    for std::ops::Range { start: k, end } in local_example_sections(phases) {
         // Each member named by the order the example first talks to it, across the section.
         let mut names: Vec<(String, String)> = Vec::new();
         for phase in &mut phases[k..end] {
@@ -139,7 +150,6 @@ pub fn ask_for_example_addresses(phases: &mut [Phase]) {
                 step.code = Some(text);
             }
         }
-        k = end;
     }
 }
 
@@ -147,16 +157,7 @@ pub fn ask_for_example_addresses(phases: &mut [Phase]) {
 /// the same thing and then act on one (`split_at_pick`). Run after the titles are final: the
 /// acting part keeps the block's title.
 pub fn act_on_the_picked_member(phases: &mut [Phase]) {
-    let mut k = 0;
-    while k < phases.len() {
-        if !declares_local_example(&phases[k].description) {
-            k += 1;
-            continue;
-        }
-        let level = phases[k].level;
-        let end = (k + 1..phases.len())
-            .find(|&i| phases[i].level <= level)
-            .unwrap_or(phases.len());
+    for std::ops::Range { start: k, end } in local_example_sections(phases) {
         let mut members: Vec<String> = Vec::new();
         for input in phases[k..end]
             .iter()
@@ -182,7 +183,6 @@ pub fn act_on_the_picked_member(phases: &mut [Phase]) {
                 phase.steps = steps;
             }
         }
-        k = end;
     }
 }
 
